@@ -1,0 +1,203 @@
+"""The ``anpr`` command: operations for the database, demo data, the web app and more.
+
+Each subcommand is a thin shell around domain functions; messages are for operators.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from anpr import settings as settings_mod
+from anpr.errors import AnprError
+
+log = logging.getLogger("anpr")
+
+
+class Context:
+    """Settings loaded once per invocation; the database URL resolved on first use."""
+
+    def __init__(self) -> None:
+        self.settings = settings_mod.load()
+        self._url: str | None = None
+
+    def url(self, *, start: bool = True) -> str:
+        if self._url is None:
+            from anpr.embedded import database_url
+
+            self._url = database_url(self.settings.database, start=start)
+        return self._url
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more detail.")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """126jj ANPR: passage store, searches and map."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        ctx.obj = Context()
+    except AnprError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+# -- settings -----------------------------------------------------------------------------
+
+@main.command("settings")
+def settings_cmd() -> None:
+    """List every setting with its variable, default and meaning."""
+    for spec in settings_mod.REGISTRY.values():
+        click.echo(f"{spec.env}\n    default: {spec.default}\n    {spec.help}")
+
+
+# -- database -----------------------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """Manage the database (the embedded cluster unless DATABASE_URL is set)."""
+
+
+def _require_embedded(obj: Context) -> None:
+    if not obj.settings.database.embedded:
+        raise click.ClickException("DATABASE_URL is set: the embedded cluster is not used")
+
+
+@db.command("start")
+@pass_ctx
+def db_start(obj: Context) -> None:
+    """Initialise (first time) and start the embedded PostgreSQL + PostGIS cluster."""
+    from anpr.embedded import cluster_for
+
+    _require_embedded(obj)
+    cluster = cluster_for(obj.settings.database)
+    _guard(cluster.start)
+    click.echo(f"embedded PostgreSQL running on 127.0.0.1:{cluster.port()} "
+               f"(socket in {cluster.socket_dir})")
+
+
+@db.command("stop")
+@pass_ctx
+def db_stop(obj: Context) -> None:
+    """Stop the embedded cluster."""
+    from anpr.embedded import cluster_for
+
+    _require_embedded(obj)
+    _guard(cluster_for(obj.settings.database).stop)
+    click.echo("embedded PostgreSQL stopped")
+
+
+@db.command("status")
+@pass_ctx
+def db_status(obj: Context) -> None:
+    """Show where the database is and whether it runs."""
+    from anpr.database import current_revision
+    from anpr.embedded import cluster_for
+
+    if not obj.settings.database.embedded:
+        info: dict[str, object] = {"mode": "external (DATABASE_URL)"}
+        url = obj.settings.database.url
+    else:
+        info = {"mode": "embedded", **cluster_for(obj.settings.database).status()}
+        url = obj.url(start=False) if info["running"] else None
+    if url:
+        info["schema_revision"] = _guard(current_revision, url)
+    click.echo(json.dumps(info, indent=2, default=str))
+
+
+@db.command("url")
+@click.option("--socket", is_flag=True, help="The Unix-socket form of the URL.")
+@pass_ctx
+def db_url(obj: Context, socket: bool) -> None:
+    """Print the database URL (starts the embedded cluster if needed)."""
+    from anpr.embedded import cluster_for
+
+    url = obj.url()
+    if socket and obj.settings.database.embedded:
+        url = cluster_for(obj.settings.database).socket_url()
+    click.echo(url)
+
+
+@db.command("migrate")
+@click.option("--revision", default="head", show_default=True)
+@pass_ctx
+def db_migrate(obj: Context, revision: str) -> None:
+    """Bring the schema to a revision with Alembic, and create the day partitions."""
+    from anpr.database import connect, migrate
+    from ingest.partitions import ensure_partitions
+
+    url = obj.url()
+    _guard(migrate, url, revision)
+    with connect(url) as conn:
+        days = ensure_partitions(conn, obj.settings.retention)
+    click.echo(f"schema at {revision}; passage partitions present for {len(days)} days")
+
+
+# -- demo ---------------------------------------------------------------------------------
+
+@main.group()
+def demo() -> None:
+    """The demo region: road network, cameras and generated traffic."""
+
+
+@demo.command("load")
+@click.option("--hours", type=float, default=6.0, show_default=True,
+              help="Span of traffic to generate, ending now.")
+@click.option("--per-day", type=int, default=200_000, show_default=True,
+              help="Passages per day (national rate is 4,300,000).")
+@click.option("--seed", type=int, default=126, show_default=True)
+@click.option("--no-traffic", is_flag=True, help="Load only the network and the registry.")
+@pass_ctx
+def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: bool) -> None:
+    """Load the demo road network, camera registry and traffic with planted cases."""
+    from anpr import demo as demo_mod
+    from anpr.database import connect, migrate
+
+    url = obj.url()
+    _guard(migrate, url)
+    with connect(url) as conn:
+        summary = _guard(demo_mod.load_demo, conn, obj.settings, hours=hours, per_day=per_day,
+                         seed=seed, traffic=not no_traffic, progress=True)
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+# -- web ----------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.option("--host", default=None, help="Override ANPR_WEB_HOST.")
+@click.option("--port", type=int, default=None, help="Override ANPR_WEB_PORT.")
+@pass_ctx
+def serve(obj: Context, host: str | None, port: int | None) -> None:
+    """Serve the map and the JSON API (waitress, production-grade WSGI)."""
+    from waitress import serve as waitress_serve
+
+    from anpr.database import migrate
+    from webmap.app import create_app
+
+    url = obj.url()
+    _guard(migrate, url)
+    app = create_app({"DATABASE_URL": url})
+    host = host or obj.settings.web.host
+    port = port or obj.settings.web.port
+    click.echo(f"map ready at http://{host}:{port}/  (Ctrl-C stops)")
+    waitress_serve(app, host=host, port=port, threads=obj.settings.web.threads,
+                   ident="anpr")
+
+
+def _guard(fn, *args, **kwargs):
+    """Run a domain call; turn our errors into a clean message and exit status."""
+    try:
+        return fn(*args, **kwargs)
+    except AnprError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

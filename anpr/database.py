@@ -1,0 +1,73 @@
+"""Database handles: plain psycopg 3 connections for domain code, SQLAlchemy for Alembic.
+
+Domain functions take a connection and plain arguments. The web app keeps a pool and
+hands out one connection per request; the CLI opens one per command.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import Iterator
+
+import psycopg
+from psycopg.rows import dict_row
+
+from anpr.errors import DatabaseUnavailable
+from anpr.settings import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same server, spelled for SQLAlchemy's psycopg 3 dialect."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@contextlib.contextmanager
+def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    """A connection whose rows are dicts; commits on success, rolls back on error."""
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, row_factory=dict_row)
+    except psycopg.OperationalError as exc:
+        log.error("database connection failed: %s", exc)
+        raise DatabaseUnavailable("the database is not reachable") from exc
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def alembic_config(url: str):
+    """An Alembic Config pointing at migrations/ and the given server."""
+    from alembic.config import Config
+
+    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(url: str) -> str | None:
+    with connect(url) as conn:
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+    return row["version_num"] if row else None
+
+
+def read_sql(path: Path) -> str:
+    return path.read_text(encoding="utf-8")

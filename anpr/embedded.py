@@ -1,0 +1,315 @@
+"""The embedded PostgreSQL + PostGIS cluster: one private server per checkout.
+
+With no DATABASE_URL the project initialises a cluster under ``ANPR_HOME/pg``, starts it
+on a Unix socket and a free loopback port, and reuses it on later runs. PostgreSQL
+refuses to run as root, so when we are root the cluster belongs to an unprivileged
+service user (created on first use). Passwords are generated and kept in a 0600 file;
+nothing listens beyond 127.0.0.1.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import pwd
+import secrets
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+from anpr.errors import ConfigurationError, DatabaseUnavailable
+from anpr.settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
+
+PG_BIN_CANDIDATES = [Path("/usr/lib/postgresql/15/bin"), Path("/usr/lib/postgresql/16/bin")]
+DB_NAME = "anpr"
+DB_USER = "anpr"
+
+# Tuned for the 2-core, 24 GiB reference machine; durable (fsync, synchronous commit),
+# because acknowledged passages must survive a restart.
+SERVER_CONFIG = {
+    "listen_addresses": "'127.0.0.1'",
+    "timezone": "'UTC'",
+    "log_timezone": "'UTC'",
+    "shared_buffers": "'2GB'",
+    "effective_cache_size": "'12GB'",
+    "work_mem": "'64MB'",
+    "maintenance_work_mem": "'1GB'",
+    "max_wal_size": "'8GB'",
+    "checkpoint_timeout": "'15min'",
+    "max_connections": "100",
+    "max_locks_per_transaction": "256",
+    "random_page_cost": "1.1",
+    "jit": "off",
+    "logging_collector": "off",
+}
+
+
+def pg_bin() -> Path:
+    for candidate in PG_BIN_CANDIDATES:
+        if (candidate / "pg_ctl").exists():
+            return candidate
+    raise ConfigurationError(
+        "PostgreSQL server binaries not found; run scripts/install (Debian package postgresql-15)"
+    )
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Paths and identity of the embedded cluster; all methods are idempotent."""
+
+    home: Path
+    service_user: str
+
+    @property
+    def root(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def port_file(self) -> Path:
+        return self.root / "port"
+
+    @property
+    def password_file(self) -> Path:
+        return self.root / "password"
+
+    # -- identity ---------------------------------------------------------------------
+
+    def _as_root(self) -> bool:
+        return os.geteuid() == 0
+
+    def _run(self, args: list[str], **kw) -> subprocess.CompletedProcess:
+        """Run a server binary as the cluster's owner."""
+        if self._as_root():
+            args = ["runuser", "-u", self.service_user, "--", *args]
+        return subprocess.run(args, check=False, capture_output=True, text=True, **kw)
+
+    def _ensure_service_user(self) -> None:
+        if not self._as_root():
+            return
+        try:
+            pwd.getpwnam(self.service_user)
+        except KeyError:
+            log.info("creating service user %s for the embedded cluster", self.service_user)
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                 self.service_user],
+                check=True, capture_output=True,
+            )
+
+    def _chown(self, path: Path) -> None:
+        if self._as_root():
+            entry = pwd.getpwnam(self.service_user)
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+
+    def _ensure_traversable(self) -> None:
+        """The service user must reach the data folder; add the traverse bit where missing.
+
+        A checkout under a private temporary folder (mode 0700) is otherwise unreachable.
+        Only the search bit (o+x) is added, never read, and each change is logged.
+        """
+        if not self._as_root():
+            return
+        for parent in reversed(self.root.parents):
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                log.warning("adding o+x to %s so %s can reach the cluster", parent,
+                            self.service_user)
+                parent.chmod(mode | 0o001)
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def initialised(self) -> bool:
+        return (self.data / "PG_VERSION").exists()
+
+    def password(self) -> str:
+        return self.password_file.read_text().strip()
+
+    def port(self) -> int:
+        return int(self.port_file.read_text().strip())
+
+    def init(self) -> None:
+        if self.initialised():
+            return
+        self._ensure_service_user()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._ensure_traversable()
+        password = secrets.token_urlsafe(24)
+        self.password_file.write_text(password + "\n")
+        self.password_file.chmod(0o600)
+        for d in (self.data, self.socket_dir):
+            d.mkdir(parents=True, exist_ok=True)
+            d.chmod(0o700)
+            self._chown(d)
+        pwfile = self.root / ".initpw"
+        pwfile.write_text(password + "\n")
+        pwfile.chmod(0o600)
+        self._chown(pwfile)
+        try:
+            result = self._run([
+                str(pg_bin() / "initdb"), "-D", str(self.data), "-U", DB_USER,
+                "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8",
+                "--locale=C.UTF-8",
+            ])
+        finally:
+            pwfile.unlink(missing_ok=True)
+        if result.returncode != 0:
+            raise DatabaseUnavailable(f"initdb failed: {result.stderr.strip()[-800:]}")
+        port = free_port()
+        self.port_file.write_text(f"{port}\n")
+        self._write_config(port)
+        log.info("initialised embedded cluster in %s", self.data)
+
+    def _write_config(self, port: int) -> None:
+        conf = dict(SERVER_CONFIG)
+        conf["port"] = str(port)
+        conf["unix_socket_directories"] = f"'{self.socket_dir}'"
+        lines = [f"{key} = {value}" for key, value in conf.items()]
+        auto = self.data / "postgresql.auto.conf"
+        # postgresql.auto.conf is read last; the server owns it, so write it as the owner.
+        text = "# written by anpr (anpr/embedded.py)\n" + "\n".join(lines) + "\n"
+        tmp = self.root / ".auto.conf"
+        tmp.write_text(text)
+        self._chown(tmp)
+        self._run(["cp", str(tmp), str(auto)])
+        tmp.unlink(missing_ok=True)
+
+    def running(self) -> bool:
+        if not self.initialised():
+            return False
+        result = self._run([str(pg_bin() / "pg_ctl"), "-D", str(self.data), "status"])
+        return result.returncode == 0
+
+    def start(self) -> None:
+        with self._lock():
+            self.init()
+            if self.running():
+                return
+            port = self.port()
+            if not port_free(port):
+                port = free_port()
+                log.warning("port %s is taken; the embedded cluster moves to %s", self.port(), port)
+                self.port_file.write_text(f"{port}\n")
+                self._write_config(port)
+            self._ensure_traversable()
+            logfile = self.logfile
+            logfile.touch()
+            self._chown(logfile)
+            result = self._run([
+                str(pg_bin() / "pg_ctl"), "-D", str(self.data), "-l", str(logfile),
+                "-w", "-t", "120", "start",
+            ])
+            if result.returncode != 0:
+                tail = logfile.read_text()[-1500:] if logfile.exists() else ""
+                raise DatabaseUnavailable(
+                    f"could not start the embedded PostgreSQL: {result.stderr.strip()}\n{tail}"
+                )
+            self._ensure_database()
+
+    def stop(self, mode: str = "fast") -> None:
+        with self._lock():
+            if not self.running():
+                return
+            result = self._run([str(pg_bin() / "pg_ctl"), "-D", str(self.data), "-m", mode,
+                                "-w", "stop"])
+            if result.returncode != 0:
+                raise DatabaseUnavailable(f"could not stop the embedded PostgreSQL: {result.stderr}")
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop and start again on the same port (used by the restart-during-intake tests)."""
+        self.stop(mode)
+        self.start()
+
+    def _ensure_database(self) -> None:
+        import psycopg
+
+        admin = self.url("postgres")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                          (DB_NAME,)).fetchone()
+                    if not exists:
+                        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def url(self, database: str = DB_NAME) -> str:
+        return (f"postgresql://{DB_USER}:{quote(self.password(), safe='')}@127.0.0.1:"
+                f"{self.port()}/{database}")
+
+    def socket_url(self, database: str = DB_NAME) -> str:
+        return (f"postgresql://{DB_USER}:{quote(self.password(), safe='')}@/{database}"
+                f"?host={quote(str(self.socket_dir), safe='')}&port={self.port()}")
+
+    def status(self) -> dict[str, object]:
+        info: dict[str, object] = {"data": str(self.data), "initialised": self.initialised(),
+                                   "running": self.running()}
+        if self.initialised():
+            info["port"] = self.port()
+            info["socket_dir"] = str(self.socket_dir)
+            info["owner"] = self.service_user if self._as_root() else pwd.getpwuid(os.geteuid()).pw_name
+        return info
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cluster_for(settings: DatabaseSettings) -> Cluster:
+    return Cluster(home=settings.home, service_user=settings.service_user)
+
+
+def database_url(settings: DatabaseSettings, *, start: bool = True) -> str:
+    """The URL to use: DATABASE_URL when set, else the embedded cluster (started on demand)."""
+    if settings.url:
+        return settings.url
+    cluster = cluster_for(settings)
+    if start:
+        cluster.start()
+    elif not cluster.running():
+        raise DatabaseUnavailable("the embedded database is not running; run `anpr db start`")
+    return cluster.url()

@@ -1,0 +1,203 @@
+"""The schema as SQLAlchemy metadata: Alembic's autogenerate target and documentation.
+
+Migrations are the only way the schema changes; a test compares this metadata with a
+migrated database so the two never drift. Partitions of ``jj126.passage`` (one per UTC
+capture day) are created at run time and are excluded from that comparison.
+
+126jj passages live in their own schema ``jj126``, apart from any other ANPR data (R11).
+"""
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Identity,
+    Index, Integer, MetaData, Numeric, REAL, SmallInteger, String, Table, Text, UniqueConstraint,
+    func, text,
+)
+from sqlalchemy.dialects.postgresql import ENUM, JSONB, TSTZRANGE
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+OWNER = ENUM("police", "kmar", "cjib", "municipality", "commercial", name="location_owner",
+             metadata=metadata)
+MOUNTING = ENUM("fixed", "mobile", name="camera_mounting", metadata=metadata)
+CAMERA_STATUS = ENUM("active", "defect", "roadworks", "retired", name="camera_status",
+                     metadata=metadata)
+INOUT = ENUM("in", "out", name="travel_inout", metadata=metadata)
+FACING = ENUM("front", "rear", name="camera_facing", metadata=metadata)
+ROLE = ENUM("officer", "requester", "analyst", "plan_editor", "auditor", "admin",
+            name="account_role", metadata=metadata)
+PLAN_STATE = ENUM("draft", "published", name="plan_state", metadata=metadata)
+
+unit = Table(
+    "unit", metadata,
+    Column("code", String(4), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("national", Boolean, nullable=False, server_default=text("false")),
+    comment="Police units (eenheden): ten regional units and the national unit.",
+)
+
+road_junction = Table(
+    "road_junction", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("border", String(2)),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=True), nullable=False),
+)
+
+road_segment = Table(
+    "road_segment", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("road", Text, nullable=False),
+    Column("source", Integer, ForeignKey("road_junction.id"), nullable=False, index=True),
+    Column("target", Integer, ForeignKey("road_junction.id"), nullable=False, index=True),
+    Column("speed_kmh", SmallInteger, nullable=False),
+    Column("lanes", SmallInteger, nullable=False),
+    Column("length_m", Float, nullable=False),
+    Column("cost", Float, nullable=False, comment="free-flow seconds source->target (pgRouting)"),
+    Column("reverse_cost", Float, nullable=False, comment="free-flow seconds target->source"),
+    Column("geom", Geometry("LINESTRING", srid=4326, spatial_index=True), nullable=False),
+    CheckConstraint("speed_kmh BETWEEN 20 AND 200", name="speed"),
+    CheckConstraint("lanes BETWEEN 1 AND 8", name="lanes"),
+)
+
+location = Table(
+    "location", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("code", Text, nullable=False, unique=True,
+           comment="The one name used in registry, plan and searches: UNIT-ROAD-HECTOMETRE."),
+    Column("name", Text, nullable=False),
+    Column("unit_code", String(4), ForeignKey("unit.code"), nullable=False),
+    Column("road", Text),
+    Column("hectometre", Numeric(6, 1)),
+    Column("owner", OWNER, nullable=False, server_default="police"),
+    Column("mounting", MOUNTING, nullable=False, server_default="fixed"),
+    Column("segment_id", Integer, ForeignKey("road_segment.id")),
+    Column("segment_fraction", Float),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("segment_fraction IS NULL OR segment_fraction BETWEEN 0 AND 1",
+                    name="fraction"),
+)
+
+camera = Table(
+    "camera", metadata,
+    Column("id", Text, primary_key=True, comment="The unique id as the camera reports it."),
+    Column("location_id", Integer, ForeignKey("location.id"), nullable=False, index=True),
+    Column("bearing", REAL, nullable=False, comment="Direction of travel, degrees from north."),
+    Column("inout", INOUT, nullable=False, comment="Travel towards (in) or away from (out) the centre."),
+    Column("segment_direction", SmallInteger, nullable=False, server_default="1",
+           comment="+1 when traffic runs source->target of the road segment, -1 otherwise."),
+    Column("lane", SmallInteger, nullable=False),
+    Column("lane_geom", Geometry("LINESTRING", srid=4326, spatial_index=True)),
+    Column("mounting", MOUNTING, nullable=False, server_default="fixed"),
+    Column("facing", FACING, nullable=False, server_default="front"),
+    Column("status", CAMERA_STATUS, nullable=False, server_default="active"),
+    Column("active_from", Date, nullable=False),
+    Column("active_to", Date),
+    Column("in_plan", Boolean, nullable=False, server_default=text("true"),
+           comment="Stand-in for plan membership until yearly plans are published (R9)."),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("bearing >= 0 AND bearing < 360", name="bearing"),
+    CheckConstraint("lane BETWEEN 1 AND 12", name="lane"),
+    CheckConstraint("segment_direction IN (-1, 1)", name="segment_direction"),
+    CheckConstraint("active_to IS NULL OR active_to >= active_from", name="active_period"),
+)
+
+camera_status_period = Table(
+    "camera_status_period", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("camera_id", Text, ForeignKey("camera.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("status", CAMERA_STATUS, nullable=False),
+    Column("during", TSTZRANGE, nullable=False),
+    Column("note", Text),
+    comment="When a camera was defect or under roadworks: searches report this as coverage.",
+)
+
+camera_group = Table(
+    "camera_group", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("unit_code", String(4), ForeignKey("unit.code")),
+    Column("description", Text),
+)
+
+camera_group_member = Table(
+    "camera_group_member", metadata,
+    Column("group_id", Integer, ForeignKey("camera_group.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("camera_id", Text, ForeignKey("camera.id", ondelete="CASCADE"), primary_key=True),
+)
+
+privacy_mask = Table(
+    "privacy_mask", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("camera_id", Text, ForeignKey("camera.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("label", Text),
+    Column("frame_width", Integer, nullable=False),
+    Column("frame_height", Integer, nullable=False),
+    Column("geom", Geometry("POLYGON", srid=0, spatial_index=False), nullable=False,
+           comment="Polygon in image pixel coordinates of the camera's reference frame."),
+    CheckConstraint("frame_width > 0 AND frame_height > 0", name="frame"),
+    CheckConstraint("ST_IsValid(geom)", name="valid"),
+)
+
+camera_plan = Table(
+    "camera_plan", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("year", SmallInteger, nullable=False, unique=True),
+    Column("state", PLAN_STATE, nullable=False, server_default="draft"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Column("ratified_by", Text),
+    Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+)
+
+account = Table(
+    "account", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("username", Text, nullable=False),
+    Column("full_name", Text, nullable=False),
+    Column("role", ROLE, nullable=False),
+    Column("unit_code", String(4), ForeignKey("unit.code")),
+    Column("password_hash", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_login_at", DateTime(timezone=True)),
+    Column("failed_logins", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Index("uq_account_username_lower", func.lower(text("username")), unique=True),
+)
+
+passage = Table(
+    "passage", metadata,
+    Column("id", BigInteger, Identity(), nullable=False),
+    Column("camera_id", Text, nullable=False),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("plate", Text(collation="C"), nullable=False, comment="normalised: A-Z0-9 only"),
+    Column("plate_raw", Text, nullable=False, comment="as read by the camera"),
+    Column("country", String(3)),
+    Column("confidence", REAL),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    Column("overview_key", Text),
+    Column("crop_key", Text),
+    Column("capture_id", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("camera_id", "capture_id", "captured_at"),
+    CheckConstraint("plate ~ '^[A-Z0-9]{1,12}$'", name="plate_normalised"),
+    CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
+                    name="confidence"),
+    Index("ix_passage_plate_time", "plate", "captured_at"),
+    Index("ix_passage_camera_time", "camera_id", "captured_at"),
+    schema="jj126",
+    postgresql_partition_by="RANGE (captured_at)",
+    comment="126jj passages, one partition per UTC capture day; immutable.",
+)

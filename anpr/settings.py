@@ -1,0 +1,150 @@
+"""Typed settings, one object per concern, read from the environment once at start-up.
+
+Every setting is declared here with its variable, default and meaning; the CLI's
+``anpr settings`` and the README list them from this registry, and a test fails when
+one is undocumented. Nothing else in the project reads ``os.environ`` for configuration.
+A missing or malformed value raises :class:`ConfigurationError` with the variable name.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from anpr.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("must be true or false")
+
+
+REGISTRY: dict[str, Setting] = {
+    s.env: s
+    for s in [
+        Setting("DATABASE_URL", None,
+                "PostgreSQL URL of an existing PostGIS server; when unset the project runs "
+                "its own embedded cluster under ANPR_HOME."),
+        Setting("ANPR_HOME", str(PROJECT_ROOT / ".anpr"),
+                "Folder for the embedded cluster, the local image store and generated secrets."),
+        Setting("ANPR_DB_SERVICE_USER", "anpr-db",
+                "Unprivileged OS user that owns the embedded cluster when run as root."),
+        Setting("ANPR_DB_POOL_SIZE", 8, "Connections per web process.", _positive_int),
+        Setting("ANPR_WEB_HOST", "127.0.0.1", "Address the web app listens on."),
+        Setting("ANPR_WEB_PORT", 8126, "Port the web app listens on.", _positive_int),
+        Setting("ANPR_WEB_THREADS", 8, "Worker threads of the web server.", _positive_int),
+        Setting("ANPR_SECRET_KEY", None,
+                "Secret for session cookies; generated into ANPR_HOME when unset."),
+        Setting("ANPR_SECURE_COOKIES", False,
+                "Mark cookies Secure (set true behind HTTPS in production).", _bool),
+        Setting("ANPR_MAX_GEOMETRY_VERTICES", 5000,
+                "Largest drawn geometry accepted, in vertices.", _positive_int),
+        Setting("ANPR_MAX_SELECTION_KM2", 60000,
+                "Largest drawn selection area in km2 (the Netherlands is ~41,500 km2).",
+                _positive_int),
+        Setting("ANPR_RETENTION_DAYS", 28, "Days passages and photos are kept (R1).", _positive_int),
+        Setting("ANPR_PARTITIONS_AHEAD", 3, "Daily passage partitions created ahead.", _positive_int),
+    ]
+}
+
+
+def _read(env: Mapping[str, str], name: str) -> Any:
+    spec = REGISTRY[name]
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return spec.default
+    try:
+        return spec.parse(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"setting {name}={raw!r} is invalid: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str | None
+    home: Path
+    service_user: str
+    pool_size: int
+
+    @property
+    def embedded(self) -> bool:
+        return self.url is None
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str
+    port: int
+    threads: int
+    secret_key: str | None
+    secure_cookies: bool
+    max_geometry_vertices: int
+    max_selection_km2: int
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    days: int
+    partitions_ahead: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    web: WebSettings
+    retention: RetentionSettings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; raise ConfigurationError naming the bad one."""
+    env = os.environ if env is None else env
+    unknown = sorted(k for k in env if k.startswith("ANPR_") and k not in REGISTRY)
+    if unknown:
+        raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)}; see `anpr settings`")
+    url = _read(env, "DATABASE_URL")
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigurationError("DATABASE_URL must be a postgresql:// URL")
+    return Settings(
+        database=DatabaseSettings(
+            url=url,
+            home=Path(_read(env, "ANPR_HOME")).resolve(),
+            service_user=_read(env, "ANPR_DB_SERVICE_USER"),
+            pool_size=_read(env, "ANPR_DB_POOL_SIZE"),
+        ),
+        web=WebSettings(
+            host=_read(env, "ANPR_WEB_HOST"),
+            port=_read(env, "ANPR_WEB_PORT"),
+            threads=_read(env, "ANPR_WEB_THREADS"),
+            secret_key=_read(env, "ANPR_SECRET_KEY"),
+            secure_cookies=_read(env, "ANPR_SECURE_COOKIES"),
+            max_geometry_vertices=_read(env, "ANPR_MAX_GEOMETRY_VERTICES"),
+            max_selection_km2=_read(env, "ANPR_MAX_SELECTION_KM2"),
+        ),
+        retention=RetentionSettings(
+            days=_read(env, "ANPR_RETENTION_DAYS"),
+            partitions_ahead=_read(env, "ANPR_PARTITIONS_AHEAD"),
+        ),
+    )

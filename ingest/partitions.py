@@ -1,0 +1,48 @@
+"""Daily partitions of jj126.passage: created ahead of time, checked at start-up.
+
+A partition covers one UTC capture day, so retention drops a whole day in constant time
+(R1). The SQL function ``jj126.ensure_partition(day)`` (migration 0001) does the work
+and is idempotent; intake for a day without a partition fails loudly in PostgreSQL
+("no partition of relation found"), it is never dropped silently.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import psycopg
+
+from anpr import clock
+from anpr.settings import RetentionSettings
+
+log = logging.getLogger(__name__)
+
+
+def ensure_partition(conn: psycopg.Connection, day: date) -> str:
+    row = conn.execute("SELECT jj126.ensure_partition(%s) AS name", (day,)).fetchone()
+    return row["name"] if isinstance(row, dict) else row[0]
+
+
+def ensure_partitions(conn: psycopg.Connection, retention: RetentionSettings,
+                      today: date | None = None) -> list[date]:
+    """Partitions for every day inside retention plus ``partitions_ahead`` days ahead."""
+    today = today or clock.now().date()
+    first = today - timedelta(days=retention.days)
+    days = [first + timedelta(days=i)
+            for i in range(retention.days + 1 + retention.partitions_ahead)]
+    for day in days:
+        ensure_partition(conn, day)
+    return days
+
+
+def existing_partitions(conn: psycopg.Connection) -> list[date]:
+    rows = conn.execute("""
+        SELECT c.relname
+          FROM pg_inherits i
+          JOIN pg_class c ON c.oid = i.inhrelid
+          JOIN pg_class p ON p.oid = i.inhparent
+          JOIN pg_namespace n ON n.oid = p.relnamespace
+         WHERE n.nspname = 'jj126' AND p.relname = 'passage'
+         ORDER BY c.relname""").fetchall()
+    names = [r["relname"] if isinstance(r, dict) else r[0] for r in rows]
+    return [date(int(n[9:13]), int(n[13:15]), int(n[15:17])) for n in names]

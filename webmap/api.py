@@ -1,0 +1,75 @@
+"""The JSON API under /api/v1: thin handlers that parse, call a domain function, render.
+
+Every route here is described in the OpenAPI document (webmap/openapi.py); a test fails
+when one is not.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from anpr.errors import BadInput
+from gis import registry_queries as rq
+from gis.geometry import Limits
+from gis.selection import as_feature_collection, parse_selection, select_cameras
+from webmap.db import get_conn
+from webmap.openapi import openapi_document
+
+api = Blueprint("api", __name__)
+
+
+def _json_body() -> dict:
+    if not request.is_json:
+        raise BadInput("send the body as application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadInput("the body is not valid JSON")
+    return body
+
+
+def _limits() -> Limits:
+    web = current_app.config["ANPR_SETTINGS"].web
+    return Limits(max_vertices=web.max_geometry_vertices, max_area_km2=web.max_selection_km2)
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(current_app))
+
+
+@api.get("/health")
+def health():
+    row = get_conn().execute("SELECT postgis_lib_version() AS postgis").fetchone()
+    return jsonify({"status": "ok", "postgis": row["postgis"]})
+
+
+@api.get("/locations")
+def list_locations():
+    return jsonify(rq.locations(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
+                                unit=request.args.get("unit") or None))
+
+
+@api.get("/locations/<code>")
+def get_location(code: str):
+    return jsonify(rq.location(get_conn(), code))
+
+
+@api.get("/cameras")
+def list_cameras():
+    return jsonify(rq.cameras(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
+                              location=request.args.get("location") or None))
+
+
+@api.get("/cameras/<camera_id>")
+def get_camera(camera_id: str):
+    return jsonify(rq.camera(get_conn(), camera_id))
+
+
+@api.get("/roads")
+def list_roads():
+    return jsonify(rq.roads(get_conn()))
+
+
+@api.post("/selection")
+def selection():
+    sel = parse_selection(_json_body(), _limits())
+    return jsonify(as_feature_collection(select_cameras(get_conn(), sel), sel))

@@ -1,0 +1,86 @@
+"""The Flask application factory. Nothing connects or reads the environment at import."""
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from anpr import settings as settings_mod
+from anpr.errors import AnprError
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` may set DATABASE_URL, SECRET_KEY and Flask options."""
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    settings = settings_mod.load()
+    app.config.update(
+        ANPR_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.web.secure_cookies,
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("DATABASE_URL"):
+        from anpr.embedded import database_url
+
+        app.config["DATABASE_URL"] = database_url(settings.database)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.web.secret_key or _local_secret(settings.database.home)
+
+    from webmap import db
+
+    db.init_app(app)
+
+    from webmap.api import api
+    from webmap.pages import pages
+
+    app.register_blueprint(pages)
+    app.register_blueprint(api, url_prefix="/api/v1")
+    _register_errors(app)
+    return app
+
+
+def _local_secret(home: Path) -> str:
+    """A per-installation secret for development; production sets ANPR_SECRET_KEY."""
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(AnprError)
+    def anpr_error(exc: AnprError):
+        if exc.status >= 500:
+            log.error("%s: %s", type(exc).__name__, exc.message)
+        else:
+            log.info("refused %s %s: %s", request.method, request.path, exc.message)
+        return jsonify(exc.to_dict()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _wants_json():
+            return jsonify({"error": exc.name.lower().replace(" ", "_"),
+                            "message": exc.description}), exc.code
+        return exc
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return jsonify({"error": "internal_error",
+                        "message": "an internal error occurred; it has been logged"}), 500
