@@ -8,6 +8,8 @@ capture day) are created at run time and are excluded from that comparison.
 """
 from __future__ import annotations
 
+import re
+
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, Float, ForeignKey, Identity,
@@ -144,7 +146,7 @@ privacy_mask = Table(
     Column("label", Text),
     Column("frame_width", Integer, nullable=False),
     Column("frame_height", Integer, nullable=False),
-    Column("geom", Geometry("POLYGON", srid=0, spatial_index=False), nullable=False,
+    Column("geom", Geometry("POLYGON", spatial_index=False), nullable=False,
            comment="Polygon in image pixel coordinates of the camera's reference frame."),
     CheckConstraint("frame_width > 0 AND frame_height > 0", name="frame"),
     CheckConstraint("ST_IsValid(geom)", name="valid"),
@@ -201,3 +203,26 @@ passage = Table(
     postgresql_partition_by="RANGE (captured_at)",
     comment="126jj passages, one partition per UTC capture day; immutable.",
 )
+
+
+# -- what autogenerate compares -------------------------------------------------------------
+# Daily passage partitions and the extensions' own tables are not part of the model.
+_PARTITION = re.compile(r"^passage_p\d{8}$")
+_PARTITION_INDEX = re.compile(r"^passage_p\d{8}_")
+_FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer", "alembic_version"}
+
+
+def include_name(name, type_, parent_names) -> bool:
+    if type_ == "schema":
+        return name in (None, "public", "jj126")
+    return True
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    from geoalchemy2 import alembic_helpers
+
+    if type_ == "table" and (name in _FOREIGN_TABLES or (name and _PARTITION.match(name))):
+        return False
+    if type_ == "index" and name and _PARTITION_INDEX.match(name):
+        return False
+    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)

@@ -2,33 +2,13 @@
 columns and spatial indexes. The URL comes from anpr (see anpr.database.alembic_config)."""
 from __future__ import annotations
 
-import re
-
 from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from anpr.schema import metadata
+from anpr.schema import include_name, include_object, metadata
 
 config = context.config
-
-# Daily passage partitions and PostGIS/pgRouting's own tables are not part of the model.
-_PARTITION = re.compile(r"^passage_p\d{8}$")
-_FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and (name in _FOREIGN_TABLES or (name and _PARTITION.match(name))):
-        return False
-    if type_ == "index" and name and re.match(r"^passage_p\d{8}_", name):
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
-
-
-def include_name(name, type_, parent_names):
-    if type_ == "schema":
-        return name in (None, "public", "jj126")
-    return True
 
 
 def run_migrations_offline() -> None:

@@ -94,7 +94,8 @@ def upgrade() -> None:
     sa.CheckConstraint('confidence IS NULL OR (confidence >= 0 AND confidence <= 1)', name=op.f('ck_passage_confidence')),
     sa.UniqueConstraint('camera_id', 'capture_id', 'captured_at', name=op.f('uq_passage_camera_id_capture_id_captured_at')),
     schema='jj126',
-    postgresql_partition_by='RANGE (captured_at)'
+    postgresql_partition_by='RANGE (captured_at)',
+    comment='126jj passages, one partition per UTC capture day; immutable.'
     )
     op.create_index('ix_passage_camera_time', 'passage', ['camera_id', 'captured_at'], unique=False, schema='jj126')
     op.create_index('ix_passage_plate_time', 'passage', ['plate', 'captured_at'], unique=False, schema='jj126')
@@ -224,7 +225,7 @@ def upgrade() -> None:
     sa.Column('label', sa.Text(), nullable=True),
     sa.Column('frame_width', sa.Integer(), nullable=False),
     sa.Column('frame_height', sa.Integer(), nullable=False),
-    sa.Column('geom', Geometry(geometry_type='POLYGON', srid=0, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False, comment="Polygon in image pixel coordinates of the camera's reference frame."),
+    sa.Column('geom', Geometry(geometry_type='POLYGON', dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False, comment="Polygon in image pixel coordinates of the camera's reference frame."),
     sa.CheckConstraint('ST_IsValid(geom)', name=op.f('ck_privacy_mask_valid')),
     sa.CheckConstraint('frame_width > 0 AND frame_height > 0', name=op.f('ck_privacy_mask_frame')),
     sa.ForeignKeyConstraint(['camera_id'], ['camera.id'], name=op.f('fk_privacy_mask_camera_id_camera'), ondelete='CASCADE'),
@@ -233,6 +234,9 @@ def upgrade() -> None:
     op.create_index(op.f('ix_privacy_mask_camera_id'), 'privacy_mask', ['camera_id'], unique=False)
     op.create_index('ix_road_segment_source', 'road_segment', ['source'])
     op.create_index('ix_road_segment_target', 'road_segment', ['target'])
+    # create_geospatial_table drops the comment; set it explicitly.
+    op.execute("COMMENT ON TABLE jj126.passage IS "
+               "'126jj passages, one partition per UTC capture day; immutable.'")
     op.execute(PARTITION_FUNCTION)
     op.execute(IMMUTABLE_TRIGGER)
     unit_table = sa.table("unit", sa.column("code"), sa.column("name"), sa.column("national"))

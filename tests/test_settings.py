@@ -1,0 +1,39 @@
+"""Settings: validated at start-up, every one documented."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anpr import settings as settings_mod
+from anpr.errors import ConfigurationError
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_defaults_load():
+    s = settings_mod.load({})
+    assert s.database.embedded and s.retention.days == 28 and s.web.port == 8126
+
+
+def test_database_url_switches_off_embedded():
+    s = settings_mod.load({"DATABASE_URL": "postgresql://u:p@db.example:5432/anpr"})
+    assert not s.database.embedded
+
+
+@pytest.mark.parametrize("env, fragment", [
+    ({"ANPR_WEB_PORT": "eighty"}, "ANPR_WEB_PORT"),
+    ({"ANPR_WEB_PORT": "-1"}, "ANPR_WEB_PORT"),
+    ({"ANPR_SECURE_COOKIES": "maybe"}, "ANPR_SECURE_COOKIES"),
+    ({"ANPR_RETENTON_DAYS": "28"}, "unknown setting"),
+    ({"DATABASE_URL": "mysql://x"}, "postgresql://"),
+])
+def test_bad_settings_fail_fast_with_the_name(env, fragment):
+    with pytest.raises(ConfigurationError, match=fragment):
+        settings_mod.load(env)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    text = README.read_text()
+    missing = [name for name in settings_mod.REGISTRY if f"`{name}`" not in text]
+    assert not missing, f"settings not documented in README.md: {missing}"

@@ -1,0 +1,219 @@
+/* The officers' map shell: offline basemap, road network, camera locations (clustered),
+ * lanes with their direction when zoomed in, and camera selection by drawing.
+ * Everything is served by the project itself; no request leaves the police network. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1";
+  var LANE_ZOOM = 13;
+  var statusEl = document.getElementById("status");
+  var messageEl = document.getElementById("message");
+
+  var map = L.map("map", { zoomControl: true, preferCanvas: false, minZoom: 6, maxZoom: 18 })
+    .setView([52.2, 5.3], 8);
+  map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
+  map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
+
+  function fetchJSON(url, options) {
+    return fetch(url, options).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { var e = new Error(body.message || r.statusText); e.body = body; throw e; }
+        return body;
+      });
+    });
+  }
+
+  function showMessage(text) {
+    if (!text) { messageEl.hidden = true; messageEl.textContent = ""; return; }
+    messageEl.hidden = false; messageEl.textContent = text;
+  }
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // --- basemap (vector, offline) ---------------------------------------------------------
+  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
+  var land = L.geoJSON(null, {
+    pane: "basemap", interactive: false,
+    style: function (f) {
+      var nl = f.properties.iso_a3 === "NLD";
+      return { color: nl ? "#8a8a8a" : "#a8a8a8", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
+    }
+  }).addTo(map);
+  var places = L.layerGroup().addTo(map);
+  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+  fetchJSON("/static/basemap/places.geojson").then(function (d) {
+    d.features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      var m = L.circleMarker([c[1], c[0]], { radius: 2, color: "#444", weight: 1, interactive: false, pane: "basemap" });
+      m.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "place-label", offset: [4, 0] });
+      m.rank = f.properties.pop_rank;
+      places.addLayer(m);
+    });
+    updatePlaces();
+  });
+  function updatePlaces() {
+    var z = map.getZoom();
+    places.eachLayer(function (m) {
+      var show = z >= 10 || (z >= 9 && m.rank <= 30) || m.rank <= 12;
+      if (show) { m.openTooltip(); m.setStyle({ opacity: 1 }); } else { m.closeTooltip(); m.setStyle({ opacity: 0 }); }
+    });
+  }
+  map.on("zoomend", updatePlaces);
+
+  // --- road network ------------------------------------------------------------------------
+  var roads = L.geoJSON(null, {
+    style: function (f) {
+      var a = f.properties.road.charAt(0) === "A";
+      return { color: a ? "#c0392b" : "#d4a017", weight: a ? 3 : 2, opacity: 0.75 };
+    },
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(esc(f.properties.road) + " (" + f.properties.speed_kmh + " km/h, " + f.properties.lanes + " rijstroken)", { sticky: true });
+    }
+  }).addTo(map);
+
+  // --- camera locations (clustered) ------------------------------------------------------
+  var clusters = L.markerClusterGroup({ maxClusterRadius: 45, disableClusteringAtZoom: 12 }).addTo(map);
+  var locationIndex = {};
+  function locationIcon(p) {
+    var cls = "loc-icon" + (p.owner === "kmar" ? " kmar" : p.owner === "cjib" ? " cjib" : "") + (p.cameras_not_active > 0 ? " notactive" : "");
+    return L.divIcon({ className: "", html: '<div class="' + cls + '" style="width:18px;height:18px">' + p.cameras + "</div>", iconSize: [18, 18] });
+  }
+  function locationPopup(code) {
+    return fetchJSON(API + "/locations/" + encodeURIComponent(code)).then(function (f) {
+      var p = f.properties;
+      var rows = p.camera_list.map(function (c) {
+        var q = c.properties;
+        return "<tr><td>" + esc(c.id) + "</td><td>" + (q.inout === "in" ? "in" : "uit") + "</td><td>strook " + q.lane +
+          "</td><td>" + Math.round(q.bearing) + "&deg;</td><td>" + esc(q.status) + "</td></tr>";
+      }).join("");
+      return "<b>" + esc(p.code) + "</b><br>" + esc(p.name) + "<br>eenheid " + esc(p.unit_code) + ", eigenaar " + esc(p.owner) +
+        "<table><tr><th>camera</th><th>richting</th><th>strook</th><th>koers</th><th>status</th></tr>" + rows + "</table>";
+    });
+  }
+
+  // --- lanes with direction, when zoomed in ----------------------------------------------
+  var lanes = L.layerGroup().addTo(map);
+  function arrowHead(coords) {
+    var a = coords[coords.length - 2], b = coords[coords.length - 1];
+    var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
+    var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
+    return L.marker([b[1], b[0]], {
+      interactive: false,
+      icon: L.divIcon({ className: "", iconSize: [10, 10], html: '<div style="width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;border-bottom:10px solid #15426a;transform:rotate(' + ang + 'deg)"></div>' })
+    });
+  }
+  function refreshLanes() {
+    lanes.clearLayers();
+    if (map.getZoom() < LANE_ZOOM) { return; }
+    var b = map.getBounds();
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
+    fetchJSON(API + "/cameras?bbox=" + bbox).then(function (fc) {
+      fc.features.forEach(function (f) {
+        if (f.geometry.type !== "LineString") { return; }
+        var q = f.properties;
+        var line = L.geoJSON(f, { style: { color: q.status === "active" ? "#15426a" : "#c62828", weight: 3 } });
+        line.bindPopup("<b>" + esc(f.id) + "</b><br>" + esc(q.location_code) + "<br>" + (q.inout === "in" ? "inkomend" : "uitgaand") +
+          ", strook " + q.lane + ", koers " + Math.round(q.bearing) + "&deg;<br>status " + esc(q.status));
+        lanes.addLayer(line);
+        lanes.addLayer(arrowHead(f.geometry.coordinates));
+      });
+    });
+  }
+  map.on("moveend", refreshLanes);
+
+  // --- selection by drawing -------------------------------------------------------------
+  var drawn = new L.FeatureGroup().addTo(map);
+  var selected = L.layerGroup().addTo(map);
+  var drawControl = new L.Control.Draw({
+    position: "topleft",
+    edit: { featureGroup: drawn, edit: false, remove: true },
+    draw: {
+      polygon: { allowIntersection: false, showArea: true },
+      rectangle: { showArea: false },
+      circle: { showRadius: true, metric: true },
+      polyline: { shapeOptions: { color: "#6a1b9a" } },
+      marker: false, circlemarker: false
+    }
+  });
+  map.addControl(drawControl);
+
+  function selectionRequest(layerType, layer) {
+    var inout = document.getElementById("filter-inout").value || undefined;
+    if (layerType === "circle") {
+      var c = layer.getLatLng();
+      return { kind: "circle", geometry: { type: "Point", coordinates: [c.lng, c.lat] }, radius_m: layer.getRadius(), inout: inout };
+    }
+    if (layerType === "polyline") {
+      return { kind: "corridor", geometry: layer.toGeoJSON().geometry, buffer_m: Number(document.getElementById("corridor-buffer").value), inout: inout };
+    }
+    return { kind: layerType === "rectangle" ? "rectangle" : "polygon", geometry: layer.toGeoJSON().geometry, inout: inout };
+  }
+
+  function renderSelection(fc) {
+    var list = document.getElementById("selection-list");
+    list.innerHTML = "";
+    selected.clearLayers();
+    fc.features.forEach(function (f) {
+      var q = f.properties;
+      var li = document.createElement("li");
+      li.dataset.cameraId = f.id;
+      li.innerHTML = "<b>" + esc(f.id) + "</b> <span class=\"meta\">" + esc(q.location_code) + " &middot; " +
+        (q.inout === "in" ? "in" : "uit") + " &middot; strook " + q.lane + (q.status !== "active" ? " &middot; " + esc(q.status) : "") + "</span>";
+      list.appendChild(li);
+    });
+    fc.locations.forEach(function (code) {
+      var loc = locationIndex[code];
+      if (loc) { selected.addLayer(L.circleMarker(loc, { radius: 11, color: "#f39c12", weight: 3, fill: false, interactive: false })); }
+    });
+    if (fc.area) {
+      selected.addLayer(L.geoJSON(fc.area, { style: { color: "#f39c12", weight: 1, dashArray: "4 4", fillOpacity: 0.05 }, interactive: false }));
+    }
+    var count = document.getElementById("selection-count");
+    count.dataset.count = String(fc.features.length);
+    count.textContent = fc.features.length + " camera's op " + fc.locations.length + " locaties";
+    document.getElementById("selection-locations").textContent = fc.locations.join(", ");
+    document.getElementById("selection-clear").hidden = fc.features.length === 0;
+  }
+
+  map.on(L.Draw.Event.CREATED, function (e) {
+    drawn.clearLayers();
+    drawn.addLayer(e.layer);
+    showMessage(null);
+    fetchJSON(API + "/selection", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(selectionRequest(e.layerType, e.layer))
+    }).then(renderSelection).catch(function (err) {
+      renderSelection({ features: [], locations: [] });
+      showMessage(err.message);
+    });
+  });
+  document.getElementById("selection-clear").addEventListener("click", function () {
+    drawn.clearLayers(); renderSelection({ features: [], locations: [] }); showMessage(null);
+  });
+
+  // --- load data ---------------------------------------------------------------------------
+  Promise.all([fetchJSON(API + "/roads"), fetchJSON(API + "/locations")]).then(function (res) {
+    roads.addData(res[0]);
+    res[1].features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      locationIndex[f.id] = [c[1], c[0]];
+      var m = L.marker([c[1], c[0]], { icon: locationIcon(f.properties), title: f.id });
+      m.bindPopup("laden&hellip;");
+      m.on("popupopen", function () { locationPopup(f.id).then(function (html) { m.setPopupContent(html); }); });
+      clusters.addLayer(m);
+    });
+    statusEl.textContent = res[1].features.length + " locaties, " + res[0].features.length + " wegvakken geladen";
+    statusEl.dataset.ready = "1";
+    refreshLanes();
+  }).catch(function (err) { statusEl.textContent = "laden mislukt: " + err.message; });
+
+  L.control.layers(null, { "Wegen": roads, "Locaties": clusters, "Rijstroken": lanes, "Selectie": selected },
+    { collapsed: true, position: "topright" }).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+
+  window.anprMap = { map: map, drawn: drawn, selected: selected, locationIndex: locationIndex };
+})();
