@@ -97,7 +97,7 @@ def db_stop(obj: Context) -> None:
 @pass_ctx
 def db_status(obj: Context) -> None:
     """Show where the database is and whether it runs."""
-    from anpr.database import current_revision
+    from anpr.database import current_revisions
     from anpr.embedded import cluster_for
 
     if not obj.settings.database.embedded:
@@ -107,7 +107,7 @@ def db_status(obj: Context) -> None:
         info = {"mode": "embedded", **cluster_for(obj.settings.database).status()}
         url = obj.url(start=False) if info["running"] else None
     if url:
-        info["schema_revision"] = _guard(current_revision, url)
+        info["schema_revisions"] = sorted(_guard(current_revisions, url))
     click.echo(json.dumps(info, indent=2, default=str))
 
 
@@ -125,7 +125,7 @@ def db_url(obj: Context, socket: bool) -> None:
 
 
 @db.command("migrate")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 @pass_ctx
 def db_migrate(obj: Context, revision: str) -> None:
     """Bring the schema to a revision with Alembic, and create the day partitions."""
@@ -198,6 +198,22 @@ def _guard(fn, *args, **kwargs):
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(1)
 
+
+# -- commands owned by other packages ---------------------------------------------------
+# Each package keeps its commands in its own ``cli`` module, a click command or group;
+# list it here as (module, attribute) and it becomes ``anpr <name>``.
+PACKAGE_COMMANDS: list[tuple[str, str]] = [
+]
+
+
+def _register_package_commands() -> None:
+    import importlib
+
+    for module, attr in PACKAGE_COMMANDS:
+        main.add_command(getattr(importlib.import_module(module), attr))
+
+
+_register_package_commands()
 
 if __name__ == "__main__":
     main()

@@ -54,19 +54,26 @@ def alembic_config(url: str):
     return cfg
 
 
-def migrate(url: str, revision: str = "head") -> None:
+def migrate(url: str, revision: str = "heads") -> None:
+    """Upgrade to ``heads``: work on separate features may add parallel migration branches."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
 
 
-def current_revision(url: str) -> str | None:
+def current_revisions(url: str) -> set[str]:
     with connect(url) as conn:
         try:
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
         except psycopg.errors.UndefinedTable:
-            return None
-    return row["version_num"] if row else None
+            return set()
+    return {r["version_num"] for r in rows}
+
+
+def head_revisions(url: str) -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
 def read_sql(path: Path) -> str:

@@ -187,23 +187,18 @@ def _short_name(name: str) -> str:
 
 
 def _allocate(weights: np.ndarray, total: int, caps: np.ndarray) -> np.ndarray:
-    """Largest-remainder allocation of ``total`` items over weights, respecting caps."""
-    counts = np.zeros(len(weights), dtype=int)
-    remaining = total
-    active = caps > 0
-    while remaining > 0 and active.any():
-        w = np.where(active, weights, 0.0)
-        share = w / w.sum() * remaining
-        add = np.minimum(np.floor(share).astype(int), caps - counts)
-        if add.sum() == 0:
-            order = np.argsort(-(share - np.floor(share)) - w * 1e-12, kind="stable")
-            for i in order:
-                if active[i] and counts[i] < caps[i]:
-                    add[i] = 1
-                    break
-        counts += add
-        remaining -= int(add.sum())
-        active = counts < caps
+    """Largest-remainder allocation of ``total`` items over weights, respecting caps.
+
+    Quotas come from the weights once; items that a capped entry cannot take go, one at a
+    time, to the entry furthest below its quota, so small entries are not starved.
+    """
+    quota = weights / weights.sum() * total
+    counts = np.minimum(np.floor(quota).astype(int), caps)
+    while counts.sum() < total:
+        deficit = np.where(counts < caps, quota - counts, -np.inf)
+        if not np.isfinite(deficit).any():
+            break
+        counts[int(np.argmax(deficit))] += 1
     return counts
 
 

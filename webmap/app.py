@@ -15,6 +15,14 @@ from anpr.errors import AnprError
 log = logging.getLogger(__name__)
 
 
+# Every package's web layer is a blueprint; list it here as (module, attribute, prefix).
+# JSON APIs live under /api/v1 and describe themselves with webmap.openapi.register_paths.
+BLUEPRINTS: list[tuple[str, str, str | None]] = [
+    ("webmap.pages", "pages", None),
+    ("webmap.api", "api", "/api/v1"),
+]
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may set DATABASE_URL, SECRET_KEY and Flask options."""
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -40,11 +48,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from webmap.api import api
-    from webmap.pages import pages
+    import importlib
 
-    app.register_blueprint(pages)
-    app.register_blueprint(api, url_prefix="/api/v1")
+    for module, attr, prefix in BLUEPRINTS:
+        app.register_blueprint(getattr(importlib.import_module(module), attr), url_prefix=prefix)
     _register_errors(app)
     return app
 

@@ -46,7 +46,25 @@ PATHS: dict[str, dict[str, Any]] = {
 }
 
 
+# Each API module adds its own paths here (``register_paths``) next to its handlers.
+_EXTRA_PATHS: dict[str, dict[str, Any]] = {}
+_EXTRA_SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+def register_paths(paths: dict[str, dict[str, Any]],
+                   schemas: dict[str, dict[str, Any]] | None = None) -> None:
+    _EXTRA_PATHS.update(paths)
+    _EXTRA_SCHEMAS.update(schemas or {})
+
+
 def openapi_document(app: Flask) -> dict[str, Any]:
+    doc = _base_document()
+    doc["paths"] = {**PATHS, **_EXTRA_PATHS}
+    doc["components"]["schemas"].update(_EXTRA_SCHEMAS)
+    return doc
+
+
+def _base_document() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "126jj ANPR API", "version": "1",

@@ -1,0 +1,91 @@
+"""The map in headless Chromium (Debian's package, driven by Playwright): it loads with no
+request leaving the machine, and drawing a rectangle selects and lists the cameras."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    pg.requests = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(live_server + "/")
+    pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    yield pg
+    ctx.close()
+
+
+def test_map_loads_offline(page, live_server, artifacts):
+    page.wait_for_timeout(500)
+    foreign = [u for u in page.requests if not u.startswith(live_server) and not u.startswith("data:")]
+    assert not foreign, f"requests left the machine: {foreign[:5]}"
+    assert not page.errors, page.errors
+    assert page.locator(".leaflet-marker-icon").count() > 5  # clusters or locations drawn
+    assert "locaties" in page.inner_text("#status")
+    page.screenshot(path=str(artifacts / "map-overview.png"))
+
+
+def test_draw_rectangle_selects_cameras(page, client, artifacts):
+    # Zoom to the Utrecht area, then drag a rectangle with the draw tool.
+    page.evaluate("anprMap.map.setView([52.08, 5.12], 11, {animate: false})")
+    page.wait_for_timeout(300)
+    box = page.locator("#map").bounding_box()
+    corner = lambda lat, lon: page.evaluate(
+        "([lat, lon]) => { const p = anprMap.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon])
+    x1, y1 = corner(52.15, 5.0)
+    x2, y2 = corner(52.0, 5.25)
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(box["x"] + x1, box["y"] + y1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("Number(document.querySelector('#selection-count').dataset.count) > 0",
+                           timeout=15_000)
+    listed = page.eval_on_selector_all("#selection-list li", "els => els.map(e => e.dataset.cameraId)")
+    drawn = page.evaluate("anprMap.drawn.toGeoJSON().features[0].geometry")
+    expected = client.post("/api/v1/selection", json={"kind": "rectangle", "geometry": drawn}
+                           ).get_json()
+    assert sorted(listed) == sorted(f["id"] for f in expected["features"])
+    assert len(listed) == int(page.get_attribute("#selection-count", "data-count"))
+    # The drawn rectangle is where we dragged it (within a pixel or so).
+    lons = [c[0] for c in drawn["coordinates"][0]]
+    lats = [c[1] for c in drawn["coordinates"][0]]
+    assert abs(min(lons) - 5.0) < 0.01 and abs(max(lons) - 5.25) < 0.01
+    assert abs(min(lats) - 52.0) < 0.01 and abs(max(lats) - 52.15) < 0.01
+    page.screenshot(path=str(artifacts / "map-selection.png"))
+    assert not page.errors, page.errors
+
+
+def test_lanes_and_directions_when_zoomed_in(page, client, artifacts):
+    loc = client.get("/api/v1/locations").get_json()["features"][0]
+    lon, lat = loc["geometry"]["coordinates"]
+    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 16, {{animate: false}})")
+    page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 2",
+                           timeout=15_000)
+    page.screenshot(path=str(artifacts / "map-lanes.png"))
+    assert not page.errors, page.errors
