@@ -16,7 +16,6 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 from shapely.validation import explain_validity
 
 from anpr.errors import BadInput
@@ -28,15 +27,31 @@ MAX_RADIUS_M = 50_000
 MAX_CORRIDOR_M = 5_000
 
 
-@lru_cache(maxsize=1)
-def _to_rd():
+@lru_cache(maxsize=2)
+def _transformer(src: str, dst: str):
     from pyproj import Transformer
 
-    return Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True).transform
+    return Transformer.from_crs(src, dst, always_xy=True)
+
+
+def reproject(geom: BaseGeometry, src: str, dst: str) -> BaseGeometry:
+    t = _transformer(src, dst)
+    return shapely.transform(geom, lambda xy: _stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def _stack(xy):
+    import numpy as np
+
+    return np.column_stack(xy)
 
 
 def to_rd(geom: BaseGeometry) -> BaseGeometry:
-    return transform(_to_rd(), geom)
+    """WGS84 lon/lat to RD New metres, for areas, distances and buffers."""
+    return reproject(geom, "EPSG:4326", "EPSG:28992")
+
+
+def from_rd(geom: BaseGeometry) -> BaseGeometry:
+    return reproject(geom, "EPSG:28992", "EPSG:4326")
 
 
 @dataclass(frozen=True)

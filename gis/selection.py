@@ -9,25 +9,16 @@ narrow the set further.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import psycopg
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 from anpr.errors import BadInput
 from gis import geometry as geo
 
 KINDS = {"polygon", "rectangle", "circle", "corridor"}
-
-
-@lru_cache(maxsize=1)
-def _from_rd():
-    from pyproj import Transformer
-
-    return Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True).transform
 
 
 @dataclass(frozen=True)
@@ -81,7 +72,7 @@ def parse_selection(body: Any, limits: geo.Limits = geo.Limits()) -> Selection:
 
 
 def _buffer_wgs84(geom: BaseGeometry, metres: float) -> BaseGeometry:
-    return transform(_from_rd(), geo.to_rd(geom).buffer(metres, quad_segs=16))
+    return geo.from_rd(geo.to_rd(geom).buffer(metres, quad_segs=16))
 
 
 SELECT_SQL = """

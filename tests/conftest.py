@@ -22,8 +22,8 @@ from anpr.database import migrate
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # A fixed "now" for the demo traffic in the test database, well inside retention.
 DEMO_END = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-DEMO_HOURS = 3
-DEMO_PER_DAY = 40_000
+DEMO_HOURS = 6
+DEMO_PER_DAY = 20_000
 
 
 def _with_database(url: str, name: str) -> str:

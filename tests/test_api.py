@@ -206,4 +206,5 @@ def test_map_page_loads_only_local_assets(client):
     for path in ("/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet-draw/leaflet.draw.js",
                  "/static/vendor/leaflet.markercluster/leaflet.markercluster.js",
                  "/static/basemap/land.geojson", "/static/js/map.js"):
-        assert client.get(path).status_code == 200, path
+        with client.get(path) as resp:
+            assert resp.status_code == 200, path
