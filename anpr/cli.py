@@ -203,6 +203,7 @@ def _guard(fn, *args, **kwargs):
 # Each package keeps its commands in its own ``cli`` module, a click command or group;
 # list it here as (module, attribute) and it becomes ``anpr <name>``.
 PACKAGE_COMMANDS: list[tuple[str, str]] = [
+    ("anpr.bench", "bench"),
 ]
 
 
