@@ -199,6 +199,7 @@ passage = Table(
                     name="confidence"),
     Index("ix_passage_plate_time", "plate", "captured_at"),
     Index("ix_passage_camera_time", "camera_id", "captured_at"),
+    Index("ix_passage_plate_reversed", func.reverse(text("plate")), "captured_at"),
     schema="jj126",
     postgresql_partition_by="RANGE (captured_at)",
     comment="126jj passages, one partition per UTC capture day; immutable.",
