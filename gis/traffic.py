@@ -179,7 +179,7 @@ def _pattern_alphabets(pattern: str, latin: bool) -> list[np.ndarray]:
 
 
 def _unique_plates(rng: np.random.Generator, pattern: str, n: int, foreign: bool) -> np.ndarray:
-    """n distinct plates of one pattern: a random affine permutation of 0..capacity."""
+    """n distinct plates (bytes) of one pattern: a random affine permutation of 0..capacity."""
     alphas = _pattern_alphabets(pattern, latin=foreign)
     cap = int(np.prod([len(a) for a in alphas], dtype=np.int64))
     if n > cap:
@@ -188,27 +188,28 @@ def _unique_plates(rng: np.random.Generator, pattern: str, n: int, foreign: bool
     offset = int(rng.integers(0, cap))
     k = (np.arange(n, dtype=np.int64) * mult + offset) % cap
     chars = _mixed_radix(k, alphas)
-    return chars.view(f"S{len(pattern)}").ravel().astype("U8")
+    return chars.view(f"S{len(pattern)}").ravel().astype("S7")
 
 
 def make_plates(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """n distinct background plates (none starting with 'Z') and their country codes."""
+    """n distinct background plates (none starting with 'Z') and their country codes.
+
+    Built per pattern in blocks (fast, distinct by construction) and then shuffled, so
+    any prefix of the table has the fleet's mix of sidecodes and countries.
+    """
     codes = list(NL_SIDECODES) + [p for _, _, p in FOREIGN]
-    shares = np.array(list(NL_SIDECODES.values()) + [0.0] * len(FOREIGN))
-    foreign_total = sum(s for _, s, _ in FOREIGN)
-    shares[: len(NL_SIDECODES)] *= (1.0 - foreign_total) / shares[: len(NL_SIDECODES)].sum()
-    shares[len(NL_SIDECODES):] = [s for _, s, _ in FOREIGN]
-    which = rng.choice(len(codes), size=n, p=shares)
-    plates = np.empty(n, dtype="U8")
-    countries = np.empty(n, dtype="U2")
-    for i, pattern in enumerate(codes):
-        idx = np.flatnonzero(which == i)
-        if idx.size == 0:
-            continue
-        foreign = i >= len(NL_SIDECODES)
-        plates[idx] = _unique_plates(rng, pattern, idx.size, foreign)
-        countries[idx] = FOREIGN[i - len(NL_SIDECODES)][0] if foreign else "NL"
-    return plates, countries
+    nl = np.array(list(NL_SIDECODES.values()))
+    foreign = np.array([s for _, s, _ in FOREIGN])
+    shares = np.concatenate([nl / nl.sum() * (1.0 - foreign.sum()), foreign])
+    counts = rng.multinomial(n, shares / shares.sum())
+    blocks, country = [], []
+    for i, (pattern, k) in enumerate(zip(codes, counts)):
+        is_foreign = i >= len(NL_SIDECODES)
+        blocks.append(_unique_plates(rng, pattern, int(k), is_foreign))
+        country.append(np.full(int(k), FOREIGN[i - len(NL_SIDECODES)][0] if is_foreign else "NL", dtype="U2"))
+    order = rng.permutation(n)
+    plates = np.concatenate(blocks)[order].astype("U7")
+    return plates, np.concatenate(country)[order]
 
 
 def planted_plates(rng: np.random.Generator, n: int) -> list[str]:
@@ -300,7 +301,7 @@ class TrafficGenerator:
         cost = np.full((nj, nj), np.inf)
         preds = {}
         for a in jids:
-            dist, pred = net._dijkstra(a)  # noqa: SLF001 - same package, one full tree per source
+            dist, pred = net.shortest_tree(a)
             preds[a] = pred
             for b, d in dist.items():
                 cost[pos[a], pos[b]] = d
@@ -312,7 +313,7 @@ class TrafficGenerator:
         for c in np.sort(chosen):
             ja, jb = jids[iu[0][c]], jids[iu[1][c]]
             for a, b in ((ja, jb), (jb, ja)):
-                events = self._trip_events(net._unwind(preds[a], a, b))  # noqa: SLF001
+                events = self._trip_events(net.path_in_tree(preds[a], a, b))
                 if not events:
                     continue
                 od_a.append(a)
@@ -611,7 +612,7 @@ class TrafficGenerator:
             confidence=rng.uniform(0.9, 0.995, n).astype(np.float32),
             lon=self.cam_lon[cam] + rng.normal(0, 2.0 / 68_000, n),
             lat=self.cam_lat[cam] + rng.normal(0, 2.0 / 111_320, n),
-            cameras=self.camera_ids, plates=np.array(table, dtype="U8"),
+            cameras=self.camera_ids, plates=np.array(table, dtype="U7"),
             countries=np.array(["NL"] * len(table), dtype="U2"), capture_prefix="p")
         truth: GroundTruth = {
             "seed": seed, "window": [at(lo), at(hi)], "reserved_plate_prefix": "Z",
