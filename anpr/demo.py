@@ -70,8 +70,8 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     for day in clock.utc_days(start, end):
         ensure_partition(conn, day)
     generator = TrafficGenerator(network, registry, seed=seed)
-    expected = int(per_day * (end - start).total_seconds() / 86400)
-    bar = tqdm(total=expected, unit="passages", desc="demo traffic", disable=not progress)
+    # Traffic follows a daily profile, so the count for a partial day is not known ahead.
+    bar = tqdm(unit="passages", unit_scale=True, desc="demo traffic", disable=not progress)
     loaded = 0
     for batch in generator.generate(start, end, per_day):
         n = copy_records(conn, batch.to_records())
