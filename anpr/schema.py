@@ -161,6 +161,9 @@ camera_plan = Table(
     Column("published_at", DateTime(timezone=True)),
     Column("ratified_by", Text),
     Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("ratified_at", DateTime(timezone=True)),  # 0004: plans
+    Column("created_by", Text),
+    Column("published_by", Text),
 )
 
 account = Table(
@@ -203,6 +206,121 @@ passage = Table(
     schema="jj126",
     postgresql_partition_by="RANGE (captured_at)",
     comment="126jj passages, one partition per UTC capture day; immutable.",
+)
+
+
+# -- camera plans and registry history (migration 0004, camera_registry/) ------------------
+from sqlalchemy.dialects.postgresql import ARRAY  # noqa: E402  (kept beside its tables)
+
+_CRITERIA = "criteria <@ ARRAY['a','b','c']::text[]"
+
+location_motivation = Table(
+    "location_motivation", metadata,
+    Column("location_id", Integer, ForeignKey("location.id", ondelete="CASCADE"), primary_key=True),
+    Column("criteria", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("motivation", Text),
+    Column("prosecutor", Text),
+    Column("signed_on", Date),
+    Column("claimed_by", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_by", Text),
+    CheckConstraint(_CRITERIA, name="criteria"),
+    CheckConstraint("claimed_by IS NULL OR claimed_by IN ('police', 'kmar')", name="claimed_by"),
+    comment="Standing art. 3 lid 2 motivation per location; a new plan draft copies it.",
+)
+
+plan_location = Table(
+    "plan_location", metadata,
+    Column("plan_id", Integer, ForeignKey("camera_plan.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_code", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("unit_code", String(4), ForeignKey("unit.code"), nullable=False),
+    Column("road", Text),
+    Column("hectometre", Numeric(6, 1)),
+    Column("owner", OWNER, nullable=False),
+    Column("border", Boolean, nullable=False, server_default=text("false")),
+    Column("criteria", ARRAY(Text), nullable=False, server_default=text("'{}'::text[]")),
+    Column("motivation", Text),
+    Column("prosecutor", Text),
+    Column("signed_on", Date),
+    Column("claimed_by", Text),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint(_CRITERIA, name="criteria"),
+    comment="A fixed camera location in a plan: a snapshot of the registry with its motivation.",
+)
+
+plan_camera = Table(
+    "plan_camera", metadata,
+    Column("plan_id", Integer, ForeignKey("camera_plan.id", ondelete="CASCADE"), primary_key=True),
+    Column("camera_id", Text, primary_key=True),
+    Column("location_code", Text),
+    Column("bearing", REAL),
+    Column("inout", INOUT),
+    Column("lane", SmallInteger),
+    Column("mounting", MOUNTING, nullable=False, server_default="fixed"),
+    Column("lane_geom", Geometry("LINESTRING", srid=4326, spatial_index=False)),
+    comment="A camera in a plan; only these (and amendments) may store passages (R9).",
+)
+
+plan_mobile = Table(
+    "plan_mobile", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("plan_id", Integer, ForeignKey("camera_plan.id", ondelete="CASCADE"), nullable=False),
+    Column("unit_code", String(4), ForeignKey("unit.code"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("count", SmallInteger, nullable=False),
+    UniqueConstraint("plan_id", "unit_code", "kind"),
+    CheckConstraint("count >= 0", name="count"),
+    comment="Mobile cameras: a number per unit and kind of location, no fixed places.",
+)
+
+plan_prior_mobile = Table(
+    "plan_prior_mobile", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("plan_id", Integer, ForeignKey("camera_plan.id", ondelete="CASCADE"), nullable=False),
+    Column("location_code", Text, nullable=False),
+    Column("camera_id", Text, nullable=False),
+    Column("unit_code", String(4), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("deployed_from", Date, nullable=False),
+    Column("deployed_to", Date),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    comment="Where mobile cameras stood in the previous year (art. 2 lid 2 Besluit).",
+)
+
+plan_amendment = Table(
+    "plan_amendment", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("plan_id", Integer, ForeignKey("camera_plan.id"), nullable=False, index=True),
+    Column("camera_id", Text, ForeignKey("camera.id"), nullable=False),
+    Column("location_code", Text, nullable=False),
+    Column("unit_code", String(4), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("criteria", ARRAY(Text), nullable=False),
+    Column("motivation", Text, nullable=False),
+    Column("prosecutor", Text, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("effective_to", Date),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    CheckConstraint(_CRITERIA, name="criteria"),
+    CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="period"),
+    comment="A mobile camera added to a published plan during the year; append-only.",
+)
+
+registry_change = Table(
+    "registry_change", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("actor", Text, nullable=False),
+    Column("entity", Text, nullable=False),
+    Column("entity_key", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("before", JSONB),
+    Column("after", JSONB),
+    Index("ix_registry_change_entity_key", "entity", "entity_key"),
+    comment="Every registry edit: who, when, what (before and after); append-only.",
 )
 
 
