@@ -66,6 +66,32 @@ REGISTRY: dict[str, Setting] = {
                 _positive_int),
         Setting("ANPR_RETENTION_DAYS", 28, "Days passages and photos are kept (R1).", _positive_int),
         Setting("ANPR_PARTITIONS_AHEAD", 3, "Daily passage partitions created ahead.", _positive_int),
+        # -- intake, image store, retention runs (ingest/) --
+        Setting("ANPR_INTAKE_MAX_BATCH", 5000, "Most records in one HTTP intake request.",
+                _positive_int),
+        Setting("ANPR_INTAKE_MAX_REQUEST_MB", 64, "Largest HTTP intake request body, in MiB.",
+                _positive_int),
+        Setting("ANPR_INTAKE_MAX_IMAGE_KB", 2048, "Largest overview photo or plate crop, in KiB.",
+                _positive_int),
+        Setting("ANPR_INTAKE_CLOCK_SKEW_S", 300,
+                "How far in the future a capture time may lie (camera clock skew), seconds.",
+                _positive_int),
+        Setting("ANPR_INTAKE_MAX_OFFSET_M", 250,
+                "Largest distance between a fixed camera's location and a passage's position.",
+                _positive_int),
+        Setting("ANPR_INTAKE_BATCH_ROWS", 50000, "Rows per COPY transaction in bulk import.",
+                _positive_int),
+        Setting("ANPR_IMAGE_STORE", "file",
+                "Image store: 'file' (under ANPR_IMAGE_DIR) or 's3://bucket/prefix'."),
+        Setting("ANPR_IMAGE_DIR", None, "Folder of the file image store; default ANPR_HOME/images."),
+        Setting("ANPR_S3_ENDPOINT", None,
+                "Endpoint URL of an S3-compatible store (credentials: the usual AWS_* variables)."),
+        Setting("ANPR_IMAGE_MASTER_KEY", None,
+                "Base64 of 32 bytes wrapping the per-day photo keys (R13); generated into "
+                "ANPR_HOME when unset (development only)."),
+        Setting("ANPR_RETENTION_INTERVAL_S", 3600,
+                "Seconds between retention runs inside `anpr serve`; 0 turns the loop off.",
+                lambda raw: _positive_int(raw) if raw.strip() != "0" else 0),
     ]
 }
 
@@ -111,10 +137,28 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """Limits of intake and where photos go; defaults match the registry above."""
+
+    max_batch: int = 5000
+    max_request_mb: int = 64
+    max_image_kb: int = 2048
+    clock_skew_s: int = 300
+    max_offset_m: int = 250
+    batch_rows: int = 50000
+    image_store: str = "file"
+    image_dir: str | None = None
+    s3_endpoint: str | None = None
+    master_key: str | None = None
+    retention_interval_s: int = 3600
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
     retention: RetentionSettings
+    intake: IntakeSettings = field(default_factory=IntakeSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -146,5 +190,18 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         retention=RetentionSettings(
             days=_read(env, "ANPR_RETENTION_DAYS"),
             partitions_ahead=_read(env, "ANPR_PARTITIONS_AHEAD"),
+        ),
+        intake=IntakeSettings(
+            max_batch=_read(env, "ANPR_INTAKE_MAX_BATCH"),
+            max_request_mb=_read(env, "ANPR_INTAKE_MAX_REQUEST_MB"),
+            max_image_kb=_read(env, "ANPR_INTAKE_MAX_IMAGE_KB"),
+            clock_skew_s=_read(env, "ANPR_INTAKE_CLOCK_SKEW_S"),
+            max_offset_m=_read(env, "ANPR_INTAKE_MAX_OFFSET_M"),
+            batch_rows=_read(env, "ANPR_INTAKE_BATCH_ROWS"),
+            image_store=_read(env, "ANPR_IMAGE_STORE"),
+            image_dir=_read(env, "ANPR_IMAGE_DIR"),
+            s3_endpoint=_read(env, "ANPR_S3_ENDPOINT"),
+            master_key=_read(env, "ANPR_IMAGE_MASTER_KEY"),
+            retention_interval_s=_read(env, "ANPR_RETENTION_INTERVAL_S"),
         ),
     )
