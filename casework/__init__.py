@@ -1,0 +1,1 @@
+"""Casework: requests, orders, enquiries, verification, provision (art. 126jj Sv workflow)."""

@@ -1,0 +1,389 @@
+"""Requests and the prosecutor's orders they rest on (R3, R4, R12; report 7.4.2).
+
+A request records everything Argus records and more: when it came in, the requester,
+the investigation, the order (reference, prosecutor and office, date and time, written
+or verbal, the document), the crime with whether art. 67 lid 1 Sv applies or the
+fugitive (art. 564 Sv), purpose, facts, suspect, and the scope: time windows, cameras,
+locations or drawn areas, plates or patterns, photos, convoy band.
+
+Life cycle: registered -> confirmed (the officer saw the registered data and confirmed
+it; from then on edits are new, logged versions) -> provided -> completed; or rejected
+(kept, with the reason) or cancelled (only before confirmation).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from anpr import audit, clock
+from anpr.accounts import Account, require_role
+from anpr.errors import BadInput, Conflict, Forbidden, NotFound
+
+log = logging.getLogger(__name__)
+
+WRITTEN_ORDER_DEADLINE = timedelta(hours=72)
+MAX_WINDOW = timedelta(days=28)
+PLATE_RE = re.compile(r"^[A-Z0-9]{1,12}$")
+PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}$")
+TEXT_FIELDS = ("requester_name", "requester_function", "order_reference", "prosecutor",
+               "prosecutor_office", "purpose", "facts", "suspect")
+# Fields a correction may change; the status fields are the workflow's own.
+REGISTERED_FIELDS = TEXT_FIELDS + ("received_at", "order_at", "order_kind", "crime_code",
+                                   "fugitive", "foreign_request", "photos", "convoy_minutes",
+                                   "scope", "investigation_id")
+
+
+def _parse_time(value: Any, name: str) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BadInput(f"{name}: not an ISO 8601 time") from exc
+    else:
+        raise BadInput(f"{name}: a time is required")
+    if dt.tzinfo is None:
+        raise BadInput(f"{name}: give the time with its UTC offset (e.g. +01:00)")
+    return dt.astimezone(clock.UTC)
+
+
+def normalise_scope(raw: Any) -> dict[str, Any]:
+    """The order's scope as stored: UTC windows, camera/location picks or areas, plates."""
+    if not isinstance(raw, dict):
+        raise BadInput("scope must be an object")
+    windows = []
+    for i, w in enumerate(raw.get("windows") or []):
+        if not isinstance(w, dict):
+            raise BadInput(f"scope window {i + 1}: needs start and end")
+        start = _parse_time(w.get("start"), f"window {i + 1} start")
+        end = _parse_time(w.get("end"), f"window {i + 1} end")
+        if end <= start:
+            raise BadInput(f"window {i + 1}: the end lies before the start")
+        if end - start > MAX_WINDOW:
+            raise BadInput(f"window {i + 1}: longer than 28 days, more than the store holds")
+        windows.append({"start": start.isoformat(), "end": end.isoformat()})
+    if not windows:
+        raise BadInput("the order's scope needs at least one time window")
+    plates = []
+    for p in raw.get("plates") or []:
+        norm = re.sub(r"[\s-]", "", str(p).upper())
+        if not PLATE_RE.match(norm):
+            raise BadInput(f"plate {p!r}: only letters and digits")
+        plates.append(norm)
+    patterns = []
+    for p in raw.get("patterns") or []:
+        norm = re.sub(r"[\s-]", "", str(p).upper())
+        if not PATTERN_RE.match(norm) or norm.strip("?*") == "":
+            raise BadInput(f"pattern {p!r}: letters, digits, ? and *, and not only wildcards")
+        patterns.append(norm)
+    cameras = [str(c) for c in raw.get("cameras") or []]
+    locations = [str(c) for c in raw.get("locations") or []]
+    areas = raw.get("areas") or []
+    if not isinstance(areas, list):
+        raise BadInput("scope areas must be a list of selections")
+    if not (cameras or locations or areas):
+        raise BadInput("the order's scope needs locations: cameras, locations or drawn areas")
+    return {"windows": windows, "plates": plates, "patterns": patterns, "cameras": cameras,
+            "locations": locations, "areas": areas}
+
+
+@dataclass(frozen=True)
+class Qualification:
+    ok: bool
+    reason: str
+
+
+def qualifies(conn: psycopg.Connection, crime_code: str | None, fugitive: bool) -> Qualification:
+    """R3: the crime must allow pre-trial detention (art. 67 lid 1 Sv), or a fugitive."""
+    if fugitive:
+        return Qualification(True, "search for a fugitive (art. 564 Sv)")
+    if not crime_code:
+        return Qualification(False, "name the crime, or mark the request as a fugitive search")
+    row = conn.execute("SELECT label, article, pretrial_detention FROM crime WHERE code = %s",
+                       (crime_code,)).fetchone()
+    if row is None:
+        return Qualification(False, f"unknown crime code {crime_code!r}")
+    if not row["pretrial_detention"]:
+        return Qualification(False, f"{row['label']} ({row['article']}) does not allow pre-trial "
+                                    "detention (art. 67 lid 1 Sv): a 126jj search may not be "
+                                    "ordered for it")
+    return Qualification(True, f"{row['label']} ({row['article']}): art. 67 lid 1 Sv applies")
+
+
+def _next_reference(conn: psycopg.Connection, unit: str, year: int) -> str:
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('request_reference'))")
+    n = conn.execute("SELECT count(*) + 1 AS n FROM request WHERE reference LIKE %s",
+                     (f"{year}-{unit}-%",)).fetchone()["n"]
+    return f"{year}-{unit}-{n:04d}"
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise BadInput(f"{name.replace('_', ' ')} is required")
+        if len(value) > 4000:
+            raise BadInput(f"{name.replace('_', ' ')} is too long")
+        out[name] = value.strip()
+    out["received_at"] = _parse_time(data.get("received_at"), "received at")
+    out["order_at"] = _parse_time(data.get("order_at"), "order date and time")
+    if out["order_at"] > clock.now() + timedelta(minutes=5):
+        raise BadInput("the order's date lies in the future")
+    if data.get("order_kind") not in ("written", "verbal"):
+        raise BadInput("order kind must be written or verbal")
+    out["order_kind"] = data["order_kind"]
+    out["crime_code"] = data.get("crime_code") or None
+    out["fugitive"] = bool(data.get("fugitive"))
+    out["foreign_request"] = bool(data.get("foreign_request"))
+    out["photos"] = bool(data.get("photos"))
+    minutes = data.get("convoy_minutes")
+    if minutes is not None:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 60:
+            raise BadInput("convoy band must be 0 to 60 minutes")
+    out["convoy_minutes"] = minutes
+    out["scope"] = normalise_scope(data.get("scope"))
+    return out
+
+
+def ensure_investigation(conn: psycopg.Connection, system: str, number: str, name: str,
+                         unit: str | None) -> int:
+    if system not in ("BVH", "Summ-IT"):
+        raise BadInput("registration system must be BVH or Summ-IT")
+    if not number or not name:
+        raise BadInput("investigation number and name are required")
+    row = conn.execute(
+        "INSERT INTO investigation (system, number, name, unit_code) VALUES (%s, %s, %s, %s)"
+        " ON CONFLICT (system, number) DO UPDATE SET name = investigation.name RETURNING id",
+        (system, number.strip(), name.strip(), unit)).fetchone()
+    return row["id"]
+
+
+def register(conn: psycopg.Connection, officer: Account, data: dict[str, Any]) -> dict[str, Any]:
+    """Register a request; refuse it (recorded, with the reason) when the crime does not
+    qualify. Only authorised officers register (they receive the requests)."""
+    require_role(officer, "officer")
+    clean = _clean(data)
+    inv = data.get("investigation") or {}
+    investigation_id = ensure_investigation(conn, inv.get("system"), inv.get("number"),
+                                            inv.get("name"), officer.unit_code)
+    q = qualifies(conn, clean["crime_code"], clean["fugitive"])
+    status = "registered" if q.ok else "rejected"
+    unit = officer.unit_code or "LE"
+    reference = _next_reference(conn, unit, clean["received_at"].year)
+    row = conn.execute("""
+        INSERT INTO request (reference, unit_code, status, received_at, requester_name,
+            requester_function, investigation_id, order_reference, prosecutor,
+            prosecutor_office, order_at, order_kind, crime_code, fugitive, purpose, facts,
+            suspect, foreign_request, photos, convoy_minutes, scope, officer_id, created_by,
+            rejected_reason)
+        VALUES (%(reference)s, %(unit)s, %(status)s, %(received_at)s, %(requester_name)s,
+            %(requester_function)s, %(investigation_id)s, %(order_reference)s, %(prosecutor)s,
+            %(prosecutor_office)s, %(order_at)s, %(order_kind)s, %(crime_code)s, %(fugitive)s,
+            %(purpose)s, %(facts)s, %(suspect)s, %(foreign_request)s, %(photos)s,
+            %(convoy_minutes)s, %(scope)s::jsonb, %(officer)s, %(officer)s, %(rejected)s)
+        RETURNING id""", {**clean, "scope": json.dumps(clean["scope"]), "reference": reference,
+                          "unit": unit, "status": status, "investigation_id": investigation_id,
+                          "officer": officer.id,
+                          "rejected": None if q.ok else q.reason}).fetchone()
+    request_id = row["id"]
+    _snapshot(conn, request_id, 1, officer, "registered")
+    audit.record(conn, officer.username, "request.register", f"request:{request_id}",
+                 reference=reference, order_reference=clean["order_reference"],
+                 order_kind=clean["order_kind"], foreign=clean["foreign_request"],
+                 qualified=q.ok, reason=q.reason)
+    result = get(conn, request_id)
+    result["qualification"] = {"ok": q.ok, "reason": q.reason}
+    return result
+
+
+def _snapshot(conn, request_id: int, version: int, actor: Account, reason: str) -> None:
+    data = conn.execute(f"SELECT {', '.join(REGISTERED_FIELDS)} FROM request WHERE id = %s",
+                        (request_id,)).fetchone()
+    conn.execute("INSERT INTO request_version (request_id, version, data, changed_by, reason)"
+                 " VALUES (%s, %s, %s::jsonb, %s, %s)",
+                 (request_id, version, json.dumps(data, default=str), actor.id, reason))
+
+
+def get(conn: psycopg.Connection, request_id: int) -> dict[str, Any]:
+    row = conn.execute("""
+        SELECT r.*, i.system AS investigation_system, i.number AS investigation_number,
+               i.name AS investigation_name, c.label AS crime_label, c.article AS crime_article,
+               o.username AS officer_username
+          FROM request r JOIN investigation i ON i.id = r.investigation_id
+          LEFT JOIN crime c ON c.code = r.crime_code
+          LEFT JOIN account o ON o.id = r.officer_id
+         WHERE r.id = %s""", (request_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no request {request_id}")
+    row["written_order_due"] = (row["order_at"] + WRITTEN_ORDER_DEADLINE
+                                if row["order_kind"] == "verbal" else None)
+    row["written_order_overdue"] = bool(row["order_kind"] == "verbal"
+                                        and row["written_order_at"] is None
+                                        and clock.now() > row["written_order_due"])
+    return row
+
+
+def is_member(conn: psycopg.Connection, account_id: int, investigation_id: int) -> bool:
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM investigation_member WHERE account_id = %s"
+                        " AND investigation_id = %s) AS x", (account_id, investigation_id)
+                        ).fetchone()["x"]
+
+
+def colleagues_for_handover(conn: psycopg.Connection, request: dict[str, Any]) -> list[dict]:
+    """Authorised officers of the unit who are not in the investigation (R2 hand-over)."""
+    return list(conn.execute("""
+        SELECT a.id, a.username, a.full_name FROM account a
+         WHERE a.role = 'officer' AND a.active AND a.unit_code = %s
+           AND NOT EXISTS (SELECT 1 FROM investigation_member m WHERE m.account_id = a.id
+                           AND m.investigation_id = %s)
+         ORDER BY a.full_name""", (request["unit_code"], request["investigation_id"])).fetchall())
+
+
+def check_handler(conn: psycopg.Connection, officer: Account, request: dict[str, Any]) -> None:
+    """R2: only an authorised officer, never one who is part of the investigation."""
+    require_role(officer, "officer")
+    if is_member(conn, officer.id, request["investigation_id"]):
+        names = ", ".join(c["full_name"] for c in colleagues_for_handover(conn, request)[:5])
+        raise Forbidden("you are a member of this investigation and may not search for it; "
+                        "hand it over to a colleague" + (f" ({names})" if names else ""),
+                        details={"handover": [c["id"] for c in colleagues_for_handover(conn, request)]})
+
+
+def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    """The officer confirms the registered data; from now on it is frozen (versions only)."""
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] != "registered":
+        raise Conflict(f"request {req['reference']} is {req['status']}, not awaiting confirmation")
+    conn.execute("UPDATE request SET status = 'confirmed', confirmed_at = now(), officer_id = %s"
+                 " WHERE id = %s", (officer.id, request_id))
+    audit.record(conn, officer.username, "request.confirm", f"request:{request_id}",
+                 reference=req["reference"])
+    return get(conn, request_id)
+
+
+def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes: dict[str, Any],
+            reason: str) -> dict[str, Any]:
+    """A correction after confirmation: a new, logged version; the scope cannot widen."""
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] in ("rejected", "cancelled", "completed"):
+        raise Conflict(f"request {req['reference']} is {req['status']}")
+    if not reason or not reason.strip():
+        raise BadInput("a correction needs a reason")
+    unknown = set(changes) - set(REGISTERED_FIELDS)
+    if unknown:
+        raise BadInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    if req["status"] != "registered" and "scope" in changes:
+        raise Conflict("the scope of a confirmed request cannot be edited; register a new "
+                       "request on a new order")
+    merged = {k: req[k] for k in REGISTERED_FIELDS if k != "investigation_id"}
+    merged.update(changes)
+    clean = _clean(merged)
+    sets = ", ".join(f"{k} = %({k})s" for k in clean) + ", version = version + 1"
+    clean["scope"] = json.dumps(clean["scope"])
+    conn.execute(f"UPDATE request SET {sets.replace('%(scope)s', '%(scope)s::jsonb')}"
+                 " WHERE id = %(id)s", {**clean, "id": request_id})
+    version = req["version"] + 1
+    _snapshot(conn, request_id, version, officer, reason.strip())
+    audit.record(conn, officer.username, "request.correct", f"request:{request_id}",
+                 version=version, fields=sorted(changes), reason=reason.strip())
+    return get(conn, request_id)
+
+
+def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: str) -> dict:
+    req = get(conn, request_id)
+    require_role(officer, "officer")
+    if req["status"] not in ("registered", "confirmed"):
+        raise Conflict(f"request {req['reference']} is {req['status']}")
+    if not reason or not reason.strip():
+        raise BadInput("a rejection needs a reason")
+    conn.execute("UPDATE request SET status = 'rejected', rejected_reason = %s, closed_at = now()"
+                 " WHERE id = %s", (reason.strip(), request_id))
+    audit.record(conn, officer.username, "request.reject", f"request:{request_id}",
+                 reason=reason.strip())
+    return get(conn, request_id)
+
+
+def cancel(conn: psycopg.Connection, officer: Account, request_id: int) -> dict:
+    req = get(conn, request_id)
+    require_role(officer, "officer")
+    if req["status"] != "registered":
+        raise Conflict("only a request not yet confirmed can be cancelled; reject it instead")
+    conn.execute("UPDATE request SET status = 'cancelled', closed_at = now() WHERE id = %s",
+                 (request_id,))
+    audit.record(conn, officer.username, "request.cancel", f"request:{request_id}")
+    return get(conn, request_id)
+
+
+def attach_written_order(conn: psycopg.Connection, officer: Account, request_id: int,
+                         document_key: str, sha256: str) -> dict:
+    req = get(conn, request_id)
+    require_role(officer, "officer")
+    conn.execute("UPDATE request SET order_document_key = %s, order_document_sha256 = %s,"
+                 " written_order_at = coalesce(written_order_at, now()) WHERE id = %s",
+                 (document_key, sha256, request_id))
+    late = bool(req["order_kind"] == "verbal" and clock.now() > req["written_order_due"])
+    audit.record(conn, officer.username, "request.written_order", f"request:{request_id}",
+                 sha256=sha256, late=late)
+    return get(conn, request_id)
+
+
+def provision_held(conn: psycopg.Connection, req: dict[str, Any]) -> str | None:
+    """R4: a unit may hold provision until the written order of a verbal order is in."""
+    if req["order_kind"] != "verbal" or req["written_order_at"] is not None:
+        return None
+    hold = conn.execute("SELECT hold_until_written FROM unit_setting WHERE unit_code = %s",
+                        (req["unit_code"],)).fetchone()
+    if hold and hold["hold_until_written"]:
+        return ("this unit holds provision until the written order is attached "
+                f"(due {clock.local(req['written_order_due']):%d-%m-%Y %H:%M})")
+    return None
+
+
+def dashboard(conn: psycopg.Connection, officer: Account, *, status: str | None = None,
+              mine: bool = False) -> dict[str, Any]:
+    """The overview officers kept in Excel: open work, overdue written orders, throughput."""
+    require_role(officer, "officer")
+    rows = conn.execute("""
+        SELECT r.id, r.reference, r.status, r.received_at, r.order_kind, r.order_at,
+               r.written_order_at, r.foreign_request, r.officer_id, o.full_name AS officer,
+               i.number AS investigation_number, i.name AS investigation_name,
+               (SELECT count(*) FROM enquiry e WHERE e.request_id = r.id AND e.run_at IS NOT NULL)
+                   AS searches,
+               (SELECT count(*) FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
+                 LEFT JOIN verification v ON v.passage_id = er.passage_id
+                                         AND v.captured_at = er.captured_at
+                 WHERE e.request_id = r.id AND e.needs_verification AND v.verdict IS NULL)
+                   AS unverified
+          FROM request r JOIN investigation i ON i.id = r.investigation_id
+          LEFT JOIN account o ON o.id = r.officer_id
+         WHERE r.unit_code = %(unit)s
+           AND (%(status)s::text IS NULL OR r.status::text = %(status)s)
+           AND (NOT %(mine)s OR r.officer_id = %(me)s)
+         ORDER BY r.received_at DESC LIMIT 500""",
+        {"unit": officer.unit_code, "status": status, "mine": mine, "me": officer.id}).fetchall()
+    now = clock.now()
+    for r in rows:
+        due = r["order_at"] + WRITTEN_ORDER_DEADLINE if r["order_kind"] == "verbal" else None
+        r["written_order_due"] = due
+        r["overdue"] = bool(due and r["written_order_at"] is None and now > due)
+    open_rows = [r for r in rows if r["status"] in ("registered", "confirmed", "provided")]
+    return {
+        "requests": rows,
+        "open": len(open_rows),
+        "waiting_written_order": sum(1 for r in rows if r["order_kind"] == "verbal"
+                                     and r["written_order_at"] is None
+                                     and r["status"] not in ("rejected", "cancelled")),
+        "overdue": [r for r in rows if r["overdue"] and r["status"] not in ("rejected", "cancelled")],
+        "unverified": sum(r["unverified"] for r in open_rows),
+        "not_provided": sum(1 for r in rows if r["status"] == "confirmed"),
+    }
