@@ -427,3 +427,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "index" and name and _PARTITION_INDEX.match(name):
         return False
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
+
+# The legal workflow's tables live beside it; import them so this metadata holds all.
+import casework.tables  # noqa: E402,F401
+import detector.tables  # noqa: E402,F401
