@@ -1,0 +1,68 @@
+"""Tables of the detector nodes (migration 0005): the frame queue and the detections.
+
+Kept beside the worker that owns them; ``anpr.schema`` imports this module so that the
+one metadata object Alembic compares holds every table.
+
+The queue is a plain table claimed with ``FOR UPDATE SKIP LOCKED``: a frame is
+``queued`` until a worker leases it (``processing`` with ``lease_until``); a worker that
+dies simply lets its lease run out and the frame is claimed again. ``lease_token``
+changes with every claim, so only the current holder can finish a frame: that is what
+makes each frame's detections recorded exactly once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    REAL, BigInteger, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index,
+    SmallInteger, Table, Text, UniqueConstraint, func,
+)
+from sqlalchemy.dialects.postgresql import ENUM
+
+from anpr.schema import metadata
+
+FRAME_STATE = ENUM("queued", "processing", "done", "failed", name="detector_frame_state",
+                   metadata=metadata)
+
+detector_frame = Table(
+    "detector_frame", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("camera_id", Text, nullable=False, comment="The camera as it reports itself."),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("capture_id", Text, comment="Unique per camera: makes enqueueing idempotent."),
+    Column("image_key", Text, nullable=False,
+           comment="Object-store key of the overview photo as received (unblurred)."),
+    Column("crop_key", Text, comment="Object-store key of the plate crop the camera sent."),
+    Column("state", FRAME_STATE, nullable=False, server_default="queued"),
+    Column("attempts", SmallInteger, nullable=False, server_default="0"),
+    Column("available_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
+           comment="Not claimed before this time (retry back-off)."),
+    Column("lease_owner", Text),
+    Column("lease_token", Text),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_error", Text, comment="Why the last attempt failed; why a failed frame was set aside."),
+    Column("blurred_key", Text, comment="Object-store key of the irreversibly blurred overview."),
+    Column("plate_crop_key", Text, comment="The camera's crop, or one cut from the detected plate."),
+    Column("model_version", Text),
+    Column("enqueued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("done_at", DateTime(timezone=True)),
+    UniqueConstraint("camera_id", "capture_id"),
+    Index("ix_detector_frame_state_available_at", "state", "available_at"),
+    CheckConstraint("attempts >= 0", name="attempts"),
+    comment="Frames waiting for detection and blurring; claimed with SKIP LOCKED and a lease.",
+)
+
+detector_detection = Table(
+    "detector_detection", metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("frame_id", BigInteger, ForeignKey("detector_frame.id", ondelete="CASCADE"),
+           nullable=False, index=True),
+    Column("cls", Text, nullable=False),
+    Column("score", REAL, nullable=False),
+    Column("x1", REAL, nullable=False),
+    Column("y1", REAL, nullable=False),
+    Column("x2", REAL, nullable=False),
+    Column("y2", REAL, nullable=False),
+    Column("model_version", Text, nullable=False),
+    CheckConstraint("cls IN ('plate', 'person', 'vehicle')", name="cls"),
+    CheckConstraint("x2 >= x1 AND y2 >= y1", name="box"),
+    comment="What the model saw in a frame, in the frame's pixel coordinates.",
+)

@@ -1,0 +1,198 @@
+"""Training the plate/person/vehicle detector offline on the CPU, with a model card.
+
+The model is built from the architecture yaml shipped inside ultralytics
+(``yolo11n.yaml``), never from downloaded weights: nothing here may reach the
+internet, so ultralytics is put in offline mode, automatic mixed precision (whose check
+downloads a model) and plotting (which downloads a font) are switched off. The same
+function trains on the renderer's synthetic data or on any YOLO-format data set a unit
+has (real labelled camera images), as long as its class names include ``plate`` and
+``person``.
+
+The model card records what a reader needs to trust or distrust the model: the data
+set (path, generator seed, sizes), the training seed, epochs, image size, duration and
+the held-out metrics measured after training.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from anpr.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MODELS_DIR = PACKAGE_DIR / "models"
+SHIPPED_MODEL = MODELS_DIR / "anpr-yolo11n.pt"
+RUNS_DIR = PACKAGE_DIR / "runs"
+DATASETS_DIR = PACKAGE_DIR / "datasets"
+
+
+def offline_ultralytics(threads: int = 2) -> None:
+    """Keep ultralytics from any network access and torch within its CPU share.
+
+    Must run before ``import ultralytics``: it reads these variables at import time.
+    """
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+    config = RUNS_DIR / ".ultralytics"
+    config.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(config))
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+
+
+@dataclass
+class TrainResult:
+    model_path: Path
+    card_path: Path
+    metrics: dict[str, Any]
+
+
+def _read_names(data_yaml: Path) -> dict[int, str]:
+    import yaml  # ultralytics depends on PyYAML
+
+    try:
+        spec = yaml.safe_load(data_yaml.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise BadInput(f"cannot read data set description {data_yaml}: {exc}") from exc
+    names = spec.get("names") if isinstance(spec, dict) else None
+    if isinstance(names, list):
+        names = dict(enumerate(names))
+    if not isinstance(names, dict):
+        raise BadInput(f"{data_yaml} has no class names")
+    missing = {"plate", "person"} - set(names.values())
+    if missing:
+        raise BadInput(f"{data_yaml}: the data set needs classes {sorted(missing)}")
+    return {int(k): str(v) for k, v in names.items()}
+
+
+def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 16,
+          seed: int = 126, threads: int = 2, out: Path | None = None,
+          name: str = "train", architecture: str = "yolo11n.yaml", weights: Path | None = None,
+          patience: int = 100, fraction: float = 1.0, data_info: dict | None = None,
+          hours: float | None = None) -> TrainResult:
+    """Train and write ``out`` (the model) plus ``out.with_suffix('.json'/.md')`` (the card).
+
+    ``weights`` continues from an earlier model (fine-tuning on real images, or more
+    epochs on top of the shipped model) instead of starting from the architecture.
+    ``hours`` caps the wall time; ultralytics then fits the epoch count (and the
+    learning-rate schedule) to it, which is how a shared CPU budget is kept.
+    """
+    data_yaml = Path(data_yaml).resolve()
+    if not data_yaml.is_file():
+        raise BadInput(f"data set description {data_yaml} does not exist")
+    names = _read_names(data_yaml)
+    offline_ultralytics(threads)
+    from ultralytics import YOLO
+
+    out = Path(out) if out else SHIPPED_MODEL
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    model = YOLO(str(weights) if weights else architecture)
+    started = time.monotonic()
+    model.train(data=str(data_yaml), epochs=epochs, imgsz=imgsz, batch=batch, seed=seed,
+                deterministic=True, device="cpu", workers=0, amp=False, plots=False,
+                project=str(RUNS_DIR), name=name, exist_ok=True, patience=patience,
+                pretrained=False, verbose=False, fraction=fraction, cache=False,
+                val=True, **({"time": hours} if hours else {}))
+    seconds = time.monotonic() - started
+    trainer = model.trainer
+    best = Path(trainer.best) if Path(trainer.best).exists() else Path(trainer.last)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(best, out)
+    metrics = _final_metrics(trainer)
+    card = {
+        "model": out.name,
+        "version": model_version(out),
+        "architecture": architecture if not weights else f"fine-tuned from {Path(weights).name}",
+        "classes": names,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "data": {"yaml": str(data_yaml), **(data_info or _dataset_info(data_yaml))},
+        "training": {"seed": seed, "epochs": int(trainer.epochs), "time_cap_hours": hours, "epochs_run": int(trainer.epoch) + 1,
+                     "imgsz": imgsz, "batch": batch, "device": "cpu", "threads": threads,
+                     "seconds": round(seconds, 1), "fraction": fraction},
+        "validation_metrics": metrics,
+    }
+    card_path = write_card(out, card)
+    log.info("model written to %s (%s)", out, card["version"])
+    return TrainResult(out, card_path, metrics)
+
+
+def _dataset_info(data_yaml: Path) -> dict:
+    meta = data_yaml.parent / "dataset.json"
+    if meta.is_file():
+        return json.loads(meta.read_text())
+    return {"generator": "user-supplied"}
+
+
+def _final_metrics(trainer) -> dict[str, Any]:
+    """Per-class precision/recall/mAP50 of the final validation of the best model."""
+    validator = trainer.validator
+    out: dict[str, Any] = {}
+    m = getattr(validator, "metrics", None)
+    if m is None:
+        return out
+    box = m.box
+    names = trainer.data["names"]
+    for i, cls in enumerate(getattr(box, "ap_class_index", [])):
+        p, r, ap50, _ = box.class_result(i)
+        out[names[int(cls)]] = {"precision": round(float(p), 4), "recall": round(float(r), 4),
+                                "mAP50": round(float(ap50), 4)}
+    out["all"] = {"precision": round(float(box.mp), 4), "recall": round(float(box.mr), 4),
+                  "mAP50": round(float(box.map50), 4)}
+    return out
+
+
+def model_version(path: Path) -> str:
+    """Name plus a short content hash: detections record exactly which model made them."""
+    import hashlib
+
+    h = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"{Path(path).stem}@{h}"
+
+
+def write_card(model_path: Path, card: dict) -> Path:
+    """The model card as JSON (for programs) and Markdown (for people), beside the model."""
+    model_path = Path(model_path)
+    json_path = model_path.with_suffix(".json")
+    existing = json.loads(json_path.read_text()) if json_path.is_file() else {}
+    if "evaluation" in existing and "evaluation" not in card:
+        existing_eval = existing["evaluation"]
+        if existing_eval.get("model_version") == card.get("version"):
+            card["evaluation"] = existing_eval
+    json_path.write_text(json.dumps(card, indent=2, default=str) + "\n")
+    lines = [f"# Model card: {card['model']}", "",
+             f"- version: `{card['version']}`",
+             f"- architecture: {card['architecture']}",
+             f"- classes: {', '.join(f'{k}={v}' for k, v in card['classes'].items())}",
+             f"- created: {card['created']}", "", "## Data", ""]
+    data = card["data"]
+    lines += [f"- generator: {data.get('generator')} (seed {data.get('seed')})",
+              f"- splits: {json.dumps(data.get('splits'))}",
+              f"- held-out split: {data.get('held_out', 'test')} (never trained on)", "",
+              "## Training", ""]
+    lines += [f"- {k}: {v}" for k, v in card["training"].items()]
+    lines += ["", "## Validation (split `val`, used for model selection)", "",
+              "| class | precision | recall | mAP50 |", "| --- | --- | --- | --- |"]
+    for cls, m in card.get("validation_metrics", {}).items():
+        lines.append(f"| {cls} | {m['precision']} | {m['recall']} | {m['mAP50']} |")
+    ev = card.get("evaluation")
+    if ev:
+        lines += ["", "## Held-out evaluation (`anpr detector eval`)", "",
+                  "```", json.dumps(ev, indent=2), "```"]
+    lines += ["", "## Limits", "",
+              "Trained on procedurally rendered scenes only. Before production use, "
+              "fine-tune on labelled real overview photos of the unit's cameras "
+              "(`anpr detector train --data <yolo data.yaml> --weights <this model>`) and "
+              "re-run `anpr detector eval`; blurring never relies on this model alone "
+              "(cabin regions, privacy masks and HOG are unioned with it)."]
+    model_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    return json_path
