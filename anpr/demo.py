@@ -41,6 +41,12 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
         summary["registry"] = load_registry(conn, registry)
     else:
         summary["registry"] = "already loaded"
+    # R9: only cameras in this year's published plan store passages (and last year's
+    # plan gives the diff something to show).
+    from camera_registry.demo_plans import publish_demo_plans
+
+    summary["camera_plans"] = publish_demo_plans(
+        conn, registry, clock.local(end or clock.now()).year)
     conn.commit()
     if not traffic:
         return summary

@@ -1,9 +1,11 @@
 """Which cameras may store 126jj passages at a given moment (R9).
 
 Only cameras in the published camera plan of the capture date's year may store
-passages. Until yearly plans are published by the plan workflow, the registry's
-``camera.in_plan`` flag stands in. Intake asks this module, never the tables directly,
-so the rule lives in one place.
+passages: the plan's fixed cameras from its publication on, and mobile cameras added by
+an amendment during their amendment's period. The year and the day are taken in
+Europe/Amsterdam, the plan's legal calendar. A camera retired or outside its active
+period in the registry stores nothing either. Intake asks this module, never the tables
+directly, so the rule lives in one place. (``camera.in_plan`` is no longer consulted.)
 """
 from __future__ import annotations
 
@@ -11,11 +13,33 @@ from datetime import datetime
 
 import psycopg
 
+from anpr import clock
+
+MEMBERSHIP_SQL = """
+SELECT pc.camera_id AS id
+  FROM camera_plan p
+  JOIN plan_camera pc ON pc.plan_id = p.id
+  JOIN camera c ON c.id = pc.camera_id
+ WHERE p.year = %(year)s AND p.state = 'published' AND p.published_at <= %(at)s
+   AND c.status <> 'retired' AND c.active_from <= %(day)s
+   AND (c.active_to IS NULL OR c.active_to >= %(day)s)
+UNION
+SELECT a.camera_id
+  FROM camera_plan p
+  JOIN plan_amendment a ON a.plan_id = p.id
+  JOIN camera c ON c.id = a.camera_id
+ WHERE p.year = %(year)s AND p.state = 'published'
+   AND a.effective_from <= %(day)s AND (a.effective_to IS NULL OR a.effective_to >= %(day)s)
+   AND a.recorded_at <= %(at)s
+   AND c.status <> 'retired' AND c.active_from <= %(day)s
+   AND (c.active_to IS NULL OR c.active_to >= %(day)s)
+"""
+
 
 def cameras_in_plan(conn: psycopg.Connection, at: datetime) -> set[str]:
-    """Ids of the cameras allowed to store a passage captured at ``at``."""
-    rows = conn.execute(
-        "SELECT id FROM camera WHERE in_plan AND status <> 'retired' "
-        "AND active_from <= %(day)s AND (active_to IS NULL OR active_to >= %(day)s)",
-        {"day": at.date()}).fetchall()
+    """Ids of the cameras allowed to store a passage captured at ``at`` (timezone-aware)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetimes are not allowed; give an explicit UTC offset")
+    day = clock.local(at).date()
+    rows = conn.execute(MEMBERSHIP_SQL, {"year": day.year, "day": day, "at": at}).fetchall()
     return {r["id"] if isinstance(r, dict) else r[0] for r in rows}
