@@ -1,0 +1,1 @@
+"""The search engine Q1-Q6: domain functions taking a connection and plain values."""

@@ -1,0 +1,107 @@
+"""Q5 common plates across sites: plates seen at k or more of several sites.
+
+Each site is its own camera selection with its own time window (the case in sections
+8.2.2 and 8.6.6 of the report: a series of crimes at different places and times, done
+by hand there and often infeasible). Each site is one index scan on
+``(camera_id, captured_at)``; the sites are combined with UNION ALL so each keeps its
+own window (and its own partition pruning), then grouped per plate.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from anpr.errors import BadInput
+from gis.search.coverage import coverage
+from gis.search.scope import Scope, Window
+
+MAX_SITES = 25
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    cameras: tuple[str, ...]
+    window: Window
+
+
+def _site_union(sites: list[Site]) -> tuple[sql.Composable, dict[str, Any]]:
+    parts, params = [], {}
+    for i, site in enumerate(sites):
+        parts.append(sql.SQL(
+            "SELECT {i}::int AS site, p.plate, p.captured_at, p.camera_id FROM jj126.passage p "
+            "WHERE p.camera_id = ANY({cams}::text[]) AND p.captured_at >= {s} AND "
+            "p.captured_at < {e}").format(
+            i=sql.Literal(i), cams=sql.Placeholder(f"c{i}"), s=sql.Placeholder(f"s{i}"),
+            e=sql.Placeholder(f"e{i}")))
+        params.update({f"c{i}": list(site.cameras), f"s{i}": site.window.start,
+                       f"e{i}": site.window.end})
+    return sql.SQL(" UNION ALL ").join(parts), params
+
+
+def validate_sites(sites: list[Site], k: int) -> None:
+    if not 2 <= len(sites) <= MAX_SITES:
+        raise BadInput(f"give between 2 and {MAX_SITES} sites")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+        raise BadInput("k must be a whole number of at least 2")
+    if k > len(sites):
+        raise BadInput(f"k = {k} is larger than the number of sites ({len(sites)})")
+    for s in sites:
+        if not s.cameras:
+            raise BadInput(f"site {s.name!r} resolves to no camera")
+
+
+def _check(scope: Scope | None, sites: list[Site]) -> None:
+    if scope is not None:
+        scope.check_all_plates("common-plate search")
+        for s in sites:
+            scope.check(windows=[s.window], cameras=s.cameras)
+
+
+def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
+                  scope: Scope | None = None, limit: int = 200, offset: int = 0
+                  ) -> dict[str, Any]:
+    """Plates seen at ``k`` or more sites, with where and when, most sites first."""
+    validate_sites(sites, k)
+    _check(scope, sites)
+    union, params = _site_union(sites)
+    q = sql.SQL("""
+        WITH hits AS MATERIALIZED ({union}),
+        hot AS (SELECT plate FROM hits GROUP BY plate HAVING count(DISTINCT site) >= %(k)s)
+        SELECT h.plate, h.site, h.captured_at, h.camera_id, l.code AS location_code
+          FROM hits h JOIN hot USING (plate)
+          JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
+         ORDER BY h.plate, h.captured_at""").format(union=union)
+    plates: dict[str, dict[str, Any]] = {}
+    for r in conn.execute(q, {**params, "k": k}).fetchall():
+        p = plates.setdefault(r["plate"], {"plate": r["plate"], "sites": set(), "passages": []})
+        p["sites"].add(r["site"])
+        p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
+                              "location_code": r["location_code"],
+                              "captured_at": r["captured_at"]})
+    ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
+                      "sites": [sites[i].name for i in sorted(p["sites"])],
+                      "passages": p["passages"]} for p in plates.values()),
+                    key=lambda x: (-x["sites_count"], x["plate"]))
+    return {"search": "common",
+            "params": {"k": k, "sites": [{"name": s.name, "cameras": list(s.cameras),
+                                          "window": s.window.as_dict()} for s in sites]},
+            "plates_total": len(ranked), "plates": ranked[offset:offset + limit],
+            "page": {"limit": limit, "offset": offset,
+                     "next_offset": offset + limit if offset + limit < len(ranked) else None},
+            "coverage": [{"site": s.name, **coverage(conn, s.cameras, s.window)} for s in sites]}
+
+
+def common_preview(conn: psycopg.Connection, sites: list[Site], k: int, *,
+                   scope: Scope | None = None) -> dict[str, Any]:
+    """Passages and distinct plates over all sites, before any plate is listed."""
+    validate_sites(sites, k)
+    _check(scope, sites)
+    union, params = _site_union(sites)
+    row = conn.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
+                               "FROM ({union}) h").format(union=union), params).fetchone()
+    return {"passages": row["passages"], "plates": row["plates"],
+            "verification_required": False, "verification_minutes": 0.0}

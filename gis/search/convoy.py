@@ -1,0 +1,141 @@
+"""Q4 convoy: which vehicles travelled with a target plate, ranked by how unlikely chance is.
+
+For each passage of the target, the passages at the same location and carriageway
+(same road-segment direction) within +/- N minutes form its "band". Per other plate we
+count the target passages it shared and the distinct locations, and keep its time
+offsets (negative: ahead of the target, positive: behind).
+
+Why a significance score and not just the count: a commuter who passes the same busy
+junction twice at rush hour shares two bands by chance; a follow car shares many quiet
+bands. Under independence an unrelated vehicle lands in band ``i`` with probability
+``p_i = n_i / V`` (``n_i`` distinct plates in the band, ``V`` distinct vehicles on the
+road in a day, estimated from the partitions' statistics). The expected number of
+vehicles, among ``V``, that share a given set ``S`` of ``|S|`` of the ``T`` target
+passages is ``V * C(T, |S|) * prod p_i``; the score is ``-log10`` of it. A score above
+0 means fewer than one such coincidence is expected; each +1 is ten times rarer.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+import psycopg
+
+from gis.search.scope import Scope, Window
+
+BAND_SQL = """
+WITH target AS MATERIALIZED (
+    SELECT p.id, p.captured_at, p.camera_id, c.location_id, c.segment_direction
+      FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
+     WHERE p.plate = %(plate)s AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+     ORDER BY p.captured_at
+     LIMIT %(max_targets)s
+)
+SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id AS target_camera,
+       l.code AS location_code, o.plate, o.captured_at, o.camera_id
+  FROM target t
+  JOIN location l ON l.id = t.location_id
+  JOIN camera c2 ON c2.location_id = t.location_id AND c2.segment_direction = t.segment_direction
+  LEFT JOIN LATERAL (
+        SELECT q.plate, q.captured_at, q.camera_id
+          FROM jj126.passage q
+         WHERE q.camera_id = c2.id
+           AND q.captured_at >= t.captured_at - %(band)s
+           AND q.captured_at <= t.captured_at + %(band)s
+           AND q.plate <> %(plate)s) o ON true
+ ORDER BY t.captured_at, o.captured_at
+"""
+
+MAX_TARGETS = 500
+
+
+def vehicles_per_day(conn: psycopg.Connection, window: Window) -> float:
+    """Distinct vehicles on the road per day, from the day partitions' statistics.
+
+    The report gives about half as many unique plates as passages per day; the
+    partitions' row estimates give the passages without counting them.
+    """
+    row = conn.execute("""
+        SELECT coalesce(sum(greatest(c.reltuples, 0)), 0) AS n, count(*) AS days
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         WHERE i.inhparent = 'jj126.passage'::regclass
+           AND c.relname >= 'passage_p' || to_char(%(s)s AT TIME ZONE 'UTC', 'YYYYMMDD')
+           AND c.relname <= 'passage_p' || to_char(%(e)s AT TIME ZONE 'UTC', 'YYYYMMDD')""",
+                       {"s": window.start, "e": window.end}).fetchone()
+    per_day = float(row["n"]) / max(int(row["days"]), 1)
+    if per_day <= 0:  # never analysed (small or fresh databases): count the window
+        n = conn.execute("SELECT count(*) AS n FROM jj126.passage WHERE captured_at >= %s "
+                         "AND captured_at < %s", (window.start, window.end)).fetchone()["n"]
+        hours = max((window.end - window.start).total_seconds() / 3600, 1.0)
+        per_day = n * 24 / min(hours, 24)
+    return max(per_day * 0.5, 1.0)
+
+
+def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float, *,
+           scope: Scope | None = None, min_shared: int = 2, limit: int = 50,
+           offset: int = 0) -> dict[str, Any]:
+    """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance."""
+    if scope is not None:
+        scope.check(windows=[window], plates=[plate], cameras_given=False)
+    rows = conn.execute(BAND_SQL, {"plate": plate, "start": window.start, "end": window.end,
+                                   "band": timedelta(minutes=minutes),
+                                   "max_targets": MAX_TARGETS}).fetchall()
+    targets: dict[int, dict[str, Any]] = {}
+    band_plates: dict[int, set[str]] = defaultdict(set)
+    partners: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        tid = r["target_id"]
+        targets.setdefault(tid, {"id": tid, "at": r["target_at"], "camera_id": r["target_camera"],
+                                 "location_code": r["location_code"]})
+        if r["plate"] is None:
+            continue
+        band_plates[tid].add(r["plate"])
+        p = partners.setdefault(r["plate"], {"plate": r["plate"], "targets": {}, "locations": set(),
+                                             "passages": []})
+        offset_s = (r["captured_at"] - r["target_at"]).total_seconds()
+        best = p["targets"].get(tid)
+        if best is None or abs(offset_s) < abs(best):
+            p["targets"][tid] = offset_s
+        p["locations"].add(r["location_code"])
+        p["passages"].append({"target_id": tid, "camera_id": r["camera_id"],
+                              "captured_at": r["captured_at"], "location_code": r["location_code"],
+                              "offset_s": offset_s})
+    if scope is not None and scope.cameras is not None:
+        scope.check_cameras(sorted({t["camera_id"] for t in targets.values()}))
+    v = vehicles_per_day(conn, window)
+    n_targets = len(targets)
+    ranked = []
+    for p in partners.values():
+        shared = len(p["targets"])
+        if shared < min_shared:
+            continue
+        log_p = sum(math.log10(max(len(band_plates[t]), 1) / v) for t in p["targets"])
+        expected_log = math.log10(v) + _log10_comb(n_targets, shared) + log_p
+        offsets = sorted(p["targets"].values())
+        times = [x["captured_at"] for x in p["passages"]]
+        ranked.append({
+            "plate": p["plate"], "shared_passages": shared, "locations": len(p["locations"]),
+            "location_codes": sorted(p["locations"]), "score": round(-expected_log, 2),
+            "offsets_s": offsets, "before": sum(1 for o in offsets if o < 0),
+            "after": sum(1 for o in offsets if o > 0),
+            "median_offset_s": offsets[len(offsets) // 2],
+            "first_at": min(times), "last_at": max(times),
+            "passages": sorted(p["passages"], key=lambda x: x["captured_at"]),
+        })
+    ranked.sort(key=lambda x: (-x["score"], -x["shared_passages"], x["plate"]))
+    return {"search": "convoy",
+            "params": {"plate": plate, "window": window.as_dict(), "minutes": minutes,
+                       "min_shared": min_shared},
+            "target_passages": sorted(targets.values(), key=lambda t: t["at"]),
+            "vehicles_per_day_estimate": round(v),
+            "partners_total": len(ranked), "partners": ranked[offset:offset + limit],
+            "page": {"limit": limit, "offset": offset,
+                     "next_offset": offset + limit if offset + limit < len(ranked) else None}}
+
+
+def _log10_comb(n: int, k: int) -> float:
+    if k > n or k < 0:
+        return 0.0
+    return (math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)) / math.log(10)

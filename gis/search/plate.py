@@ -1,0 +1,45 @@
+"""Q1 plate history: every passage of one or more full plates in a window.
+
+Served by the ``(plate, captured_at)`` index on each day partition the window touches.
+Plate reads must be verified before provision (R7), so previews count that work.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from gis.search import base
+from gis.search.coverage import coverage
+from gis.search.scope import Scope, Window
+
+
+def plate_where(plates: tuple[str, ...], window: Window,
+                cameras: tuple[str, ...] | None) -> base.Where:
+    return (base.Where().add("p.plate = ANY(%(plates)s::text[])", plates=list(plates))
+            .window(window).cameras(cameras))
+
+
+def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
+                  cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
+                  limit: int = base.DEFAULT_PAGE, offset: int = 0) -> dict[str, Any]:
+    """Passages of ``plates`` (normalised) in ``window``, optionally at ``cameras`` only."""
+    if scope is not None:
+        scope.check(windows=[window], cameras=cameras, plates=plates,
+                    cameras_given=cameras is not None or scope.cameras is not None)
+    where = plate_where(plates, window, cameras)
+    out = base.result(conn, where, search="plate",
+                      params={"plates": list(plates), "window": window.as_dict(),
+                              "cameras": list(cameras) if cameras else None},
+                      limit=limit, offset=offset, verification=True)
+    out["coverage"] = coverage(conn, cameras, window)
+    return out
+
+
+def plate_preview(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
+                  cameras: tuple[str, ...] | None = None, scope: Scope | None = None
+                  ) -> dict[str, Any]:
+    if scope is not None:
+        scope.check(windows=[window], cameras=cameras, plates=plates,
+                    cameras_given=cameras is not None or scope.cameras is not None)
+    return base.preview(conn, plate_where(plates, window, cameras), verification=True)
