@@ -1,0 +1,219 @@
+"""Retention (R1, R13): destroy every capture day older than the retention period.
+
+For each expired UTC day, in this order:
+
+1. **secure** the passages that an enquiry in progress holds (``jj126.result_hold``, not
+   released) into ``jj126.secured_passage``, their photos re-encrypted under the
+   enquiry's own key; committed before anything is destroyed;
+2. **drop** the day's passage partition (constant time, whatever the table holds), delete
+   the day's photo key, and write the audit record (``retention_log``: counts only,
+   never plates), in one transaction;
+3. **delete** the day's photos from the object store (already unreadable after step 2).
+
+A day is expired when all of it lies more than ``ANPR_RETENTION_DAYS`` in the past
+minus one day, i.e. it is destroyed when its first passage turns 28 days old, so no
+passage is ever kept longer. Leftovers of an interrupted run (a key, photos, without a
+partition) are found and destroyed by the next run.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Iterable
+
+import psycopg
+from psycopg import sql
+
+from anpr import clock
+from ingest.images import PhotoVault, enquiry_prefix
+from ingest.partitions import existing_partitions
+
+log = logging.getLogger(__name__)
+
+LOCK_TIMEOUT = "5s"
+
+
+@dataclass
+class DayReport:
+    day: date
+    passages: int
+    images: int
+    key_destroyed: bool
+    secured: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["day"] = self.day.isoformat()
+        return d
+
+
+def expired_through(now: datetime, days: int) -> date:
+    """The last UTC capture day that must be gone at ``now``."""
+    return (now - timedelta(days=days)).date()
+
+
+def _partition(day: date) -> sql.Identifier:
+    return sql.Identifier("jj126", f"passage_p{day:%Y%m%d}")
+
+
+# -- held and secured results (the casework seam) -----------------------------------------
+
+def hold_results(conn: psycopg.Connection, enquiry_ref: str,
+                 passages: Iterable[tuple[int, datetime]]) -> int:
+    """Put passages into an enquiry's result set, so retention secures them first."""
+    rows = [(enquiry_ref, int(pid), at) for pid, at in passages]
+    if not enquiry_ref or not enquiry_ref.strip():
+        raise ValueError("an enquiry reference is required")
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO jj126.result_hold (enquiry_ref, passage_id, captured_at) "
+            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING", rows)
+    return len(rows)
+
+
+def release(conn: psycopg.Connection, enquiry_ref: str, vault: PhotoVault | None = None
+            ) -> int:
+    """The enquiry is completed: its holds end and its secured copies are destroyed.
+
+    The enquiry key row goes first, so the secured photos are unreadable even where the
+    store's deletion has not happened (no vault given, or it failed).
+    """
+    released = conn.execute(
+        "UPDATE jj126.result_hold SET released_at = now() "
+        "WHERE enquiry_ref = %s AND released_at IS NULL", (enquiry_ref,)).rowcount
+    conn.execute("DELETE FROM jj126.secured_passage WHERE enquiry_ref = %s", (enquiry_ref,))
+    conn.execute("DELETE FROM jj126.enquiry_key WHERE enquiry_ref = %s", (enquiry_ref,))
+    if vault is not None:
+        conn.commit()
+        vault.keyring.forget(enquiry_ref=enquiry_ref)
+        vault.store.delete_prefix(enquiry_prefix(enquiry_ref))
+    return released
+
+
+def secured_passages(conn: psycopg.Connection, enquiry_ref: str) -> list[dict[str, Any]]:
+    return conn.execute(
+        "SELECT passage_id, captured_at, camera_id, plate, plate_raw, country, confidence, "
+        "ST_X(geom) AS lon, ST_Y(geom) AS lat, overview_key, crop_key, capture_id, "
+        "received_at, secured_at FROM jj126.secured_passage WHERE enquiry_ref = %s "
+        "ORDER BY captured_at, passage_id", (enquiry_ref,)).fetchall()
+
+
+def secure_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -> int:
+    """Copy the day's held, unreleased passages (and photos) out before it is destroyed."""
+    if to_regclass(conn, day) is None:
+        return 0
+    rows = conn.execute(sql.SQL(
+        "INSERT INTO jj126.secured_passage (enquiry_ref, passage_id, captured_at, camera_id, "
+        "plate, plate_raw, country, confidence, geom, overview_key, crop_key, capture_id, "
+        "received_at) "
+        "SELECT h.enquiry_ref, p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, "
+        "p.country, p.confidence, p.geom, p.overview_key, p.crop_key, p.capture_id, "
+        "p.received_at FROM jj126.result_hold h JOIN {} p "
+        "ON p.id = h.passage_id AND p.captured_at = h.captured_at "
+        "WHERE h.released_at IS NULL AND h.captured_at >= %s AND h.captured_at < %s "
+        "ON CONFLICT DO NOTHING RETURNING enquiry_ref, passage_id, captured_at, "
+        "overview_key, crop_key").format(_partition(day)),
+        (clock.utc_day_start(day), clock.utc_day_start(day + timedelta(days=1)))).fetchall()
+    if vault is not None:
+        for r in rows:
+            if not (r["overview_key"] or r["crop_key"]):
+                continue
+            ov = vault.secure(r["overview_key"], r["enquiry_ref"]) if r["overview_key"] else None
+            cr = vault.secure(r["crop_key"], r["enquiry_ref"]) if r["crop_key"] else None
+            conn.execute("UPDATE jj126.secured_passage SET overview_key = %s, crop_key = %s "
+                         "WHERE enquiry_ref = %s AND passage_id = %s AND captured_at = %s",
+                         (ov, cr, r["enquiry_ref"], r["passage_id"], r["captured_at"]))
+    return len(rows)
+
+
+def to_regclass(conn: psycopg.Connection, day: date) -> str | None:
+    row = conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.passage_p{day:%Y%m%d}",)
+                       ).fetchone()
+    return row["r"] if isinstance(row, dict) else row[0]
+
+
+def _count(conn: psycopg.Connection, day: date) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) AS n FROM {}").format(_partition(day))
+                       ).fetchone()
+    return row["n"] if isinstance(row, dict) else row[0]
+
+
+def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -> DayReport:
+    """Secure, then drop the partition and the key and log it; then delete the photos."""
+    import time
+
+    started = time.perf_counter()
+    secured = secure_day(conn, day, vault)
+    conn.commit()
+    conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+    passages = 0
+    if to_regclass(conn, day) is not None:
+        passages = _count(conn, day)
+        conn.execute(sql.SQL("DROP TABLE {}").format(_partition(day)))
+    key_destroyed = conn.execute("DELETE FROM jj126.image_day_key WHERE day = %s",
+                                 (day,)).rowcount > 0
+    images = 0
+    if vault is not None:
+        vault.keyring.forget(day=day)
+        images = vault.store.delete_prefix(f"{day:%Y%m%d}/")
+    conn.execute("INSERT INTO retention_log (day, passages, images, key_destroyed, secured) "
+                 "VALUES (%s, %s, %s, %s, %s)", (day, passages, images, key_destroyed, secured))
+    conn.commit()
+    report = DayReport(day, passages, images, key_destroyed, secured,
+                       time.perf_counter() - started)
+    log.info("retention destroyed %s: %d passages, %d photos, key %s, %d secured", day,
+             passages, images, "destroyed" if key_destroyed else "absent", secured)
+    return report
+
+
+def expired_days(conn: psycopg.Connection, through: date,
+                 vault: PhotoVault | None = None) -> list[date]:
+    """Every day up to ``through`` that still has a partition, a key or photos."""
+    days = {d for d in existing_partitions(conn) if d <= through}
+    days |= {r["day"] if isinstance(r, dict) else r[0] for r in conn.execute(
+        "SELECT day FROM jj126.image_day_key WHERE day <= %s", (through,)).fetchall()}
+    if vault is not None:
+        days |= {d for d in vault.store.day_prefixes() if d <= through}
+    return sorted(days)
+
+
+def run_retention(conn: psycopg.Connection, retention_days: int, *,
+                  vault: PhotoVault | None = None, now: datetime | None = None
+                  ) -> list[DayReport]:
+    """Destroy every expired day; returns one report per day destroyed."""
+    through = expired_through(now or clock.now(), retention_days)
+    conn.commit()
+    return [destroy_day(conn, day, vault) for day in expired_days(conn, through, vault)]
+
+
+class RetentionLoop:
+    """Runs retention every ``interval_s`` in a daemon thread (inside ``anpr serve``)."""
+
+    def __init__(self, url: str, retention_days: int, interval_s: int,
+                 vault: PhotoVault | None) -> None:
+        self.url, self.days, self.interval = url, retention_days, interval_s
+        self.vault = vault
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="anpr-retention", daemon=True)
+
+    def start(self) -> "RetentionLoop":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(10)
+
+    def _run(self) -> None:
+        from psycopg.rows import dict_row
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, row_factory=dict_row) as conn:
+                    run_retention(conn, self.days, vault=self.vault)
+            except Exception:  # keep the loop alive; the next run retries
+                log.exception("retention run failed; retrying in %s s", self.interval)
+            self._stop.wait(self.interval)
