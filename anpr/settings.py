@@ -32,6 +32,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _fraction(raw: str) -> float:
+    value = float(raw)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return value
+
+
 def _bool(raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -92,6 +99,33 @@ REGISTRY: dict[str, Setting] = {
         Setting("ANPR_RETENTION_INTERVAL_S", 3600,
                 "Seconds between retention runs inside `anpr serve`; 0 turns the loop off.",
                 lambda raw: _positive_int(raw) if raw.strip() != "0" else 0),
+        # -- detector nodes (detector/) --
+        Setting("ANPR_DETECTOR_MODEL", None,
+                "Ultralytics weights for detection; default the shipped detector/models/anpr-yolo11n.pt."),
+        Setting("ANPR_DETECTOR_CLASS_MAP", None,
+                "Map another model's classes onto plate/person/vehicle, e.g. "
+                "'person=person,car=vehicle' for COCO weights; unset uses the model's own names."),
+        Setting("ANPR_DETECTOR_IMGSZ", 0, "Inference image size; 0 takes it from the model card.",
+                lambda raw: _positive_int(raw) if raw.strip() != "0" else 0),
+        Setting("ANPR_DETECTOR_PERSON_CONF", 0.05,
+                "Score above which a person is blurred (low: a missed person is a breach).", _fraction),
+        Setting("ANPR_DETECTOR_CONF", 0.25,
+                "Score above which a plate or vehicle is used (cabin blur, plate crop).", _fraction),
+        Setting("ANPR_DETECTOR_HOG", False,
+                "Also blur what OpenCV's HOG people detector finds (slower, independent).", _bool),
+        Setting("ANPR_DETECTOR_BATCH", 8, "Frames a worker claims and detects at once.", _positive_int),
+        Setting("ANPR_DETECTOR_LEASE_S", 120,
+                "Seconds a claimed frame stays with its worker before others may take it.",
+                _positive_int),
+        Setting("ANPR_DETECTOR_MAX_ATTEMPTS", 5, "Attempts before a frame is set aside.", _positive_int),
+        Setting("ANPR_DETECTOR_BACKOFF_S", 10,
+                "First retry delay in seconds; doubles with each attempt.", _positive_int),
+        Setting("ANPR_DETECTOR_MAX_PIXELS", 50_000_000,
+                "Largest frame decoded, in pixels (checked from the header).", _positive_int),
+        Setting("ANPR_DETECTOR_KEEP_ORIGINALS", False,
+                "Keep unblurred originals after processing (then under retention like any photo).",
+                _bool),
+        Setting("ANPR_DETECTOR_THREADS", 2, "CPU threads per detector worker.", _positive_int),
     ]
 }
 
@@ -154,11 +188,31 @@ class IntakeSettings:
 
 
 @dataclass(frozen=True)
+class DetectorSettings:
+    """Detector nodes: model, thresholds, queue behaviour; defaults match the registry."""
+
+    model: str | None = None
+    class_map: str | None = None
+    imgsz: int = 0
+    person_conf: float = 0.05
+    conf: float = 0.25
+    hog: bool = False
+    batch: int = 8
+    lease_s: int = 120
+    max_attempts: int = 5
+    backoff_s: int = 10
+    max_pixels: int = 50_000_000
+    keep_originals: bool = False
+    threads: int = 2
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
     retention: RetentionSettings
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    detector: DetectorSettings = field(default_factory=DetectorSettings)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -203,5 +257,20 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             s3_endpoint=_read(env, "ANPR_S3_ENDPOINT"),
             master_key=_read(env, "ANPR_IMAGE_MASTER_KEY"),
             retention_interval_s=_read(env, "ANPR_RETENTION_INTERVAL_S"),
+        ),
+        detector=DetectorSettings(
+            model=_read(env, "ANPR_DETECTOR_MODEL"),
+            class_map=_read(env, "ANPR_DETECTOR_CLASS_MAP"),
+            imgsz=_read(env, "ANPR_DETECTOR_IMGSZ"),
+            person_conf=_read(env, "ANPR_DETECTOR_PERSON_CONF"),
+            conf=_read(env, "ANPR_DETECTOR_CONF"),
+            hog=_read(env, "ANPR_DETECTOR_HOG"),
+            batch=_read(env, "ANPR_DETECTOR_BATCH"),
+            lease_s=_read(env, "ANPR_DETECTOR_LEASE_S"),
+            max_attempts=_read(env, "ANPR_DETECTOR_MAX_ATTEMPTS"),
+            backoff_s=_read(env, "ANPR_DETECTOR_BACKOFF_S"),
+            max_pixels=_read(env, "ANPR_DETECTOR_MAX_PIXELS"),
+            keep_originals=_read(env, "ANPR_DETECTOR_KEEP_ORIGINALS"),
+            threads=_read(env, "ANPR_DETECTOR_THREADS"),
         ),
     )
