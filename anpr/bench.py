@@ -68,6 +68,7 @@ def bench() -> None:
 
 # (module, attribute) of click commands added to ``anpr bench``.
 PACKAGE_BENCHES: list[tuple[str, str]] = [
+    ("detector.bench", "bench_detector"),
 ]
 
 

@@ -204,6 +204,9 @@ def _guard(fn, *args, **kwargs):
 # list it here as (module, attribute) and it becomes ``anpr <name>``.
 PACKAGE_COMMANDS: list[tuple[str, str]] = [
     ("anpr.bench", "bench"),
+    ("detector.cli", "detector"),
+    ("casework.cli", "accounts_group"),
+    ("casework.cli", "audit_group"),
 ]
 
 

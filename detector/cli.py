@@ -1,0 +1,163 @@
+"""``anpr detector ...``: render data, train, evaluate, run workers, queue frames.
+
+Thin shells around the domain modules; heavy imports (torch, ultralytics) happen inside
+the commands so ``anpr --help`` stays fast.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from anpr.cli import Context, _guard, pass_ctx
+
+log = logging.getLogger(__name__)
+
+
+@click.group()
+def detector() -> None:
+    """Plate and person detection, blurring, training and worker nodes."""
+
+
+@detector.command("render")
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, default=126, show_default=True)
+@click.option("--train", "n_train", type=int, default=1600, show_default=True)
+@click.option("--val", "n_val", type=int, default=160, show_default=True)
+@click.option("--test", "n_test", type=int, default=300, show_default=True,
+              help="Held-out images, never used in training.")
+def render_cmd(out: Path, seed: int, n_train: int, n_val: int, n_test: int) -> None:
+    """Generate a labelled YOLO data set of road scenes (deterministic for a seed)."""
+    from detector.render import write_dataset
+
+    yaml_path = write_dataset(out, seed=seed, train=n_train, val=n_val, test=n_test, progress=True)
+    click.echo(f"data set written: {yaml_path}")
+
+
+@detector.command("train")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A YOLO data.yaml (classes must include plate and person); "
+                   "default: render one under detector/datasets/.")
+@click.option("--seed", type=int, default=126, show_default=True)
+@click.option("--epochs", type=int, default=60, show_default=True)
+@click.option("--hours", type=float, default=None, help="Cap on training time; epochs fit it.")
+@click.option("--imgsz", type=int, default=416, show_default=True)
+@click.option("--batch", type=int, default=16, show_default=True)
+@click.option("--weights", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Start from these weights (fine-tuning) instead of from scratch.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the model goes; default replaces the shipped model.")
+@pass_ctx
+def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: float | None,
+              imgsz: int, batch: int, weights: Path | None, out: Path | None) -> None:
+    """Train offline on the CPU and write the model with its model card."""
+    from detector.render import write_dataset
+    from detector.train import DATASETS_DIR, train
+
+    if data is None:
+        data = write_dataset(DATASETS_DIR / f"synth-{seed}", seed=seed, progress=True)
+    result = _guard(train, data, epochs=epochs, hours=hours, imgsz=imgsz, batch=batch, seed=seed,
+                    threads=obj.settings.detector.threads, weights=weights, out=out)
+    click.echo(json.dumps({"model": str(result.model_path), "card": str(result.card_path),
+                           "validation": result.metrics}, indent=2))
+
+
+@detector.command("eval")
+@click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="data.yaml whose 'test' split is held out; default: render the held-out split.")
+@click.option("--limit", type=int, default=None, help="Use only the first N held-out images.")
+@click.option("--hog/--no-hog", default=True, show_default=True,
+              help="Also measure what OpenCV's HOG detector adds.")
+@click.option("--write-card/--no-write-card", default=False,
+              help="Record the result in the model card.")
+@pass_ctx
+def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, write_card: bool) -> None:
+    """Per-class precision/recall/mAP50 and blur leakage on the held-out split."""
+    from detector.evaluate import evaluate, record_in_card
+
+    det = _detector(obj)
+    report = _guard(evaluate, det, data, limit=limit, hog=hog,
+                    person_conf=obj.settings.detector.person_conf,
+                    conf=obj.settings.detector.conf)
+    if write_card:
+        record_in_card(det.path, report)
+    click.echo(json.dumps(report, indent=2))
+
+
+def _detector(obj: Context):
+    from detector.detect import Detector, parse_class_map
+
+    s = obj.settings.detector
+    return _guard(Detector, s.model, class_map=parse_class_map(s.class_map) or None,
+                  imgsz=s.imgsz or None, conf=min(s.person_conf, s.conf), threads=s.threads)
+
+
+def open_photo_store(obj: Context):
+    """The intake's encrypted photo vault (``ingest.images``), same keys and day keys."""
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    home = obj.settings.database.home
+    store = open_store(obj.settings.intake, home)
+    return PhotoVault(store, Keyring(obj.url(), master_key(obj.settings.intake, home)))
+
+
+@detector.command("work")
+@click.option("--drain", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--name", default=None, help="Worker name in leases (default host:pid).")
+@pass_ctx
+def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
+    """Run a detector worker on the frame queue until interrupted."""
+    from detector.blur import BlurConfig
+    from detector.worker import Worker, WorkerConfig
+
+    s = obj.settings.detector
+    det = _detector(obj)
+    config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
+                          backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
+                          keep_originals=s.keep_originals,
+                          blur=BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog))
+    worker = Worker(obj.url(), open_photo_store(obj), det, model_version=det.version,
+                    config=config, name=name)
+    click.echo(f"worker {worker.name} with model {det.version} (Ctrl-C stops)")
+    try:
+        stats = worker.run(drain=drain)
+    except KeyboardInterrupt:
+        stats = worker.stats
+    click.echo(json.dumps(stats))
+
+
+@detector.command("enqueue")
+@click.option("--camera", required=True, help="Camera id as in the registry.")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@pass_ctx
+def enqueue_cmd(obj: Context, camera: str, files: tuple[Path, ...]) -> None:
+    """Put overview photos in the store and queue them (for trials; intake does this)."""
+    import psycopg
+
+    from detector.queue import enqueue
+
+    vault = open_photo_store(obj)
+    now = datetime.now(timezone.utc)
+    with psycopg.connect(obj.url(), autocommit=True) as conn:
+        for f in files:
+            key = vault.put(now.date(), f.read_bytes())
+            enqueue(conn, camera_id=camera, captured_at=now, image_key=key, capture_id=f.name)
+    click.echo(f"{len(files)} frame(s) queued for camera {camera}")
+
+
+@detector.command("status")
+@pass_ctx
+def status_cmd(obj: Context) -> None:
+    """Frames per queue state, and the reasons frames were set aside."""
+    import psycopg
+
+    from detector.queue import counts
+
+    with psycopg.connect(obj.url(), autocommit=True) as conn:
+        out = {"states": counts(conn), "failed_reasons": dict(conn.execute(
+            "SELECT last_error, count(*) FROM detector_frame WHERE state = 'failed' "
+            "GROUP BY 1 ORDER BY 2 DESC LIMIT 20").fetchall())}
+    click.echo(json.dumps(out, indent=2))

@@ -1,0 +1,229 @@
+"""A detector node: claim frames, detect, blur, store, record; never stop on a bad frame.
+
+One worker process holds one model and one database connection. It claims a batch,
+reads and decodes every frame (a frame that cannot be decoded is set aside with its
+reason at once), runs the model on the decodable ones in one call (batching is what
+makes CPU inference affordable), blurs each with the union of sources for its camera,
+writes the blurred overview and the plate crop to the photo store and records the
+detections in the same transaction that marks the frame done.
+
+The unblurred original lives only in this process's memory while it is processed;
+the worker writes only the blurred overview (and the plate crop). Whether intake's
+stored original is deleted afterwards is the store's business (``discard``), unless a
+unit configured to keep originals, in which case they fall under retention (R1, R13).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+import psycopg
+
+from detector import queue
+from detector.blur import BlurConfig, Detection, blur, plate_crop
+from detector.frames import DEFAULT_MAX_PIXELS, FrameRejected, decode, encode_jpeg
+
+log = logging.getLogger(__name__)
+
+
+class PhotoStore(Protocol):
+    """What the worker needs from the photo store (``ingest.images.PhotoVault`` fits)."""
+
+    def put(self, day: date, data: bytes) -> str: ...
+    def get(self, key: str) -> bytes: ...
+
+
+class CameraUnknown(FrameRejected):
+    """The frame names a camera the registry does not know: nothing to blur it by."""
+
+
+@dataclass
+class WorkerConfig:
+    batch: int = 8
+    lease_seconds: float = 120.0
+    max_attempts: int = 5
+    backoff_seconds: float = 10.0
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    keep_originals: bool = False
+    blur: BlurConfig = field(default_factory=BlurConfig)
+    idle_sleep: float = 1.0
+
+
+@dataclass
+class CameraView:
+    facing: str
+    masks: list[tuple[list[tuple[float, float]], int, int]]
+
+
+def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
+    """Facing and privacy-mask polygons of a camera, as the registry holds them now."""
+    row = conn.execute("SELECT facing::text FROM camera WHERE id = %s", (camera_id,)).fetchone()
+    if row is None:
+        raise CameraUnknown(f"camera {camera_id!r} is not in the registry")
+    masks = []
+    for geojson, fw, fh in conn.execute(
+            "SELECT ST_AsGeoJSON(geom), frame_width, frame_height FROM privacy_mask "
+            "WHERE camera_id = %s ORDER BY id", (camera_id,)):
+        ring = json.loads(geojson)["coordinates"][0]
+        masks.append(([(float(x), float(y)) for x, y in ring], int(fw), int(fh)))
+    return CameraView(row[0], masks)
+
+
+class Worker:
+    """Processes the queue until ``stop`` is set (or the queue is empty, with ``drain``)."""
+
+    def __init__(self, url: str, store: PhotoStore, detect: Callable[[Sequence[np.ndarray]], list[list[Detection]]],
+                 *, model_version: str, config: WorkerConfig | None = None,
+                 name: str | None = None, discard: Callable[[str], None] | None = None) -> None:
+        self.url = url
+        self.store = store
+        self.detect = detect
+        self.model_version = model_version
+        self.config = config or WorkerConfig()
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.discard = discard
+        self.stop = threading.Event()
+        self.stats = {"done": 0, "failed": 0, "retried": 0, "lost": 0}
+        self._cameras: dict[str, tuple[float, CameraView]] = {}
+
+    def _camera(self, conn: psycopg.Connection, camera_id: str) -> CameraView:
+        """Cached for a minute: masks change rarely, but a new mask must apply soon."""
+        hit = self._cameras.get(camera_id)
+        if hit and time.monotonic() - hit[0] < 60:
+            return hit[1]
+        view = camera_view(conn, camera_id)
+        self._cameras[camera_id] = (time.monotonic(), view)
+        return view
+
+    def run(self, *, drain: bool = False, max_batches: int | None = None) -> dict[str, int]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            batches = 0
+            while not self.stop.is_set():
+                n = self.run_once(conn)
+                batches += 1 if n else 0
+                if max_batches is not None and batches >= max_batches:
+                    break
+                if n == 0:
+                    if drain:
+                        break
+                    self.stop.wait(self.config.idle_sleep)
+        return self.stats
+
+    def run_once(self, conn: psycopg.Connection) -> int:
+        """Claim and process one batch; returns how many frames it claimed."""
+        cfg = self.config
+        claims = queue.claim(conn, self.name, batch=cfg.batch, lease_seconds=cfg.lease_seconds,
+                             max_attempts=cfg.max_attempts)
+        if not claims:
+            return 0
+        ready: list[tuple[queue.Claim, np.ndarray, CameraView]] = []
+        for c in claims:
+            try:
+                view = self._camera(conn, c.camera_id)
+                try:
+                    data = self.store.get(c.image_key)
+                except (KeyError, FileNotFoundError) as exc:
+                    raise FrameRejected(f"overview {c.image_key} is not in the photo store") from exc
+                image = decode(data, max_pixels=cfg.max_pixels)
+                ready.append((c, image, view))
+            except FrameRejected as exc:
+                self._fail(conn, c, exc.message, permanent=True)
+            except Exception as exc:  # noqa: BLE001 - any other error: retry later
+                self._fail(conn, c, f"{type(exc).__name__}: {exc}", permanent=False)
+        if not ready:
+            return len(claims)
+        try:
+            all_dets = self.detect([img for _, img, _ in ready])
+        except Exception as exc:  # noqa: BLE001 - the model failed on the batch: retry each
+            log.exception("detection failed for a batch of %d", len(ready))
+            for c, _, _ in ready:
+                self._fail(conn, c, f"detection failed: {type(exc).__name__}: {exc}", permanent=False)
+            return len(claims)
+        queue.renew(conn, [c for c, _, _ in ready], cfg.lease_seconds)
+        for (c, image, view), dets in zip(ready, all_dets):
+            try:
+                self._finish(conn, c, image, view, dets)
+            except FrameRejected as exc:
+                self._fail(conn, c, exc.message, permanent=True)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("frame %s failed", c.id)
+                self._fail(conn, c, f"{type(exc).__name__}: {exc}", permanent=False)
+        return len(claims)
+
+    def _finish(self, conn: psycopg.Connection, c: queue.Claim, image: np.ndarray,
+                view: CameraView, dets: list[Detection]) -> None:
+        day = c.captured_at.date()
+        result = blur(image, dets, facing=view.facing, privacy_polygons=view.masks,
+                      config=self.config.blur)
+        blurred_key = self.store.put(day, encode_jpeg(result.image))
+        crop_key = c.crop_key
+        if crop_key is None:
+            crop = plate_crop(image, dets, conf=self.config.blur.other_conf)
+            if crop is not None:
+                crop_key = self.store.put(day, encode_jpeg(crop, 95))
+        del image  # the original goes no further than this frame's processing
+        if queue.complete(conn, c, dets, model_version=self.model_version,
+                          blurred_key=blurred_key, plate_crop_key=crop_key):
+            self.stats["done"] += 1
+            if self.discard and not self.config.keep_originals:
+                self.discard(c.image_key)
+        else:
+            self.stats["lost"] += 1
+
+    def _fail(self, conn: psycopg.Connection, c: queue.Claim, reason: str, *, permanent: bool) -> None:
+        state = queue.fail(conn, c, reason, permanent=permanent,
+                           max_attempts=self.config.max_attempts,
+                           backoff_seconds=self.config.backoff_seconds)
+        if state == "failed":
+            self.stats["failed"] += 1
+            log.warning("frame %s set aside: %s", c.id, reason)
+        elif state == "queued":
+            self.stats["retried"] += 1
+            log.info("frame %s will be retried: %s", c.id, reason)
+        else:
+            self.stats["lost"] += 1
+
+
+class LocalPhotoStore:
+    """A plain-folder photo store with the vault's interface (tests, benchmarks, demos).
+
+    Same key shape as ``ingest.images.PhotoVault`` (``YYYYMMDD/<sha256>``) but without
+    encryption; production nodes use the vault.
+    """
+
+    def __init__(self, root) -> None:
+        from pathlib import Path
+
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def put(self, day: date, data: bytes) -> str:
+        import hashlib
+
+        key = f"{day:%Y%m%d}/{hashlib.sha256(data).hexdigest()}"
+        path = self.root / key
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return key
+
+    def get(self, key: str) -> bytes:
+        if ".." in key or key.startswith("/"):
+            raise KeyError(key)
+        path = self.root / key
+        if not path.is_file():
+            raise KeyError(key)
+        return path.read_bytes()
+
+    def discard(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
