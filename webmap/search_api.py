@@ -1,0 +1,274 @@
+"""The search API under /api/v1/search: parse, resolve cameras, call gis.search, render.
+
+Handlers stay thin: the body is validated into plain values (windows, plates, camera
+ids, a Scope) and handed to the domain functions; errors are AnprError subclasses that
+the app maps to JSON in one place. Times go out as ISO 8601 in UTC; the map shows them
+in Europe/Amsterdam.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from anpr.errors import BadInput
+from gis.geometry import Limits
+from gis.search import block, common, convoy, coverage, partial, plate, route
+from gis.search.base import page_args
+from gis.search.scope import (Scope, Window, normalise_cameras, normalise_pattern,
+                              normalise_plate, normalise_plates, parse_minutes, parse_window)
+from gis.selection import parse_selection, select_cameras
+from webmap.db import get_conn
+from webmap.openapi import register_paths
+
+search_api = Blueprint("search_api", __name__)
+
+
+def jsonable(value: Any) -> Any:
+    """Datetimes as ISO 8601 (Flask would write RFC 822 dates), sets as sorted lists."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(jsonable(v) for v in value)
+    return value
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise BadInput("send the body as application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def _limits() -> Limits:
+    web = current_app.config["ANPR_SETTINGS"].web
+    return Limits(max_vertices=web.max_geometry_vertices, max_area_km2=web.max_selection_km2)
+
+
+def _window(data: dict[str, Any], name: str = "window") -> Window:
+    w = data.get("window")
+    if not isinstance(w, dict):
+        raise BadInput(f"{name} must be an object with start and end (ISO 8601 with offset)")
+    return parse_window(w.get("start"), w.get("end"), name=name)
+
+
+def _cameras(data: dict[str, Any], *, required: bool = False) -> tuple[str, ...] | None:
+    """Camera ids from ``cameras`` or a drawn/picked ``selection``; None when neither."""
+    if data.get("selection") is not None:
+        sel = parse_selection(data["selection"], _limits())
+        ids = tuple(c["id"] for c in select_cameras(get_conn(), sel))
+        if not ids:
+            raise BadInput("the selection resolves to no camera")
+        return ids
+    if data.get("cameras") is not None:
+        return normalise_cameras(data["cameras"])
+    if required:
+        raise BadInput("select cameras: give `selection` (drawn or picked) or `cameras`")
+    return None
+
+
+def _scope(data: dict[str, Any]) -> Scope | None:
+    return Scope.from_dict(data["scope"]) if data.get("scope") is not None else None
+
+
+def _page(data: dict[str, Any]) -> tuple[int, int]:
+    return page_args(data.get("limit"), data.get("offset"))
+
+
+def _ok(result: dict[str, Any]) -> Response:
+    return jsonify(jsonable(result))
+
+
+@search_api.post("/plate")
+@search_api.post("/plate/preview")
+def plate_search():
+    data = _body()
+    plates = normalise_plates(data.get("plates", data.get("plate")))
+    args = dict(cameras=_cameras(data), scope=_scope(data))
+    if request.path.endswith("/preview"):
+        return _ok(plate.plate_preview(get_conn(), plates, _window(data), **args))
+    limit, offset = _page(data)
+    return _ok(plate.plate_history(get_conn(), plates, _window(data), limit=limit,
+                                   offset=offset, **args))
+
+
+@search_api.post("/partial")
+@search_api.post("/partial/preview")
+def partial_search():
+    data = _body()
+    pattern = normalise_pattern(data.get("pattern"))
+    args = dict(cameras=_cameras(data), scope=_scope(data))
+    if request.path.endswith("/preview"):
+        return _ok(partial.partial_preview(get_conn(), pattern, _window(data), **args))
+    limit, offset = _page(data)
+    return _ok(partial.partial_plate(get_conn(), pattern, _window(data), limit=limit,
+                                     offset=offset, **args))
+
+
+@search_api.post("/block")
+@search_api.post("/block/preview")
+def block_search():
+    data = _body()
+    cams = _cameras(data, required=True)
+    if request.path.endswith("/preview"):
+        return _ok(block.block_preview(get_conn(), cams, _window(data), scope=_scope(data)))
+    limit, offset = _page(data)
+    return _ok(block.block_query(get_conn(), cams, _window(data), scope=_scope(data),
+                                 limit=limit, offset=offset))
+
+
+def _target(data: dict[str, Any]) -> str:
+    return normalise_plate(data.get("plate"))
+
+
+@search_api.post("/convoy")
+@search_api.post("/convoy/preview")
+def convoy_search():
+    data = _body()
+    target, window = _target(data), _window(data)
+    if request.path.endswith("/preview"):
+        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data)))
+    minutes = parse_minutes(data.get("minutes", 2), "minutes", low=0.1, high=60)
+    min_shared = data.get("min_shared", 2)
+    if isinstance(min_shared, bool) or not isinstance(min_shared, int) or not 1 <= min_shared <= 1000:
+        raise BadInput("min_shared must be a whole number from 1")
+    limit, offset = page_args(data.get("limit", 50), data.get("offset"))
+    return _ok(convoy.convoy(get_conn(), target, window, minutes, scope=_scope(data),
+                             min_shared=min_shared, limit=limit, offset=offset))
+
+
+def _sites(data: dict[str, Any]) -> list[common.Site]:
+    raw = data.get("sites")
+    if not isinstance(raw, list) or not raw:
+        raise BadInput("sites must be a list of {name, window, selection or cameras}")
+    if len(raw) > common.MAX_SITES:
+        raise BadInput(f"at most {common.MAX_SITES} sites")
+    sites = []
+    for i, s in enumerate(raw):
+        if not isinstance(s, dict):
+            raise BadInput("each site must be an object")
+        name = s.get("name") if isinstance(s.get("name"), str) else f"site {i + 1}"
+        sites.append(common.Site(name[:80], _cameras(s, required=True),
+                                 _window(s, f"{name} window")))
+    return sites
+
+
+@search_api.post("/common")
+@search_api.post("/common/preview")
+def common_search():
+    data = _body()
+    sites, k = _sites(data), data.get("k")
+    if request.path.endswith("/preview"):
+        return _ok(common.common_preview(get_conn(), sites, k, scope=_scope(data)))
+    limit, offset = page_args(data.get("limit", 200), data.get("offset"))
+    return _ok(common.common_plates(get_conn(), sites, k, scope=_scope(data), limit=limit,
+                                    offset=offset))
+
+
+def _route_args(data: dict[str, Any]) -> dict[str, Any]:
+    detour = data.get("detour_minutes", 15)
+    return {"detour_min_s": parse_minutes(detour, "detour_minutes", low=1, high=600) * 60}
+
+
+@search_api.post("/route")
+@search_api.post("/route/preview")
+def route_search():
+    data = _body()
+    target, window = _target(data), _window(data)
+    if request.path.endswith("/preview"):
+        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data)))
+    result = route.route(get_conn(), target, window, scope=_scope(data), **_route_args(data))
+    if data.get("format", "json") == "geojson":
+        return Response(jsonify(jsonable(route.route_geojson(result))).get_data(),
+                        mimetype="application/geo+json")
+    return _ok({**result, "geojson": route.route_geojson(result)})
+
+
+@search_api.post("/route/export")
+def route_export():
+    from gis.export import FORMATS, export_route
+
+    data = _body()
+    fmt = data.get("format")
+    if fmt not in FORMATS:
+        raise BadInput(f"format must be one of {', '.join(sorted(FORMATS))}")
+    target = _target(data)
+    result = route.route(get_conn(), target, _window(data), scope=_scope(data),
+                         **_route_args(data))
+    payload, mimetype, suffix = export_route(result, fmt)
+    return Response(payload, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="route-{target}.{suffix}"'})
+
+
+@search_api.post("/coverage")
+def coverage_search():
+    data = _body()
+    return _ok(coverage.coverage(get_conn(), _cameras(data), _window(data)))
+
+
+_W = {"type": "object", "required": ["start", "end"],
+      "properties": {"start": {"type": "string", "format": "date-time"},
+                     "end": {"type": "string", "format": "date-time"}},
+      "description": "Half-open window, ISO 8601 with an explicit offset, at most 28 days"}
+_COMMON_PROPS = {"window": {"$ref": "#/components/schemas/SearchWindow"},
+                 "selection": {"$ref": "#/components/schemas/Selection"},
+                 "cameras": {"type": "array", "items": {"type": "string"}},
+                 "scope": {"$ref": "#/components/schemas/SearchScope"},
+                 "limit": {"type": "integer", "minimum": 0, "maximum": 10000},
+                 "offset": {"type": "integer", "minimum": 0}}
+_ERR = {"$ref": "#/components/responses/Error"}
+
+
+def _op(summary: str, props: dict[str, Any], description: str = "") -> dict[str, Any]:
+    return {"post": {"summary": summary, "description": description, "requestBody": {
+        "required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {**_COMMON_PROPS, **props}}}}},
+        "responses": {"200": {"description": "result"}, "400": _ERR, "403": _ERR}}}
+
+
+_PLATE = {"plates": {"type": "array", "items": {"type": "string"}}}
+_PATTERN = {"pattern": {"type": "string", "example": "AB??12"}}
+_TARGET = {"plate": {"type": "string"}}
+_CONVOY = {**_TARGET, "minutes": {"type": "number", "minimum": 0.1, "maximum": 60},
+           "min_shared": {"type": "integer", "minimum": 1}}
+_SITES = {"k": {"type": "integer", "minimum": 2}, "sites": {"type": "array", "items": {
+    "type": "object", "properties": {"name": {"type": "string"},
+                                     "window": {"$ref": "#/components/schemas/SearchWindow"},
+                                     "selection": {"$ref": "#/components/schemas/Selection"},
+                                     "cameras": {"type": "array", "items": {"type": "string"}}}}}}
+_ROUTE = {**_TARGET, "detour_minutes": {"type": "number"},
+          "format": {"enum": ["json", "geojson"]}}
+
+register_paths({
+    "/api/v1/search/plate": _op("Q1 plate history", _PLATE),
+    "/api/v1/search/plate/preview": _op("Q1 count preview", _PLATE),
+    "/api/v1/search/partial": _op("Q2 partial plate (? one character, * any run)", _PATTERN),
+    "/api/v1/search/partial/preview": _op("Q2 count preview", _PATTERN),
+    "/api/v1/search/block": _op("Q3 block query at the selected cameras", {}),
+    "/api/v1/search/block/preview": _op("Q3 count preview", {}),
+    "/api/v1/search/convoy": _op("Q4 convoy, ranked by significance", _CONVOY),
+    "/api/v1/search/convoy/preview": _op("Q4 preview: the target's passages", _TARGET),
+    "/api/v1/search/common": _op("Q5 plates seen at k or more sites", _SITES),
+    "/api/v1/search/common/preview": _op("Q5 count preview", _SITES),
+    "/api/v1/search/route": _op("Q6 route with leg flags (pgRouting)", _ROUTE),
+    "/api/v1/search/route/preview": _op("Q6 preview: the plate's passages", _TARGET),
+    "/api/v1/search/route/export": _op(
+        "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]}},
+        "GeoJSON, GeoPackage, KML or GPX, each with a time per vertex or point"),
+    "/api/v1/search/coverage": _op("Cameras not active or not in the plan during a window", {}),
+}, {
+    "SearchWindow": _W,
+    "SearchScope": {"type": "object", "description": "What the order allows (R5)",
+                    "properties": {"windows": {"type": "array", "items": _W},
+                                   "cameras": {"type": "array", "items": {"type": "string"}},
+                                   "plates": {"type": "array", "items": {"type": "string"}},
+                                   "patterns": {"type": "array", "items": {"type": "string"}},
+                                   "reference": {"type": "string"}}},
+})
