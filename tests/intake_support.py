@@ -73,7 +73,8 @@ def cams(intake_url) -> dict:
     fixed = [r for r in rows if r["mounting"] == "fixed" and r["id"] in in_plan]
     mobile = [r for r in rows if r["mounting"] == "mobile" and r["id"] in in_plan]
     assert fixed and "T-NOPLAN-1" not in in_plan
-    return {"fixed": fixed[0], "fixed2": fixed[1], "mobile": mobile[0] if mobile else None,
+    other = next(r for r in fixed if r["location_id"] != fixed[0]["location_id"])
+    return {"fixed": fixed[0], "fixed2": other, "mobile": mobile[0] if mobile else None,
             "noplan": "T-NOPLAN-1"}
 
 

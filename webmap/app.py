@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.pages", "pages", None),
     ("webmap.api", "api", "/api/v1"),
+    ("webmap.intake_api", "intake_api", "/api/v1"),
     ("webmap.search_api", "search_api", "/api/v1/search"),
 ]
 

@@ -1,0 +1,146 @@
+"""One HTTP intake batch, without the web framework: validate all, then store all or none.
+
+A camera or edge device sends a batch of records with their photos. Every record is
+validated (photos included) before anything is written; if any record is rejected the
+whole batch is refused (422) with a reason per record and nothing is stored, so a
+device drops the bad records and resends the rest. Retries are safe: a record already
+stored answers ``duplicate``. The caller commits, and only then acknowledges, so an
+acknowledged passage is durable (the embedded cluster runs with fsync and synchronous
+commit).
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import psycopg
+
+from anpr.errors import AnprError, BadInput, PayloadTooLarge
+from anpr.settings import Settings
+from ingest.images import PhotoVault
+from ingest.records import CameraInfo, Passage, Rejected, Validator, check_image, copy_line, load_cameras
+from ingest.writer import PassageWriter
+
+
+class BatchRejected(AnprError):
+    """At least one record is invalid; ``details.results`` says which and why (422)."""
+
+    status = 422
+    code = "records_rejected"
+
+
+class RegistryCache:
+    """The camera registry for validation, re-read at most every ``ttl`` seconds per process."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._at = 0.0
+        self._cameras: dict[str, CameraInfo] = {}
+        self._lock = threading.Lock()
+
+    def get(self, conn: psycopg.Connection) -> dict[str, CameraInfo]:
+        with self._lock:
+            if time.monotonic() - self._at > self.ttl:
+                self._cameras = load_cameras(conn)
+                self._at = time.monotonic()
+            return self._cameras
+
+
+@dataclass
+class BatchOutcome:
+    results: list[dict[str, Any]]
+    accepted: int
+    duplicates: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": 0,
+                "results": self.results}
+
+
+def parse_records(raw: str | bytes) -> list[Any]:
+    """A JSON array of records, or JSON Lines; anything else is a 400."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    stripped = text.strip()
+    if not stripped:
+        raise BadInput("the batch holds no records")
+    try:
+        if stripped.startswith("["):
+            records = json.loads(stripped)
+        else:
+            records = [json.loads(line) for line in stripped.splitlines() if line.strip()]
+    except ValueError:
+        raise BadInput("records must be a JSON array or JSON Lines") from None
+    if not isinstance(records, list):
+        raise BadInput("records must be a JSON array or JSON Lines")
+    return records
+
+
+def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
+                 images: Mapping[str, bytes], settings: Settings, *,
+                 allowed: set[str] | None, vault: PhotoVault | None,
+                 cameras: Mapping[str, CameraInfo] | None = None) -> BatchOutcome:
+    """Validate the batch; store it whole (without committing) or raise BatchRejected."""
+    limits = settings.intake
+    if not records:
+        raise BadInput("the batch holds no records")
+    if len(records) > limits.max_batch:
+        raise PayloadTooLarge(f"a batch holds at most {limits.max_batch} records; "
+                              f"this one has {len(records)}")
+    if images and vault is None:
+        raise BadInput("this server does not accept photos")
+    validator = Validator(conn, limits, settings.retention.days, cameras=cameras,
+                          allowed=allowed)
+    results: list[dict[str, Any]] = []
+    valid: list[tuple[int, Passage, bytes | None, bytes | None]] = []
+    for i, rec in enumerate(records):
+        capture_id = rec.get("capture_id") if isinstance(rec, dict) else None
+        try:
+            p = validator.validate(rec)
+            ov = _image(images, p.overview, "overview", limits.max_image_kb)
+            cr = _image(images, p.crop, "crop", limits.max_image_kb)
+        except Rejected as exc:
+            results.append({"index": i, "capture_id": capture_id, "status": "rejected",
+                            "reason": exc.reason, "message": exc.message})
+            continue
+        results.append({"index": i, "capture_id": p.capture_id, "status": "valid"})
+        valid.append((i, p, ov, cr))
+    if len(valid) < len(records):
+        for r in results:
+            if r["status"] == "valid":
+                r["status"] = "not_stored"
+        n = len(records) - len(valid)
+        raise BatchRejected(f"{n} of {len(records)} records were rejected; nothing of this "
+                            "batch was stored", details={"results": results})
+
+    lines: list[str] = []
+    for _, p, ov, cr in valid:
+        day = p.captured_at.date()
+        ov_key = vault.put(day, ov) if ov is not None else None
+        cr_key = vault.put(day, cr) if cr is not None else None
+        lines.append(copy_line(p, ov_key, cr_key))
+    writer = PassageWriter(conn)
+    writer.ensure_days(validator.days)
+    written = writer.write(lines)
+    seen: set = set()
+    accepted = duplicates = 0
+    for i, p, _, _ in valid:
+        new = written.was_inserted(p.key) and p.key not in seen
+        seen.add(p.key)
+        results[i]["status"] = "accepted" if new else "duplicate"
+        accepted += new
+        duplicates += not new
+    return BatchOutcome(results, accepted, duplicates)
+
+
+def _image(images: Mapping[str, bytes], ref: str | None, name: str, max_kb: int
+           ) -> bytes | None:
+    if ref is None:
+        return None
+    data = images.get(ref)
+    if data is None:
+        raise Rejected("missing_image", f"{name} part {ref!r} is not in the request")
+    check_image(data, max_kb, name)
+    return data

@@ -1,0 +1,163 @@
+"""HTTP intake for cameras and edge devices: ``POST /api/v1/intake/passages``.
+
+A thin adapter: authenticate the device key, take the records and photo parts out of
+the request, hand them to :func:`ingest.intake.intake_batch`, commit, and only then
+answer. A database outage is a 503, so a device retries, and the retry is idempotent.
+"""
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from flask import Blueprint, current_app, jsonify, request
+
+from anpr.errors import BadInput, DatabaseUnavailable
+from ingest.devices import authenticate, device_cameras
+from ingest.intake import RegistryCache, intake_batch, parse_records
+from webmap.db import get_conn
+from webmap.openapi import ERROR, register_paths
+
+log = logging.getLogger(__name__)
+
+intake_api = Blueprint("intake_api", __name__)
+
+
+def _vault():
+    """The app's photo vault, made on first use (nothing at import or app creation)."""
+    vault = current_app.extensions.get("anpr_vault")
+    if vault is None:
+        from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+        settings = current_app.config["ANPR_SETTINGS"]
+        home = current_app.config.get("ANPR_HOME") or settings.database.home
+        vault = PhotoVault(open_store(settings.intake, home),
+                           Keyring(current_app.config["DATABASE_URL"],
+                                   master_key(settings.intake, home)))
+        current_app.extensions["anpr_vault"] = vault
+    return vault
+
+
+def _registry() -> RegistryCache:
+    return current_app.extensions.setdefault("anpr_registry_cache", RegistryCache())
+
+
+@intake_api.before_request
+def _limits() -> None:
+    intake = current_app.config["ANPR_SETTINGS"].intake
+    request.max_content_length = intake.max_request_mb * 1024 * 1024
+    request.max_form_memory_size = intake.max_request_mb * 1024 * 1024
+    request.max_form_parts = 2 * intake.max_batch + 16
+
+
+def _device_key() -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("X-Device-Key")
+
+
+def _read_request() -> tuple[list, dict[str, bytes]]:
+    if request.mimetype == "multipart/form-data":
+        images: dict[str, bytes] = {}
+        raw = request.form.get("records")
+        for name, storage in request.files.items(multi=True):
+            if name == "records":
+                raw = storage.read()
+            else:
+                images[name] = storage.read()
+        if raw is None:
+            raise BadInput("the multipart body needs a 'records' part")
+        return parse_records(raw), images
+    if request.mimetype in ("application/json", "application/x-ndjson"):
+        body = request.get_data()
+        if request.mimetype == "application/json" and body.lstrip().startswith(b"{"):
+            try:
+                import json
+
+                records = json.loads(body).get("records")
+            except ValueError:
+                raise BadInput("the body is not valid JSON") from None
+            if not isinstance(records, list):
+                raise BadInput("the body needs a 'records' array")
+            return records, {}
+        return parse_records(body), {}
+    raise BadInput("send multipart/form-data (records + photo parts) or application/json")
+
+
+@intake_api.post("/intake/passages")
+def intake_passages():
+    """Devices authenticate with their own key in the view (webmap.auth's ``device``)."""
+    settings = current_app.config["ANPR_SETTINGS"]
+    try:
+        conn = get_conn()
+        device = authenticate(conn, _device_key())
+        allowed = device_cameras(conn, device)
+        records, images = _read_request()
+        outcome = intake_batch(conn, records, images, settings, allowed=allowed,
+                               vault=_vault() if images else None,
+                               cameras=_registry().get(conn))
+        conn.commit()  # acknowledge only what is durable
+    except psycopg.OperationalError as exc:
+        log.warning("intake refused, database unavailable: %s", exc)
+        raise DatabaseUnavailable("the database is unavailable; retry the batch") from exc
+    except Exception:
+        if "conn" in locals():
+            try:
+                conn.rollback()
+            except psycopg.Error:
+                pass
+        raise
+    return jsonify(outcome.to_dict())
+
+
+# webmap.auth's marker for device-key views (no session cookie, no CSRF); set as an
+# attribute so this module does not depend on the auth module's import order.
+intake_passages.anpr_access = "device"
+
+
+RESULT = {"type": "object", "properties": {
+    "index": {"type": "integer"}, "capture_id": {"type": ["string", "null"]},
+    "status": {"enum": ["accepted", "duplicate", "rejected", "not_stored"]},
+    "reason": {"type": "string"}, "message": {"type": "string"}}}
+
+register_paths({
+    "/api/v1/intake/passages": {"post": {
+        "summary": "Store a batch of passages from a camera or site (idempotent)",
+        "description": "Authenticate with `Authorization: Bearer <device key>`. Send "
+                       "multipart/form-data with a `records` part (a JSON array or JSON "
+                       "Lines of intake records, DESIGN.md section 5) and one file part per "
+                       "photo, named as the record's `overview` or `crop` value; or "
+                       "application/json `{\"records\": [...]}` without photos. The batch is "
+                       "stored whole or not at all: any invalid record refuses it (422) with "
+                       "a reason per record. A record already stored answers `duplicate`.",
+        "security": [{"deviceKey": []}],
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": {"type": "object", "required": ["records"],
+                                               "properties": {"records": {"type": "string"}}}},
+            "application/json": {"schema": {"type": "object", "properties": {
+                "records": {"type": "array", "items": {"$ref": "#/components/schemas/IntakeRecord"}}}}}}},
+        "responses": {
+            "200": {"description": "Stored; per-record accepted or duplicate", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+                    "rejected": {"type": "integer"},
+                    "results": {"type": "array", "items": RESULT}}}}}},
+            "400": ERROR, "401": ERROR, "413": ERROR,
+            "422": {"description": "Some records rejected; nothing stored; "
+                                   "details.results per record",
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "503": ERROR}}},
+}, {
+    "IntakeRecord": {"type": "object",
+                     "required": ["camera", "captured_at", "plate", "lat", "lon", "capture_id"],
+                     "properties": {
+                         "camera": {"type": "string"},
+                         "captured_at": {"type": "string", "format": "date-time",
+                                         "description": "ISO 8601 with an explicit offset"},
+                         "plate": {"type": "string", "maxLength": 20},
+                         "country": {"type": "string", "maxLength": 3},
+                         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                         "lat": {"type": "number"}, "lon": {"type": "number"},
+                         "capture_id": {"type": "string", "maxLength": 128},
+                         "overview": {"type": "string"}, "crop": {"type": "string"}}},
+})
