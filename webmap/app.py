@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.pages", "pages", None),
     ("webmap.api", "api", "/api/v1"),
+    ("webmap.plans_api", "plans_api", "/api/v1"),
+    ("webmap.plan_pages", "plan_pages", None),
+    ("webmap.ogc", "ogc", "/ogc"),
     ("webmap.intake_api", "intake_api", "/api/v1"),
     ("webmap.search_api", "search_api", "/api/v1/search"),
 ]

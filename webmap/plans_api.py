@@ -1,0 +1,232 @@
+"""JSON API of the camera-plan workflow under /api/v1/plans: thin handlers over
+camera_registry.plans. Reading published plans is public; every change names the
+acting user, who is recorded in the history."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from anpr.errors import BadInput, Unauthenticated
+from camera_registry import plans
+from webmap.db import get_conn
+from webmap.openapi import register_paths
+
+plans_api = Blueprint("plans_api", __name__)
+
+
+def acting_user() -> str:
+    """The account making a change.
+
+    TEMPORARY (until accounts exist): taken from the ``X-Anpr-User`` request header.
+    The casework issue replaces this one function with the session user and checks the
+    ``plan_editor`` role; nothing else in this module reads the identity.
+    """
+    user = (request.headers.get("X-Anpr-User") or "").strip()
+    if not user:
+        raise Unauthenticated("log in as a camera-plan editor to change plans or the registry")
+    return user
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise BadInput("send the body as application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def _date(raw: Any, name: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise BadInput(f"{name} {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _public(year: int) -> None:
+    """Drafts are for editors; the public (no header) sees published plans only."""
+    if plans.get_plan(get_conn(), year)["state"] != "published":
+        acting_user()
+
+
+@plans_api.get("/plans")
+def list_plans():
+    published_only = not request.headers.get("X-Anpr-User")
+    return jsonify({"plans": plans.list_plans(get_conn(), published_only=published_only)})
+
+
+@plans_api.get("/plans/<int:year>")
+def get_plan(year: int):
+    _public(year)
+    return jsonify(plans.summary(get_conn(), year))
+
+
+@plans_api.post("/plans/<int:year>/draft")
+def draft(year: int):
+    body = request.get_json(silent=True) if request.data else {}
+    locations = (body or {}).get("locations")
+    if locations is not None and not (isinstance(locations, list)
+                                      and all(isinstance(x, str) for x in locations)):
+        raise BadInput("locations must be a list of location codes")
+    return jsonify(plans.create_draft(get_conn(), year, actor=acting_user(),
+                                      locations=locations)), 201
+
+
+@plans_api.get("/plans/<int:year>/validation")
+def validation(year: int):
+    _public(year)
+    problems = plans.validate(get_conn(), year)
+    return jsonify({"year": year, "problems": problems,
+                    "errors": sum(p["severity"] == "error" for p in problems),
+                    "warnings": sum(p["severity"] == "warning" for p in problems)})
+
+
+@plans_api.put("/plans/<int:year>/locations/<code>")
+def set_motivation(year: int, code: str):
+    body = _body()
+    allowed = {"criteria", "motivation", "prosecutor", "signed_on", "claimed_by"}
+    unknown = set(body) - allowed
+    if unknown:
+        raise BadInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+    for key in ("motivation", "prosecutor", "claimed_by"):
+        if key in body and not isinstance(body[key], str):
+            raise BadInput(f"{key} must be text")
+    result = plans.set_motivation(get_conn(), year, code, actor=acting_user(),
+                                  criteria=body.get("criteria"), motivation=body.get("motivation"),
+                                  prosecutor=body.get("prosecutor"),
+                                  signed_on=_date(body.get("signed_on"), "signed_on"),
+                                  claimed_by=body.get("claimed_by"))
+    return jsonify(result)
+
+
+@plans_api.post("/plans/<int:year>/locations")
+def add_location(year: int):
+    code = _body().get("code")
+    if not isinstance(code, str) or not code:
+        raise BadInput("code (a location code) is required")
+    return jsonify(plans.add_location(get_conn(), year, code, actor=acting_user())), 201
+
+
+@plans_api.delete("/plans/<int:year>/locations/<code>")
+def remove_location(year: int, code: str):
+    return jsonify(plans.remove_location(get_conn(), year, code, actor=acting_user()))
+
+
+@plans_api.delete("/plans/<int:year>/cameras/<camera_id>")
+def remove_camera(year: int, camera_id: str):
+    return jsonify(plans.remove_camera(get_conn(), year, camera_id, actor=acting_user()))
+
+
+@plans_api.put("/plans/<int:year>/mobile")
+def set_mobile(year: int):
+    body = _body()
+    return jsonify(plans.set_mobile(get_conn(), year, str(body.get("unit", "")),
+                                    str(body.get("kind", "")), body.get("count"),
+                                    actor=acting_user()))
+
+
+@plans_api.post("/plans/<int:year>/ratify")
+def ratify(year: int):
+    chief = _body().get("chief")
+    if not isinstance(chief, str):
+        raise BadInput("chief (the ratifying chief of police) is required")
+    return jsonify(plans.ratify(get_conn(), year, chief=chief, actor=acting_user()))
+
+
+@plans_api.post("/plans/<int:year>/publish")
+def publish(year: int):
+    return jsonify(plans.publish(get_conn(), year, actor=acting_user()))
+
+
+@plans_api.get("/plans/<int:year>/amendments")
+def list_amendments(year: int):
+    _public(year)
+    return jsonify({"year": year, "amendments": plans.amendments(get_conn(), year)})
+
+
+@plans_api.post("/plans/<int:year>/amendments")
+def add_amendment(year: int):
+    body = _body()
+    for key in ("camera", "kind", "motivation", "prosecutor"):
+        if not isinstance(body.get(key), str):
+            raise BadInput(f"{key} is required")
+    start = _date(body.get("effective_from"), "effective_from")
+    if start is None:
+        raise BadInput("effective_from is required")
+    result = plans.add_amendment(get_conn(), year, body["camera"], actor=acting_user(),
+                                 kind=body["kind"], criteria=body.get("criteria"),
+                                 motivation=body["motivation"], prosecutor=body["prosecutor"],
+                                 effective_from=start,
+                                 effective_to=_date(body.get("effective_to"), "effective_to"))
+    return jsonify(result), 201
+
+
+@plans_api.get("/plans/diff")
+def plan_diff():
+    try:
+        a, b = int(request.args["from"]), int(request.args["to"])
+    except (KeyError, ValueError):
+        raise BadInput("from and to are required years, e.g. ?from=2025&to=2026") from None
+    _public(a)
+    _public(b)
+    return jsonify(plans.diff(get_conn(), a, b))
+
+
+# Access declarations for the account layer (webmap.auth): reads of published plans are
+# public, every change is for camera-plan editors.
+for _view in (list_plans, get_plan, validation, list_amendments, plan_diff):
+    _view.anpr_access = "public"
+for _view in (draft, set_motivation, add_location, remove_location, remove_camera, set_mobile,
+              ratify, publish, add_amendment):
+    _view.anpr_access = ("plan_editor",)
+
+_ERR = {"$ref": "#/components/responses/Error"}
+_OK = {"description": "ok"}
+_YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}}
+_USER = {"name": "X-Anpr-User", "in": "header", "required": True, "schema": {"type": "string"},
+         "description": "acting plan editor (temporary, until session login exists)"}
+
+
+def _op(summary: str, *params: dict, body: bool = False, codes=("400", "404", "409")) -> dict:
+    op: dict[str, Any] = {"summary": summary, "parameters": list(params),
+                          "responses": {"200": _OK, **{c: _ERR for c in codes}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": {"type": "object"}}}}
+    return op
+
+
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
+_CAM = {"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}
+register_paths({
+    "/api/v1/plans": {"get": _op("Camera plans (published ones without X-Anpr-User)")},
+    "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
+    "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR, _USER)},
+    "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
+    "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
+                                                   _USER, body=True)},
+    "/api/v1/plans/{year}/locations/{code}": {
+        "put": _op("Set criteria (a/b/c), motivation, prosecutor's signature, claim", _YEAR,
+                   _CODE, _USER, body=True),
+        "delete": _op("Take a location out of a draft", _YEAR, _CODE, _USER)},
+    "/api/v1/plans/{year}/cameras/{camera_id}": {
+        "delete": _op("Take a camera out of a draft", _YEAR, _CAM, _USER)},
+    "/api/v1/plans/{year}/mobile": {"put": _op("Mobile cameras per unit and kind of location",
+                                               _YEAR, _USER, body=True)},
+    "/api/v1/plans/{year}/ratify": {"post": _op("Record the chief of police's ratification",
+                                                _YEAR, _USER, body=True)},
+    "/api/v1/plans/{year}/publish": {"post": _op("Publish (refused while errors remain; frozen "
+                                                 "after)", _YEAR, _USER)},
+    "/api/v1/plans/{year}/amendments": {
+        "get": _op("Mobile cameras added during the year", _YEAR),
+        "post": _op("Add a mobile camera to a published plan", _YEAR, _USER, body=True)},
+    "/api/v1/plans/diff": {"get": _op("Differences between two years' plans",
+                                      {"name": "from", "in": "query", "required": True,
+                                       "schema": {"type": "integer"}},
+                                      {"name": "to", "in": "query", "required": True,
+                                       "schema": {"type": "integer"}})},
+})

@@ -1,0 +1,103 @@
+/* The public map of the published camera plan (no login) and the map of a diff between
+ * two years. Reads only the public OGC API (/ogc) or the diff JSON; offline basemap. */
+(function () {
+  "use strict";
+
+  function fetchJSON(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().then(function (b) {
+        if (!r.ok) { throw new Error(b.message || r.statusText); }
+        return b;
+      });
+    });
+  }
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function baseMap(el) {
+    var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
+    map.attributionControl.addAttribution("Basiskaart: Natural Earth");
+    map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
+    var land = L.geoJSON(null, { pane: "basemap", interactive: false, style: function (f) {
+      var nl = f.properties.iso_a3 === "NLD";
+      return { color: "#8a8a8a", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
+    } }).addTo(map);
+    fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+    return map;
+  }
+  function message(text) {
+    var el = document.getElementById("message");
+    if (!el) { return; }
+    el.hidden = !text; el.textContent = text || "";
+  }
+
+  // --- public plan map ------------------------------------------------------------------
+  var pub = document.getElementById("public-map");
+  if (pub) {
+    var map = baseMap(pub);
+    var layer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+    var select = document.getElementById("plan-year");
+    var countEl = document.getElementById("plan-count");
+    var wanted = pub.dataset.year;
+    var loadYear = function (cid) {
+      layer.clearLayers();
+      var feats = [];
+      var page = function (url) {
+        return fetchJSON(url).then(function (fc) {
+          feats = feats.concat(fc.features);
+          var next = (fc.links || []).filter(function (l) { return l.rel === "next"; })[0];
+          return next ? page(next.href) : feats;
+        });
+      };
+      page("/ogc/collections/" + cid + "/items?limit=1000").then(function (all) {
+        all.forEach(function (f) {
+          var p = f.properties, c = f.geometry.coordinates;
+          var m = L.circleMarker([c[1], c[0]], { radius: 6, weight: 2, color: "#fff",
+            fillColor: p.mounting === "mobile" ? "#ef6c00" : (p.owner === "kmar" ? "#b8860b" : "#15426a"), fillOpacity: 1 });
+          m.bindPopup("<b>" + esc(p.code) + "</b><br>" + esc(p.name) + "<br>eenheid " + esc(p.unit_name) +
+            "<br>criteria " + esc(p.criteria) + "<br><i>" + esc(p.motivation) + "</i><br>" + esc(p.cameras) +
+            " camera's" + (p.mounting === "mobile" ? " (mobiel, " + esc(p.valid_from) + " &ndash; " + esc(p.valid_to) + ")" : ""));
+          layer.addLayer(m);
+        });
+        countEl.dataset.count = String(all.length);
+        countEl.textContent = all.length + " objecten in " + cid.replace("cameraplan-", "cameraplan ");
+      }).catch(function (e) { message(e.message); });
+    };
+    fetchJSON("/ogc/collections").then(function (body) {
+      var cols = body.collections;
+      if (!cols.length) { message("Er is nog geen cameraplan gepubliceerd."); return; }
+      cols.forEach(function (c) {
+        var o = document.createElement("option"); o.value = c.id; o.textContent = c.id.replace("cameraplan-", "");
+        select.appendChild(o);
+      });
+      select.value = wanted ? "cameraplan-" + wanted : cols[cols.length - 1].id;
+      if (!select.value) { select.value = cols[cols.length - 1].id; }
+      select.addEventListener("change", function () { loadYear(select.value); });
+      loadYear(select.value);
+    }).catch(function (e) { message(e.message); });
+  }
+
+  // --- diff map -------------------------------------------------------------------------
+  var diffEl = document.getElementById("diff-map");
+  if (diffEl) {
+    var dmap = baseMap(diffEl);
+    var colours = { locations_added: "#2e7d32", locations_removed: "#c62828", locations_moved: "#ef6c00", criteria_changed: "#6a1b9a" };
+    fetchJSON(diffEl.dataset.diffUrl).then(function (d) {
+      var bounds = [];
+      Object.keys(colours).forEach(function (key) {
+        d[key].forEach(function (r) {
+          if (key === "locations_moved") {
+            L.polyline([[r.lat_from, r.lon_from], [r.lat, r.lon]], { color: colours[key] }).addTo(dmap);
+          }
+          L.circleMarker([r.lat, r.lon], { radius: 6, color: "#fff", weight: 2, fillColor: colours[key], fillOpacity: 1 })
+            .bindPopup("<b>" + esc(r.code) + "</b> " + esc(key.replace("_", " "))).addTo(dmap);
+          bounds.push([r.lat, r.lon]);
+        });
+      });
+      diffEl.dataset.markers = String(bounds.length);
+      if (bounds.length) { dmap.fitBounds(bounds, { padding: [20, 20], maxZoom: 10 }); }
+    });
+  }
+})();
