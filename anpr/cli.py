@@ -183,6 +183,12 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     url = obj.url()
     _guard(migrate, url)
     app = create_app({"DATABASE_URL": url})
+    if obj.settings.intake.retention_interval_s:  # R1: retention runs beside the web app
+        from ingest.cli import vault_for
+        from ingest.retention import RetentionLoop
+
+        RetentionLoop(url, obj.settings.retention.days, obj.settings.intake.retention_interval_s,
+                      vault_for(obj, url)).start()
     host = host or obj.settings.web.host
     port = port or obj.settings.web.port
     click.echo(f"map ready at http://{host}:{port}/  (Ctrl-C stops)")
@@ -207,6 +213,9 @@ PACKAGE_COMMANDS: list[tuple[str, str]] = [
     ("detector.cli", "detector"),
     ("casework.cli", "accounts_group"),
     ("casework.cli", "audit_group"),
+    ("ingest.cli", "import_group"),
+    ("ingest.cli", "retention_group"),
+    ("ingest.cli", "devices_group"),
 ]
 
 

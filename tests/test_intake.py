@@ -180,3 +180,24 @@ def test_intake_creates_a_missing_day_partition(iconn, cams, settings, tmp_path)
     assert import_passages(iconn, path, settings).accepted == 1
     assert day in existing_partitions(iconn)
     assert count(iconn, capture_prefix=tag) == 1
+
+
+def test_cli_import_prints_a_summary(intake_url, cams, tmp_path, iconn):
+    from click.testing import CliRunner
+
+    from anpr.cli import main
+
+    tag = f"cli{uuid.uuid4().hex[:6]}"
+    path = _write_jsonl(tmp_path / "cli.jsonl",
+                        [record(cams["fixed"], i, capture_id=f"{tag}-{i}") for i in range(4)]
+                        + [record(cams["fixed"], 9, capture_id=f"{tag}-9", plate="#")])
+    env = {"DATABASE_URL": intake_url, "ANPR_HOME": str(tmp_path / "home")}
+    result = CliRunner(env=env).invoke(main, ["import", "passages", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output.strip().splitlines()[-1])
+    assert (out["accepted"], out["rejected"], out["rejected_by_reason"]) == (4, 1,
+                                                                              {"bad_plate": 1})
+    result = CliRunner(env=env).invoke(main, ["devices", "add", "cli dev", "--camera",
+                                              cams["fixed"]["id"]])
+    assert result.exit_code == 0 and "anprdev_" in result.output
+    assert CliRunner(env=env).invoke(main, ["retention", "run"]).exit_code == 0
