@@ -44,7 +44,8 @@ SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id
          WHERE q.camera_id = c2.id
            AND q.captured_at >= t.captured_at - %(band)s
            AND q.captured_at <= t.captured_at + %(band)s
-           AND q.plate <> %(plate)s) o ON true
+           AND q.plate <> %(plate)s
+        OFFSET 0) o ON true  -- a fence: keeps the band inside the index condition
  ORDER BY t.captured_at, o.captured_at
 """
 
