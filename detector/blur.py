@@ -58,7 +58,7 @@ class BlurConfig:
 @dataclass
 class BlurResult:
     image: np.ndarray
-    mask: np.ndarray                              # union, uint8 0/255
+    mask: np.ndarray                              # replaced region (union in whole blocks), 0/255
     sources: dict[str, np.ndarray] = field(default_factory=dict)
 
     def coverage(self) -> float:
@@ -144,10 +144,16 @@ def pixelate(image: np.ndarray, mask: np.ndarray, block: int,
     Whole blocks are replaced (not just the masked pixels inside them) so the edge of
     the region leaks nothing at sub-block resolution. Returns a new array.
     """
+    return pixelate_region(image, mask, block, rng)[0]
+
+
+def pixelate_region(image: np.ndarray, mask: np.ndarray, block: int,
+                    rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pixelate`, also returning the region actually replaced (whole blocks)."""
     h, w = mask.shape
     out = image.copy()
     if not mask.any():
-        return out
+        return out, np.zeros((h, w), bool)
     gh, gw = -(-h // block), -(-w // block)
     pad = ((0, gh * block - h), (0, gw * block - w))
     m = np.pad(mask > 0, pad)
@@ -163,7 +169,7 @@ def pixelate(image: np.ndarray, mask: np.ndarray, block: int,
     region = np.repeat(np.repeat(hit, block, axis=0), block, axis=1)[:h, :w]
     smooth = np.clip(smooth[:h, :w], 0, 255).astype(image.dtype)
     out[region] = smooth[region]
-    return out
+    return out, region
 
 
 def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "front",
@@ -183,7 +189,9 @@ def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "f
     union = np.zeros(shape, np.uint8)
     for m in sources.values():
         union |= m
-    return BlurResult(pixelate(image, union, block_size(shape, config), rng), union, sources)
+    out, region = pixelate_region(image, union, block_size(shape, config), rng)
+    # the mask reported is what was really replaced: the union grown to whole blocks
+    return BlurResult(out, region.astype(np.uint8) * 255, sources)
 
 
 def plate_crop(image: np.ndarray, detections: Sequence[Detection], conf: float = 0.25,

@@ -64,7 +64,8 @@ class Detector:
         card = path.with_suffix(".json")
         card_imgsz = None
         if card.is_file():
-            card_imgsz = json.loads(card.read_text()).get("training", {}).get("imgsz")
+            meta = json.loads(card.read_text())
+            card_imgsz = (meta.get("inference") or {}).get("imgsz") or meta.get("training", {}).get("imgsz")
         self.imgsz = int(imgsz or card_imgsz or 640)
         self.conf = conf
 

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from anpr.errors import BadInput
-from detector.blur import SOURCES, BlurConfig, blur
+from detector.blur import SOURCES, BlurConfig, blur, block_size
 from detector.render import CLASSES
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ def _match(gt: np.ndarray, pred: np.ndarray, scores: np.ndarray, thr: float = 0.
             used[j] = True
             hits += 1
     return hits
+
+
+def _to_blocks(mask: np.ndarray, block: int) -> np.ndarray:
+    """Grow a mask to whole pixelation blocks, as :func:`detector.blur.pixelate` does,
+    so each source alone is measured the way it would really be blurred."""
+    h, w = mask.shape
+    gh, gw = -(-h // block), -(-w // block)
+    m = np.pad(mask, ((0, gh * block - h), (0, gw * block - w)))
+    hit = m.reshape(gh, block, gw, block).any(axis=(1, 3))
+    return np.repeat(np.repeat(hit, block, 0), block, 1)[:h, :w]
 
 
 def _read_labels(path: Path, w: int, h: int) -> list[tuple[int, np.ndarray]]:
@@ -162,7 +172,9 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
                     x1, y1, x2, y2 = b.astype(int)
                     gt_mask[max(0, y1):y2, max(0, x1):x2] = 255
             result = blur(img, dets, facing=info.get("facing", "front"), config=cfg)
-            src = {s: result.sources.get(s, np.zeros((h, w), np.uint8)) > 0 for s in SOURCES}
+            blk = block_size((h, w), cfg)
+            src = {s: _to_blocks(result.sources.get(s, np.zeros((h, w), np.uint8)) > 0, blk)
+                   for s in SOURCES}
             regions = {"union": result.mask > 0}
             for s in SOURCES:
                 regions[f"only_{s}"] = src[s]

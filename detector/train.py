@@ -79,13 +79,15 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
           seed: int = 126, threads: int = 2, out: Path | None = None,
           name: str = "train", architecture: str = "yolo11n.yaml", weights: Path | None = None,
           patience: int = 100, fraction: float = 1.0, data_info: dict | None = None,
-          hours: float | None = None) -> TrainResult:
+          hours: float | None = None, infer_imgsz: int | None = None) -> TrainResult:
     """Train and write ``out`` (the model) plus ``out.with_suffix('.json'/.md')`` (the card).
 
     ``weights`` continues from an earlier model (fine-tuning on real images, or more
     epochs on top of the shipped model) instead of starting from the architecture.
     ``hours`` caps the wall time; ultralytics then fits the epoch count (and the
     learning-rate schedule) to it, which is how a shared CPU budget is kept.
+    ``infer_imgsz`` is the size whole frames are run at, when training used tiles cut at
+    that scale (see ``render.tile``); it goes into the card for the detector to use.
     """
     data_yaml = Path(data_yaml).resolve()
     if not data_yaml.is_file():
@@ -120,6 +122,7 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
                      "imgsz": imgsz, "batch": batch, "device": "cpu", "threads": threads,
                      "seconds": round(seconds, 1), "fraction": fraction},
         "validation_metrics": metrics,
+        "inference": {"imgsz": infer_imgsz or imgsz},
     }
     card_path = write_card(out, card)
     log.info("model written to %s (%s)", out, card["version"])
