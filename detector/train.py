@@ -79,7 +79,8 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
           seed: int = 126, threads: int = 2, out: Path | None = None,
           name: str = "train", architecture: str = "yolo11n.yaml", weights: Path | None = None,
           patience: int = 100, fraction: float = 1.0, data_info: dict | None = None,
-          hours: float | None = None, infer_imgsz: int | None = None) -> TrainResult:
+          hours: float | None = None, infer_imgsz: int | None = None,
+          runs_dir: Path | None = None) -> TrainResult:
     """Train and write ``out`` (the model) plus ``out.with_suffix('.json'/.md')`` (the card).
 
     ``weights`` continues from an earlier model (fine-tuning on real images, or more
@@ -97,12 +98,13 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     from ultralytics import YOLO
 
     out = Path(out) if out else SHIPPED_MODEL
-    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    runs_dir = Path(runs_dir) if runs_dir else RUNS_DIR
+    runs_dir.mkdir(parents=True, exist_ok=True)
     model = YOLO(str(weights) if weights else architecture)
     started = time.monotonic()
     model.train(data=str(data_yaml), epochs=epochs, imgsz=imgsz, batch=batch, seed=seed,
                 deterministic=True, device="cpu", workers=0, amp=False, plots=False,
-                project=str(RUNS_DIR), name=name, exist_ok=True, patience=patience,
+                project=str(runs_dir), name=name, exist_ok=True, patience=patience,
                 pretrained=False, verbose=False, fraction=fraction, cache=False,
                 val=True, **({"time": hours} if hours else {}))
     seconds = time.monotonic() - started
