@@ -128,6 +128,8 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 
 def _number(value: Any, name: str) -> float:
+    if type(value) is float and math.isfinite(value):
+        return value
     if isinstance(value, bool) or value is None:
         raise Rejected("bad_" + name, f"{name} must be a number")
     try:
@@ -160,6 +162,7 @@ class Validator:
         self.cameras = dict(cameras) if cameras is not None else load_cameras(conn)
         self.allowed = allowed  # cameras a device key may report for; None = all
         self._plan: dict[date, tuple[datetime, set[str]]] = {}
+        self._last_plan: tuple[datetime, datetime, tuple[datetime, set[str]]] | None = None
         self._roads: RoadMatcher | None = None
         self.days: set[date] = set()
 
@@ -174,22 +177,33 @@ class Validator:
         own time, at most once a minute: near a publication moment that refuses a few
         passages too many, never one too few.
         """
-        day = clock.local(at).date()
-        cached = self._plan.get(day)
+        hit = self._last_plan
+        if hit is not None and hit[0] <= at < hit[1]:  # same plan day as the last record
+            cached = hit[2]
+        else:
+            day = clock.local(at).date()
+            cached = self._plan.get(day)
         if cached is not None:
             asked_at, ids = cached
             if at >= asked_at and (camera in ids or at - asked_at < _REASK):
                 return camera in ids
+        day = clock.local(at).date()
         ids = set(cameras_in_plan(self.conn, at))
         if cached is None or at >= cached[0]:
-            self._plan[day] = (at, ids)
+            self._plan[day] = cached = (at, ids)
+            lo = datetime.combine(day, datetime.min.time(), clock.AMSTERDAM).astimezone(clock.UTC)
+            hi = datetime.combine(day + timedelta(days=1), datetime.min.time(),
+                                  clock.AMSTERDAM).astimezone(clock.UTC)
+            self._last_plan = (max(lo, at), hi, cached)
         return camera in ids
 
     def validate(self, rec: Any) -> Passage:
-        if not isinstance(rec, Mapping):
+        if type(rec) is not dict and not isinstance(rec, Mapping):
             raise Rejected("malformed", "a record must be an object with the intake fields")
-        missing = [f for f in REQUIRED if rec.get(f) in (None, "")]
-        if missing:
+        get = rec.get
+        if not (get("camera") and get("captured_at") and get("plate") and get("capture_id")
+                and get("lat") not in (None, "") and get("lon") not in (None, "")):
+            missing = [f for f in REQUIRED if get(f) in (None, "")]
             raise Rejected("missing_field", f"missing field(s): {', '.join(missing)}")
 
         camera = rec["camera"]
