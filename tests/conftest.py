@@ -126,3 +126,70 @@ def live_server(app):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# -- accounts and logged-in clients (casework) ----------------------------------------------
+TEST_PASSWORD = "test-password-126jj"
+
+
+class SessionClient:
+    """A Flask test client logged in as one account; sends the CSRF token on writes."""
+
+    def __init__(self, app, username: str, password: str = TEST_PASSWORD):
+        self.client = app.test_client()
+        token = self.client.get("/api/v1/session").get_json()["csrf_token"]
+        resp = self.client.post("/api/v1/session", json={"username": username,
+                                                          "password": password},
+                                headers={"X-CSRF-Token": token})
+        assert resp.status_code == 200, resp.get_json()
+        self.csrf = resp.get_json()["csrf_token"]
+        self.username = username
+
+    def get(self, *a, **kw):
+        return self.client.get(*a, **kw)
+
+    def _write(self, method, path, **kw):
+        headers = dict(kw.pop("headers", {}) or {})
+        headers.setdefault("X-CSRF-Token", self.csrf)
+        return getattr(self.client, method)(path, headers=headers, **kw)
+
+    def post(self, path, **kw):
+        return self._write("post", path, **kw)
+
+    def put(self, path, **kw):
+        return self._write("put", path, **kw)
+
+    def patch(self, path, **kw):
+        return self._write("patch", path, **kw)
+
+    def delete(self, path, **kw):
+        return self._write("delete", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def people(database_url):
+    """One account per role (officers in MN, one of them in an investigation)."""
+    from anpr import accounts
+
+    specs = [("officer.mn", "officer", "MN"), ("officer2.mn", "officer", "MN"),
+             ("officer.rt", "officer", "RT"), ("requester.mn", "requester", "MN"),
+             ("analyst.mn", "analyst", "MN"), ("editor", "plan_editor", None),
+             ("auditor", "auditor", None), ("admin", "admin", None)]
+    out = {}
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        for username, role, unit in specs:
+            row = conn.execute("SELECT id FROM account WHERE username = %s", (username,)).fetchone()
+            if row is None:
+                acc = accounts.create(conn, username, username.replace(".", " ").title(), role,
+                                      TEST_PASSWORD, unit_code=unit, granted_by="test-setup")
+                out[username] = acc
+            else:
+                out[username] = accounts.get(conn, row["id"])
+        conn.commit()
+    return out
+
+
+@pytest.fixture
+def login(app, people):
+    """``login("officer.mn")`` gives a client logged in as that account."""
+    return lambda username: SessionClient(app, username)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from shapely.geometry import Point, box, shape
@@ -25,7 +26,7 @@ def test_openapi_documents_every_api_route(app, client):
     documented = set(doc["paths"])
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1"):
-            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             assert path in documented, f"{rule.rule} is not in the OpenAPI document"
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 assert method.lower() in doc["paths"][path], f"{method} {rule.rule} undocumented"

@@ -20,11 +20,12 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.pages", "pages", None),
     ("webmap.api", "api", "/api/v1"),
+    ("webmap.intake_api", "intake_api", "/api/v1"),
+    ("webmap.search_api", "search_api", "/api/v1/search"),
     ("webmap.plans_api", "plans_api", "/api/v1"),
     ("webmap.plan_pages", "plan_pages", None),
     ("webmap.ogc", "ogc", "/ogc"),
-    ("webmap.intake_api", "intake_api", "/api/v1"),
-    ("webmap.search_api", "search_api", "/api/v1/search"),
+    ("webmap.casework_api", "casework_api", "/api/v1"),
 ]
 
 
@@ -49,9 +50,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.web.secret_key or _local_secret(settings.database.home)
 
-    from webmap import db
+    from webmap import auth, db
 
     db.init_app(app)
+    # Routes that declare no access rule are refused once every package has declared its
+    # own; until then they pass untouched (no session, no CSRF).
+    app.config.setdefault("ANPR_DEFAULT_DENY", False)
+    auth.init_app(app)
 
     import importlib
 

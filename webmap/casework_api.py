@@ -1,0 +1,194 @@
+"""JSON API of the legal workflow: login, requests and orders (thin handlers)."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from anpr import accounts
+from anpr.errors import BadInput, Forbidden, NotFound
+from casework import documents, requests as req_mod
+from webmap.auth import current_account, login, logout, public, requires
+from webmap.db import get_conn
+from webmap.openapi import ERROR, register_paths
+
+casework_api = Blueprint("casework_api", __name__)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        raise BadInput("send a JSON object as application/json")
+    return body
+
+
+def _own_unit_request(request_id: int) -> dict:
+    """A request of the caller's unit; others' ids are refused (and logged by the caller)."""
+    conn = get_conn()
+    req = req_mod.get(conn, request_id)
+    acc = current_account()
+    if acc.role == "officer" and acc.unit_code not in (None, req["unit_code"]):
+        from anpr import audit
+
+        audit.record(conn, acc.username, "access.refused", f"request:{request_id}",
+                     reason="other unit")
+        conn.commit()
+        raise Forbidden("this request belongs to another unit")
+    return req
+
+
+def _view(req: dict) -> dict:
+    return {k: v for k, v in req.items()}
+
+
+@casework_api.get("/session")
+@public
+def api_session():
+    """Who is logged in, and the CSRF token every write (the login included) must carry."""
+    from webmap.auth import csrf_token
+
+    acc = current_account()
+    return jsonify({"csrf_token": csrf_token(),
+                    "account": None if acc is None else {"username": acc.username,
+                                                         "role": acc.role, "unit": acc.unit_code}})
+
+
+@casework_api.post("/session")
+@public
+def api_login():
+    body = _body()
+    conn = get_conn()
+    acc = accounts.authenticate(conn, str(body.get("username", ""))[:64],
+                                str(body.get("password", ""))[:256],
+                                source=request.remote_addr or "unknown")
+    login(acc)
+    from webmap.auth import csrf_token
+
+    return jsonify({"username": acc.username, "role": acc.role, "unit": acc.unit_code,
+                    "csrf_token": csrf_token()})
+
+
+@casework_api.delete("/session")
+@public
+def api_logout():
+    logout()
+    return jsonify({"ok": True})
+
+
+@casework_api.get("/crimes")
+@requires("officer", "requester")
+def crimes():
+    rows = get_conn().execute("SELECT code, label, article, pretrial_detention FROM crime"
+                              " ORDER BY pretrial_detention DESC, label").fetchall()
+    return jsonify(rows)
+
+
+@casework_api.get("/requests")
+@requires("officer")
+def list_requests():
+    status = request.args.get("status") or None
+    data = req_mod.dashboard(get_conn(), current_account(), status=status,
+                             mine=request.args.get("mine") == "1")
+    return jsonify(data)
+
+
+@casework_api.post("/requests")
+@requires("officer")
+def register():
+    result = req_mod.register(get_conn(), current_account(), _body())
+    status = 201 if result["status"] == "registered" else 422
+    return jsonify(_view(result)), status
+
+
+@casework_api.get("/requests/<int:request_id>")
+@requires("officer")
+def get_request(request_id: int):
+    return jsonify(_view(_own_unit_request(request_id)))
+
+
+@casework_api.post("/requests/<int:request_id>/confirm")
+@requires("officer")
+def confirm(request_id: int):
+    _own_unit_request(request_id)
+    return jsonify(_view(req_mod.confirm(get_conn(), current_account(), request_id)))
+
+
+@casework_api.post("/requests/<int:request_id>/correct")
+@requires("officer")
+def correct(request_id: int):
+    _own_unit_request(request_id)
+    body = _body()
+    return jsonify(_view(req_mod.correct(get_conn(), current_account(), request_id,
+                                         body.get("changes") or {}, body.get("reason", ""))))
+
+
+@casework_api.post("/requests/<int:request_id>/reject")
+@requires("officer")
+def reject(request_id: int):
+    _own_unit_request(request_id)
+    return jsonify(_view(req_mod.reject(get_conn(), current_account(), request_id,
+                                        _body().get("reason", ""))))
+
+
+@casework_api.post("/requests/<int:request_id>/cancel")
+@requires("officer")
+def cancel(request_id: int):
+    _own_unit_request(request_id)
+    return jsonify(_view(req_mod.cancel(get_conn(), current_account(), request_id)))
+
+
+@casework_api.post("/requests/<int:request_id>/written-order")
+@requires("officer")
+def written_order(request_id: int):
+    _own_unit_request(request_id)
+    upload = request.files.get("document")
+    if upload is None:
+        raise BadInput("attach the order document as the multipart part 'document'")
+    try:
+        data = upload.read(documents.MAX_BYTES + 1)
+    finally:
+        upload.close()
+    settings = current_app.config["ANPR_SETTINGS"]
+    store, master = documents.store_for(settings, settings.database.home)
+    doc = documents.store(data, request_id, store, master)
+    result = req_mod.attach_written_order(get_conn(), current_account(), request_id, doc.key,
+                                          doc.sha256)
+    return jsonify({**_view(result), "document": {"sha256": doc.sha256, "type": doc.mimetype,
+                                                  "size": doc.size}})
+
+
+@casework_api.get("/requests/<int:request_id>/handover")
+@requires("officer")
+def handover(request_id: int):
+    req = _own_unit_request(request_id)
+    return jsonify(req_mod.colleagues_for_handover(get_conn(), req))
+
+
+REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ok = {"description": "ok"}
+register_paths({
+    "/api/v1/session": {
+        "get": {"summary": "The current account and the CSRF token", "responses": {"200": _ok}},
+        "post": {"summary": "Log in (username, password); returns the CSRF token",
+                 "responses": {"200": _ok, "401": ERROR, "403": ERROR}},
+        "delete": {"summary": "Log out", "responses": {"200": _ok}}},
+    "/api/v1/crimes": {"get": {"summary": "Crimes and whether art. 67 lid 1 Sv applies",
+                               "responses": {"200": _ok, "401": ERROR, "403": ERROR}}},
+    "/api/v1/requests": {
+        "get": {"summary": "The unit's requests with open work and overdue written orders",
+                "responses": {"200": _ok, "401": ERROR, "403": ERROR}},
+        "post": {"summary": "Register a request and its order (refused with the reason when "
+                            "the crime does not qualify)",
+                 "responses": {"201": _ok, "400": ERROR, "422": _ok, "403": ERROR}}},
+    "/api/v1/requests/{request_id}": {"get": {"summary": "One request", "parameters": [REQ_PATH],
+                                              "responses": {"200": _ok, "403": ERROR, "404": ERROR}}},
+    **{f"/api/v1/requests/{{request_id}}/{verb}": {"post": {
+        "summary": summary, "parameters": [REQ_PATH],
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}}
+       for verb, summary in [("confirm", "Confirm the registered data (then frozen)"),
+                             ("correct", "A correction as a new, logged version"),
+                             ("reject", "Reject with a reason (kept)"),
+                             ("cancel", "Cancel before confirmation"),
+                             ("written-order", "Attach the written order (multipart 'document')")]},
+    "/api/v1/requests/{request_id}/handover": {"get": {
+        "summary": "Colleagues who may take over (not in the investigation)",
+        "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "404": ERROR}}},
+})
