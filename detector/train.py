@@ -80,7 +80,7 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
           name: str = "train", architecture: str = "yolo11n.yaml", weights: Path | None = None,
           patience: int = 100, fraction: float = 1.0, data_info: dict | None = None,
           hours: float | None = None, infer_imgsz: int | None = None,
-          runs_dir: Path | None = None) -> TrainResult:
+          runs_dir: Path | None = None, warmup_epochs: float = 3.0) -> TrainResult:
     """Train and write ``out`` (the model) plus ``out.with_suffix('.json'/.md')`` (the card).
 
     ``weights`` continues from an earlier model (fine-tuning on real images, or more
@@ -89,6 +89,8 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     learning-rate schedule) to it, which is how a shared CPU budget is kept.
     ``infer_imgsz`` is the size whole frames are run at, when training used tiles cut at
     that scale (see ``render.tile``); it goes into the card for the detector to use.
+    ``warmup_epochs`` should be well under the epochs a time cap allows: ultralytics'
+    default of 3 would spend most of a short CPU run at a tiny learning rate.
     """
     data_yaml = Path(data_yaml).resolve()
     if not data_yaml.is_file():
@@ -106,7 +108,7 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
                 deterministic=True, device="cpu", workers=0, amp=False, plots=False,
                 project=str(runs_dir), name=name, exist_ok=True, patience=patience,
                 pretrained=False, verbose=False, fraction=fraction, cache=False,
-                val=True, **({"time": hours} if hours else {}))
+                val=True, warmup_epochs=warmup_epochs, **({"time": hours} if hours else {}))
     seconds = time.monotonic() - started
     trainer = model.trainer
     best = Path(trainer.best) if Path(trainer.best).exists() else Path(trainer.last)
@@ -122,6 +124,7 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
         "data": {"yaml": str(data_yaml), **(data_info or _dataset_info(data_yaml))},
         "training": {"seed": seed, "epochs": int(trainer.epochs), "time_cap_hours": hours, "epochs_run": int(trainer.epoch) + 1,
                      "imgsz": imgsz, "batch": batch, "device": "cpu", "threads": threads,
+                     "warmup_epochs": warmup_epochs,
                      "seconds": round(seconds, 1), "fraction": fraction},
         "validation_metrics": metrics,
         "inference": {"imgsz": infer_imgsz or imgsz},

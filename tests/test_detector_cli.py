@@ -1,0 +1,61 @@
+"""`anpr detector enqueue | work | status` through intake's encrypted photo vault."""
+from __future__ import annotations
+
+import json
+
+import cv2
+import psycopg
+from click.testing import CliRunner
+
+from detector.render import render_scene
+
+CAMERA = "DET-CLI-CAM"
+
+
+def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ANPR_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ANPR_DETECTOR_BATCH", "2")
+    from anpr.cli import main
+
+    with psycopg.connect(database_url, autocommit=True) as c:
+        c.execute("DELETE FROM detector_frame")
+        c.execute("""INSERT INTO location (code, name, unit_code, geom)
+                     VALUES ('DET-LOC3', 'detector cli test', 'MN',
+                             ST_SetSRID(ST_MakePoint(5.3, 52.3), 4326)) ON CONFLICT (code) DO NOTHING""")
+        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing)
+                     SELECT %s, id, 10, 'out', 1, '2026-01-01', 'front'
+                       FROM location WHERE code = 'DET-LOC3' ON CONFLICT (id) DO NOTHING""", (CAMERA,))
+    good = tmp_path / "good.jpg"
+    cv2.imwrite(str(good), render_scene(126, "test", 11).image)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"<html>not a photo</html>")
+    runner = CliRunner()
+    r = runner.invoke(main, ["detector", "enqueue", "--camera", CAMERA, str(good), str(bad)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["detector", "work", "--drain", "--name", "cli-worker"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output.strip().splitlines()[-1]) == {"done": 1, "failed": 1, "retried": 0, "lost": 0}
+    r = runner.invoke(main, ["detector", "status"])
+    status = json.loads(r.output)
+    assert status["states"]["done"] == 1 and status["states"]["failed"] == 1
+    assert any("not an image" in reason for reason in status["failed_reasons"])
+    with psycopg.connect(database_url) as c:
+        image_key, blurred_key = c.execute(
+            "SELECT image_key, blurred_key FROM detector_frame WHERE state = 'done'").fetchone()
+    # the blurred photo is in the vault, encrypted; the original is gone
+    from anpr import settings as settings_mod
+    from detector.cli import open_photo_store
+
+    class Obj:
+        settings = settings_mod.load()
+
+        def url(self):
+            return database_url
+
+    vault = open_photo_store(Obj())
+    blurred = vault.get(blurred_key)
+    assert blurred[:2] == b"\xff\xd8"
+    raw = (vault.store.root / blurred_key).read_bytes()
+    assert raw[:2] != b"\xff\xd8"            # at rest it is ciphertext (R13)
+    assert not (vault.store.root / image_key).exists()
