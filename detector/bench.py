@@ -13,10 +13,12 @@ import time
 import click
 import numpy as np
 
-from anpr.bench import Figure, report
+# anpr.bench imports this module to register the command: import it lazily here, so
+# importing detector.bench first (a test does) is no circular import.
 
 
-def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int = 1) -> list[Figure]:
+def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int = 1) -> list:
+    from anpr.bench import Figure
     from detector.blur import BlurConfig, blur, hog_people
 
     detector(frames[:2])  # warm-up: first call builds the graph
@@ -57,6 +59,7 @@ def bench_detector(n: int, seed: int, threads: int, as_json: bool) -> None:
     """Detection and detection+blur fps at 640 px vs the OpenCV HOG baseline."""
     import cv2
 
+    from anpr.bench import report
     from detector.detect import Detector
     from detector.render import render_scene
 
