@@ -125,6 +125,11 @@ _HOG: cv2.HOGDescriptor | None = None
 def hog_people(image: np.ndarray) -> list[tuple[float, float, float, float]]:
     """OpenCV's built-in (Dalal-Triggs) people detector: independent of our model."""
     global _HOG
+    if not hasattr(cv2, "HOGDescriptor"):
+        from anpr.errors import ConfigurationError
+
+        raise ConfigurationError("OpenCV's HOG people detector is missing: OpenCV 5 ships it "
+                                 "only in opencv-contrib-python-headless (the detector extra)")
     if _HOG is None:
         _HOG = cv2.HOGDescriptor()
         _HOG.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
