@@ -263,6 +263,9 @@ def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict
     check_handler(conn, officer, req)
     if req["status"] != "registered":
         raise Conflict(f"request {req['reference']} is {req['status']}, not awaiting confirmation")
+    from casework.enquiries import freeze_scope
+
+    freeze_scope(conn, request_id)
     conn.execute("UPDATE request SET status = 'confirmed', confirmed_at = now(), officer_id = %s"
                  " WHERE id = %s", (officer.id, request_id))
     audit.record(conn, officer.username, "request.confirm", f"request:{request_id}",

@@ -160,6 +160,8 @@ enquiry_result = Table(
     Column("enquiry_id", Integer, ForeignKey("enquiry.id", ondelete="CASCADE"), primary_key=True),
     Column("passage_id", BigInteger, primary_key=True),
     Column("captured_at", DateTime(timezone=True), primary_key=True),
+    Column("verify", Boolean, nullable=False, server_default=text("true"),
+           comment="R7: plate-search reads are verified; location/time reads are not"),
     comment="References only: rows are read from jj126 (or its secured copy), never copied.",
 )
 

@@ -192,3 +192,191 @@ register_paths({
         "summary": "Colleagues who may take over (not in the investigation)",
         "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "404": ERROR}}},
 })
+
+
+# -- enquiries, verification, provision ------------------------------------------------------
+
+def _jsonable(value):
+    from webmap.search_api import jsonable
+
+    return jsonable(value)
+
+
+@casework_api.post("/requests/<int:request_id>/searches")
+@requires("officer")
+def search_preview(request_id: int):
+    """Every search starts as a count preview; the run is a second step."""
+    from casework import enquiries
+
+    _own_unit_request(request_id)
+    body = _body()
+    params = body.get("parameters")
+    if not isinstance(params, dict):
+        raise BadInput("parameters must be an object")
+    out = enquiries.preview(get_conn(), current_account(), request_id, str(body.get("kind")),
+                            params)
+    return jsonify(_jsonable(out)), 201
+
+
+@casework_api.get("/requests/<int:request_id>/searches")
+@requires("officer")
+def search_list(request_id: int):
+    from casework import enquiries
+
+    _own_unit_request(request_id)
+    return jsonify(_jsonable(enquiries.list_for(get_conn(), request_id)))
+
+
+def _own_enquiry(enquiry_id: int) -> int:
+    row = get_conn().execute("SELECT request_id FROM enquiry WHERE id = %s", (enquiry_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no search {enquiry_id}")
+    _own_unit_request(row["request_id"])
+    return row["request_id"]
+
+
+@casework_api.post("/searches/<int:enquiry_id>/run")
+@requires("officer")
+def search_run(enquiry_id: int):
+    from casework import enquiries
+
+    _own_enquiry(enquiry_id)
+    return jsonify(_jsonable(enquiries.run(get_conn(), current_account(), enquiry_id)))
+
+
+@casework_api.post("/searches/<int:enquiry_id>/stop")
+@requires("officer")
+def search_stop(enquiry_id: int):
+    from casework import enquiries
+
+    _own_enquiry(enquiry_id)
+    enquiries.stop_after_preview(get_conn(), current_account(), enquiry_id)
+    return jsonify({"enquiry_id": enquiry_id, "stopped_after_preview": True})
+
+
+@casework_api.get("/requests/<int:request_id>/reads")
+@requires("officer")
+def reads(request_id: int):
+    from casework import verification
+
+    _own_unit_request(request_id)
+    try:
+        size = int(request.args.get("page_size", 50))
+        offset = int(request.args.get("offset", 0))
+    except ValueError as exc:
+        raise BadInput("page_size and offset must be whole numbers") from exc
+    out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
+                             offset=offset, include_verified=request.args.get("all") == "1")
+    return jsonify(_jsonable(out))
+
+
+@casework_api.post("/requests/<int:request_id>/verdicts")
+@requires("officer")
+def verdicts(request_id: int):
+    from casework import verification
+
+    _own_unit_request(request_id)
+    return jsonify(verification.record(get_conn(), current_account(), request_id,
+                                       _body().get("verdicts")))
+
+
+def _photo_reader():
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    settings = current_app.config["ANPR_SETTINGS"]
+    home = settings.database.home
+    vault = PhotoVault(open_store(settings.intake, home),
+                       Keyring(current_app.config["DATABASE_URL"], master_key(settings.intake, home)))
+    return vault.get
+
+
+@casework_api.get("/passages/<int:passage_id>/crop")
+@requires("officer")
+def crop(passage_id: int):
+    """The plate crop of a read under verification (only reads of the officer's requests)."""
+    conn = get_conn()
+    row = conn.execute("""
+        SELECT p.crop_key FROM jj126.passage p
+          JOIN enquiry_result er ON er.passage_id = p.id AND er.captured_at = p.captured_at
+          JOIN enquiry e ON e.id = er.enquiry_id JOIN request r ON r.id = e.request_id
+         WHERE p.id = %s AND r.officer_id = %s LIMIT 1""",
+                       (passage_id, current_account().id)).fetchone()
+    if row is None or not row["crop_key"]:
+        raise NotFound("no plate crop for this read in your requests")
+    from flask import Response
+
+    return Response(_photo_reader()(row["crop_key"]), mimetype="image/jpeg",
+                    headers={"Cache-Control": "no-store"})
+
+
+@casework_api.post("/requests/<int:request_id>/package")
+@requires("officer")
+def package(request_id: int):
+    """Make and download the provision package, once."""
+    from flask import Response
+
+    from casework import provision
+
+    req = _own_unit_request(request_id)
+    data, manifest = provision.build(get_conn(), current_account(), request_id, _photo_reader())
+    get_conn().commit()
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{req["reference"]}.zip"',
+        "Cache-Control": "no-store"})
+
+
+@casework_api.post("/requests/<int:request_id>/complete")
+@requires("officer")
+def complete(request_id: int):
+    from casework import provision
+
+    _own_unit_request(request_id)
+    return jsonify(_view(provision.complete(get_conn(), current_account(), request_id)))
+
+
+@casework_api.get("/requests/<int:request_id>/provided")
+@requires("officer", "requester", "analyst")
+def provided(request_id: int):
+    """What was provided (manifest), for the investigation or holders of a grant (R10)."""
+    from casework import provision
+
+    return jsonify(_jsonable(provision.provided_manifest(get_conn(), current_account(),
+                                                         request_id)))
+
+
+_SEARCH = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+register_paths({
+    "/api/v1/requests/{request_id}/searches": {
+        "get": {"summary": "The request's searches", "parameters": [REQ_PATH],
+                "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
+        "post": {"summary": "Preview a search inside the request's order (kind: plate, partial, "
+                            "block, convoy, common, route; parameters as for /search)",
+                 "parameters": [REQ_PATH],
+                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/run": {"post": {
+        "summary": "Run a previewed search; results are kept and held", "parameters": [_SEARCH],
+        "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/stop": {"post": {
+        "summary": "Stop after the preview (recorded)", "parameters": [_SEARCH],
+        "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/requests/{request_id}/reads": {"get": {
+        "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500)",
+        "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+    "/api/v1/requests/{request_id}/verdicts": {"post": {
+        "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",
+        "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+    "/api/v1/passages/{passage_id}/crop": {"get": {
+        "summary": "The plate crop of a read in one of your requests",
+        "parameters": [{"name": "passage_id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"200": {"description": "JPEG"}, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/package": {"post": {
+        "summary": "Make and download the provision package (once)", "parameters": [REQ_PATH],
+        "responses": {"200": {"description": "zip"}, "409": ERROR, "403": ERROR}}},
+    "/api/v1/requests/{request_id}/complete": {"post": {
+        "summary": "Complete the request; secured results are released", "parameters": [REQ_PATH],
+        "responses": {"200": _ok, "409": ERROR}}},
+    "/api/v1/requests/{request_id}/provided": {"get": {
+        "summary": "The manifest of what was provided (investigation members or grant holders)",
+        "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "409": ERROR}}},
+})

@@ -264,6 +264,7 @@ def upgrade() -> None:
     sa.Column('enquiry_id', sa.Integer(), nullable=False),
     sa.Column('passage_id', sa.BigInteger(), nullable=False),
     sa.Column('captured_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('verify', sa.Boolean(), server_default=sa.text('true'), nullable=False, comment='R7: plate-search reads are verified; location/time reads are not'),
     sa.ForeignKeyConstraint(['enquiry_id'], ['enquiry.id'], name=op.f('fk_enquiry_result_enquiry_id_enquiry'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('enquiry_id', 'passage_id', 'captured_at', name=op.f('pk_enquiry_result')),
     comment='References only: rows are read from jj126 (or its secured copy), never copied.'

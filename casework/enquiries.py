@@ -1,0 +1,287 @@
+"""Searches inside a request (R5, R6, R7): scoped, previewed first, logged, secured.
+
+A search runs only inside a confirmed request, handled by an authorised officer who is
+not part of the investigation, and only within the order's scope: the request's scope
+becomes a ``gis.search.scope.Scope`` and every search function checks against it. Each
+search is first a count preview; the officer may stop there, which is recorded too.
+Each preview and each run writes an audit record with the items of art. 8 AMvB. The
+passages a run finds are kept as references with the enquiry and held for retention
+(R1: results of an enquiry in progress are secured until it is completed).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+import psycopg
+
+from anpr import audit, clock
+from anpr.accounts import Account
+from anpr.errors import BadInput, Conflict, NotFound
+from casework import requests as req_mod
+from gis.search import block, common, convoy, partial, plate, route
+from gis.search.base import Where
+from gis.search.scope import (Scope, Window, normalise_cameras, normalise_pattern,
+                              normalise_plate, normalise_plates, parse_minutes, parse_window)
+from gis.selection import parse_selection, select_cameras
+
+log = logging.getLogger(__name__)
+
+KINDS = ("plate", "partial", "block", "convoy", "common", "route")
+#: Plate searches are verified read by read (R7); location/time searches are not.
+VERIFIED_KINDS = {"plate", "partial", "route", "convoy"}
+SEARCHABLE = ("confirmed", "provided")
+
+
+def resolve_scope_cameras(conn: psycopg.Connection, scope: dict[str, Any]) -> list[str]:
+    """The order's locations as camera ids: picked cameras, locations and drawn areas."""
+    ids: set[str] = set(scope.get("cameras") or [])
+    if scope.get("locations"):
+        ids |= {c["id"] for c in select_cameras(conn, parse_selection(
+            {"kind": "pick", "locations": scope["locations"]}))}
+    for area in scope.get("areas") or []:
+        ids |= {c["id"] for c in select_cameras(conn, parse_selection(area))}
+    return sorted(ids)
+
+
+def scope_of(conn: psycopg.Connection, request: dict[str, Any]) -> Scope:
+    raw = request["scope"]
+    cameras = raw.get("resolved_cameras")
+    if cameras is None:
+        cameras = resolve_scope_cameras(conn, raw)
+    restricts = bool(raw.get("plates") or raw.get("patterns"))
+    return Scope.from_dict({
+        "windows": raw["windows"], "cameras": cameras,
+        "plates": raw.get("plates") if restricts else None,
+        "patterns": raw.get("patterns") or [], "reference": request["order_reference"]})
+
+
+def freeze_scope(conn: psycopg.Connection, request_id: int) -> None:
+    """At confirmation the order's areas are resolved to cameras once and kept, so a later
+    registry edit cannot widen or narrow what the order covered."""
+    req = req_mod.get(conn, request_id)
+    scope = dict(req["scope"])
+    scope["resolved_cameras"] = resolve_scope_cameras(conn, scope)
+    if not scope["resolved_cameras"]:
+        raise BadInput("the order's locations resolve to no camera")
+    conn.execute("UPDATE request SET scope = %s::jsonb WHERE id = %s",
+                 (json.dumps(scope), request_id))
+
+
+def _searchable(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    req = req_mod.get(conn, request_id)
+    req_mod.check_handler(conn, officer, req)
+    if req["status"] not in SEARCHABLE:
+        raise Conflict(f"request {req['reference']} is {req['status']}: searches run only "
+                       "inside a confirmed request")
+    return req
+
+
+def _window(params: dict[str, Any]) -> Window:
+    w = params.get("window")
+    if not isinstance(w, dict):
+        raise BadInput("window must be an object with start and end (ISO 8601 with offset)")
+    return parse_window(w.get("start"), w.get("end"))
+
+
+def _cameras(conn, params: dict[str, Any], *, required: bool = False) -> tuple[str, ...] | None:
+    if params.get("selection") is not None:
+        ids = tuple(c["id"] for c in select_cameras(conn, parse_selection(params["selection"])))
+        if not ids:
+            raise BadInput("the selection resolves to no camera")
+        return ids
+    if params.get("cameras") is not None:
+        return normalise_cameras(params["cameras"])
+    if required:
+        raise BadInput("select cameras: give a drawn or picked selection or camera ids")
+    return None
+
+
+def _order_cameras(scope: Scope) -> tuple[str, ...] | None:
+    """With no cameras chosen, a plate search covers the order's own cameras."""
+    return tuple(sorted(scope.cameras)) if scope.cameras is not None else None
+
+
+def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
+    raw = params.get("sites")
+    if not isinstance(raw, list) or not raw:
+        raise BadInput("common-plate search needs a list of sites")
+    sites = []
+    for i, s in enumerate(raw):
+        if not isinstance(s, dict):
+            raise BadInput(f"site {i + 1} must be an object")
+        sites.append(common.Site(name=str(s.get("name") or f"site {i + 1}")[:80],
+                                 cameras=_cameras(conn, s, required=True),
+                                 window=_window(s)))
+    return sites
+
+
+def _k(params: dict[str, Any]) -> int:
+    k = params.get("k", 2)
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise BadInput("k must be a whole number")
+    return k
+
+
+def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bool
+              ) -> tuple[dict[str, Any], Callable[[], list[tuple[int, Any, bool]]]]:
+    """Run one search; return its output and a function listing the passages it found."""
+    if kind == "plate":
+        plates, window, cams = (normalise_plates(params.get("plates")), _window(params),
+                                _cameras(conn, params) or _order_cameras(scope))
+        if preview:
+            return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope), list
+        out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope, limit=500)
+        return out, lambda: _refs(conn, plate.plate_where(plates, window, cams), True)
+    if kind == "partial":
+        pattern, window, cams = (normalise_pattern(params.get("pattern")), _window(params),
+                                 _cameras(conn, params) or _order_cameras(scope))
+        if preview:
+            return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
+        out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope, limit=500)
+        return out, lambda: _refs(conn, partial.pattern_where(pattern, window, cams), True)
+    if kind == "block":
+        window, cams = _window(params), _cameras(conn, params, required=True)
+        if preview:
+            return block.block_preview(conn, cams, window, scope=scope), list
+        out = block.block_query(conn, cams, window, scope=scope, limit=500)
+        return out, lambda: _refs(conn, block.block_where(cams, window), False)
+    if kind == "convoy":
+        target, window = normalise_plate(params.get("plate")), _window(params)
+        if preview:
+            return plate.plate_preview(conn, (target,), window, scope=scope), list
+        minutes = parse_minutes(params.get("minutes", 2), "minutes", low=0.1, high=60)
+        out = convoy.convoy(conn, target, window, minutes, scope=scope, limit=50)
+
+        def refs() -> list[tuple[int, Any, bool]]:
+            found = [(t["id"], t["at"], True) for t in out["target_passages"]]
+            triples = [(p["camera_id"], x["captured_at"], p["plate"])
+                       for p in out["partners"] for x in p["passages"]]
+            return found + [(i, at, False) for i, at in _ids_for(conn, triples)]
+        return out, refs
+    if kind == "common":
+        sites, k = _sites(conn, params), _k(params)
+        if preview:
+            return common.common_preview(conn, sites, k, scope=scope), list
+        out = common.common_plates(conn, sites, k, scope=scope, limit=500)
+
+        def refs() -> list[tuple[int, Any, bool]]:
+            triples = [(x["camera_id"], x["captured_at"], p["plate"])
+                       for p in out["plates"] for x in p["passages"]]
+            return [(i, at, False) for i, at in _ids_for(conn, triples)]
+        return out, refs
+    if kind == "route":
+        target, window = normalise_plate(params.get("plate")), _window(params)
+        if preview:
+            return plate.plate_preview(conn, (target,), window, scope=scope), list
+        out = route.route(conn, target, window, scope=scope)
+        return out, lambda: [(p["id"], p["captured_at"], True) for p in out["passages"]]
+    raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def _refs(conn, where: Where, verify: bool) -> list[tuple[int, Any, bool]]:
+    from psycopg import sql
+
+    q = sql.SQL("SELECT p.id, p.captured_at FROM jj126.passage p WHERE {}").format(where.sql())
+    return [(r["id"], r["captured_at"], verify) for r in conn.execute(q, where.params)]
+
+
+def _ids_for(conn, triples: list[tuple[str, Any, str]]) -> list[tuple[int, Any]]:
+    if not triples:
+        return []
+    cams, times, plates = zip(*triples)
+    rows = conn.execute("""
+        SELECT DISTINCT p.id, p.captured_at FROM jj126.passage p
+          JOIN unnest(%s::text[], %s::timestamptz[], %s::text[]) AS t(camera_id, at, plate)
+            ON p.camera_id = t.camera_id AND p.captured_at = t.at AND p.plate = t.plate
+         WHERE p.captured_at >= %s AND p.captured_at <= %s""",
+                        (list(cams), list(times), list(plates), min(times), max(times))).fetchall()
+    return [(r["id"], r["captured_at"]) for r in rows]
+
+
+def _log(conn, officer: Account, req: dict[str, Any], enquiry_id: int, kind: str,
+         params: dict[str, Any], outcome: dict[str, Any], action: str) -> None:
+    """The art. 8 AMvB record: (a)-(g) now; (h) and (i) when the results are provided."""
+    audit.record(conn, officer.username, action, f"request:{req['id']}",
+                 enquiry=enquiry_id,
+                 officer=officer.username,                                   # (a)
+                 requester=f"{req['requester_name']} ({req['requester_function']})",  # (b)
+                 order_reference=req["order_reference"],                      # (c)
+                 investigation=f"{req['investigation_system']} {req['investigation_number']}",  # (d)
+                 request_received_at=req["received_at"],                    # (e)
+                 queried_at=clock.now(),                                      # (f)
+                 request_data={"crime": req["crime_code"], "fugitive": req["fugitive"],  # (g)
+                               "suspect": req["suspect"], "scope": req["scope"],
+                               "foreign": req["foreign_request"]},
+                 query={"kind": kind, "parameters": params},
+                 outcome=outcome)
+
+
+def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: str,
+            params: dict[str, Any]) -> dict[str, Any]:
+    """The count preview: how many passages and plates, how much verification work."""
+    req = _searchable(conn, officer, request_id)
+    if kind not in KINDS:
+        raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
+    out, _ = _dispatch(conn, kind, params, scope_of(conn, req), preview=True)
+    row = conn.execute(
+        "INSERT INTO enquiry (request_id, officer_id, kind, parameters, preview, previewed_at,"
+        " needs_verification) VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, now(), %s) RETURNING id",
+        (request_id, officer.id, kind, json.dumps(params), json.dumps(out, default=str),
+         kind in VERIFIED_KINDS)).fetchone()
+    _log(conn, officer, req, row["id"], kind, params,
+         {"preview": {k: out.get(k) for k in ("passages", "plates", "verification_minutes")}},
+         "search.preview")
+    return {"enquiry_id": row["id"], "kind": kind, "preview": out}
+
+
+def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> None:
+    enq = _enquiry(conn, enquiry_id)
+    req = _searchable(conn, officer, enq["request_id"])
+    if enq["run_at"] is not None:
+        raise Conflict("this search has already been run")
+    conn.execute("UPDATE enquiry SET stopped_after_preview = true WHERE id = %s", (enquiry_id,))
+    _log(conn, officer, req, enquiry_id, enq["kind"], enq["parameters"],
+         {"stopped_after_preview": True}, "search.stopped")
+
+
+def run(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
+    """Run a previewed search: fetch results, keep their references, hold them (R1)."""
+    enq = _enquiry(conn, enquiry_id)
+    req = _searchable(conn, officer, enq["request_id"])
+    if enq["stopped_after_preview"]:
+        raise Conflict("the officer stopped this search after its preview")
+    if enq["run_at"] is not None:
+        raise Conflict("this search has already been run; its results are kept")
+    out, refs_fn = _dispatch(conn, enq["kind"], enq["parameters"], scope_of(conn, req),
+                             preview=False)
+    refs = refs_fn()
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, verify)"
+                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        [(enquiry_id, pid, at, v) for pid, at, v in refs])
+    from ingest.retention import hold_results
+
+    hold_results(conn, req["reference"], [(pid, at) for pid, at, _ in refs])
+    conn.execute("UPDATE enquiry SET run_at = now(), result_count = %s WHERE id = %s",
+                 (len(refs), enquiry_id))
+    _log(conn, officer, req, enquiry_id, enq["kind"], enq["parameters"],
+         {"passages_found": len(refs)}, "search.run")
+    return {"enquiry_id": enquiry_id, "kind": enq["kind"], "result": out,
+            "passages_kept": len(refs)}
+
+
+def _enquiry(conn, enquiry_id: int) -> dict[str, Any]:
+    row = conn.execute("SELECT * FROM enquiry WHERE id = %s", (enquiry_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"no search {enquiry_id}")
+    return row
+
+
+def list_for(conn: psycopg.Connection, request_id: int) -> list[dict[str, Any]]:
+    return list(conn.execute(
+        "SELECT e.id, e.kind, e.parameters, e.preview, e.previewed_at, e.run_at,"
+        " e.stopped_after_preview, e.result_count, e.needs_verification, a.username AS officer"
+        " FROM enquiry e JOIN account a ON a.id = e.officer_id WHERE e.request_id = %s"
+        " ORDER BY e.id", (request_id,)).fetchall())

@@ -1,0 +1,223 @@
+"""The provision package (DESIGN.md section 5) and completing an enquiry.
+
+One zip per request: ``manifest.json`` (request, order reference, searches with their
+parameters, counts, SHA-256 of every file), the passages as CSV and GeoJSON with a
+verification status per row, routes as GeoJSON where a route search ran, plate crops,
+and blurred photos only when the order asks for photos (R8). Rejected reads (misreads)
+are left out. The package is made when it is downloaded, downloaded once, and recorded
+(R6 items h and i); completing the request then releases its secured results (R1).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import zipfile
+from datetime import datetime
+from typing import Any, Callable
+
+import psycopg
+
+from anpr import audit, clock
+from anpr.accounts import Account
+from anpr.errors import Conflict, Forbidden
+from casework import enquiries as enq_mod
+from casework import requests as req_mod
+from casework.verification import unverified_count
+
+log = logging.getLogger(__name__)
+
+ROWS_SQL = """
+SELECT DISTINCT ON (p.id, p.captured_at)
+       p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
+       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
+       l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
+       bool_or(er.verify) OVER (PARTITION BY p.id, p.captured_at) AS needs_verification,
+       v.verdict::text AS verdict
+  FROM enquiry e
+  JOIN enquiry_result er ON er.enquiry_id = e.id
+  JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+  JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+ WHERE e.request_id = %s AND e.run_at IS NOT NULL
+ ORDER BY p.id, p.captured_at
+"""
+
+CSV_COLUMNS = ["passage_id", "captured_at_utc", "captured_at_local", "plate", "plate_as_read",
+               "country", "confidence", "camera", "location_code", "location_name", "direction",
+               "lane", "lon", "lat", "verification"]
+
+
+def _status(row: dict[str, Any]) -> str:
+    if not row["needs_verification"]:
+        return "not verified (location/time search: no verification required)"
+    return {"confirmed": "verified: confirmed", None: "unverified"}.get(row["verdict"],
+                                                                      row["verdict"])
+
+
+def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
+    req_mod.check_handler(conn, officer, req)
+    if req["status"] not in ("confirmed",):
+        raise Conflict(f"request {req['reference']} is {req['status']}; a package is made once "
+                       "for a confirmed request")
+    held = req_mod.provision_held(conn, req)
+    if held:
+        raise Conflict(held)
+    left = unverified_count(conn, req["id"])
+    if left:
+        raise Conflict(f"{left} plate read(s) are not verified yet; verify them before provision")
+
+
+def build(conn: psycopg.Connection, officer: Account, request_id: int,
+          photo_reader: Callable[[str], bytes] | None = None) -> tuple[bytes, dict[str, Any]]:
+    """Make the package and record it as provided; a second download is refused."""
+    req = req_mod.get(conn, request_id)
+    _check_ready(conn, officer, req)
+    if conn.execute("SELECT 1 FROM provision WHERE request_id = %s", (request_id,)).fetchone():
+        raise Conflict("the package of this request has already been provided")
+    rows = [r for r in conn.execute(ROWS_SQL, (request_id,)).fetchall()
+            if r["verdict"] != "rejected"]
+    rows.sort(key=lambda r: (r["captured_at"], r["id"]))
+    rejected = conn.execute(f"SELECT count(*) AS n FROM ({ROWS_SQL}) x WHERE verdict = 'rejected'",
+                            (request_id,)).fetchone()["n"]
+    searches = enq_mod.list_for(conn, request_id)
+    files: dict[str, bytes] = {}
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    features = []
+    for r in rows:
+        status = _status(r)
+        local = clock.local(r["captured_at"])
+        writer.writerow([r["id"], r["captured_at"].isoformat(), local.isoformat(), r["plate"],
+                         r["plate_raw"], r["country"] or "", r["confidence"] if r["confidence"]
+                         is not None else "", r["camera_id"], r["location_code"],
+                         r["location_name"], r["inout"], r["lane"], f"{r['lon']:.6f}",
+                         f"{r['lat']:.6f}", status])
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                         "properties": {"passage_id": r["id"],
+                                        "captured_at": r["captured_at"].isoformat(),
+                                        "plate": r["plate"], "plate_as_read": r["plate_raw"],
+                                        "camera": r["camera_id"],
+                                        "location_code": r["location_code"],
+                                        "verification": status}})
+    files["passages.csv"] = buf.getvalue().encode("utf-8")
+    files["passages.geojson"] = json.dumps({"type": "FeatureCollection", "features": features},
+                                           indent=1).encode()
+    for s in searches:
+        if s["kind"] == "route" and s["run_at"] is not None:
+            from gis.search.route import route, route_geojson
+            from gis.search.scope import parse_window
+
+            p = s["parameters"]
+            result = route(conn, p["plate"], parse_window(p["window"]["start"], p["window"]["end"]),
+                           scope=enq_mod.scope_of(conn, req))
+            files[f"route-{s['id']}.geojson"] = json.dumps(route_geojson(result), default=str,
+                                                           indent=1).encode()
+    missing_images = 0
+    if photo_reader is not None:
+        for r in rows:
+            if r["crop_key"]:
+                try:
+                    files[f"crops/{r['id']}.jpg"] = photo_reader(r["crop_key"])
+                except Exception:  # a destroyed key or a missing object: say so, go on
+                    missing_images += 1
+            if req["photos"] and r["overview_key"]:
+                try:
+                    files[f"photos/{r['id']}.jpg"] = photo_reader(r["overview_key"])
+                except Exception:
+                    missing_images += 1
+    manifest = {
+        "request": {"reference": req["reference"], "unit": req["unit_code"],
+                    "received_at": req["received_at"].isoformat(),
+                    "requester": f"{req['requester_name']} ({req['requester_function']})",
+                    "investigation": f"{req['investigation_system']} {req['investigation_number']}"
+                                     f" {req['investigation_name']}",
+                    "foreign_request": req["foreign_request"]},
+        "order": {"reference": req["order_reference"], "prosecutor": req["prosecutor"],
+                  "office": req["prosecutor_office"], "at": req["order_at"].isoformat(),
+                  "kind": req["order_kind"], "written_order_attached": req["written_order_at"]
+                  is not None, "photos_ordered": req["photos"]},
+        "searches": [{"id": s["id"], "kind": s["kind"], "parameters": s["parameters"],
+                      "previewed_at": s["previewed_at"], "run_at": s["run_at"],
+                      "stopped_after_preview": s["stopped_after_preview"],
+                      "passages_found": s["result_count"]} for s in searches],
+        "counts": {"passages_provided": len(rows), "misreads_left_out": rejected,
+                   "not_available_images": missing_images,
+                   "photos": sum(1 for n in files if n.startswith("photos/")),
+                   "crops": sum(1 for n in files if n.startswith("crops/"))},
+        "provided_by": officer.username,
+        "provided_at": clock.now().isoformat(),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+    }
+    if not rows:
+        manifest["result"] = "not available: the searches found no passage inside the order"
+    manifest_bytes = json.dumps(manifest, default=str, indent=1, ensure_ascii=False).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", manifest_bytes)
+        for name, data in sorted(files.items()):
+            z.writestr(name, data)
+    package = out.getvalue()
+    digest = hashlib.sha256(package).hexdigest()
+    conn.execute("INSERT INTO provision (request_id, created_by, manifest, sha256, downloaded_at,"
+                 " downloaded_by) VALUES (%s, %s, %s::jsonb, %s, now(), %s)",
+                 (request_id, officer.id, manifest_bytes.decode(), digest, officer.id))
+    conn.execute("UPDATE request SET status = 'provided' WHERE id = %s", (request_id,))
+    audit.record(conn, officer.username, "provide", f"request:{request_id}",
+                 order_reference=req["order_reference"],
+                 provided=manifest["counts"],                                # (h)
+                 not_available=not rows,
+                 provided_at=manifest["provided_at"],                        # (i)
+                 package_sha256=digest, searches=[s["id"] for s in searches])
+    return package, manifest
+
+
+def complete(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    """Close the enquiry; its secured results are released to retention (R1)."""
+    req = req_mod.get(conn, request_id)
+    req_mod.check_handler(conn, officer, req)
+    if req["status"] != "provided":
+        raise Conflict("a request is completed after its package has been provided")
+    from ingest.retention import release
+
+    released = release(conn, req["reference"])
+    conn.execute("UPDATE request SET status = 'completed', closed_at = now() WHERE id = %s",
+                 (request_id,))
+    audit.record(conn, officer.username, "request.complete", f"request:{request_id}",
+                 released=released)
+    return req_mod.get(conn, request_id)
+
+
+def can_view_results(conn: psycopg.Connection, account: Account, req: dict[str, Any]) -> bool:
+    """R10's two viewing levels: members of the investigation, or others with a grant."""
+    if account.role == "officer" and req["officer_id"] == account.id:
+        return True
+    if req_mod.is_member(conn, account.id, req["investigation_id"]):
+        return True
+    return bool(conn.execute("SELECT 1 FROM access_grant WHERE request_id = %s AND account_id = %s",
+                             (req["id"], account.id)).fetchone())
+
+
+def provided_manifest(conn: psycopg.Connection, account: Account, request_id: int) -> dict:
+    req = req_mod.get(conn, request_id)
+    if not can_view_results(conn, account, req):
+        raise Forbidden("you are not in this investigation and have no grant to see its results")
+    row = conn.execute("SELECT manifest, sha256, downloaded_at FROM provision WHERE request_id = %s",
+                       (request_id,)).fetchone()
+    if row is None:
+        raise Conflict("nothing has been provided for this request yet")
+    return row
+
+
+def grant(conn: psycopg.Connection, officer: Account, request_id: int, account_id: int) -> None:
+    req = req_mod.get(conn, request_id)
+    req_mod.check_handler(conn, officer, req)
+    conn.execute("INSERT INTO access_grant (request_id, account_id, granted_by) VALUES (%s, %s, %s)"
+                 " ON CONFLICT DO NOTHING", (request_id, account_id, officer.id))
+    audit.record(conn, officer.username, "grant.view", f"request:{request_id}",
+                 account=account_id)
