@@ -157,3 +157,15 @@ def counts(conn: psycopg.Connection) -> dict[str, int]:
     out = {s: 0 for s in ("queued", "processing", "done", "failed")}
     out.update({s: int(n) for s, n in rows})
     return out
+
+
+def purge(conn: psycopg.Connection, before: datetime) -> int:
+    """Forget frames captured before ``before`` (with their detections): retention (R1).
+
+    Their photos become unreadable when retention destroys the day key; this removes
+    the rows that point at them. Retention calls it with the same cut-off it uses for
+    passage partitions.
+    """
+    with conn.transaction():
+        cur = conn.execute("DELETE FROM detector_frame WHERE captured_at < %s", (before,))
+    return cur.rowcount

@@ -276,3 +276,16 @@ def test_three_workers_one_killed_mid_batch_every_frame_exactly_once(qdb, store)
     assert all(rows[i][2] == 2 for i in held)              # the victim's frames were taken over
     assert all(r[2] == 1 for i, r in rows.items() if i not in held)
     assert all(o["done"] > 0 for o in outs)                # both survivors shared the work
+
+
+def test_purge_forgets_frames_and_detections_past_retention(qdb, store):
+    from datetime import timedelta
+
+    _clear(qdb)
+    [fid] = _enqueue(qdb, store, [_jpeg(render_scene(2, "test", 0).image)])
+    Worker(qdb, store, stub_detect, model_version="stub@1", name="w").run(drain=True)
+    with psycopg.connect(qdb, autocommit=True) as c:
+        assert queue.purge(c, CAPTURED) == 0
+        assert queue.purge(c, CAPTURED + timedelta(seconds=1)) == 1
+        assert c.execute("SELECT count(*) FROM detector_detection WHERE frame_id = %s",
+                         (fid,)).fetchone()[0] == 0
