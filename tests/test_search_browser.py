@@ -1,0 +1,174 @@
+"""The search panel on the map in headless Chromium (Debian's package, driven by Playwright):
+a block search on a drawn rectangle matches the API per location, the planted detour leg
+is drawn in the detour colour, and the planted follow car is the first convoy partner."""
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+AMS = ZoneInfo("Europe/Amsterdam")
+DETOUR_COLOUR = "#ef6c00"
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db) -> dict:
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    ctx = browser.new_context(viewport={"width": 1500, "height": 950}, timezone_id="UTC",
+                              locale="nl-NL")
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(live_server + "/")
+    pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    pg.wait_for_selector("#search-panel[data-state='idle']", timeout=10_000)
+    yield pg
+    ctx.close()
+
+
+def local(dt: datetime) -> str:
+    """What an officer types into the datetime-local field: Amsterdam wall-clock time."""
+    return dt.astimezone(AMS).strftime("%Y-%m-%dT%H:%M")
+
+
+def fill_window(page, demo_db) -> None:
+    page.fill("#search-start", local(demo_db["start"]))
+    page.fill("#search-end", local(demo_db["end"]))
+
+
+def preview_then_results(page) -> None:
+    page.click("#search-preview-btn")
+    page.wait_for_selector("#search-panel[data-state='preview']", timeout=30_000)
+    page.wait_for_selector("#search-run-btn:not([disabled])")
+    page.click("#search-run-btn")
+    page.wait_for_selector("#search-panel[data-state='results']", timeout=60_000)
+
+
+def sent_body(page) -> dict:
+    body = page.evaluate("anprSearch.state.query.body")
+    return {k: v for k, v in body.items() if k not in ("limit", "offset")}
+
+
+def draw_rectangle(page, north, west, south, east) -> None:
+    page.evaluate("anprMap.map.setView([52.08, 5.12], 11, {animate: false})")
+    page.wait_for_timeout(300)
+    box = page.locator("#map").bounding_box()
+    corner = lambda lat, lon: page.evaluate(  # noqa: E731
+        "([lat, lon]) => { const p = anprMap.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon])
+    x1, y1 = corner(north, west)
+    x2, y2 = corner(south, east)
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(box["x"] + x1, box["y"] + y1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("Number(document.querySelector('#selection-count').dataset.count) > 0",
+                           timeout=15_000)
+
+
+def test_block_search_on_drawn_rectangle(page, client, demo_db, artifacts):
+    draw_rectangle(page, 52.15, 5.0, 52.0, 5.25)
+    page.select_option("#search-kind", "block")
+    fill_window(page, demo_db)
+    # Results only after a preview: the button stays disabled until then.
+    assert page.is_disabled("#search-run-btn")
+    preview_then_results(page)
+    body = sent_body(page)
+    # The Amsterdam wall-clock times went out as the same instants.
+    assert datetime.fromisoformat(body["window"]["start"]) == demo_db["start"]
+    assert datetime.fromisoformat(body["window"]["end"]) == demo_db["end"]
+    listed = page.eval_on_selector_all("#selection-list li", "els => els.map(e => e.dataset.cameraId)")
+    assert sorted(body["cameras"]) == sorted(listed)
+
+    api = client.post("/api/v1/search/block", json={**body, "limit": 0}).get_json()
+    assert api["passages_total"] > 0
+    preview = int(page.get_attribute("#search-preview-passages", "data-value"))
+    assert preview == api["passages_total"]
+    want = {loc["location_code"]: loc["passages"] for loc in api["by_location"]}
+    circles = page.evaluate(
+        "anprSearch.layers.results.getLayers().map(l => [l.locationCode, l.count])")
+    assert dict(circles) == want and len(circles) == len(want)
+    items = page.eval_on_selector_all(
+        "#search-locations li", "els => els.map(e => [e.dataset.location, Number(e.dataset.count)])")
+    assert dict(items) == want
+    # One page of rows, not all of them.
+    rows = page.locator("#search-rows tbody tr").count()
+    assert rows == min(100, api["passages_total"])
+    # Times shown in Amsterdam time: the first row's time is the API's first passage there.
+    first = client.post("/api/v1/search/block", json={**body, "limit": 1}).get_json()["passages"][0]
+    shown = page.inner_text("#search-rows tbody tr >> nth=0").split("\t")[0].strip()
+    assert shown == datetime.fromisoformat(first["captured_at"]).astimezone(AMS).strftime(
+        "%d-%m-%Y %H:%M:%S")
+    page.screenshot(path=str(artifacts / "search-block.png"))
+    assert not page.errors, page.errors
+
+
+def test_route_search_draws_detour_leg(page, demo_db, truth, artifacts):
+    page.select_option("#search-kind", "route")
+    page.fill("#search-plate", truth["detour"]["plate"])
+    fill_window(page, demo_db)
+    preview_then_results(page)
+    legs = page.locator("path.leg-detour_or_stop")
+    assert legs.count() >= 1
+    assert legs.first.get_attribute("stroke") == DETOUR_COLOUR
+    assert page.locator("#search-legs tr[data-flag='detour_or_stop']").count() >= 1
+    assert "omweg" in page.inner_text("#search-legend")
+    page.screenshot(path=str(artifacts / "search-route-detour.png"))
+    assert not page.errors, page.errors
+
+
+def test_convoy_search_lists_follower_first(page, demo_db, truth, artifacts):
+    page.select_option("#search-kind", "convoy")
+    page.fill("#search-plate", truth["convoy"]["lead"])
+    page.fill("#search-minutes", "3")
+    fill_window(page, demo_db)
+    preview_then_results(page)
+    first = page.locator("#search-partners li").first
+    assert first.get_attribute("data-plate") == truth["convoy"]["follower"]
+    assert first.get_attribute("data-rank") == "1"
+    first.click()
+    shared = page.evaluate("anprSearch.state.result.partners[0].passages.length")
+    assert shared >= 2
+    assert page.locator("path.search-highlight").count() >= 1
+    assert page.locator("#search-partners li >> nth=0 >> .detail tr").count() == shared + 1
+    page.screenshot(path=str(artifacts / "search-convoy.png"))
+    assert not page.errors, page.errors
+
+
+def test_api_errors_show_in_panel(page, demo_db):
+    page.select_option("#search-kind", "partial")
+    page.fill("#search-pattern", "A$B")
+    fill_window(page, demo_db)
+    page.click("#search-preview-btn")
+    page.wait_for_selector("#search-panel[data-state='error']", timeout=15_000)
+    assert "(400)" in page.inner_text("#search-error")
+    assert page.is_disabled("#search-run-btn")
+    page.select_option("#search-kind", "block")
+    page.click("#search-preview-btn")
+    page.wait_for_selector("#search-error:not([hidden])")
+    assert "selectie" in page.inner_text("#search-error")
