@@ -56,6 +56,19 @@ def enqueue(conn: psycopg.Connection, *, camera_id: str, captured_at: datetime,
     return None if row is None else int(row[0])
 
 
+def enqueue_many(conn: psycopg.Connection,
+                 frames: Sequence[tuple[str, datetime, str, str | None, str | None]]) -> None:
+    """Queue many frames at once, as intake does after a batch: rows of
+    (camera_id, captured_at, capture_id, image_key, crop_key); duplicates are skipped."""
+    if not frames:
+        return
+    with conn.cursor() as cur:
+        cur.executemany(
+            """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
+               VALUES (%s, %s, %s, %s, %s) ON CONFLICT (camera_id, capture_id) DO NOTHING""",
+            list(frames))
+
+
 def set_aside_dead(conn: psycopg.Connection, max_attempts: int) -> int:
     """Frames whose lease ran out ``max_attempts`` times: stop feeding them to workers."""
     cur = conn.execute(

@@ -91,6 +91,14 @@ def test_enqueue_is_idempotent_per_capture(qdb, store):
     assert a is not None and b is None
 
 
+def test_enqueue_many_skips_duplicates(qdb):
+    _clear(qdb)
+    rows = [(CAMERA, CAPTURED, f"m{i % 3}", f"20261127/{i}", None) for i in range(6)]
+    with psycopg.connect(qdb, autocommit=True) as c:
+        queue.enqueue_many(c, rows)
+        assert queue.counts(c)["queued"] == 3
+
+
 def test_worker_blurs_stores_and_records(qdb, store):
     _clear(qdb)
     scene = render_scene(126, "test", 3, condition="day", facing="rear")
