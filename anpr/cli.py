@@ -213,6 +213,7 @@ PACKAGE_COMMANDS: list[tuple[str, str]] = [
     ("detector.cli", "detector"),
     ("casework.cli", "accounts_group"),
     ("casework.cli", "audit_group"),
+    ("casework.cli", "report_group"),
     ("ingest.cli", "import_group"),
     ("ingest.cli", "retention_group"),
     ("ingest.cli", "devices_group"),
@@ -226,7 +227,11 @@ def _register_package_commands() -> None:
         main.add_command(getattr(importlib.import_module(module), attr))
 
 
-_register_package_commands()
-
 if __name__ == "__main__":
-    main()
+    # Run as a script: use the importable module, so package commands that import
+    # ``anpr.cli`` share one set of objects with it.
+    from anpr.cli import main as _main
+
+    _main()
+else:
+    _register_package_commands()

@@ -431,3 +431,4 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 # The legal workflow's tables live beside it; import them so this metadata holds all.
 import casework.tables  # noqa: E402,F401
 import detector.tables  # noqa: E402,F401
+import casework.stats_tables  # noqa: E402,F401

@@ -78,3 +78,73 @@ def verify(obj: Context) -> None:
     click.echo(f"audit chain BROKEN at record {report.first_broken_id}: {report.reason} "
                f"({report.records} records checked)", err=True)
     sys.exit(1)
+
+
+@click.group("report")
+def report_group() -> None:
+    """Monitoring statistics and the yearly privacy audit (counts only)."""
+
+
+def _write(tables, svgs, title: str, fmt: str, out: str | None) -> None:
+    from pathlib import Path
+
+    from casework.reports import render_html
+
+    if fmt == "csv":
+        if out:
+            folder = Path(out)
+            folder.mkdir(parents=True, exist_ok=True)
+            for t in tables:
+                (folder / f"{t.key}.csv").write_text(t.to_csv(), encoding="utf-8")
+            for name, svg in svgs.items():
+                (folder / name).write_text(svg, encoding="utf-8")
+            click.echo(f"wrote {len(tables)} tables and {len(svgs)} charts to {folder}")
+            return
+        for t in tables:
+            click.echo(f"# {t.title}")
+            click.echo(t.to_csv())
+        return
+    page = render_html(tables, svgs, title)
+    if out:
+        Path(out).write_text(page, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(page)
+
+
+@report_group.command("monitor")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
+              show_default=True)
+@click.option("--out", default=None, help="File (html) or folder (csv); default stdout.")
+@pass_ctx
+def monitor(obj: Context, start, end, fmt, out) -> None:
+    """The monitor report's tables for a period (local calendar days, inclusive)."""
+    from anpr.database import connect
+    from casework import reports
+    from ingest.rollup import refresh, stored_days
+
+    if end < start:
+        raise click.BadParameter("--to lies before --from")
+    with connect(obj.url()) as conn:
+        refresh(conn, [d for d in stored_days(conn) if start.date() <= d <= end.date()])
+        tables = reports.monitor(conn, start.date(), end.date())
+        svgs = reports.charts(conn, start.date(), end.date()) if fmt == "html" or out else {}
+    _write(tables, svgs, f"Monitor 126jj {start:%d-%m-%Y} t/m {end:%d-%m-%Y}", fmt, out)
+
+
+@report_group.command("privacy-audit")
+@click.option("--year", required=True, type=click.IntRange(2019, 2100))
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html",
+              show_default=True)
+@click.option("--out", default=None)
+@pass_ctx
+def privacy_audit(obj: Context, year, fmt, out) -> None:
+    """The yearly privacy-audit figures (searches per unit and office, log completeness)."""
+    from anpr.database import connect
+    from casework import reports
+
+    with connect(obj.url()) as conn:
+        tables = reports.privacy_audit(conn, year)
+    _write(tables, {}, f"Privacy-audit 126jj {year}", fmt, out)

@@ -1,0 +1,49 @@
+"""Daily passage statistics that outlive the passages (DESIGN.md section 6).
+
+Table 1 and Figure 5 of the monitor report count passages and unique plates per day and
+month. The passages themselves are destroyed after 28 days, so the counts are kept in
+``passage_day_stat``: passages are added as intake commits them, unique plates are
+recounted from the day's partition while it exists, and retention takes a final count
+just before it drops the day. Counts only: never a plate.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Mapping
+
+import psycopg
+from psycopg import sql
+
+
+def add_passages(conn: psycopg.Connection, per_day: Mapping[date, int]) -> None:
+    """Intake's running count: add what a committed batch stored, per capture day."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO passage_day_stat (day, passages) VALUES (%s, %s) "
+            "ON CONFLICT (day) DO UPDATE SET passages = passage_day_stat.passages + "
+            "EXCLUDED.passages, updated_at = now()",
+            [(d, n) for d, n in per_day.items() if n])
+
+
+def refresh(conn: psycopg.Connection, days: Iterable[date], *, final: bool = False) -> int:
+    """Recount passages and unique plates of days whose partition still exists."""
+    n = 0
+    for day in days:
+        part = f"passage_p{day:%Y%m%d}"
+        if conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.{part}",)).fetchone()["r"] is None:
+            continue
+        row = conn.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
+                                   "FROM jj126.{}").format(sql.Identifier(part))).fetchone()
+        conn.execute(
+            "INSERT INTO passage_day_stat (day, passages, unique_plates, final) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (day) DO UPDATE SET passages = "
+            "EXCLUDED.passages, unique_plates = EXCLUDED.unique_plates, final = EXCLUDED.final,"
+            " updated_at = now()", (day, row["passages"], row["plates"], final))
+        n += 1
+    return n
+
+
+def stored_days(conn: psycopg.Connection) -> list[date]:
+    from ingest.partitions import existing_partitions
+
+    return existing_partitions(conn)
