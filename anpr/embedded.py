@@ -286,6 +286,9 @@ class Cluster:
 
 def port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As PostgreSQL binds (SO_REUSEADDR): connections of a just-stopped server linger
+        # in TIME_WAIT, which must not move a restarted cluster to another port.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
