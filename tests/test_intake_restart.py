@@ -24,13 +24,16 @@ BATCH = 50
 
 
 @pytest.fixture
-def private_cluster(settings, tmp_path_factory):
+def private_cluster(settings):
     if not settings.database.embedded:
         pytest.skip("DATABASE_URL is set: this test restarts a private embedded cluster, "
                     "which needs the local PostgreSQL server binaries and root or pg rights")
     from anpr.embedded import Cluster
 
-    home = tmp_path_factory.mktemp("restart-cluster")
+    # Beside the session's cluster, not under pytest's shared temporary root, which
+    # concurrent pytest sessions prune.
+    home = settings.database.home / "test-clusters" / f"restart-{uuid.uuid4().hex[:8]}"
+    home.mkdir(parents=True)
     cluster = Cluster(home=home, service_user=settings.database.service_user)
     cluster.start()
     yield cluster
