@@ -26,6 +26,7 @@ BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.plan_pages", "plan_pages", None),
     ("webmap.ogc", "ogc", "/ogc"),
     ("webmap.casework_api", "casework_api", "/api/v1"),
+    ("webmap.casework_pages", "casework_pages", None),
     ("webmap.reports_pages", "reports_pages", None),
 ]
 

@@ -1,0 +1,287 @@
+"""The officers' casework pages in headless Chromium: two whole requests walked from the
+login form to the package, one with a plate search verified by keyboard (R7) and one
+with a block search that needs no verification; the package's contents and the audit
+records are asserted, not just the screens."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import zipfile
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from anpr import audit
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db):
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, people):
+    # UTC in the browser: the pages must convert Amsterdam times themselves.
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True,
+                              timezone_id="UTC")
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: d.accept())
+    yield pg
+    ctx.close()
+
+
+def local(dt: datetime) -> str:
+    return dt.astimezone(AMS).strftime("%Y-%m-%dT%H:%M")
+
+
+def log_in(page, base: str, username: str, password: str = TEST_PASSWORD) -> None:
+    page.goto(base + "/dashboard")
+    page.wait_for_url("**/login**")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url("**/dashboard")
+
+
+def fill_request(page, demo_db, *, number: str, order_ref: str, crime: str = "OW2",
+                 locations: str = "", plates: str = "", window=None) -> None:
+    page.click("#new-request")
+    page.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    page.wait_for_selector("#f-crime[data-loaded='1']")
+    page.fill("#f-requester", "K. Mulder")
+    page.fill("#f-function", "tactisch rechercheur")
+    page.fill("#f-invnumber", number)
+    page.fill("#f-invname", "Opaal")
+    page.fill("#f-order-ref", order_ref)
+    page.fill("#f-prosecutor", "mr. B. de Boer")
+    page.fill("#f-office", "Parket Midden-Nederland")
+    page.select_option("#f-crime", crime)
+    page.fill("#f-purpose", "verplaatsingen vaststellen")
+    page.fill("#f-facts", "drugstransport verwacht")
+    page.fill("#f-suspect", "bestuurder van de auto")
+    start, end = window or (demo_db["start"], demo_db["end"])
+    page.fill("#windows li .w-start", local(start))
+    page.fill("#windows li .w-end", local(end))
+    if locations:
+        page.fill("#f-locations", locations)
+    if plates:
+        page.fill("#f-plates", plates)
+
+
+def confirm_request(page) -> int:
+    rid = int(page.get_attribute("#request", "data-id"))
+    page.click("#confirm-open")
+    assert page.is_visible("#confirm-dialog")
+    assert "K. Mulder" in page.inner_text("#confirm-dialog")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#request[data-status='confirmed']")
+    return rid
+
+
+def download_package(page, tmp_path) -> zipfile.ZipFile:
+    with page.expect_download() as info:
+        page.click("#package")
+    path = tmp_path / "package.zip"
+    info.value.save_as(path)
+    page.wait_for_selector("#request[data-status='provided']", timeout=15_000)
+    return zipfile.ZipFile(path)
+
+
+def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, database_url,
+                                             artifacts, tmp_path):
+    lead = truth["convoy"]["lead"]
+    locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
+    log_in(page, live_server, "officer.mn")
+    page.screenshot(path=str(artifacts / "casework-dashboard.png"))
+    fill_request(page, demo_db, number="SIT-BROWSER-PLATE", order_ref="OvJ-B-1001",
+                 locations=", ".join(locations), plates=lead)
+    assert "art. 67 lid 1 Sv is van toepassing" in page.inner_text("#crime-note").lower() or \
+        "Art. 67" in page.inner_text("#crime-note")
+    page.screenshot(path=str(artifacts / "casework-request-form.png"))
+    page.click("#register")
+    page.wait_for_url("**/requests/*")
+    rid = confirm_request(page)
+
+    # Q1: preview first, then run.
+    page.select_option("#s-kind", "plate")
+    assert page.input_value("#s-plates") == lead
+    page.click("#s-preview")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    previewed = int(page.inner_text("#pv-passages"))
+    assert previewed >= len(truth["convoy"]["passages"])
+    assert "nodig" in page.inner_text("#pv-verify")
+    page.screenshot(path=str(artifacts / "casework-preview.png"))
+    page.click("#s-run")
+    page.wait_for_selector("#run-summary:not([hidden])")
+    assert int(page.get_attribute("#run-summary", "data-kept")) == previewed
+    page.wait_for_selector("#searches tr[data-state='run']")
+
+    # Verification by keyboard: reject the first read, confirm the rest, approve the page.
+    page.click("#verify-link")
+    page.wait_for_selector("#reads[data-loaded]")
+    page.select_option("#page-size", "10")
+    page.wait_for_selector("#reads[data-page-size='10'] tbody tr[data-index]")
+    first = page.get_attribute("#reads tbody tr[data-index='0']", "data-passage")
+    page.keyboard.press("a")
+    assert page.get_attribute("#reads tbody tr[data-index='0']", "data-pending") == "rejected"
+    page.keyboard.press("b")
+    page.keyboard.press("k")
+    page.keyboard.press("j")
+    assert page.get_attribute("#reads tbody tr[data-index='1']", "data-pending") == "confirmed"
+    page.screenshot(path=str(artifacts / "casework-verify.png"))
+    for _ in range(50):
+        if page.query_selector("#all-done"):
+            break
+        page.keyboard.press("p")
+        page.wait_for_timeout(400)
+    page.wait_for_selector("#all-done")
+    assert page.get_attribute("#counts", "data-remaining") == "0"
+    # Verified reads are hidden by default; "show all" brings them back with their verdict.
+    page.check("#show-all")
+    page.wait_for_selector(f"#reads[data-all='1'] tbody tr[data-passage='{first}'].done")
+
+    page.click("#back")
+    page.wait_for_selector("#verify-state[data-remaining='0']")
+    z = download_package(page, tmp_path)
+    page.screenshot(path=str(artifacts / "casework-provided.png"))
+    manifest = json.loads(z.read("manifest.json"))
+    assert manifest["order"]["reference"] == "OvJ-B-1001"
+    assert manifest["counts"]["passages_provided"] == previewed - 1
+    assert manifest["counts"]["misreads_left_out"] == 1
+    assert [s["kind"] for s in manifest["searches"]] == ["plate"]
+    rows = list(csv.DictReader(io.StringIO(z.read("passages.csv").decode())))
+    assert len(rows) == previewed - 1 and {r["plate"] for r in rows} == {lead}
+    assert {r["verification"] for r in rows} == {"verified: confirmed"}
+    assert first not in {r["passage_id"] for r in rows}
+    page.click("#complete")
+    page.wait_for_selector("#request[data-status='completed']")
+    assert not page.errors, page.errors
+
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        actions = [e["action"] for e in reversed(audit.entries(conn, subject=f"request:{rid}"))]
+        assert actions[:2] == ["request.register", "request.confirm"]
+        for needed in ("search.preview", "search.run", "verify", "provide", "request.complete"):
+            assert needed in actions, needed
+        run = audit.entries(conn, subject=f"request:{rid}", action="search.run")[0]["details"]
+        assert run["order_reference"] == "OvJ-B-1001" and run["query"]["parameters"]["plates"] == [lead]
+        provide = audit.entries(conn, subject=f"request:{rid}", action="provide")[0]["details"]
+        assert provide["provided"]["passages_provided"] == previewed - 1
+        logins = audit.entries(conn, action="login.ok")
+        assert any(e["actor"] == "officer.mn" for e in logins)
+
+
+def test_block_request_drawn_on_the_map_needs_no_verification(page, live_server, demo_db,
+                                                               truth, database_url,
+                                                               artifacts, tmp_path):
+    log_in(page, live_server, "officer2.mn")
+    hour = (demo_db["end"] - (demo_db["end"] - demo_db["start"]) / 2)
+    fill_request(page, demo_db, number="SIT-BROWSER-BLOCK", order_ref="OvJ-B-2002",
+                 window=(hour, hour.replace(minute=30)))
+    # The order's locations: a rectangle drawn on the map around one planted location.
+    loc = truth["convoy"]["passages"][0]["location"]
+    lat, lon = page.evaluate(f"anprMap.locationIndex[{json.dumps(loc)}]")
+    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+    page.wait_for_timeout(300)
+    box = page.locator("#map").bounding_box()
+    pt = lambda la, lo: page.evaluate(
+        "([a, b]) => { const p = anprMap.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
+        [la, lo])
+    x1, y1 = pt(lat + 0.004, lon - 0.006)
+    x2, y2 = pt(lat - 0.004, lon + 0.006)
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(box["x"] + x1, box["y"] + y1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)
+    page.mouse.up()
+    page.wait_for_selector("#areas li.area[data-cameras]")
+    assert int(page.get_attribute("#areas li.area", "data-cameras")) > 0
+    page.screenshot(path=str(artifacts / "casework-request-drawn.png"))
+    page.click("#register")
+    page.wait_for_url("**/requests/*")
+    rid = confirm_request(page)
+
+    page.select_option("#s-kind", "block")
+    assert page.is_hidden("#s-plates")
+    page.click("#s-preview")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    previewed = int(page.inner_text("#pv-passages"))
+    assert previewed > 0
+    assert "niet nodig" in page.inner_text("#pv-verify")
+    page.click("#s-run")
+    page.wait_for_selector("#run-summary:not([hidden])")
+    page.wait_for_selector("#verify-state[data-remaining='0']")
+    assert page.is_hidden("#verify-link")  # never forced to click through them
+    z = download_package(page, tmp_path)
+    manifest = json.loads(z.read("manifest.json"))
+    assert manifest["order"]["reference"] == "OvJ-B-2002"
+    assert manifest["counts"]["passages_provided"] == previewed
+    assert [s["kind"] for s in manifest["searches"]] == ["block"]
+    rows = list(csv.DictReader(io.StringIO(z.read("passages.csv").decode())))
+    assert len(rows) == previewed
+    assert {r["verification"] for r in rows} == {
+        "not verified (location/time search: no verification required)"}
+    page.click("#complete")
+    page.wait_for_selector("#request[data-status='completed']")
+    page.screenshot(path=str(artifacts / "casework-block-completed.png"))
+    assert not page.errors, page.errors
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        actions = {e["action"] for e in audit.entries(conn, subject=f"request:{rid}")}
+        assert {"request.register", "request.confirm", "search.preview", "search.run",
+                "provide", "request.complete"} <= actions
+        assert "verify" not in actions
+        req = conn.execute("SELECT scope FROM request WHERE id = %s", (rid,)).fetchone()
+        assert req["scope"]["areas"][0]["kind"] == "rectangle"
+
+
+def test_login_form_refuses_and_locks_out(page, live_server, database_url, artifacts):
+    from anpr import accounts
+
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        if not conn.execute("SELECT 1 FROM account WHERE username = 'lockout.mn'").fetchone():
+            accounts.create(conn, "lockout.mn", "Lockout Mn", "officer", TEST_PASSWORD,
+                            unit_code="MN", granted_by="test-setup")
+            conn.commit()
+    page.goto(live_server + "/login")
+    page.fill("#username", "lockout.mn")
+    page.fill("#password", "wrong-password")
+    page.click("#login-form button[type=submit]")
+    assert "verkeerd wachtwoord" in page.inner_text("#login-error")
+    for _ in range(5):
+        page.fill("#username", "lockout.mn")
+        page.fill("#password", "wrong-password")
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#login-error")
+    assert "geblokkeerd" in page.inner_text("#login-error")
+    # Even the right password is refused while locked.
+    page.fill("#username", "lockout.mn")
+    page.fill("#password", TEST_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    assert "geblokkeerd" in page.inner_text("#login-error")
+    page.screenshot(path=str(artifacts / "casework-lockout.png"))

@@ -1,0 +1,150 @@
+"""The officers' casework pages: login, dashboard, request form, request, verification
+and photo approval (issue 5). Thin: pages render a shell with the data the server
+already has; the actions go through the JSON API (webmap/casework_api.py), so the rules
+are enforced in one place and the pages cannot bypass them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from anpr import accounts, clock
+from anpr.errors import Forbidden, Unauthenticated
+from casework import overview
+from casework import requests as req_mod
+from webmap.auth import current_account, login, logout, public, requires
+from webmap.db import get_conn
+
+casework_pages = Blueprint("casework_pages", __name__)
+
+# The domain speaks English to the API; the login page answers officers in Dutch.
+LOGIN_MESSAGES = {
+    "unknown user or wrong password": "Onbekende gebruikersnaam of verkeerd wachtwoord.",
+    "too many failed attempts; the account is locked for a while":
+        "Te veel mislukte pogingen: dit account is tijdelijk geblokkeerd. Probeer het later "
+        "opnieuw of neem contact op met de beheerder.",
+    "this account is deactivated": "Dit account is uitgeschakeld.",
+}
+
+
+@casework_pages.errorhandler(Unauthenticated)
+def _to_login(exc: Unauthenticated):
+    """A page asked without a session goes to the login form, and back after it."""
+    return redirect(url_for("casework_pages.login_page", next=request.full_path.rstrip("?")))
+
+
+@casework_pages.errorhandler(Forbidden)
+def _forbidden(exc: Forbidden):
+    return render_template("casework/error.html", message=exc.message), 403
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: a login form must not become an open redirect."""
+    if not target:
+        return url_for("casework_pages.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("casework_pages.dashboard")
+    return target
+
+
+@casework_pages.route("/login", methods=["GET", "POST"])
+@public
+def login_page():
+    error = None
+    status = 200
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "")[:64]
+        try:
+            acc = accounts.authenticate(get_conn(), username,
+                                        request.form.get("password", "")[:256],
+                                        source=request.remote_addr or "unknown")
+        except (Unauthenticated, Forbidden) as exc:
+            error = LOGIN_MESSAGES.get(exc.message, exc.message)
+            status = exc.status
+        else:
+            login(acc)
+            if acc.role != "officer":
+                return redirect(_safe_next(request.args.get("next") or "/"))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("casework/login.html", error=error, username=username), status
+
+
+@casework_pages.post("/logout")
+@public
+def logout_page():
+    logout()
+    return redirect(url_for("casework_pages.login_page"))
+
+
+@casework_pages.get("/dashboard")
+@requires("officer")
+def dashboard():
+    conn = get_conn()
+    acc = current_account()
+    status = request.args.get("status") or None
+    if status not in (None, "registered", "confirmed", "rejected", "cancelled", "provided",
+                      "completed"):
+        status = None
+    mine = request.args.get("mine") == "1"
+    data = req_mod.dashboard(conn, acc, status=status, mine=mine)
+    rows = data["requests"]
+    if request.args.get("overdue") == "1":
+        rows = [r for r in rows if r["overdue"]]
+    text = (request.args.get("q") or "").strip().lower()
+    if text:
+        rows = [r for r in rows if text in " ".join(str(r[k] or "") for k in (
+            "reference", "investigation_number", "investigation_name", "officer")).lower()]
+    processed = overview.processed_by_officer(conn, acc.unit_code)
+    return render_template("casework/dashboard.html", data=data, rows=rows, tz=clock.AMSTERDAM,
+                           processed=processed, filters={"status": status or "", "mine": mine,
+                                                         "overdue": request.args.get("overdue") == "1",
+                                                         "q": text})
+
+
+@casework_pages.get("/requests/new")
+@requires("officer")
+def new_request():
+    return render_template("casework/request_new.html")
+
+
+def _parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _unit_request(request_id: int) -> dict:
+    """The request if it is the officer's unit's; the API refuses (and logs) the rest."""
+    from webmap.casework_api import _own_unit_request
+
+    return _own_unit_request(request_id)
+
+
+@casework_pages.get("/requests/<int:request_id>")
+@requires("officer")
+def request_page(request_id: int):
+    req = _unit_request(request_id)
+    versions = overview.versions(get_conn(), request_id)
+    return render_template("casework/request.html", req=req, versions=versions,
+                           tz=clock.AMSTERDAM, parse=_parse_iso)
+
+
+@casework_pages.get("/requests/<int:request_id>/verify")
+@requires("officer")
+def verify_page(request_id: int):
+    req = _unit_request(request_id)
+    return render_template("casework/verify.html", req=req)
+
+
+@casework_pages.get("/requests/<int:request_id>/photos")
+@requires("officer")
+def photos_page(request_id: int):
+    req = _unit_request(request_id)
+    if not req["photos"]:
+        return render_template("casework/error.html",
+                               message="Het bevel vraagt niet om foto's: er is niets goed te "
+                                       "keuren."), 409
+    return render_template("casework/photos.html", req=req)
+

@@ -1,0 +1,204 @@
+/* One request: confirmation dialog (7.4.2), reject/cancel, correction as a version,
+ * written order upload, searches as preview -> run or stop (R5, R6), then the steps to
+ * verification, photos, the one-time package and completion. */
+(function () {
+  "use strict";
+  var C = window.casework;
+  var $ = function (id) { return document.getElementById(id); };
+  var data = JSON.parse($("request-data").textContent);
+  var base = "/api/v1/requests/" + data.id;
+  var msg = $("req-message");
+  var current = null;   // the previewed enquiry
+
+  function fail(prefix) {
+    return function (e) {
+      C.message(msg, prefix + ": " + e.message);
+      if (e.body && e.body.details && e.body.details.handover) { showHandover(); }
+    };
+  }
+  function reload() { window.location.reload(); }
+  function on(id, ev, fn) { var el = $(id); if (el) { el.addEventListener(ev, fn); } }
+
+  // R2: an officer in the investigation may not search; offer the colleagues who may.
+  function showHandover() {
+    C.api("GET", base + "/handover").then(function (list) {
+      var box = $("handover");
+      box.hidden = false;
+      box.innerHTML = "<b>U bent lid van dit onderzoek en mag hiervoor niet zelf bevragen.</b> Draag het verzoek over aan een collega: " +
+        (list.length ? "<ul>" + list.map(function (c) { return '<li data-username="' + C.esc(c.username) + '">' + C.esc(c.full_name) + " (" + C.esc(c.username) + ")</li>"; }).join("") + "</ul>"
+          : "geen collega beschikbaar in de eenheid.");
+    });
+  }
+
+  // --- confirmation, reject, cancel, correction, written order ----------------------------
+  on("confirm-open", "click", function () { $("confirm-dialog").showModal(); });
+  on("confirm-no", "click", function () { $("confirm-dialog").close(); });
+  on("confirm-yes", "click", function () {
+    C.api("POST", base + "/confirm").then(reload).catch(function (e) { $("confirm-dialog").close(); fail("Niet bevestigd")(e); });
+  });
+  on("cancel-request", "click", function () {
+    if (!window.confirm("Verzoek annuleren? Dit kan alleen vóór bevestiging.")) { return; }
+    C.api("POST", base + "/cancel").then(reload).catch(fail("Niet geannuleerd"));
+  });
+  on("reject", "click", function () {
+    C.api("POST", base + "/reject", { reason: $("reject-reason").value }).then(reload).catch(fail("Niet afgewezen"));
+  });
+  on("correct", "click", function () {
+    var field = $("corr-field").value, value = $("corr-value").value, changes = {};
+    changes[field] = field === "convoy_minutes" ? (value === "" ? null : Number(value)) : value;
+    C.api("POST", base + "/correct", { changes: changes, reason: $("corr-reason").value }).then(reload).catch(fail("Correctie geweigerd"));
+  });
+  on("order-form", "submit", function (ev) {
+    ev.preventDefault();
+    var f = $("order-file").files[0];
+    if (!f) { C.message(msg, "Kies eerst het document van het bevel."); return; }
+    var fd = new FormData(); fd.append("document", f);
+    C.api("POST", base + "/written-order", fd).then(reload).catch(fail("Bevel niet toegevoegd"));
+  });
+
+  // --- searches --------------------------------------------------------------------------
+  function showFields() {
+    var kind = $("s-kind").value;
+    document.querySelectorAll("#search-form [data-for]").forEach(function (el) {
+      el.hidden = el.dataset.for.split(" ").indexOf(kind) < 0;
+    });
+  }
+  function list(text) { return String(text || "").split(/[\s,;]+/).map(function (s) { return s.toUpperCase(); }).filter(Boolean); }
+  function window_(startId, endId) { return { start: C.localToISO($(startId).value), end: C.localToISO($(endId).value) }; }
+  function addSite(name, locs) {
+    var li = document.createElement("li");
+    var w = data.scope.windows[0];
+    li.innerHTML = '<input class="site-name" placeholder="naam" value="' + C.esc(name || "") + '"> <input class="site-locs" placeholder="locaties" value="' + C.esc(locs || "") +
+      '"><br><input type="datetime-local" class="site-start" step="60"> &ndash; <input type="datetime-local" class="site-end" step="60">';
+    li.querySelector(".site-start").value = C.isoToLocal(w.start);
+    li.querySelector(".site-end").value = C.isoToLocal(w.end);
+    $("s-sites").appendChild(li);
+  }
+  function parameters(kind) {
+    var p = {};
+    if (kind === "plate") { p.plates = list($("s-plates").value); }
+    if (kind === "partial") { p.pattern = $("s-pattern").value.trim().toUpperCase(); }
+    if (kind === "convoy" || kind === "route") { p.plate = $("s-plate").value.trim().toUpperCase(); }
+    if (kind === "convoy") { p.minutes = Number($("s-minutes").value); }
+    if (kind !== "common") { p.window = window_("s-start", "s-end"); }
+    if (kind === "plate" || kind === "partial" || kind === "block") {
+      var locs = list($("s-locations").value);
+      if (locs.length) { p.selection = { kind: "pick", locations: locs }; }
+      else if (kind === "block") { p.cameras = data.scope.resolved_cameras || []; }
+    }
+    if (kind === "common") {
+      p.k = Number($("s-k").value);
+      p.sites = [];
+      document.querySelectorAll("#s-sites li").forEach(function (li) {
+        p.sites.push({ name: li.querySelector(".site-name").value, selection: { kind: "pick", locations: list(li.querySelector(".site-locs").value) },
+          window: { start: C.localToISO(li.querySelector(".site-start").value), end: C.localToISO(li.querySelector(".site-end").value) } });
+      });
+    }
+    return p;
+  }
+  function describe(kind, p) {
+    var parts = [];
+    if (p.plates) { parts.push(p.plates.join(", ")); }
+    if (p.pattern) { parts.push(p.pattern); }
+    if (p.plate) { parts.push(p.plate); }
+    if (p.window) { parts.push(C.fmt(p.window.start) + " – " + C.fmt(p.window.end)); }
+    if (p.selection && p.selection.locations) { parts.push(p.selection.locations.join(", ")); }
+    else if (p.cameras) { parts.push(p.cameras.length + " camera's van het bevel"); }
+    if (p.minutes) { parts.push("±" + p.minutes + " min"); }
+    if (p.sites) { parts.push(p.sites.length + " locaties, k=" + p.k); }
+    return parts.join("; ");
+  }
+
+  function loadSearches() {
+    C.api("GET", base + "/searches").then(function (rows) {
+      var tb = document.querySelector("#searches tbody");
+      tb.innerHTML = rows.length ? "" : '<tr><td colspan="5">Nog geen zoekvragen.</td></tr>';
+      rows.forEach(function (s) {
+        var state = s.run_at ? "uitgevoerd: " + s.result_count + " passages" : s.stopped_after_preview ? "gestopt na voorvertoning" : "voorvertoning";
+        var tr = document.createElement("tr");
+        tr.dataset.id = s.id; tr.dataset.state = s.run_at ? "run" : s.stopped_after_preview ? "stopped" : "preview";
+        tr.innerHTML = "<td>" + s.id + "</td><td>" + C.esc(C.KINDS[s.kind] || s.kind) + "</td><td>" + C.esc(describe(s.kind, s.parameters)) +
+          "</td><td>" + (s.preview ? s.preview.passages + " passages" : "") + "</td><td>" + C.esc(state) + (s.needs_verification ? "" : " (geen verificatie nodig)") + "</td>";
+        tb.appendChild(tr);
+      });
+    });
+  }
+
+  if ($("search-form")) {
+    var w = data.scope.windows[0];
+    $("s-start").value = C.isoToLocal(w.start);
+    $("s-end").value = C.isoToLocal(w.end);
+    $("s-kind").addEventListener("change", showFields);
+    $("s-add-site").addEventListener("click", function () { addSite(); });
+    addSite("locatie 1", (data.scope.locations || [])[0]); addSite("locatie 2", (data.scope.locations || [])[1]);
+    showFields();
+    $("search-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      C.message(msg, null); $("run-summary").hidden = true;
+      var kind = $("s-kind").value;
+      C.api("POST", base + "/searches", { kind: kind, parameters: parameters(kind) }).then(function (r) {
+        current = r.enquiry_id;
+        var p = r.preview;
+        $("pv-passages").textContent = p.passages != null ? p.passages : (p.plates_at_k != null ? p.plates_at_k : "-");
+        $("pv-plates").textContent = p.plates != null ? p.plates : "-";
+        $("pv-cameras").textContent = p.cameras_hit != null ? p.cameras_hit : "-";
+        $("pv-verify").textContent = p.verification_required ? "nodig, ca. " + p.verification_minutes + " min" : "niet nodig (locatie/tijd)";
+        $("preview-box").hidden = false;
+        $("preview-box").dataset.enquiry = String(current);
+        loadSearches();
+      }).catch(fail("Voorvertoning geweigerd"));
+    });
+    $("s-run").addEventListener("click", function () {
+      C.api("POST", "/api/v1/searches/" + current + "/run").then(function (r) {
+        $("preview-box").hidden = true;
+        var s = $("run-summary");
+        s.hidden = false; s.dataset.kept = String(r.passages_kept);
+        s.textContent = "Uitgevoerd: " + r.passages_kept + " passages veiliggesteld bij dit verzoek." +
+          (r.result && r.result.plates ? " " + (Array.isArray(r.result.plates) ? r.result.plates.length : r.result.plates) + " kentekens." : "");
+        loadSearches(); loadVerifyState();
+      }).catch(fail("Niet uitgevoerd"));
+    });
+    $("s-stop").addEventListener("click", function () {
+      C.api("POST", "/api/v1/searches/" + current + "/stop").then(function () {
+        $("preview-box").hidden = true; loadSearches();
+      }).catch(fail("Niet gestopt"));
+    });
+  }
+  loadSearches();
+
+  // --- verification state, package, completion -------------------------------------------
+  function loadVerifyState() {
+    if (!$("verify-state")) { return; }
+    C.api("GET", base + "/reads?page_size=10").then(function (r) {
+      var el = $("verify-state");
+      el.dataset.remaining = String(r.remaining);
+      el.textContent = r.total ? r.verified + " van " + r.total + " lezingen geverifieerd" : "niets te verifiëren";
+      $("verify-link").hidden = r.remaining === 0;
+    }).catch(function (e) { $("verify-state").textContent = e.message; });
+  }
+  loadVerifyState();
+
+  on("package", "click", function () {
+    var btn = $("package");
+    btn.disabled = true;
+    fetch(base + "/package", { method: "POST", headers: { "X-CSRF-Token": C.csrf() }, credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.message || r.statusText); }); }
+      return r.blob().then(function (blob) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob); a.download = data.reference + ".zip";
+        document.body.appendChild(a); a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); reload(); }, 1500);
+      });
+    }).catch(function (e) { btn.disabled = false; C.message(msg, "Pakket niet gemaakt: " + e.message); });
+  });
+  on("complete", "click", function () {
+    C.api("POST", base + "/complete").then(reload).catch(fail("Niet afgerond"));
+  });
+  if (data.status === "provided" || data.status === "completed") {
+    C.api("GET", base + "/provided").then(function (p) {
+      var m = p.manifest, c = m.counts;
+      $("provided").innerHTML = '<div class="cw-msg ok" id="provided-summary">Geleverd op ' + C.esc(C.fmt(p.downloaded_at)) + ": " + c.passages_provided +
+        " passages, " + c.misreads_left_out + " misleesde lezingen weggelaten, " + c.crops + " uitsneden, " + c.photos + " foto's. SHA-256 pakket " + C.esc(p.sha256.slice(0, 16)) + "…</div>";
+    }).catch(function () {});
+  }
+})();

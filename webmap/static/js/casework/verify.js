@@ -1,0 +1,93 @@
+/* Read-by-read verification (R7, report 7.4.4): pages of 10/50/100/500 reads beside their
+ * plate crops, verified reads hidden by default, keyboard first: j/k move, b confirm,
+ * a reject, u clear, p approve the page (unmarked reads confirmed). */
+(function () {
+  "use strict";
+  var C = window.casework;
+  var $ = function (id) { return document.getElementById(id); };
+  var rid = $("verify").dataset.id;
+  var base = "/api/v1/requests/" + rid;
+  var msg = $("verify-message");
+  var reads = [], cursor = 0;
+
+  function rowEl(i) { return document.querySelector('#reads tbody tr[data-index="' + i + '"]'); }
+  function setCursor(i) {
+    if (!reads.length) { return; }
+    cursor = Math.max(0, Math.min(reads.length - 1, i));
+    document.querySelectorAll("#reads tbody tr.current").forEach(function (tr) { tr.classList.remove("current"); });
+    var tr = rowEl(cursor);
+    if (tr) { tr.classList.add("current"); tr.scrollIntoView({ block: "nearest" }); }
+  }
+  function mark(i, verdict) {
+    var r = reads[i];
+    if (!r || r.verdict) { return; }          // a stored verdict stands
+    r.pending = verdict;
+    var tr = rowEl(i);
+    tr.dataset.pending = verdict || "";
+    tr.querySelector(".verdict").textContent = verdict === "confirmed" ? "bevestigd" : verdict === "rejected" ? "afgewezen" : "—";
+  }
+
+  function load() {
+    var size = $("page-size").value, all = $("show-all").checked ? "&all=1" : "";
+    C.api("GET", base + "/reads?page_size=" + size + "&offset=0" + all).then(function (page) {
+      reads = page.reads;
+      $("counts").textContent = page.verified + " van " + page.total + " geverifieerd, nog " + page.remaining;
+      $("counts").dataset.remaining = String(page.remaining);
+      var tb = document.querySelector("#reads tbody");
+      tb.innerHTML = "";
+      if (!reads.length) {
+        tb.innerHTML = '<tr><td colspan="8" id="all-done">Alle lezingen zijn geverifieerd.</td></tr>';
+      }
+      reads.forEach(function (r, i) {
+        var tr = document.createElement("tr");
+        tr.dataset.index = String(i); tr.dataset.passage = String(r.passage_id);
+        if (r.verdict) { tr.classList.add("done"); }
+        tr.innerHTML = '<td><img class="crop" alt="uitsnede ' + C.esc(r.plate) + '" src="/api/v1/passages/' + r.passage_id + '/crop"></td>' +
+          '<td class="plate">' + C.esc(r.plate) + "</td><td>" + C.esc(r.plate_raw) + "</td><td>" + C.esc(r.country || "") + "</td><td>" +
+          (r.confidence != null ? Math.round(r.confidence * 100) + "%" : "") + "</td><td>" + C.esc(r.location_code) + "</td><td>" + C.esc(C.fmt(r.captured_at)) +
+          '</td><td><span class="verdict">' + (r.verdict ? (r.verdict === "confirmed" ? "bevestigd" : "afgewezen") + " (" + C.esc(r.verified_by) + ")" : "—") +
+          '</span> <button type="button" class="v-ok" title="bevestigen (b)">&#10003;</button><button type="button" class="v-no" title="afwijzen (a)">&#10007;</button></td>';
+        var img = tr.querySelector("img");
+        img.addEventListener("error", function () { img.replaceWith(document.createTextNode("geen uitsnede")); });
+        tr.querySelector(".v-ok").addEventListener("click", function () { setCursor(i); mark(i, "confirmed"); });
+        tr.querySelector(".v-no").addEventListener("click", function () { setCursor(i); mark(i, "rejected"); });
+        if (r.verdict) { tr.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
+        tb.appendChild(tr);
+      });
+      $("reads").dataset.loaded = String(Date.now());
+      $("reads").dataset.pageSize = size;
+      $("reads").dataset.all = all ? "1" : "0";
+      setCursor(0);
+    }).catch(function (e) { C.message(msg, "Laden mislukt: " + e.message); });
+  }
+
+  function approvePage() {
+    var verdicts = reads.filter(function (r) { return !r.verdict; }).map(function (r) {
+      return { passage_id: r.passage_id, captured_at: r.captured_at, verdict: r.pending || "confirmed" };
+    });
+    if (!verdicts.length) { load(); return; }
+    $("approve-page").disabled = true;
+    C.api("POST", base + "/verdicts", { verdicts: verdicts }).then(function (res) {
+      C.message(msg, res.stored + " oordelen vastgelegd" + (res.already_verified ? ", " + res.already_verified + " waren al beoordeeld" : "") + ".", "ok");
+      $("approve-page").disabled = false;
+      load();
+    }).catch(function (e) { $("approve-page").disabled = false; C.message(msg, "Niet vastgelegd: " + e.message); });
+  }
+
+  $("approve-page").addEventListener("click", approvePage);
+  $("page-size").addEventListener("change", load);
+  $("show-all").addEventListener("change", load);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || /INPUT|SELECT|TEXTAREA/.test(ev.target.tagName)) { return; }
+    var k = ev.key.toLowerCase();
+    if (k === "j" || ev.key === "ArrowDown") { setCursor(cursor + 1); }
+    else if (k === "k" || ev.key === "ArrowUp") { setCursor(cursor - 1); }
+    else if (k === "b") { mark(cursor, "confirmed"); setCursor(cursor + 1); }
+    else if (k === "a") { mark(cursor, "rejected"); setCursor(cursor + 1); }
+    else if (k === "u") { mark(cursor, null); }
+    else if (k === "p") { approvePage(); }
+    else { return; }
+    ev.preventDefault();
+  });
+  load();
+})();
