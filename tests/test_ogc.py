@@ -1,0 +1,132 @@
+"""OGC API Features at /ogc, read by GDAL's OAPIF driver against the running app."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+
+import pyogrio
+import pytest
+
+from camera_registry import publication
+from camera_registry.plans import clock
+
+
+@pytest.fixture(scope="module")
+def year(demo_db) -> int:
+    return demo_db["end"].astimezone(clock.AMSTERDAM).year
+
+
+def _get(url: str, accept: str = "application/json") -> tuple[int, str, dict]:
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers.get("Content-Type"), json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type"), json.loads(e.read())
+
+
+def test_landing_conformance_collections(live_server, year):
+    status, _, landing = _get(f"{live_server}/ogc")
+    assert status == 200
+    rels = {link["rel"]: link for link in landing["links"]}
+    assert {"self", "service-desc", "conformance", "data"} <= set(rels)
+    _, _, conf = _get(rels["conformance"]["href"])
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conf["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf["conformsTo"]
+    _, _, cols = _get(rels["data"]["href"])
+    ids = [c["id"] for c in cols["collections"]]
+    assert f"cameraplan-{year}" in ids and f"cameraplan-{year - 1}" in ids
+    col = next(c for c in cols["collections"] if c["id"] == f"cameraplan-{year}")
+    assert col["extent"]["temporal"]["interval"][0][0].startswith(f"{year}-01-01")
+    assert any(link["rel"] == "items" and link["type"] == "application/geo+json"
+               for link in col["links"])
+    status, ctype, _ = _get(f"{live_server}/ogc/api")
+    assert status == 200 and "openapi" in ctype
+
+
+def test_items_filters_and_paging(live_server, year, conn):
+    base = f"{live_server}/ogc/collections/cameraplan-{year}/items"
+    status, ctype, fc = _get(f"{base}?limit=10")
+    assert status == 200 and ctype.startswith("application/geo+json")
+    assert fc["numberReturned"] == 10 and fc["numberMatched"] > 250
+    nxt = next(link["href"] for link in fc["links"] if link["rel"] == "next")
+    _, _, page2 = _get(nxt)
+    assert {f["id"] for f in page2["features"]}.isdisjoint({f["id"] for f in fc["features"]})
+    _, _, mn = _get(f"{base}?unit=MN&limit=1000")
+    assert mn["features"] and all(f["properties"]["unit"] == "MN" for f in mn["features"])
+    _, _, crit = _get(f"{base}?criteria=c&limit=1000")
+    assert crit["features"] and all("c" in f["properties"]["criteria"].split(",")
+                                    for f in crit["features"])
+    _, _, box = _get(f"{base}?bbox=4.7,52.2,5.1,52.5&limit=1000")
+    assert box["features"] and all(4.7 <= f["geometry"]["coordinates"][0] <= 5.1
+                                   and 52.2 <= f["geometry"]["coordinates"][1] <= 52.5
+                                   for f in box["features"])
+    _, _, inside = _get(f"{base}?datetime={year}-06-01T00:00:00Z&limit=1")
+    _, _, outside = _get(f"{base}?datetime={year + 1}-06-01T00:00:00Z&limit=1")
+    assert inside["numberMatched"] > 250 and outside["numberMatched"] == 0
+    fid = fc["features"][0]["id"]
+    status, _, one = _get(f"{base}/{fid}")
+    assert status == 200 and one["id"] == fid
+    for bad in ("bbox=1,2,3", "limit=abc", "datetime=yesterday", "bbox=5,52,4,53", "offset=-1"):
+        status, _, err = _get(f"{base}?{bad}")
+        assert status == 400 and err["message"], bad
+    assert _get(f"{base}/NOPE-1")[0] == 404
+    assert _get(f"{live_server}/ogc/collections/cameraplan-2090/items")[0] == 404
+    assert _get(f"{live_server}/ogc/collections/other")[0] == 404
+
+
+def test_html_representation(client, year):
+    r = client.get(f"/ogc/collections/cameraplan-{year}/items?f=html&limit=5")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "Cameraplan" in r.get_data(as_text=True)
+    r = client.get("/ogc/collections", headers={"Accept": "text/html"})
+    assert r.mimetype == "text/html"
+
+
+# pyogrio holds the GIL while GDAL fetches pages, which would starve the in-process
+# live server; so GDAL reads from a child process, as QGIS would from another machine.
+_READ = """
+import json, sys, pyogrio
+url, layer, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+kw = {"bbox": (4.7, 52.2, 5.1, 52.5)} if kind == "bbox" else {"where": "unit = 'MN'"} if kind == "where" else {}
+df = pyogrio.read_dataframe(url, layer=layer, **kw)
+rows = [{k: (None if v != v else v) for k, v in r.items() if k != "geometry"} | {"x": r["geometry"].x, "y": r["geometry"].y}
+        for r in df.to_dict("records")]
+print(json.dumps({"layers": [n for n, _ in pyogrio.list_layers(url)], "rows": rows}, default=str))
+"""
+
+
+def _gdal_read(url: str, layer: str, kind: str = "all") -> dict:
+    r = subprocess.run([sys.executable, "-c", _READ, url, layer, kind], capture_output=True,
+                       text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
+def test_gdal_reads_the_collection(live_server, year, conn):
+    """GDAL's OAPIF driver follows our links and reads every feature with its attributes."""
+    url, layer = f"OAPIF:{live_server}/ogc", f"cameraplan-{year}"
+    info = subprocess.run(["ogrinfo", "-ro", "-so", url, layer],
+                          capture_output=True, text=True, timeout=120)
+    assert info.returncode == 0, info.stderr
+    expected, matched = publication.plan_features(conn, year)
+    assert f"Feature Count: {matched}" in info.stdout
+    got = _gdal_read(url, layer)
+    assert {layer, f"cameraplan-{year - 1}"} <= set(got["layers"])
+    assert len(got["rows"]) == matched
+    by_id = {f["id"]: f for f in expected}
+    assert {r["feature_id"] for r in got["rows"]} == set(by_id)
+    for row in got["rows"]:
+        feat = by_id[row["feature_id"]]
+        for field in ("code", "name", "unit", "owner", "mounting", "criteria", "motivation",
+                      "prosecutor", "camera_ids"):
+            assert row[field] == feat["properties"][field], field
+        assert int(row["cameras"]) == feat["properties"]["cameras"]
+        assert (row["x"], row["y"]) == pytest.approx(tuple(feat["geometry"]["coordinates"]), abs=1e-6)
+    # GDAL passes the spatial and attribute filters on to the server (bbox, queryables)
+    box = _gdal_read(url, layer, "bbox")["rows"]
+    assert 0 < len(box) < matched
+    mn = _gdal_read(url, layer, "where")["rows"]
+    assert mn and {r["unit"] for r in mn} == {"MN"}
