@@ -15,11 +15,12 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import psycopg
+from psycopg.rows import dict_row
 from tqdm import tqdm
 
 from anpr.settings import Settings
@@ -100,6 +101,18 @@ class _Images:
         return data
 
 
+def _with_images(p: Passage, images: "_Images", vault: PhotoVault,
+                 summary: ImportSummary) -> str:
+    """Check both photos first, then store them: a rejected record stores no photo."""
+    overview = images.load(p.overview, "overview")
+    crop = images.load(p.crop, "crop")
+    day = p.captured_at.date()
+    ov_key = vault.put(day, overview) if overview is not None else None
+    cr_key = vault.put(day, crop) if crop is not None else None
+    summary.images += (ov_key is not None) + (cr_key is not None)
+    return copy_line(p, ov_key, cr_key)
+
+
 def import_passages(conn: psycopg.Connection, path: Path, settings: Settings, *,
                     images_dir: Path | None = None, vault: PhotoVault | None = None,
                     progress: bool = False, now: datetime | None = None) -> ImportSummary:
@@ -108,50 +121,76 @@ def import_passages(conn: psycopg.Connection, path: Path, settings: Settings, *,
     fmt = detect_format(path.name)
     if images_dir is not None and vault is None:
         raise ValueError("importing images needs a photo vault")
+    # Lookups (plan membership, road matching) run on a second connection: the first one
+    # is busy streaming COPY while records are still being validated.
+    lookup = psycopg.connect(conn.info.dsn, password=conn.info.password, row_factory=dict_row,
+                             autocommit=True)
+    try:
+        return _import(conn, lookup, path, fmt, settings, images_dir, vault, progress, now)
+    finally:
+        lookup.close()
+
+
+def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fmt: str,
+            settings: Settings, images_dir: Path | None, vault: PhotoVault | None,
+            progress: bool, now: datetime | None) -> ImportSummary:
     images = _Images(images_dir, vault, settings.intake.max_image_kb) if images_dir else None
-    validator = Validator(conn, settings.intake, settings.retention.days, now=now)
+    validator = Validator(lookup, settings.intake, settings.retention.days, now=now)
     writer = PassageWriter(conn)
     summary = ImportSummary()
     batch_rows = settings.intake.batch_rows
-    lines: list[str] = []
     started = time.perf_counter()
     bar = tqdm(total=os.path.getsize(path), unit="B", unit_scale=True, desc="import",
                disable=not progress)
 
-    def flush() -> None:
-        writer.ensure_days(validator.days)
-        result = writer.write(lines)
-        conn.commit()
-        summary.accepted += result.inserted
-        summary.duplicates += result.duplicates
-        lines.clear()
-        bar.set_postfix(accepted=summary.accepted, rejected=summary.rejected_total,
-                        refresh=False)
-
+    # Every day a valid record can fall on, created before streaming (R1 window + skew).
+    first = validator.expired_through + timedelta(days=1)
+    writer.ensure_days(first + timedelta(days=i)
+                       for i in range((validator.latest.date() - first).days + 1))
+    conn.commit()
     validate = validator.validate
-    with _open_text(path) as fh:
-        for lineno, rec in read_lines(_counted(fh, bar), fmt):
+    chunk_rows = 2000
+
+    def produce(records: Iterator[tuple[int, Any]], lines: list[str], done: list[bool]
+                ) -> Iterator[str]:
+        """Validate up to ``batch_rows`` records, yielding COPY text every few thousand."""
+        pending: list[str] = []
+        for lineno, rec in records:
             summary.read += 1
             try:
                 if isinstance(rec, Rejected):
                     raise rec
                 p: Passage = validate(rec)
                 if images is not None and (p.overview or p.crop):
-                    overview = images.load(p.overview, "overview")
-                    crop = images.load(p.crop, "crop")
-                    day = p.captured_at.date()
-                    ov_key = vault.put(day, overview) if overview is not None else None
-                    cr_key = vault.put(day, crop) if crop is not None else None
-                    summary.images += (ov_key is not None) + (cr_key is not None)
-                    lines.append(copy_line(p, ov_key, cr_key))
+                    line = _with_images(p, images, vault, summary)
                 else:
-                    lines.append(copy_line(p))
+                    line = copy_line(p)
             except Rejected as exc:
                 summary.reject(lineno, exc)
                 continue
+            lines.append(line)
+            pending.append(line)
+            if len(pending) >= chunk_rows:
+                yield "".join(pending)
+                pending.clear()
             if len(lines) >= batch_rows:
-                flush()
-        flush()
+                break
+        else:
+            done[0] = True
+        if pending:
+            yield "".join(pending)
+
+    with _open_text(path) as fh:
+        records = iter(read_lines(_counted(fh, bar), fmt))
+        done = [False]
+        while not done[0]:
+            lines: list[str] = []
+            result = writer.write_stream(produce(records, lines, done), lines)
+            conn.commit()
+            summary.accepted += result.inserted
+            summary.duplicates += result.duplicates
+            bar.set_postfix(accepted=summary.accepted, rejected=summary.rejected_total,
+                            refresh=False)
     bar.close()
     summary.seconds = time.perf_counter() - started
     log.info("imported %s: %d accepted, %d duplicates, %d rejected", path.name,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import psycopg
 from psycopg import sql
@@ -68,14 +68,37 @@ class PassageWriter:
     def write(self, lines: Sequence[str]) -> WriteResult:
         if not lines:
             return WriteResult(0, 0)
-        data = "".join(lines)
         try:
             with self.conn.transaction():
                 with self.conn.cursor() as cur, cur.copy(COPY_PASSAGE) as copy:
-                    copy.write(data)
+                    copy.write("".join(lines))
             return WriteResult(len(lines), 0)
         except psycopg.errors.UniqueViolation:
             log.debug("batch of %d holds stored passages; merging", len(lines))
+        return self._merge(lines)
+
+    def write_stream(self, chunks: Iterator[str], lines: list[str]) -> WriteResult:
+        """COPY chunks while the caller is still producing them, so parsing in Python
+        and inserting in PostgreSQL overlap. ``chunks`` appends every line it yields to
+        ``lines``, kept for the merge path. The partitions of every day the chunks can
+        hold must exist beforehand (no other statement can run inside a COPY).
+        """
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur, cur.copy(COPY_PASSAGE) as copy:
+                    for chunk in chunks:
+                        copy.write(chunk)
+            return WriteResult(len(lines), 0)
+        except psycopg.errors.UniqueViolation:
+            for _ in chunks:  # finish reading the batch
+                pass
+            log.debug("batch of %d holds stored passages; merging", len(lines))
+        return self._merge(lines)
+
+    def _merge(self, lines: Sequence[str]) -> WriteResult:
+        if not lines:
+            return WriteResult(0, 0)
+        data = "".join(lines)
         with self.conn.cursor() as cur:
             cur.execute(CREATE_STAGE)
             cur.execute(sql.SQL("TRUNCATE {}").format(STAGE))
