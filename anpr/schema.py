@@ -432,3 +432,4 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 import casework.tables  # noqa: E402,F401
 import detector.tables  # noqa: E402,F401
 import casework.stats_tables  # noqa: E402,F401
+import casework.photo_tables  # noqa: E402,F401

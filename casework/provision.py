@@ -119,6 +119,10 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
             files[f"route-{s['id']}.geojson"] = json.dumps(route_geojson(result), default=str,
                                                            indent=1).encode()
     missing_images = 0
+    from casework.photos import approved_keys
+
+    # R8: where the officer approved a photo, its irreversibly blurred copy is provided.
+    approved = approved_keys(conn, request_id) if req["photos"] else {}
     if photo_reader is not None:
         for r in rows:
             if r["crop_key"]:
@@ -128,7 +132,8 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
                     missing_images += 1
             if req["photos"] and r["overview_key"]:
                 try:
-                    files[f"photos/{r['id']}.jpg"] = photo_reader(r["overview_key"])
+                    files[f"photos/{r['id']}.jpg"] = photo_reader(
+                        approved.get((r["id"], r["captured_at"]), r["overview_key"]))
                 except Exception:
                     missing_images += 1
     manifest = {

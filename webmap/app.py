@@ -27,6 +27,7 @@ BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.ogc", "ogc", "/ogc"),
     ("webmap.casework_api", "casework_api", "/api/v1"),
     ("webmap.casework_pages", "casework_pages", None),
+    ("webmap.photos_api", "photos_api", "/api/v1"),
     ("webmap.reports_pages", "reports_pages", None),
 ]
 

@@ -1,0 +1,194 @@
+"""Photo approval (R8, report 7.4.5): only when the order asks for photos.
+
+The officer sees the stored overview photo, which the detector has already blurred where
+it ran (persons, cabins, privacy masks), and may draw more blur boxes over anything still
+recognisable. Approval writes a new copy with those boxes irreversibly destroyed (strong
+pixelation of whole blocks, dithered, then smoothed: the block means are all that is
+left, and even they are perturbed) into the photo vault under the capture day's key, so
+retention destroys it with the day (R13). The boxes, who approved and when are recorded
+and audited; an approval is final, because "undo" would need the original detail.
+The provision package ships the approved copy instead of the stored photo.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import psycopg
+
+from anpr import audit, clock
+from anpr.accounts import Account
+from anpr.errors import BadInput, Conflict, NotFound
+from casework import requests as req_mod
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 12          # Argus shows twelve overview photos at a time
+MAX_BOXES = 50
+MIN_BOX_PX = 2
+
+
+class Vault(Protocol):
+    """What approval needs of ``ingest.images.PhotoVault``."""
+
+    def get(self, key: str) -> bytes: ...
+    def put(self, day, data: bytes) -> str: ...
+
+
+PHOTOS_SQL = """
+SELECT DISTINCT ON (p.id, p.captured_at)
+       p.id AS passage_id, p.captured_at, p.plate, p.camera_id, l.code AS location_code,
+       p.overview_key, v.verdict::text AS verdict,
+       a.image_key AS approved_key, a.boxes, a.approved_at, aa.username AS approved_by
+  FROM enquiry e
+  JOIN enquiry_result er ON er.enquiry_id = e.id
+  JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+  JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+  LEFT JOIN photo_approval a ON a.request_id = e.request_id AND a.passage_id = p.id
+                            AND a.captured_at = p.captured_at
+  LEFT JOIN account aa ON aa.id = a.approved_by
+ WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL
+   AND p.overview_key IS NOT NULL
+   AND v.verdict IS DISTINCT FROM 'rejected'
+ ORDER BY p.id, p.captured_at
+"""
+
+
+def _photo_request(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    req = req_mod.get(conn, request_id)
+    req_mod.check_handler(conn, officer, req)
+    if not req["photos"]:
+        raise Conflict("the order does not ask for photos; none are shown or provided (R8)")
+    return req
+
+
+def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
+           page_size: int = PAGE_SIZE, offset: int = 0,
+           include_approved: bool = False) -> dict[str, Any]:
+    """One page of the request's photos to approve (approved ones hidden unless asked)."""
+    _photo_request(conn, officer, request_id)
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+        raise BadInput("page size must be 1 to 100")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise BadInput("offset must be a non-negative whole number")
+    rows = conn.execute(
+        f"SELECT * FROM ({PHOTOS_SQL}) x WHERE %(all)s OR approved_key IS NULL"
+        " ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s",
+        {"request": request_id, "all": include_approved, "limit": page_size,
+         "offset": offset}).fetchall()
+    counts = conn.execute(f"SELECT count(*) AS total, count(approved_key) AS approved"
+                          f" FROM ({PHOTOS_SQL}) x", {"request": request_id}).fetchone()
+    for r in rows:
+        r.pop("overview_key")
+        r["approved"] = r.pop("approved_key") is not None
+    return {"photos": rows, "total": counts["total"], "approved": counts["approved"],
+            "remaining": counts["total"] - counts["approved"], "offset": offset,
+            "page_size": page_size}
+
+
+def _one(conn: psycopg.Connection, request_id: int, passage_id: int) -> dict[str, Any]:
+    row = conn.execute(f"SELECT * FROM ({PHOTOS_SQL}) x WHERE passage_id = %(pid)s LIMIT 1",
+                       {"request": request_id, "pid": passage_id}).fetchone()
+    if row is None:
+        raise NotFound("no photo of this passage among the request's results")
+    return row
+
+
+def image(conn: psycopg.Connection, officer: Account, request_id: int, passage_id: int,
+          vault: Vault) -> bytes:
+    """The photo as the officer must judge it: the approved copy once there is one."""
+    _photo_request(conn, officer, request_id)
+    row = _one(conn, request_id, passage_id)
+    return vault.get(row["approved_key"] or row["overview_key"])
+
+
+def parse_boxes(raw: Any, width: int, height: int) -> list[list[int]]:
+    """Boxes as [x1, y1, x2, y2] in image pixels, inside the image; anything else refused."""
+    if not isinstance(raw, list) or len(raw) > MAX_BOXES:
+        raise BadInput(f"boxes must be a list of at most {MAX_BOXES} [x1, y1, x2, y2]")
+    out = []
+    for i, b in enumerate(raw):
+        if (not isinstance(b, (list, tuple)) or len(b) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in b)
+                or not all(np.isfinite(v) for v in b)):
+            raise BadInput(f"box {i + 1}: give four numbers x1, y1, x2, y2")
+        x1, y1, x2, y2 = (int(round(v)) for v in b)
+        if not (0 <= x1 < x2 <= width and 0 <= y1 < y2 <= height):
+            raise BadInput(f"box {i + 1} lies outside the photo ({width} x {height} pixels)")
+        if x2 - x1 < MIN_BOX_PX or y2 - y1 < MIN_BOX_PX:
+            raise BadInput(f"box {i + 1} is too small to blur anything")
+        out.append([x1, y1, x2, y2])
+    return out
+
+
+def blur_boxes(img: np.ndarray, boxes: list[list[int]],
+               rng: np.random.Generator | None = None) -> np.ndarray:
+    """Destroy the boxes' content: dithered block means of a coarse grid, then smoothed
+    again, so no detail finer than a block (at least 12 px) survives and the means
+    themselves are perturbed. Irreversible by construction: the pixels are replaced."""
+    from detector.blur import pixelate_region
+
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), bool)
+    for x1, y1, x2, y2 in boxes:
+        mask[y1:y2, x1:x2] = True
+    if not mask.any():
+        return img.copy()
+    block = max(12, min(h, w) // 16)
+    out, region = pixelate_region(img, mask, block, rng=rng)
+    k = (2 * block) | 1
+    smooth = cv2.GaussianBlur(out, (k, k), block)
+    out[region] = smooth[region]
+    return out
+
+
+def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage_id: int,
+            boxes: Any, vault: Vault) -> dict[str, Any]:
+    """Approve one photo with the officer's extra blur boxes; the copy is final."""
+    req = _photo_request(conn, officer, request_id)
+    if req["status"] != "confirmed":
+        raise Conflict(f"request {req['reference']} is {req['status']}: photos are approved "
+                       "before provision")
+    row = _one(conn, request_id, passage_id)
+    if row["approved_key"]:
+        raise Conflict("this photo has already been approved; its blurred copy is final")
+    original = vault.get(row["overview_key"])
+    img = cv2.imdecode(np.frombuffer(original, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise Conflict("the stored photo cannot be read")
+    h, w = img.shape[:2]
+    clean = parse_boxes(boxes, w, h)
+    ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        raise Conflict("the approved photo could not be encoded")
+    data = encoded.tobytes()
+    day = row["captured_at"].astimezone(clock.UTC).date()
+    key = vault.put(day, data)
+    digest = hashlib.sha256(data).hexdigest()
+    stored = conn.execute(
+        "INSERT INTO photo_approval (request_id, passage_id, captured_at, boxes, source_key,"
+        " image_key, sha256, approved_by) VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s)"
+        " ON CONFLICT DO NOTHING RETURNING approved_at",
+        (request_id, passage_id, row["captured_at"], json.dumps(clean), row["overview_key"],
+         key, digest, officer.id)).fetchone()
+    if stored is None:
+        raise Conflict("this photo has just been approved by someone else")
+    audit.record(conn, officer.username, "photo.approve", f"request:{request_id}",
+                 passage=passage_id, captured_at=row["captured_at"], boxes=clean,
+                 source_key=row["overview_key"], image_key=key, sha256=digest)
+    return {"passage_id": passage_id, "captured_at": row["captured_at"], "boxes": clean,
+            "image_key": key, "sha256": digest, "approved_at": stored["approved_at"],
+            "approved_by": officer.username}
+
+
+def approved_keys(conn: psycopg.Connection, request_id: int) -> dict[tuple[int, datetime], str]:
+    """The approved copies of a request, for the package: (passage, capture time) -> key."""
+    return {(r["passage_id"], r["captured_at"]): r["image_key"] for r in conn.execute(
+        "SELECT passage_id, captured_at, image_key FROM photo_approval WHERE request_id = %s",
+        (request_id,)).fetchall()}

@@ -1,0 +1,194 @@
+"""Photo approval (R8): only for orders that ask for photos; boxes outside the photo are
+refused; approval is recorded and audited; the approved copy is irreversibly blurred in
+the boxes and is what the package provides."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import cv2
+import numpy as np
+import pytest
+
+from anpr import audit
+
+UTC = timezone.utc
+W, H = 320, 240
+BOX = [40, 40, 200, 160]
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db):
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+def _vault(app):
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    s = app.config["ANPR_SETTINGS"]
+    return PhotoVault(open_store(s.intake, s.database.home),
+                      Keyring(app.config["DATABASE_URL"], master_key(s.intake, s.database.home)))
+
+
+def _order(demo_db, truth, *, photos: bool, number: str) -> dict:
+    now = datetime.now(UTC)
+    lead = truth["convoy"]["lead"]
+    return {
+        "received_at": now.isoformat(), "requester_name": "K. Mulder",
+        "requester_function": "tactisch rechercheur", "order_reference": f"OvJ-{number}",
+        "prosecutor": "mr. B. de Boer", "prosecutor_office": "Parket Den Haag",
+        "order_at": (now - timedelta(minutes=30)).isoformat(), "order_kind": "written",
+        "crime_code": "OW2", "purpose": "voertuig in beeld", "facts": "overval",
+        "suspect": "bestuurder", "photos": photos,
+        "investigation": {"system": "Summ-IT", "number": number, "name": "Onyx"},
+        "scope": {"windows": [{"start": demo_db["start"].isoformat(),
+                               "end": demo_db["end"].isoformat()}], "plates": [lead],
+                  "locations": sorted({p["location"] for p in truth["convoy"]["passages"]})},
+    }
+
+
+def _detailed_photo() -> tuple[bytes, np.ndarray]:
+    """A photo full of fine detail (noise and thin lines): what blurring must destroy.
+    Unique per run: the image store outlives the test database, and the vault keys
+    objects by content."""
+    rng = np.random.default_rng()
+    img = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
+    for x in range(0, W, 4):
+        img[:, x] = 255 - img[:, x]
+    ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    data = enc.tobytes()
+    return data, cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+
+
+PLATE = "PH126T"
+
+
+@pytest.fixture(scope="module")
+def photo_request(app, demo_db, truth, people, database_url):
+    """A confirmed request that asks for photos, searched and verified. Its one read is a
+    passage added here with a stored overview photo full of detail (passages are
+    immutable, so the photo comes with a passage of its own plate)."""
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from tests.conftest import SessionClient
+
+    data, decoded = _detailed_photo()
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        src = conn.execute("SELECT * FROM jj126.passage WHERE plate = %s ORDER BY captured_at"
+                           " LIMIT 1", (truth["convoy"]["lead"],)).fetchone()
+        key = _vault(app).put(src["captured_at"].astimezone(UTC).date(), data)
+        conn.execute(
+            "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+            " confidence, geom, overview_key, capture_id, segment_id)"
+            " SELECT camera_id, captured_at + interval '1 second', %s, %s, country, confidence,"
+            " geom, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s",
+            (PLATE, "PH-126-T", key, f"photo-test-{src['id']}", src["id"], src["captured_at"]))
+        conn.commit()
+    officer = SessionClient(app, "officer.mn")
+    body = _order(demo_db, truth, photos=True, number="SIT-PHOTO-1")
+    body["scope"]["plates"] = [PLATE]
+    resp = officer.post("/api/v1/requests", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["id"]
+    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    pre = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
+        "plates": [PLATE],
+        "window": {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}}
+    }).get_json()
+    assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
+        "passages_kept"] == 1
+    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["reads"]
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
+         "verdict": "confirmed"} for r in reads]}).status_code == 200
+    return {"officer": officer, "id": rid, "passage": reads[0]["passage_id"], "key": key,
+            "original": decoded}
+
+
+def test_photos_only_when_the_order_asks(login, demo_db, truth, app):
+    officer = login("officer.mn")
+    resp = officer.post("/api/v1/requests", json=_order(demo_db, truth, photos=False,
+                                                        number="SIT-PHOTO-NONE"))
+    rid = resp.get_json()["id"]
+    officer.post(f"/api/v1/requests/{rid}/confirm")
+    resp = officer.get(f"/api/v1/requests/{rid}/photos")
+    assert resp.status_code == 409 and "photos" in resp.get_json()["message"]
+    assert officer.post(f"/api/v1/requests/{rid}/photos/1/approve",
+                        json={"boxes": []}).status_code == 409
+    assert officer.get(f"/requests/{rid}/photos").status_code == 409
+
+
+def test_photo_listed_and_shown_as_stored(photo_request):
+    officer, rid = photo_request["officer"], photo_request["id"]
+    page = officer.get(f"/api/v1/requests/{rid}/photos").get_json()
+    assert [p["passage_id"] for p in page["photos"]] == [photo_request["passage"]]
+    assert page["remaining"] == 1 and not page["photos"][0]["approved"]
+    img = officer.get(f"/api/v1/requests/{rid}/photos/{photo_request['passage']}")
+    assert img.status_code == 200 and img.mimetype == "image/jpeg", img.get_json()
+    # Another unit's officer cannot see it; nor a requester.
+    from tests.conftest import SessionClient
+
+    other = SessionClient(officer.client.application, "officer.rt")
+    assert other.get(f"/api/v1/requests/{rid}/photos").status_code == 403
+    requester = SessionClient(officer.client.application, "requester.mn")
+    assert requester.get(f"/api/v1/requests/{rid}/photos").status_code == 403
+
+
+@pytest.mark.parametrize("boxes", [
+    [[-1, 0, 50, 50]], [[0, 0, W + 1, 50]], [[10, 10, 60, H + 5]], [[50, 50, 40, 60]],
+    [[1, 2, 3]], [["a", 0, 10, 10]], "everything", [[True, 0, 10, 10]],
+    [[0, 0, 10, 10]] * 51,
+])
+def test_boxes_outside_the_photo_are_refused(photo_request, boxes, conn):
+    officer, rid, pid = photo_request["officer"], photo_request["id"], photo_request["passage"]
+    resp = officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve", json={"boxes": boxes})
+    assert resp.status_code == 400, resp.get_json()
+    assert not conn.execute("SELECT 1 FROM photo_approval WHERE request_id = %s",
+                            (rid,)).fetchone()
+
+
+def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
+    officer, rid, pid = photo_request["officer"], photo_request["id"], photo_request["passage"]
+    resp = officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve", json={"boxes": [BOX]})
+    assert resp.status_code == 200, resp.get_json()
+    out = resp.get_json()
+    assert out["boxes"] == [BOX] and out["approved_by"] == "officer.mn"
+    assert out["image_key"] != photo_request["key"]
+    row = conn.execute("SELECT * FROM photo_approval WHERE request_id = %s", (rid,)).fetchone()
+    assert row["boxes"] == [BOX] and row["source_key"] == photo_request["key"]
+    logged = audit.entries(conn, subject=f"request:{rid}", action="photo.approve")[0]["details"]
+    assert logged["boxes"] == [BOX] and logged["sha256"] == row["sha256"]
+
+    # The photo now shown is the approved copy; a second approval is refused (final).
+    shown = officer.get(f"/api/v1/requests/{rid}/photos/{pid}").data
+    assert hashlib.sha256(shown).hexdigest() == row["sha256"]
+    again = officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve", json={"boxes": []})
+    assert again.status_code == 409
+
+    # Irreversible: inside the box no detail of the original survives.
+    approved = cv2.imdecode(np.frombuffer(shown, np.uint8), cv2.IMREAD_COLOR).astype(float)
+    orig = photo_request["original"].astype(float)
+    x1, y1, x2, y2 = BOX
+    a, o = approved[y1:y2, x1:x2], orig[y1:y2, x1:x2]
+    corr = np.corrcoef(a.ravel(), o.ravel())[0, 1]
+    assert abs(corr) < 0.1, corr
+    lap = lambda im: cv2.Laplacian(im.astype(np.float32), cv2.CV_32F).var()
+    assert lap(a) < 0.01 * lap(o)
+    # Outside the boxes the photo is kept (within JPEG noise).
+    assert np.abs(approved[:, 260:] - orig[:, 260:]).mean() < 12
+
+    # The package provides the approved copy, not the stored one.
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_json()
+    z = zipfile.ZipFile(io.BytesIO(resp.data))
+    assert hashlib.sha256(z.read(f"photos/{pid}.jpg")).hexdigest() == row["sha256"]
+    manifest = json.loads(z.read("manifest.json"))
+    assert manifest["counts"]["photos"] == 1
+    # After provision no more approvals.
+    assert officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve",
+                        json={"boxes": []}).status_code == 409

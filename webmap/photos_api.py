@@ -1,0 +1,90 @@
+"""JSON API of photo approval (R8): the photos of a request that asked for them, each as
+the officer must judge it, and approval with extra blur boxes (thin handlers)."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from anpr.errors import BadInput
+from casework import photos
+from webmap.auth import current_account, requires
+from webmap.db import get_conn
+from webmap.openapi import ERROR, register_paths
+
+photos_api = Blueprint("photos_api", __name__)
+
+
+def _vault():
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    settings = current_app.config["ANPR_SETTINGS"]
+    home = settings.database.home
+    return PhotoVault(open_store(settings.intake, home),
+                      Keyring(current_app.config["DATABASE_URL"],
+                              master_key(settings.intake, home)))
+
+
+def _own(request_id: int) -> None:
+    from webmap.casework_api import _own_unit_request
+
+    _own_unit_request(request_id)
+
+
+def _jsonable(value):
+    from webmap.search_api import jsonable
+
+    return jsonable(value)
+
+
+@photos_api.get("/requests/<int:request_id>/photos")
+@requires("officer")
+def list_photos(request_id: int):
+    _own(request_id)
+    try:
+        size = int(request.args.get("page_size", photos.PAGE_SIZE))
+        offset = int(request.args.get("offset", 0))
+    except ValueError as exc:
+        raise BadInput("page_size and offset must be whole numbers") from exc
+    return jsonify(_jsonable(photos.photos(get_conn(), current_account(), request_id,
+                                           page_size=size, offset=offset,
+                                           include_approved=request.args.get("all") == "1")))
+
+
+@photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")
+@requires("officer")
+def photo(request_id: int, passage_id: int):
+    _own(request_id)
+    data = photos.image(get_conn(), current_account(), request_id, passage_id, _vault())
+    return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@photos_api.post("/requests/<int:request_id>/photos/<int:passage_id>/approve")
+@requires("officer")
+def approve(request_id: int, passage_id: int):
+    _own(request_id)
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        raise BadInput("send a JSON object as application/json")
+    out = photos.approve(get_conn(), current_account(), request_id, passage_id,
+                         body.get("boxes", []), _vault())
+    return jsonify(_jsonable(out))
+
+
+_REQ = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PAS = {"name": "passage_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ok = {"description": "ok"}
+register_paths({
+    "/api/v1/requests/{request_id}/photos": {"get": {
+        "summary": "Overview photos of the request's results to approve (only when the order "
+                   "asks for photos); approved ones hidden unless all=1",
+        "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+                                            "404": ERROR, "409": ERROR}}},
+    "/api/v1/requests/{request_id}/photos/{passage_id}": {"get": {
+        "summary": "The photo as stored (detector blur applied), or its approved copy",
+        "parameters": [_REQ, _PAS], "responses": {"200": {"description": "JPEG"},
+                                                  "403": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/requests/{request_id}/photos/{passage_id}/approve": {"post": {
+        "summary": "Approve a photo with extra blur boxes [[x1, y1, x2, y2], ...] in pixels; "
+                   "the blurred copy is written irreversibly and is final",
+        "parameters": [_REQ, _PAS], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+                                                  "404": ERROR, "409": ERROR}}},
+})
