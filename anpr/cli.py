@@ -217,6 +217,8 @@ PACKAGE_COMMANDS: list[tuple[str, str]] = [
     ("ingest.cli", "import_group"),
     ("ingest.cli", "retention_group"),
     ("ingest.cli", "devices_group"),
+    ("camera_registry.cli", "plan"),
+    ("camera_registry.cli", "registry_group"),
 ]
 
 
