@@ -19,10 +19,15 @@ plans_api = Blueprint("plans_api", __name__)
 def acting_user() -> str:
     """The account making a change.
 
-    TEMPORARY (until accounts exist): taken from the ``X-Anpr-User`` request header.
-    The casework issue replaces this one function with the session user and checks the
-    ``plan_editor`` role; nothing else in this module reads the identity.
+    The logged-in account (webmap.auth has already checked the ``plan_editor`` role these
+    views declare). TEMPORARY fallback, for an app running without the account layer: the
+    ``X-Anpr-User`` request header. Nothing else in this module reads the identity.
     """
+    from webmap.auth import current_account
+
+    account = current_account()
+    if account is not None:
+        return account.username
     user = (request.headers.get("X-Anpr-User") or "").strip()
     if not user:
         raise Unauthenticated("log in as a camera-plan editor to change plans or the registry")

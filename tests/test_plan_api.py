@@ -1,0 +1,62 @@
+"""The plan JSON API: public reads, editor changes named by the acting user, clear errors."""
+from __future__ import annotations
+
+from camera_registry.plans import clock
+
+H = {"X-Anpr-User": "editor-api"}
+
+
+def _year(demo_db):
+    return demo_db["end"].astimezone(clock.AMSTERDAM).year
+
+
+def test_public_reads(client, demo_db):
+    year = _year(demo_db)
+    assert client.get("/api/v1/plans").get_json()["plans"][-1]["year"] == year
+    assert client.get(f"/api/v1/plans/{year}").get_json()["state"] == "published"
+    assert client.get(f"/api/v1/plans/{year}/amendments").status_code == 200
+    d = client.get(f"/api/v1/plans/diff?from={year - 1}&to={year}").get_json()
+    assert d["counts"]["locations_added"] > 0
+    assert client.get("/api/v1/plans/diff?from=x").status_code == 400
+
+
+def test_changes_need_a_plan_editor_and_published_plans_refuse(client, login, demo_db):
+    year = _year(demo_db)
+    code = client.get(f"/api/v1/plans/diff?from={year - 1}&to={year}").get_json()[
+        "criteria_changed"][0]["code"]
+    r = client.put(f"/api/v1/plans/{year}/locations/{code}", json={"motivation": "x"})
+    assert r.status_code in (401, 403)
+    officer = login("officer.mn")
+    assert officer.put(f"/api/v1/plans/{year}/locations/{code}",
+                       json={"motivation": "x"}).status_code == 403
+    client = login("editor")
+    r = client.put(f"/api/v1/plans/{year}/locations/{code}", json={"motivation": "x"}, headers=H)
+    assert r.status_code == 409 and "published" in r.get_json()["message"]
+    r = client.post(f"/api/v1/plans/{year}/publish", headers=H)
+    assert r.status_code == 409
+    r = client.post(f"/api/v1/plans/{year}/amendments", headers=H,
+                    json={"camera": "NOPE", "kind": "junction", "motivation": "m",
+                          "prosecutor": "p", "effective_from": "not-a-date"})
+    assert r.status_code == 400 and "date" in r.get_json()["message"]
+    r = client.post(f"/api/v1/plans/{year}/draft", headers=H)
+    assert r.status_code == 409 and "already exists" in r.get_json()["message"]
+    assert client.get("/api/v1/plans/2091").status_code == 404
+
+
+def test_editor_drafts_and_is_recorded(login, demo_db, conn):
+    editor = login("editor")
+    r = editor.post("/api/v1/plans/2046/draft")
+    assert r.status_code == 201 and r.get_json()["created_by"] == "editor"
+    code = conn.execute("SELECT location_code FROM plan_location pl JOIN camera_plan p ON "
+                        "p.id = pl.plan_id WHERE p.year = 2046 ORDER BY 1 LIMIT 1").fetchone()[
+        "location_code"]
+    r = editor.put(f"/api/v1/plans/2046/locations/{code}", json={"criteria": ["a", "q"]})
+    assert r.status_code == 400 and "unknown criteria" in r.get_json()["message"]
+    r = editor.put(f"/api/v1/plans/2046/locations/{code}", json={"criteria": ["a", "c"]})
+    assert r.status_code == 200 and r.get_json()["criteria"] == ["a", "c"]
+    v = editor.get("/api/v1/plans/2046/validation").get_json()
+    assert "not_ratified" in {p["kind"] for p in v["problems"]}
+    assert editor.post("/api/v1/plans/2046/publish").status_code == 409
+    last = conn.execute("SELECT actor, entity_key FROM registry_change ORDER BY id DESC LIMIT 1"
+                        ).fetchone()
+    assert last["actor"] == "editor" and last["entity_key"] == f"2046/{code}"
