@@ -85,10 +85,12 @@ def cabin_boxes(detections: Iterable[Detection], facing: str, shape: tuple[int, 
 
     Seen from the front the windscreen (driver and passenger) is the upper half of the
     vehicle; from the rear the rear window sits a little lower and shows less, but
-    passengers can still be recognisable, so it is blurred too. From a plate of width
-    ``pw`` a passenger car's cabin spans about 3.4 ``pw`` wide and from 3 ``pw`` (front)
-    or 2.6 ``pw`` (rear) above the plate down to the bonnet; higher cabins (vans,
-    trucks) are covered by their vehicle box when it is detected.
+    passengers can still be recognisable, so it is blurred too. From a plate box of
+    width ``pw`` (the plate with its surround, as the model is trained to box it) a
+    passenger car's cabin spans about 2.7 ``pw`` wide and from 2.4 ``pw`` (front) or 2.1
+    ``pw`` (rear) above the plate down to the bonnet; higher cabins (vans, trucks) are
+    covered by their vehicle box when it is detected. A model boxing plates tightly
+    gets a smaller cabin from these factors, so keep its vehicle class mapped.
     """
     dets = [d for d in detections if d.score >= conf]
     vehicles = [d.box for d in dets if d.cls == "vehicle"]
@@ -102,8 +104,8 @@ def cabin_boxes(detections: Iterable[Detection], facing: str, shape: tuple[int, 
             continue
         x1, y1, x2, y2 = d.box
         cx, cy, pw = (x1 + x2) / 2, (y1 + y2) / 2, max(1.0, x2 - x1)
-        up = 3.0 if facing == "front" else 2.6
-        out.append((cx - 1.7 * pw, cy - up * pw, cx + 1.7 * pw, cy - 0.5 * pw))
+        up = 2.4 if facing == "front" else 2.1
+        out.append((cx - 1.35 * pw, cy - up * pw, cx + 1.35 * pw, cy - 0.4 * pw))
     return out
 
 
