@@ -189,7 +189,8 @@ def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, 
         for needed in ("search.preview", "search.run", "verify", "provide", "request.complete"):
             assert needed in actions, needed
         run = audit.entries(conn, subject=f"request:{rid}", action="search.run")[0]["details"]
-        assert run["order_reference"] == "OvJ-B-1001" and run["query"]["parameters"]["plates"] == [lead]
+        assert run["order_reference"] == "OvJ-B-1001"
+        assert run["query"]["parameters"]["plates"] == [lead]
         provide = audit.entries(conn, subject=f"request:{rid}", action="provide")[0]["details"]
         assert provide["provided"]["passages_provided"] == previewed - 1
         logins = audit.entries(conn, action="login.ok")

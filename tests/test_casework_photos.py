@@ -69,6 +69,10 @@ PLATE = "PH126T"
 
 @pytest.fixture(scope="module")
 def photo_request(app, demo_db, truth, people, database_url):
+    return _photo_request(app, demo_db, truth, database_url, PLATE, "SIT-PHOTO-1")
+
+
+def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -> dict:
     """A confirmed request that asks for photos, searched and verified. Its one read is a
     passage added here with a stored overview photo full of detail (passages are
     immutable, so the photo comes with a passage of its own plate)."""
@@ -87,17 +91,17 @@ def photo_request(app, demo_db, truth, people, database_url):
             " confidence, geom, overview_key, capture_id, segment_id)"
             " SELECT camera_id, captured_at + interval '1 second', %s, %s, country, confidence,"
             " geom, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s",
-            (PLATE, "PH-126-T", key, f"photo-test-{src['id']}", src["id"], src["captured_at"]))
+            (plate, plate, key, f"photo-test-{plate}-{src['id']}", src["id"], src["captured_at"]))
         conn.commit()
     officer = SessionClient(app, "officer.mn")
-    body = _order(demo_db, truth, photos=True, number="SIT-PHOTO-1")
-    body["scope"]["plates"] = [PLATE]
+    body = _order(demo_db, truth, photos=True, number=number)
+    body["scope"]["plates"] = [plate]
     resp = officer.post("/api/v1/requests", json=body)
     assert resp.status_code == 201, resp.get_json()
     rid = resp.get_json()["id"]
     assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
     pre = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
-        "plates": [PLATE],
+        "plates": [plate],
         "window": {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}}
     }).get_json()
     assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
@@ -192,3 +196,52 @@ def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
     # After provision no more approvals.
     assert officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve",
                         json={"boxes": []}).status_code == 409
+
+
+@pytest.mark.browser
+def test_photo_approval_page_draws_a_box(app, demo_db, truth, people, database_url, live_server,
+                                         artifacts, conn):
+    """The page: click the photo, drag a blur box, approve; the box is stored in pixels."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import TEST_PASSWORD
+
+    made = _photo_request(app, demo_db, truth, database_url, "PH127T", "SIT-PHOTO-2")
+    rid, pid = made["id"], made["passage"]
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-dev-shm-usage"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or
+                                    "/usr/bin/chromium", args=args, headless=True)
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live_server}/requests/{rid}/photos")
+        page.fill("#username", "officer.mn")
+        page.fill("#password", TEST_PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector(f"#photo-grid figure[data-passage='{pid}']")
+        page.click(f"#photo-grid figure[data-passage='{pid}']")
+        page.wait_for_function("document.getElementById('editor-img').naturalWidth > 0")
+        box = page.locator("#editor-img").bounding_box()
+        sx = W / box["width"]
+        page.mouse.move(box["x"] + 20 / sx, box["y"] + 30 / sx)
+        page.mouse.down()
+        page.mouse.move(box["x"] + 100 / sx, box["y"] + 90 / sx, steps=4)
+        page.mouse.move(box["x"] + 160 / sx, box["y"] + 150 / sx, steps=4)
+        page.mouse.up()
+        assert page.inner_text("#box-count") == "1"
+        page.screenshot(path=str(artifacts / "casework-photo-editor.png"))
+        page.click("#approve-photo")
+        page.wait_for_selector("#photos-done")
+        page.check("#show-approved")
+        page.wait_for_selector(f"#photo-grid figure.approved[data-passage='{pid}']")
+        page.screenshot(path=str(artifacts / "casework-photos-approved.png"))
+        browser.close()
+    assert not errors, errors
+    row = conn.execute("SELECT boxes FROM photo_approval WHERE request_id = %s AND"
+                       " passage_id = %s", (rid, pid)).fetchone()
+    (x1, y1, x2, y2), = row["boxes"]
+    assert abs(x1 - 20) <= 3 and abs(y1 - 30) <= 3 and abs(x2 - 160) <= 3 and abs(y2 - 150) <= 3

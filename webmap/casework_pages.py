@@ -99,10 +99,10 @@ def dashboard():
         rows = [r for r in rows if text in " ".join(str(r[k] or "") for k in (
             "reference", "investigation_number", "investigation_name", "officer")).lower()]
     processed = overview.processed_by_officer(conn, acc.unit_code)
+    filters = {"status": status or "", "mine": mine,
+               "overdue": request.args.get("overdue") == "1", "q": text}
     return render_template("casework/dashboard.html", data=data, rows=rows, tz=clock.AMSTERDAM,
-                           processed=processed, filters={"status": status or "", "mine": mine,
-                                                         "overdue": request.args.get("overdue") == "1",
-                                                         "q": text})
+                           processed=processed, filters=filters)
 
 
 @casework_pages.get("/requests/new")
