@@ -135,8 +135,12 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope, limit=500)
         return out, lambda: _refs(conn, plate.plate_where(plates, window, cams), True)
     if kind == "partial":
-        pattern, window, cams = (normalise_pattern(params.get("pattern")), _window(params),
-                                 _cameras(conn, params) or _order_cameras(scope))
+        pattern, window = normalise_pattern(params.get("pattern")), _window(params)
+        cams = _cameras(conn, params)
+        if cams is None:
+            if partial.literal_ends(pattern) == ("", ""):
+                raise BadInput("a pattern with only wildcards needs a camera selection")
+            cams = _order_cameras(scope)
         if preview:
             return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
         out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope, limit=500)
@@ -150,13 +154,14 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
     if kind == "convoy":
         target, window = normalise_plate(params.get("plate")), _window(params)
         if preview:
-            return plate.plate_preview(conn, (target,), window, scope=scope), list
+            return plate.plate_preview(conn, (target,), window, scope=scope,
+                                       cameras=_order_cameras(scope)), list
         minutes = parse_minutes(params.get("minutes", 2), "minutes", low=0.1, high=60)
         out = convoy.convoy(conn, target, window, minutes, scope=scope, limit=50)
 
         def refs() -> list[tuple[int, Any, bool]]:
             found = [(t["id"], t["at"], True) for t in out["target_passages"]]
-            triples = [(p["camera_id"], x["captured_at"], p["plate"])
+            triples = [(x["camera_id"], x["captured_at"], p["plate"])
                        for p in out["partners"] for x in p["passages"]]
             return found + [(i, at, False) for i, at in _ids_for(conn, triples)]
         return out, refs
@@ -174,7 +179,8 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
     if kind == "route":
         target, window = normalise_plate(params.get("plate")), _window(params)
         if preview:
-            return plate.plate_preview(conn, (target,), window, scope=scope), list
+            return plate.plate_preview(conn, (target,), window, scope=scope,
+                                       cameras=_order_cameras(scope)), list
         out = route.route(conn, target, window, scope=scope)
         return out, lambda: [(p["id"], p["captured_at"], True) for p in out["passages"]]
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")

@@ -193,3 +193,67 @@ def people(database_url):
 def login(app, people):
     """``login("officer.mn")`` gives a client logged in as that account."""
     return lambda username: SessionClient(app, username)
+
+
+# -- searches inside a request (R5) ---------------------------------------------------------
+NL_NORTH = {"type": "Polygon", "coordinates": [[[3.2, 52.15], [7.3, 52.15], [7.3, 53.6],
+                                                 [3.2, 53.6], [3.2, 52.15]]]}
+NL_SOUTH = {"type": "Polygon", "coordinates": [[[3.2, 50.7], [7.3, 50.7], [7.3, 52.15],
+                                                 [3.2, 52.15], [3.2, 50.7]]]}
+
+
+def confirmed_request(officer, *, plates=None, areas=None, days: int = 27, **over) -> int:
+    """A confirmed request whose order covers the whole country for the last ``days``."""
+    now = datetime.now(timezone.utc)
+    scope = {"windows": [{"start": (now - timedelta(days=days)).isoformat(),
+                          "end": (now + timedelta(hours=1)).isoformat()}],
+             "areas": areas or [{"kind": "polygon", "geometry": NL_NORTH},
+                                {"kind": "polygon", "geometry": NL_SOUTH}]}
+    if plates:
+        scope["plates"] = plates
+    body = {"received_at": now.isoformat(), "requester_name": "T. Tester",
+            "requester_function": "rechercheur", "order_reference": "OvJ-TEST",
+            "prosecutor": "mr. T. Test", "prosecutor_office": "Parket Test",
+            "order_at": (now - timedelta(minutes=5)).isoformat(), "order_kind": "written",
+            "crime_code": "289", "purpose": "test", "facts": "test", "suspect": "test",
+            "investigation": {"system": "BVH", "number": f"T-{uuid.uuid4().hex[:10]}",
+                              "name": "Testonderzoek"}, "scope": scope, **over}
+    resp = officer.post("/api/v1/requests", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["id"]
+    resp = officer.post(f"/api/v1/requests/{rid}/confirm")
+    assert resp.status_code == 200, resp.get_json()
+    return rid
+
+
+class SearchClient(SessionClient):
+    """An officer's client for /api/v1/search: every call names the request, and a result
+    call is preceded by the preview it must follow (the rule the API enforces)."""
+
+    def __init__(self, app, username: str, request_id: int):
+        super().__init__(app, username)
+        self.request_id = request_id
+
+    def post(self, path, **kw):
+        if not path.startswith("/api/v1/search/") or path.endswith("/coverage") \
+                or not isinstance(kw.get("json"), dict):
+            return super().post(path, **kw)
+        body = {**kw.pop("json"), "request_id": self.request_id}
+        if not path.endswith("/preview"):
+            kind_path = path[:-len("/export")] if path.endswith("/export") else path
+            preview_body = {k: v for k, v in body.items() if k not in ("limit", "offset", "format")}
+            pre = super().post(kind_path + "/preview", json=preview_body)
+            if pre.status_code != 200:
+                return pre
+            body["enquiry_id"] = pre.get_json()["enquiry_id"]
+        return super().post(path, json=body, **kw)
+
+
+@pytest.fixture(scope="session")
+def search_request(app, people, demo_db) -> int:
+    return confirmed_request(SessionClient(app, "officer2.mn"))
+
+
+@pytest.fixture
+def search_client(app, search_request):
+    return SearchClient(app, "officer2.mn", search_request)

@@ -9,6 +9,14 @@ from shapely.geometry import Point, box, shape
 
 from gis.geometry import to_rd
 
+@pytest.fixture
+def client(app, people):
+    """The registry and selection APIs are for staff: an authorised officer here."""
+    from conftest import SessionClient
+
+    return SessionClient(app, "officer.mn")
+
+
 UTRECHT_BOX = [[5.0, 52.0], [5.25, 52.0], [5.25, 52.15], [5.0, 52.15], [5.0, 52.0]]
 
 
@@ -209,3 +217,42 @@ def test_map_page_loads_only_local_assets(client):
                  "/static/basemap/land.geojson", "/static/js/map.js"):
         with client.get(path) as resp:
             assert resp.status_code == 200, path
+
+
+@pytest.mark.parametrize("path", ["/api/v1/locations", "/api/v1/cameras", "/api/v1/roads"])
+def test_registry_api_needs_a_login(app, path):
+    assert app.test_client().get(path).status_code == 401
+
+
+def test_requesters_do_not_use_the_map(app, people):
+    from conftest import SessionClient
+
+    requester = SessionClient(app, "requester.mn")
+    assert requester.get("/api/v1/locations").status_code == 403
+    assert requester.post("/api/v1/selection", json={"kind": "pick", "locations": ["x"]}
+                          ).status_code == 403
+
+
+def test_map_page_redirects_to_login(app):
+    resp = app.test_client().get("/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_every_route_declares_who_may_use_it(app):
+    """R10 least privilege: default deny; every route has an explicit access rule."""
+    undeclared = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+                  and getattr(app.view_functions[rule.endpoint], "anpr_access", None) is None]
+    assert undeclared == []
+    assert app.config["ANPR_DEFAULT_DENY"] is True
+
+
+def test_undeclared_route_is_refused(database_url, demo_db):
+    from webmap.app import create_app
+
+    other = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "t"})
+    other.add_url_rule("/forgotten", "forgotten", lambda: "secret")
+    try:
+        resp = other.test_client().get("/forgotten")
+        assert resp.status_code == 403 and b"secret" not in resp.data
+    finally:
+        other.extensions["anpr_pool"].close()

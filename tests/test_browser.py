@@ -25,13 +25,33 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def client(app, people):
+    """API cross-checks as a logged-in analyst (the registry API is for staff)."""
+    from conftest import SessionClient
+
+    return SessionClient(app, "analyst.mn")
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Through the login form, as a person would."""
+    from conftest import TEST_PASSWORD
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def page(browser, live_server, people):
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = ctx.new_page()
     pg.requests = []
     pg.on("request", lambda r: pg.requests.append(r.url))
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    log_in(pg, live_server, "analyst.mn")
     pg.goto(live_server + "/")
     pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
     yield pg

@@ -36,13 +36,18 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, search_request):
+    from test_browser import log_in
+
     ctx = browser.new_context(viewport={"width": 1500, "height": 950}, timezone_id="UTC",
                               locale="nl-NL")
     pg = ctx.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    log_in(pg, live_server, "officer2.mn")  # searches run inside this officer's request
     pg.goto(live_server + "/")
+    pg.wait_for_selector("#search-request[data-ready='1']", timeout=30_000)
+    pg.select_option("#search-request", str(search_request))
     pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
     pg.wait_for_selector("#search-panel[data-state='idle']", timeout=10_000)
     yield pg
@@ -91,7 +96,7 @@ def draw_rectangle(page, north, west, south, east) -> None:
                            timeout=15_000)
 
 
-def test_block_search_on_drawn_rectangle(page, client, demo_db, artifacts):
+def test_block_search_on_drawn_rectangle(page, search_client, demo_db, artifacts):
     draw_rectangle(page, 52.15, 5.0, 52.0, 5.25)
     page.select_option("#search-kind", "block")
     fill_window(page, demo_db)
@@ -105,7 +110,7 @@ def test_block_search_on_drawn_rectangle(page, client, demo_db, artifacts):
     listed = page.eval_on_selector_all("#selection-list li", "els => els.map(e => e.dataset.cameraId)")
     assert sorted(body["cameras"]) == sorted(listed)
 
-    api = client.post("/api/v1/search/block", json={**body, "limit": 0}).get_json()
+    api = search_client.post("/api/v1/search/block", json={**body, "limit": 0}).get_json()
     assert api["passages_total"] > 0
     preview = int(page.get_attribute("#search-preview-passages", "data-value"))
     assert preview == api["passages_total"]
@@ -120,7 +125,7 @@ def test_block_search_on_drawn_rectangle(page, client, demo_db, artifacts):
     rows = page.locator("#search-rows tbody tr").count()
     assert rows == min(100, api["passages_total"])
     # Times shown in Amsterdam time: the first row's time is the API's first passage there.
-    first = client.post("/api/v1/search/block", json={**body, "limit": 1}).get_json()["passages"][0]
+    first = search_client.post("/api/v1/search/block", json={**body, "limit": 1}).get_json()["passages"][0]
     shown = page.inner_text("#search-rows tbody tr >> nth=0").split("\t")[0].strip()
     assert shown == datetime.fromisoformat(first["captured_at"]).astimezone(AMS).strftime(
         "%d-%m-%Y %H:%M:%S")

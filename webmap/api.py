@@ -11,10 +11,15 @@ from anpr.errors import BadInput
 from gis import registry_queries as rq
 from gis.geometry import Limits
 from gis.selection import as_feature_collection, parse_selection, select_cameras
+from webmap.auth import public, requires
 from webmap.db import get_conn
 from webmap.openapi import openapi_document
 
 api = Blueprint("api", __name__)
+
+#: Everyone with a staff account sees the camera registry on the map (the plan itself is
+#: public); requesters never use the store or the map.
+STAFF = ("officer", "analyst", "plan_editor", "auditor", "admin")
 
 
 def _json_body() -> dict:
@@ -32,44 +37,52 @@ def _limits() -> Limits:
 
 
 @api.get("/openapi.json")
+@public
 def openapi():
     return jsonify(openapi_document(current_app))
 
 
 @api.get("/health")
+@public
 def health():
     row = get_conn().execute("SELECT postgis_lib_version() AS postgis").fetchone()
     return jsonify({"status": "ok", "postgis": row["postgis"]})
 
 
 @api.get("/locations")
+@requires(*STAFF)
 def list_locations():
     return jsonify(rq.locations(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
                                 unit=request.args.get("unit") or None))
 
 
 @api.get("/locations/<code>")
+@requires(*STAFF)
 def get_location(code: str):
     return jsonify(rq.location(get_conn(), code))
 
 
 @api.get("/cameras")
+@requires(*STAFF)
 def list_cameras():
     return jsonify(rq.cameras(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
                               location=request.args.get("location") or None))
 
 
 @api.get("/cameras/<camera_id>")
+@requires(*STAFF)
 def get_camera(camera_id: str):
     return jsonify(rq.camera(get_conn(), camera_id))
 
 
 @api.get("/roads")
+@requires(*STAFF)
 def list_roads():
     return jsonify(rq.roads(get_conn()))
 
 
 @api.post("/selection")
+@requires("officer", "analyst", "plan_editor")
 def selection():
     sel = parse_selection(_json_body(), _limits())
     return jsonify(as_feature_collection(select_cameras(get_conn(), sel), sel))

@@ -6,11 +6,11 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from anpr import settings as settings_mod
-from anpr.errors import AnprError
+from anpr.errors import AnprError, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from webmap import auth, db
 
     db.init_app(app)
-    # Routes that declare no access rule are refused once every package has declared its
-    # own; until then they pass untouched (no session, no CSRF).
-    app.config.setdefault("ANPR_DEFAULT_DENY", False)
+    # A route that declares no access rule (webmap/auth.py) is refused: forgetting one
+    # cannot expose a page.
+    app.config.setdefault("ANPR_DEFAULT_DENY", True)
     auth.init_app(app)
 
     import importlib
@@ -86,6 +86,10 @@ def _wants_json() -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AnprError)
     def anpr_error(exc: AnprError):
+        if (isinstance(exc, Unauthenticated) and request.method == "GET"
+                and not request.path.startswith(("/api/", "/ogc"))):
+            return redirect(url_for("casework_pages.login_page",
+                                    next=request.full_path.rstrip("?")))
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from anpr.errors import BadInput
 from gis.geometry import Limits
@@ -19,6 +19,7 @@ from gis.search.base import page_args
 from gis.search.scope import (Scope, Window, normalise_cameras, normalise_pattern,
                               normalise_plate, normalise_plates, parse_minutes, parse_window)
 from gis.selection import parse_selection, select_cameras
+from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import register_paths
 
@@ -59,7 +60,8 @@ def _window(data: dict[str, Any], name: str = "window") -> Window:
     return parse_window(w.get("start"), w.get("end"), name=name)
 
 
-def _cameras(data: dict[str, Any], *, required: bool = False) -> tuple[str, ...] | None:
+def _cameras(data: dict[str, Any], *, required: bool = False,
+             default_to_order: bool = True) -> tuple[str, ...] | None:
     """Camera ids from ``cameras`` or a drawn/picked ``selection``; None when neither."""
     if data.get("selection") is not None:
         sel = parse_selection(data["selection"], _limits())
@@ -69,13 +71,38 @@ def _cameras(data: dict[str, Any], *, required: bool = False) -> tuple[str, ...]
         return ids
     if data.get("cameras") is not None:
         return normalise_cameras(data["cameras"])
+    if not required and default_to_order:
+        scope = _scope(data)  # with no cameras chosen, search the order's own cameras
+        if scope is not None and scope.cameras is not None:
+            return tuple(sorted(scope.cameras))
     if required:
         raise BadInput("select cameras: give `selection` (drawn or picked) or `cameras`")
     return None
 
 
 def _scope(data: dict[str, Any]) -> Scope | None:
-    return Scope.from_dict(data["scope"]) if data.get("scope") is not None else None
+    """The order's scope: every call is a search inside a confirmed request (R5), recorded
+    as an enquiry (R6); a scope sent by the client is ignored."""
+    from casework.search_gate import api_scope
+
+    if "gate" not in g:
+        parts = request.path.rstrip("/").split("/")
+        stage = {"preview": "preview", "export": "export"}.get(parts[-1], "run")
+        kind = parts[-2] if stage in ("preview", "export") else parts[-1]
+        g.gate = api_scope(get_conn(), current_account(), data, kind, stage)
+    return g.gate[0]
+
+
+@search_api.after_request
+def _with_enquiry(response: Response) -> Response:
+    """A preview answers with the enquiry id the result call must name."""
+    gate = g.get("gate")
+    if gate is not None and response.is_json and response.status_code == 200:
+        body = response.get_json()
+        if isinstance(body, dict):
+            body["enquiry_id"] = gate[1]
+            response.set_data(jsonify(body).get_data())
+    return response
 
 
 def _page(data: dict[str, Any]) -> tuple[int, int]:
@@ -88,6 +115,7 @@ def _ok(result: dict[str, Any]) -> Response:
 
 @search_api.post("/plate")
 @search_api.post("/plate/preview")
+@requires("officer")
 def plate_search():
     data = _body()
     plates = normalise_plates(data.get("plates", data.get("plate")))
@@ -101,10 +129,13 @@ def plate_search():
 
 @search_api.post("/partial")
 @search_api.post("/partial/preview")
+@requires("officer")
 def partial_search():
     data = _body()
     pattern = normalise_pattern(data.get("pattern"))
-    args = dict(cameras=_cameras(data), scope=_scope(data))
+    # A wildcard-only pattern is a block search in disguise: it needs an explicit selection.
+    anchored = partial.literal_ends(pattern) != ("", "")
+    args = dict(cameras=_cameras(data, default_to_order=anchored), scope=_scope(data))
     if request.path.endswith("/preview"):
         return _ok(partial.partial_preview(get_conn(), pattern, _window(data), **args))
     limit, offset = _page(data)
@@ -114,6 +145,7 @@ def partial_search():
 
 @search_api.post("/block")
 @search_api.post("/block/preview")
+@requires("officer")
 def block_search():
     data = _body()
     cams = _cameras(data, required=True)
@@ -130,11 +162,13 @@ def _target(data: dict[str, Any]) -> str:
 
 @search_api.post("/convoy")
 @search_api.post("/convoy/preview")
+@requires("officer")
 def convoy_search():
     data = _body()
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
-        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data)))
+        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
+                                       cameras=_cameras(data)))
     minutes = parse_minutes(data.get("minutes", 2), "minutes", low=0.1, high=60)
     min_shared = data.get("min_shared", 2)
     if isinstance(min_shared, bool) or not isinstance(min_shared, int) or not 1 <= min_shared <= 1000:
@@ -162,6 +196,7 @@ def _sites(data: dict[str, Any]) -> list[common.Site]:
 
 @search_api.post("/common")
 @search_api.post("/common/preview")
+@requires("officer")
 def common_search():
     data = _body()
     sites, k = _sites(data), data.get("k")
@@ -179,11 +214,13 @@ def _route_args(data: dict[str, Any]) -> dict[str, Any]:
 
 @search_api.post("/route")
 @search_api.post("/route/preview")
+@requires("officer")
 def route_search():
     data = _body()
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
-        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data)))
+        return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
+                                       cameras=_cameras(data)))
     result = route.route(get_conn(), target, window, scope=_scope(data), **_route_args(data))
     if data.get("format", "json") == "geojson":
         return Response(jsonify(jsonable(route.route_geojson(result))).get_data(),
@@ -192,6 +229,7 @@ def route_search():
 
 
 @search_api.post("/route/export")
+@requires("officer")
 def route_export():
     from gis.export import FORMATS, export_route
 
@@ -208,9 +246,10 @@ def route_export():
 
 
 @search_api.post("/coverage")
+@requires("officer")
 def coverage_search():
     data = _body()
-    return _ok(coverage.coverage(get_conn(), _cameras(data), _window(data)))
+    return _ok(coverage.coverage(get_conn(), _cameras(data, default_to_order=False), _window(data)))
 
 
 _W = {"type": "object", "required": ["start", "end"],

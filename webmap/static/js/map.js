@@ -14,7 +14,23 @@
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
   map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
 
+  // Writes carry the session's CSRF token (R10); reads do not need it.
+  var csrfToken = fetch(API + "/session", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (b) { return b.csrf_token || ""; }).catch(function () { return ""; });
+
   function fetchJSON(url, options) {
+    if (options && options.method && options.method !== "GET") {
+      return csrfToken.then(function (token) {
+        options.headers = Object.assign({}, options.headers || {}, { "X-CSRF-Token": token });
+        options.credentials = "same-origin";
+        return plainFetchJSON(url, options);
+      });
+    }
+    return plainFetchJSON(url, options);
+  }
+
+  function plainFetchJSON(url, options) {
     return fetch(url, options).then(function (r) {
       return r.json().then(function (body) {
         if (!r.ok) { var e = new Error(body.message || r.statusText); e.body = body; throw e; }

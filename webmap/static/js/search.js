@@ -93,11 +93,39 @@
     return r.ok ? r.json() : null;
   }).then(function (b) { csrf = b && b.csrf_token; }).catch(function () { return null; });
 
+  // Every search runs inside a confirmed request (R5); a result call names the preview
+  // (enquiry) it follows, per kind.
+  var requestEl = document.getElementById("search-request");
+  var enquiryOf = {};
+  csrfReady.then(function () {
+    return fetch("/api/v1/requests", { credentials: "same-origin" });
+  }).then(function (r) { return r.ok ? r.json() : { requests: [] }; }).then(function (d) {
+    var open = (d.requests || []).filter(function (q) { return q.status === "confirmed" || q.status === "provided"; });
+    requestEl.innerHTML = open.length ? "" : "<option value=\"\">geen bevestigd verzoek</option>";
+    open.forEach(function (q) {
+      var o = document.createElement("option");
+      o.value = q.id; o.textContent = q.reference + " \u2013 " + q.investigation_name;
+      requestEl.appendChild(o);
+    });
+    requestEl.dataset.ready = "1";
+  }).catch(function () { requestEl.dataset.ready = "1"; });
+  requestEl.addEventListener("change", function () { enquiryOf = {}; });
+
   function post(path, body) {
+    var m = path.match(/^\/(\w+)(\/preview|\/export)?$/);
+    if (m && m[1] !== "coverage") {
+      body = Object.assign({}, body, { request_id: Number(requestEl.value) || null });
+      if (m[2] !== "/preview") { body.enquiry_id = enquiryOf[m[1]] || null; }
+    }
     return csrfReady.then(function () {
       var headers = { "Content-Type": "application/json" };
       if (csrf) { headers["X-CSRF-Token"] = csrf; }
       return fetch(API + path, { method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(body) });
+    }).then(function (r) {
+      if (r.ok && m && m[2] === "/preview") {
+        return r.clone().json().then(function (b) { enquiryOf[m[1]] = b.enquiry_id; return r; });
+      }
+      return r;
     }).then(function (r) {
       var type = r.headers.get("Content-Type") || "";
       if (!r.ok) {
