@@ -68,6 +68,18 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
     left = unverified_count(conn, req["id"])
     if left:
         raise Conflict(f"{left} plate read(s) are not verified yet; verify them before provision")
+    if req["photos"]:
+        # R8: a photo leaves the system only after the officer has seen it blurred and
+        # approved it (adding blur boxes where the detector missed something).
+        unapproved = conn.execute(f"""
+            SELECT count(*) AS n FROM ({ROWS_SQL}) r
+             WHERE r.overview_key IS NOT NULL AND r.verdict IS DISTINCT FROM 'rejected'
+               AND NOT EXISTS (SELECT 1 FROM photo_approval a WHERE a.request_id = %s
+                               AND a.passage_id = r.id AND a.captured_at = r.captured_at)""",
+                                  (req["id"], req["id"])).fetchone()["n"]
+        if unapproved:
+            raise Conflict(f"{unapproved} photo(s) are not approved yet; the order asks for "
+                           "photos, so approve them (blurred) before provision")
 
 
 def build(conn: psycopg.Connection, officer: Account, request_id: int,
