@@ -1,0 +1,300 @@
+"""The registry editing API: each endpoint as a camera-plan editor, who is recorded with
+every change; refusals by role; bad input answered 400/404 with nothing changed."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+API = "/api/v1/registry"
+PREFIX = "MN-ZZ7-"  # this module's scratch locations; removed again after each test
+LOC = {"code": "MN-ZZ7-101", "name": "ZZ7 testlocatie", "unit_code": "MN", "lon": 5.12,
+       "lat": 52.09, "road": "ZZ7", "hectometre": 12.3}
+LANE = {"type": "LineString", "coordinates": [[5.1195, 52.0900], [5.1205, 52.0901]]}
+
+
+def _state(conn) -> dict:
+    """Everything a refused edit must leave alone."""
+    conn.rollback()
+    return conn.execute(
+        "SELECT (SELECT count(*) FROM location) AS l, (SELECT count(*) FROM camera) AS c,"
+        " (SELECT count(*) FROM registry_change) AS h, (SELECT count(*) FROM privacy_mask) AS m,"
+        " (SELECT count(*) FROM camera_status_period) AS s,"
+        " (SELECT md5(string_agg(code || ST_AsText(geom) || name, ',' ORDER BY code))"
+        "    FROM location WHERE code LIKE 'MN-ZZ7-%') AS g").fetchone()
+
+
+@pytest.fixture
+def editor(login, demo_db, database_url):
+    """The editor's client; the scratch locations and cameras are deleted afterwards so
+    other modules see the demo registry unchanged (the history stays: it is append-only)."""
+    import psycopg
+
+    yield login("editor")
+    with psycopg.connect(database_url) as c:
+        c.execute("DELETE FROM camera WHERE id LIKE %s", (PREFIX + "%",))
+        c.execute("DELETE FROM location WHERE code LIKE %s", (PREFIX + "%",))
+
+
+def _place(editor, **over) -> dict:
+    r = editor.post(f"{API}/locations", json=LOC | over)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def _camera(editor, code="MN-ZZ7-101", lane=1, **over) -> dict:
+    body = {"id": f"{code}-R{lane}", "location_code": code, "bearing": 88.5, "inout": "in",
+            "lane": lane, "active_from": "2026-01-01", "lane_geom": LANE} | over
+    r = editor.post(f"{API}/cameras", json=body)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_place_move_and_history_name_the_editor(editor, conn):
+    loc = _place(editor)
+    assert loc["code"] == "MN-ZZ7-101" and loc["lon"] == pytest.approx(5.12)
+    before = datetime.now(timezone.utc)
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", json={"lon": 5.1234, "lat": 52.0912})
+    assert r.status_code == 200 and r.get_json()["lat"] == pytest.approx(52.0912)
+    got = editor.get(f"{API}/locations/MN-ZZ7-101").get_json()
+    assert got["lon"] == pytest.approx(5.1234) and got["cameras"] == []
+    changes = editor.get(f"{API}/locations/MN-ZZ7-101/history").get_json()["changes"]
+    assert [(c["action"], c["actor"]) for c in changes] == [("update", "editor"),
+                                                            ("create", "editor")]
+    move = changes[0]
+    assert move["before"]["lon"] == pytest.approx(5.12) and move["after"]["lon"] == pytest.approx(5.1234)
+    assert datetime.fromisoformat(move["at"]) >= before - timedelta(seconds=5)
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", json={"name": "ZZ7 hernoemd", "owner": "kmar"})
+    assert r.get_json()["name"] == "ZZ7 hernoemd" and r.get_json()["owner"] == "kmar"
+
+
+@pytest.mark.parametrize("body, status, message", [
+    (LOC | {"lon": 2.0, "lat": 48.0}, 400, "outside the Netherlands"),
+    (LOC | {"lon": 155000, "lat": 463000}, 400, "WGS84"),
+    (LOC | {"code": "A12-1"}, 400, "naming scheme"),
+    (LOC | {"unit_code": "XX"}, 400, "unknown unit"),
+    (LOC | {"lon": "5.1"}, 400, "must be a number"),
+    (LOC | {"owner": "army"}, 400, "unknown owner"),
+    (LOC | {"colour": "red"}, 400, "unknown field"),
+    ({k: v for k, v in LOC.items() if k != "lat"}, 400, "lat is required"),
+])
+def test_bad_locations_change_nothing(editor, conn, body, status, message):
+    before = _state(conn)
+    r = editor.post(f"{API}/locations", json=body)
+    assert r.status_code == status and message in r.get_json()["message"]
+    assert _state(conn) == before
+
+
+def test_bad_moves_and_unknown_locations(editor, conn):
+    _place(editor)
+    before = _state(conn)
+    for body, message in [({"lon": 7.5, "lat": 50.5}, "outside the Netherlands"),
+                          ({"lon": 5.2}, "both lon and lat"),
+                          ({"name": "  "}, "needs a name"),
+                          ({"code": "MN-ZZ7-102"}, "unknown field")]:
+        r = editor.patch(f"{API}/locations/MN-ZZ7-101", json=body)
+        assert r.status_code == 400 and message in r.get_json()["message"], r.get_json()
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", data="lon=5", content_type="text/plain")
+    assert r.status_code == 400
+    assert _state(conn) == before
+    assert editor.post(f"{API}/locations", json=LOC).status_code == 409
+    for path in ("/locations/MN-ZZ7-999", "/locations/MN-ZZ7-999/history"):
+        r = editor.get(API + path)
+        assert r.status_code == 404 and "MN-ZZ7-999" in r.get_json()["message"]
+    assert editor.patch(f"{API}/locations/MN-ZZ7-999", json={"name": "x"}).status_code == 404
+    assert _state(conn) == before
+
+
+def test_cameras_lane_direction_and_history(editor, conn):
+    _place(editor)
+    cam = _camera(editor)
+    assert cam["lane_geom"]["type"] == "LineString" and cam["segment_direction"] == 1
+    r = editor.patch(f"{API}/cameras/MN-ZZ7-101-R1", json={
+        "bearing": 268.0, "inout": "out", "facing": "rear", "active_to": "2026-12-31",
+        "lane_geom": {"type": "LineString", "coordinates": LANE["coordinates"][::-1]}})
+    body = r.get_json()
+    assert r.status_code == 200, body
+    assert body["bearing"] == 268.0 and body["inout"] == "out" and body["facing"] == "rear"
+    assert body["lane_geom"]["coordinates"][0] == pytest.approx(LANE["coordinates"][1])
+    assert body["active_to"] == "2026-12-31"
+    got = editor.get(f"{API}/cameras/MN-ZZ7-101-R1").get_json()
+    assert got["frame"] == {"width": 1920, "height": 1080} and got["masks"] == []
+    assert [c["id"] for c in editor.get(f"{API}/locations/MN-ZZ7-101").get_json()["cameras"]] == [
+        "MN-ZZ7-101-R1"]
+    changes = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/history").get_json()["changes"]
+    assert [(c["entity"], c["action"], c["actor"]) for c in changes] == [
+        ("camera", "update", "editor"), ("camera", "create", "editor")]
+    assert changes[0]["before"]["bearing"] == 88.5 and changes[0]["after"]["bearing"] == 268.0
+    loc_changes = editor.get(f"{API}/locations/MN-ZZ7-101/history").get_json()["changes"]
+    assert {c["entity"] for c in loc_changes} == {"location", "camera"}
+
+
+@pytest.mark.parametrize("over, status, message", [
+    ({"lane_geom": {"type": "LineString", "coordinates": [[2.0, 48.0], [2.1, 48.1]]}}, 400,
+     "outside the Netherlands"),
+    ({"lane_geom": {"type": "LineString", "coordinates": [[5.12, 52.09]]}}, 400, "two"),
+    ({"lane_geom": {"type": "Polygon", "coordinates": [[[5.1, 52], [5.2, 52], [5.1, 52.1],
+                                                         [5.1, 52]]]}}, 400, "LineString"),
+    ({"bearing": 400}, 400, "bearing"),
+    ({"inout": "sideways"}, 400, "inout"),
+    ({"lane": "1"}, 400, "whole number"),
+    ({"id": "MN-ZZ7-101-X1"}, 400, "naming scheme"),
+    ({"active_from": "gisteren"}, 400, "not a date"),
+    ({"location_code": "MN-ZZ7-999", "id": "MN-ZZ7-999-R1"}, 404, "MN-ZZ7-999"),
+])
+def test_bad_cameras_change_nothing(editor, conn, over, status, message):
+    _place(editor)
+    before = _state(conn)
+    body = {"id": "MN-ZZ7-101-R1", "location_code": "MN-ZZ7-101", "bearing": 90, "inout": "in",
+            "lane": 1, "active_from": "2026-01-01", "lane_geom": LANE} | over
+    r = editor.post(f"{API}/cameras", json=body)
+    assert r.status_code == status and message in r.get_json()["message"], r.get_json()
+    assert _state(conn) == before
+
+
+def test_bad_camera_edits_change_nothing(editor, conn):
+    _place(editor)
+    _camera(editor)
+    before = _state(conn)
+    for body, message in [({"bearing": -5}, "bearing"), ({"active_to": "2025-01-01"}, "before"),
+                          ({"lane": 2}, "unknown field"),
+                          ({"lane_geom": {"type": "LineString",
+                                          "coordinates": [[9.9, 55.0], [9.91, 55.0]]}},
+                           "outside the Netherlands")]:
+        r = editor.patch(f"{API}/cameras/MN-ZZ7-101-R1", json=body)
+        assert r.status_code == 400 and message in r.get_json()["message"], (body, r.get_json())
+    assert _state(conn) == before
+    for method, path in [("get", "/cameras/MN-ZZ7-101-R9"), ("patch", "/cameras/MN-ZZ7-101-R9"),
+                         ("get", "/cameras/MN-ZZ7-101-R9/history"),
+                         ("get", "/cameras/MN-ZZ7-101-R9/status"),
+                         ("get", "/cameras/MN-ZZ7-101-R9/masks"),
+                         ("get", "/cameras/MN-ZZ7-101-R9/frame.png")]:
+        kw = {"json": {"bearing": 1}} if method == "patch" else {}
+        r = getattr(editor, method)(API + path, **kw)
+        assert r.status_code == 404, (path, r.status_code)
+    assert _state(conn) == before
+
+
+def test_status_periods(editor, conn):
+    _place(editor)
+    _camera(editor)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/status", json={
+        "status": "roadworks", "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(days=2)).isoformat(), "note": "groot onderhoud"})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["status"] == "roadworks"
+    future = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/status", json={
+        "status": "defect", "start": "2030-01-01T00:00:00+01:00"})
+    assert future.status_code == 201 and future.get_json()["status"] == "roadworks"
+    periods = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/status").get_json()["periods"]
+    assert [(p["status"], p["note"]) for p in periods] == [("roadworks", "groot onderhoud"),
+                                                           ("defect", None)]
+    assert datetime.fromisoformat(periods[1]["start"]) == datetime(2029, 12, 31, 23, tzinfo=timezone.utc)
+    assert periods[1]["end"] is None
+    assert editor.get(f"{API}/cameras/MN-ZZ7-101-R1").get_json()["status_periods"] == periods
+    last = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/history").get_json()["changes"][0]
+    assert last["action"] == "status" and last["actor"] == "editor"
+    before = _state(conn)
+    for body, message in [({"status": "broken", "start": now.isoformat()}, "unknown status"),
+                          ({"status": "defect", "start": "2026-05-01T08:00"}, "offset"),
+                          ({"status": "defect"}, "start"),
+                          ({"status": "defect", "start": now.isoformat(),
+                            "end": (now - timedelta(hours=1)).isoformat()}, "end after"),
+                          ({"status": "defect", "start": "soon"}, "not a time")]:
+        r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/status", json=body)
+        assert r.status_code == 400 and message in r.get_json()["message"], (body, r.get_json())
+    assert editor.post(f"{API}/cameras/MN-ZZ7-101-R9/status",
+                       json={"status": "defect", "start": now.isoformat()}).status_code == 404
+    assert _state(conn) == before
+
+
+def test_privacy_masks_on_the_reference_frame(editor, conn):
+    from io import BytesIO
+
+    from PIL import Image
+
+    _place(editor)
+    _camera(editor)
+    frame = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/frame.png")
+    assert frame.status_code == 200 and frame.mimetype == "image/png"
+    assert Image.open(BytesIO(frame.data)).size == (1920, 1080)
+    square = [[100, 100], [400, 100], [400, 300], [100, 300], [100, 100]]
+    r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/masks", json={
+        "polygon": square, "frame_width": 1280, "frame_height": 720, "label": "voortuin"})
+    assert r.status_code == 201, r.get_json()
+    mask = r.get_json()
+    listed = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/masks").get_json()
+    assert listed["frame"] == {"width": 1280, "height": 720}
+    assert [m["polygon"] for m in listed["masks"]] == [square]
+    small = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/frame.png")
+    assert Image.open(BytesIO(small.data)).size == (1280, 720)
+    before = _state(conn)
+    for body, message in [
+        ({"polygon": [[1200, 600], [1300, 600], [1300, 700]]}, "outside"),
+        ({"polygon": [[-1, 0], [10, 0], [10, 10]]}, "outside"),
+        ({"polygon": [[0, 0], [100, 100], [100, 0], [0, 100]]}, "not a valid polygon"),
+        ({"polygon": [[0, 0], [1, 1]]}, "at least three"),
+        ({"polygon": "vierkant"}, "polygon"),
+        ({}, "polygon"),
+        ({"polygon": square, "frame_width": 0}, "frame width"),
+        ({"polygon": square, "frame_width": "1280"}, "whole number"),
+    ]:
+        body = {"frame_width": 1280, "frame_height": 720} | body
+        r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/masks", json=body)
+        assert r.status_code == 400 and message in r.get_json()["message"], (body, r.get_json())
+    assert editor.get(f"{API}/cameras/MN-ZZ7-101-R1/frame.png?width=x").status_code == 400
+    assert editor.get(f"{API}/cameras/MN-ZZ7-101-R1/frame.png?width=99999").status_code == 400
+    assert editor.delete(f"{API}/cameras/MN-ZZ7-101-R1/masks/{mask['id'] + 1000}").status_code == 404
+    assert _state(conn) == before
+    r = editor.delete(f"{API}/cameras/MN-ZZ7-101-R1/masks/{mask['id']}")
+    assert r.status_code == 200
+    assert editor.get(f"{API}/cameras/MN-ZZ7-101-R1/masks").get_json()["masks"] == []
+    changes = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/history").get_json()["changes"]
+    assert [(c["entity"], c["action"], c["actor"]) for c in changes[:2]] == [
+        ("privacy_mask", "delete", "editor"), ("privacy_mask", "create", "editor")]
+
+
+WRITES = [("post", "/locations", LOC), ("patch", "/locations/MN-ZZ7-101", {"name": "x"}),
+          ("post", "/cameras", {"id": "MN-ZZ7-101-R1"}),
+          ("patch", "/cameras/MN-ZZ7-101-R1", {"bearing": 1}),
+          ("post", "/cameras/MN-ZZ7-101-R1/status", {"status": "defect"}),
+          ("post", "/cameras/MN-ZZ7-101-R1/masks", {"polygon": []}),
+          ("delete", "/cameras/MN-ZZ7-101-R1/masks/1", None)]
+EDITOR_READS = ["/locations/MN-ZZ7-101", "/cameras/MN-ZZ7-101-R1",
+                "/cameras/MN-ZZ7-101-R1/status", "/cameras/MN-ZZ7-101-R1/masks",
+                "/cameras/MN-ZZ7-101-R1/frame.png"]
+HISTORY = ["/locations/MN-ZZ7-101/history", "/cameras/MN-ZZ7-101-R1/history"]
+
+
+def test_refused_to_other_roles_and_anonymous(editor, login, client, conn):
+    _place(editor)
+    _camera(editor)
+    before = _state(conn)
+    officer, auditor = login("officer.mn"), login("auditor")
+    for method, path, body in WRITES:
+        kw = {"json": body} if body is not None else {}
+        assert getattr(officer, method)(API + path, **kw).status_code == 403, path
+        assert getattr(auditor, method)(API + path, **kw).status_code == 403, path
+        assert getattr(client, method)(API + path, **kw).status_code in (401, 403), path
+    for path in EDITOR_READS:
+        assert officer.get(API + path).status_code == 403, path
+        assert auditor.get(API + path).status_code == 403, path
+        assert client.get(API + path).status_code == 401, path
+    for path in HISTORY:
+        assert officer.get(API + path).status_code == 403, path
+        assert client.get(API + path).status_code == 401, path
+        assert auditor.get(API + path).status_code == 200, path
+        assert login("admin").get(API + path).status_code == 200, path
+    # an editor without the session's CSRF token is refused too
+    r = editor.client.patch(f"{API}/locations/MN-ZZ7-101", json={"name": "zonder token"})
+    assert r.status_code == 403 and "CSRF" in r.get_json()["message"]
+    assert _state(conn) == before
+
+
+def test_editor_page_is_for_editors(editor, login, client):
+    r = editor.get("/registry")
+    assert r.status_code == 200 and "registry_editor.js" in r.get_data(as_text=True)
+    assert login("officer.mn").get("/registry").status_code == 403
+    r = client.get("/registry")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]

@@ -1,0 +1,437 @@
+"""Registry editing on the web (R9): thin handlers over camera_registry.registry, and the
+editor page at /registry.
+
+Why one blueprint for the page and the API: the page is nothing without these endpoints
+and both are for camera-plan editors only; one line in webmap.app.BLUEPRINTS brings both.
+
+The acting user is always the logged-in account (no header fallback): the history must
+name a person who proved who they are. Each change runs in its own savepoint, so a
+refused edit leaves nothing behind, whatever the domain function had written before it
+found the problem.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date, datetime
+from typing import Any, Callable
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from anpr.errors import BadInput, Unauthenticated
+from camera_registry import registry
+from gis import registry_queries as rq
+from webmap.auth import current_account, requires
+from webmap.db import get_conn
+from webmap.openapi import ERROR, register_paths
+
+log = logging.getLogger(__name__)
+
+registry_api = Blueprint("registry_api", __name__)
+
+EDITOR = "plan_editor"
+#: Who may read the change history: editors, and those who check them.
+HISTORY_READERS = (EDITOR, "auditor", "admin")
+#: The reference frame shown when a camera has no masks yet (a common ANPR overview size).
+DEFAULT_FRAME = (1920, 1080)
+API = "/api/v1/registry"
+
+
+# -- parsing -------------------------------------------------------------------------------
+
+def _actor() -> str:
+    account = current_account()
+    if account is None:  # the access layer already refused; kept so a mistake cannot pass
+        raise Unauthenticated("log in as a camera-plan editor")
+    return account.username
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise BadInput("send the body as application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def _only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
+    """Unknown fields are refused by name rather than ignored: a typo must not look saved."""
+    unknown = set(body) - allowed
+    if unknown:
+        raise BadInput(f"unknown field(s): {', '.join(sorted(unknown))}")
+    return body
+
+
+def _text(body: dict[str, Any], key: str, required: bool = False) -> str | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise BadInput(f"{key} is required")
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"{key} must be text")
+    return value
+
+
+def _number(body: dict[str, Any], key: str, required: bool = False) -> float | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise BadInput(f"{key} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise BadInput(f"{key} must be a number")
+    return float(value)
+
+
+def _int(body: dict[str, Any], key: str) -> int:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadInput(f"{key} must be a whole number")
+    return value
+
+
+def _date(raw: Any, key: str) -> date | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise BadInput(f"{key} {raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _moment(raw: Any, key: str) -> datetime | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise BadInput(f"{key} {raw!r} is not a time (ISO 8601 with offset)") from None
+    if value.tzinfo is None:
+        raise BadInput(f"{key} needs an explicit UTC offset, e.g. 2026-05-01T08:00+02:00")
+    return value
+
+
+def _lane(body: dict[str, Any]) -> Any:
+    lane = body.get("lane_geom")
+    if isinstance(lane, dict) and lane.get("type") not in (None, "LineString"):
+        raise BadInput("a lane is a GeoJSON LineString in the direction of travel")
+    return lane
+
+
+def _json(value: Any) -> Any:
+    """Dates as ISO 8601 (Flask would write RFC 822 dates)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(v) for v in value]
+    return value
+
+
+def _change(fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run one domain change in a savepoint: refused means nothing written."""
+    conn = get_conn()
+    with conn.transaction():
+        return fn(conn, *args, actor=_actor(), **kwargs)
+
+
+# -- locations -----------------------------------------------------------------------------
+
+def _location_with_cameras(code: str) -> dict[str, Any]:
+    conn = get_conn()
+    loc = registry.location_state(conn, code)
+    loc.pop("id", None)
+    ids = [f["id"] for f in rq.location(conn, code)["properties"]["camera_list"]]
+    loc["cameras"] = [registry.camera_state(conn, cid) for cid in sorted(ids)]
+    return loc
+
+
+@registry_api.get(f"{API}/locations/<code>")
+@requires(EDITOR)
+def get_location(code: str):
+    return jsonify(_json(_location_with_cameras(code)))
+
+
+@registry_api.post(f"{API}/locations")
+@requires(EDITOR)
+def create_location():
+    body = _only(_body(), {"code", "name", "unit_code", "lon", "lat", "road", "hectometre",
+                           "owner", "mounting"})
+    out = _change(registry.create_location, code=_text(body, "code", True),
+                  name=_text(body, "name", True), unit_code=_text(body, "unit_code", True),
+                  lon=_number(body, "lon", True), lat=_number(body, "lat", True),
+                  road=_text(body, "road"), hectometre=_number(body, "hectometre"),
+                  owner=_text(body, "owner") or "police", mounting=_text(body, "mounting") or "fixed")
+    out.pop("id", None)
+    return jsonify(_json(out)), 201
+
+
+@registry_api.patch(f"{API}/locations/<code>")
+@requires(EDITOR)
+def update_location(code: str):
+    """Edit or move a location (a move is new lon and lat; the history keeps the old place)."""
+    body = _only(_body(), {"name", "road", "hectometre", "owner", "lon", "lat"})
+    if ("lon" in body) != ("lat" in body):
+        raise BadInput("a move gives both lon and lat")
+    changes = {k: _text(body, k) for k in ("name", "road", "owner") if k in body}
+    changes |= {k: _number(body, k) for k in ("hectometre", "lon", "lat") if k in body}
+    out = _change(registry.update_location, code, **changes)
+    out.pop("id", None)
+    return jsonify(_json(out))
+
+
+@registry_api.get(f"{API}/locations/<code>/history")
+@requires(*HISTORY_READERS)
+def location_history(code: str):
+    conn = get_conn()
+    registry.location_state(conn, code)  # 404 for an unknown code
+    return jsonify(_json({"location": code, "changes": registry.history(conn, key=code)}))
+
+
+# -- cameras -------------------------------------------------------------------------------
+
+@registry_api.post(f"{API}/cameras")
+@requires(EDITOR)
+def create_camera():
+    body = _only(_body(), {"id", "location_code", "bearing", "inout", "lane", "active_from",
+                           "lane_geom", "mounting", "facing", "segment_direction"})
+    start = _date(body.get("active_from"), "active_from")
+    if start is None:
+        raise BadInput("active_from (YYYY-MM-DD) is required")
+    direction = body.get("segment_direction")
+    if direction is not None and direction not in (1, -1):
+        raise BadInput("segment_direction is 1 or -1")
+    out = _change(registry.create_camera, id=_text(body, "id", True),
+                  location_code=_text(body, "location_code", True),
+                  bearing=_number(body, "bearing", True), inout=_text(body, "inout", True),
+                  lane=_int(body, "lane"), active_from=start, lane_geom=_lane(body),
+                  mounting=_text(body, "mounting") or "fixed",
+                  facing=_text(body, "facing") or "front", segment_direction=direction)
+    return jsonify(_json(out)), 201
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>")
+@requires(EDITOR)
+def get_camera(camera_id: str):
+    conn = get_conn()
+    cam = registry.camera_state(conn, camera_id)
+    cam["status_periods"] = registry.status_periods(conn, camera_id)
+    cam["masks"] = registry.privacy_masks(conn, camera_id)
+    cam["frame"] = _frame_size(cam["masks"])
+    return jsonify(_json(cam))
+
+
+@registry_api.patch(f"{API}/cameras/<camera_id>")
+@requires(EDITOR)
+def update_camera(camera_id: str):
+    """Direction (bearing, in/out), facing, the lane line or the active period."""
+    body = _only(_body(), {"bearing", "inout", "facing", "lane_geom", "active_from", "active_to"})
+    changes: dict[str, Any] = {}
+    if "bearing" in body:
+        changes["bearing"] = _number(body, "bearing")
+    for key in ("inout", "facing"):
+        if key in body:
+            changes[key] = _text(body, key)
+    if "lane_geom" in body:
+        changes["lane_geom"] = _lane(body)
+    for key in ("active_from", "active_to"):
+        if key in body:
+            changes[key] = _date(body[key], key)
+    return jsonify(_json(_change(registry.update_camera, camera_id, **changes)))
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>/status")
+@requires(EDITOR)
+def list_status(camera_id: str):
+    return jsonify(_json({"camera": camera_id,
+                          "periods": registry.status_periods(get_conn(), camera_id)}))
+
+
+@registry_api.post(f"{API}/cameras/<camera_id>/status")
+@requires(EDITOR)
+def set_status(camera_id: str):
+    body = _only(_body(), {"status", "start", "end", "note"})
+    start = _moment(body.get("start"), "start")
+    if start is None:
+        raise BadInput("start (ISO 8601 with offset) is required")
+    out = _change(registry.set_status, camera_id, status=_text(body, "status", True),
+                  start=start, end=_moment(body.get("end"), "end"), note=_text(body, "note"))
+    return jsonify(_json(out)), 201
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>/history")
+@requires(*HISTORY_READERS)
+def camera_history(camera_id: str):
+    conn = get_conn()
+    registry.camera_state(conn, camera_id)  # 404 for an unknown camera
+    return jsonify(_json({"camera": camera_id, "changes": registry.history(conn, key=camera_id)}))
+
+
+# -- privacy masks on the reference frame ----------------------------------------------------
+
+def _frame_size(masks: list[dict[str, Any]]) -> dict[str, int]:
+    """The frame the camera's masks were drawn on (the newest), else the default size."""
+    if masks:
+        return {"width": masks[-1]["frame_width"], "height": masks[-1]["frame_height"]}
+    return {"width": DEFAULT_FRAME[0], "height": DEFAULT_FRAME[1]}
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>/masks")
+@requires(EDITOR)
+def list_masks(camera_id: str):
+    masks = registry.privacy_masks(get_conn(), camera_id)
+    return jsonify({"camera": camera_id, "frame": _frame_size(masks), "masks": masks})
+
+
+@registry_api.post(f"{API}/cameras/<camera_id>/masks")
+@requires(EDITOR)
+def add_mask(camera_id: str):
+    body = _only(_body(), {"polygon", "frame_width", "frame_height", "label"})
+    if body.get("polygon") is None:
+        raise BadInput("polygon (pixel [x, y] points on the reference frame) is required")
+    out = _change(registry.add_privacy_mask, camera_id, polygon=body["polygon"],
+                  frame_width=_int(body, "frame_width"), frame_height=_int(body, "frame_height"),
+                  label=_text(body, "label"))
+    return jsonify(out), 201
+
+
+@registry_api.delete(f"{API}/cameras/<camera_id>/masks/<int:mask_id>")
+@requires(EDITOR)
+def delete_mask(camera_id: str, mask_id: int):
+    return jsonify(_change(registry.delete_privacy_mask, camera_id, mask_id))
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>/frame.png")
+@requires(EDITOR)
+def reference_frame(camera_id: str):
+    """A neutral placeholder frame: no real camera frames are kept here, and a real one
+    would show what the mask is meant to hide. The grid lets an editor place masks by the
+    pixel coordinates a site survey gives."""
+    masks = registry.privacy_masks(get_conn(), camera_id)
+    size = _frame_size(masks)
+    try:
+        width = int(request.args.get("width", size["width"]))
+        height = int(request.args.get("height", size["height"]))
+    except ValueError:
+        raise BadInput("width and height are whole pixels") from None
+    if not (0 < width <= registry.MAX_FRAME and 0 < height <= registry.MAX_FRAME):
+        raise BadInput(f"width and height are whole pixels from 1 to {registry.MAX_FRAME}")
+    return Response(_grid_png(camera_id, width, height), mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _grid_png(label: str, width: int, height: int) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("L", (width, height), 118)
+    draw = ImageDraw.Draw(img)
+    step = max(20, round(min(width, height) / 10 / 10) * 10)
+    for x in range(0, width, step):
+        draw.line([(x, 0), (x, height)], fill=150 if x % (step * 5) else 190, width=1)
+        draw.text((x + 3, 3), str(x), fill=215)
+    for y in range(0, height, step):
+        draw.line([(0, y), (width, y)], fill=150 if y % (step * 5) else 190, width=1)
+        draw.text((3, y + 3), str(y), fill=215)
+    draw.rectangle([0, 0, width - 1, height - 1], outline=230, width=2)
+    draw.text((width // 2 - 120, height // 2), f"referentiebeeld {label} ({width}x{height})",
+              fill=240)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+# -- the editor page -------------------------------------------------------------------------
+
+@registry_api.get("/registry")
+@requires(EDITOR)
+def editor_page():
+    return render_template("registry_editor.html")
+
+
+# -- OpenAPI ---------------------------------------------------------------------------------
+
+def _p(name: str, kind: str = "string") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+def _op(summary: str, *params: dict, body: dict | None = None, ok: str = "200",
+        codes: tuple[str, ...] = ("400", "401", "403", "404")) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "parameters": list(params),
+                          "responses": {ok: {"description": "ok"}, **{c: ERROR for c in codes}}}
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+_CODE, _CAM = _p("code"), _p("camera_id")
+_OBJ = {"type": "object"}
+register_paths({
+    f"{API}/locations": {"post": _op(
+        "Place a new location (code UNIT-ROAD-SEQ, WGS84 point inside the Netherlands)",
+        body={"$ref": "#/components/schemas/RegistryLocation"}, ok="201",
+        codes=("400", "401", "403", "409"))},
+    f"{API}/locations/{{code}}": {
+        "get": _op("A location as stored, with its cameras (camera-plan editors)", _CODE),
+        "patch": _op("Edit or move a location (lon and lat together); recorded with who and "
+                     "when", _CODE, body=_OBJ)},
+    f"{API}/locations/{{code}}/history": {"get": _op(
+        "Changes to the location, its cameras and masks, newest first (editors, auditors, "
+        "administrators)", _CODE)},
+    f"{API}/cameras": {"post": _op(
+        "Add a camera (id LOCATION-R|L<lane>; lane_geom a LineString in the direction of "
+        "travel)", body={"$ref": "#/components/schemas/RegistryCamera"}, ok="201",
+        codes=("400", "401", "403", "404", "409"))},
+    f"{API}/cameras/{{camera_id}}": {
+        "get": _op("A camera with its status periods, privacy masks and reference frame size",
+                   _CAM),
+        "patch": _op("Set bearing, in/out, facing, the lane line or the active period", _CAM,
+                     body=_OBJ)},
+    f"{API}/cameras/{{camera_id}}/status": {
+        "get": _op("Status periods of a camera", _CAM),
+        "post": _op("Record a status period (active, defect, roadworks, retired); times with "
+                    "offset", _CAM, ok="201", body={"type": "object", "required": ["status", "start"],
+                                                     "properties": {
+                                                         "status": {"enum": list(registry.STATUSES)},
+                                                         "start": {"type": "string", "format": "date-time"},
+                                                         "end": {"type": "string", "format": "date-time"},
+                                                         "note": {"type": "string"}}})},
+    f"{API}/cameras/{{camera_id}}/history": {"get": _op(
+        "Changes to the camera and its masks, newest first (editors, auditors, administrators)",
+        _CAM)},
+    f"{API}/cameras/{{camera_id}}/masks": {
+        "get": _op("Privacy masks in pixel coordinates of the reference frame", _CAM),
+        "post": _op("Add a privacy mask; it must lie wholly inside the frame", _CAM, ok="201",
+                    body={"type": "object", "required": ["polygon", "frame_width", "frame_height"],
+                          "properties": {"polygon": {"type": "array", "items": {
+                              "type": "array", "items": {"type": "number"}}},
+                              "frame_width": {"type": "integer"},
+                              "frame_height": {"type": "integer"},
+                              "label": {"type": "string"}}})},
+    f"{API}/cameras/{{camera_id}}/masks/{{mask_id}}": {"delete": _op(
+        "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"))},
+    f"{API}/cameras/{{camera_id}}/frame.png": {"get": _op(
+        "A neutral placeholder reference frame (PNG with a pixel grid) to draw masks on", _CAM,
+        {"name": "width", "in": "query", "schema": {"type": "integer"}},
+        {"name": "height", "in": "query", "schema": {"type": "integer"}})},
+}, schemas={
+    "RegistryLocation": {"type": "object", "required": ["code", "name", "unit_code", "lon", "lat"],
+                         "properties": {"code": {"type": "string", "example": "MN-A12-901"},
+                                        "name": {"type": "string"}, "unit_code": {"type": "string"},
+                                        "lon": {"type": "number"}, "lat": {"type": "number"},
+                                        "road": {"type": "string"}, "hectometre": {"type": "number"},
+                                        "owner": {"enum": list(registry.OWNERS)},
+                                        "mounting": {"enum": ["fixed", "mobile"]}}},
+    "RegistryCamera": {"type": "object",
+                       "required": ["id", "location_code", "bearing", "inout", "lane", "active_from"],
+                       "properties": {"id": {"type": "string", "example": "MN-A12-901-R1"},
+                                      "location_code": {"type": "string"},
+                                      "bearing": {"type": "number", "minimum": 0, "maximum": 360},
+                                      "inout": {"enum": ["in", "out"]},
+                                      "lane": {"type": "integer", "minimum": 1, "maximum": 12},
+                                      "active_from": {"type": "string", "format": "date"},
+                                      "lane_geom": {"type": "object"},
+                                      "facing": {"enum": ["front", "rear"]}}},
+})
