@@ -107,7 +107,9 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     model.train(data=str(data_yaml), epochs=epochs, imgsz=imgsz, batch=batch, seed=seed,
                 deterministic=True, device="cpu", workers=0, amp=False, plots=False,
                 project=str(runs_dir), name=name, exist_ok=True, patience=patience,
-                pretrained=False, verbose=False, fraction=fraction, cache=False,
+                # pretrained=False would make ultralytics drop the given weights and start
+                # from scratch (it did, once); the path makes it load them explicitly
+                pretrained=str(weights) if weights else False, verbose=False, fraction=fraction, cache=False,
                 val=True, warmup_epochs=warmup_epochs, **({"time": hours} if hours else {}))
     seconds = time.monotonic() - started
     trainer = model.trainer
