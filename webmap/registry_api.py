@@ -324,20 +324,21 @@ def reference_frame(camera_id: str):
 
 
 def _grid_png(label: str, width: int, height: int) -> bytes:
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     img = Image.new("L", (width, height), 118)
     draw = ImageDraw.Draw(img)
-    step = max(20, round(min(width, height) / 10 / 10) * 10)
+    font = ImageFont.load_default(size=max(10, min(width, height) // 40))
+    step = next(s for s in (10, 20, 50, 100, 200, 500, 1000, 2000) if min(width, height) / s <= 12)
     for x in range(0, width, step):
         draw.line([(x, 0), (x, height)], fill=150 if x % (step * 5) else 190, width=1)
-        draw.text((x + 3, 3), str(x), fill=215)
+        draw.text((x + 3, 3), str(x), fill=215, font=font)
     for y in range(0, height, step):
         draw.line([(0, y), (width, y)], fill=150 if y % (step * 5) else 190, width=1)
-        draw.text((3, y + 3), str(y), fill=215)
+        draw.text((3, y + 3), str(y), fill=215, font=font)
     draw.rectangle([0, 0, width - 1, height - 1], outline=230, width=2)
-    draw.text((width // 2 - 120, height // 2), f"referentiebeeld {label} ({width}x{height})",
-              fill=240)
+    draw.text((width // 2, height // 2), f"referentiebeeld {label} ({width}x{height})",
+              fill=240, font=font, anchor="mm")
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=False)
     return buf.getvalue()

@@ -1,0 +1,208 @@
+"""The registry editor and the public plan pages in headless Chromium (Debian's package,
+driven by Playwright): an editor drags a location and draws a privacy mask on the
+reference frame, and the API shows both with who and when; the public map and the diff
+page draw their features without a login."""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage"]
+API = "/api/v1/registry"
+CODE = "MN-ZZ8-201"  # this module's scratch location, removed after each test
+CAMERA = f"{CODE}-R1"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def log_in(page, base: str, username: str) -> None:
+    """Through the login form, as a person would."""
+    from conftest import TEST_PASSWORD
+
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", TEST_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _watch(pg, base: str):
+    pg.requests, pg.errors = [], []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.base = base
+    return pg
+
+
+def _stays_local(pg) -> None:
+    assert pg.requests and all(u.startswith(pg.base) or u.startswith("data:") for u in pg.requests), [
+        u for u in pg.requests if not u.startswith(pg.base)]
+    assert pg.errors == []
+
+
+@pytest.fixture
+def scratch(login, demo_db, database_url):
+    """A location with one camera, placed through the API; deleted again afterwards."""
+    import psycopg
+
+    editor = login("editor")
+    r = editor.post(f"{API}/locations", json={"code": CODE, "name": "ZZ8 sleeptest",
+                                              "unit_code": "MN", "lon": 5.30, "lat": 52.10})
+    assert r.status_code == 201, r.get_json()
+    r = editor.post(f"{API}/cameras", json={
+        "id": CAMERA, "location_code": CODE, "bearing": 90, "inout": "in", "lane": 1,
+        "active_from": "2026-01-01",
+        "lane_geom": {"type": "LineString", "coordinates": [[5.2995, 52.10], [5.3005, 52.10]]}})
+    assert r.status_code == 201, r.get_json()
+    yield editor
+    with psycopg.connect(database_url) as c:
+        c.execute("DELETE FROM camera WHERE id LIKE 'MN-ZZ8-%'")
+        c.execute("DELETE FROM location WHERE code LIKE 'MN-ZZ8-%'")
+
+
+@pytest.fixture
+def editor_page(browser, live_server, people, scratch):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = _watch(ctx.new_page(), live_server)
+    log_in(pg, live_server, "editor")
+    pg.goto(f"{live_server}/registry?location={CODE}")
+    pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    pg.wait_for_selector("#location-handle")
+    yield pg
+    ctx.close()
+
+
+def _centre(box) -> tuple[float, float]:
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_drag_a_location_records_the_move(editor_page, scratch, artifacts):
+    pg = editor_page
+    assert pg.inner_text("#loc-code") == CODE
+    assert pg.locator("#camera-list li").count() == 1
+    started = datetime.now(timezone.utc)
+    x, y = _centre(pg.locator("#location-handle").bounding_box())
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.mouse.move(x + 60, y + 30, steps=12)
+    pg.mouse.move(x + 120, y + 60, steps=12)
+    pg.mouse.up()
+    pg.wait_for_function("document.getElementById('notice').textContent.includes('verplaatst')",
+                         timeout=15_000)
+    pg.wait_for_selector("#history-rows tr[data-action='update'][data-actor='editor']")
+    pg.screenshot(path=str(artifacts / "registry_editor_moved.png"))
+
+    moved = scratch.get(f"{API}/locations/{CODE}").get_json()
+    assert moved["lon"] > 5.30 and moved["lat"] < 52.10  # right and down on the screen
+    assert pg.inner_text("#loc-pos").startswith(f"{moved['lat']:.6f}")
+    change = scratch.get(f"{API}/locations/{CODE}/history").get_json()["changes"][0]
+    assert change["entity"] == "location" and change["action"] == "update"
+    assert change["actor"] == "editor"
+    assert started - timedelta(seconds=5) <= datetime.fromisoformat(change["at"]) \
+        <= datetime.now(timezone.utc) + timedelta(seconds=5)
+    assert change["before"]["lon"] == pytest.approx(5.30)
+    assert change["after"]["lon"] == pytest.approx(moved["lon"])
+    _stays_local(pg)
+
+
+def _frame_point(pg, px: float, py: float) -> tuple[float, float]:
+    """Screen position of image pixel (px, py) on the reference frame."""
+    pt = pg.evaluate("""([px, py]) => {
+        const e = window.registryEditor, f = e.frame;
+        const p = e.maskMap.latLngToContainerPoint([f.height - py, px]);
+        const r = document.getElementById('mask-frame').getBoundingClientRect();
+        return [r.left + p.x, r.top + p.y]; }""", [px, py])
+    return pt[0], pt[1]
+
+
+def _drag(pg, a, b) -> None:
+    pg.mouse.move(*a)
+    pg.mouse.down()
+    pg.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, steps=8)
+    pg.mouse.move(*b, steps=8)
+    pg.mouse.up()
+
+
+def test_draw_a_privacy_mask_on_the_reference_frame(editor_page, scratch, artifacts):
+    pg = editor_page
+    pg.click(f"#camera-list li[data-camera-id='{CAMERA}']")
+    pg.wait_for_selector("#camera-section:not([hidden])")
+    assert pg.inner_text("#cam-id") == CAMERA
+    pg.click("#open-masks")
+    pg.wait_for_selector("#mask-frame[data-ready='1']", timeout=15_000)
+    assert pg.evaluate("window.registryEditor.frame") == {"width": 1920, "height": 1080}
+    pg.fill("#mask-label", "voortuin")
+    pg.click("#mask-frame .leaflet-draw-draw-rectangle")
+    _drag(pg, _frame_point(pg, 300, 200), _frame_point(pg, 900, 600))
+    pg.wait_for_selector("#mask-list[data-count='1']", timeout=15_000)
+    pg.screenshot(path=str(artifacts / "registry_mask_drawn.png"))
+
+    masks = scratch.get(f"{API}/cameras/{CAMERA}/masks").get_json()["masks"]
+    assert len(masks) == 1 and masks[0]["label"] == "voortuin"
+    assert (masks[0]["frame_width"], masks[0]["frame_height"]) == (1920, 1080)
+    xs = [p[0] for p in masks[0]["polygon"]]
+    ys = [p[1] for p in masks[0]["polygon"]]
+    tol = 8  # one screen pixel is about two image pixels at this size
+    assert min(xs) == pytest.approx(300, abs=tol) and max(xs) == pytest.approx(900, abs=tol)
+    assert min(ys) == pytest.approx(200, abs=tol) and max(ys) == pytest.approx(600, abs=tol)
+    change = scratch.get(f"{API}/cameras/{CAMERA}/history").get_json()["changes"][0]
+    assert (change["entity"], change["action"], change["actor"]) == (
+        "privacy_mask", "create", "editor")
+
+    # a mask reaching past the frame's edge is refused and not stored
+    pg.evaluate("window.registryEditor.maskMap.setZoom(window.registryEditor.maskMap.getZoom() - 1)")
+    pg.wait_for_timeout(400)
+    pg.click("#mask-frame .leaflet-draw-draw-rectangle")
+    _drag(pg, _frame_point(pg, 1700, 800), _frame_point(pg, 2100, 1000))
+    pg.wait_for_selector("#mask-message:not([hidden])")
+    assert "buiten het beeld" in pg.inner_text("#mask-message")
+    pg.screenshot(path=str(artifacts / "registry_mask_refused.png"))
+    assert len(scratch.get(f"{API}/cameras/{CAMERA}/masks").get_json()["masks"]) == 1
+    _stays_local(pg)
+
+
+def test_public_plan_map_and_diff_draw_features_without_login(browser, live_server, demo_db,
+                                                              artifacts):
+    from camera_registry.plans import clock
+
+    year = demo_db["end"].astimezone(clock.AMSTERDAM).year
+    ctx = browser.new_context(viewport={"width": 1300, "height": 850})
+    pg = _watch(ctx.new_page(), live_server)
+    try:
+        pg.goto(live_server + "/plans/map")
+        assert "/login" not in pg.url
+        pg.wait_for_function("Number(document.getElementById('plan-count').dataset.count) > 0",
+                             timeout=30_000)
+        count = int(pg.get_attribute("#plan-count", "data-count"))
+        assert count > 250
+        drawn = pg.locator("#public-map .marker-cluster, #public-map path.leaflet-interactive")
+        assert drawn.count() > 0
+        assert pg.input_value("#plan-year") == f"cameraplan-{year}"
+        pg.screenshot(path=str(artifacts / "public_plan_map.png"))
+
+        pg.goto(f"{live_server}/plans/diff/{year - 1}/{year}")
+        assert "/login" not in pg.url
+        pg.wait_for_selector("#diff-map[data-markers]", timeout=30_000)
+        markers = int(pg.get_attribute("#diff-map", "data-markers"))
+        assert markers > 0
+        assert pg.locator("#diff-map path.leaflet-interactive").count() >= markers
+        assert pg.locator("#locations_added tbody tr").count() > 0
+        pg.screenshot(path=str(artifacts / "public_plan_diff.png"), full_page=True)
+        _stays_local(pg)
+    finally:
+        ctx.close()

@@ -1,0 +1,423 @@
+/* The camera-plan editors' registry editor (R9): locations on the map (click to edit, drag
+ * the handle to move), cameras with their lane drawn in the direction of travel (the
+ * bearing follows from the drawing), status periods, privacy masks drawn on a reference
+ * frame, and the change history. Every write goes through /api/v1/registry, which records
+ * who and when; this page only collects input and shows what the server answered. */
+(function () {
+  "use strict";
+
+  var API = "/api/v1";
+  var REG = API + "/registry";
+  var TZ = "Europe/Amsterdam";
+  var statusEl = document.getElementById("status");
+  var messageEl = document.getElementById("message");
+  var noticeEl = document.getElementById("notice");
+  var $ = function (id) { return document.getElementById(id); };
+
+  // --- fetch with the session's CSRF token on writes (R10) ---------------------------------
+  var csrfToken = fetch(API + "/session", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : {}; })
+    .then(function (b) { return b.csrf_token || ""; }).catch(function () { return ""; });
+
+  function fetchJSON(url, options) {
+    options = options || {};
+    var go = function (token) {
+      if (options.method && options.method !== "GET") {
+        options.headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {}, { "X-CSRF-Token": token });
+      }
+      options.credentials = "same-origin";
+      return fetch(url, options).then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok) { var e = new Error(body.message || r.statusText); e.body = body; throw e; }
+          return body;
+        });
+      });
+    };
+    return options.method && options.method !== "GET" ? csrfToken.then(go) : go("");
+  }
+  function send(method, url, body) {
+    return fetchJSON(url, { method: method, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  function showMessage(text) {
+    noticeEl.hidden = true;
+    messageEl.hidden = !text; messageEl.textContent = text || "";
+  }
+  function showNotice(text) {
+    messageEl.hidden = true;
+    noticeEl.hidden = !text; noticeEl.textContent = text || "";
+  }
+  function fail(err) { showMessage(err.message); }
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // --- times in Europe/Amsterdam, sent with the offset of that moment ----------------------
+  var partsFmt = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  var showFmt = new Intl.DateTimeFormat("nl-NL", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function amsParts(date) {
+    var o = {};
+    partsFmt.formatToParts(date).forEach(function (p) { o[p.type] = p.value; });
+    return o;
+  }
+  function offsetMinutes(date) {
+    var o = amsParts(date);
+    var wall = Date.UTC(+o.year, +o.month - 1, +o.day, +o.hour % 24, +o.minute, +o.second);
+    return Math.round((wall - Math.floor(date.getTime() / 1000) * 1000) / 60000);
+  }
+  function localToISO(v) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(v || "");
+    if (!m) { return null; }
+    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
+    var off = offsetMinutes(new Date(wall));
+    off = offsetMinutes(new Date(wall - off * 60000));
+    var a = Math.abs(off);
+    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + (m[6] || "00") +
+      (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
+  }
+  function showTime(iso) { return iso ? showFmt.format(new Date(iso)).replace(",", "") : ""; }
+
+  /** Initial great-circle bearing from the first to the last point: the direction of travel. */
+  function bearingOf(coords) {
+    var a = coords[0], b = coords[coords.length - 1];
+    var rad = Math.PI / 180, p1 = a[1] * rad, p2 = b[1] * rad, dl = (b[0] - a[0]) * rad;
+    var y = Math.sin(dl) * Math.cos(p2);
+    var x = Math.cos(p1) * Math.sin(p2) - Math.sin(p1) * Math.cos(p2) * Math.cos(dl);
+    return Math.round(((Math.atan2(y, x) / rad + 360) % 360) * 10) / 10 % 360;
+  }
+
+  var STATUS_NL = { active: "actief", defect: "defect", roadworks: "wegwerkzaamheden", retired: "buiten gebruik" };
+  var ACTION_NL = { create: "aangemaakt", update: "gewijzigd", status: "status", "delete": "verwijderd" };
+
+  // --- the map -----------------------------------------------------------------------------
+  var map = L.map("map", { minZoom: 6, maxZoom: 19 }).setView([52.2, 5.3], 8);
+  map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
+  map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
+  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
+  var land = L.geoJSON(null, {
+    pane: "basemap", interactive: false,
+    style: function (f) {
+      var nl = f.properties.iso_a3 === "NLD";
+      return { color: nl ? "#8a8a8a" : "#a8a8a8", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
+    }
+  }).addTo(map);
+  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+  var roads = L.geoJSON(null, {
+    interactive: false,
+    style: function (f) { var a = f.properties.road.charAt(0) === "A"; return { color: a ? "#c0392b" : "#d4a017", weight: a ? 3 : 2, opacity: 0.6 }; }
+  }).addTo(map);
+
+  var locLayer = L.layerGroup().addTo(map);
+  var laneLayer = L.layerGroup().addTo(map);
+  var markers = {};
+  var handle = null;
+  var state = { location: null, camera: null, placing: false, drawingLane: false, newPos: null };
+  var newMarker = null;
+
+  function addLocationMarker(code, lat, lon) {
+    var m = L.marker([lat, lon], { title: code, icon: L.divIcon({ className: "", html: '<div class="re-loc"></div>', iconSize: [14, 14] }) });
+    m.on("click", function () { selectLocation(code); });
+    markers[code] = m;
+    locLayer.addLayer(m);
+  }
+
+  // --- one location: form, cameras, lanes, history, the drag handle -------------------------
+  function selectLocation(code, zoom) {
+    return fetchJSON(REG + "/locations/" + encodeURIComponent(code)).then(function (loc) {
+      state.location = loc;
+      $("location-section").hidden = false;
+      $("history-section").hidden = false;
+      $("loc-code").textContent = loc.code;
+      $("loc-name").value = loc.name || "";
+      $("loc-road").value = loc.road || "";
+      $("loc-hm").value = loc.hectometre == null ? "" : loc.hectometre;
+      $("loc-owner").value = loc.owner;
+      $("loc-pos").textContent = loc.lat.toFixed(6) + ", " + loc.lon.toFixed(6);
+      renderCameras(loc.cameras);
+      if (handle) { map.removeLayer(handle); }
+      handle = L.marker([loc.lat, loc.lon], {
+        draggable: true, autoPan: true, title: "sleep om " + loc.code + " te verplaatsen", zIndexOffset: 1000,
+        icon: L.divIcon({ className: "", html: '<div class="re-handle" id="location-handle"></div>', iconSize: [24, 24] })
+      }).addTo(map);
+      handle.on("dragend", function () { moveLocation(handle.getLatLng()); });
+      if (zoom) { map.setView([loc.lat, loc.lon], zoom); }
+      if (!state.camera || state.camera.location_code !== loc.code) { $("camera-section").hidden = true; state.camera = null; }
+      return loadHistory();
+    }).catch(fail);
+  }
+
+  function moveLocation(ll) {
+    var code = state.location.code;
+    send("PATCH", REG + "/locations/" + encodeURIComponent(code), { lon: +ll.lng.toFixed(7), lat: +ll.lat.toFixed(7) })
+      .then(function (loc) {
+        if (markers[code]) { markers[code].setLatLng([loc.lat, loc.lon]); }
+        showNotice("Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) + ".");
+        return selectLocation(code).then(function () { showNotice("Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) + "."); });
+      }).catch(function (err) {
+        fail(err);
+        handle.setLatLng([state.location.lat, state.location.lon]);  // refused: back to where it is stored
+      });
+  }
+
+  function renderCameras(cameras) {
+    var ol = $("camera-list");
+    ol.innerHTML = "";
+    laneLayer.clearLayers();
+    cameras.forEach(function (c) {
+      var li = document.createElement("li");
+      li.className = "clickable" + (state.camera && state.camera.id === c.id ? " current" : "");
+      li.dataset.cameraId = c.id;
+      li.textContent = c.id + " · " + (c.inout === "in" ? "in" : "uit") + " · strook " + c.lane + " · " + Math.round(c.bearing) + "° · " + (STATUS_NL[c.status] || c.status);
+      li.addEventListener("click", function () { selectCamera(c.id); });
+      ol.appendChild(li);
+      if (c.lane_geom) {
+        var current = state.camera && state.camera.id === c.id;
+        laneLayer.addLayer(L.geoJSON(c.lane_geom, { style: { color: current ? "#f39c12" : (c.status === "active" ? "#15426a" : "#c62828"), weight: current ? 5 : 3 } }));
+        laneLayer.addLayer(arrowHead(c.lane_geom.coordinates));
+      }
+    });
+    if (!cameras.length) { ol.innerHTML = "<li>geen camera's</li>"; }
+  }
+
+  function arrowHead(coords) {
+    var a = coords[coords.length - 2], b = coords[coords.length - 1];
+    var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
+    var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
+    return L.marker([b[1], b[0]], { interactive: false, icon: L.divIcon({ className: "", iconSize: [10, 10], html: '<div style="width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;border-bottom:10px solid #15426a;transform:rotate(' + ang + 'deg)"></div>' }) });
+  }
+
+  $("loc-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = state.location.code;
+    var hm = $("loc-hm").value;
+    send("PATCH", REG + "/locations/" + encodeURIComponent(code), {
+      name: $("loc-name").value, road: $("loc-road").value || null,
+      hectometre: hm === "" ? null : Number(hm), owner: $("loc-owner").value
+    }).then(function () { return selectLocation(code); })
+      .then(function () { showNotice("Locatie " + code + " opgeslagen."); }).catch(fail);
+  });
+
+  // --- one camera: direction, lane, status periods, masks ---------------------------------
+  function selectCamera(id) {
+    return fetchJSON(REG + "/cameras/" + encodeURIComponent(id)).then(function (cam) {
+      state.camera = cam;
+      $("camera-section").hidden = false;
+      $("cam-id").textContent = cam.id;
+      $("cam-bearing").value = cam.bearing;
+      $("cam-inout").value = cam.inout;
+      $("cam-facing").value = cam.facing;
+      $("cam-lane").textContent = cam.lane + (cam.lane_geom ? " (getekend)" : " (nog niet getekend)");
+      $("cam-status").textContent = STATUS_NL[cam.status] || cam.status;
+      var ol = $("status-list");
+      ol.innerHTML = "";
+      cam.status_periods.forEach(function (p) {
+        var li = document.createElement("li");
+        li.textContent = (STATUS_NL[p.status] || p.status) + ": " + showTime(p.start) + " – " + (p.end ? showTime(p.end) : "open") + (p.note ? " (" + p.note + ")" : "");
+        ol.appendChild(li);
+      });
+      $("mask-count").dataset.count = String(cam.masks.length);
+      $("mask-count").textContent = cam.masks.length + (cam.masks.length === 1 ? " masker" : " maskers");
+      if (state.location) { renderCameras(state.location.cameras); }
+      return cam;
+    }).catch(fail);
+  }
+
+  function refreshCamera() {
+    var id = state.camera.id;
+    return selectLocation(state.location.code).then(function () { return selectCamera(id); });
+  }
+
+  $("cam-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    send("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), {
+      bearing: Number($("cam-bearing").value), inout: $("cam-inout").value, facing: $("cam-facing").value
+    }).then(refreshCamera).then(function () { showNotice("Camera " + state.camera.id + " opgeslagen."); }).catch(fail);
+  });
+
+  var laneDrawer = new L.Draw.Polyline(map, { shapeOptions: { color: "#f39c12", weight: 5 }, showLength: true });
+  $("draw-lane").addEventListener("click", function () {
+    state.drawingLane = true;
+    showNotice("Teken de rijstrook in de rijrichting; dubbelklik of klik op het laatste punt om te eindigen.");
+    laneDrawer.enable();
+  });
+  map.on(L.Draw.Event.CREATED, function (e) {
+    if (!state.drawingLane) { return; }
+    state.drawingLane = false;
+    var geom = e.layer.toGeoJSON().geometry;
+    var bearing = bearingOf(geom.coordinates);
+    send("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), { lane_geom: geom, bearing: bearing })
+      .then(refreshCamera)
+      .then(function () { showNotice("Rijstrook vastgelegd; koers " + bearing + "°."); }).catch(fail);
+  });
+
+  $("status-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var start = localToISO($("st-from").value), end = localToISO($("st-to").value);
+    if (!start) { showMessage("Geef het begin van de periode."); return; }
+    send("POST", REG + "/cameras/" + encodeURIComponent(state.camera.id) + "/status", {
+      status: $("st-status").value, start: start, end: end, note: $("st-note").value || null
+    }).then(refreshCamera).then(function () { showNotice("Status vastgelegd."); }).catch(fail);
+  });
+
+  $("new-camera-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = state.location.code, lane = Number($("nc-lane").value);
+    var id = code + "-" + $("nc-side").value + lane;
+    send("POST", REG + "/cameras", {
+      id: id, location_code: code, lane: lane, inout: $("nc-inout").value, bearing: 0,
+      active_from: $("nc-from").value || new Date().toISOString().slice(0, 10)
+    }).then(function () { return selectLocation(code); }).then(function () { return selectCamera(id); })
+      .then(function () { showNotice("Camera " + id + " toegevoegd; teken nu de rijstrook."); }).catch(fail);
+  });
+
+  // --- history -------------------------------------------------------------------------------
+  function describe(c) {
+    if (c.action === "status" && c.after && c.after.period) {
+      var p = c.after.period;
+      return (STATUS_NL[p.status] || p.status) + " vanaf " + showTime(p.start) + (p.end ? " tot " + showTime(p.end) : "");
+    }
+    if (!c.before || !c.after) { return c.entity === "privacy_mask" ? "masker" : ""; }
+    return Object.keys(c.after).filter(function (k) {
+      return k !== "id" && JSON.stringify(c.before[k]) !== JSON.stringify(c.after[k]);
+    }).map(function (k) {
+      var show = function (v) { return v && typeof v === "object" ? "(lijn)" : String(v); };
+      return k + ": " + show(c.before[k]) + " → " + show(c.after[k]);
+    }).join("; ");
+  }
+  function loadHistory() {
+    return fetchJSON(REG + "/locations/" + encodeURIComponent(state.location.code) + "/history").then(function (h) {
+      $("history-rows").innerHTML = h.changes.map(function (c) {
+        return '<tr data-action="' + esc(c.action) + '" data-actor="' + esc(c.actor) + '"><td>' + esc(showTime(c.at)) + "</td><td>" + esc(c.actor) +
+          "</td><td>" + esc(c.entity_key) + " " + esc(ACTION_NL[c.action] || c.action) + "</td><td>" + esc(describe(c)) + "</td></tr>";
+      }).join("");
+    });
+  }
+
+  // --- a new location ------------------------------------------------------------------------
+  $("nl-place").addEventListener("click", function () {
+    state.placing = true;
+    map.getContainer().style.cursor = "crosshair";
+    showNotice("Klik op de kaart waar de locatie moet komen.");
+  });
+  map.on("click", function (e) {
+    if (!state.placing) { return; }
+    state.placing = false;
+    map.getContainer().style.cursor = "";
+    state.newPos = e.latlng;
+    if (newMarker) { map.removeLayer(newMarker); }
+    newMarker = L.marker(e.latlng, { draggable: true, title: "nieuwe locatie" }).addTo(map);
+    newMarker.on("dragend", function () { state.newPos = newMarker.getLatLng(); $("nl-pos").textContent = state.newPos.lat.toFixed(6) + ", " + state.newPos.lng.toFixed(6); });
+    $("nl-pos").textContent = e.latlng.lat.toFixed(6) + ", " + e.latlng.lng.toFixed(6);
+    showNotice(null);
+  });
+  $("new-location-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!state.newPos) { showMessage("Plaats de locatie eerst op de kaart."); return; }
+    send("POST", REG + "/locations", {
+      code: $("nl-code").value.trim(), name: $("nl-name").value, unit_code: $("nl-unit").value.trim(),
+      road: $("nl-road").value || null, lon: +state.newPos.lng.toFixed(7), lat: +state.newPos.lat.toFixed(7)
+    }).then(function (loc) {
+      if (newMarker) { map.removeLayer(newMarker); newMarker = null; }
+      state.newPos = null;
+      addLocationMarker(loc.code, loc.lat, loc.lon);
+      return selectLocation(loc.code).then(function () { showNotice("Locatie " + loc.code + " aangemaakt."); });
+    }).catch(fail);
+  });
+
+  // --- privacy masks on the reference frame --------------------------------------------------
+  // Leaflet's CRS.Simple with the frame as an image: a point (lat, lng) is pixel (x = lng,
+  // y = height - lat), so masks are sent in image pixels, x to the right and y down.
+  var maskMap = null, maskLayer = null, frame = null;
+  function toPixel(ll) { return [Math.round(ll.lng), Math.round(frame.height - ll.lat)]; }
+  function toLatLng(p) { return [frame.height - p[1], p[0]]; }
+
+  function openMasks() {
+    var id = state.camera.id;
+    return fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks").then(function (m) {
+      frame = m.frame;
+      $("mask-dialog").hidden = false;
+      $("mask-camera").textContent = id;
+      $("mask-size").textContent = frame.width + " × " + frame.height;
+      if (maskMap) { maskMap.remove(); }
+      maskMap = L.map("mask-frame", { crs: L.CRS.Simple, minZoom: -5, maxZoom: 3, zoomSnap: 0.1, attributionControl: false });
+      var bounds = [[0, 0], [frame.height, frame.width]];
+      var overlay = L.imageOverlay(REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + frame.width + "&height=" + frame.height, bounds).addTo(maskMap);
+      overlay.on("load", function () { $("mask-frame").dataset.ready = "1"; });
+      maskMap.fitBounds(bounds);
+      maskLayer = L.featureGroup().addTo(maskMap);
+      maskMap.addControl(new L.Control.Draw({
+        position: "topleft", edit: false,
+        draw: { polygon: { allowIntersection: false, shapeOptions: { color: "#f39c12" } }, rectangle: { shapeOptions: { color: "#f39c12" } },
+                polyline: false, circle: false, marker: false, circlemarker: false }
+      }));
+      maskMap.on(L.Draw.Event.CREATED, function (e) {
+        var ring = e.layer.getLatLngs()[0].map(toPixel);
+        ring.push(ring[0]);
+        var outside = ring.some(function (p) { return p[0] < 0 || p[1] < 0 || p[0] > frame.width || p[1] > frame.height; });
+        if (outside) { showMaskMessage("Het masker ligt (deels) buiten het beeld; teken het binnen het referentiebeeld."); return; }
+        send("POST", REG + "/cameras/" + encodeURIComponent(id) + "/masks", {
+          polygon: ring, frame_width: frame.width, frame_height: frame.height, label: $("mask-label").value || null
+        }).then(function () { $("mask-label").value = ""; showMaskMessage(null); return renderMasks(); })
+          .catch(function (err) { showMaskMessage(err.message); });
+      });
+      window.registryEditor.maskMap = maskMap;
+      window.registryEditor.frame = frame;
+      return renderMasks(m);
+    }).catch(fail);
+  }
+  function showMaskMessage(text) { var el = $("mask-message"); el.hidden = !text; el.textContent = text || ""; }
+
+  function renderMasks(data) {
+    var id = state.camera.id;
+    var get = data ? Promise.resolve(data) : fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks");
+    return get.then(function (m) {
+      maskLayer.clearLayers();
+      var ol = $("mask-list");
+      ol.innerHTML = "";
+      m.masks.forEach(function (mask) {
+        var scaleX = frame.width / mask.frame_width, scaleY = frame.height / mask.frame_height;
+        var ring = mask.polygon.map(function (p) { return toLatLng([p[0] * scaleX, p[1] * scaleY]); });
+        maskLayer.addLayer(L.polygon(ring, { color: "#e53935", weight: 2, fillOpacity: 0.45 }).bindTooltip(mask.label || ("masker " + mask.id)));
+        var li = document.createElement("li");
+        li.dataset.maskId = String(mask.id);
+        li.textContent = (mask.label || "masker " + mask.id) + " (" + (mask.polygon.length - 1) + " punten) ";
+        var del = document.createElement("button");
+        del.type = "button"; del.textContent = "verwijderen";
+        del.addEventListener("click", function () {
+          send("DELETE", REG + "/cameras/" + encodeURIComponent(id) + "/masks/" + mask.id).then(function () { return renderMasks(); })
+            .catch(function (err) { showMaskMessage(err.message); });
+        });
+        li.appendChild(del);
+        ol.appendChild(li);
+      });
+      $("mask-list").dataset.count = String(m.masks.length);
+      $("mask-count").dataset.count = String(m.masks.length);
+      $("mask-count").textContent = m.masks.length + (m.masks.length === 1 ? " masker" : " maskers");
+    });
+  }
+  $("open-masks").addEventListener("click", openMasks);
+  $("close-masks").addEventListener("click", function () {
+    $("mask-dialog").hidden = true;
+    if (state.location) { loadHistory(); }
+  });
+
+  // --- load ------------------------------------------------------------------------------------
+  Promise.all([fetchJSON(API + "/roads"), fetchJSON(API + "/locations")]).then(function (res) {
+    roads.addData(res[0]);
+    res[1].features.forEach(function (f) {
+      var c = f.geometry.coordinates;
+      addLocationMarker(f.id, c[1], c[0]);
+    });
+    statusEl.textContent = res[1].features.length + " locaties geladen";
+    var wanted = new URLSearchParams(window.location.search).get("location");
+    return wanted ? selectLocation(wanted, 16) : null;
+  }).then(function () { statusEl.dataset.ready = "1"; })
+    .catch(function (err) { statusEl.textContent = "laden mislukt: " + err.message; });
+
+  L.control.scale({ imperial: false }).addTo(map);
+  window.registryEditor = { map: map, state: state, handle: function () { return handle; }, select: selectLocation, selectCamera: selectCamera, bearingOf: bearingOf };
+})();
