@@ -206,3 +206,45 @@ def test_public_plan_map_and_diff_draw_features_without_login(browser, live_serv
         _stays_local(pg)
     finally:
         ctx.close()
+
+
+def test_draw_a_lane_against_the_old_direction_and_set_a_status(editor_page, scratch, artifacts):
+    from zoneinfo import ZoneInfo
+
+    pg = editor_page
+    pg.click(f"#camera-list li[data-camera-id='{CAMERA}']")
+    pg.wait_for_selector("#camera-section:not([hidden])")
+    pg.click("#draw-lane")
+    box = pg.locator("#map").bounding_box()
+    cx, cy = _centre(box)
+    east, west = (cx + 150, cy - 80), (cx - 150, cy - 80)  # drawn east to west: travel west
+    pg.mouse.click(*east)
+    pg.wait_for_timeout(300)
+    pg.mouse.click(*west)
+    pg.wait_for_timeout(300)
+    pg.mouse.click(*west)  # clicking the last point again finishes the line
+    pg.wait_for_function("document.getElementById('notice').textContent.includes('Rijstrook')",
+                         timeout=15_000)
+    cam = scratch.get(f"{API}/cameras/{CAMERA}").get_json()
+    coords = cam["lane_geom"]["coordinates"]
+    assert coords[0][0] > coords[-1][0]
+    assert cam["bearing"] == pytest.approx(270, abs=1)
+    assert pg.input_value("#cam-bearing").startswith("2")
+
+    start = (datetime.now(ZoneInfo("Europe/Amsterdam")) - timedelta(hours=1)).replace(
+        second=0, microsecond=0)
+    pg.select_option("#st-status", "defect")
+    pg.fill("#st-from", start.strftime("%Y-%m-%dT%H:%M"))
+    pg.fill("#st-to", (start + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+    pg.fill("#st-note", "kabel stuk")
+    pg.click("#status-form button[type=submit]")
+    pg.wait_for_function("document.getElementById('cam-status').textContent === 'defect'",
+                         timeout=15_000)
+    pg.screenshot(path=str(artifacts / "registry_lane_status.png"))
+    periods = scratch.get(f"{API}/cameras/{CAMERA}/status").get_json()["periods"]
+    assert [(p["status"], p["note"]) for p in periods] == [("defect", "kabel stuk")]
+    assert datetime.fromisoformat(periods[0]["start"]) == start
+    actions = [c["action"] for c in
+               scratch.get(f"{API}/cameras/{CAMERA}/history").get_json()["changes"][:2]]
+    assert actions == ["status", "update"]
+    _stays_local(pg)
