@@ -48,8 +48,10 @@ def _confirmed(officer, body) -> int:
 
 
 def test_plate_search_from_request_to_package(login, demo_db, truth, conn):
-    lead = truth["convoy"]["lead"]
-    locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
+    # The duplicated plate: no other test verifies its reads (verdicts hold across requests).
+    lead = truth["duplicate"]["plate"]
+    cams = [truth["duplicate"]["first_camera"], truth["duplicate"]["second_camera"]]
+    locations = sorted({c.rsplit("-", 1)[0] for c in cams})
     officer = login("officer.mn")
     rid = _confirmed(officer, _order(demo_db, plates=[lead], locations=locations))
     # Preview first: counts only.
@@ -58,7 +60,7 @@ def test_plate_search_from_request_to_package(login, demo_db, truth, conn):
                                                               "window": _window(demo_db)}})
     assert resp.status_code == 201, resp.get_json()
     pre = resp.get_json()
-    assert pre["preview"]["passages"] >= len(truth["convoy"]["passages"])
+    assert pre["preview"]["passages"] >= 2
     assert "passages" not in pre["preview"] or isinstance(pre["preview"]["passages"], int)
     run = officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()
     kept = run["passages_kept"]

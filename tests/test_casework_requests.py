@@ -210,12 +210,22 @@ def test_bad_requests_are_400_and_store_nothing(login, conn, over, fragment):
     assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before
 
 
-def test_login_lockout_through_the_api(app, people):
+def test_login_lockout_through_the_api(app, people, database_url):
+    import psycopg
+
+    from anpr import accounts
+    from conftest import TEST_PASSWORD
+
+    from psycopg.rows import dict_row
+
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:  # its own account
+        accounts.create(conn, "lockout.target", "L. Target", "auditor", TEST_PASSWORD)
     c = app.test_client()
     h = {"X-CSRF-Token": c.get("/api/v1/session").get_json()["csrf_token"]}
     for _ in range(5):
         assert c.post("/api/v1/session", headers=h,
-                      json={"username": "auditor", "password": "nope-nope-nope"}).status_code == 401
+                      json={"username": "lockout.target", "password": "nope-nope-nope"}
+                      ).status_code == 401
     resp = c.post("/api/v1/session", headers=h,
-                  json={"username": "auditor", "password": "test-password-126jj"})
+                  json={"username": "lockout.target", "password": "test-password-126jj"})
     assert resp.status_code == 403 and "locked" in resp.get_json()["message"]
