@@ -55,7 +55,7 @@ def alembic_config(url: str):
 
 
 def migrate(url: str, revision: str = "heads") -> None:
-    """Upgrade to ``heads``: work on separate features may add parallel migration branches."""
+    """Upgrade to ``heads`` (one head today; features may add parallel branches again)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)

@@ -176,3 +176,8 @@ def test_privacy_mask_must_be_valid_polygon(conn):
     with pytest.raises(psycopg.errors.CheckViolation):
         conn.execute("INSERT INTO privacy_mask (camera_id, frame_width, frame_height, geom) VALUES "
                      "('T-MASK', 1920, 1080, 'POLYGON((0 0, 10 10, 10 0, 0 10, 0 0))')")
+
+
+def test_migrations_have_one_head(database_url):
+    """`alembic upgrade head` works: feature branches are merged."""
+    assert len(head_revisions(database_url)) == 1
