@@ -246,6 +246,9 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
         figures.append(Figure(f"retention of a day of {n_day:,} (of {total:,} stored)",
                               rep.seconds * 1000, "ms", baseline=scan_s * 1000,
                               target="<= 1000"))
+        figures.append(Figure("  of which destruction (drop, key, log)",
+                              rep.destroy_seconds * 1000, "ms", baseline=scan_s * 1000,
+                              target="<= 1000"))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if not keep:
