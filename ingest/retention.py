@@ -136,12 +136,6 @@ def to_regclass(conn: psycopg.Connection, day: date) -> str | None:
     return row["r"] if isinstance(row, dict) else row[0]
 
 
-def _count(conn: psycopg.Connection, day: date) -> int:
-    row = conn.execute(sql.SQL("SELECT count(*) AS n FROM {}").format(_partition(day))
-                       ).fetchone()
-    return row["n"] if isinstance(row, dict) else row[0]
-
-
 def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -> DayReport:
     """Secure, then drop the partition and the key and log it; then delete the photos."""
     import time
@@ -152,7 +146,16 @@ def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -
     # runs before the destruction transaction so the day is locked only for the drop.
     # Nothing more is written to an expired day: intake refuses it.
     exists = to_regclass(conn, day) is not None
-    passages = _count(conn, day) if exists else 0
+    passages = 0
+    if exists:
+        # The final count for the monitor (passages and unique plates, never a plate),
+        # which outlives the day; its passage count is the audit count too.
+        from ingest.rollup import refresh
+
+        refresh(conn, [day], final=True)
+        row = conn.execute("SELECT passages FROM passage_day_stat WHERE day = %s",
+                           (day,)).fetchone()
+        passages = row["passages"] if isinstance(row, dict) else row[0]
     conn.commit()
     counted = time.perf_counter()
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))

@@ -2,27 +2,17 @@
 
 Table 1 and Figure 5 of the monitor report count passages and unique plates per day and
 month. The passages themselves are destroyed after 28 days, so the counts are kept in
-``passage_day_stat``: passages are added as intake commits them, unique plates are
-recounted from the day's partition while it exists, and retention takes a final count
-just before it drops the day. Counts only: never a plate.
+``passage_day_stat``: a trigger adds passages as they are stored (migration 0010),
+unique plates are recounted from the day's partition while it exists, and retention
+takes a final count just before it drops the day. Counts only: never a plate.
 """
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Iterable
 
 import psycopg
 from psycopg import sql
-
-
-def add_passages(conn: psycopg.Connection, per_day: Mapping[date, int]) -> None:
-    """Intake's running count: add what a committed batch stored, per capture day."""
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO passage_day_stat (day, passages) VALUES (%s, %s) "
-            "ON CONFLICT (day) DO UPDATE SET passages = passage_day_stat.passages + "
-            "EXCLUDED.passages, updated_at = now()",
-            [(d, n) for d, n in per_day.items() if n])
 
 
 def refresh(conn: psycopg.Connection, days: Iterable[date], *, final: bool = False) -> int:

@@ -151,6 +151,8 @@ def test_daily_counts_survive_retention(conn):
         SELECT 'X', %s::timestamptz + (i || ' minutes')::interval, 'PL' || (i %% 7), 'PL',
                ST_SetSRID(ST_MakePoint(5, 52), 4326), 'r' || i FROM generate_series(1, 50) i""",
                  (datetime.combine(day, time(1), clock.UTC),))
+    counted = conn.execute("SELECT passages FROM passage_day_stat WHERE day = %s", (day,)).fetchone()
+    assert counted["passages"] == 50  # kept up to date as passages are stored
     refresh(conn, [day], final=True)
     conn.execute(f"DROP TABLE jj126.passage_p{day:%Y%m%d}")
     row = conn.execute("SELECT * FROM passage_day_stat WHERE day = %s", (day,)).fetchone()
