@@ -69,7 +69,6 @@ def bench() -> None:
 # (module, attribute) of click commands added to ``anpr bench``.
 PACKAGE_BENCHES: list[tuple[str, str]] = [
     ("ingest.bench", "intake_bench"),
-    ("ingest.bench", "intake_bench"),
     ("detector.bench", "bench_detector"),
     ("gis.bench", "search_bench"),
 ]

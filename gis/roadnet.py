@@ -172,7 +172,9 @@ class RoadNetwork:
         return sorted(parts, key=len, reverse=True)
 
     # ------------------------------------------------------------------ routing
-    def _dijkstra(self, source: int, target: int | None = None) -> tuple[dict[int, float], dict[int, tuple[int, int, int]]]:
+    def _dijkstra(
+        self, source: int, target: int | None = None
+    ) -> tuple[dict[int, float], dict[int, tuple[int, int, int]]]:
         """Costs and predecessors (previous junction, segment, direction) from source."""
         if source not in self._adjacency:
             raise KeyError(f"unknown junction {source}")
@@ -205,6 +207,18 @@ class RoadNetwork:
             node = prev
         path.reverse()
         return path
+
+    def shortest_tree(self, source: int) -> tuple[dict[int, float], dict[int, tuple[int, int, int]]]:
+        """Free-flow seconds to every junction and the predecessor tree from ``source``.
+
+        For callers that need many paths from one origin; turn a tree into a route with
+        :meth:`path_in_tree`.
+        """
+        return self._dijkstra(source)
+
+    def path_in_tree(self, pred: dict[int, tuple[int, int, int]], source: int, target: int) -> Path_:
+        """The route to ``target`` in a predecessor tree from :meth:`shortest_tree`."""
+        return self._unwind(pred, source, target)
 
     def shortest_path(self, a: int, b: int) -> Path_:
         """Fastest free-flow route from junction a to b as (segment id, direction) pairs.
@@ -360,7 +374,7 @@ class RoadNetwork:
 
     def _junction_rd(self, jid: int) -> tuple[float, float]:
         j = self.junctions[jid]
-        for nb, seg_id, direction in self._adjacency[jid]:
+        for _, seg_id, direction in self._adjacency[jid]:
             seg = self.segments[seg_id]
             return seg.rd[0] if direction > 0 else seg.rd[-1]
         x, y = to_rd(j.lon, j.lat)
