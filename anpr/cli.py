@@ -192,6 +192,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     host = host or obj.settings.web.host
     port = port or obj.settings.web.port
     click.echo(f"map ready at http://{host}:{port}/  (Ctrl-C stops)")
+    demo = obj.settings.database.home / "demo_accounts.json"
+    if demo.exists():
+        click.echo(f"demo accounts and their passwords: {demo}")
     waitress_serve(app, host=host, port=port, threads=obj.settings.web.threads,
                    ident="anpr")
 

@@ -47,6 +47,7 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
 
     summary["camera_plans"] = publish_demo_plans(
         conn, registry, clock.local(end or clock.now()).year)
+    summary["accounts"] = demo_accounts(conn, settings.database.home)
     conn.commit()
     if not traffic:
         return summary
@@ -93,3 +94,48 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
         truth_path.write_text(json.dumps(truth, indent=2, default=str))
     return {"window": [start.isoformat(), end.isoformat()], "passages": loaded,
             "planted_passages": loaded_planted, "ground_truth": str(truth_path)}
+
+
+DEMO_ACCOUNTS = [
+    ("demo.officer", "Demo Geautoriseerd Opsporingsambtenaar", "officer", "MN"),
+    ("demo.officer2", "Demo Collega Opsporingsambtenaar", "officer", "MN"),
+    ("demo.analyst", "Demo Analist", "analyst", "MN"),
+    ("demo.editor", "Demo Cameraplan-redacteur", "plan_editor", None),
+    ("demo.auditor", "Demo Privacy-auditor", "auditor", None),
+    ("demo.admin", "Demo Beheerder", "admin", None),
+]
+
+
+def demo_accounts(conn: psycopg.Connection, home) -> dict[str, Any]:
+    """One account per role for trying the demo; passwords generated once, kept 0600.
+
+    A demo only: production accounts are made personally with ``anpr accounts add``.
+    """
+    import secrets
+
+    from anpr import accounts
+
+    path = home / "demo_accounts.json"
+    known = json.loads(path.read_text()) if path.exists() else {}
+    made = []
+    for username, name, role, unit in DEMO_ACCOUNTS:
+        exists = conn.execute("SELECT 1 FROM account WHERE username = %s", (username,)).fetchone()
+        if exists and username in known:
+            continue
+        password = secrets.token_urlsafe(12)
+        if exists:
+            accounts.set_password(conn, exists_id(conn, username), password, "demo-loader")
+        else:
+            accounts.create(conn, username, name, role, password, unit_code=unit,
+                            granted_by="demo-loader")
+        known[username] = {"role": role, "password": password}
+        made.append(username)
+    home.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=2))
+    path.chmod(0o600)
+    return {"file": str(path), "created_or_reset": made,
+            "log_in_as": {u: v["role"] for u, v in known.items()}}
+
+
+def exists_id(conn: psycopg.Connection, username: str) -> int:
+    return conn.execute("SELECT id FROM account WHERE username = %s", (username,)).fetchone()["id"]
