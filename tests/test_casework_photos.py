@@ -158,6 +158,9 @@ def test_boxes_outside_the_photo_are_refused(photo_request, boxes, conn):
 
 def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
     officer, rid, pid = photo_request["officer"], photo_request["id"], photo_request["passage"]
+    # R8: no photo leaves the system before the officer approved it blurred.
+    refused = officer.post(f"/api/v1/requests/{rid}/package")
+    assert refused.status_code == 409 and "approve" in refused.get_json()["message"]
     resp = officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve", json={"boxes": [BOX]})
     assert resp.status_code == 200, resp.get_json()
     out = resp.get_json()

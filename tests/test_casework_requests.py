@@ -229,3 +229,19 @@ def test_login_lockout_through_the_api(app, people, database_url):
     resp = c.post("/api/v1/session", headers=h,
                   json={"username": "lockout.target", "password": "test-password-126jj"})
     assert resp.status_code == 403 and "locked" in resp.get_json()["message"]
+
+
+def test_refused_writes_change_nothing_and_are_logged(login, conn):
+    """A scope edit after confirmation is refused, changes nothing, and is in the log."""
+    officer = login("officer.mn")
+    rid = officer.post("/api/v1/requests", json=order()).get_json()["id"]
+    officer.post(f"/api/v1/requests/{rid}/confirm")
+    before = officer.get(f"/api/v1/requests/{rid}").get_json()
+    resp = officer.post(f"/api/v1/requests/{rid}/correct", json={
+        "changes": {"scope": {**before["scope"], "plates": ["ZZ999Z"]}}, "reason": "ruimer"})
+    assert resp.status_code == 409
+    after = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert after["scope"] == before["scope"] and after["version"] == before["version"]
+    refused = audit.entries(conn, subject=f"/api/v1/requests/{rid}/correct",
+                            action="request.refused")
+    assert refused and refused[0]["details"]["status"] == 409

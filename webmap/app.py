@@ -91,6 +91,7 @@ def _register_errors(app: Flask) -> None:
                 and not request.path.startswith(("/api/", "/ogc"))):
             return redirect(url_for("casework_pages.login_page",
                                     next=request.full_path.rstrip("?")))
+        _undo_and_record(exc.status, exc.code, exc.message)
         if exc.status >= 500:
             log.error("%s: %s", type(exc).__name__, exc.message)
         else:
@@ -99,6 +100,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        _undo_and_record(exc.code or 500, "http", exc.description or "")
         if _wants_json():
             return jsonify({"error": exc.name.lower().replace(" ", "_"),
                             "message": exc.description}), exc.code
@@ -107,5 +109,29 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
+        _undo_and_record(500, "internal_error", "internal error")
         return jsonify({"error": "internal_error",
                         "message": "an internal error occurred; it has been logged"}), 500
+
+
+def _undo_and_record(status: int, code: str, message: str) -> None:
+    """A refused or failed request changes nothing: roll back its transaction. A refused
+    write by a logged-in user is then recorded in the audit log (attempts are visible)."""
+    from flask import g
+
+    conn = g.get("conn")
+    if conn is None:
+        return
+    try:
+        conn.rollback()
+        account = g.get("account")
+        if (400 <= status < 500 and request.method not in ("GET", "HEAD", "OPTIONS")
+                and account is not None and code not in ("csrf", "access")):
+            from anpr import audit
+
+            audit.record(conn, account.username, "request.refused", request.path[:200],
+                         method=request.method, status=status, error=code,
+                         message=message[:300])
+            conn.commit()
+    except Exception:  # the database itself may be what failed; the response still goes out
+        log.exception("could not roll back or record the refused request")
