@@ -20,6 +20,22 @@ from anpr.errors import BadInput
 DEFAULT_MAX_PIXELS = 50_000_000
 
 
+def _pil_open():
+    """PIL's own ``Image.open``.
+
+    Importing ultralytics replaces ``Image.open`` with a wrapper that, on an unknown
+    format, tries to install and import ``pi-heif`` at run time: offline that turns
+    "not an image" into an ImportError (retried forever instead of set aside), online
+    it would install packages from a worker. The original is kept by ultralytics.
+    """
+    op = Image.open
+    if getattr(op, "__module__", "PIL.Image") != "PIL.Image":
+        import sys
+
+        op = getattr(sys.modules.get("ultralytics.utils.patches"), "_image_open", op)
+    return op
+
+
 class FrameRejected(BadInput):
     """A frame that can never be processed; retrying will not help."""
 
@@ -32,7 +48,7 @@ def decode(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         with warnings.catch_warnings():
             # the pixel limit is ours (below); PIL's bomb warning would only duplicate it
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img = _pil_open()(io.BytesIO(data))
             w, h = img.size
             if w <= 0 or h <= 0:
                 raise FrameRejected(f"image has no pixels ({w}x{h})")

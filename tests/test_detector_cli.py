@@ -35,7 +35,8 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     assert r.exit_code == 0, r.output
     r = runner.invoke(main, ["detector", "work", "--drain", "--name", "cli-worker"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.output.strip().splitlines()[-1]) == {"done": 1, "failed": 1, "retried": 0, "lost": 0}
+    assert json.loads(r.output.strip().splitlines()[-1]) == {"done": 1, "failed": 1, "retried": 0, "lost": 0}, \
+        runner.invoke(main, ["detector", "status"]).output + _errors(database_url)
     r = runner.invoke(main, ["detector", "status"])
     status = json.loads(r.output)
     assert status["states"]["done"] == 1 and status["states"]["failed"] == 1
@@ -59,3 +60,8 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     raw = (vault.store.root / blurred_key).read_bytes()
     assert raw[:2] != b"\xff\xd8"            # at rest it is ciphertext (R13)
     assert not (vault.store.root / image_key).exists()
+
+
+def _errors(url) -> str:
+    with psycopg.connect(url) as c:
+        return str(c.execute("SELECT state, last_error FROM detector_frame").fetchall())

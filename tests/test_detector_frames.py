@@ -110,3 +110,16 @@ def test_exif_rotation_is_applied():
     out = decode(_jpeg(arr, exif.tobytes()))
     assert out.shape[:2] == (60, 20)  # now portrait
     assert out[:10].mean() > 200 and out[-10:].mean() < 50  # the band is at the top
+
+
+def test_non_image_is_refused_even_after_ultralytics_patched_pil():
+    """ultralytics wraps Image.open to fetch a HEIF plugin on unknown formats; a worker
+    must still refuse a non-image cleanly (and never try to install anything)."""
+    from detector.train import offline_ultralytics
+
+    offline_ultralytics(1)
+    import ultralytics.utils.patches  # noqa: F401  (applies the wrapper)
+
+    with pytest.raises(FrameRejected) as exc:
+        decode(b"<html>not a photo</html>")
+    assert "not an image" in exc.value.message
