@@ -257,3 +257,15 @@ def search_request(app, people, demo_db) -> int:
 @pytest.fixture
 def search_client(app, search_request):
     return SearchClient(app, "officer2.mn", search_request)
+
+
+def remove_test_cameras(database_url: str, location_codes: list[str]) -> None:
+    """Take a test's own locations and cameras out of the shared registry again, so later
+    tests (camera plans, registry exports) see only the demo registry."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("DELETE FROM detector_frame WHERE camera_id IN (SELECT c.id FROM camera c"
+                     " JOIN location l ON l.id = c.location_id WHERE l.code = ANY(%s))",
+                     (location_codes,))
+        conn.execute("DELETE FROM camera WHERE location_id IN (SELECT id FROM location"
+                     " WHERE code = ANY(%s))", (location_codes,))
+        conn.execute("DELETE FROM location WHERE code = ANY(%s)", (location_codes,))

@@ -5,6 +5,7 @@ import json
 
 import cv2
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from detector.render import render_scene
@@ -65,3 +66,11 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
 def _errors(url) -> str:
     with psycopg.connect(url) as c:
         return str(c.execute("SELECT state, last_error FROM detector_frame").fetchall())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_registry_as_found(database_url):
+    yield
+    from conftest import remove_test_cameras
+
+    remove_test_cameras(database_url, ["DET-LOC3"])

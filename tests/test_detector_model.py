@@ -112,3 +112,11 @@ def test_union_covers_at_least_the_measured_floor(report):
     assert report["blur"]["persons_covered"]["union"] >= 0.88
     assert report["blur"]["leakage"]["union"] <= 0.10
     assert report["per_class"]["person"]["recall_at_threshold"] >= 0.6
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_registry_as_found(database_url):
+    yield
+    from conftest import remove_test_cameras
+
+    remove_test_cameras(database_url, ["DET-LOC2"])

@@ -297,3 +297,11 @@ def test_purge_forgets_frames_and_detections_past_retention(qdb, store):
         assert queue.purge(c, CAPTURED + timedelta(seconds=1)) == 1
         assert c.execute("SELECT count(*) FROM detector_detection WHERE frame_id = %s",
                          (fid,)).fetchone()[0] == 0
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _leave_the_registry_as_found(database_url):
+    yield
+    from conftest import remove_test_cameras
+
+    remove_test_cameras(database_url, ["DET-LOC"])
