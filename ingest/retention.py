@@ -195,7 +195,13 @@ def run_retention(conn: psycopg.Connection, retention_days: int, *,
     """Destroy every expired day; returns one report per day destroyed."""
     through = expired_through(now or clock.now(), retention_days)
     conn.commit()
-    return [destroy_day(conn, day, vault) for day in expired_days(conn, through, vault)]
+    reports = [destroy_day(conn, day, vault) for day in expired_days(conn, through, vault)]
+    # The detector's frame queue points at the same photos: forget the expired frames too.
+    from detector.queue import purge
+
+    purge(conn, clock.utc_day_start(through + timedelta(days=1)))
+    conn.commit()
+    return reports
 
 
 class RetentionLoop:
