@@ -256,3 +256,35 @@ def test_undeclared_route_is_refused(database_url, demo_db):
         assert resp.status_code == 403 and b"secret" not in resp.data
     finally:
         other.extensions["anpr_pool"].close()
+
+
+def _sample_path(rule) -> str:
+    values = {}
+    for name, conv in rule._converters.items():
+        values[name] = 1 if type(conv).__name__ == "IntegerConverter" else "X"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_protected_route_refuses_anonymous_and_wrong_roles(app, people):
+    """R10: every route that is not public refuses a caller without a session, and a
+    logged-in requester (who never uses the store) wherever the role is not allowed."""
+    from conftest import SessionClient
+
+    anonymous = app.test_client()
+    requester = SessionClient(app, "requester.mn")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        access = getattr(view, "anpr_access", None)
+        if rule.endpoint == "static" or access in ("public", "device"):
+            continue
+        path = _sample_path(rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            resp = anonymous.open(path, method=method)
+            assert resp.status_code in (302, 401, 403), (method, rule.rule, resp.status_code)
+            if "requester" not in access:
+                resp = requester._write(method.lower(), path) if method != "GET" else \
+                    requester.get(path)
+                assert resp.status_code == 403, (method, rule.rule, resp.status_code)
+            checked += 1
+    assert checked > 60
