@@ -14,6 +14,16 @@ CAMERA = "DET-CLI-CAM"
 
 
 def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_path, monkeypatch):
+    import base64
+
+    from anpr import settings as settings_mod
+    from ingest.images import master_key
+
+    # Day keys in the shared test database are wrapped under the session's master key;
+    # this run keeps its photos in its own folder but must wrap and unwrap with that key.
+    session = settings_mod.load()
+    key = base64.b64encode(master_key(session.intake, session.database.home)).decode()
+    monkeypatch.setenv("ANPR_IMAGE_MASTER_KEY", key)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ANPR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ANPR_DETECTOR_BATCH", "2")
