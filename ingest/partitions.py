@@ -25,11 +25,15 @@ def ensure_partition(conn: psycopg.Connection, day: date) -> str:
 
 def ensure_partitions(conn: psycopg.Connection, retention: RetentionSettings,
                       today: date | None = None) -> list[date]:
-    """Partitions for every day inside retention plus ``partitions_ahead`` days ahead."""
+    """Partitions for every day inside retention plus ``partitions_ahead`` days ahead.
+
+    The day ``retention.days`` ago is already expired (retention drops it), so it is not
+    made again.
+    """
     today = today or clock.now().date()
-    first = today - timedelta(days=retention.days)
+    first = today - timedelta(days=retention.days - 1)
     days = [first + timedelta(days=i)
-            for i in range(retention.days + 1 + retention.partitions_ahead)]
+            for i in range(retention.days + retention.partitions_ahead)]
     for day in days:
         ensure_partition(conn, day)
     return days

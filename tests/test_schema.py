@@ -54,7 +54,7 @@ def test_passages_live_in_their_own_schema(conn):
 def test_partitions_cover_retention_and_days_ahead(conn):
     today = date(2026, 3, 28)
     days = ensure_partitions(conn, RetentionSettings(days=28, partitions_ahead=3), today=today)
-    assert days[0] == today - timedelta(days=28) and days[-1] == today + timedelta(days=3)
+    assert days[0] == today - timedelta(days=27) and days[-1] == today + timedelta(days=3)
     present = set(existing_partitions(conn))
     assert set(days) <= present
 
