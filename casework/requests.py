@@ -24,6 +24,7 @@ import psycopg
 from anpr import audit, clock
 from anpr.accounts import Account, require_role
 from anpr.errors import BadInput, Conflict, Forbidden, NotFound
+from gis.search.scope import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +40,6 @@ REGISTERED_FIELDS = TEXT_FIELDS + ("received_at", "order_at", "order_kind", "cri
                                    "scope", "investigation_id")
 
 
-def _parse_time(value: Any, name: str) -> datetime:
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, str):
-        try:
-            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise BadInput(f"{name}: not an ISO 8601 time") from exc
-    else:
-        raise BadInput(f"{name}: a time is required")
-    if dt.tzinfo is None:
-        raise BadInput(f"{name}: give the time with its UTC offset (e.g. +01:00)")
-    return dt.astimezone(clock.UTC)
-
-
 def normalise_scope(raw: Any) -> dict[str, Any]:
     """The order's scope as stored: UTC windows, camera/location picks or areas, plates."""
     if not isinstance(raw, dict):
@@ -62,8 +48,8 @@ def normalise_scope(raw: Any) -> dict[str, Any]:
     for i, w in enumerate(raw.get("windows") or []):
         if not isinstance(w, dict):
             raise BadInput(f"scope window {i + 1}: needs start and end")
-        start = _parse_time(w.get("start"), f"window {i + 1} start")
-        end = _parse_time(w.get("end"), f"window {i + 1} end")
+        start = parse_time(w.get("start"), f"window {i + 1} start")
+        end = parse_time(w.get("end"), f"window {i + 1} end")
         if end <= start:
             raise BadInput(f"window {i + 1}: the end lies before the start")
         if end - start > MAX_WINDOW:
@@ -133,8 +119,8 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         if len(value) > 4000:
             raise BadInput(f"{name.replace('_', ' ')} is too long")
         out[name] = value.strip()
-    out["received_at"] = _parse_time(data.get("received_at"), "received at")
-    out["order_at"] = _parse_time(data.get("order_at"), "order date and time")
+    out["received_at"] = parse_time(data.get("received_at"), "received at")
+    out["order_at"] = parse_time(data.get("order_at"), "order date and time")
     if out["order_at"] > clock.now() + timedelta(minutes=5):
         raise BadInput("the order's date lies in the future")
     if data.get("order_kind") not in ("written", "verbal"):
