@@ -119,12 +119,12 @@ def demo_accounts(conn: psycopg.Connection, home) -> dict[str, Any]:
     known = json.loads(path.read_text()) if path.exists() else {}
     made = []
     for username, name, role, unit in DEMO_ACCOUNTS:
-        exists = conn.execute("SELECT 1 FROM account WHERE username = %s", (username,)).fetchone()
+        exists = conn.execute("SELECT id FROM account WHERE username = %s", (username,)).fetchone()
         if exists and username in known:
             continue
         password = secrets.token_urlsafe(12)
         if exists:
-            accounts.set_password(conn, exists_id(conn, username), password, "demo-loader")
+            accounts.set_password(conn, exists["id"], password, "demo-loader")
         else:
             accounts.create(conn, username, name, role, password, unit_code=unit,
                             granted_by="demo-loader")
@@ -136,6 +136,3 @@ def demo_accounts(conn: psycopg.Connection, home) -> dict[str, Any]:
     return {"file": str(path), "created_or_reset": made,
             "log_in_as": {u: v["role"] for u, v in known.items()}}
 
-
-def exists_id(conn: psycopg.Connection, username: str) -> int:
-    return conn.execute("SELECT id FROM account WHERE username = %s", (username,)).fetchone()["id"]
