@@ -142,17 +142,17 @@ def test_plate_search_uses_plate_index_and_prunes_days(conn):
                        "AND captured_at < %s",
                  ("PL42", datetime(2026, 4, 10, tzinfo=UTC), datetime(2026, 4, 11, tzinfo=UTC)))
     assert "passage_p20260410" in plan and "passage_p20260411" not in plan
-    assert "plate_captured_at_idx" in plan, plan
+    assert "plate_captured_at_camera_id_idx" in plan, plan
 
 
 def test_block_search_uses_camera_time_index(conn):
-    """EXPLAIN of the Q3 shape: camera + time window via the camera/time index."""
+    """EXPLAIN of the Q3 shape: camera + time window via the unique (camera, time) key."""
     _fill(conn, date(2026, 4, 12))
     plan = _plan(conn, "SELECT * FROM jj126.passage WHERE camera_id = ANY(%s) AND captured_at "
                        ">= %s AND captured_at < %s",
                  (["CAM-1", "CAM-2"], datetime(2026, 4, 12, 0, 10, tzinfo=UTC),
                   datetime(2026, 4, 12, 0, 40, tzinfo=UTC)))
-    assert "camera_id_captured_at_idx" in plan, plan
+    assert "camera_id_captured_at_capture_id_plate_key" in plan, plan
 
 
 def test_accounts_table_exists_with_case_insensitive_usernames(conn):

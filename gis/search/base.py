@@ -117,8 +117,7 @@ def rows(conn: psycopg.Connection, where: Where, *, limit: int, offset: int,
 
 RESULT_SQL = """
 WITH hits AS MATERIALIZED (
-    SELECT p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
-           p.geom
+    SELECT p.camera_id, p.captured_at, p.plate
       FROM jj126.passage p
      WHERE {where}
 ), agg AS (
@@ -127,7 +126,8 @@ WITH hits AS MATERIALIZED (
       FROM hits h JOIN camera c ON c.id = h.camera_id
      GROUP BY GROUPING SETS ((c.location_id), ())
 ), page AS (
-    SELECT h.* FROM hits h ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+    SELECT DISTINCT h.camera_id, h.captured_at, h.plate FROM hits h
+     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
 )
 SELECT 0 AS kind, row_number() OVER (ORDER BY a.passages DESC, l.code) AS ord,
        l.code AS location_code, l.name AS location_name, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat,
@@ -140,17 +140,25 @@ UNION ALL
 SELECT 1, NULL, l.code, l.name, ST_X(p.geom), ST_Y(p.geom),
        NULL, NULL, NULL, NULL, p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw,
        p.country, p.confidence::text, c.inout::text, c.lane
-  FROM page p JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  FROM page k
+  JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
+                      AND p.plate = k.plate
+  JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
 """
-_ORDERS = {"time": "captured_at, id", "plate": "plate, captured_at, id"}
+#: Page orders on the key columns only, so the hits come from the covering indexes.
+_ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
 
 
 def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[str, Any],
            limit: int, offset: int, verification: bool, order: str = "time") -> dict[str, Any]:
     """The common result: totals, per-location aggregate, one page of rows.
 
-    One statement, one scan: the hits are read once into a CTE, from which the
-    per-location aggregate, the exact totals (a grouping set) and the page are taken.
+    One statement: the hits' keys (camera, time, plate) are read once into a CTE, from
+    the covering indexes without touching the table (migration 0011), and the
+    per-location aggregate, the exact totals (a grouping set) and the page's keys are
+    taken from it; only the page's rows are then read from the table, by the unique
+    (camera, time) key. A pattern search over 120 M passages thus reads index entries for
+    its whole prefix range but table rows for one page only.
     Results come back in binary form as tuples: decoding thousands of rows into dicts
     of text values was most of the time of a one-hour block query. The confidence
     (``real``) travels as text so that it reads as before (0.96, not its float32 bits).
@@ -162,7 +170,8 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     fetched = cur.execute(q, {**where.params, "limit": limit, "offset": offset}).fetchall()
     # Locations by their rank from the database; the page (a few thousand rows at most)
     # by its order keys here, which spares the database a second sort after the joins.
-    page_key = {"time": lambda r: (r[12], r[10]), "plate": lambda r: (r[13], r[12], r[10])}[order]
+    page_key = {"time": lambda r: (r[12], r[11], r[13], r[10]),
+                "plate": lambda r: (r[13], r[12], r[11], r[10])}[order]
     fetched = (sorted((r for r in fetched if r[0] == 0), key=lambda r: r[1])
                + sorted((r for r in fetched if r[0] == 1), key=page_key))
     total, plates_all, locations, page = 0, 0, [], []
@@ -180,7 +189,10 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
                          "confidence": None if r[16] is None else float(r[16]),
                          "lon": r[4], "lat": r[5], "location_code": r[2],
                          "location_name": r[3], "inout": r[17], "lane": r[18]})
-    nxt = offset + len(page) if offset + len(page) < total else None
+    # The page holds ``limit`` keys; a duplicated read (same camera, time and plate,
+    # another capture id) brings both its rows, so the next page starts after the keys.
+    keys = len({(r["camera_id"], r["captured_at"], r["plate"]) for r in page})
+    nxt = offset + keys if offset + keys < total else None
     return {"search": search, "params": params, "passages_total": total,
             "plates_total": plates_all if total <= 200_000 else None,
             "verification_required": verification,
