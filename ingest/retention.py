@@ -10,6 +10,12 @@ For each expired UTC day, in this order:
    never plates), in one transaction;
 3. **delete** the day's photos from the object store (already unreadable after step 2).
 
+Days are **sealed** first, once they have ended (``seal_days``, in every run): the
+partition is vacuumed and analysed, so that its pages are all-visible and the searches'
+covering indexes answer without reading the table (migration 0011), and its passages
+and unique plates are counted exactly into ``passage_day_stat``. From then on the
+intake trigger keeps the passage count exact, so destroying the day needs no count.
+
 A day is expired when all of it lies more than ``ANPR_RETENTION_DAYS`` in the past
 minus one day, i.e. it is destroyed when its first passage turns 28 days old, so no
 passage is ever kept longer. Leftovers of an interrupted run (a key, photos, without a
@@ -25,6 +31,7 @@ from typing import Any, Iterable
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from anpr import clock
 from ingest.images import PhotoVault, enquiry_prefix
@@ -58,6 +65,58 @@ def expired_through(now: datetime, days: int) -> date:
 
 def _partition(day: date) -> sql.Identifier:
     return sql.Identifier("jj126", f"passage_p{day:%Y%m%d}")
+
+
+# -- sealing ended days ----------------------------------------------------------------------
+
+#: A day is sealed this long after it ended (late records from buffering cameras).
+SEAL_AFTER = timedelta(hours=1)
+
+
+def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = None
+                 ) -> list[date]:
+    """Ended days whose partition has rows not yet vacuumed or whose count is not exact.
+
+    The statistics collector says which partitions had inserts since their last vacuum;
+    after a crash it forgets, and the days are sealed again (cheap: vacuum skips pages
+    already all-visible).
+    """
+    last = (now - SEAL_AFTER).date() - timedelta(days=1)
+    rows = conn.cursor(row_factory=dict_row).execute("""
+        SELECT to_date(substr(c.relname, 10), 'YYYYMMDD') AS day
+          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+          LEFT JOIN passage_day_stat d ON d.day = to_date(substr(c.relname, 10), 'YYYYMMDD')
+         WHERE i.inhparent = 'jj126.passage'::regclass AND c.relname ~ '^passage_p[0-9]{8}$'
+           AND (s.relid IS NULL OR coalesce(s.last_vacuum, s.last_autovacuum) IS NULL
+                OR s.n_ins_since_vacuum > 0 OR d.unique_plates IS NULL)
+         ORDER BY 1""").fetchall()
+    return [r["day"] for r in rows if r["day"] <= last and (after is None or r["day"] > after)]
+
+
+def seal_day(conn: psycopg.Connection, day: date) -> bool:
+    """Vacuum and analyse an ended day's partition and count it exactly."""
+    from ingest.rollup import refresh
+
+    if to_regclass(conn, day) is None:
+        return False
+    conn.commit()
+    previous = conn.autocommit
+    conn.autocommit = True  # VACUUM cannot run inside a transaction
+    try:
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(_partition(day)))
+    finally:
+        conn.autocommit = previous
+    refresh(conn, [day])
+    conn.commit()
+    log.info("sealed %s: vacuumed, analysed and counted", day)
+    return True
+
+
+def seal_days(conn: psycopg.Connection, now: datetime | None = None,
+              after: date | None = None) -> list[date]:
+    """Seal every ended day (after ``after``) that needs it; returns the days sealed."""
+    return [d for d in days_to_seal(conn, now or clock.now(), after) if seal_day(conn, d)]
 
 
 # -- held and secured results (the casework seam) -----------------------------------------
@@ -142,24 +201,29 @@ def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -
 
     started = time.perf_counter()
     secured = secure_day(conn, day, vault)
-    # The audit count reads the whole day (a plain scan, linear in the day's size); it
-    # runs before the destruction transaction so the day is locked only for the drop.
     # Nothing more is written to an expired day: intake refuses it.
     exists = to_regclass(conn, day) is not None
     passages = 0
     if exists:
-        # The final count for the monitor (passages and unique plates, never a plate),
-        # which outlives the day; its passage count is the audit count too.
-        from ingest.rollup import refresh
+        # The audit count (passages, never a plate) and the monitor's final count. A
+        # sealed day's count is exact already (intake trigger since the seal); a day
+        # never sealed (retention catching up) is counted now, linear in its size.
+        stat = conn.cursor(row_factory=dict_row)
+        row = stat.execute("SELECT passages, unique_plates FROM passage_day_stat "
+                           "WHERE day = %s", (day,)).fetchone()
+        if row is None or row["unique_plates"] is None:
+            from ingest.rollup import refresh
 
-        refresh(conn, [day], final=True)
-        row = conn.execute("SELECT passages FROM passage_day_stat WHERE day = %s",
-                           (day,)).fetchone()
-        passages = row["passages"] if isinstance(row, dict) else row[0]
+            refresh(conn, [day], final=True)
+            row = stat.execute("SELECT passages FROM passage_day_stat WHERE day = %s",
+                               (day,)).fetchone()
+        passages = row["passages"]
     conn.commit()
     counted = time.perf_counter()
     conn.execute(sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
     if exists:
+        conn.execute("UPDATE passage_day_stat SET final = true, updated_at = now() "
+                     "WHERE day = %s AND NOT final", (day,))
         conn.execute(sql.SQL("DROP TABLE {}").format(_partition(day)))
     key_destroyed = conn.execute("DELETE FROM jj126.image_day_key WHERE day = %s",
                                  (day,)).rowcount > 0
@@ -193,8 +257,10 @@ def run_retention(conn: psycopg.Connection, retention_days: int, *,
                   vault: PhotoVault | None = None, now: datetime | None = None
                   ) -> list[DayReport]:
     """Destroy every expired day; returns one report per day destroyed."""
-    through = expired_through(now or clock.now(), retention_days)
+    now = now or clock.now()
+    through = expired_through(now, retention_days)
     conn.commit()
+    seal_days(conn, now, after=through)
     reports = [destroy_day(conn, day, vault) for day in expired_days(conn, through, vault)]
     # The detector's frame queue points at the same photos: forget the expired frames too.
     from detector.queue import purge

@@ -13,6 +13,7 @@ from typing import Iterable
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 
 
 def refresh(conn: psycopg.Connection, days: Iterable[date], *, final: bool = False) -> int:
@@ -20,9 +21,10 @@ def refresh(conn: psycopg.Connection, days: Iterable[date], *, final: bool = Fal
     n = 0
     for day in days:
         part = f"passage_p{day:%Y%m%d}"
-        if conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.{part}",)).fetchone()["r"] is None:
+        cur = conn.cursor(row_factory=dict_row)
+        if cur.execute("SELECT to_regclass(%s) AS r", (f"jj126.{part}",)).fetchone()["r"] is None:
             continue
-        row = conn.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
+        row = cur.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
                                    "FROM jj126.{}").format(sql.Identifier(part))).fetchone()
         conn.execute(
             "INSERT INTO passage_day_stat (day, passages, unique_plates, final) "

@@ -1,0 +1,105 @@
+"""Sealing ended days: searches read the covering indexes only; retention needs no count.
+
+Migration 0011 puts (plate, captured_at, camera_id) into every passage index; a sealed
+(vacuumed) day then answers counts, aggregates and pattern filters without reading the
+table. These tests fail if the seal or the covering columns are removed.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from ingest.importer import import_passages
+from ingest.retention import days_to_seal, destroy_day, seal_days
+from intake_support import cams, iconn, intake_url, record  # noqa: F401  (fixtures)
+
+UTC = timezone.utc
+
+
+def _import(iconn, settings, cams, tmp_path, at0, tag, n):
+    recs = [record(cams["fixed"], i, at=at0 + timedelta(seconds=7 * i), capture_id=f"{tag}-{i}")
+            for i in range(n)]
+    path = tmp_path / f"{tag}.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert import_passages(iconn, path, settings).accepted == n
+
+
+def _explain(iconn, q, params) -> str:
+    rows = iconn.execute("EXPLAIN (ANALYZE, FORMAT TEXT) " + q, params).fetchall()
+    return "\n".join(r["QUERY PLAN"] for r in rows)
+
+
+def _index_only(plan: str) -> None:
+    """Index-only over rows that exist, none of them read from the table."""
+    assert "Index Only Scan" in plan and "Heap Fetches: 0" in plan, plan
+    assert "rows=0 loops" not in plan.split("Index Only Scan", 1)[1].split("\n", 1)[0], plan
+
+
+def test_a_sealed_day_answers_pattern_searches_from_the_index(iconn, cams, settings, tmp_path):
+    day_at = (datetime.now(UTC) - timedelta(days=5)).replace(hour=6, minute=0, second=0,
+                                                              microsecond=0)
+    day = day_at.date()
+    _import(iconn, settings, cams, tmp_path, day_at, f"s{uuid.uuid4().hex[:6]}", 400)
+    assert day in days_to_seal(iconn, datetime.now(UTC))
+    assert day in seal_days(iconn)
+    assert day not in days_to_seal(iconn, datetime.now(UTC))
+    # The partial-plate shape: prefix range plus LIKE, counted per camera, as Q2 does.
+    iconn.execute("SET enable_seqscan = off")
+    plan = _explain(iconn, "SELECT count(*), count(DISTINCT camera_id) FROM jj126.passage p "
+                           "WHERE p.plate >= 'AB' AND p.plate < 'AC' AND p.plate LIKE 'AB%%C' "
+                           "AND p.captured_at >= %s AND p.captured_at < %s",
+                    (day_at, day_at + timedelta(hours=2)))
+    _index_only(plan)
+    # The suffix shape on the reversed-plate index.
+    plan = _explain(iconn, "SELECT count(*), count(DISTINCT camera_id) FROM jj126.passage p "
+                           "WHERE reverse(p.plate) >= 'C' AND reverse(p.plate) < 'D' "
+                           "AND p.plate LIKE '%%C' AND p.captured_at >= %s AND p.captured_at < %s",
+                    (day_at, day_at + timedelta(hours=2)))
+    _index_only(plan)
+    # The block and convoy-band shape: plates at a camera in a window.
+    plan = _explain(iconn, "SELECT plate, captured_at FROM jj126.passage p WHERE camera_id = %s "
+                           "AND captured_at >= %s AND captured_at < %s",
+                    (cams["fixed"]["id"], day_at, day_at + timedelta(minutes=20)))
+    _index_only(plan)
+    iconn.rollback()
+
+
+def test_today_is_not_sealed_and_a_late_record_unseals_a_day(iconn, cams, settings, tmp_path):
+    now = datetime.now(UTC)
+    _import(iconn, settings, cams, tmp_path, now - timedelta(minutes=30),
+            f"t{uuid.uuid4().hex[:6]}", 3)
+    assert now.date() not in days_to_seal(iconn, now)
+    day_at = (now - timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
+    _import(iconn, settings, cams, tmp_path, day_at, f"a{uuid.uuid4().hex[:6]}", 5)
+    seal_days(iconn)
+    assert day_at.date() not in days_to_seal(iconn, now)
+    _import(iconn, settings, cams, tmp_path, day_at + timedelta(hours=1),
+            f"b{uuid.uuid4().hex[:6]}", 2)  # arrives late, from a buffering camera
+    iconn.execute("SELECT pg_stat_force_next_flush()")
+    iconn.commit()  # pending statistics are flushed when the session goes idle
+    assert day_at.date() in days_to_seal(iconn, now)
+
+
+def test_retention_of_a_sealed_day_counts_late_records_without_scanning(iconn, cams, settings,
+                                                                         tmp_path):
+    now = datetime.now(UTC)
+    day_at = (now - timedelta(days=8)).replace(hour=11, minute=0, second=0, microsecond=0)
+    day = day_at.date()
+    _import(iconn, settings, cams, tmp_path, day_at, f"c{uuid.uuid4().hex[:6]}", 7)
+    seal_days(iconn)
+    stat = iconn.execute("SELECT passages, unique_plates FROM passage_day_stat WHERE day = %s",
+                         (day,)).fetchone()
+    n = iconn.execute("SELECT count(*) AS n FROM jj126.passage WHERE captured_at >= %s AND "
+                      "captured_at < %s", (day_at.replace(hour=0), day_at.replace(hour=0)
+                                           + timedelta(days=1))).fetchone()["n"]
+    assert stat["passages"] == n and stat["unique_plates"] is not None
+    _import(iconn, settings, cams, tmp_path, day_at + timedelta(hours=2),
+            f"d{uuid.uuid4().hex[:6]}", 4)  # the intake trigger keeps the count exact
+    rep = destroy_day(iconn, day, None)
+    assert rep.passages == n + 4
+    logged = iconn.execute("SELECT passages FROM retention_log WHERE day = %s ORDER BY id DESC "
+                           "LIMIT 1", (day,)).fetchone()
+    assert logged["passages"] == n + 4
+    assert iconn.execute("SELECT final FROM passage_day_stat WHERE day = %s",
+                         (day,)).fetchone()["final"] is True
