@@ -126,8 +126,7 @@ WITH hits AS MATERIALIZED (
       FROM hits h JOIN camera c ON c.id = h.camera_id
      GROUP BY GROUPING SETS ((c.location_id), ())
 ), page AS (
-    SELECT DISTINCT h.camera_id, h.captured_at, h.plate FROM hits h
-     ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s
+    {page}
 )
 SELECT 0 AS kind, row_number() OVER (ORDER BY a.passages DESC, l.code) AS ord,
        l.code AS location_code, l.name AS location_name, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat,
@@ -140,32 +139,48 @@ UNION ALL
 SELECT 1, NULL, l.code, l.name, ST_X(p.geom), ST_Y(p.geom),
        NULL, NULL, NULL, NULL, p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw,
        p.country, p.confidence::text, c.inout::text, c.lane
-  FROM page k
-  JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
-                      AND p.plate = k.plate
+  FROM page p
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
 """
+#: The page when every condition is an index condition (plates, cameras, window): the
+#: rows are read straight from the table, only the page's.
+PAGE_DIRECT = """
+    SELECT p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
+           p.geom
+      FROM jj126.passage p WHERE {where} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"""
+#: The page when a filter is not an index condition (a plate pattern): its keys are
+#: taken from the hits, which the index alone answered, and only those rows are read.
+PAGE_BY_KEY = """
+    SELECT p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
+           p.geom
+      FROM (SELECT DISTINCT h.camera_id, h.captured_at, h.plate FROM hits h
+             ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) k
+      JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
+                          AND p.plate = k.plate"""
 #: Page orders on the key columns only, so the hits come from the covering indexes.
 _ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
 
 
 def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[str, Any],
-           limit: int, offset: int, verification: bool, order: str = "time") -> dict[str, Any]:
+           limit: int, offset: int, verification: bool, order: str = "time",
+           page_by_key: bool = False) -> dict[str, Any]:
     """The common result: totals, per-location aggregate, one page of rows.
 
     One statement: the hits' keys (camera, time, plate) are read once into a CTE, from
     the covering indexes without touching the table (migration 0011), and the
     per-location aggregate, the exact totals (a grouping set) and the page's keys are
     taken from it; only the page's rows are then read from the table, by the unique
-    (camera, time) key. A pattern search over 120 M passages thus reads index entries for
-    its whole prefix range but table rows for one page only.
+    (camera, time) key when ``page_by_key`` (a pattern filter, which a plain index scan
+    would test on every table row of the prefix range). A pattern search over 120 M
+    passages thus reads index entries for its prefix range but table rows for one page.
     Results come back in binary form as tuples: decoding thousands of rows into dicts
     of text values was most of the time of a one-hour block query. The confidence
     (``real``) travels as text so that it reads as before (0.96, not its float32 bits).
     """
     cols = _ORDERS[order]
-    q = sql.SQL(RESULT_SQL).format(
+    page = sql.SQL(PAGE_BY_KEY if page_by_key else PAGE_DIRECT).format(
         where=where.sql(), order=sql.SQL(cols))
+    q = sql.SQL(RESULT_SQL).format(where=where.sql(), page=page)
     cur = conn.cursor(row_factory=tuple_row, binary=True)
     fetched = cur.execute(q, {**where.params, "limit": limit, "offset": offset}).fetchall()
     # Locations by their rank from the database; the page (a few thousand rows at most)

@@ -83,7 +83,8 @@ def partial_plate(conn: psycopg.Connection, pattern: str, window: Window, *,
     out = base.result(conn, where, search="partial",
                       params={"pattern": pattern, "window": window.as_dict(),
                               "cameras": list(cameras) if cameras else None},
-                      limit=limit, offset=offset, verification=True, order="plate")
+                      limit=limit, offset=offset, verification=True, order="plate",
+                      page_by_key=path in ("prefix", "suffix", "camera"))
     out["access_path"] = path
     out["coverage"] = coverage(conn, cameras, window)
     return out
