@@ -24,11 +24,13 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import psycopg
+from psycopg.rows import tuple_row
 
-from detector.blur import Detection
+if TYPE_CHECKING:  # the queue stays light to import: intake queues frames through it
+    from detector.blur import Detection
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +50,34 @@ def enqueue(conn: psycopg.Connection, *, camera_id: str, captured_at: datetime,
             image_key: str, crop_key: str | None = None, capture_id: str | None = None
             ) -> int | None:
     """Queue a frame; the same (camera, capture_id) twice is queued once (returns None)."""
-    row = conn.execute(
-        """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
-           VALUES (%s, %s, %s, %s, %s)
-           ON CONFLICT (camera_id, capture_id) DO NOTHING RETURNING id""",
-        (camera_id, captured_at, capture_id, image_key, crop_key)).fetchone()
+    with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the caller's connection makes
+        row = cur.execute(
+            """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
+               VALUES (%s, %s, %s, %s, %s)
+               ON CONFLICT (camera_id, capture_id) DO NOTHING RETURNING id""",
+            (camera_id, captured_at, capture_id, image_key, crop_key)).fetchone()
     return None if row is None else int(row[0])
 
 
 def enqueue_many(conn: psycopg.Connection,
-                 frames: Sequence[tuple[str, datetime, str, str | None, str | None]]) -> None:
-    """Queue many frames at once, as intake does after a batch: rows of
-    (camera_id, captured_at, capture_id, image_key, crop_key); duplicates are skipped."""
+                 frames: Sequence[tuple[str, datetime, str, str, str | None]]) -> int:
+    """Queue many frames in one statement, as intake does inside a batch's transaction:
+    rows of (camera_id, captured_at, capture_id, image_key, crop_key); a (camera,
+    capture_id) already queued is skipped. Returns how many frames were queued.
+
+    One ``INSERT ... SELECT FROM unnest(...)`` per batch, whatever its size: bulk intake
+    pays one round trip for the queue, not one per photo.
+    """
     if not frames:
-        return
-    with conn.cursor() as cur:
-        cur.executemany(
-            """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
-               VALUES (%s, %s, %s, %s, %s) ON CONFLICT (camera_id, capture_id) DO NOTHING""",
-            list(frames))
+        return 0
+    cols = list(zip(*frames))
+    cur = conn.execute(
+        """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
+           SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[],
+                                %s::text[])
+           ON CONFLICT (camera_id, capture_id) DO NOTHING""",
+        [list(c) for c in cols])
+    return cur.rowcount
 
 
 def set_aside_dead(conn: psycopg.Connection, max_attempts: int) -> int:
@@ -163,6 +174,22 @@ def fail(conn: psycopg.Connection, c: Claim, reason: str, *, permanent: bool,
             {"final": final, "delay": 0 if final else min(delay, 3600.0),
              "reason": reason[:2000], "id": c.id, "token": c.token}).fetchone()
     return "" if row is None else row[0]
+
+
+def originals_still_needed(conn: psycopg.Connection, image_keys: Sequence[str]) -> set[str]:
+    """Which of these originals a frame still waiting for the detector points at.
+
+    Photos are content-addressed: two passages with the same bytes share one original.
+    Only frames that will still be processed count (queued, or leased); the lookup goes
+    through the state index, so it costs as much as the backlog, not the table.
+    """
+    if not image_keys:
+        return set()
+    rows = conn.execute(
+        """SELECT DISTINCT image_key FROM detector_frame
+            WHERE state IN ('queued', 'processing') AND image_key = ANY(%s)""",
+        (list(image_keys),)).fetchall()
+    return {r["image_key"] if isinstance(r, dict) else r[0] for r in rows}
 
 
 def counts(conn: psycopg.Connection) -> dict[str, int]:
