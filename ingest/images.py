@@ -9,6 +9,13 @@ deletes the day's key, so a backup of the store that still holds the day's photo
 no longer decrypt them. Results secured for an enquiry are re-encrypted under the
 enquiry's own key and kept under ``enquiry/<hash of the reference>/``.
 
+Unblurred originals (R8): once the detector has written a photo's blurred version, the
+original is *superseded*: the object under the original's key is replaced by a sealed
+pointer to the blurred key, so the original's pixels are gone while every holder of
+the original key (the passage row, retention securing an enquiry's results, a later
+passage that sends the same bytes) reads the blurred photo instead. Deleting the
+object outright would leave those holders with a key that no longer answers.
+
 Backends follow pygeoapi's provider habit: one small class per backend behind
 :class:`ObjectStore`, picked by :func:`open_store` from the settings.
 """
@@ -37,6 +44,10 @@ from anpr.settings import IntakeSettings
 log = logging.getLogger(__name__)
 
 MAGIC = b"AG1"
+# Plaintext prefix of a superseded photo's pointer; no stored photo (JPEG, PNG, WEBP,
+# checked at intake) starts with a NUL byte.
+SUCCESSOR = b"\x00AGS\x00"
+MAX_HOPS = 4
 _DAY_PREFIX = re.compile(r"^(\d{8})/?$")
 
 
@@ -44,6 +55,7 @@ class ObjectStore(Protocol):
     """Bytes by key; keys use '/' as separator and never start with it."""
 
     def put(self, key: str, data: bytes) -> None: ...
+    def replace(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes: ...
     def exists(self, key: str) -> bool: ...
     def delete_prefix(self, prefix: str) -> int: ...
@@ -70,6 +82,14 @@ class FileStore:
         path = self._path(key)
         if path.exists():
             return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def replace(self, key: str, data: bytes) -> None:
+        """Overwrite atomically: a reader sees the old object or the new one, never none."""
+        path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         tmp.write_bytes(data)
@@ -118,6 +138,9 @@ class S3Store:
 
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+
+    def replace(self, key: str, data: bytes) -> None:
+        self.put(key, data)  # a PUT replaces the object atomically
 
     def get(self, key: str) -> bytes:
         try:
@@ -261,14 +284,16 @@ class PhotoVault:
         self.keyring = keyring
 
     def put(self, day: date, data: bytes) -> str:
+        """Store a photo under its content key; a key already present is left as it is
+        (a retried batch; or an original already superseded by its blurred version, which
+        the same bytes sent again then read as too)."""
         key = f"{day:%Y%m%d}/{hashlib.sha256(data).hexdigest()}"
         if not self.store.exists(key):
             self.store.put(key, _seal(self.keyring.day_key(day, create=True), data,
                                       key.encode()))
         return key
 
-    def get(self, key: str) -> bytes:
-        """Decrypt a photo by key; a destroyed day or enquiry key makes this a 404."""
+    def _read(self, key: str) -> bytes:
         blob = self.store.get(key)
         if key.startswith("enquiry/"):
             raise NotFound("secured photos are read with get_secured")
@@ -277,6 +302,43 @@ class PhotoVault:
             return _open(self.keyring.day_key(day), blob, key.encode())
         except InvalidTag:
             raise NotFound("the photo cannot be decrypted") from None
+
+    def get(self, key: str) -> bytes:
+        """Decrypt a photo by key; a destroyed day or enquiry key makes this a 404.
+        A superseded photo answers with its successor (the blurred version)."""
+        for _ in range(MAX_HOPS + 1):
+            data = self._read(key)
+            if not data.startswith(SUCCESSOR):
+                return data
+            key = data[len(SUCCESSOR):].decode()
+        raise NotFound("the photo cannot be read (too many successors)")
+
+    def successor(self, key: str) -> str | None:
+        """The key that superseded ``key``, or None while ``key`` holds a photo itself."""
+        data = self._read(key)
+        return data[len(SUCCESSOR):].decode() if data.startswith(SUCCESSOR) else None
+
+    def supersede(self, key: str, successor: str) -> bool:
+        """Destroy the photo under ``key``, leaving a sealed pointer to ``successor``.
+
+        Used for the unblurred original once its blurred version is stored (R8). The
+        successor must be of the same capture day, so retention destroys both together.
+        Returns False when there was nothing to do (same key, or the day already destroyed).
+        """
+        if key == successor:
+            return False
+        day_part, successor_day = key.split("/", 1)[0], successor.split("/", 1)[0]
+        if key.startswith("enquiry/") or day_part != successor_day:
+            raise ValueError("a photo is superseded only by one of its own capture day")
+        if not self.store.exists(successor):
+            raise NotFound("the successor photo is not in the store")
+        day = datetime.strptime(day_part, "%Y%m%d").date()
+        try:
+            day_key = self.keyring.day_key(day)
+        except NotFound:
+            return False  # retention destroyed the day: the original is unreadable already
+        self.store.replace(key, _seal(day_key, SUCCESSOR + successor.encode(), key.encode()))
+        return True
 
     def secure(self, key: str, enquiry_ref: str) -> str:
         """Copy a day's photo into the enquiry's store, re-encrypted under its own key."""

@@ -86,6 +86,33 @@ def test_photos_are_encrypted_per_day_and_unreadable_once_the_key_is_gone(store,
         wrong_master.get(k2)
 
 
+def test_a_superseded_original_answers_with_its_successor(store, intake_url):
+    """R8: the detector's worker supersedes an original by its blurred version: the
+    original's pixels leave the store, its key (held by the passage) reads the successor,
+    and the same bytes sent again read the successor too."""
+    vault = PhotoVault(store, Keyring(intake_url, b"m" * 32))
+    day = date.today() - timedelta(days=2)
+    original, blurred = jpeg(21), jpeg(22)
+    key, new = vault.put(day, original), vault.put(day, blurred)
+    assert vault.successor(key) is None and vault.get(key) == original
+    assert vault.supersede(key, new)
+    raw = store.get(key)
+    assert raw.startswith(b"AG1") and len(raw) < 200        # a sealed pointer, no photo
+    assert vault.successor(key) == new and vault.get(key) == blurred
+    assert vault.put(day, original) == key and vault.get(key) == blurred
+    assert not vault.supersede(new, new)
+    with pytest.raises(ValueError):  # retention destroys a day at once: same day only
+        vault.supersede(new, f"{day - timedelta(days=1):%Y%m%d}/{'0' * 64}")
+    with pytest.raises(NotFound):
+        vault.supersede(new, f"{day:%Y%m%d}/{'0' * 64}")
+
+
+def test_replace_overwrites(store):
+    store.put("20260303/aa", b"one")
+    store.replace("20260303/aa", b"two")
+    assert store.get("20260303/aa") == b"two"
+
+
 def _png(size) -> bytes:
     buf = io.BytesIO()
     Image.new("L", size).save(buf, "PNG")
