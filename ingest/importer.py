@@ -4,7 +4,8 @@ A file is read once, line by line; each valid record becomes a COPY line, and ev
 ``ANPR_INTAKE_BATCH_ROWS`` lines are written and committed, so a crash loses at most
 the batch in flight and a rerun of the same file stores nothing twice (the writer
 merges duplicates). Rejected lines are counted by reason, never stored; the summary
-says how many were accepted, rejected and already present.
+says how many were accepted, rejected and already present. Every passage stored with
+an overview photo queues a detector frame, committed with its batch.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from psycopg.rows import dict_row
 from tqdm import tqdm
 
 from anpr.settings import Settings
+from detector.queue import enqueue_many
 from ingest.images import PhotoVault
 from ingest.records import Passage, Rejected, Validator, check_image, copy_line, detect_format, read_lines
 from ingest.writer import PassageWriter
@@ -40,6 +42,7 @@ class ImportSummary:
     rejected: Counter = field(default_factory=Counter)
     examples: list[dict[str, Any]] = field(default_factory=list)
     images: int = 0
+    frames: int = 0
     seconds: float = 0.0
 
     @property
@@ -55,6 +58,7 @@ class ImportSummary:
         return {"read": self.read, "accepted": self.accepted, "duplicates": self.duplicates,
                 "rejected": self.rejected_total, "rejected_by_reason": dict(self.rejected),
                 "examples": self.examples, "images": self.images,
+                "frames_queued": self.frames,
                 "seconds": round(self.seconds, 3),
                 "passages_per_second": round(self.read / self.seconds) if self.seconds else None}
 
@@ -102,15 +106,16 @@ class _Images:
 
 
 def _with_images(p: Passage, images: "_Images", vault: PhotoVault,
-                 summary: ImportSummary) -> str:
-    """Check both photos first, then store them: a rejected record stores no photo."""
+                 summary: ImportSummary) -> tuple[str, str | None, str | None]:
+    """Check both photos first, then store them: a rejected record stores no photo.
+    Returns the COPY line and the overview and crop keys."""
     overview = images.load(p.overview, "overview")
     crop = images.load(p.crop, "crop")
     day = p.captured_at.date()
     ov_key = vault.put(day, overview) if overview is not None else None
     cr_key = vault.put(day, crop) if crop is not None else None
     summary.images += (ov_key is not None) + (cr_key is not None)
-    return copy_line(p, ov_key, cr_key)
+    return copy_line(p, ov_key, cr_key), ov_key, cr_key
 
 
 def import_passages(conn: psycopg.Connection, path: Path, settings: Settings, *,
@@ -151,9 +156,10 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
     validate = validator.validate
     chunk_rows = 2000
 
-    def produce(records: Iterator[tuple[int, Any]], lines: list[str], done: list[bool]
-                ) -> Iterator[str]:
-        """Validate up to ``batch_rows`` records, yielding COPY text every few thousand."""
+    def produce(records: Iterator[tuple[int, Any]], lines: list[str], frames: list[tuple],
+                done: list[bool]) -> Iterator[str]:
+        """Validate up to ``batch_rows`` records, yielding COPY text every few thousand.
+        Records with an overview photo also go to ``frames`` (for the detector queue)."""
         pending: list[str] = []
         for lineno, rec in records:
             summary.read += 1
@@ -162,7 +168,9 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
                     raise rec
                 p: Passage = validate(rec)
                 if images is not None and (p.overview or p.crop):
-                    line = _with_images(p, images, vault, summary)
+                    line, ov_key, cr_key = _with_images(p, images, vault, summary)
+                    if ov_key is not None:
+                        frames.append((p.camera, p.captured_at, p.capture_id, ov_key, cr_key))
                 else:
                     line = copy_line(p)
             except Rejected as exc:
@@ -185,7 +193,12 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
         done = [False]
         while not done[0]:
             lines: list[str] = []
-            result = writer.write_stream(produce(records, lines, done), lines)
+            frames: list[tuple] = []
+            result = writer.write_stream(produce(records, lines, frames, done), lines)
+            # R8: the batch's new overview photos go to the detector in the batch's own
+            # transaction, in one statement; duplicates of stored passages queue nothing.
+            summary.frames += enqueue_many(conn, [f for f in frames
+                                                  if result.was_inserted((f[0], f[2], f[1]))])
             conn.commit()
             summary.accepted += result.inserted
             summary.duplicates += result.duplicates

@@ -4,9 +4,10 @@ A camera or edge device sends a batch of records with their photos. Every record
 validated (photos included) before anything is written; if any record is rejected the
 whole batch is refused (422) with a reason per record and nothing is stored, so a
 device drops the bad records and resends the rest. Retries are safe: a record already
-stored answers ``duplicate``. The caller commits, and only then acknowledges, so an
-acknowledged passage is durable (the embedded cluster runs with fsync and synchronous
-commit).
+stored answers ``duplicate``. Each passage stored with an overview photo queues one
+detector frame in the same transaction (a duplicate queues nothing). The caller
+commits, and only then acknowledges, so an acknowledged passage is durable (the
+embedded cluster runs with fsync and synchronous commit).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import psycopg
 
 from anpr.errors import AnprError, BadInput, PayloadTooLarge
 from anpr.settings import Settings
+from detector.queue import enqueue_many
 from ingest.images import PhotoVault
 from ingest.records import CameraInfo, Passage, Rejected, Validator, check_image, copy_line, load_cameras
 from ingest.writer import PassageWriter
@@ -116,22 +118,30 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
                             "batch was stored", details={"results": results})
 
     lines: list[str] = []
+    keys: list[tuple[str | None, str | None]] = []
     for _, p, ov, cr in valid:
         day = p.captured_at.date()
         ov_key = vault.put(day, ov) if ov is not None else None
         cr_key = vault.put(day, cr) if cr is not None else None
         lines.append(copy_line(p, ov_key, cr_key))
+        keys.append((ov_key, cr_key))
     writer = PassageWriter(conn)
     writer.ensure_days(validator.days)
     written = writer.write(lines)
     seen: set = set()
     accepted = duplicates = 0
-    for i, p, _, _ in valid:
+    frames: list[tuple] = []
+    for (i, p, _, _), (ov_key, cr_key) in zip(valid, keys):
         new = written.was_inserted(p.key) and p.key not in seen
         seen.add(p.key)
         results[i]["status"] = "accepted" if new else "duplicate"
         accepted += new
         duplicates += not new
+        if new and ov_key is not None:
+            frames.append((p.camera, p.captured_at, p.capture_id, ov_key, cr_key))
+    # R8: every stored overview goes to the detector, in the passage's own transaction,
+    # so no passage is acknowledged with a photo that nobody will blur.
+    enqueue_many(conn, frames)
     return BatchOutcome(results, accepted, duplicates)
 
 
