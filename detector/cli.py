@@ -104,21 +104,6 @@ def open_photo_store(obj: Context):
     return PhotoVault(store, Keyring(obj.url(), master_key(obj.settings.intake, home)))
 
 
-def discard_original(vault, key: str) -> None:
-    """Delete an unblurred original once its frame is done (R8: not kept beyond need).
-
-    The vault has no single-key delete yet; the file store's path is its root plus the
-    key, and on S3 a full key is a prefix matching only itself.
-    """
-    from ingest.images import FileStore
-
-    store = vault.store
-    if isinstance(store, FileStore):
-        (store.root / key).unlink(missing_ok=True)
-    else:
-        store.delete_prefix(key)
-
-
 @detector.command("work")
 @click.option("--drain", is_flag=True, help="Stop when the queue is empty.")
 @click.option("--name", default=None, help="Worker name in leases (default host:pid).")
@@ -135,8 +120,9 @@ def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
                           keep_originals=s.keep_originals,
                           blur=BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog))
     vault = open_photo_store(obj)
+    # R8: a done frame's original is superseded by its blurred version (unless kept).
     worker = Worker(obj.url(), vault, det, model_version=det.version, config=config, name=name,
-                    discard=lambda key: discard_original(vault, key))
+                    discard=vault.supersede)
     click.echo(f"worker {worker.name} with model {det.version} (Ctrl-C stops)")
     try:
         stats = worker.run(drain=drain)

@@ -8,9 +8,13 @@ writes the blurred overview and the plate crop to the photo store and records th
 detections in the same transaction that marks the frame done.
 
 The unblurred original lives only in this process's memory while it is processed;
-the worker writes only the blurred overview (and the plate crop). Whether intake's
-stored original is deleted afterwards is the store's business (``discard``), unless a
-unit configured to keep originals, in which case they fall under retention (R1, R13).
+the worker writes only the blurred overview (and the plate crop). Once a frame is done,
+intake's stored original is retired through ``discard(original_key, blurred_key)``
+(the vault's ``supersede``: the original's pixels are destroyed and its key answers
+with the blurred photo), unless a unit configured to keep originals
+(``ANPR_DETECTOR_KEEP_ORIGINALS``), in which case they fall under retention (R1, R13).
+Photos are content-addressed, so two frames can share an original: it is retired only
+when no other frame still waiting for the detector needs it.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone
 from typing import Callable, Protocol, Sequence
 
 import numpy as np
@@ -82,7 +86,8 @@ class Worker:
 
     def __init__(self, url: str, store: PhotoStore, detect: Callable[[Sequence[np.ndarray]], list[list[Detection]]],
                  *, model_version: str, config: WorkerConfig | None = None,
-                 name: str | None = None, discard: Callable[[str], None] | None = None) -> None:
+                 name: str | None = None,
+                 discard: Callable[[str, str], object] | None = None) -> None:
         self.url = url
         self.store = store
         self.detect = detect
@@ -148,19 +153,40 @@ class Worker:
                 self._fail(conn, c, f"detection failed: {type(exc).__name__}: {exc}", permanent=False)
             return len(claims)
         queue.renew(conn, [c for c, _, _ in ready], cfg.lease_seconds)
+        finished: list[tuple[queue.Claim, str]] = []
         for (c, image, view), dets in zip(ready, all_dets):
             try:
-                self._finish(conn, c, image, view, dets)
+                blurred_key = self._finish(conn, c, image, view, dets)
+                if blurred_key is not None:
+                    finished.append((c, blurred_key))
             except FrameRejected as exc:
                 self._fail(conn, c, exc.message, permanent=True)
             except Exception as exc:  # noqa: BLE001
                 log.exception("frame %s failed", c.id)
                 self._fail(conn, c, f"{type(exc).__name__}: {exc}", permanent=False)
+        self._retire_originals(conn, finished)
         return len(claims)
 
+    def _retire_originals(self, conn: psycopg.Connection,
+                          finished: list[tuple[queue.Claim, str]]) -> None:
+        """Destroy the originals of the batch's finished frames (R8), except those another
+        frame still waits for (same content, not yet processed): its worker retires it
+        when done. One query per batch; the frame is done whatever happens here."""
+        if not finished or self.discard is None or self.config.keep_originals:
+            return
+        needed = queue.originals_still_needed(conn, [c.image_key for c, _ in finished])
+        for c, blurred_key in finished:
+            if c.image_key in needed or c.image_key == blurred_key:
+                continue
+            try:
+                self.discard(c.image_key, blurred_key)
+            except Exception:  # noqa: BLE001 - retention still destroys it with its day
+                log.exception("frame %s: could not retire the original %s", c.id, c.image_key)
+
     def _finish(self, conn: psycopg.Connection, c: queue.Claim, image: np.ndarray,
-                view: CameraView, dets: list[Detection]) -> None:
-        day = c.captured_at.date()
+                view: CameraView, dets: list[Detection]) -> str | None:
+        """Blur, store, record; the blurred key if this worker completed the frame."""
+        day = c.captured_at.astimezone(timezone.utc).date()  # the vault's days are UTC days
         result = blur(image, dets, facing=view.facing, privacy_polygons=view.masks,
                       config=self.config.blur)
         blurred_key = self.store.put(day, encode_jpeg(result.image))
@@ -173,10 +199,9 @@ class Worker:
         if queue.complete(conn, c, dets, model_version=self.model_version,
                           blurred_key=blurred_key, plate_crop_key=crop_key):
             self.stats["done"] += 1
-            if self.discard and not self.config.keep_originals:
-                self.discard(c.image_key)
-        else:
-            self.stats["lost"] += 1
+            return blurred_key
+        self.stats["lost"] += 1
+        return None
 
     def _fail(self, conn: psycopg.Connection, c: queue.Claim, reason: str, *, permanent: bool) -> None:
         state = queue.fail(conn, c, reason, permanent=permanent,
@@ -225,5 +250,6 @@ class LocalPhotoStore:
             raise KeyError(key)
         return path.read_bytes()
 
-    def discard(self, key: str) -> None:
+    def discard(self, key: str, successor: str | None = None) -> None:
+        """Delete an original outright (this store has no retention to keep keys for)."""
         (self.root / key).unlink(missing_ok=True)

@@ -55,7 +55,8 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     with psycopg.connect(database_url) as c:
         image_key, blurred_key = c.execute(
             "SELECT image_key, blurred_key FROM detector_frame WHERE state = 'done'").fetchone()
-    # the blurred photo is in the vault, encrypted; the original is gone
+    # the blurred photo is in the vault, encrypted; the original's pixels are gone (its key
+    # now holds a sealed pointer to the blurred photo)
     from anpr import settings as settings_mod
     from detector.cli import open_photo_store
 
@@ -70,7 +71,8 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     assert blurred[:2] == b"\xff\xd8"
     raw = (vault.store.root / blurred_key).read_bytes()
     assert raw[:2] != b"\xff\xd8"            # at rest it is ciphertext (R13)
-    assert not (vault.store.root / image_key).exists()
+    assert vault.successor(image_key) == blurred_key and vault.get(image_key) == blurred
+    assert len((vault.store.root / image_key).read_bytes()) < 200   # a pointer, no photo
 
 
 def _errors(url) -> str:
