@@ -1,13 +1,16 @@
 """Photo approval (R8, report 7.4.5): only when the order asks for photos.
 
-The officer sees the stored overview photo, which the detector has already blurred where
-it ran (persons, cabins, privacy masks), and may draw more blur boxes over anything still
-recognisable. Approval writes a new copy with those boxes irreversibly destroyed (strong
-pixelation of whole blocks, dithered, then smoothed: the block means are all that is
-left, and even they are perturbed) into the photo vault under the capture day's key, so
-retention destroys it with the day (R13). The boxes, who approved and when are recorded
-and audited; an approval is final, because "undo" would need the original detail.
-The provision package ships the approved copy instead of the stored photo.
+The officer sees the overview photo as the detector blurred it (persons, cabins,
+privacy masks: ``detector_frame.blurred_key``), never the unblurred original: while the
+detector has not processed the photo it is "blurring pending", and a photo the detector
+set aside (it could not be read) is not shown or provided at all; both answer 409 with
+the state. The officer may draw more blur boxes over anything still recognisable.
+Approval writes a new copy with those boxes irreversibly destroyed (strong pixelation of
+whole blocks, dithered, then smoothed: the block means are all that is left, and even
+they are perturbed) into the photo vault under the capture day's key, so retention
+destroys it with the day (R13). The boxes, who approved and when are recorded and
+audited; an approval is final, because "undo" would need the original detail. The
+provision package ships the approved copy.
 """
 from __future__ import annotations
 
@@ -40,15 +43,20 @@ class Vault(Protocol):
     def put(self, day, data: bytes) -> str: ...
 
 
+# The detector frame of a passage: intake queues one per passage with an overview photo,
+# keyed like the passage (camera, capture id, capture time); provision joins it the same way.
 PHOTOS_SQL = """
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id AS passage_id, p.captured_at, p.plate, p.camera_id, l.code AS location_code,
        p.overview_key, v.verdict::text AS verdict,
+       f.state::text AS frame_state, f.blurred_key, f.last_error AS frame_error,
        a.image_key AS approved_key, a.boxes, a.approved_at, aa.username AS approved_by
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
   JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  LEFT JOIN detector_frame f ON f.camera_id = p.camera_id AND f.capture_id = p.capture_id
+                            AND f.captured_at = p.captured_at
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
   LEFT JOIN photo_approval a ON a.request_id = e.request_id AND a.passage_id = p.id
                             AND a.captured_at = p.captured_at
@@ -58,6 +66,32 @@ SELECT DISTINCT ON (p.id, p.captured_at)
    AND v.verdict IS DISTINCT FROM 'rejected'
  ORDER BY p.id, p.captured_at
 """
+
+
+class PhotoNotBlurred(Conflict):
+    """The detector has not (or could not) blur this photo: nothing may be shown (409)."""
+
+    code = "photo_not_blurred"
+
+
+def blur_state(row: dict[str, Any]) -> tuple[str, str]:
+    """The state of a passage's photo for the officer, with a message safe to show.
+
+    ``blurred``: the detector's blurred version exists; ``pending``: queued or being
+    processed; ``set_aside``: the detector gave up on it (with its reason); ``not_queued``:
+    no frame (a passage stored before intake queued frames). Only ``blurred`` is shown.
+    """
+    state = row.get("frame_state")
+    if state == "done" and row.get("blurred_key"):
+        return "blurred", "blurred by the detector"
+    if state in ("queued", "processing"):
+        return "pending", "blurring pending: the detector has not processed this photo yet"
+    if state == "failed":
+        return "set_aside", ("set aside by the detector: " + (row.get("frame_error") or
+                                                              "no reason recorded")
+                             + "; the photo is not shown or provided")
+    return "not_queued", ("not queued for blurring; the unblurred photo is not shown or "
+                          "provided")
 
 
 def _photo_request(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
@@ -82,14 +116,23 @@ def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
         " ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s",
         {"request": request_id, "all": include_approved, "limit": page_size,
          "offset": offset}).fetchall()
-    counts = conn.execute(f"SELECT count(*) AS total, count(approved_key) AS approved"
-                          f" FROM ({PHOTOS_SQL}) x", {"request": request_id}).fetchone()
+    counts = conn.execute(
+        f"""SELECT count(*) AS total, count(approved_key) AS approved,
+                   count(*) FILTER (WHERE approved_key IS NULL AND frame_state = 'done'
+                                    AND blurred_key IS NOT NULL) AS ready,
+                   count(*) FILTER (WHERE approved_key IS NULL
+                                    AND frame_state IN ('queued', 'processing')) AS pending
+              FROM ({PHOTOS_SQL}) x""", {"request": request_id}).fetchone()
     for r in rows:
-        r.pop("overview_key")
+        r["photo_state"], r["photo_message"] = blur_state(r)
+        for internal in ("overview_key", "blurred_key", "frame_state", "frame_error"):
+            r.pop(internal)
         r["approved"] = r.pop("approved_key") is not None
+    remaining = counts["ready"] + counts["pending"]
     return {"photos": rows, "total": counts["total"], "approved": counts["approved"],
-            "remaining": counts["total"] - counts["approved"], "offset": offset,
-            "page_size": page_size}
+            "remaining": remaining, "pending": counts["pending"],
+            "not_available": counts["total"] - counts["approved"] - remaining,
+            "offset": offset, "page_size": page_size}
 
 
 def _one(conn: psycopg.Connection, request_id: int, passage_id: int) -> dict[str, Any]:
@@ -100,12 +143,21 @@ def _one(conn: psycopg.Connection, request_id: int, passage_id: int) -> dict[str
     return row
 
 
+def _blurred_key(row: dict[str, Any]) -> str:
+    """The detector's blurred photo of a row, or a 409 saying why there is none (R8)."""
+    state, message = blur_state(row)
+    if state != "blurred":
+        raise PhotoNotBlurred(message, details={"photo_state": state})
+    return row["blurred_key"]
+
+
 def image(conn: psycopg.Connection, officer: Account, request_id: int, passage_id: int,
           vault: Vault) -> bytes:
-    """The photo as the officer must judge it: the approved copy once there is one."""
+    """The photo as the officer must judge it: the approved copy once there is one, else
+    the detector's blurred version; never the unblurred original."""
     _photo_request(conn, officer, request_id)
     row = _one(conn, request_id, passage_id)
-    return vault.get(row["approved_key"] or row["overview_key"])
+    return vault.get(row["approved_key"] or _blurred_key(row))
 
 
 def parse_boxes(raw: Any, width: int, height: int) -> list[list[int]]:
@@ -158,8 +210,8 @@ def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage
     row = _one(conn, request_id, passage_id)
     if row["approved_key"]:
         raise Conflict("this photo has already been approved; its blurred copy is final")
-    original = vault.get(row["overview_key"])
-    img = cv2.imdecode(np.frombuffer(original, np.uint8), cv2.IMREAD_COLOR)
+    source_key = _blurred_key(row)
+    img = cv2.imdecode(np.frombuffer(vault.get(source_key), np.uint8), cv2.IMREAD_COLOR)
     if img is None:
         raise Conflict("the stored photo cannot be read")
     h, w = img.shape[:2]
@@ -175,13 +227,13 @@ def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage
         "INSERT INTO photo_approval (request_id, passage_id, captured_at, boxes, source_key,"
         " image_key, sha256, approved_by) VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s)"
         " ON CONFLICT DO NOTHING RETURNING approved_at",
-        (request_id, passage_id, row["captured_at"], json.dumps(clean), row["overview_key"],
+        (request_id, passage_id, row["captured_at"], json.dumps(clean), source_key,
          key, digest, officer.id)).fetchone()
     if stored is None:
         raise Conflict("this photo has just been approved by someone else")
     audit.record(conn, officer.username, "photo.approve", f"request:{request_id}",
                  passage=passage_id, captured_at=row["captured_at"], boxes=clean,
-                 source_key=row["overview_key"], image_key=key, sha256=digest)
+                 source_key=source_key, image_key=key, sha256=digest)
     return {"passage_id": passage_id, "captured_at": row["captured_at"], "boxes": clean,
             "image_key": key, "sha256": digest, "approved_at": stored["approved_at"],
             "approved_by": officer.username}

@@ -3,7 +3,9 @@
 One zip per request: ``manifest.json`` (request, order reference, searches with their
 parameters, counts, SHA-256 of every file), the passages as CSV and GeoJSON with a
 verification status per row, routes as GeoJSON where a route search ran, plate crops,
-and blurred photos only when the order asks for photos (R8). Rejected reads (misreads)
+and blurred photos only when the order asks for photos (R8): the officer's approved copy
+of the detector's blurred version, never an unblurred original; a photo the detector set
+aside is "not available". Rejected reads (misreads)
 are left out. The package is made when it is downloaded, downloaded once, and recorded
 (R6 items h and i); completing the request then releases its secured results (R1).
 """
@@ -35,11 +37,13 @@ SELECT DISTINCT ON (p.id, p.captured_at)
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
        l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
        bool_or(er.verify) OVER (PARTITION BY p.id, p.captured_at) AS needs_verification,
-       v.verdict::text AS verdict
+       v.verdict::text AS verdict, f.state::text AS frame_state, f.blurred_key
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
   JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  LEFT JOIN detector_frame f ON f.camera_id = p.camera_id AND f.capture_id = p.capture_id
+                            AND f.captured_at = p.captured_at
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
  ORDER BY p.id, p.captured_at
@@ -70,16 +74,23 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
         raise Conflict(f"{left} plate read(s) are not verified yet; verify them before provision")
     if req["photos"]:
         # R8: a photo leaves the system only after the officer has seen it blurred and
-        # approved it (adding blur boxes where the detector missed something).
-        unapproved = conn.execute(f"""
-            SELECT count(*) AS n FROM ({ROWS_SQL}) r
+        # approved it (adding blur boxes where the detector missed something). Photos the
+        # detector set aside cannot be shown, so they are "not available", not a block.
+        left = conn.execute(f"""
+            SELECT count(*) FILTER (WHERE r.frame_state IN ('queued', 'processing')) AS pending,
+                   count(*) FILTER (WHERE r.frame_state = 'done'
+                                    AND r.blurred_key IS NOT NULL) AS unapproved
+              FROM ({ROWS_SQL}) r
              WHERE r.overview_key IS NOT NULL AND r.verdict IS DISTINCT FROM 'rejected'
                AND NOT EXISTS (SELECT 1 FROM photo_approval a WHERE a.request_id = %s
                                AND a.passage_id = r.id AND a.captured_at = r.captured_at)""",
-                                  (req["id"], req["id"])).fetchone()["n"]
-        if unapproved:
-            raise Conflict(f"{unapproved} photo(s) are not approved yet; the order asks for "
-                           "photos, so approve them (blurred) before provision")
+                            (req["id"], req["id"])).fetchone()
+        if left["pending"]:
+            raise Conflict(f"{left['pending']} photo(s) are still waiting for the detector "
+                           "(blurring pending); provide when they are blurred and approved")
+        if left["unapproved"]:
+            raise Conflict(f"{left['unapproved']} photo(s) are not approved yet; the order "
+                           "asks for photos, so approve them (blurred) before provision")
 
 
 def build(conn: psycopg.Connection, officer: Account, request_id: int,
@@ -143,9 +154,13 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
                 except Exception:  # a destroyed key or a missing object: say so, go on
                     missing_images += 1
             if req["photos"] and r["overview_key"]:
+                # Only an approved copy leaves: without one, the detector set the photo
+                # aside (or never had it), and the unblurred original is never provided.
+                key = approved.get((r["id"], r["captured_at"]))
                 try:
-                    files[f"photos/{r['id']}.jpg"] = photo_reader(
-                        approved.get((r["id"], r["captured_at"]), r["overview_key"]))
+                    if key is None:
+                        raise LookupError("no approved blurred copy")
+                    files[f"photos/{r['id']}.jpg"] = photo_reader(key)
                 except Exception:
                     missing_images += 1
     manifest = {

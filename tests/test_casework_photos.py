@@ -72,27 +72,48 @@ def photo_request(app, demo_db, truth, people, database_url):
     return _photo_request(app, demo_db, truth, database_url, PLATE, "SIT-PHOTO-1")
 
 
+def _no_detections(images):
+    return [[] for _ in images]
+
+
 def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -> dict:
     """A confirmed request that asks for photos, searched and verified. Its one read is a
     passage added here with a stored overview photo full of detail (passages are
-    immutable, so the photo comes with a passage of its own plate)."""
+    immutable, so the photo comes with a passage of its own plate), queued for the
+    detector as intake queues it and blurred by a worker (R8: only the blurred version is
+    ever shown)."""
     import psycopg
     from psycopg.rows import dict_row
 
+    from detector import queue
+    from detector.worker import Worker
     from tests.conftest import SessionClient
 
     data, decoded = _detailed_photo()
+    vault = _vault(app)
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         src = conn.execute("SELECT * FROM jj126.passage WHERE plate = %s ORDER BY captured_at"
                            " LIMIT 1", (truth["convoy"]["lead"],)).fetchone()
-        key = _vault(app).put(src["captured_at"].astimezone(UTC).date(), data)
-        conn.execute(
+        key = vault.put(src["captured_at"].astimezone(UTC).date(), data)
+        new = conn.execute(
             "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
             " confidence, geom, overview_key, capture_id, segment_id)"
             " SELECT camera_id, captured_at + interval '1 second', %s, %s, country, confidence,"
-            " geom, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s",
-            (plate, plate, key, f"photo-test-{plate}-{src['id']}", src["id"], src["captured_at"]))
+            " geom, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s"
+            " RETURNING camera_id, captured_at, capture_id",
+            (plate, plate, key, f"photo-test-{plate}-{src['id']}", src["id"], src["captured_at"])
+        ).fetchone()
+        fid = queue.enqueue(conn, camera_id=new["camera_id"], captured_at=new["captured_at"],
+                            image_key=key, capture_id=new["capture_id"])
         conn.commit()
+    Worker(database_url, vault, _no_detections, model_version="stub@1",
+           discard=vault.supersede).run(drain=True)
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        frame = conn.execute("SELECT state::text, blurred_key FROM detector_frame WHERE id = %s",
+                             (fid,)).fetchone()
+    assert frame["state"] == "done", frame
+    blurred = cv2.imdecode(np.frombuffer(vault.get(frame["blurred_key"]), np.uint8),
+                           cv2.IMREAD_COLOR)
     officer = SessionClient(app, "officer.mn")
     body = _order(demo_db, truth, photos=True, number=number)
     body["scope"]["plates"] = [plate]
@@ -111,7 +132,7 @@ def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -
         {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
          "verdict": "confirmed"} for r in reads]}).status_code == 200
     return {"officer": officer, "id": rid, "passage": reads[0]["passage_id"], "key": key,
-            "original": decoded}
+            "original": decoded, "blurred_key": frame["blurred_key"], "blurred": blurred}
 
 
 def test_photos_only_when_the_order_asks(login, demo_db, truth, app):
@@ -132,8 +153,11 @@ def test_photo_listed_and_shown_as_stored(photo_request):
     page = officer.get(f"/api/v1/requests/{rid}/photos").get_json()
     assert [p["passage_id"] for p in page["photos"]] == [photo_request["passage"]]
     assert page["remaining"] == 1 and not page["photos"][0]["approved"]
+    assert page["photos"][0]["photo_state"] == "blurred" and "overview_key" not in page["photos"][0]
     img = officer.get(f"/api/v1/requests/{rid}/photos/{photo_request['passage']}")
     assert img.status_code == 200 and img.mimetype == "image/jpeg", img.get_json()
+    # The detector's blurred version, not the original the camera sent.
+    assert img.data == _vault(officer.client.application).get(photo_request["blurred_key"])
     # Another unit's officer cannot see it; nor a requester.
     from tests.conftest import SessionClient
 
@@ -165,9 +189,9 @@ def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
     assert resp.status_code == 200, resp.get_json()
     out = resp.get_json()
     assert out["boxes"] == [BOX] and out["approved_by"] == "officer.mn"
-    assert out["image_key"] != photo_request["key"]
+    assert out["image_key"] not in (photo_request["key"], photo_request["blurred_key"])
     row = conn.execute("SELECT * FROM photo_approval WHERE request_id = %s", (rid,)).fetchone()
-    assert row["boxes"] == [BOX] and row["source_key"] == photo_request["key"]
+    assert row["boxes"] == [BOX] and row["source_key"] == photo_request["blurred_key"]
     logged = audit.entries(conn, subject=f"request:{rid}", action="photo.approve")[0]["details"]
     assert logged["boxes"] == [BOX] and logged["sha256"] == row["sha256"]
 
@@ -186,8 +210,9 @@ def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
     assert abs(corr) < 0.1, corr
     lap = lambda im: cv2.Laplacian(im.astype(np.float32), cv2.CV_32F).var()
     assert lap(a) < 0.01 * lap(o)
-    # Outside the boxes the photo is kept (within JPEG noise).
-    assert np.abs(approved[:, 260:] - orig[:, 260:]).mean() < 12
+    # Outside the boxes the detector's blurred photo is kept (within JPEG noise).
+    shown_before = photo_request["blurred"].astype(float)
+    assert np.abs(approved[:, 260:] - shown_before[:, 260:]).mean() < 12
 
     # The package provides the approved copy, not the stored one.
     resp = officer.post(f"/api/v1/requests/{rid}/package")

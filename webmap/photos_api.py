@@ -1,5 +1,6 @@
 """JSON API of photo approval (R8): the photos of a request that asked for them, each as
-the officer must judge it, and approval with extra blur boxes (thin handlers)."""
+the officer must judge it (the detector's blurred version, or a 409 with the blurring
+state), and approval with extra blur boxes (thin handlers)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -79,7 +80,9 @@ register_paths({
         "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
                                             "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}": {"get": {
-        "summary": "The photo as stored (detector blur applied), or its approved copy",
+        "summary": "The detector's blurred photo, or its approved copy; never the "
+                   "unblurred original: 409 `photo_not_blurred` with details.photo_state "
+                   "(pending, set_aside, not_queued) until the detector has blurred it",
         "parameters": [_REQ, _PAS], "responses": {"200": {"description": "JPEG"},
                                                   "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}/approve": {"post": {

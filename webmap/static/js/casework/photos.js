@@ -13,7 +13,9 @@
   function load() {
     var all = $("show-approved").checked ? "&all=1" : "";
     C.api("GET", base + "?page_size=" + PAGE + "&offset=" + offset + all).then(function (page) {
-      $("photo-counts").textContent = page.approved + " van " + page.total + " goedgekeurd";
+      $("photo-counts").textContent = page.approved + " van " + page.total + " goedgekeurd" +
+        (page.pending ? " \u00b7 " + page.pending + " wachten op vervagen" : "") +
+        (page.not_available ? " \u00b7 " + page.not_available + " niet beschikbaar" : "");
       $("photo-counts").dataset.remaining = String(page.remaining);
       var grid = $("photo-grid");
       grid.innerHTML = page.photos.length ? "" : "<p id='photos-done'>Geen foto's (meer) om goed te keuren.</p>";
@@ -21,10 +23,16 @@
         var fig = document.createElement("figure");
         fig.dataset.passage = String(p.passage_id);
         if (p.approved) { fig.classList.add("approved"); }
-        fig.innerHTML = '<img alt="foto ' + C.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "o") + '"><figcaption>' +
+        // R8: a photo the detector has not blurred (pending, set aside) is never fetched.
+        var shown = p.approved || p.photo_state === "blurred";
+        var state = { pending: "vervagen loopt nog", set_aside: "apart gezet door de detector",
+                      not_queued: "niet aangeboden voor vervagen" }[p.photo_state] || p.photo_state;
+        if (!shown) { fig.classList.add("not-blurred"); fig.dataset.state = p.photo_state; }
+        fig.innerHTML = (shown ? '<img alt="foto ' + C.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b") + '">'
+                               : '<p class="photo-state" title="' + C.esc(p.photo_message) + '">' + C.esc(state) + "</p>") + "<figcaption>" +
           C.esc(p.plate) + " &middot; " + C.esc(p.location_code) + " &middot; " + C.esc(C.fmt(p.captured_at)) +
           (p.approved ? " &middot; goedgekeurd door " + C.esc(p.approved_by) : "") + "</figcaption>";
-        if (!p.approved) { fig.addEventListener("click", function () { open(p); }); }
+        if (shown && !p.approved) { fig.addEventListener("click", function () { open(p); }); }
         grid.appendChild(fig);
       });
       $("photos-prev").disabled = offset === 0;
