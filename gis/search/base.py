@@ -117,7 +117,7 @@ def rows(conn: psycopg.Connection, where: Where, *, limit: int, offset: int,
 
 RESULT_SQL = """
 WITH hits AS MATERIALIZED (
-    SELECT p.camera_id, p.captured_at, p.plate
+    SELECT {hit_cols}
       FROM jj126.passage p
      WHERE {where}
 ), agg AS (
@@ -157,32 +157,65 @@ PAGE_BY_KEY = """
              ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) k
       JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
                           AND p.plate = k.plate"""
+#: The page when the hits are few (a plate's history): the hits carry whole rows, read
+#: once, and the page is taken from them; one scan, one plan.
+PAGE_FROM_HITS = """
+    SELECT h.* FROM hits h ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"""
+KEY_COLUMNS = "p.camera_id, p.captured_at, p.plate"
+ROW_COLUMNS_HIT = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
+                   "p.confidence, p.geom")
+PAGES = {"hits": (PAGE_FROM_HITS, ROW_COLUMNS_HIT), "direct": (PAGE_DIRECT, KEY_COLUMNS),
+         "key": (PAGE_BY_KEY, KEY_COLUMNS)}
 #: Page orders on the key columns only, so the hits come from the covering indexes.
 _ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
 
 
+def generic(cur: psycopg.Cursor, q: sql.Composable | str, args: dict[str, Any]) -> list[Any]:
+    """Run ``q`` as a prepared statement with a generic plan, planned once per connection.
+
+    Planning a statement over 28 day partitions takes longer than running it when the
+    hits are a plate's few dozen passages; a generic plan prunes the partitions when it
+    runs (initial pruning on the window parameters) and is reused by every later call
+    on the pooled connection. Only for statements whose best plan does not depend on
+    the values (a plate probe is an index probe per day, whatever the plate).
+    """
+    cur.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    rows = cur.execute(q, args, prepare=True).fetchall()
+    cur.execute("SET LOCAL plan_cache_mode = auto")  # on an error, the rollback resets it
+    return rows
+
+
 def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[str, Any],
            limit: int, offset: int, verification: bool, order: str = "time",
-           page_by_key: bool = False) -> dict[str, Any]:
+           page: str = "direct") -> dict[str, Any]:
     """The common result: totals, per-location aggregate, one page of rows.
 
-    One statement: the hits' keys (camera, time, plate) are read once into a CTE, from
-    the covering indexes without touching the table (migration 0011), and the
-    per-location aggregate, the exact totals (a grouping set) and the page's keys are
-    taken from it; only the page's rows are then read from the table, by the unique
-    (camera, time) key when ``page_by_key`` (a pattern filter, which a plain index scan
-    would test on every table row of the prefix range). A pattern search over 120 M
-    passages thus reads index entries for its prefix range but table rows for one page.
+    One statement. The hits are read once into a CTE, from which the per-location
+    aggregate, the exact totals (a grouping set) and the page are taken. How the page's
+    rows are read is ``page``: ``"hits"`` when the hits are few (a plate's history: the
+    hits carry whole rows, one scan); ``"direct"`` when every condition is an index
+    condition (cameras and a window: the hits' keys come from the covering indexes
+    without the table, migration 0011, and a second scan reads the page's rows only);
+    ``"key"`` when a filter is not an index condition (a plate pattern, which a plain
+    index scan would test on every table row of the prefix range: the page's rows are
+    read by their keys). A pattern search over 120 M passages thus reads index entries
+    for its prefix range but table rows for one page only.
+
     Results come back in binary form as tuples: decoding thousands of rows into dicts
     of text values was most of the time of a one-hour block query. The confidence
     (``real``) travels as text so that it reads as before (0.96, not its float32 bits).
     """
     cols = _ORDERS[order]
-    page = sql.SQL(PAGE_BY_KEY if page_by_key else PAGE_DIRECT).format(
-        where=where.sql(), order=sql.SQL(cols))
-    q = sql.SQL(RESULT_SQL).format(where=where.sql(), page=page)
+    page_sql, hit_cols = PAGES[page]
+    q = sql.SQL(RESULT_SQL).format(
+        where=where.sql(), hit_cols=sql.SQL(hit_cols),
+        page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols)))
     cur = conn.cursor(row_factory=tuple_row, binary=True)
-    fetched = cur.execute(q, {**where.params, "limit": limit, "offset": offset}).fetchall()
+    args = {**where.params, "limit": limit, "offset": offset}
+    if page == "hits":
+        fetched = generic(cur, q, args)
+    else:
+        fetched = cur.execute(q, args).fetchall()
     # Locations by their rank from the database; the page (a few thousand rows at most)
     # by its order keys here, which spares the database a second sort after the joins.
     page_key = {"time": lambda r: (r[12], r[11], r[13], r[10]),

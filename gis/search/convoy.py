@@ -23,6 +23,7 @@ from typing import Any
 
 import psycopg
 
+from gis.search.base import generic
 from gis.search.scope import Scope, Window
 
 BAND_SQL = """
@@ -80,9 +81,12 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
-    rows = conn.execute(BAND_SQL, {"plate": plate, "start": window.start, "end": window.end,
-                                   "band": timedelta(minutes=minutes),
-                                   "max_targets": MAX_TARGETS}).fetchall()
+    # A generic plan, planned once per connection: planning the band's lateral probe
+    # over every day partition cost more than running it; it is pruned per probe.
+    rows = generic(conn.cursor(), BAND_SQL, {"plate": plate, "start": window.start,
+                                             "end": window.end,
+                                             "band": timedelta(minutes=minutes),
+                                             "max_targets": MAX_TARGETS})
     targets: dict[int, dict[str, Any]] = {}
     band_plates: dict[int, set[str]] = defaultdict(set)
     partners: dict[str, dict[str, Any]] = {}

@@ -31,7 +31,7 @@ def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Win
     out = base.result(conn, where, search="plate",
                       params={"plates": list(plates), "window": window.as_dict(),
                               "cameras": list(cameras) if cameras else None},
-                      limit=limit, offset=offset, verification=True)
+                      limit=limit, offset=offset, verification=True, page="hits")
     out["coverage"] = coverage(conn, cameras, window)
     return out
 
