@@ -139,6 +139,26 @@ def db_migrate(obj: Context, revision: str) -> None:
     click.echo(f"schema at {revision}; passage partitions present for {len(days)} days")
 
 
+@db.command("prewarm")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="Read the pages before returning (else ask the kernel to prefetch them).")
+@pass_ctx
+def db_prewarm(obj: Context, wait: bool) -> None:
+    """Load the plate indexes of every stored day into memory (fast plate searches)."""
+    from anpr.database import connect
+    from ingest.partitions import existing_partitions
+    from ingest.retention import prewarm
+
+    with connect(obj.url()) as conn:
+        days = existing_partitions(conn)
+        total = 0
+        with click.progressbar(days, label="plate indexes", file=sys.stderr) as bar:
+            for day in bar:
+                total += sum(prewarm(conn, [day], mode="read" if wait else "prefetch").values())
+    click.echo(f"plate indexes of {len(days)} days: {total * 8192 / 2**20:,.0f} MiB "
+               f"{'read into memory' if wait else 'queued for prefetch'}")
+
+
 # -- demo ---------------------------------------------------------------------------------
 
 @main.group()

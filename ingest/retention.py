@@ -109,8 +109,43 @@ def seal_day(conn: psycopg.Connection, day: date) -> bool:
         conn.autocommit = previous
     refresh(conn, [day])
     conn.commit()
-    log.info("sealed %s: vacuumed, analysed and counted", day)
+    prewarm(conn, [day])
+    log.info("sealed %s: vacuumed, analysed, counted, plate index prefetched", day)
     return True
+
+
+#: The partitioned plate index whose day indexes are kept in memory (migration 0012).
+PLATE_INDEX = "jj126.ix_passage_plate_time"
+
+
+def prewarm(conn: psycopg.Connection, days: Iterable[date] | None = None, *,
+            mode: str = "prefetch") -> dict[date, int]:
+    """Load the plate index of each day partition (all when ``days`` is None) into memory.
+
+    ``prefetch`` asks the kernel to read the pages in the background and returns at
+    once (cheap when they are cached already); ``read`` reads them before returning.
+    Returns the pages per day. The operating system's cache holds them, not PostgreSQL's
+    shared buffers: 28 days are larger than the buffers, and the cache outlives a
+    restart of the database.
+    """
+    if mode not in ("prefetch", "read"):
+        raise ValueError("mode is prefetch or read")
+    wanted = None if days is None else {f"passage_p{d:%Y%m%d}" for d in days}
+    rows = conn.cursor(row_factory=dict_row).execute("""
+        SELECT t.relname AS part, i.inhrelid::regclass::text AS idx
+          FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
+          JOIN pg_class t ON t.oid = x.indrelid
+         WHERE i.inhparent = %s::regclass ORDER BY t.relname""", (PLATE_INDEX,)).fetchall()
+    out: dict[date, int] = {}
+    for r in rows:
+        if wanted is not None and r["part"] not in wanted:
+            continue
+        pages = conn.execute("SELECT pg_prewarm(%s::regclass, %s) AS n",
+                             (r["idx"], mode)).fetchone()
+        out[datetime.strptime(r["part"][9:], "%Y%m%d").date()] = (
+            pages["n"] if isinstance(pages, dict) else pages[0])
+    conn.commit()
+    return out
 
 
 def seal_days(conn: psycopg.Connection, now: datetime | None = None,
@@ -261,6 +296,7 @@ def run_retention(conn: psycopg.Connection, retention_days: int, *,
     through = expired_through(now, retention_days)
     conn.commit()
     seal_days(conn, now, after=through)
+    prewarm(conn)  # cheap for pages already cached; brings back what memory pressure evicted
     reports = [destroy_day(conn, day, vault) for day in expired_days(conn, through, vault)]
     # The detector's frame queue points at the same photos: forget the expired frames too.
     from detector.queue import purge

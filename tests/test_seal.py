@@ -103,3 +103,30 @@ def test_retention_of_a_sealed_day_counts_late_records_without_scanning(iconn, c
     assert logged["passages"] == n + 4
     assert iconn.execute("SELECT final FROM passage_day_stat WHERE day = %s",
                          (day,)).fetchone()["final"] is True
+
+
+def test_prewarm_reads_each_days_plate_index(iconn, cams, settings, tmp_path):
+    from ingest.retention import prewarm
+
+    day_at = (datetime.now(UTC) - timedelta(days=3)).replace(hour=7, minute=0, second=0,
+                                                              microsecond=0)
+    _import(iconn, settings, cams, tmp_path, day_at, f"w{uuid.uuid4().hex[:6]}", 50)
+    pages = prewarm(iconn, [day_at.date()], mode="read")
+    size = iconn.execute("SELECT pg_relation_size(i.inhrelid) / 8192 AS n FROM pg_inherits i "
+                         "JOIN pg_index x ON x.indexrelid = i.inhrelid "
+                         "WHERE i.inhparent = 'jj126.ix_passage_plate_time'::regclass "
+                         "AND x.indrelid = %s::regclass",
+                         (f"jj126.passage_p{day_at:%Y%m%d}",)).fetchone()["n"]
+    assert pages == {day_at.date(): size} and size > 0
+    everything = prewarm(iconn)  # every stored day, prefetched
+    assert day_at.date() in everything and len(everything) >= 28
+
+
+def test_db_prewarm_command(intake_url):
+    from click.testing import CliRunner
+
+    from anpr.cli import main
+
+    r = CliRunner().invoke(main, ["db", "prewarm"], env={"DATABASE_URL": intake_url})
+    assert r.exit_code == 0, r.output
+    assert "read into memory" in r.output and "plate indexes of" in r.output

@@ -156,7 +156,8 @@ PAGE_BY_KEY = """
       FROM (SELECT DISTINCT h.camera_id, h.captured_at, h.plate FROM hits h
              ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) k
       JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
-                          AND p.plate = k.plate"""
+                          AND p.plate = k.plate
+     WHERE {where}  -- true of every hit; prunes the day partitions at plan time"""
 #: The page when the hits are few (a plate's history): the hits carry whole rows, read
 #: once, and the page is taken from them; one scan, one plan.
 PAGE_FROM_HITS = """
