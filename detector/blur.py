@@ -12,7 +12,13 @@ evaluation can say what each adds:
 - ``privacy_mask``: the camera's registered polygons (homes, gardens), in the camera's
   pixel frame, scaled to the photo;
 - ``hog``: optionally, OpenCV's HOG people detector as a second opinion that shares no
-  weights or training data with the model.
+  weights or training data with the model;
+- ``surroundings``: everything but the detected vehicles (boxes slightly dilated) and
+  plates. An overview photo exists to show the vehicle; whatever lies around it (a
+  pedestrian or cyclist the person detector missed, a house, a garden) is blurred
+  anyway. When no vehicle is detected the whole frame is blurred but for the plate
+  crop's region (fail closed). It cannot help with a person *inside* a vehicle's box
+  (crossing in front of it): there the other sources decide, the cabin above all.
 
 Blurring is irreversible by construction: every block of the grid that touches the
 region is replaced by its mean (pixelation discards all detail inside the block), then
@@ -30,7 +36,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-SOURCES: tuple[str, ...] = ("yolo_person", "cabin", "privacy_mask", "hog")
+SOURCES: tuple[str, ...] = ("yolo_person", "cabin", "privacy_mask", "hog", "surroundings")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class BlurConfig:
     cabin: bool = True
     hog: bool = False
     block: int = 0                   # pixelation block in px; 0 = 1/30 of the short side
+    surroundings: bool = True        # blur all but the detected vehicles and plates
+    vehicle_dilate: float = 0.05     # the sharp vehicle region grows by this share...
+    vehicle_dilate_min_px: int = 4   # ...and at least this many pixels each side
+    plate_margin: float = 0.1        # a plate stays sharp with the margin of its crop
 
 
 @dataclass
@@ -77,6 +87,34 @@ def _box_mask(shape: tuple[int, int], boxes: Iterable[Sequence[float]], dilate: 
         if c > a and d > b:
             mask[b:d, a:c] = 255
     return mask
+
+
+def to_blocks(mask: np.ndarray, block: int) -> np.ndarray:
+    """Every grid block that touches ``mask``, as a boolean mask: what pixelation replaces."""
+    h, w = mask.shape
+    gh, gw = -(-h // block), -(-w // block)
+    m = np.pad(mask > 0, ((0, gh * block - h), (0, gw * block - w)))
+    hit = m.reshape(gh, block, gw, block).any(axis=(1, 3))
+    return np.repeat(np.repeat(hit, block, 0), block, 1)[:h, :w]
+
+
+def surroundings_mask(detections: Iterable[Detection], shape: tuple[int, int],
+                      config: BlurConfig, block: int) -> np.ndarray:
+    """Everything but the detected vehicles and plates, in whole blocks (0/255).
+
+    What stays sharp is every block touching a dilated vehicle box or a plate with its
+    crop margin: pixelation replaces whole blocks, so cutting the sharp region at pixel
+    level would pixelate a plate that is less than two blocks high along with its
+    surround. A plate whose vehicle was missed keeps only its own region, like a frame
+    with no vehicle at all; what lies outside is blurred whatever the person detector
+    said, so a missed detection there can no longer leak.
+    """
+    dets = [d for d in detections if d.score >= config.other_conf]
+    vehicles = [d.box for d in dets if d.cls == "vehicle"]
+    plates = [d.box for d in dets if d.cls == "plate"]
+    keep = _box_mask(shape, vehicles, config.vehicle_dilate, config.vehicle_dilate_min_px)
+    keep |= _box_mask(shape, plates, config.plate_margin, 0)
+    return np.where(to_blocks(keep, block), 0, 255).astype(np.uint8)
 
 
 def cabin_boxes(detections: Iterable[Detection], facing: str, shape: tuple[int, int],
@@ -185,6 +223,7 @@ def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "f
          ) -> BlurResult:
     """The blurred photo and the masks of each source; ``image`` is left untouched."""
     shape = image.shape[:2]
+    block = block_size(shape, config)
     persons = [d.box for d in detections if d.cls == "person" and d.score >= config.person_conf]
     sources = {"yolo_person": _box_mask(shape, persons, config.dilate, config.dilate_min_px)}
     if config.cabin:
@@ -193,10 +232,12 @@ def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "f
     sources["privacy_mask"] = privacy_mask_pixels(privacy_polygons, shape)
     if config.hog:
         sources["hog"] = _box_mask(shape, hog_people(image), config.dilate, config.dilate_min_px)
+    if config.surroundings:
+        sources["surroundings"] = surroundings_mask(detections, shape, config, block)
     union = np.zeros(shape, np.uint8)
     for m in sources.values():
         union |= m
-    out, region = pixelate_region(image, union, block_size(shape, config), rng)
+    out, region = pixelate_region(image, union, block, rng)
     # the mask reported is what was really replaced: the union grown to whole blocks
     return BlurResult(out, region.astype(np.uint8) * 255, sources)
 

@@ -99,13 +99,16 @@ def test_reconstruction_is_no_better_than_the_thumbnail_baseline():
 
 
 def test_blur_covers_every_source_and_leaves_the_rest_alone():
+    """The detection-driven sources, with the surroundings blur off (it would blur all
+    but the plate here, no vehicle being detected: see test_detector_surroundings.py)."""
     img = render_scene(126, "test", 5, condition="day", facing="front").image
     h, w = img.shape[:2]
     dets = [Detection("person", 0.07, (10, 10, 40, 60)),          # low score: still blurred
             Detection("person", 0.01, (500, 10, 540, 60)),         # below threshold: not
             Detection("plate", 0.9, (300, 400, 360, 413))]
     mask_poly = [([(600.0, 300.0), (630.0, 300.0), (630.0, 330.0), (600.0, 330.0)], w, h)]
-    res = blur(img, dets, facing="front", privacy_polygons=mask_poly, config=BlurConfig())
+    res = blur(img, dets, facing="front", privacy_polygons=mask_poly,
+               config=BlurConfig(surroundings=False))
     m = res.mask > 0
     assert m[30, 25] and m[315, 615]            # person box, privacy mask
     assert m[400 - 2 * 60, 330]                 # the cabin above the plate
