@@ -9,7 +9,11 @@ training never sees, not even for model selection):
 - blur leakage: the share of ground-truth person *pixels* (the renderer's person masks)
   left outside the blurred region, for the union of sources and for each source alone
   and left out, so the report says what each source adds. A person counts as covered
-  when at least 95% of their pixels are blurred.
+  when at least 95% of their pixels are blurred. The union's leakage is also split by
+  where the person is: occupants (inside a vehicle's ground-truth box: the cabin's
+  job), other persons reaching into the region the ``surroundings`` source keeps sharp
+  (a detected vehicle or plate: only the person detectors protect them there), and
+  persons elsewhere (``surroundings`` blurs them whatever was detected).
 
 For user data sets without masks, person boxes stand in for the pixels.
 """
@@ -24,12 +28,20 @@ import cv2
 import numpy as np
 
 from anpr.errors import BadInput
-from detector.blur import SOURCES, BlurConfig, blur, block_size
+from detector.blur import SOURCES, BlurConfig, blur, block_size, to_blocks
 from detector.render import CLASSES
 
 log = logging.getLogger(__name__)
 
 COVERED = 0.95
+# where a person is, for the split of the union's leakage (see the module docstring)
+GROUPS = ("occupants", "in_vehicle_region", "elsewhere")
+
+
+def _inside(box: np.ndarray, vehicle: np.ndarray, tol: float = 1.0) -> bool:
+    """A person box within a vehicle box: an occupant behind the glass."""
+    return bool(box[0] >= vehicle[0] - tol and box[1] >= vehicle[1] - tol
+                and box[2] <= vehicle[2] + tol and box[3] <= vehicle[3] + tol)
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -61,16 +73,6 @@ def _match(gt: np.ndarray, pred: np.ndarray, scores: np.ndarray, thr: float = 0.
             used[j] = True
             hits += 1
     return hits
-
-
-def _to_blocks(mask: np.ndarray, block: int) -> np.ndarray:
-    """Grow a mask to whole pixelation blocks, as :func:`detector.blur.pixelate` does,
-    so each source alone is measured the way it would really be blurred."""
-    h, w = mask.shape
-    gh, gw = -(-h // block), -(-w // block)
-    m = np.pad(mask, ((0, gh * block - h), (0, gw * block - w)))
-    hit = m.reshape(gh, block, gw, block).any(axis=(1, 3))
-    return np.repeat(np.repeat(hit, block, 0), block, 1)[:h, :w]
 
 
 def _read_labels(path: Path, w: int, h: int) -> list[tuple[int, np.ndarray]]:
@@ -139,6 +141,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
     leaked = {"union": 0, **{f"only_{s}": 0 for s in SOURCES}, **{f"without_{s}": 0 for s in SOURCES}}
     covered = {k: 0 for k in leaked}
     persons = 0
+    groups = {g: {"persons": 0, "covered": 0, "pixels": 0, "leaked": 0} for g in GROUPS}
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
         imgs = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in chunk]
@@ -166,6 +169,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
             mask_path = root / "masks" / "test" / f"{path.stem}.png"
             gt_mask = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE) if mask_path.is_file() else None
             person_boxes = [b for c, b in labels if c == by_name.get("person")]
+            vehicle_boxes = [b for c, b in labels if c == by_name.get("vehicle")]
             if gt_mask is None:
                 gt_mask = np.zeros((h, w), np.uint8)
                 for b in person_boxes:
@@ -173,7 +177,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
                     gt_mask[max(0, y1):y2, max(0, x1):x2] = 255
             result = blur(img, dets, facing=info.get("facing", "front"), config=cfg)
             blk = block_size((h, w), cfg)
-            src = {s: _to_blocks(result.sources.get(s, np.zeros((h, w), np.uint8)) > 0, blk)
+            src = {s: to_blocks(result.sources.get(s, np.zeros((h, w), np.uint8)) > 0, blk)
                    for s in SOURCES}
             regions = {"union": result.mask > 0}
             for s in SOURCES:
@@ -187,6 +191,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
             person_px += int(gm.sum())
             for k, region in regions.items():
                 leaked[k] += int((gm & ~region).sum())
+            sharp = ~src["surroundings"]
             for b in person_boxes:
                 x1, y1, x2, y2 = b.astype(int)
                 inst = np.zeros((h, w), bool)
@@ -199,6 +204,13 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
                 for k, region in regions.items():
                     if (inst & region).sum() >= COVERED * n:
                         covered[k] += 1
+                group = ("occupants" if any(_inside(b, v) for v in vehicle_boxes)
+                         else "in_vehicle_region" if (inst & sharp).any() else "elsewhere")
+                g = groups[group]
+                g["persons"] += 1
+                g["pixels"] += n
+                g["leaked"] += int((inst & ~regions["union"]).sum())
+                g["covered"] += int((inst & regions["union"]).sum() >= COVERED * n)
     per_class = {c: {"ground_truth": gt_n[c],
                      "recall_at_threshold": round(tp[c] / gt_n[c], 4) if gt_n[c] else None,
                      "precision_at_threshold": round(tp[c] / pred_n[c], 4) if pred_n[c] else None,
@@ -212,6 +224,12 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
             "person_pixels": person_px, "persons": persons,
             "leakage": {k: round(v / person_px, 5) if person_px else None for k, v in leaked.items()},
             "persons_covered": {k: round(v / persons, 4) if persons else None for k, v in covered.items()},
+            "union_by_place": {
+                k: {"persons": g["persons"], "person_pixels": g["pixels"],
+                    "leakage": round(g["leaked"] / g["pixels"], 5) if g["pixels"] else None,
+                    "leaked_share_of_all_pixels": round(g["leaked"] / person_px, 5) if person_px else None,
+                    "persons_covered": round(g["covered"] / g["persons"], 4) if g["persons"] else None}
+                for k, g in groups.items()},
             "sources": list(SOURCES) if hog else [s for s in SOURCES if s != "hog"],
             "note": "no privacy masks are registered for generated scenes, so that source adds 0 here",
         },
