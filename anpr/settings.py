@@ -113,6 +113,10 @@ REGISTRY: dict[str, Setting] = {
                 "Score above which a plate or vehicle is used (cabin blur, plate crop).", _fraction),
         Setting("ANPR_DETECTOR_HOG", False,
                 "Also blur what OpenCV's HOG people detector finds (slower, independent).", _bool),
+        Setting("ANPR_DETECTOR_SURROUNDINGS", True,
+                "Blur everything but the detected vehicles and plates (the whole frame when no "
+                "vehicle is found); false blurs only persons, cabins and privacy masks. One "
+                "camera is exempted with `anpr detector camera ID --no-surroundings`.", _bool),
         Setting("ANPR_DETECTOR_BATCH", 8, "Frames a worker claims and detects at once.", _positive_int),
         Setting("ANPR_DETECTOR_LEASE_S", 120,
                 "Seconds a claimed frame stays with its worker before others may take it.",
@@ -197,6 +201,7 @@ class DetectorSettings:
     person_conf: float = 0.05
     conf: float = 0.25
     hog: bool = False
+    surroundings: bool = True
     batch: int = 8
     lease_s: int = 120
     max_attempts: int = 5
@@ -265,6 +270,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             person_conf=_read(env, "ANPR_DETECTOR_PERSON_CONF"),
             conf=_read(env, "ANPR_DETECTOR_CONF"),
             hog=_read(env, "ANPR_DETECTOR_HOG"),
+            surroundings=_read(env, "ANPR_DETECTOR_SURROUNDINGS"),
             batch=_read(env, "ANPR_DETECTOR_BATCH"),
             lease_s=_read(env, "ANPR_DETECTOR_LEASE_S"),
             max_attempts=_read(env, "ANPR_DETECTOR_MAX_ATTEMPTS"),

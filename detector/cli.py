@@ -5,6 +5,7 @@ the commands so ``anpr --help`` stays fast.
 """
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 from datetime import datetime, timezone
@@ -118,7 +119,8 @@ def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
     config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
                           backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
                           keep_originals=s.keep_originals,
-                          blur=BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog))
+                          blur=BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog,
+                                          surroundings=s.surroundings))
     vault = open_photo_store(obj)
     # R8: a done frame's original is superseded by its blurred version (unless kept).
     worker = Worker(obj.url(), vault, det, model_version=det.version, config=config, name=name,
@@ -148,6 +150,28 @@ def enqueue_cmd(obj: Context, camera: str, files: tuple[Path, ...]) -> None:
             key = vault.put(now.date(), f.read_bytes())
             enqueue(conn, camera_id=camera, captured_at=now, image_key=key, capture_id=f.name)
     click.echo(f"{len(files)} frame(s) queued for camera {camera}")
+
+
+@detector.command("camera")
+@click.argument("camera_id")
+@click.option("--surroundings/--no-surroundings", default=None,
+              help="Blur everything but vehicles and plates for this camera (default on; "
+                   "ANPR_DETECTOR_SURROUNDINGS=false switches it off everywhere).")
+@click.option("--actor", default=lambda: getpass.getuser(), show_default="OS user",
+              help="Who is acting (recorded in the registry history).")
+@pass_ctx
+def camera_cmd(obj: Context, camera_id: str, surroundings: bool | None, actor: str) -> None:
+    """Show or change a camera's blur settings (workers apply a change within a minute)."""
+    import psycopg
+
+    from detector.cameras import blur_settings, set_surroundings
+
+    with psycopg.connect(obj.url()) as conn:  # one transaction: setting and history entry
+        if surroundings is None:
+            out = _guard(blur_settings, conn, camera_id)
+        else:
+            out = _guard(set_surroundings, conn, camera_id, enabled=surroundings, actor=actor)
+    click.echo(json.dumps({**out, "global_surroundings": obj.settings.detector.surroundings}))
 
 
 @detector.command("status")

@@ -1,4 +1,5 @@
-"""Tables of the detector nodes (migration 0005): the frame queue and the detections.
+"""Tables of the detector nodes (migrations 0005, 0013): the frame queue, the detections
+and per-camera blur settings.
 
 Kept beside the worker that owns them; ``anpr.schema`` imports this module so that the
 one metadata object Alembic compares holds every table.
@@ -12,8 +13,8 @@ makes each frame's detections recorded exactly once.
 from __future__ import annotations
 
 from sqlalchemy import (
-    REAL, BigInteger, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index,
-    SmallInteger, Table, Text, UniqueConstraint, func,
+    REAL, BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index,
+    SmallInteger, Table, Text, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import ENUM
 
@@ -65,4 +66,13 @@ detector_detection = Table(
     CheckConstraint("cls IN ('plate', 'person', 'vehicle')", name="cls"),
     CheckConstraint("x2 >= x1 AND y2 >= y1", name="box"),
     comment="What the model saw in a frame, in the frame's pixel coordinates.",
+)
+
+detector_camera = Table(
+    "detector_camera", metadata,
+    Column("camera_id", Text, ForeignKey("camera.id", ondelete="CASCADE"), primary_key=True),
+    Column("blur_surroundings", Boolean, nullable=False, server_default=text("true"),
+           comment="False exempts this camera from the surroundings blur."),
+    comment="Blur settings of one camera beside the registry's facing and privacy masks; "
+            "a camera without a row has the defaults. Changes are logged in registry_change.",
 )

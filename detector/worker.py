@@ -3,7 +3,9 @@
 One worker process holds one model and one database connection. It claims a batch,
 reads and decodes every frame (a frame that cannot be decoded is set aside with its
 reason at once), runs the model on the decodable ones in one call (batching is what
-makes CPU inference affordable), blurs each with the union of sources for its camera,
+makes CPU inference affordable), blurs each with the union of sources for its camera
+(its facing and privacy masks from the registry; the surroundings blur unless it is off
+globally, ``ANPR_DETECTOR_SURROUNDINGS``, or for this camera, ``detector_camera``),
 writes the blurred overview and the plate crop to the photo store and records the
 detections in the same transaction that marks the frame done.
 
@@ -24,7 +26,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timezone
 from typing import Callable, Protocol, Sequence
 
@@ -65,11 +67,15 @@ class WorkerConfig:
 class CameraView:
     facing: str
     masks: list[tuple[list[tuple[float, float]], int, int]]
+    surroundings: bool = True   # False: this camera is exempt from the surroundings blur
 
 
 def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
-    """Facing and privacy-mask polygons of a camera, as the registry holds them now."""
-    row = conn.execute("SELECT facing::text FROM camera WHERE id = %s", (camera_id,)).fetchone()
+    """Facing, privacy-mask polygons and blur settings of a camera, as held now."""
+    row = conn.execute(
+        "SELECT c.facing::text, COALESCE(d.blur_surroundings, true) FROM camera c "
+        "LEFT JOIN detector_camera d ON d.camera_id = c.id WHERE c.id = %s",
+        (camera_id,)).fetchone()
     if row is None:
         raise CameraUnknown(f"camera {camera_id!r} is not in the registry")
     masks = []
@@ -78,7 +84,7 @@ def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
             "WHERE camera_id = %s ORDER BY id", (camera_id,)):
         ring = json.loads(geojson)["coordinates"][0]
         masks.append(([(float(x), float(y)) for x, y in ring], int(fw), int(fh)))
-    return CameraView(row[0], masks)
+    return CameraView(row[0], masks, bool(row[1]))
 
 
 class Worker:
@@ -187,8 +193,10 @@ class Worker:
                 view: CameraView, dets: list[Detection]) -> str | None:
         """Blur, store, record; the blurred key if this worker completed the frame."""
         day = c.captured_at.astimezone(timezone.utc).date()  # the vault's days are UTC days
-        result = blur(image, dets, facing=view.facing, privacy_polygons=view.masks,
-                      config=self.config.blur)
+        config = self.config.blur
+        if config.surroundings and not view.surroundings:
+            config = replace(config, surroundings=False)  # a camera can only switch it off
+        result = blur(image, dets, facing=view.facing, privacy_polygons=view.masks, config=config)
         blurred_key = self.store.put(day, encode_jpeg(result.image))
         crop_key = c.crop_key
         if crop_key is None:
