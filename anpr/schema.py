@@ -407,6 +407,15 @@ registry_change = Table(
 )
 
 
+registry_stamp = Table(
+    "registry_stamp", metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("version", BigInteger, nullable=False, server_default=text("0")),
+    CheckConstraint("id", name="registry_stamp_id_check"),
+    comment="One row; version changes with every insert, update or delete of camera or location",
+)
+
+
 # -- what autogenerate compares -------------------------------------------------------------
 # Daily passage partitions and the extensions' own tables are not part of the model.
 _PARTITION = re.compile(r"^passage_p\d{8}$")

@@ -179,6 +179,17 @@ def test_empty_results_still_state_coverage(conn, window):
     assert full["cameras_selected"] > 1000
 
 
+def test_coverage_sees_a_status_change_at_once_through_the_cached_registry(conn, window):
+    cam = conn.execute("SELECT min(id) AS id FROM camera").fetchone()["id"]
+    before = coverage(conn, (cam,), window)  # fills the per-process camera cache
+    assert "status_defect" not in {g["reason"] for g in before["gaps"]}
+    stamp = conn.execute("SELECT version FROM registry_stamp").fetchone()["version"]
+    conn.execute("UPDATE camera SET status = 'defect' WHERE id = %s", (cam,))
+    assert conn.execute("SELECT version FROM registry_stamp").fetchone()["version"] > stamp
+    after = coverage(conn, (cam,), window)
+    assert "status_defect" in {g["reason"] for g in after["gaps"]}
+
+
 @pytest.mark.parametrize("raw", ["AB-12-C$", "AB 12 É", "", "A" * 13])
 def test_plates_outside_the_alphabet_are_refused(raw):
     with pytest.raises(BadInput):

@@ -50,10 +50,9 @@ CAMERAS_SQL = """
 SELECT c.id, c.status::text AS status, c.in_plan, c.active_from, c.active_to, l.code
   FROM camera c JOIN location l ON l.id = c.location_id
 """
-#: What changes the cached camera table: any insert, update or delete of a camera or a
-#: location gives another count or sum of row versions (xmin), inside the transaction too.
-STAMP_SQL = ("(SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM camera) || '/' ||"
-             " (SELECT count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) FROM location)")
+#: What changes the cached camera table: a counter that a statement trigger on camera and
+#: location bumps on every change (migration 0013), inside the transaction too.
+STAMP_SQL = "(SELECT version::text FROM registry_stamp)"
 PERIODS_SQL = f"""
 SELECT 0 AS kind, {STAMP_SQL} AS stamp, NULL::text AS camera_id, NULL::text AS status,
        NULL::timestamptz AS gap_start, NULL::timestamptz AS gap_end, NULL::text AS note
