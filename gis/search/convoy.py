@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from gis.search.base import generic
 from gis.search.scope import Scope, Window
@@ -83,51 +84,56 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
         scope.check(windows=[window], plates=[plate], cameras_given=False)
     # A generic plan, planned once per connection: planning the band's lateral probe
     # over every day partition cost more than running it; it is pruned per probe.
-    rows = generic(conn.cursor(), BAND_SQL, {"plate": plate, "start": window.start,
-                                             "end": window.end,
-                                             "band": timedelta(minutes=minutes),
-                                             "max_targets": MAX_TARGETS})
+    # Rows as tuples: TARGET_ID, TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA.
+    rows = generic(conn.cursor(row_factory=tuple_row), BAND_SQL,
+                   {"plate": plate, "start": window.start, "end": window.end,
+                    "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS})
     targets: dict[int, dict[str, Any]] = {}
     band_plates: dict[int, set[str]] = defaultdict(set)
-    partners: dict[str, dict[str, Any]] = {}
+    by_plate: dict[str, list[tuple]] = defaultdict(list)
     for r in rows:
-        tid = r["target_id"]
-        targets.setdefault(tid, {"id": tid, "at": r["target_at"], "camera_id": r["target_camera"],
-                                 "location_code": r["location_code"]})
-        if r["plate"] is None:
+        tid = r[0]
+        if tid not in targets:
+            targets[tid] = {"id": tid, "at": r[1], "camera_id": r[3], "location_code": r[4]}
+        if r[5] is None:
             continue
-        band_plates[tid].add(r["plate"])
-        p = partners.setdefault(r["plate"], {"plate": r["plate"], "targets": {}, "locations": set(),
-                                             "passages": []})
-        offset_s = (r["captured_at"] - r["target_at"]).total_seconds()
-        best = p["targets"].get(tid)
-        if best is None or abs(offset_s) < abs(best):
-            p["targets"][tid] = offset_s
-        p["locations"].add(r["location_code"])
-        p["passages"].append({"target_id": tid, "camera_id": r["camera_id"],
-                              "captured_at": r["captured_at"], "location_code": r["location_code"],
-                              "offset_s": offset_s})
+        band_plates[tid].add(r[5])
+        by_plate[r[5]].append(r)
     if scope is not None and scope.cameras is not None:
         scope.check_cameras(sorted({t["camera_id"] for t in targets.values()}))
     v = vehicles_per_day(conn, window)
+    log_v = math.log10(v)
     n_targets = len(targets)
     ranked = []
-    for p in partners.values():
-        shared = len(p["targets"])
+    # Most plates in the bands pass once: only those in min_shared bands or more are
+    # worked out in full.
+    for other, prs in by_plate.items():
+        if len(prs) < min_shared:
+            continue
+        best: dict[int, float] = {}
+        for r in prs:
+            off = (r[6] - r[1]).total_seconds()
+            b = best.get(r[0])
+            if b is None or abs(off) < abs(b):
+                best[r[0]] = off
+        shared = len(best)
         if shared < min_shared:
             continue
-        log_p = sum(math.log10(max(len(band_plates[t]), 1) / v) for t in p["targets"])
-        expected_log = math.log10(v) + _log10_comb(n_targets, shared) + log_p
-        offsets = sorted(p["targets"].values())
-        times = [x["captured_at"] for x in p["passages"]]
+        log_p = sum(math.log10(max(len(band_plates[t]), 1)) - log_v for t in best)
+        expected_log = log_v + _log10_comb(n_targets, shared) + log_p
+        offsets = sorted(best.values())
+        locations = {r[4] for r in prs}
+        passages = sorted(({"target_id": r[0], "camera_id": r[7], "captured_at": r[6],
+                            "location_code": r[4], "offset_s": (r[6] - r[1]).total_seconds()}
+                           for r in prs), key=lambda x: x["captured_at"])
         ranked.append({
-            "plate": p["plate"], "shared_passages": shared, "locations": len(p["locations"]),
-            "location_codes": sorted(p["locations"]), "score": round(-expected_log, 2),
+            "plate": other, "shared_passages": shared, "locations": len(locations),
+            "location_codes": sorted(locations), "score": round(-expected_log, 2),
             "offsets_s": offsets, "before": sum(1 for o in offsets if o < 0),
             "after": sum(1 for o in offsets if o > 0),
             "median_offset_s": offsets[len(offsets) // 2],
-            "first_at": min(times), "last_at": max(times),
-            "passages": sorted(p["passages"], key=lambda x: x["captured_at"]),
+            "first_at": passages[0]["captured_at"], "last_at": passages[-1]["captured_at"],
+            "passages": passages,
         })
     ranked.sort(key=lambda x: (-x["score"], -x["shared_passages"], x["plate"]))
     return {"search": "convoy",
