@@ -142,6 +142,9 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
     covered = {k: 0 for k in leaked}
     persons = 0
     groups = {g: {"persons": 0, "covered": 0, "pixels": 0, "leaked": 0} for g in GROUPS}
+    blurred_share: list[float] = []
+    blurred_share_without: list[float] = []   # ... without the surroundings source
+    no_vehicle = 0
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
         imgs = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in chunk]
@@ -176,6 +179,8 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
                     x1, y1, x2, y2 = b.astype(int)
                     gt_mask[max(0, y1):y2, max(0, x1):x2] = 255
             result = blur(img, dets, facing=info.get("facing", "front"), config=cfg)
+            blurred_share.append(result.coverage())
+            no_vehicle += not any(d.cls == "vehicle" and d.score >= conf for d in dets)
             blk = block_size((h, w), cfg)
             src = {s: to_blocks(result.sources.get(s, np.zeros((h, w), np.uint8)) > 0, blk)
                    for s in SOURCES}
@@ -187,6 +192,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
                     if t != s:
                         others |= src[t]
                 regions[f"without_{s}"] = others
+            blurred_share_without.append(float(regions["without_surroundings"].mean()))
             gm = gt_mask > 0
             person_px += int(gm.sum())
             for k, region in regions.items():
@@ -224,6 +230,9 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
             "person_pixels": person_px, "persons": persons,
             "leakage": {k: round(v / person_px, 5) if person_px else None for k, v in leaked.items()},
             "persons_covered": {k: round(v / persons, 4) if persons else None for k, v in covered.items()},
+            "frame_share_blurred": round(float(np.mean(blurred_share)), 4),
+            "frame_share_blurred_without_surroundings": round(float(np.mean(blurred_share_without)), 4),
+            "frames_without_vehicle": no_vehicle,
             "union_by_place": {
                 k: {"persons": g["persons"], "person_pixels": g["pixels"],
                     "leakage": round(g["leaked"] / g["pixels"], 5) if g["pixels"] else None,

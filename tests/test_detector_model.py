@@ -20,12 +20,15 @@ from detector.train import SHIPPED_MODEL
 RECALL_TARGET = 0.98
 LEAKAGE_TARGET = 0.01
 SAMPLE = 40
-# The shipped model had 20 minutes of CPU training; on this sample it covers 0.90 of
-# persons with the union (leakage 0.079) and its raw person recall is ~0.7. These tests
-# state the project target and turn green (xpass) when a better-trained model ships.
+# The shipped model had 20 minutes of CPU training; its raw person recall on this sample
+# is 0.78 (0.70 on the README's 150 frames), below the target: that test states the
+# target and turns green (xpass) when a better-trained model ships. The union of blur
+# sources meets the leakage target since the surroundings source blurs everything but
+# the detected vehicles (this sample: leakage 0.00004, every person covered); without
+# it, the detection-driven sources alone cover 0.90 of persons (leakage 0.079).
 PERSON_TARGET_NOT_MET = pytest.mark.xfail(
-    strict=False, reason="person targets not met yet by the CPU-trained model: union covers "
-                         "0.90 of persons, leakage 0.079; needs more epochs (see README)")
+    strict=False, reason="person recall target not met yet by the CPU-trained model (0.78 on "
+                         "this sample); needs more epochs (see README)")
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +55,10 @@ def test_model_card_is_shipped_beside_the_model():
     assert SHIPPED_MODEL.stat().st_size < 10e6
 
 
-@PERSON_TARGET_NOT_MET
 def test_union_of_blur_sources_covers_persons(report):
     blur = report["blur"]
     assert blur["persons"] > 30
+    assert blur["persons_covered"]["union"] >= blur["persons_covered"]["without_surroundings"]
     assert blur["persons_covered"]["union"] >= blur["persons_covered"]["only_yolo_person"]
     assert blur["persons_covered"]["union"] >= RECALL_TARGET, blur
     assert blur["leakage"]["union"] <= LEAKAGE_TARGET, blur
@@ -107,10 +110,12 @@ def test_worker_with_the_real_model_leaves_no_person_detail(database_url, detect
     assert np.abs(out[person].astype(int) - scene.image[person]).mean() > 3
 
 
-def test_union_covers_at_least_the_measured_floor(report):
-    """A regression guard below the target: what the shipped model reached (0.90)."""
-    assert report["blur"]["persons_covered"]["union"] >= 0.88
-    assert report["blur"]["leakage"]["union"] <= 0.10
+def test_detection_driven_sources_cover_at_least_the_measured_floor(report):
+    """A regression guard below the target for what the detectors themselves reach (0.90
+    covered), measured without the surroundings source so that it cannot hide a worse
+    person detector or cabin; persons inside a vehicle's box depend on them alone."""
+    assert report["blur"]["persons_covered"]["without_surroundings"] >= 0.88
+    assert report["blur"]["leakage"]["without_surroundings"] <= 0.10
     assert report["per_class"]["person"]["recall_at_threshold"] >= 0.6
 
 
