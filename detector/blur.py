@@ -213,7 +213,9 @@ def pixelate_region(image: np.ndarray, mask: np.ndarray, block: int,
     smooth = cv2.GaussianBlur(coarse, (k, k), block / 2.0)
     region = np.repeat(np.repeat(hit, block, axis=0), block, axis=1)[:h, :w]
     smooth = np.clip(smooth[:h, :w], 0, 255).astype(image.dtype)
-    out[region] = smooth[region]
+    # copyto with a mask is several times faster than boolean indexing when the region
+    # is most of the frame, as it is with the surroundings source
+    np.copyto(out, smooth, where=region.reshape(region.shape + (1,) * (image.ndim - 2)))
     return out, region
 
 
