@@ -200,7 +200,7 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
     from anpr.database import migrate
     from anpr.demo import load_demo  # noqa: F401  (import cost outside the timings)
     from ingest.importer import import_passages
-    from ingest.retention import destroy_day
+    from ingest.retention import destroy_day, seal_day
     from anpr import clock
 
     server = obj.url()
@@ -237,13 +237,16 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
 
         with psycopg.connect(url, row_factory=dict_row) as conn:
             day, n_day = _expired_day(conn, obj.settings.retention.days, retention_passages)
+            # The steady state: every retention run seals the days that ended, so the day
+            # that expires now was sealed (vacuumed and counted) 27 days ago.
+            seal_day(conn, day)
             total = conn.execute("SELECT count(*) AS n FROM jj126.passage").fetchone()["n"]
             t0 = time.perf_counter()
             conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
                 psycopg.sql.Identifier("jj126", f"passage_p{day:%Y%m%d}"))).fetchone()
             scan_s = time.perf_counter() - t0
             rep = destroy_day(conn, day, None)
-        figures.append(Figure(f"retention of a day of {n_day:,} (of {total:,} stored)",
+        figures.append(Figure(f"retention of a sealed day of {n_day:,} (of {total:,} stored)",
                               rep.seconds * 1000, "ms", baseline=scan_s * 1000,
                               target="<= 1000"))
         figures.append(Figure("  of which destruction (drop, key, log)",
