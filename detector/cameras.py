@@ -11,21 +11,29 @@ import logging
 from typing import Any
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from anpr.errors import BadInput, NotFound
 
 log = logging.getLogger(__name__)
 
 
+#: A camera's id, facing and whether the surroundings blur applies (on without a row).
+CAMERA_SQL = ("SELECT c.id, c.facing::text, COALESCE(d.blur_surroundings, true) FROM camera c "
+              "LEFT JOIN detector_camera d ON d.camera_id = c.id WHERE c.id = %s")
+
+
+def camera_row(conn: psycopg.Connection, camera_id: str) -> tuple | None:
+    """``(id, facing, surroundings)`` of a camera, or None when it is not registered."""
+    return conn.cursor(row_factory=tuple_row).execute(CAMERA_SQL, (camera_id,)).fetchone()
+
+
 def blur_settings(conn: psycopg.Connection, camera_id: str) -> dict[str, Any]:
     """The camera's blur settings; defaults when it has no row."""
-    row = conn.execute(
-        "SELECT c.id, COALESCE(d.blur_surroundings, true) FROM camera c "
-        "LEFT JOIN detector_camera d ON d.camera_id = c.id WHERE c.id = %s",
-        (camera_id,)).fetchone()
+    row = camera_row(conn, camera_id)
     if row is None:
         raise NotFound(f"there is no camera {camera_id}")
-    return {"camera": row[0], "surroundings": bool(row[1])}
+    return {"camera": row[0], "surroundings": bool(row[2])}
 
 
 def set_surroundings(conn: psycopg.Connection, camera_id: str, *, enabled: bool,

@@ -72,10 +72,9 @@ class CameraView:
 
 def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
     """Facing, privacy-mask polygons and blur settings of a camera, as held now."""
-    row = conn.execute(
-        "SELECT c.facing::text, COALESCE(d.blur_surroundings, true) FROM camera c "
-        "LEFT JOIN detector_camera d ON d.camera_id = c.id WHERE c.id = %s",
-        (camera_id,)).fetchone()
+    from detector.cameras import camera_row
+
+    row = camera_row(conn, camera_id)
     if row is None:
         raise CameraUnknown(f"camera {camera_id!r} is not in the registry")
     masks = []
@@ -84,7 +83,7 @@ def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
             "WHERE camera_id = %s ORDER BY id", (camera_id,)):
         ring = json.loads(geojson)["coordinates"][0]
         masks.append(([(float(x), float(y)) for x, y in ring], int(fw), int(fh)))
-    return CameraView(row[0], masks, bool(row[1]))
+    return CameraView(row[1], masks, bool(row[2]))
 
 
 class Worker:
