@@ -11,7 +11,8 @@ For each expired UTC day, in this order:
 3. **delete** the day's photos from the object store (already unreadable after step 2).
 
 Days are **sealed** first, once they have ended (``seal_days``, in every run): the
-partition is vacuumed and analysed, so that its pages are all-visible and the searches'
+partition is clustered by camera and time once the day is two days old, vacuumed and
+analysed, so that its pages are all-visible and the searches'
 covering indexes answer without reading the table (migration 0011), and its passages
 and unique plates are counted exactly into ``passage_day_stat``. From then on the
 intake trigger keeps the passage count exact, so destroying the day needs no count.
@@ -31,7 +32,7 @@ from typing import Any, Iterable
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from anpr import clock
 from ingest.images import PhotoVault, enquiry_prefix
@@ -73,15 +74,23 @@ def _partition(day: date) -> sql.Identifier:
 SEAL_AFTER = timedelta(hours=1)
 
 
+#: Days at least this old are also clustered by camera and time when sealed.
+CLUSTER_AFTER_DAYS = 2
+#: The partitioned unique key (camera_id, captured_at, capture_id) the days are ordered by.
+CAMERA_INDEX = "jj126.uq_passage_camera_id_captured_at_capture_id"
+
+
 def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = None
                  ) -> list[date]:
-    """Ended days whose partition has rows not yet vacuumed or whose count is not exact.
+    """Ended days whose partition has rows not yet vacuumed or whose count is not exact,
+    and days old enough to be clustered that are not.
 
     The statistics collector says which partitions had inserts since their last vacuum;
     after a crash it forgets, and the days are sealed again (cheap: vacuum skips pages
     already all-visible).
     """
     last = (now - SEAL_AFTER).date() - timedelta(days=1)
+    cluster_through = now.date() - timedelta(days=CLUSTER_AFTER_DAYS)
     rows = conn.cursor(row_factory=dict_row).execute("""
         SELECT to_date(substr(c.relname, 10), 'YYYYMMDD') AS day
           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -89,21 +98,61 @@ def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = N
           LEFT JOIN passage_day_stat d ON d.day = to_date(substr(c.relname, 10), 'YYYYMMDD')
          WHERE i.inhparent = 'jj126.passage'::regclass AND c.relname ~ '^passage_p[0-9]{8}$'
            AND (s.relid IS NULL OR coalesce(s.last_vacuum, s.last_autovacuum) IS NULL
-                OR s.n_ins_since_vacuum > 0 OR d.unique_plates IS NULL)
-         ORDER BY 1""").fetchall()
+                OR s.n_ins_since_vacuum > 0 OR d.unique_plates IS NULL
+                OR (to_date(substr(c.relname, 10), 'YYYYMMDD') <= %(cluster_through)s
+                    AND pg_relation_size(c.oid) > 0 AND NOT EXISTS (
+                        SELECT 1 FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid
+                         WHERE ii.inhparent = %(camera_index)s::regclass AND x.indrelid = c.oid
+                           AND x.indisclustered)))
+         ORDER BY 1""", {"cluster_through": cluster_through,
+                         "camera_index": CAMERA_INDEX}).fetchall()
     return [r["day"] for r in rows if r["day"] <= last and (after is None or r["day"] > after)]
 
 
-def seal_day(conn: psycopg.Connection, day: date) -> bool:
-    """Vacuum and analyse an ended day's partition and count it exactly."""
+def _camera_index_of(conn: psycopg.Connection, day: date) -> tuple[str, bool] | None:
+    """The day's child of the unique (camera, time) index, and whether it is clustered."""
+    row = conn.cursor(row_factory=dict_row).execute(
+        "SELECT ii.inhrelid::regclass::text AS idx, x.indisclustered AS clustered "
+        "FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid "
+        "WHERE ii.inhparent = %s::regclass AND x.indrelid = %s::regclass",
+        (CAMERA_INDEX, f"jj126.passage_p{day:%Y%m%d}")).fetchone()
+    return None if row is None else (row["idx"], row["clustered"])
+
+
+def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -> bool:
+    """Vacuum and analyse an ended day's partition and count it exactly.
+
+    A day ``CLUSTER_AFTER_DAYS`` old is first rewritten in camera and time order, so
+    that a block search (one location, one hour) reads a few adjacent table pages
+    instead of one page per passage: at national scale an hour at a busy motorway
+    location is 8,600 passages, 509 ms read from disk unclustered, 190 ms clustered.
+    CLUSTER locks the day's partition for as long as the rewrite takes (under a minute
+    for 4.3 million passages), once per day, when late records have become rare; it
+    gives way (and is retried by the next run) when it cannot have the lock in 10 s.
+    """
     from ingest.rollup import refresh
 
     if to_regclass(conn, day) is None:
         return False
+    now = now or clock.now()
     conn.commit()
     previous = conn.autocommit
     conn.autocommit = True  # VACUUM cannot run inside a transaction
     try:
+        index = _camera_index_of(conn, day)
+        if (index is not None and not index[1]
+                and day <= now.date() - timedelta(days=CLUSTER_AFTER_DAYS)
+                and conn.cursor(row_factory=tuple_row).execute(
+                    sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(_partition(day))
+                ).fetchone()[0]):  # an empty day waits for its rows
+            try:
+                conn.execute("SET lock_timeout = '10s'")
+                conn.execute(sql.SQL("CLUSTER {} USING {}").format(
+                    _partition(day), sql.Identifier(index[0].split(".")[-1])))
+            except psycopg.errors.LockNotAvailable:
+                log.warning("%s not clustered: its partition is busy; the next run retries", day)
+            finally:
+                conn.execute("RESET lock_timeout")
         conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(_partition(day)))
     finally:
         conn.autocommit = previous
@@ -151,7 +200,8 @@ def prewarm(conn: psycopg.Connection, days: Iterable[date] | None = None, *,
 def seal_days(conn: psycopg.Connection, now: datetime | None = None,
               after: date | None = None) -> list[date]:
     """Seal every ended day (after ``after``) that needs it; returns the days sealed."""
-    return [d for d in days_to_seal(conn, now or clock.now(), after) if seal_day(conn, d)]
+    now = now or clock.now()
+    return [d for d in days_to_seal(conn, now, after) if seal_day(conn, d, now)]
 
 
 # -- held and secured results (the casework seam) -----------------------------------------
