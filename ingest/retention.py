@@ -91,32 +91,32 @@ def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = N
     """
     last = (now - SEAL_AFTER).date() - timedelta(days=1)
     cluster_through = now.date() - timedelta(days=CLUSTER_AFTER_DAYS)
-    rows = conn.cursor(row_factory=dict_row).execute("""
-        SELECT to_date(substr(c.relname, 10), 'YYYYMMDD') AS day
+    rows = conn.cursor(row_factory=tuple_row).execute("""
+        SELECT to_date(substr(c.relname, 10), 'YYYYMMDD') AS day,
+               s.relid IS NULL OR coalesce(s.last_vacuum, s.last_autovacuum) IS NULL
+                   OR s.n_ins_since_vacuum > 0 OR d.unique_plates IS NULL AS stale,
+               pg_relation_size(c.oid) > 0 AS has_rows
           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
           LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
           LEFT JOIN passage_day_stat d ON d.day = to_date(substr(c.relname, 10), 'YYYYMMDD')
          WHERE i.inhparent = 'jj126.passage'::regclass AND c.relname ~ '^passage_p[0-9]{8}$'
-           AND (s.relid IS NULL OR coalesce(s.last_vacuum, s.last_autovacuum) IS NULL
-                OR s.n_ins_since_vacuum > 0 OR d.unique_plates IS NULL
-                OR (to_date(substr(c.relname, 10), 'YYYYMMDD') <= %(cluster_through)s
-                    AND pg_relation_size(c.oid) > 0 AND NOT EXISTS (
-                        SELECT 1 FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid
-                         WHERE ii.inhparent = %(camera_index)s::regclass AND x.indrelid = c.oid
-                           AND x.indisclustered)))
-         ORDER BY 1""", {"cluster_through": cluster_through,
-                         "camera_index": CAMERA_INDEX}).fetchall()
-    return [r["day"] for r in rows if r["day"] <= last and (after is None or r["day"] > after)]
+         ORDER BY 1""").fetchall()
+    clustered = {day for day, (_, yes) in _day_indexes(conn, CAMERA_INDEX).items() if yes}
+    return [day for day, stale, has_rows in rows
+            if day <= last and (after is None or day > after)
+            and (stale or (day <= cluster_through and has_rows and day not in clustered))]
 
 
-def _camera_index_of(conn: psycopg.Connection, day: date) -> tuple[str, bool] | None:
-    """The day's child of the unique (camera, time) index, and whether it is clustered."""
-    row = conn.cursor(row_factory=dict_row).execute(
-        "SELECT ii.inhrelid::regclass::text AS idx, x.indisclustered AS clustered "
-        "FROM pg_inherits ii JOIN pg_index x ON x.indexrelid = ii.inhrelid "
-        "WHERE ii.inhparent = %s::regclass AND x.indrelid = %s::regclass",
-        (CAMERA_INDEX, f"jj126.passage_p{day:%Y%m%d}")).fetchone()
-    return None if row is None else (row["idx"], row["clustered"])
+def _day_indexes(conn: psycopg.Connection, parent: str) -> dict[date, tuple[str, bool]]:
+    """Each day partition's child of a partitioned index: its name, whether clustered."""
+    rows = conn.cursor(row_factory=tuple_row).execute("""
+        SELECT t.relname, i.inhrelid::regclass::text, x.indisclustered
+          FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
+          JOIN pg_class t ON t.oid = x.indrelid
+         WHERE i.inhparent = %s::regclass AND t.relname ~ '^passage_p[0-9]{8}$'
+         ORDER BY t.relname""", (parent,)).fetchall()
+    return {datetime.strptime(part[9:], "%Y%m%d").date(): (idx, clustered)
+            for part, idx, clustered in rows}
 
 
 def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -> bool:
@@ -139,7 +139,7 @@ def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -
     previous = conn.autocommit
     conn.autocommit = True  # VACUUM cannot run inside a transaction
     try:
-        index = _camera_index_of(conn, day)
+        index = _day_indexes(conn, CAMERA_INDEX).get(day)
         if (index is not None and not index[1]
                 and day <= now.date() - timedelta(days=CLUSTER_AFTER_DAYS)
                 and conn.cursor(row_factory=tuple_row).execute(
@@ -158,8 +158,7 @@ def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -
         conn.autocommit = previous
     refresh(conn, [day])
     conn.commit()
-    prewarm(conn, [day])
-    log.info("sealed %s: vacuumed, analysed, counted, plate index prefetched", day)
+    log.info("sealed %s: vacuumed, analysed and counted", day)
     return True
 
 
@@ -179,20 +178,12 @@ def prewarm(conn: psycopg.Connection, days: Iterable[date] | None = None, *,
     """
     if mode not in ("prefetch", "read"):
         raise ValueError("mode is prefetch or read")
-    wanted = None if days is None else {f"passage_p{d:%Y%m%d}" for d in days}
-    rows = conn.cursor(row_factory=dict_row).execute("""
-        SELECT t.relname AS part, i.inhrelid::regclass::text AS idx
-          FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
-          JOIN pg_class t ON t.oid = x.indrelid
-         WHERE i.inhparent = %s::regclass ORDER BY t.relname""", (PLATE_INDEX,)).fetchall()
+    wanted = None if days is None else set(days)
     out: dict[date, int] = {}
-    for r in rows:
-        if wanted is not None and r["part"] not in wanted:
-            continue
-        pages = conn.execute("SELECT pg_prewarm(%s::regclass, %s) AS n",
-                             (r["idx"], mode)).fetchone()
-        out[datetime.strptime(r["part"][9:], "%Y%m%d").date()] = (
-            pages["n"] if isinstance(pages, dict) else pages[0])
+    for day, (idx, _) in _day_indexes(conn, PLATE_INDEX).items():
+        if wanted is None or day in wanted:
+            out[day] = conn.cursor(row_factory=tuple_row).execute(
+                "SELECT pg_prewarm(%s::regclass, %s)", (idx, mode)).fetchone()[0]
     conn.commit()
     return out
 
