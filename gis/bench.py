@@ -179,7 +179,8 @@ def _with_database(url: str, name: str) -> str:
 @click.option("--per-day", type=int, default=4_300_000, show_default=True)
 @click.option("--database", default="anpr_bench_search", show_default=True,
               help="Benchmark database on the same server (created and loaded if missing).")
-@click.option("--runs", type=int, default=20, show_default=True, help="Timed runs per search (after one untimed warm-up).")
+@click.option("--runs", type=int, default=20, show_default=True,
+              help="Timed runs per search (after one untimed warm-up).")
 @click.option("--no-load", is_flag=True, help="Measure what is loaded; load nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"figures\": [...]}.")
 @click.pass_obj
@@ -218,5 +219,6 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
                             ).fetchone()["s"]
     echo(f"data: {info['passages']:,} passages over {info['days']} days in {database} ({size}); "
          f"Q4 targets had {info['q4_target_passages']} passages, Q6 routes "
-         f"{info['q6_route_passages']}; plate indexes in memory: {info['prewarmed_mib']:,} MiB; measured at {datetime.now().isoformat(timespec='seconds')}")
+         f"{info['q6_route_passages']}; plate indexes in memory: {info['prewarmed_mib']:,} MiB; "
+         f"measured at {datetime.now().isoformat(timespec='seconds')}")
     report(figures, as_json)

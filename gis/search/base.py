@@ -145,14 +145,12 @@ SELECT 1, NULL, l.code, l.name, ST_X(p.geom), ST_Y(p.geom),
 #: The page when every condition is an index condition (plates, cameras, window): the
 #: rows are read straight from the table, only the page's.
 PAGE_DIRECT = """
-    SELECT p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
-           p.geom
+    SELECT {row_cols}
       FROM jj126.passage p WHERE {where} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"""
 #: The page when a filter is not an index condition (a plate pattern): its keys are
 #: taken from the hits, which the index alone answered, and only those rows are read.
 PAGE_BY_KEY = """
-    SELECT p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
-           p.geom
+    SELECT {row_cols}
       FROM (SELECT DISTINCT h.camera_id, h.captured_at, h.plate FROM hits h
              ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) k
       JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
@@ -163,9 +161,11 @@ PAGE_BY_KEY = """
 PAGE_FROM_HITS = """
     SELECT h.* FROM hits h ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"""
 KEY_COLUMNS = "p.camera_id, p.captured_at, p.plate"
-ROW_COLUMNS_HIT = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
-                   "p.confidence, p.geom")
-PAGES = {"hits": (PAGE_FROM_HITS, ROW_COLUMNS_HIT), "direct": (PAGE_DIRECT, KEY_COLUMNS),
+#: What a page row reads from the table (the location and camera come from the registry).
+PAGE_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
+                "p.confidence, p.geom")
+#: Per page mode: the page's SQL and what the hits carry.
+PAGES = {"hits": (PAGE_FROM_HITS, PAGE_COLUMNS), "direct": (PAGE_DIRECT, KEY_COLUMNS),
          "key": (PAGE_BY_KEY, KEY_COLUMNS)}
 #: Page orders on the key columns only, so the hits come from the covering indexes.
 _ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
@@ -210,7 +210,8 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     page_sql, hit_cols = PAGES[page]
     q = sql.SQL(RESULT_SQL).format(
         where=where.sql(), hit_cols=sql.SQL(hit_cols),
-        page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols)))
+        page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols),
+                                      row_cols=sql.SQL(PAGE_COLUMNS)))
     cur = conn.cursor(row_factory=tuple_row, binary=True)
     args = {**where.params, "limit": limit, "offset": offset}
     if page == "hits":
