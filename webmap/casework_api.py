@@ -9,6 +9,7 @@ from casework import documents, requests as req_mod
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
+from webmap.payload import jsonable
 
 casework_api = Blueprint("casework_api", __name__)
 
@@ -196,12 +197,6 @@ register_paths({
 
 # -- enquiries, verification, provision ------------------------------------------------------
 
-def _jsonable(value):
-    from webmap.search_api import jsonable
-
-    return jsonable(value)
-
-
 @casework_api.post("/requests/<int:request_id>/searches")
 @requires("officer")
 def search_preview(request_id: int):
@@ -215,7 +210,7 @@ def search_preview(request_id: int):
         raise BadInput("parameters must be an object")
     out = enquiries.preview(get_conn(), current_account(), request_id, str(body.get("kind")),
                             params)
-    return jsonify(_jsonable(out)), 201
+    return jsonify(jsonable(out)), 201
 
 
 @casework_api.get("/requests/<int:request_id>/searches")
@@ -224,7 +219,7 @@ def search_list(request_id: int):
     from casework import enquiries
 
     _own_unit_request(request_id)
-    return jsonify(_jsonable(enquiries.list_for(get_conn(), request_id)))
+    return jsonify(jsonable(enquiries.list_for(get_conn(), request_id)))
 
 
 def _own_enquiry(enquiry_id: int) -> int:
@@ -241,7 +236,7 @@ def search_run(enquiry_id: int):
     from casework import enquiries
 
     _own_enquiry(enquiry_id)
-    return jsonify(_jsonable(enquiries.run(get_conn(), current_account(), enquiry_id)))
+    return jsonify(jsonable(enquiries.run(get_conn(), current_account(), enquiry_id)))
 
 
 @casework_api.post("/searches/<int:enquiry_id>/stop")
@@ -267,7 +262,7 @@ def reads(request_id: int):
         raise BadInput("page_size and offset must be whole numbers") from exc
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
                              offset=offset, include_verified=request.args.get("all") == "1")
-    return jsonify(_jsonable(out))
+    return jsonify(jsonable(out))
 
 
 @casework_api.post("/requests/<int:request_id>/verdicts")
@@ -340,7 +335,7 @@ def provided(request_id: int):
     """What was provided (manifest), for the investigation or holders of a grant (R10)."""
     from casework import provision
 
-    return jsonify(_jsonable(provision.provided_manifest(get_conn(), current_account(),
+    return jsonify(jsonable(provision.provided_manifest(get_conn(), current_account(),
                                                          request_id)))
 
 

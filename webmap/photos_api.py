@@ -10,6 +10,7 @@ from casework import photos
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
+from webmap.payload import jsonable
 
 photos_api = Blueprint("photos_api", __name__)
 
@@ -30,12 +31,6 @@ def _own(request_id: int) -> None:
     _own_unit_request(request_id)
 
 
-def _jsonable(value):
-    from webmap.search_api import jsonable
-
-    return jsonable(value)
-
-
 @photos_api.get("/requests/<int:request_id>/photos")
 @requires("officer")
 def list_photos(request_id: int):
@@ -45,7 +40,7 @@ def list_photos(request_id: int):
         offset = int(request.args.get("offset", 0))
     except ValueError as exc:
         raise BadInput("page_size and offset must be whole numbers") from exc
-    return jsonify(_jsonable(photos.photos(get_conn(), current_account(), request_id,
+    return jsonify(jsonable(photos.photos(get_conn(), current_account(), request_id,
                                            page_size=size, offset=offset,
                                            include_approved=request.args.get("all") == "1")))
 
@@ -67,7 +62,7 @@ def approve(request_id: int, passage_id: int):
         raise BadInput("send a JSON object as application/json")
     out = photos.approve(get_conn(), current_account(), request_id, passage_id,
                          body.get("boxes", []), _vault())
-    return jsonify(_jsonable(out))
+    return jsonify(jsonable(out))
 
 
 _REQ = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -3,7 +3,6 @@ camera_registry.plans. Reading published plans is public; every change names the
 acting user, who is recorded in the history."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -12,6 +11,7 @@ from anpr.errors import BadInput, Unauthenticated
 from camera_registry import plans
 from webmap.db import get_conn
 from webmap.openapi import register_paths
+from webmap.payload import iso_date, json_object
 
 plans_api = Blueprint("plans_api", __name__)
 
@@ -32,24 +32,6 @@ def acting_user() -> str:
     if not user:
         raise Unauthenticated("log in as a camera-plan editor to change plans or the registry")
     return user
-
-
-def _body() -> dict[str, Any]:
-    if not request.is_json:
-        raise BadInput("send the body as application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("the body must be a JSON object")
-    return body
-
-
-def _date(raw: Any, name: str) -> date | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise BadInput(f"{name} {raw!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _public(year: int) -> None:
@@ -92,7 +74,7 @@ def validation(year: int):
 
 @plans_api.put("/plans/<int:year>/locations/<code>")
 def set_motivation(year: int, code: str):
-    body = _body()
+    body = json_object()
     allowed = {"criteria", "motivation", "prosecutor", "signed_on", "claimed_by"}
     unknown = set(body) - allowed
     if unknown:
@@ -103,14 +85,14 @@ def set_motivation(year: int, code: str):
     result = plans.set_motivation(get_conn(), year, code, actor=acting_user(),
                                   criteria=body.get("criteria"), motivation=body.get("motivation"),
                                   prosecutor=body.get("prosecutor"),
-                                  signed_on=_date(body.get("signed_on"), "signed_on"),
+                                  signed_on=iso_date(body.get("signed_on"), "signed_on"),
                                   claimed_by=body.get("claimed_by"))
     return jsonify(result)
 
 
 @plans_api.post("/plans/<int:year>/locations")
 def add_location(year: int):
-    code = _body().get("code")
+    code = json_object().get("code")
     if not isinstance(code, str) or not code:
         raise BadInput("code (a location code) is required")
     return jsonify(plans.add_location(get_conn(), year, code, actor=acting_user())), 201
@@ -128,7 +110,7 @@ def remove_camera(year: int, camera_id: str):
 
 @plans_api.put("/plans/<int:year>/mobile")
 def set_mobile(year: int):
-    body = _body()
+    body = json_object()
     return jsonify(plans.set_mobile(get_conn(), year, str(body.get("unit", "")),
                                     str(body.get("kind", "")), body.get("count"),
                                     actor=acting_user()))
@@ -136,7 +118,7 @@ def set_mobile(year: int):
 
 @plans_api.post("/plans/<int:year>/ratify")
 def ratify(year: int):
-    chief = _body().get("chief")
+    chief = json_object().get("chief")
     if not isinstance(chief, str):
         raise BadInput("chief (the ratifying chief of police) is required")
     return jsonify(plans.ratify(get_conn(), year, chief=chief, actor=acting_user()))
@@ -155,18 +137,18 @@ def list_amendments(year: int):
 
 @plans_api.post("/plans/<int:year>/amendments")
 def add_amendment(year: int):
-    body = _body()
+    body = json_object()
     for key in ("camera", "kind", "motivation", "prosecutor"):
         if not isinstance(body.get(key), str):
             raise BadInput(f"{key} is required")
-    start = _date(body.get("effective_from"), "effective_from")
+    start = iso_date(body.get("effective_from"), "effective_from")
     if start is None:
         raise BadInput("effective_from is required")
     result = plans.add_amendment(get_conn(), year, body["camera"], actor=acting_user(),
                                  kind=body["kind"], criteria=body.get("criteria"),
                                  motivation=body["motivation"], prosecutor=body["prosecutor"],
                                  effective_from=start,
-                                 effective_to=_date(body.get("effective_to"), "effective_to"))
+                                 effective_to=iso_date(body.get("effective_to"), "effective_to"))
     return jsonify(result), 201
 
 

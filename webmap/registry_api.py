@@ -24,6 +24,7 @@ from gis import registry_queries as rq
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
+from webmap.payload import iso_date, json_object, jsonable
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,6 @@ def _actor() -> str:
     if account is None:  # the access layer already refused; kept so a mistake cannot pass
         raise Unauthenticated("log in as a camera-plan editor")
     return account.username
-
-
-def _body() -> dict[str, Any]:
-    if not request.is_json:
-        raise BadInput("send the body as application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("the body must be a JSON object")
-    return body
 
 
 def _only(body: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
@@ -92,15 +84,6 @@ def _int(body: dict[str, Any], key: str) -> int:
     return value
 
 
-def _date(raw: Any, key: str) -> date | None:
-    if raw in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(raw))
-    except ValueError:
-        raise BadInput(f"{key} {raw!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _moment(raw: Any, key: str) -> datetime | None:
     if raw in (None, ""):
         return None
@@ -118,17 +101,6 @@ def _lane(body: dict[str, Any]) -> Any:
     if isinstance(lane, dict) and lane.get("type") not in (None, "LineString"):
         raise BadInput("a lane is a GeoJSON LineString in the direction of travel")
     return lane
-
-
-def _json(value: Any) -> Any:
-    """Dates as ISO 8601 (Flask would write RFC 822 dates)."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json(v) for v in value]
-    return value
 
 
 def _change(fn: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -152,13 +124,13 @@ def _location_with_cameras(code: str) -> dict[str, Any]:
 @registry_api.get(f"{API}/locations/<code>")
 @requires(EDITOR)
 def get_location(code: str):
-    return jsonify(_json(_location_with_cameras(code)))
+    return jsonify(jsonable(_location_with_cameras(code)))
 
 
 @registry_api.post(f"{API}/locations")
 @requires(EDITOR)
 def create_location():
-    body = _only(_body(), {"code", "name", "unit_code", "lon", "lat", "road", "hectometre",
+    body = _only(json_object(), {"code", "name", "unit_code", "lon", "lat", "road", "hectometre",
                            "owner", "mounting"})
     out = _change(registry.create_location, code=_text(body, "code", True),
                   name=_text(body, "name", True), unit_code=_text(body, "unit_code", True),
@@ -166,21 +138,21 @@ def create_location():
                   road=_text(body, "road"), hectometre=_number(body, "hectometre"),
                   owner=_text(body, "owner") or "police", mounting=_text(body, "mounting") or "fixed")
     out.pop("id", None)
-    return jsonify(_json(out)), 201
+    return jsonify(jsonable(out)), 201
 
 
 @registry_api.patch(f"{API}/locations/<code>")
 @requires(EDITOR)
 def update_location(code: str):
     """Edit or move a location (a move is new lon and lat; the history keeps the old place)."""
-    body = _only(_body(), {"name", "road", "hectometre", "owner", "lon", "lat"})
+    body = _only(json_object(), {"name", "road", "hectometre", "owner", "lon", "lat"})
     if ("lon" in body) != ("lat" in body):
         raise BadInput("a move gives both lon and lat")
     changes = {k: _text(body, k) for k in ("name", "road", "owner") if k in body}
     changes |= {k: _number(body, k) for k in ("hectometre", "lon", "lat") if k in body}
     out = _change(registry.update_location, code, **changes)
     out.pop("id", None)
-    return jsonify(_json(out))
+    return jsonify(jsonable(out))
 
 
 @registry_api.get(f"{API}/locations/<code>/history")
@@ -188,7 +160,7 @@ def update_location(code: str):
 def location_history(code: str):
     conn = get_conn()
     registry.location_state(conn, code)  # 404 for an unknown code
-    return jsonify(_json({"location": code, "changes": registry.history(conn, key=code)}))
+    return jsonify(jsonable({"location": code, "changes": registry.history(conn, key=code)}))
 
 
 # -- cameras -------------------------------------------------------------------------------
@@ -196,9 +168,9 @@ def location_history(code: str):
 @registry_api.post(f"{API}/cameras")
 @requires(EDITOR)
 def create_camera():
-    body = _only(_body(), {"id", "location_code", "bearing", "inout", "lane", "active_from",
+    body = _only(json_object(), {"id", "location_code", "bearing", "inout", "lane", "active_from",
                            "lane_geom", "mounting", "facing", "segment_direction"})
-    start = _date(body.get("active_from"), "active_from")
+    start = iso_date(body.get("active_from"), "active_from")
     if start is None:
         raise BadInput("active_from (YYYY-MM-DD) is required")
     direction = body.get("segment_direction")
@@ -210,7 +182,7 @@ def create_camera():
                   lane=_int(body, "lane"), active_from=start, lane_geom=_lane(body),
                   mounting=_text(body, "mounting") or "fixed",
                   facing=_text(body, "facing") or "front", segment_direction=direction)
-    return jsonify(_json(out)), 201
+    return jsonify(jsonable(out)), 201
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>")
@@ -221,14 +193,14 @@ def get_camera(camera_id: str):
     cam["status_periods"] = registry.status_periods(conn, camera_id)
     cam["masks"] = registry.privacy_masks(conn, camera_id)
     cam["frame"] = _frame_size(cam["masks"])
-    return jsonify(_json(cam))
+    return jsonify(jsonable(cam))
 
 
 @registry_api.patch(f"{API}/cameras/<camera_id>")
 @requires(EDITOR)
 def update_camera(camera_id: str):
     """Direction (bearing, in/out), facing, the lane line or the active period."""
-    body = _only(_body(), {"bearing", "inout", "facing", "lane_geom", "active_from", "active_to"})
+    body = _only(json_object(), {"bearing", "inout", "facing", "lane_geom", "active_from", "active_to"})
     changes: dict[str, Any] = {}
     if "bearing" in body:
         changes["bearing"] = _number(body, "bearing")
@@ -239,27 +211,27 @@ def update_camera(camera_id: str):
         changes["lane_geom"] = _lane(body)
     for key in ("active_from", "active_to"):
         if key in body:
-            changes[key] = _date(body[key], key)
-    return jsonify(_json(_change(registry.update_camera, camera_id, **changes)))
+            changes[key] = iso_date(body[key], key)
+    return jsonify(jsonable(_change(registry.update_camera, camera_id, **changes)))
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>/status")
 @requires(EDITOR)
 def list_status(camera_id: str):
-    return jsonify(_json({"camera": camera_id,
+    return jsonify(jsonable({"camera": camera_id,
                           "periods": registry.status_periods(get_conn(), camera_id)}))
 
 
 @registry_api.post(f"{API}/cameras/<camera_id>/status")
 @requires(EDITOR)
 def set_status(camera_id: str):
-    body = _only(_body(), {"status", "start", "end", "note"})
+    body = _only(json_object(), {"status", "start", "end", "note"})
     start = _moment(body.get("start"), "start")
     if start is None:
         raise BadInput("start (ISO 8601 with offset) is required")
     out = _change(registry.set_status, camera_id, status=_text(body, "status", True),
                   start=start, end=_moment(body.get("end"), "end"), note=_text(body, "note"))
-    return jsonify(_json(out)), 201
+    return jsonify(jsonable(out)), 201
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>/history")
@@ -267,7 +239,7 @@ def set_status(camera_id: str):
 def camera_history(camera_id: str):
     conn = get_conn()
     registry.camera_state(conn, camera_id)  # 404 for an unknown camera
-    return jsonify(_json({"camera": camera_id, "changes": registry.history(conn, key=camera_id)}))
+    return jsonify(jsonable({"camera": camera_id, "changes": registry.history(conn, key=camera_id)}))
 
 
 # -- privacy masks on the reference frame ----------------------------------------------------
@@ -289,7 +261,7 @@ def list_masks(camera_id: str):
 @registry_api.post(f"{API}/cameras/<camera_id>/masks")
 @requires(EDITOR)
 def add_mask(camera_id: str):
-    body = _only(_body(), {"polygon", "frame_width", "frame_height", "label"})
+    body = _only(json_object(), {"polygon", "frame_width", "frame_height", "label"})
     if body.get("polygon") is None:
         raise BadInput("polygon (pixel [x, y] points on the reference frame) is required")
     out = _change(registry.add_privacy_mask, camera_id, polygon=body["polygon"],

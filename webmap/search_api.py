@@ -7,7 +7,6 @@ in Europe/Amsterdam.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -22,30 +21,9 @@ from gis.selection import parse_selection, select_cameras
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import register_paths
+from webmap.payload import json_object, jsonable
 
 search_api = Blueprint("search_api", __name__)
-
-
-def jsonable(value: Any) -> Any:
-    """Datetimes as ISO 8601 (Flask would write RFC 822 dates), sets as sorted lists."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(jsonable(v) for v in value)
-    return value
-
-
-def _body() -> dict[str, Any]:
-    if not request.is_json:
-        raise BadInput("send the body as application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadInput("the body must be a JSON object")
-    return body
 
 
 def _limits() -> Limits:
@@ -117,7 +95,7 @@ def _ok(result: dict[str, Any]) -> Response:
 @search_api.post("/plate/preview")
 @requires("officer")
 def plate_search():
-    data = _body()
+    data = json_object()
     plates = normalise_plates(data.get("plates", data.get("plate")))
     args = dict(cameras=_cameras(data), scope=_scope(data))
     if request.path.endswith("/preview"):
@@ -131,7 +109,7 @@ def plate_search():
 @search_api.post("/partial/preview")
 @requires("officer")
 def partial_search():
-    data = _body()
+    data = json_object()
     pattern = normalise_pattern(data.get("pattern"))
     # A wildcard-only pattern is a block search in disguise: it needs an explicit selection.
     anchored = partial.literal_ends(pattern) != ("", "")
@@ -147,7 +125,7 @@ def partial_search():
 @search_api.post("/block/preview")
 @requires("officer")
 def block_search():
-    data = _body()
+    data = json_object()
     cams = _cameras(data, required=True)
     if request.path.endswith("/preview"):
         return _ok(block.block_preview(get_conn(), cams, _window(data), scope=_scope(data)))
@@ -164,7 +142,7 @@ def _target(data: dict[str, Any]) -> str:
 @search_api.post("/convoy/preview")
 @requires("officer")
 def convoy_search():
-    data = _body()
+    data = json_object()
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
@@ -198,7 +176,7 @@ def _sites(data: dict[str, Any]) -> list[common.Site]:
 @search_api.post("/common/preview")
 @requires("officer")
 def common_search():
-    data = _body()
+    data = json_object()
     sites, k = _sites(data), data.get("k")
     if request.path.endswith("/preview"):
         return _ok(common.common_preview(get_conn(), sites, k, scope=_scope(data)))
@@ -216,7 +194,7 @@ def _route_args(data: dict[str, Any]) -> dict[str, Any]:
 @search_api.post("/route/preview")
 @requires("officer")
 def route_search():
-    data = _body()
+    data = json_object()
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
@@ -233,7 +211,7 @@ def route_search():
 def route_export():
     from gis.export import FORMATS, export_route
 
-    data = _body()
+    data = json_object()
     fmt = data.get("format")
     if fmt not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(sorted(FORMATS))}")
@@ -248,7 +226,7 @@ def route_export():
 @search_api.post("/coverage")
 @requires("officer")
 def coverage_search():
-    data = _body()
+    data = json_object()
     return _ok(coverage.coverage(get_conn(), _cameras(data, default_to_order=False), _window(data)))
 
 
