@@ -218,7 +218,7 @@ class Cluster:
                 port = free_port()
                 log.warning("port %s is taken; the embedded cluster moves to %s", self.port(), port)
                 self.port_file.write_text(f"{port}\n")
-                self._write_config(port)
+            self._write_config(port)  # this version's settings, also on an existing cluster
             self._ensure_traversable()
             logfile = self.logfile
             logfile.touch()

@@ -51,6 +51,21 @@ def test_start_is_idempotent_and_reuses_the_cluster(cluster):
     assert cluster.port() == port and cluster.running()
 
 
+def test_a_restart_applies_this_versions_settings_to_an_existing_cluster(cluster, monkeypatch):
+    from anpr import embedded
+
+    monkeypatch.setitem(embedded.SERVER_CONFIG, "work_mem", "'48MB'")
+    cluster.stop()
+    cluster.start()
+    with psycopg.connect(cluster.url("postgres")) as conn:
+        assert conn.execute("SHOW work_mem").fetchone()[0] == "48MB"
+    monkeypatch.undo()
+    cluster.stop()
+    cluster.start()
+    with psycopg.connect(cluster.url("postgres")) as conn:
+        assert conn.execute("SHOW work_mem").fetchone()[0] == "64MB"
+
+
 def test_password_is_required(cluster):
     bad = f"postgresql://anpr:wrong@127.0.0.1:{cluster.port()}/postgres"
     with pytest.raises(psycopg.OperationalError):
