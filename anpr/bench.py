@@ -61,11 +61,6 @@ def report(figures: Iterable[Figure], as_json: bool) -> None:
                    f"{f.target or ''}{met}")
 
 
-@click.group()
-def bench() -> None:
-    """Benchmarks: each figure beside a baseline measured in the same run."""
-
-
 # (module, attribute) of click commands added to ``anpr bench``.
 PACKAGE_BENCHES: list[tuple[str, str]] = [
     ("ingest.bench", "intake_bench"),
@@ -74,11 +69,27 @@ PACKAGE_BENCHES: list[tuple[str, str]] = [
 ]
 
 
-def _register() -> None:
-    import importlib
+class _PackageBenches(click.Group):
+    """The ``bench`` group; each package's benchmark is imported when the command line
+    asks for the list or a command, not when this module is imported: the benchmarks
+    import this module (``Figure``), and any of them may be imported first."""
 
-    for module, attr in PACKAGE_BENCHES:
-        bench.add_command(getattr(importlib.import_module(module), attr))
+    def _load(self) -> None:
+        import importlib
+
+        for module, attr in PACKAGE_BENCHES:
+            command = getattr(importlib.import_module(module), attr)
+            self.commands.setdefault(command.name, command)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        self._load()
+        return super().get_command(ctx, name)
 
 
-_register()
+@click.group(cls=_PackageBenches)
+def bench() -> None:
+    """Benchmarks: each figure beside a baseline measured in the same run."""
