@@ -84,6 +84,9 @@ location = Table(
     Column("segment_fraction", Float),
     Column("geom", Geometry("POINT", srid=4326, spatial_index=True), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("moved_at", DateTime(timezone=True), nullable=False, server_default="-infinity",
+           comment="When the position last changed; passages captured before (and up to a "
+                   "day after) may carry the old one"),
     CheckConstraint("segment_fraction IS NULL OR segment_fraction BETWEEN 0 AND 1",
                     name="fraction"),
 )
@@ -106,6 +109,9 @@ camera = Table(
     Column("in_plan", Boolean, nullable=False, server_default=text("true"),
            comment="Stand-in for plan membership until yearly plans are published (R9)."),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("moved_at", DateTime(timezone=True), nullable=False, server_default="-infinity",
+           comment="When the camera last changed location or mounting; passages captured "
+                   "before (and up to a day after) may carry the old position"),
     CheckConstraint("bearing >= 0 AND bearing < 360", name="bearing"),
     CheckConstraint("lane BETWEEN 1 AND 12", name="lane"),
     CheckConstraint("segment_direction IN (-1, 1)", name="segment_direction"),
@@ -202,7 +208,8 @@ passage = Table(
     CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
                     name="confidence"),
     # Covering indexes (migration 0011): searches other than a page of rows are index-only.
-    Index("ix_passage_plate_time", "plate", "captured_at", postgresql_include=["camera_id"]),
+    Index("ix_passage_plate_time", "plate", "captured_at",
+          postgresql_include=["camera_id", "id", "plate_raw", "country", "confidence"]),
     Index("ix_passage_plate_reversed", func.reverse(text("plate")), "captured_at",
           postgresql_include=["plate", "camera_id"]),
     schema="jj126",

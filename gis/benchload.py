@@ -87,7 +87,8 @@ def _load_day_detached(conn: psycopg.Connection, generator: TrafficGenerator, da
     ident = sql.Identifier(name)
     for stmt in (
             "ALTER TABLE jj126.{t} ADD CONSTRAINT {c} CHECK (captured_at >= {lo} AND captured_at < {hi})",
-            "CREATE INDEX ON jj126.{t} (plate, captured_at) INCLUDE (camera_id)",
+            "CREATE INDEX ON jj126.{t} (plate, captured_at) "
+            "INCLUDE (camera_id, id, plate_raw, country, confidence)",
             "CREATE INDEX ON jj126.{t} (reverse(plate), captured_at) INCLUDE (plate, camera_id)",
             "ALTER TABLE jj126.{t} ADD UNIQUE (camera_id, captured_at, capture_id) INCLUDE (plate)",
             "ALTER TABLE jj126.passage ATTACH PARTITION jj126.{t} FOR VALUES FROM ({lo}) TO ({hi})",

@@ -142,7 +142,7 @@ def test_plate_search_uses_plate_index_and_prunes_days(conn):
                        "AND captured_at < %s",
                  ("PL42", datetime(2026, 4, 10, tzinfo=UTC), datetime(2026, 4, 11, tzinfo=UTC)))
     assert "passage_p20260410" in plan and "passage_p20260411" not in plan
-    assert "plate_captured_at_camera_id_idx" in plan, plan
+    assert "_plate_captured_at_camera_id_id_plate_raw" in plan, plan
 
 
 def test_block_search_uses_camera_time_index(conn):

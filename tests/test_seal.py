@@ -163,3 +163,70 @@ def test_days_two_days_old_are_clustered_by_camera_and_time(iconn, cams, setting
                                 "camera_id = %s AND captured_at >= %s AND captured_at < %s",
                          (cams["fixed"]["id"], old_at, old_at + timedelta(minutes=20))))
     iconn.rollback()
+
+
+def test_a_plate_history_on_a_sealed_day_reads_no_table_page(iconn, cams, settings, tmp_path):
+    """Q1's hits come from the plate index alone (migration 0015), whole result rows."""
+    from gis.search.base import PLATE_INDEX_COLUMNS
+
+    day_at = (datetime.now(UTC) - timedelta(days=4)).replace(hour=11, minute=0, second=0,
+                                                              microsecond=0)
+    _import(iconn, settings, cams, tmp_path, day_at, f"h{uuid.uuid4().hex[:6]}", 300)
+    seal_days(iconn)
+    plate = iconn.execute("SELECT plate FROM jj126.passage WHERE captured_at >= %s "
+                          "AND captured_at < %s LIMIT 1",
+                          (day_at, day_at + timedelta(hours=1))).fetchone()["plate"]
+    iconn.execute("SET enable_seqscan = off")
+    iconn.execute("SET enable_bitmapscan = off")
+    plan = _explain(iconn, f"SELECT {PLATE_INDEX_COLUMNS} FROM jj126.passage p "
+                           "WHERE p.plate = ANY(%s::text[]) AND p.captured_at >= %s "
+                           "AND p.captured_at < %s",
+                    ([plate], day_at, day_at + timedelta(hours=1)))
+    _index_only(plan)
+    iconn.rollback()
+
+
+def _position(iconn, plate: str, at: datetime) -> tuple[float, float]:
+    from gis.search.plate import plate_history
+    from gis.search.scope import Window
+
+    out = plate_history(iconn, (plate,), Window(at - timedelta(hours=1), at + timedelta(hours=1)))
+    [row] = [r for r in out["passages"] if r["captured_at"] == at]
+    return round(row["lon"], 6), round(row["lat"], 6)
+
+
+def test_a_plate_history_shows_where_each_passage_was_recorded(iconn, cams, settings, tmp_path):
+    """A fixed camera's passage is shown at its location, as the map's markers are, unless
+    the location or camera moved after it: then at the position stored with it. A mobile
+    camera's passage is shown at its own position."""
+    at = (datetime.now(UTC) - timedelta(days=3)).replace(hour=14, minute=0, second=0,
+                                                          microsecond=0)
+    plate = f"QM{uuid.uuid4().hex[:4].upper()}"
+    fixed = record(cams["fixed"], 1, at=at, plate=plate)
+    path = tmp_path / "moved.jsonl"
+    path.write_text(json.dumps(fixed) + "\n")
+    assert import_passages(iconn, path, settings).accepted == 1
+    stored = iconn.execute("SELECT round(ST_X(geom)::numeric, 6)::float AS x, "
+                           "round(ST_Y(geom)::numeric, 6)::float AS y FROM jj126.passage "
+                           "WHERE plate = %s", (plate,)).fetchone()
+    registered = (round(cams["fixed"]["lon"], 6), round(cams["fixed"]["lat"], 6))
+    assert registered != (stored["x"], stored["y"])  # the camera reported a few metres off
+    assert _position(iconn, plate, at) == registered
+    # The location moves (a registry edit): the passage keeps the position it was recorded at.
+    loc = cams["fixed"]["location_id"]
+    iconn.execute("UPDATE location SET geom = ST_Translate(geom, 0.01, 0) WHERE id = %s", (loc,))
+    assert iconn.execute("SELECT moved_at FROM location WHERE id = %s",
+                         (loc,)).fetchone()["moved_at"] > at
+    assert _position(iconn, plate, at) == (stored["x"], stored["y"])
+    # A camera moved to another location: the same.
+    iconn.execute("UPDATE location SET geom = ST_Translate(geom, -0.01, 0), "
+                  "moved_at = '-infinity' WHERE id = %s", (loc,))
+    iconn.execute("UPDATE camera SET location_id = %s WHERE id = %s",
+                  (cams["fixed2"]["location_id"], cams["fixed"]["id"]))
+    assert _position(iconn, plate, at) == (stored["x"], stored["y"])
+    iconn.rollback()
+    if cams["mobile"] is not None:  # a mobile camera's passage: its own position
+        mob = record(cams["mobile"], 2, at=at, plate=plate + "M", lon=5.123456, lat=52.123456)
+        path.write_text(json.dumps(mob) + "\n")
+        assert import_passages(iconn, path, settings).accepted == 1
+        assert _position(iconn, plate + "M", at) == (5.123456, 52.123456)

@@ -23,11 +23,6 @@ DEFAULT_PAGE = 500
 #: Seconds an officer needs to verify one plate read against its crop (R7), for previews.
 VERIFY_SECONDS_PER_READ = 6.0
 
-ROW_COLUMNS = sql.SQL("""
-       p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, p.confidence,
-       ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, l.code AS location_code,
-       l.name AS location_name, c.inout::text AS inout, c.lane""")
-
 
 @dataclass
 class Where:
@@ -88,33 +83,6 @@ def preview(conn: psycopg.Connection, where: Where, *, verification: bool) -> di
     return out
 
 
-def by_location(conn: psycopg.Connection, where: Where) -> list[dict[str, Any]]:
-    """Hits aggregated per camera location: what the map draws, whatever the hit count."""
-    q = sql.SQL("""
-        SELECT l.code AS location_code, l.name AS location_name,
-               ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat, h.passages, h.plates, h.first_at, h.last_at
-          FROM (SELECT c.location_id, count(*) AS passages, count(DISTINCT p.plate) AS plates,
-                       min(p.captured_at) AS first_at, max(p.captured_at) AS last_at
-                  FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
-                 WHERE {}
-                 GROUP BY c.location_id) h
-          JOIN location l ON l.id = h.location_id
-         ORDER BY h.passages DESC, l.code""").format(where.sql())
-    return [dict(r) for r in conn.execute(q, where.params).fetchall()]
-
-
-def rows(conn: psycopg.Connection, where: Where, *, limit: int, offset: int,
-         order: str = "time") -> list[dict[str, Any]]:
-    """One page of passages with their location, in time (or plate, time) order."""
-    order_sql = {"time": "p.captured_at, p.id", "plate": "p.plate, p.captured_at, p.id"}[order]
-    q = sql.SQL("SELECT {cols} FROM jj126.passage p JOIN camera c ON c.id = p.camera_id "
-                "JOIN location l ON l.id = c.location_id WHERE {where} "
-                "ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s").format(
-        cols=ROW_COLUMNS, where=where.sql(), order=sql.SQL(order_sql))
-    return [dict(r) for r in conn.execute(q, {**where.params, "limit": limit,
-                                               "offset": offset}).fetchall()]
-
-
 RESULT_SQL = """
 WITH hits AS MATERIALIZED (
     SELECT {hit_cols}
@@ -136,12 +104,28 @@ SELECT 0 AS kind, row_number() OVER (ORDER BY a.passages DESC, l.code) AS ord,
        NULL::text AS confidence, NULL::text AS inout, NULL::int AS lane
   FROM agg a LEFT JOIN location l ON l.id = a.location_id
 UNION ALL
-SELECT 1, NULL, l.code, l.name, ST_X(p.geom), ST_Y(p.geom),
+SELECT 1, NULL, l.code, l.name, ST_X(g.geom), ST_Y(g.geom),
        NULL, NULL, NULL, NULL, p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw,
        p.country, p.confidence::text, c.inout::text, c.lane
   FROM page p
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+  CROSS JOIN LATERAL (SELECT CASE WHEN {stored} THEN {stored_geom} ELSE l.geom END AS geom) g
 """
+#: A page row's position is its camera location's, as the map's per-location markers
+#: are, except where the passage's stored position may tell more: a mobile camera's own
+#: position, or a passage captured before its camera or location moved (or up to a day
+#: after, while an import that read the registry before the move may still store the
+#: old position). Migration 0015 keeps ``moved_at``.
+STORED_POSITION = ("(c.mounting = 'mobile' OR l.mounting = 'mobile' OR "
+                   "p.captured_at < greatest(c.moved_at, l.moved_at) + interval '1 day')")
+#: The stored positions of page rows that came from the plate index (their position is
+#: NULL in the statement): one table page each, read only for the rows above, in a second
+#: statement whose constants prune the days. A lateral lookup in the first statement
+#: would set up a scan of every day partition on every search.
+STORED_GEOM_BY_KEY = """
+    SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM jj126.passage
+     WHERE captured_at = ANY(%s::timestamptz[]) AND camera_id = ANY(%s::text[])
+       AND id = ANY(%s::bigint[])"""
 #: The page when every condition is an index condition (plates, cameras, window): the
 #: rows are read straight from the table, only the page's.
 PAGE_DIRECT = """
@@ -156,17 +140,22 @@ PAGE_BY_KEY = """
       JOIN jj126.passage p ON p.camera_id = k.camera_id AND p.captured_at = k.captured_at
                           AND p.plate = k.plate
      WHERE {where}  -- true of every hit; prunes the day partitions at plan time"""
-#: The page when the hits are few (a plate's history): the hits carry whole rows, read
-#: once, and the page is taken from them; one scan, one plan.
+#: The page when the hits are few (a plate's history): the hits carry whole rows from
+#: the plate index alone (migration 0015), and the page is taken from them; one scan, one
+#: plan, no table page read on a sealed day (a stored position aside, STORED_POSITION).
 PAGE_FROM_HITS = """
     SELECT h.* FROM hits h ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s"""
 KEY_COLUMNS = "p.camera_id, p.captured_at, p.plate"
 #: What a page row reads from the table (the location and camera come from the registry).
 PAGE_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
                 "p.confidence, p.geom")
-#: Per page mode: the page's SQL and what the hits carry.
-PAGES = {"hits": (PAGE_FROM_HITS, PAGE_COLUMNS), "direct": (PAGE_DIRECT, KEY_COLUMNS),
-         "key": (PAGE_BY_KEY, KEY_COLUMNS)}
+#: What the plate index carries (migration 0015): a page row but for its position.
+PLATE_INDEX_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
+                       "p.confidence")
+#: Per page mode: the page's SQL, what the hits carry, and where a stored position is.
+PAGES = {"hits": (PAGE_FROM_HITS, PLATE_INDEX_COLUMNS, "NULL"),
+         "direct": (PAGE_DIRECT, KEY_COLUMNS, "p.geom"),
+         "key": (PAGE_BY_KEY, KEY_COLUMNS, "p.geom")}
 #: Page orders on the key columns only, so the hits come from the covering indexes.
 _ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
 
@@ -207,9 +196,10 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     (``real``) travels as text so that it reads as before (0.96, not its float32 bits).
     """
     cols = _ORDERS[order]
-    page_sql, hit_cols = PAGES[page]
+    page_sql, hit_cols, stored_geom = PAGES[page]
     q = sql.SQL(RESULT_SQL).format(
-        where=where.sql(), hit_cols=sql.SQL(hit_cols),
+        where=where.sql(), hit_cols=sql.SQL(hit_cols), stored=sql.SQL(STORED_POSITION),
+        stored_geom=sql.SQL(stored_geom),
         page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols),
                                       row_cols=sql.SQL(PAGE_COLUMNS)))
     cur = conn.cursor(row_factory=tuple_row, binary=True)
@@ -239,6 +229,13 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
                          "confidence": None if r[16] is None else float(r[16]),
                          "lon": r[4], "lat": r[5], "location_code": r[2],
                          "location_name": r[3], "inout": r[17], "lane": r[18]})
+    stored = [r for r in page if r["lon"] is None]
+    if stored:
+        where_stored = {r["id"]: r for r in stored}
+        for pid, lon, lat in cur.execute(STORED_GEOM_BY_KEY, (
+                sorted({r["captured_at"] for r in stored}),
+                sorted({r["camera_id"] for r in stored}), sorted(where_stored))).fetchall():
+            where_stored[pid]["lon"], where_stored[pid]["lat"] = lon, lat
     # The page holds ``limit`` keys; a duplicated read (same camera, time and plate,
     # another capture id) brings both its rows, so the next page starts after the keys.
     keys = len({(r["camera_id"], r["captured_at"], r["plate"]) for r in page})
