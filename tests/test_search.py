@@ -239,3 +239,18 @@ def test_datetime_window_objects(window):
     assert window.start.tzinfo is not None
     w = parse_window(datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC))
     assert w.end - w.start == timedelta(days=1)
+
+
+def test_search_bench_keeps_prepared_plans_and_plans_its_baseline_afresh(conn, truth, window):
+    """The bench times searches as the web app runs them (a commit per request keeps the
+    pooled connection's generic plans); its sequential-scan baseline must not reuse them."""
+    from gis import bench
+
+    prepared = lambda: conn.execute(  # noqa: E731
+        "SELECT count(*) AS n FROM pg_prepared_statements").fetchone()["n"]
+    lead = truth["convoy"]["lead"]
+    times = bench._timed(conn, lambda p: plate_history(conn, (p,), window), [lead, lead, lead])
+    assert len(times) == 2 and prepared() >= 1
+    seen: list[int] = []
+    assert bench._baseline(conn, lambda _: seen.append(prepared()), None) is not None
+    assert seen == [0]
