@@ -8,7 +8,6 @@
 
   var API = "/api/v1";
   var REG = API + "/registry";
-  var TZ = "Europe/Amsterdam";
   var statusEl = document.getElementById("status");
   var messageEl = document.getElementById("message");
   var noticeEl = document.getElementById("notice");
@@ -55,31 +54,9 @@
     });
   }
 
-  // --- times in Europe/Amsterdam, sent with the offset of that moment ----------------------
-  var partsFmt = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  var showFmt = new Intl.DateTimeFormat("nl-NL", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function amsParts(date) {
-    var o = {};
-    partsFmt.formatToParts(date).forEach(function (p) { o[p.type] = p.value; });
-    return o;
-  }
-  function offsetMinutes(date) {
-    var o = amsParts(date);
-    var wall = Date.UTC(+o.year, +o.month - 1, +o.day, +o.hour % 24, +o.minute, +o.second);
-    return Math.round((wall - Math.floor(date.getTime() / 1000) * 1000) / 60000);
-  }
-  function localToISO(v) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(v || "");
-    if (!m) { return null; }
-    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-    var off = offsetMinutes(new Date(wall));
-    off = offsetMinutes(new Date(wall - off * 60000));
-    var a = Math.abs(off);
-    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + (m[6] || "00") +
-      (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
-  }
-  function showTime(iso) { return iso ? showFmt.format(new Date(iso)).replace(",", "") : ""; }
+  // --- times in Europe/Amsterdam (amsterdam_time.js), shown without seconds ---------------
+  var localToISO = window.AnprTime.localToISO;
+  function showTime(iso) { return window.AnprTime.showTime(iso, false); }
 
   /** Initial great-circle bearing from the first to the last point: the direction of travel. */
   function bearingOf(coords) {

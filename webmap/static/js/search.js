@@ -10,7 +10,6 @@
   "use strict";
 
   var API = "/api/v1/search";
-  var TZ = "Europe/Amsterdam";
   var PAGE = 100;
   var FLAG_COLOURS = { ok: "#1565c0", detour_or_stop: "#ef6c00", impossible: "#c62828", no_route: "#757575" };
   var FLAG_LABELS = { ok: "normaal", detour_or_stop: "omweg / stop", impossible: "onmogelijk (dubbel kenteken?)", no_route: "geen route" };
@@ -48,41 +47,12 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
   function num(n) { return n == null ? "-" : Number(n).toLocaleString("nl-NL"); }
   function el(id) { return document.getElementById(id); }
 
-  var partsFmt = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "2-digit",
-    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  var showFmt = new Intl.DateTimeFormat("nl-NL", { timeZone: TZ, day: "2-digit", month: "2-digit", year: "numeric",
-    hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
-  function amsParts(date) {
-    var o = {};
-    partsFmt.formatToParts(date).forEach(function (p) { o[p.type] = p.value; });
-    return o;
-  }
-  /** Minutes Europe/Amsterdam is ahead of UTC at this instant. */
-  function offsetMinutes(date) {
-    var o = amsParts(date);
-    var wall = Date.UTC(+o.year, +o.month - 1, +o.day, +o.hour % 24, +o.minute, +o.second);
-    return Math.round((wall - Math.floor(date.getTime() / 1000) * 1000) / 60000);
-  }
-  /** "YYYY-MM-DDTHH:MM" in Amsterdam local time -> ISO 8601 with the offset of that moment. */
-  function localToISO(v) {
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(v || "");
-    if (!m) { return null; }
-    var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
-    var off = offsetMinutes(new Date(wall));
-    off = offsetMinutes(new Date(wall - off * 60000));
-    var a = Math.abs(off);
-    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":" + (m[6] || "00") +
-      (off >= 0 ? "+" : "-") + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
-  }
-  function isoToLocal(iso) {
-    var o = amsParts(new Date(iso));
-    return o.year + "-" + o.month + "-" + o.day + "T" + o.hour + ":" + o.minute;
-  }
-  function showTime(iso) { return iso ? showFmt.format(new Date(iso)).replace(",", "") : ""; }
+  // Times in Europe/Amsterdam (amsterdam_time.js); the search lists show seconds.
+  var localToISO = window.AnprTime.localToISO, isoToLocal = window.AnprTime.isoToLocal;
+  function showTime(iso) { return window.AnprTime.showTime(iso, true); }
   function showClock(iso) { return showTime(iso).split(" ").pop(); }
   function minutes(s) { return s == null ? "-" : (s / 60).toFixed(1).replace(".", ","); }
   function offsetText(s) { return (s > 0 ? "+" : s < 0 ? "-" : "") + Math.round(Math.abs(s)) + " s"; }

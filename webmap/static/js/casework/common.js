@@ -1,9 +1,9 @@
 /* Shared helpers of the casework pages: JSON calls that carry the CSRF token, times in
- * Europe/Amsterdam (entered and shown locally, sent with their UTC offset), escaping. */
+ * Europe/Amsterdam (entered and shown locally, sent with their UTC offset; the conversions
+ * live in amsterdam_time.js), escaping. */
 (function () {
   "use strict";
 
-  var TZ = "Europe/Amsterdam";
   var csrfMeta = document.querySelector("meta[name='csrf-token']");
 
   function csrf() { return csrfMeta ? csrfMeta.content : ""; }
@@ -30,34 +30,8 @@
     });
   }
 
-  // Offset of Amsterdam from UTC (minutes) at a UTC instant, from Intl (DST-aware).
-  function offsetAt(ms) {
-    var parts = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hourCycle: "h23", year: "numeric", month: "2-digit",
-      day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }).formatToParts(new Date(ms));
-    var v = {}; parts.forEach(function (p) { v[p.type] = p.value; });
-    var asUtc = Date.UTC(+v.year, +v.month - 1, +v.day, +v.hour, +v.minute, +v.second);
-    return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);
-  }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-
-  // "2026-03-01T14:00" read in Amsterdam -> "2026-03-01T14:00:00+01:00".
-  function localToISO(value) {
-    if (!value) { return null; }
-    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
-    if (!m) { return null; }
-    var guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-    var off = offsetAt(guess - offsetAt(guess) * 60000);
-    var sign = off >= 0 ? "+" : "-", a = Math.abs(off);
-    return m[1] + "-" + m[2] + "-" + m[3] + "T" + m[4] + ":" + m[5] + ":00" + sign + pad(Math.floor(a / 60)) + ":" + pad(a % 60);
-  }
-
-  // An ISO time -> the value of a datetime-local input in Amsterdam time.
-  function isoToLocal(iso) {
-    if (!iso) { return ""; }
-    var ms = Date.parse(iso);
-    var d = new Date(ms + offsetAt(ms) * 60000);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + "T" + pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-  }
+  // Times in Europe/Amsterdam come from amsterdam_time.js (loaded before this file).
+  var localToISO = window.AnprTime.localToISO, isoToLocal = window.AnprTime.isoToLocal;
 
   function fmt(iso) {
     if (!iso) { return ""; }
