@@ -2,26 +2,11 @@
 request leaving the machine, and drawing a rectangle selects and lists the cameras."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from browser_support import browser, log_in  # noqa: F401  (fixture)
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -30,17 +15,6 @@ def client(app, people):
     from conftest import SessionClient
 
     return SessionClient(app, "analyst.mn")
-
-
-def log_in(page, base: str, username: str) -> None:
-    """Through the login form, as a person would."""
-    from conftest import TEST_PASSWORD
-
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.fixture

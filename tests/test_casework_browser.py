@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 import zipfile
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,30 +16,17 @@ import pytest
 from psycopg.rows import dict_row
 
 from anpr import audit
+from browser_support import browser, log_in  # noqa: F401  (fixture)
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
 @pytest.fixture(scope="module")
 def truth(demo_db):
     return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -58,15 +44,6 @@ def page(browser, live_server, people):
 
 def local(dt: datetime) -> str:
     return dt.astimezone(AMS).strftime("%Y-%m-%dT%H:%M")
-
-
-def log_in(page, base: str, username: str, password: str = TEST_PASSWORD) -> None:
-    page.goto(base + "/dashboard")
-    page.wait_for_url("**/login**")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url("**/dashboard")
 
 
 def fill_request(page, demo_db, *, number: str, order_ref: str, crime: str = "OW2",

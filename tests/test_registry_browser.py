@@ -4,41 +4,17 @@ reference frame, and the API shows both with who and when; the public map and th
 page draw their features without a login."""
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from browser_support import browser, log_in  # noqa: F401  (fixture)
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 API = "/api/v1/registry"
 CODE = "MN-ZZ8-201"  # this module's scratch location, removed after each test
 CAMERA = f"{CODE}-R1"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def log_in(page, base: str, username: str) -> None:
-    """Through the login form, as a person would."""
-    from conftest import TEST_PASSWORD
-
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", TEST_PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _watch(pg, base: str):

@@ -4,18 +4,15 @@ is drawn in the detour colour, and the planted follow car is the first convoy pa
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from browser_support import browser, log_in  # noqa: F401  (fixture)
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage"]
 AMS = ZoneInfo("Europe/Amsterdam")
 DETOUR_COLOUR = "#ef6c00"
 
@@ -25,20 +22,8 @@ def truth(demo_db) -> dict:
     return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser, live_server, search_request):
-    from test_browser import log_in
-
     ctx = browser.new_context(viewport={"width": 1500, "height": 950}, timezone_id="UTC",
                               locale="nl-NL")
     pg = ctx.new_page()
