@@ -190,6 +190,24 @@ def test_coverage_sees_a_status_change_at_once_through_the_cached_registry(conn,
     assert "status_defect" in {g["reason"] for g in after["gaps"]}
 
 
+def test_coverage_of_all_cameras_sees_a_status_change_at_once(conn, window):
+    """The gaps of every camera are kept per registry stamp and days, never stale."""
+    cam = conn.execute("SELECT max(id) AS id FROM camera WHERE status = 'active' "
+                       "AND in_plan").fetchone()["id"]
+    mine = lambda cov: {g["reason"] for g in cov["gaps"] if g["camera_id"] == cam}  # noqa: E731
+    first = coverage(conn, None, window)
+    assert mine(first) == set() and mine(coverage(conn, None, window)) == set()
+    first["gaps"].append({"camera_id": cam, "reason": "changed by a caller"})
+    assert mine(coverage(conn, None, window)) == set()  # a result is the caller's own
+    conn.execute("UPDATE camera SET status = 'defect' WHERE id = %s", (cam,))
+    assert mine(coverage(conn, None, window)) == {"status_defect"}
+    conn.execute("UPDATE camera SET status = 'active', active_from = %s WHERE id = %s",
+                 ((window.end + timedelta(days=2)).date(), cam))
+    assert mine(coverage(conn, None, window)) == {"not_yet_active"}
+    later = Window(window.start + timedelta(days=3), window.end + timedelta(days=3))
+    assert mine(coverage(conn, None, later)) == set()
+
+
 @pytest.mark.parametrize("raw", ["AB-12-C$", "AB 12 É", "", "A" * 13])
 def test_plates_outside_the_alphabet_are_refused(raw):
     with pytest.raises(BadInput):
@@ -254,3 +272,17 @@ def test_search_bench_keeps_prepared_plans_and_plans_its_baseline_afresh(conn, t
     seen: list[int] = []
     assert bench._baseline(conn, lambda _: seen.append(prepared()), None) is not None
     assert seen == [0]
+
+
+def test_a_rolled_back_registry_change_leaves_no_stale_coverage(conn, window):
+    """Migration 0016: the next change gets a stamp of its own, not the rolled-back one's."""
+    cam, other = [r["id"] for r in conn.execute(
+        "SELECT id FROM camera WHERE status = 'active' AND in_plan ORDER BY id LIMIT 2")]
+    conn.commit()
+    reasons = lambda: {g["reason"] for g in coverage(conn, (cam,), window)["gaps"]}  # noqa: E731
+    conn.execute("UPDATE camera SET status = 'defect' WHERE id = %s", (cam,))
+    assert "status_defect" in reasons()
+    conn.rollback()
+    conn.execute("UPDATE camera SET lane = lane WHERE id = %s", (other,))
+    assert "status_defect" not in reasons()
+    conn.rollback()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timezone
-from typing import Any
+from datetime import date, timezone
+from typing import Any, Iterable
 
 import psycopg
 from psycopg import sql
@@ -51,7 +51,8 @@ SELECT c.id, c.status::text AS status, c.in_plan, c.active_from, c.active_to, l.
   FROM camera c JOIN location l ON l.id = c.location_id
 """
 #: What changes the cached camera table: a counter that a statement trigger on camera and
-#: location bumps on every change (migration 0013), inside the transaction too.
+#: location bumps on every change (migrations 0014, 0016), inside the transaction too; from a
+#: sequence, so a rolled-back change never leaves its value to the next one.
 STAMP_SQL = "(SELECT version::text FROM registry_stamp)"
 PERIODS_SQL = f"""
 SELECT 0 AS kind, {STAMP_SQL} AS stamp, NULL::text AS camera_id, NULL::text AS status,
@@ -64,6 +65,9 @@ SELECT 1, NULL, s.camera_id, s.status::text, greatest(lower(s.during), %(start)s
 """
 CACHE_TTL_S = 300.0
 _cache: dict[tuple, tuple[str, float, dict[str, dict[str, Any]]]] = {}
+#: The registry's gaps of all cameras per (database, stamp, first day, last day): a search
+#: without a camera selection would otherwise test every camera of the country each time.
+_all_gaps: dict[tuple, list[dict[str, Any]]] = {}
 _lock = threading.Lock()
 
 
@@ -98,6 +102,23 @@ def _gap(cam: dict[str, Any], reason: str, note: str, start: Any = None, end: An
             "gap_start": start, "gap_end": end, "note": note}
 
 
+def _registry_gaps(chosen: Iterable[dict[str, Any]], start_day: date, end_day: date
+                   ) -> list[dict[str, Any]]:
+    """Gaps the camera table itself tells: current status, plan membership, active period."""
+    gaps: list[dict[str, Any]] = []
+    for cam in chosen:
+        if cam["status"] != "active":
+            gaps.append(_gap(cam, "status_" + cam["status"],
+                             "current registry status is " + cam["status"]))
+        if not cam["in_plan"]:
+            gaps.append(_gap(cam, "not_in_plan", "not in the camera plan: stores no 126jj passages"))
+        if cam["active_from"] is not None and cam["active_from"] > end_day:
+            gaps.append(_gap(cam, "not_yet_active", f"active only from {cam['active_from']}"))
+        if cam["active_to"] is not None and cam["active_to"] < start_day:
+            gaps.append(_gap(cam, "retired", f"active only until {cam['active_to']}"))
+    return gaps
+
+
 def coverage(conn: psycopg.Connection, cameras: tuple[str, ...] | None, window: Window
              ) -> dict[str, Any]:
     """Gaps in coverage for the selected cameras (all cameras when None) in a window.
@@ -116,21 +137,22 @@ def coverage(conn: psycopg.Connection, cameras: tuple[str, ...] | None, window: 
         sql.SQL(PERIODS_SQL).format(camera_filter=camera_filter), params).fetchall()
     stamp = next(r[1] for r in rows if r[0] == 0)
     table = _cameras(conn, stamp)
-    chosen = list(table.values()) if cameras is None else [
-        table[c] for c in dict.fromkeys(cameras) if c in table]
     start_day = window.start.astimezone(timezone.utc).date()
     end_day = window.end.astimezone(timezone.utc).date()
-    gaps: list[dict[str, Any]] = []
-    for cam in chosen:
-        if cam["status"] != "active":
-            gaps.append(_gap(cam, "status_" + cam["status"],
-                             "current registry status is " + cam["status"]))
-        if not cam["in_plan"]:
-            gaps.append(_gap(cam, "not_in_plan", "not in the camera plan: stores no 126jj passages"))
-        if cam["active_from"] is not None and cam["active_from"] > end_day:
-            gaps.append(_gap(cam, "not_yet_active", f"active only from {cam['active_from']}"))
-        if cam["active_to"] is not None and cam["active_to"] < start_day:
-            gaps.append(_gap(cam, "retired", f"active only until {cam['active_to']}"))
+    if cameras is None:  # every camera: the same gaps for every search of these days
+        key = (conn.info.host, conn.info.port, conn.info.dbname, stamp, start_day, end_day)
+        with _lock:
+            static = _all_gaps.get(key)
+        if static is None:
+            static = _registry_gaps(table.values(), start_day, end_day)
+            with _lock:
+                if len(_all_gaps) >= 64:
+                    _all_gaps.clear()
+                _all_gaps[key] = static
+        gaps = [dict(g) for g in static]
+    else:
+        gaps = _registry_gaps((table[c] for c in dict.fromkeys(cameras) if c in table),
+                              start_day, end_day)
     for r in rows:
         if r[0] == 1 and r[2] in table:
             gaps.append(_gap(table[r[2]], "period_" + r[3], r[6], r[4], r[5]))
