@@ -318,11 +318,12 @@ class RoadNetwork:
         seg = self.segments[segment_id]
         line = seg.rd_line()
         centre = min(max(fraction, 0.0), 1.0) * seg.length_m
-        start = max(centre - length_m / 2.0, 0.0)
-        end = min(centre + length_m / 2.0, seg.length_m)
-        if end - start < length_m and seg.length_m >= length_m:
-            # near an end: slide the window so it keeps its length
-            start, end = (0.0, length_m) if start == 0.0 else (seg.length_m - length_m, seg.length_m)
+        start, end = centre - length_m / 2.0, centre + length_m / 2.0
+        # near an end: slide the window so it keeps its length (on a segment that long)
+        if start < 0.0:
+            start, end = 0.0, min(length_m, seg.length_m)
+        elif end > seg.length_m:
+            start, end = max(seg.length_m - length_m, 0.0), seg.length_m
         pts = [line.interpolate(start)]
         pts += [line.interpolate(d) for d in _vertex_distances(seg.rd) if start < d < end]
         pts.append(line.interpolate(end))

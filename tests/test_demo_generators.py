@@ -129,6 +129,15 @@ def test_kmar_at_every_border_junction(network, registry):
         assert dirs == {1, -1}
 
 
+def test_every_lane_lies_at_its_location(network, registry):
+    """A lane is drawn around its location (60 m along the road, beside it), never at
+    the far end of a long segment, whose passages intake would refuse as too far."""
+    for cam in registry.cameras:
+        loc = registry.location(cam.location_code)
+        far = max(network.distance_m(loc.lon, loc.lat, x, y) for x, y in cam.lane_coords)
+        assert far < 60.0, (cam.id, far)
+
+
 def test_lane_coords_on_the_right(network, registry):
     cam = next(c for c in registry.cameras if c.lane == 2)
     loc = registry.location(cam.location_code)
