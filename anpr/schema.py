@@ -106,8 +106,6 @@ camera = Table(
     Column("status", CAMERA_STATUS, nullable=False, server_default="active"),
     Column("active_from", Date, nullable=False),
     Column("active_to", Date),
-    Column("in_plan", Boolean, nullable=False, server_default=text("true"),
-           comment="Stand-in for plan membership until yearly plans are published (R9)."),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("moved_at", DateTime(timezone=True), nullable=False, server_default="-infinity",
            comment="When the camera last changed location or mounting; passages captured "

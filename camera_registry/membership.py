@@ -5,7 +5,7 @@ passages: the plan's fixed cameras from its publication on, and mobile cameras a
 an amendment during their amendment's period. The year and the day are taken in
 Europe/Amsterdam, the plan's legal calendar. A camera retired or outside its active
 period in the registry stores nothing either. Intake asks this module, never the tables
-directly, so the rule lives in one place. (``camera.in_plan`` is no longer consulted.)
+directly, so the rule lives in one place.
 """
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ SELECT l.id, l.code, l.name, l.unit_code, l.road, l.hectometre::float AS hectome
 CAMERAS_SQL = """
 SELECT c.id, c.lane, c.inout::text AS inout, c.bearing, c.segment_direction,
        c.status::text AS status, c.mounting::text AS mounting, c.facing::text AS facing,
-       c.active_from, c.active_to, c.in_plan,
+       c.active_from, c.active_to,
        l.code AS location_code, l.name AS location_name, l.unit_code, l.road,
        ST_AsGeoJSON(COALESCE(c.lane_geom, l.geom), 6)::json AS geometry
   FROM camera c JOIN location l ON l.id = c.location_id

@@ -77,7 +77,7 @@ def _buffer_wgs84(geom: BaseGeometry, metres: float) -> BaseGeometry:
 
 SELECT_SQL = """
 SELECT c.id, c.lane, c.inout::text AS inout, c.bearing, c.status::text AS status,
-       c.mounting::text AS mounting, c.in_plan,
+       c.mounting::text AS mounting,
        l.code AS location_code, l.name AS location_name, l.unit_code, l.road,
        l.owner::text AS owner, ST_X(l.geom) AS lon, ST_Y(l.geom) AS lat
   FROM camera c

@@ -41,9 +41,8 @@ def intake_url(server_url, settings, tmp_path_factory):
     with psycopg.connect(url, row_factory=dict_row) as c:
         load_demo(c, s, traffic=False)
         # A registered camera that no published plan lists (R9 test).
-        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from,
-                                         in_plan)
-                     SELECT 'T-NOPLAN-1', location_id, bearing, inout, 9, active_from, false
+        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from)
+                     SELECT 'T-NOPLAN-1', location_id, bearing, inout, 9, active_from
                        FROM camera WHERE mounting = 'fixed' ORDER BY id LIMIT 1""")
         c.commit()
     yield url

@@ -190,10 +190,19 @@ def test_coverage_sees_a_status_change_at_once_through_the_cached_registry(conn,
     assert "status_defect" in {g["reason"] for g in after["gaps"]}
 
 
+def _planned(conn, window) -> list[str]:
+    """Active cameras in the published plan of the window's year, fixed ones, by id."""
+    return [r["camera_id"] for r in conn.execute(
+        "SELECT pc.camera_id FROM plan_camera pc JOIN camera_plan p ON p.id = pc.plan_id "
+        "JOIN camera c ON c.id = pc.camera_id WHERE p.state = 'published' AND p.year = %s "
+        "AND p.published_at <= %s AND c.status = 'active' AND c.active_from <= %s "
+        "AND c.active_to IS NULL ORDER BY pc.camera_id",
+        (window.start.year, window.start, window.start.date())).fetchall()]
+
+
 def test_coverage_of_all_cameras_sees_a_status_change_at_once(conn, window):
     """The gaps of every camera are kept per registry stamp and days, never stale."""
-    cam = conn.execute("SELECT max(id) AS id FROM camera WHERE status = 'active' "
-                       "AND in_plan").fetchone()["id"]
+    cam = _planned(conn, window)[-1]
     mine = lambda cov: {g["reason"] for g in cov["gaps"] if g["camera_id"] == cam}  # noqa: E731
     first = coverage(conn, None, window)
     assert mine(first) == set() and mine(coverage(conn, None, window)) == set()
@@ -276,8 +285,7 @@ def test_search_bench_keeps_prepared_plans_and_plans_its_baseline_afresh(conn, t
 
 def test_a_rolled_back_registry_change_leaves_no_stale_coverage(conn, window):
     """Migration 0016: the next change gets a stamp of its own, not the rolled-back one's."""
-    cam, other = [r["id"] for r in conn.execute(
-        "SELECT id FROM camera WHERE status = 'active' AND in_plan ORDER BY id LIMIT 2")]
+    cam, other = _planned(conn, window)[:2]
     conn.commit()
     reasons = lambda: {g["reason"] for g in coverage(conn, (cam,), window)["gaps"]}  # noqa: E731
     conn.execute("UPDATE camera SET status = 'defect' WHERE id = %s", (cam,))
@@ -285,4 +293,45 @@ def test_a_rolled_back_registry_change_leaves_no_stale_coverage(conn, window):
     conn.rollback()
     conn.execute("UPDATE camera SET lane = lane WHERE id = %s", (other,))
     assert "status_defect" not in reasons()
+    conn.rollback()
+
+
+def test_coverage_reports_when_a_camera_was_outside_the_published_plan(conn, window):
+    """R9 in coverage: the plan's periods, as intake applies them, not a registry flag."""
+    from zoneinfo import ZoneInfo
+
+    from camera_registry.membership import cameras_in_plan
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    mobile = conn.execute(
+        "SELECT a.camera_id, a.effective_to FROM plan_amendment a JOIN camera_plan p ON "
+        "p.id = a.plan_id JOIN camera c ON c.id = a.camera_id WHERE p.state = 'published' "
+        "AND a.effective_to IS NOT NULL AND c.status = 'active' "
+        "AND c.active_from < a.effective_to AND c.active_to IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM plan_amendment b WHERE b.camera_id = a.camera_id "
+        "AND b.effective_from BETWEEN a.effective_to AND a.effective_to + 3) "
+        "ORDER BY a.effective_to DESC, a.camera_id "
+        "LIMIT 1").fetchone()
+    cam, last_day = mobile["camera_id"], mobile["effective_to"]
+    ends = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), amsterdam)
+    span = Window(ends - timedelta(hours=12), ends + timedelta(days=2))
+    gaps = [g for g in coverage(conn, (cam,), span)["gaps"] if g["reason"] == "not_in_plan"]
+    assert [(g["gap_start"], g["gap_end"]) for g in gaps] == [(ends, span.end)]
+    assert cam in cameras_in_plan(conn, ends - timedelta(seconds=1))
+    assert cam not in cameras_in_plan(conn, ends)
+    # the same from the gaps of all cameras
+    every = coverage(conn, None, span)["gaps"]
+    assert [(g["gap_start"], g["gap_end"]) for g in every
+            if g["camera_id"] == cam and g["reason"] == "not_in_plan"] == [(ends, span.end)]
+    # a fixed camera of this year's plan: no plan gap; one registered but in no plan: all
+    fixed = conn.execute("SELECT pc.camera_id FROM plan_camera pc JOIN camera_plan p ON "
+                         "p.id = pc.plan_id WHERE p.state = 'published' ORDER BY p.year DESC, "
+                         "pc.camera_id LIMIT 1").fetchone()["camera_id"]
+    assert "not_in_plan" not in {g["reason"] for g in coverage(conn, (fixed,), window)["gaps"]}
+    conn.execute("INSERT INTO camera (id, location_id, bearing, inout, lane, active_from) "
+                 "SELECT 'T-UNPLANNED', location_id, bearing, inout, 7, active_from FROM camera "
+                 "WHERE id = %s", (fixed,))
+    gaps = coverage(conn, ("T-UNPLANNED",), window)["gaps"]
+    assert [(g["reason"], g["gap_start"], g["gap_end"]) for g in gaps] == [
+        ("not_in_plan", window.start, window.end)]
     conn.rollback()
