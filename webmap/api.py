@@ -7,28 +7,19 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from anpr.errors import BadInput
 from gis import registry_queries as rq
 from gis.geometry import Limits
 from gis.selection import as_feature_collection, parse_selection, select_cameras
 from webmap.auth import public, requires
 from webmap.db import get_conn
 from webmap.openapi import openapi_document
+from webmap.payload import json_object
 
 api = Blueprint("api", __name__)
 
 #: Everyone with a staff account sees the camera registry on the map (the plan itself is
 #: public); requesters never use the store or the map.
 STAFF = ("officer", "analyst", "plan_editor", "auditor", "admin")
-
-
-def _json_body() -> dict:
-    if not request.is_json:
-        raise BadInput("send the body as application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadInput("the body is not valid JSON")
-    return body
 
 
 def _limits() -> Limits:
@@ -84,5 +75,5 @@ def list_roads():
 @api.post("/selection")
 @requires("officer", "analyst", "plan_editor")
 def selection():
-    sel = parse_selection(_json_body(), _limits())
+    sel = parse_selection(json_object(), _limits())
     return jsonify(as_feature_collection(select_cameras(get_conn(), sel), sel))

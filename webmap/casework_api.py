@@ -9,16 +9,9 @@ from casework import documents, requests as req_mod
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import jsonable
+from webmap.payload import json_object, jsonable
 
 casework_api = Blueprint("casework_api", __name__)
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(body, dict):
-        raise BadInput("send a JSON object as application/json")
-    return body
 
 
 def _own_unit_request(request_id: int) -> dict:
@@ -55,7 +48,7 @@ def api_session():
 @casework_api.post("/session")
 @public
 def api_login():
-    body = _body()
+    body = json_object()
     conn = get_conn()
     acc = accounts.authenticate(conn, str(body.get("username", ""))[:64],
                                 str(body.get("password", ""))[:256],
@@ -94,7 +87,7 @@ def list_requests():
 @casework_api.post("/requests")
 @requires("officer")
 def register():
-    result = req_mod.register(get_conn(), current_account(), _body())
+    result = req_mod.register(get_conn(), current_account(), json_object())
     status = 201 if result["status"] == "registered" else 422
     return jsonify(_view(result)), status
 
@@ -116,7 +109,7 @@ def confirm(request_id: int):
 @requires("officer")
 def correct(request_id: int):
     _own_unit_request(request_id)
-    body = _body()
+    body = json_object()
     return jsonify(_view(req_mod.correct(get_conn(), current_account(), request_id,
                                          body.get("changes") or {}, body.get("reason", ""))))
 
@@ -126,7 +119,7 @@ def correct(request_id: int):
 def reject(request_id: int):
     _own_unit_request(request_id)
     return jsonify(_view(req_mod.reject(get_conn(), current_account(), request_id,
-                                        _body().get("reason", ""))))
+                                        json_object().get("reason", ""))))
 
 
 @casework_api.post("/requests/<int:request_id>/cancel")
@@ -204,7 +197,7 @@ def search_preview(request_id: int):
     from casework import enquiries
 
     _own_unit_request(request_id)
-    body = _body()
+    body = json_object()
     params = body.get("parameters")
     if not isinstance(params, dict):
         raise BadInput("parameters must be an object")
@@ -272,7 +265,7 @@ def verdicts(request_id: int):
 
     _own_unit_request(request_id)
     return jsonify(verification.record(get_conn(), current_account(), request_id,
-                                       _body().get("verdicts")))
+                                       json_object().get("verdicts")))
 
 
 def _photo_reader():

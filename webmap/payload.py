@@ -15,6 +15,8 @@ def json_object() -> dict[str, Any]:
     if not request.is_json:
         raise BadInput("send the body as application/json")
     body = request.get_json(silent=True)
+    if body is None:
+        raise BadInput("the body is not valid JSON")
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
     return body

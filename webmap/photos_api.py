@@ -10,7 +10,7 @@ from casework import photos
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import jsonable
+from webmap.payload import json_object, jsonable
 
 photos_api = Blueprint("photos_api", __name__)
 
@@ -57,11 +57,8 @@ def photo(request_id: int, passage_id: int):
 @requires("officer")
 def approve(request_id: int, passage_id: int):
     _own(request_id)
-    body = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(body, dict):
-        raise BadInput("send a JSON object as application/json")
     out = photos.approve(get_conn(), current_account(), request_id, passage_id,
-                         body.get("boxes", []), _vault())
+                         json_object().get("boxes", []), _vault())
     return jsonify(jsonable(out))
 
 
