@@ -79,13 +79,8 @@ class FileStore:
         return self.root / _check_key(key)
 
     def put(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        if path.exists():
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        if not self._path(key).exists():
+            self.replace(key, data)
 
     def replace(self, key: str, data: bytes) -> None:
         """Overwrite atomically: a reader sees the old object or the new one, never none."""
