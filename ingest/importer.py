@@ -159,7 +159,8 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
     def produce(records: Iterator[tuple[int, Any]], lines: list[str], frames: list[tuple],
                 done: list[bool]) -> Iterator[str]:
         """Validate up to ``batch_rows`` records, yielding COPY text every few thousand.
-        Records with an overview photo also go to ``frames`` (for the detector queue)."""
+        Records with an overview photo also go to ``frames``, with their passage key (for
+        the detector queue, which takes only the passages the batch really stored)."""
         pending: list[str] = []
         for lineno, rec in records:
             summary.read += 1
@@ -170,7 +171,7 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
                 if images is not None and (p.overview or p.crop):
                     line, ov_key, cr_key = _with_images(p, images, vault, summary)
                     if ov_key is not None:
-                        frames.append((p.camera, p.captured_at, p.capture_id, ov_key, cr_key))
+                        frames.append((p.key, p.frame(ov_key, cr_key)))
                 else:
                     line = copy_line(p)
             except Rejected as exc:
@@ -197,8 +198,8 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
             result = writer.write_stream(produce(records, lines, frames, done), lines)
             # R8: the batch's new overview photos go to the detector in the batch's own
             # transaction, in one statement; duplicates of stored passages queue nothing.
-            summary.frames += enqueue_many(conn, [f for f in frames
-                                                  if result.was_inserted((f[0], f[2], f[1]))])
+            summary.frames += enqueue_many(conn, [f for key, f in frames
+                                                  if result.was_inserted(key)])
             conn.commit()
             summary.accepted += result.inserted
             summary.duplicates += result.duplicates

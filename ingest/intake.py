@@ -138,7 +138,7 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
         accepted += new
         duplicates += not new
         if new and ov_key is not None:
-            frames.append((p.camera, p.captured_at, p.capture_id, ov_key, cr_key))
+            frames.append(p.frame(ov_key, cr_key))
     # R8: every stored overview goes to the detector, in the passage's own transaction,
     # so no passage is acknowledged with a photo that nobody will blur.
     enqueue_many(conn, frames)

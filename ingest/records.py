@@ -76,6 +76,10 @@ class Passage(NamedTuple):
     def key(self) -> tuple[str, str, datetime]:
         return (self.camera, self.capture_id, self.captured_at)
 
+    def frame(self, image_key: str, crop_key: str | None) -> tuple:
+        """The detector frame of this passage's overview photo, as ``enqueue_many`` takes it."""
+        return (self.camera, self.captured_at, self.capture_id, image_key, crop_key)
+
 
 @dataclass(frozen=True)
 class CameraInfo:
