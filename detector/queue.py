@@ -185,11 +185,11 @@ def originals_still_needed(conn: psycopg.Connection, image_keys: Sequence[str]) 
     """
     if not image_keys:
         return set()
-    rows = conn.execute(
+    rows = conn.cursor(row_factory=tuple_row).execute(
         """SELECT DISTINCT image_key FROM detector_frame
             WHERE state IN ('queued', 'processing') AND image_key = ANY(%s)""",
         (list(image_keys),)).fetchall()
-    return {r["image_key"] if isinstance(r, dict) else r[0] for r in rows}
+    return {r[0] for r in rows}
 
 
 def counts(conn: psycopg.Connection) -> dict[str, int]:
