@@ -84,7 +84,7 @@ def partial_plate(conn: psycopg.Connection, pattern: str, window: Window, *,
                       params={"pattern": pattern, "window": window.as_dict(),
                               "cameras": list(cameras) if cameras else None},
                       limit=limit, offset=offset, verification=True, order="plate",
-                      page="key" if path in ("prefix", "suffix", "camera") else "hits")
+                      page="hits" if path == "plate" else "key")
     out["access_path"] = path
     out["coverage"] = coverage(conn, cameras, window)
     return out
