@@ -110,9 +110,9 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     for other, prs in by_plate.items():
         if len(prs) < min_shared:
             continue
+        prs = [(r, (r[6] - r[1]).total_seconds()) for r in prs]
         best: dict[int, float] = {}
-        for r in prs:
-            off = (r[6] - r[1]).total_seconds()
+        for r, off in prs:
             b = best.get(r[0])
             if b is None or abs(off) < abs(b):
                 best[r[0]] = off
@@ -122,10 +122,10 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
         log_p = sum(math.log10(max(len(band_plates[t]), 1)) - log_v for t in best)
         expected_log = log_v + _log10_comb(n_targets, shared) + log_p
         offsets = sorted(best.values())
-        locations = {r[4] for r in prs}
+        locations = {r[4] for r, _ in prs}
         passages = sorted(({"target_id": r[0], "camera_id": r[7], "captured_at": r[6],
-                            "location_code": r[4], "offset_s": (r[6] - r[1]).total_seconds()}
-                           for r in prs), key=lambda x: x["captured_at"])
+                            "location_code": r[4], "offset_s": off} for r, off in prs),
+                          key=lambda x: x["captured_at"])
         ranked.append({
             "plate": other, "shared_passages": shared, "locations": len(locations),
             "location_codes": sorted(locations), "score": round(-expected_log, 2),
