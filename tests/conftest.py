@@ -259,6 +259,19 @@ def search_client(app, search_request):
     return SearchClient(app, "officer2.mn", search_request)
 
 
+def add_test_camera(conn, location_code: str, name: str, camera_id: str, *, lon: float,
+                    lat: float, bearing: int = 10, inout: str = "out",
+                    facing: str = "front") -> None:
+    """A test's own location with one camera (lane 1, active from 2026), if not there yet;
+    ``remove_test_cameras`` takes them out again."""
+    conn.execute("INSERT INTO location (code, name, unit_code, geom) VALUES (%s, %s, 'MN', "
+                 "ST_SetSRID(ST_MakePoint(%s, %s), 4326)) ON CONFLICT (code) DO NOTHING",
+                 (location_code, name, lon, lat))
+    conn.execute("INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing) "
+                 "SELECT %s, id, %s, %s, 1, '2026-01-01', %s FROM location WHERE code = %s "
+                 "ON CONFLICT (id) DO NOTHING", (camera_id, bearing, inout, facing, location_code))
+
+
 def remove_test_cameras(database_url: str, location_codes: list[str]) -> None:
     """Take a test's own locations and cameras out of the shared registry again, so later
     tests (camera plans, registry exports) see only the demo registry."""

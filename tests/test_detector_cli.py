@@ -28,15 +28,11 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     monkeypatch.setenv("ANPR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ANPR_DETECTOR_BATCH", "2")
     from anpr.cli import main
+    from conftest import add_test_camera
 
     with psycopg.connect(database_url, autocommit=True) as c:
         c.execute("DELETE FROM detector_frame")
-        c.execute("""INSERT INTO location (code, name, unit_code, geom)
-                     VALUES ('DET-LOC3', 'detector cli test', 'MN',
-                             ST_SetSRID(ST_MakePoint(5.3, 52.3), 4326)) ON CONFLICT (code) DO NOTHING""")
-        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing)
-                     SELECT %s, id, 10, 'out', 1, '2026-01-01', 'front'
-                       FROM location WHERE code = 'DET-LOC3' ON CONFLICT (id) DO NOTHING""", (CAMERA,))
+        add_test_camera(c, "DET-LOC3", "detector cli test", CAMERA, lon=5.3, lat=52.3)
     good = tmp_path / "good.jpg"
     cv2.imwrite(str(good), render_scene(126, "test", 11).image)
     bad = tmp_path / "bad.jpg"

@@ -82,14 +82,11 @@ def test_worker_with_the_real_model_leaves_no_person_detail(database_url, detect
     store = LocalPhotoStore(tmp_path)
     scene = render_scene(126, "test", 7, condition="day", facing="front")
     assert scene.person_mask.any()
+    from conftest import add_test_camera
+
     with psycopg.connect(database_url, autocommit=True) as c:
         c.execute("DELETE FROM detector_frame")
-        c.execute("""INSERT INTO location (code, name, unit_code, geom)
-                     VALUES ('DET-LOC2', 'detector model test', 'MN',
-                             ST_SetSRID(ST_MakePoint(5.2, 52.2), 4326)) ON CONFLICT (code) DO NOTHING""")
-        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing)
-                     SELECT 'DET-MODEL-CAM', id, 10, 'out', 1, '2026-01-01', 'front'
-                       FROM location WHERE code = 'DET-LOC2' ON CONFLICT (id) DO NOTHING""")
+        add_test_camera(c, "DET-LOC2", "detector model test", "DET-MODEL-CAM", lon=5.2, lat=52.2)
         key = store.put(datetime(2026, 11, 27).date(), cv2.imencode(".png", scene.image)[1].tobytes())
         fid = queue.enqueue(c, camera_id="DET-MODEL-CAM", captured_at=datetime(2026, 11, 27, tzinfo=timezone.utc),
                             image_key=key, capture_id="model-1")

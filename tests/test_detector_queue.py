@@ -29,14 +29,12 @@ CAPTURED = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 def qdb(database_url):
     """A registered camera (rear-facing, with a privacy mask) and an empty queue."""
+    from conftest import add_test_camera
+
     with psycopg.connect(database_url, autocommit=True) as c:
         c.execute("DELETE FROM detector_frame")
-        c.execute("""INSERT INTO location (code, name, unit_code, geom)
-                     VALUES ('DET-LOC', 'detector test', 'MN', ST_SetSRID(ST_MakePoint(5.1, 52.1), 4326))
-                     ON CONFLICT (code) DO NOTHING""")
-        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing)
-                     SELECT %s, id, 90, 'in', 1, '2026-01-01', 'rear' FROM location WHERE code = 'DET-LOC'
-                     ON CONFLICT (id) DO NOTHING""", (CAMERA,))
+        add_test_camera(c, "DET-LOC", "detector test", CAMERA, lon=5.1, lat=52.1, bearing=90,
+                        inout="in", facing="rear")
         c.execute("DELETE FROM privacy_mask WHERE camera_id = %s", (CAMERA,))
         c.execute("""INSERT INTO privacy_mask (camera_id, label, frame_width, frame_height, geom)
                      VALUES (%s, 'house', 640, 480,

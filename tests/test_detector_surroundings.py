@@ -136,15 +136,11 @@ CAMERA = "DET-SUR-CAM"
 
 @pytest.fixture(scope="module")
 def camera(database_url):
+    from conftest import add_test_camera, remove_test_cameras
+
     with psycopg.connect(database_url, autocommit=True) as c:
-        c.execute("""INSERT INTO location (code, name, unit_code, geom)
-                     VALUES ('DET-LOC5', 'detector surroundings test', 'MN',
-                             ST_SetSRID(ST_MakePoint(5.4, 52.4), 4326)) ON CONFLICT (code) DO NOTHING""")
-        c.execute("""INSERT INTO camera (id, location_id, bearing, inout, lane, active_from, facing)
-                     SELECT %s, id, 10, 'out', 1, '2026-01-01', 'front'
-                       FROM location WHERE code = 'DET-LOC5' ON CONFLICT (id) DO NOTHING""", (CAMERA,))
+        add_test_camera(c, "DET-LOC5", "detector surroundings test", CAMERA, lon=5.4, lat=52.4)
     yield CAMERA
-    from conftest import remove_test_cameras
 
     remove_test_cameras(database_url, ["DET-LOC5"])
 
