@@ -94,3 +94,17 @@ def count(conn, camera: str | None = None, capture_prefix: str = "") -> int:
         q += " AND camera_id = %s"
         args.append(camera)
     return conn.execute(q, args).fetchone()["n"]
+
+
+def intake_app(url: str, home, **intake):
+    """The web app on the intake database, with a file photo store under ``home`` and a
+    generated key; ``intake`` overrides further intake settings. Close its pool after."""
+    from webmap.app import create_app
+
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "t",
+                      "ANPR_HOME": home})
+    s = app.config["ANPR_SETTINGS"]
+    app.config["ANPR_SETTINGS"] = replace(s, intake=replace(
+        s.intake, image_store="file", image_dir=str(home / "images"), master_key=None,
+        **intake))
+    return app

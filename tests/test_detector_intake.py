@@ -31,6 +31,7 @@ from detector.worker import Worker, WorkerConfig
 from ingest.devices import add_device
 from ingest.images import FileStore, Keyring, PhotoVault, master_key, open_store
 from intake_support import cams, count, iconn, intake_url, record  # noqa: F401  (fixtures)
+from intake_support import intake_app as make_intake_app
 
 UTC = timezone.utc
 URL = "/api/v1/intake/passages"
@@ -86,15 +87,7 @@ def app_vault(app) -> PhotoVault:
 
 @pytest.fixture(scope="module")
 def intake_app(intake_url, tmp_path_factory):
-    from webmap.app import create_app
-
-    home = tmp_path_factory.mktemp("detector-intake")
-    app = create_app({"DATABASE_URL": intake_url, "TESTING": True, "SECRET_KEY": "t",
-                      "ANPR_HOME": home})
-    s = app.config["ANPR_SETTINGS"]
-    app.config["ANPR_SETTINGS"] = replace(s, intake=replace(
-        s.intake, max_batch=50, image_store="file", image_dir=str(home / "images"),
-        master_key=None))
+    app = make_intake_app(intake_url, tmp_path_factory.mktemp("detector-intake"), max_batch=50)
     yield app
     app.extensions["anpr_pool"].close()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import uuid
-from dataclasses import replace
 
 import psycopg
 import pytest
@@ -12,6 +11,7 @@ from psycopg.rows import dict_row
 
 from ingest.devices import add_device, revoke_device
 from intake_support import cams, count, iconn, intake_url, record  # noqa: F401  (fixtures)
+from intake_support import intake_app as make_intake_app
 from test_retention import jpeg
 
 URL = "/api/v1/intake/passages"
@@ -19,15 +19,8 @@ URL = "/api/v1/intake/passages"
 
 @pytest.fixture(scope="module")
 def intake_app(intake_url, tmp_path_factory):
-    from webmap.app import create_app
-
-    home = tmp_path_factory.mktemp("intake-app")
-    app = create_app({"DATABASE_URL": intake_url, "TESTING": True, "SECRET_KEY": "t",
-                      "ANPR_HOME": home})
-    s = app.config["ANPR_SETTINGS"]
-    app.config["ANPR_SETTINGS"] = replace(s, intake=replace(
-        s.intake, max_batch=50, max_image_kb=64, image_store="file",
-        image_dir=str(home / "images"), master_key=None))
+    app = make_intake_app(intake_url, tmp_path_factory.mktemp("intake-app"), max_batch=50,
+                          max_image_kb=64)
     yield app
     app.extensions["anpr_pool"].close()
 
