@@ -17,12 +17,22 @@ from intake_support import cams, iconn, intake_url, record  # noqa: F401  (fixtu
 UTC = timezone.utc
 
 
-def _import(iconn, settings, cams, tmp_path, at0, tag, n):
-    recs = [record(cams["fixed"], i, at=at0 + timedelta(seconds=7 * i), capture_id=f"{tag}-{i}")
-            for i in range(n)]
-    path = tmp_path / f"{tag}.jsonl"
+def _day_at(days_ago: int, hour: int) -> datetime:
+    """The whole hour ``hour`` (UTC) of the day ``days_ago`` days before today."""
+    return (datetime.now(UTC) - timedelta(days=days_ago)).replace(hour=hour, minute=0, second=0,
+                                                                  microsecond=0)
+
+
+def _import_records(iconn, settings, tmp_path, recs: list[dict]) -> None:
+    path = tmp_path / f"{uuid.uuid4().hex[:8]}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
-    assert import_passages(iconn, path, settings).accepted == n
+    assert import_passages(iconn, path, settings).accepted == len(recs)
+
+
+def _import(iconn, settings, cams, tmp_path, at0, tag, n):
+    _import_records(iconn, settings, tmp_path, [
+        record(cams["fixed"], i, at=at0 + timedelta(seconds=7 * i), capture_id=f"{tag}-{i}")
+        for i in range(n)])
 
 
 def _explain(iconn, q, params) -> str:
@@ -37,8 +47,7 @@ def _index_only(plan: str) -> None:
 
 
 def test_a_sealed_day_answers_pattern_searches_from_the_index(iconn, cams, settings, tmp_path):
-    day_at = (datetime.now(UTC) - timedelta(days=5)).replace(hour=6, minute=0, second=0,
-                                                              microsecond=0)
+    day_at = _day_at(5, 6)
     day = day_at.date()
     _import(iconn, settings, cams, tmp_path, day_at, f"s{uuid.uuid4().hex[:6]}", 400)
     assert day in days_to_seal(iconn, datetime.now(UTC))
@@ -70,7 +79,7 @@ def test_today_is_not_sealed_and_a_late_record_unseals_a_day(iconn, cams, settin
     _import(iconn, settings, cams, tmp_path, now - timedelta(minutes=30),
             f"t{uuid.uuid4().hex[:6]}", 3)
     assert now.date() not in days_to_seal(iconn, now)
-    day_at = (now - timedelta(days=6)).replace(hour=9, minute=0, second=0, microsecond=0)
+    day_at = _day_at(6, 9)
     _import(iconn, settings, cams, tmp_path, day_at, f"a{uuid.uuid4().hex[:6]}", 5)
     seal_days(iconn)
     assert day_at.date() not in days_to_seal(iconn, now)
@@ -83,8 +92,7 @@ def test_today_is_not_sealed_and_a_late_record_unseals_a_day(iconn, cams, settin
 
 def test_retention_of_a_sealed_day_counts_late_records_without_scanning(iconn, cams, settings,
                                                                          tmp_path):
-    now = datetime.now(UTC)
-    day_at = (now - timedelta(days=8)).replace(hour=11, minute=0, second=0, microsecond=0)
+    day_at = _day_at(8, 11)
     day = day_at.date()
     _import(iconn, settings, cams, tmp_path, day_at, f"c{uuid.uuid4().hex[:6]}", 7)
     seal_days(iconn)
@@ -108,8 +116,7 @@ def test_retention_of_a_sealed_day_counts_late_records_without_scanning(iconn, c
 def test_prewarm_reads_each_days_plate_index(iconn, cams, settings, tmp_path):
     from ingest.retention import prewarm
 
-    day_at = (datetime.now(UTC) - timedelta(days=3)).replace(hour=7, minute=0, second=0,
-                                                              microsecond=0)
+    day_at = _day_at(3, 7)
     _import(iconn, settings, cams, tmp_path, day_at, f"w{uuid.uuid4().hex[:6]}", 50)
     pages = prewarm(iconn, [day_at.date()], mode="read")
     size = iconn.execute("SELECT pg_relation_size(i.inhrelid) / 8192 AS n FROM pg_inherits i "
@@ -135,15 +142,12 @@ def test_db_prewarm_command(intake_url):
 def test_days_two_days_old_are_clustered_by_camera_and_time(iconn, cams, settings, tmp_path):
     """Block searches read adjacent pages: the sealed heap is in (camera, time) order."""
     now = datetime.now(UTC)
-    old_at = (now - timedelta(days=4)).replace(hour=13, minute=0, second=0, microsecond=0)
-    new_at = (now - timedelta(days=1)).replace(hour=13, minute=0, second=0, microsecond=0)
+    old_at, new_at = _day_at(4, 13), _day_at(1, 13)
     for at in (old_at, new_at):
         tag = f"k{uuid.uuid4().hex[:6]}"
-        recs = [record(cams["fixed" if i % 2 else "fixed2"], i, at=at + timedelta(seconds=i),
-                       capture_id=f"{tag}-{i}") for i in range(300)]  # interleaved cameras
-        path = tmp_path / f"{tag}.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in recs))
-        assert import_passages(iconn, path, settings).accepted == 300
+        _import_records(iconn, settings, tmp_path, [  # interleaved cameras
+            record(cams["fixed" if i % 2 else "fixed2"], i, at=at + timedelta(seconds=i),
+                   capture_id=f"{tag}-{i}") for i in range(300)])
     assert old_at.date() in days_to_seal(iconn, now)
     seal_days(iconn, now)
 
@@ -169,8 +173,7 @@ def test_a_plate_history_on_a_sealed_day_reads_no_table_page(iconn, cams, settin
     """Q1's hits come from the plate index alone (migration 0015), whole result rows."""
     from gis.search.base import PLATE_INDEX_COLUMNS
 
-    day_at = (datetime.now(UTC) - timedelta(days=4)).replace(hour=11, minute=0, second=0,
-                                                              microsecond=0)
+    day_at = _day_at(4, 11)
     _import(iconn, settings, cams, tmp_path, day_at, f"h{uuid.uuid4().hex[:6]}", 300)
     seal_days(iconn)
     plate = iconn.execute("SELECT plate FROM jj126.passage WHERE captured_at >= %s "
@@ -199,13 +202,9 @@ def test_a_plate_history_shows_where_each_passage_was_recorded(iconn, cams, sett
     """A fixed camera's passage is shown at its location, as the map's markers are, unless
     the location or camera moved after it: then at the position stored with it. A mobile
     camera's passage is shown at its own position."""
-    at = (datetime.now(UTC) - timedelta(days=3)).replace(hour=14, minute=0, second=0,
-                                                          microsecond=0)
+    at = _day_at(3, 14)
     plate = f"QM{uuid.uuid4().hex[:4].upper()}"
-    fixed = record(cams["fixed"], 1, at=at, plate=plate)
-    path = tmp_path / "moved.jsonl"
-    path.write_text(json.dumps(fixed) + "\n")
-    assert import_passages(iconn, path, settings).accepted == 1
+    _import_records(iconn, settings, tmp_path, [record(cams["fixed"], 1, at=at, plate=plate)])
     stored = iconn.execute("SELECT round(ST_X(geom)::numeric, 6)::float AS x, "
                            "round(ST_Y(geom)::numeric, 6)::float AS y FROM jj126.passage "
                            "WHERE plate = %s", (plate,)).fetchone()
@@ -226,7 +225,6 @@ def test_a_plate_history_shows_where_each_passage_was_recorded(iconn, cams, sett
     assert _position(iconn, plate, at) == (stored["x"], stored["y"])
     iconn.rollback()
     if cams["mobile"] is not None:  # a mobile camera's passage: its own position
-        mob = record(cams["mobile"], 2, at=at, plate=plate + "M", lon=5.123456, lat=52.123456)
-        path.write_text(json.dumps(mob) + "\n")
-        assert import_passages(iconn, path, settings).accepted == 1
+        _import_records(iconn, settings, tmp_path, [
+            record(cams["mobile"], 2, at=at, plate=plate + "M", lon=5.123456, lat=52.123456)])
         assert _position(iconn, plate + "M", at) == (5.123456, 52.123456)
