@@ -329,7 +329,7 @@ def provided(request_id: int):
     from casework import provision
 
     return jsonify(jsonable(provision.provided_manifest(get_conn(), current_account(),
-                                                         request_id)))
+                                                        request_id)))
 
 
 _SEARCH = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -41,8 +41,8 @@ def list_photos(request_id: int):
     except ValueError as exc:
         raise BadInput("page_size and offset must be whole numbers") from exc
     return jsonify(jsonable(photos.photos(get_conn(), current_account(), request_id,
-                                           page_size=size, offset=offset,
-                                           include_approved=request.args.get("all") == "1")))
+                                          page_size=size, offset=offset,
+                                          include_approved=request.args.get("all") == "1")))
 
 
 @photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")

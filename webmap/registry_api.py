@@ -130,8 +130,8 @@ def get_location(code: str):
 @registry_api.post(f"{API}/locations")
 @requires(EDITOR)
 def create_location():
-    body = _only(json_object(), {"code", "name", "unit_code", "lon", "lat", "road", "hectometre",
-                           "owner", "mounting"})
+    body = _only(json_object(), {"code", "name", "unit_code", "lon", "lat", "road",
+                                 "hectometre", "owner", "mounting"})
     out = _change(registry.create_location, code=_text(body, "code", True),
                   name=_text(body, "name", True), unit_code=_text(body, "unit_code", True),
                   lon=_number(body, "lon", True), lat=_number(body, "lat", True),
@@ -168,8 +168,9 @@ def location_history(code: str):
 @registry_api.post(f"{API}/cameras")
 @requires(EDITOR)
 def create_camera():
-    body = _only(json_object(), {"id", "location_code", "bearing", "inout", "lane", "active_from",
-                           "lane_geom", "mounting", "facing", "segment_direction"})
+    body = _only(json_object(), {"id", "location_code", "bearing", "inout", "lane",
+                                 "active_from", "lane_geom", "mounting", "facing",
+                                 "segment_direction"})
     start = iso_date(body.get("active_from"), "active_from")
     if start is None:
         raise BadInput("active_from (YYYY-MM-DD) is required")
@@ -200,7 +201,8 @@ def get_camera(camera_id: str):
 @requires(EDITOR)
 def update_camera(camera_id: str):
     """Direction (bearing, in/out), facing, the lane line or the active period."""
-    body = _only(json_object(), {"bearing", "inout", "facing", "lane_geom", "active_from", "active_to"})
+    body = _only(json_object(), {"bearing", "inout", "facing", "lane_geom", "active_from",
+                                 "active_to"})
     changes: dict[str, Any] = {}
     if "bearing" in body:
         changes["bearing"] = _number(body, "bearing")
@@ -219,7 +221,7 @@ def update_camera(camera_id: str):
 @requires(EDITOR)
 def list_status(camera_id: str):
     return jsonify(jsonable({"camera": camera_id,
-                          "periods": registry.status_periods(get_conn(), camera_id)}))
+                             "periods": registry.status_periods(get_conn(), camera_id)}))
 
 
 @registry_api.post(f"{API}/cameras/<camera_id>/status")
