@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import zipfile
-from datetime import datetime
 from typing import Any, Callable
 
 import psycopg

@@ -7,7 +7,6 @@ interrupted load resumes at the first empty day and the data can be reused acros
 """
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable
 
 from flask import Blueprint, Response, jsonify, render_template, request
