@@ -20,6 +20,7 @@ from psycopg import sql
 
 from anpr import clock
 from gis.traffic import PassageBatch, TrafficGenerator
+from ingest.partitions import partition_name
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _load_day_detached(conn: psycopg.Connection, generator: TrafficGenerator, da
     them row by row; the partition ends up exactly as ``jj126.ensure_partition`` makes
     it (same name, same indexes, the immutability trigger cloned on attach).
     """
-    name = f"passage_p{day:%Y%m%d}"
+    name = partition_name(day)
     nxt = day + timedelta(days=1)
     conn.execute(sql.SQL("DROP TABLE IF EXISTS jj126.{}").format(sql.Identifier(name)))
     conn.execute(sql.SQL("CREATE TABLE jj126.{} (LIKE jj126.passage INCLUDING DEFAULTS "

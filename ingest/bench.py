@@ -200,6 +200,7 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
     from anpr.database import migrate
     from anpr.demo import load_demo  # noqa: F401  (import cost outside the timings)
     from ingest.importer import import_passages
+    from ingest.partitions import partition_name
     from ingest.retention import destroy_day, seal_day
     from anpr import clock
 
@@ -243,7 +244,7 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
             total = conn.execute("SELECT count(*) AS n FROM jj126.passage").fetchone()["n"]
             t0 = time.perf_counter()
             conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
-                psycopg.sql.Identifier("jj126", f"passage_p{day:%Y%m%d}"))).fetchone()
+                psycopg.sql.Identifier("jj126", partition_name(day)))).fetchone()
             scan_s = time.perf_counter() - t0
             rep = destroy_day(conn, day, None)
         figures.append(Figure(f"retention of a sealed day of {n_day:,} (of {total:,} stored)",

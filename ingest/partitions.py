@@ -18,6 +18,18 @@ from anpr.settings import RetentionSettings
 log = logging.getLogger(__name__)
 
 
+def partition_name(day: date) -> str:
+    """The day's partition, in schema jj126."""
+    return f"passage_p{day:%Y%m%d}"
+
+
+def to_regclass(conn: psycopg.Connection, day: date) -> str | None:
+    """The day's partition if it exists (retention may have dropped it), else None."""
+    row = conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.{partition_name(day)}",)
+                       ).fetchone()
+    return row["r"] if isinstance(row, dict) else row[0]
+
+
 def ensure_partition(conn: psycopg.Connection, day: date) -> str:
     row = conn.execute("SELECT jj126.ensure_partition(%s) AS name", (day,)).fetchone()
     return row["name"] if isinstance(row, dict) else row[0]

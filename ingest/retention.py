@@ -36,7 +36,7 @@ from psycopg.rows import dict_row, tuple_row
 
 from anpr import clock
 from ingest.images import PhotoVault, enquiry_prefix
-from ingest.partitions import existing_partitions
+from ingest.partitions import existing_partitions, partition_name, to_regclass
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def expired_through(now: datetime, days: int) -> date:
 
 
 def _partition(day: date) -> sql.Identifier:
-    return sql.Identifier("jj126", f"passage_p{day:%Y%m%d}")
+    return sql.Identifier("jj126", partition_name(day))
 
 
 # -- sealing ended days ----------------------------------------------------------------------
@@ -263,12 +263,6 @@ def secure_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) ->
                          "WHERE enquiry_ref = %s AND passage_id = %s AND captured_at = %s",
                          (ov, cr, r["enquiry_ref"], r["passage_id"], r["captured_at"]))
     return len(rows)
-
-
-def to_regclass(conn: psycopg.Connection, day: date) -> str | None:
-    row = conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.passage_p{day:%Y%m%d}",)
-                       ).fetchone()
-    return row["r"] if isinstance(row, dict) else row[0]
 
 
 def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -> DayReport:

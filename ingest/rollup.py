@@ -15,17 +15,19 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from ingest.partitions import partition_name, to_regclass
+
 
 def refresh(conn: psycopg.Connection, days: Iterable[date], *, final: bool = False) -> int:
     """Recount passages and unique plates of days whose partition still exists."""
     n = 0
+    cur = conn.cursor(row_factory=dict_row)
     for day in days:
-        part = f"passage_p{day:%Y%m%d}"
-        cur = conn.cursor(row_factory=dict_row)
-        if cur.execute("SELECT to_regclass(%s) AS r", (f"jj126.{part}",)).fetchone()["r"] is None:
+        if to_regclass(conn, day) is None:
             continue
         row = cur.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
-                                   "FROM jj126.{}").format(sql.Identifier(part))).fetchone()
+                                  "FROM jj126.{}").format(sql.Identifier(partition_name(day)))
+                          ).fetchone()
         conn.execute(
             "INSERT INTO passage_day_stat (day, passages, unique_plates, final) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (day) DO UPDATE SET passages = "
