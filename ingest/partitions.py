@@ -23,6 +23,11 @@ def partition_name(day: date) -> str:
     return f"passage_p{day:%Y%m%d}"
 
 
+def partition_day(name: str) -> date:
+    """The day of a partition named by ``partition_name``."""
+    return date(int(name[9:13]), int(name[13:15]), int(name[15:17]))
+
+
 def to_regclass(conn: psycopg.Connection, day: date) -> str | None:
     """The day's partition if it exists (retention may have dropped it), else None."""
     row = conn.execute("SELECT to_regclass(%s) AS r", (f"jj126.{partition_name(day)}",)
@@ -61,4 +66,4 @@ def existing_partitions(conn: psycopg.Connection) -> list[date]:
          WHERE n.nspname = 'jj126' AND p.relname = 'passage'
          ORDER BY c.relname""").fetchall()
     names = [r["relname"] if isinstance(r, dict) else r[0] for r in rows]
-    return [date(int(n[9:13]), int(n[13:15]), int(n[15:17])) for n in names]
+    return [partition_day(n) for n in names]

@@ -36,7 +36,7 @@ from psycopg.rows import dict_row, tuple_row
 
 from anpr import clock
 from ingest.images import PhotoVault, enquiry_prefix
-from ingest.partitions import existing_partitions, partition_name, to_regclass
+from ingest.partitions import existing_partitions, partition_day, partition_name, to_regclass
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,7 @@ def _day_indexes(conn: psycopg.Connection, parent: str) -> dict[date, tuple[str,
           JOIN pg_class t ON t.oid = x.indrelid
          WHERE i.inhparent = %s::regclass AND t.relname ~ '^passage_p[0-9]{8}$'
          ORDER BY t.relname""", (parent,)).fetchall()
-    return {datetime.strptime(part[9:], "%Y%m%d").date(): (idx, clustered)
-            for part, idx, clustered in rows}
+    return {partition_day(part): (idx, clustered) for part, idx, clustered in rows}
 
 
 def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -> bool:
