@@ -24,3 +24,18 @@ photo_approval = Table(
     Column("approved_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     comment="R8: photos approved for provision; once approved the blurred copy is final.",
 )
+
+
+# -- what the detector made of a passage's photo (R8), for photo approval and provision ----
+
+#: The detector frame of a passage ``p``: intake queues one per passage with an overview
+#: photo, keyed like the passage (camera, capture id, capture time).
+FRAME_JOIN = """LEFT JOIN detector_frame f ON f.camera_id = p.camera_id
+                            AND f.capture_id = p.capture_id AND f.captured_at = p.captured_at"""
+#: The photo's state, one rule for what is shown and what blocks provision: ``blurred``
+#: (the detector's blurred version exists; only this is ever shown), ``pending`` (queued
+#: or being processed), ``set_aside`` (the detector gave up on it), ``not_queued`` (no
+#: frame: a passage stored before intake queued frames).
+PHOTO_STATE = """CASE WHEN f.state = 'done' AND f.blurred_key IS NOT NULL THEN 'blurred'
+            WHEN f.state IN ('queued', 'processing') THEN 'pending'
+            WHEN f.state = 'failed' THEN 'set_aside' ELSE 'not_queued' END"""

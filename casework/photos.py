@@ -28,6 +28,7 @@ from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
 from casework import requests as req_mod
+from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +44,17 @@ class Vault(Protocol):
     def put(self, day, data: bytes) -> str: ...
 
 
-# The detector frame of a passage: intake queues one per passage with an overview photo,
-# keyed like the passage (camera, capture id, capture time); provision joins it the same way.
-PHOTOS_SQL = """
+PHOTOS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id AS passage_id, p.captured_at, p.plate, p.camera_id, l.code AS location_code,
        p.overview_key, v.verdict::text AS verdict,
-       f.state::text AS frame_state, f.blurred_key, f.last_error AS frame_error,
+       {PHOTO_STATE} AS photo_state, f.blurred_key, f.last_error AS frame_error,
        a.image_key AS approved_key, a.boxes, a.approved_at, aa.username AS approved_by
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
   JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
-  LEFT JOIN detector_frame f ON f.camera_id = p.camera_id AND f.capture_id = p.capture_id
-                            AND f.captured_at = p.captured_at
+  {FRAME_JOIN}
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
   LEFT JOIN photo_approval a ON a.request_id = e.request_id AND a.passage_id = p.id
                             AND a.captured_at = p.captured_at
@@ -75,18 +73,14 @@ class PhotoNotBlurred(Conflict):
 
 
 def blur_state(row: dict[str, Any]) -> tuple[str, str]:
-    """The state of a passage's photo for the officer, with a message safe to show.
-
-    ``blurred``: the detector's blurred version exists; ``pending``: queued or being
-    processed; ``set_aside``: the detector gave up on it (with its reason); ``not_queued``:
-    no frame (a passage stored before intake queued frames). Only ``blurred`` is shown.
-    """
-    state = row.get("frame_state")
-    if state == "done" and row.get("blurred_key"):
+    """The state of a passage's photo for the officer (``PHOTO_STATE``), with a message
+    safe to show. Only ``blurred`` is shown."""
+    state = row["photo_state"]
+    if state == "blurred":
         return "blurred", "blurred by the detector"
-    if state in ("queued", "processing"):
+    if state == "pending":
         return "pending", "blurring pending: the detector has not processed this photo yet"
-    if state == "failed":
+    if state == "set_aside":
         return "set_aside", ("set aside by the detector: " + (row.get("frame_error") or
                                                               "no reason recorded")
                              + "; the photo is not shown or provided")
@@ -118,14 +112,14 @@ def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
          "offset": offset}).fetchall()
     counts = conn.execute(
         f"""SELECT count(*) AS total, count(approved_key) AS approved,
-                   count(*) FILTER (WHERE approved_key IS NULL AND frame_state = 'done'
-                                    AND blurred_key IS NOT NULL) AS ready,
                    count(*) FILTER (WHERE approved_key IS NULL
-                                    AND frame_state IN ('queued', 'processing')) AS pending
+                                    AND photo_state = 'blurred') AS ready,
+                   count(*) FILTER (WHERE approved_key IS NULL
+                                    AND photo_state = 'pending') AS pending
               FROM ({PHOTOS_SQL}) x""", {"request": request_id}).fetchone()
     for r in rows:
         r["photo_state"], r["photo_message"] = blur_state(r)
-        for internal in ("overview_key", "blurred_key", "frame_state", "frame_error"):
+        for internal in ("overview_key", "blurred_key", "frame_error"):
             r.pop(internal)
         r["approved"] = r.pop("approved_key") is not None
     remaining = counts["ready"] + counts["pending"]

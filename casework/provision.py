@@ -26,23 +26,23 @@ from anpr.accounts import Account
 from anpr.errors import Conflict, Forbidden
 from casework import enquiries as enq_mod
 from casework import requests as req_mod
+from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
 from casework.verification import unverified_count
 
 log = logging.getLogger(__name__)
 
-ROWS_SQL = """
+ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
        l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
        bool_or(er.verify) OVER (PARTITION BY p.id, p.captured_at) AS needs_verification,
-       v.verdict::text AS verdict, f.state::text AS frame_state, f.blurred_key
+       v.verdict::text AS verdict, {PHOTO_STATE} AS photo_state
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
   JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
-  LEFT JOIN detector_frame f ON f.camera_id = p.camera_id AND f.capture_id = p.capture_id
-                            AND f.captured_at = p.captured_at
+  {FRAME_JOIN}
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
  ORDER BY p.id, p.captured_at
@@ -76,9 +76,8 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
         # approved it (adding blur boxes where the detector missed something). Photos the
         # detector set aside cannot be shown, so they are "not available", not a block.
         left = conn.execute(f"""
-            SELECT count(*) FILTER (WHERE r.frame_state IN ('queued', 'processing')) AS pending,
-                   count(*) FILTER (WHERE r.frame_state = 'done'
-                                    AND r.blurred_key IS NOT NULL) AS unapproved
+            SELECT count(*) FILTER (WHERE r.photo_state = 'pending') AS pending,
+                   count(*) FILTER (WHERE r.photo_state = 'blurred') AS unapproved
               FROM ({ROWS_SQL}) r
              WHERE r.overview_key IS NOT NULL AND r.verdict IS DISTINCT FROM 'rejected'
                AND NOT EXISTS (SELECT 1 FROM photo_approval a WHERE a.request_id = %s
