@@ -292,6 +292,8 @@ secured_passage = Table(
     Column("capture_id", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("secured_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("blurred_key", Text,
+           comment="The detector's blurred photo, secured under the enquiry's key (R8)."),
     schema="jj126",
     comment="Copies of held passages secured before their day was destroyed (R1).",
 )

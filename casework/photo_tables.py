@@ -28,6 +28,12 @@ photo_approval = Table(
 
 # -- what the detector made of a passage's photo (R8), for photo approval and provision ----
 
+#: An enquiry result ``er`` of enquiry ``e`` as passage ``p``: the live passage, or, once
+#: retention destroyed its day, the copy secured for this request while it is open (R1).
+CASE_PASSAGE_JOIN = """JOIN request rq ON rq.id = e.request_id
+  JOIN jj126.case_passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+                           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = rq.reference)"""
+
 #: The detector frame of a passage ``p``: intake queues one per passage with an overview
 #: photo, keyed like the passage (camera, capture id, capture time).
 FRAME_JOIN = """LEFT JOIN detector_frame f ON f.camera_id = p.camera_id
@@ -35,7 +41,9 @@ FRAME_JOIN = """LEFT JOIN detector_frame f ON f.camera_id = p.camera_id
 #: The photo's state, one rule for what is shown and what blocks provision: ``blurred``
 #: (the detector's blurred version exists; only this is ever shown), ``pending`` (queued
 #: or being processed), ``set_aside`` (the detector gave up on it), ``not_queued`` (no
-#: frame: a passage stored before intake queued frames).
-PHOTO_STATE = """CASE WHEN f.state = 'done' AND f.blurred_key IS NOT NULL THEN 'blurred'
+#: frame: a passage stored before intake queued frames). A secured copy keeps the blurred
+#: photo it had when its day was destroyed.
+PHOTO_STATE = """CASE WHEN p.secured_blurred_key IS NOT NULL
+                 OR (f.state = 'done' AND f.blurred_key IS NOT NULL) THEN 'blurred'
             WHEN f.state IN ('queued', 'processing') THEN 'pending'
             WHEN f.state = 'failed' THEN 'set_aside' ELSE 'not_queued' END"""

@@ -28,7 +28,7 @@ from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
 from casework import requests as req_mod
-from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
+from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
 
 log = logging.getLogger(__name__)
 
@@ -42,17 +42,19 @@ class Vault(Protocol):
 
     def get(self, key: str) -> bytes: ...
     def put(self, day, data: bytes) -> str: ...
+    def put_secured(self, enquiry_ref: str, data: bytes) -> str: ...
 
 
 PHOTOS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id AS passage_id, p.captured_at, p.plate, p.camera_id, l.code AS location_code,
        p.overview_key, v.verdict::text AS verdict,
-       {PHOTO_STATE} AS photo_state, f.blurred_key, f.last_error AS frame_error,
+       {PHOTO_STATE} AS photo_state,
+       COALESCE(p.secured_blurred_key, f.blurred_key) AS blurred_key, f.last_error AS frame_error,
        a.image_key AS approved_key, a.boxes, a.approved_at, aa.username AS approved_by
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
-  JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+  {CASE_PASSAGE_JOIN}
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   {FRAME_JOIN}
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
@@ -214,8 +216,11 @@ def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage
     if not ok:
         raise Conflict("the approved photo could not be encoded")
     data = encoded.tobytes()
-    day = row["captured_at"].astimezone(clock.UTC).date()
-    key = vault.put(day, data)
+    if source_key.startswith("enquiry/"):
+        # A secured copy: its day is destroyed, so the approved copy is the enquiry's (R1).
+        key = vault.put_secured(req["reference"], data)
+    else:
+        key = vault.put(row["captured_at"].astimezone(clock.UTC).date(), data)
     digest = hashlib.sha256(data).hexdigest()
     stored = conn.execute(
         "INSERT INTO photo_approval (request_id, passage_id, captured_at, boxes, source_key,"

@@ -26,7 +26,7 @@ from anpr.accounts import Account
 from anpr.errors import Conflict, Forbidden
 from casework import enquiries as enq_mod
 from casework import requests as req_mod
-from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
+from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
 from casework.verification import unverified_count
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ SELECT DISTINCT ON (p.id, p.captured_at)
        v.verdict::text AS verdict, {PHOTO_STATE} AS photo_state
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
-  JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+  {CASE_PASSAGE_JOIN}
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   {FRAME_JOIN}
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at

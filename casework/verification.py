@@ -16,17 +16,18 @@ from anpr import audit
 from anpr.accounts import Account
 from anpr.errors import BadInput
 from casework import requests as req_mod
+from casework.photo_tables import CASE_PASSAGE_JOIN
 
 PAGE_SIZES = (10, 50, 100, 500)
 
-READS_SQL = """
+READS_SQL = f"""
 SELECT DISTINCT ON (er.passage_id, er.captured_at)
        er.passage_id, er.captured_at, p.camera_id, p.plate, p.plate_raw, p.country,
        p.confidence, p.crop_key, p.overview_key, l.code AS location_code,
        v.verdict::text AS verdict, v.verified_at, va.username AS verified_by
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id AND er.verify
-  JOIN jj126.passage p ON p.id = er.passage_id AND p.captured_at = er.captured_at
+  {CASE_PASSAGE_JOIN}
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   LEFT JOIN verification v ON v.passage_id = er.passage_id AND v.captured_at = er.captured_at
   LEFT JOIN account va ON va.id = v.officer_id

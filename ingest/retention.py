@@ -219,7 +219,13 @@ def release(conn: psycopg.Connection, enquiry_ref: str, vault: PhotoVault | None
     released = conn.execute(
         "UPDATE jj126.result_hold SET released_at = now() "
         "WHERE enquiry_ref = %s AND released_at IS NULL", (enquiry_ref,)).rowcount
-    conn.execute("DELETE FROM jj126.secured_passage WHERE enquiry_ref = %s", (enquiry_ref,))
+    # The secured copies are of destroyed days: with them goes everything casework
+    # recorded about those passages, unless another open enquiry secured them too.
+    days = [r[0] for r in conn.cursor(row_factory=tuple_row).execute(
+        "DELETE FROM jj126.secured_passage WHERE enquiry_ref = %s "
+        "RETURNING (captured_at AT TIME ZONE 'UTC')::date", (enquiry_ref,)).fetchall()]
+    for day in sorted(set(days)):
+        forget_destroyed(conn, *_day_bounds(day))
     conn.execute("DELETE FROM jj126.enquiry_key WHERE enquiry_ref = %s", (enquiry_ref,))
     if vault is not None:
         conn.commit()
@@ -243,25 +249,81 @@ def secure_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) ->
     rows = conn.execute(sql.SQL(
         "INSERT INTO jj126.secured_passage (enquiry_ref, passage_id, captured_at, camera_id, "
         "plate, plate_raw, country, confidence, geom, overview_key, crop_key, capture_id, "
-        "received_at) "
+        "received_at, blurred_key) "
         "SELECT h.enquiry_ref, p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, "
         "p.country, p.confidence, p.geom, p.overview_key, p.crop_key, p.capture_id, "
-        "p.received_at FROM jj126.result_hold h JOIN {} p "
+        "p.received_at, f.blurred_key FROM jj126.result_hold h JOIN {} p "
         "ON p.id = h.passage_id AND p.captured_at = h.captured_at "
+        "LEFT JOIN detector_frame f ON f.camera_id = p.camera_id "
+        "AND f.capture_id = p.capture_id AND f.captured_at = p.captured_at "
+        "AND f.state = 'done' "
         "WHERE h.released_at IS NULL AND h.captured_at >= %s AND h.captured_at < %s "
         "ON CONFLICT DO NOTHING RETURNING enquiry_ref, passage_id, captured_at, "
-        "overview_key, crop_key").format(_partition(day)),
-        (clock.utc_day_start(day), clock.utc_day_start(day + timedelta(days=1)))).fetchall()
+        "overview_key, crop_key, blurred_key").format(_partition(day)),
+        _day_bounds(day)).fetchall()
     if vault is not None:
         for r in rows:
-            if not (r["overview_key"] or r["crop_key"]):
-                continue
-            ov = vault.secure(r["overview_key"], r["enquiry_ref"]) if r["overview_key"] else None
-            cr = vault.secure(r["crop_key"], r["enquiry_ref"]) if r["crop_key"] else None
-            conn.execute("UPDATE jj126.secured_passage SET overview_key = %s, crop_key = %s "
-                         "WHERE enquiry_ref = %s AND passage_id = %s AND captured_at = %s",
-                         (ov, cr, r["enquiry_ref"], r["passage_id"], r["captured_at"]))
+            keys = {k: vault.secure(r[k], r["enquiry_ref"]) if r[k] else None
+                    for k in ("overview_key", "crop_key", "blurred_key")}
+            if any(keys.values()):
+                conn.execute("UPDATE jj126.secured_passage SET overview_key = %s, "
+                             "crop_key = %s, blurred_key = %s WHERE enquiry_ref = %s "
+                             "AND passage_id = %s AND captured_at = %s",
+                             (keys["overview_key"], keys["crop_key"], keys["blurred_key"],
+                              r["enquiry_ref"], r["passage_id"], r["captured_at"]))
+        # Photos the officer already approved (under the day's key) go with them.
+        for a in conn.execute(
+                "SELECT a.request_id, a.passage_id, a.captured_at, a.image_key, "
+                "s.enquiry_ref FROM photo_approval a JOIN request r ON r.id = a.request_id "
+                "JOIN jj126.secured_passage s ON s.enquiry_ref = r.reference "
+                "AND s.passage_id = a.passage_id AND s.captured_at = a.captured_at "
+                "WHERE a.captured_at >= %s AND a.captured_at < %s "
+                "AND a.image_key NOT LIKE 'enquiry/%%'", _day_bounds(day)).fetchall():
+            conn.execute("UPDATE photo_approval SET image_key = %s WHERE request_id = %s "
+                         "AND passage_id = %s AND captured_at = %s",
+                         (vault.secure(a["image_key"], a["enquiry_ref"]), a["request_id"],
+                          a["passage_id"], a["captured_at"]))
     return len(rows)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    return clock.utc_day_start(day), clock.utc_day_start(day + timedelta(days=1))
+
+
+#: What casework recorded about passages (results, holds, verdicts, approvals) that is no
+#: longer secured for an enquiry in progress. Only the enquiries' counts outlive them (R1).
+FORGET_SQL = {
+    "enquiry_result": """
+        DELETE FROM enquiry_result er WHERE {where} AND NOT EXISTS (
+          SELECT 1 FROM enquiry e JOIN request r ON r.id = e.request_id
+            JOIN jj126.secured_passage s ON s.enquiry_ref = r.reference
+           WHERE e.id = er.enquiry_id AND s.passage_id = er.passage_id
+             AND s.captured_at = er.captured_at)""",
+    "photo_approval": """
+        DELETE FROM photo_approval er WHERE {where} AND NOT EXISTS (
+          SELECT 1 FROM request r JOIN jj126.secured_passage s ON s.enquiry_ref = r.reference
+           WHERE r.id = er.request_id AND s.passage_id = er.passage_id
+             AND s.captured_at = er.captured_at)""",
+    "verification": """
+        DELETE FROM verification er WHERE {where} AND NOT EXISTS (
+          SELECT 1 FROM jj126.secured_passage s
+           WHERE s.passage_id = er.passage_id AND s.captured_at = er.captured_at)""",
+    "result_hold": """
+        DELETE FROM jj126.result_hold er WHERE {where} AND NOT EXISTS (
+          SELECT 1 FROM jj126.secured_passage s WHERE s.enquiry_ref = er.enquiry_ref
+             AND s.passage_id = er.passage_id AND s.captured_at = er.captured_at)""",
+}
+
+
+def forget_destroyed(conn: psycopg.Connection, start: datetime, end: datetime) -> dict[str, int]:
+    """Delete the rows about passages captured in [start, end) of destroyed days that no
+    open enquiry secured: called when a day is destroyed and when an enquiry completes."""
+    where = "er.captured_at >= %(start)s AND er.captured_at < %(end)s"
+    out = {}
+    for table, stmt in FORGET_SQL.items():
+        out[table] = conn.execute(stmt.format(where=where),
+                                  {"start": start, "end": end}).rowcount
+    return out
 
 
 def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -> DayReport:
@@ -300,6 +362,7 @@ def destroy_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) -
     if vault is not None:
         vault.keyring.forget(day=day)
         images = vault.store.delete_prefix(f"{day:%Y%m%d}/")
+    forget_destroyed(conn, *_day_bounds(day))
     conn.execute("INSERT INTO retention_log (day, passages, images, key_destroyed, secured) "
                  "VALUES (%s, %s, %s, %s, %s)", (day, passages, images, key_destroyed, secured))
     conn.commit()

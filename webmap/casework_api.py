@@ -284,10 +284,11 @@ def crop(passage_id: int):
     """The plate crop of a read under verification (only reads of the officer's requests)."""
     conn = get_conn()
     row = conn.execute("""
-        SELECT p.crop_key FROM jj126.passage p
+        SELECT p.crop_key FROM jj126.case_passage p
           JOIN enquiry_result er ON er.passage_id = p.id AND er.captured_at = p.captured_at
           JOIN enquiry e ON e.id = er.enquiry_id JOIN request r ON r.id = e.request_id
-         WHERE p.id = %s AND r.officer_id = %s LIMIT 1""",
+         WHERE p.id = %s AND r.officer_id = %s
+           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = r.reference) LIMIT 1""",
                        (passage_id, current_account().id)).fetchone()
     if row is None or not row["crop_key"]:
         raise NotFound("no plate crop for this read in your requests")
