@@ -51,8 +51,12 @@ def main(ctx: click.Context, verbose: bool) -> None:
 # -- settings -----------------------------------------------------------------------------
 
 @main.command("settings")
-def settings_cmd() -> None:
+@click.option("--markdown", is_flag=True, help="Print docs/settings.md (generated).")
+def settings_cmd(markdown: bool) -> None:
     """List every setting with its variable, default and meaning."""
+    if markdown:
+        click.echo(settings_mod.markdown(), nl=False)
+        return
     for spec in settings_mod.REGISTRY.values():
         click.echo(f"{spec.env}\n    default: {spec.default}\n    {spec.help}")
 

@@ -21,14 +21,14 @@ RECALL_TARGET = 0.98
 LEAKAGE_TARGET = 0.01
 SAMPLE = 40
 # The shipped model had 20 minutes of CPU training; its raw person recall on this sample
-# is 0.78 (0.70 on the README's 150 frames), below the target: that test states the
+# is 0.78 (0.70 on the 150 frames of docs/detector.md), below the target: that test states the
 # target and turns green (xpass) when a better-trained model ships. The union of blur
 # sources meets the leakage target since the surroundings source blurs everything but
 # the detected vehicles (this sample: leakage 0.00004, every person covered); without
 # it, the detection-driven sources alone cover 0.90 of persons (leakage 0.079).
 PERSON_TARGET_NOT_MET = pytest.mark.xfail(
     strict=False, reason="person recall target not met yet by the CPU-trained model (0.78 on "
-                         "this sample); needs more epochs (see README)")
+                         "this sample); needs more epochs (see docs/detector.md)")
 
 
 @pytest.fixture(scope="module")
