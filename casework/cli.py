@@ -58,6 +58,61 @@ def review(obj: Context, as_json: bool) -> None:
                    f"last login {last}; granted by {r['granted_by']}")
 
 
+def _relation(obj: Context, by: str, fn, *args) -> None:
+    """Run one of casework.access's recorders as the handling officer named by ``--by``."""
+    from anpr.cli import _guard
+    from anpr.database import connect
+    from casework import access
+
+    with connect(obj.url()) as conn:
+        officer = _guard(access.account_named, conn, by)
+        _guard(fn, conn, officer, *args)
+
+
+def _who(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+@accounts_group.command("member")
+@click.argument("request_id", type=int)
+@click.argument("account")
+@click.option("--by", required=True, help="The handling officer who records it (username).")
+@pass_ctx
+def member(obj: Context, request_id: int, account: str, by: str) -> None:
+    """Record ACCOUNT as a member of the investigation of request REQUEST_ID (R2, R10)."""
+    from casework import access
+
+    _relation(obj, by, access.add_member, request_id, _who(account))
+    click.echo(f"{account} recorded as a member of the investigation of request {request_id}")
+
+
+@accounts_group.command("grant")
+@click.argument("request_id", type=int)
+@click.argument("account")
+@click.option("--by", required=True, help="The handling officer who grants it (username).")
+@pass_ctx
+def grant(obj: Context, request_id: int, account: str, by: str) -> None:
+    """Grant ACCOUNT sight of what was provided for REQUEST_ID (viewing level 2, R10)."""
+    from casework import provision
+
+    _relation(obj, by, provision.grant, request_id, _who(account))
+    click.echo(f"{account} may see what was provided for request {request_id}")
+
+
+@accounts_group.command("handover")
+@click.argument("request_id", type=int)
+@click.argument("to")
+@click.option("--by", required=True, help="The handling officer who hands over (username).")
+@click.option("--reason", required=True, help="Why (recorded).")
+@pass_ctx
+def handover(obj: Context, request_id: int, to: str, by: str, reason: str) -> None:
+    """Hand REQUEST_ID over to the authorised officer TO (R2); recorded and audited."""
+    from casework import access
+
+    _relation(obj, by, access.handover, request_id, _who(to), reason)
+    click.echo(f"request {request_id} handed over to {to}")
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The tamper-evident audit log (R6)."""

@@ -23,7 +23,7 @@ import psycopg
 
 from anpr import audit, clock
 from anpr.accounts import Account
-from anpr.errors import Conflict, Forbidden
+from anpr.errors import BadInput, Conflict
 from casework import enquiries as enq_mod
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
@@ -224,19 +224,17 @@ def complete(conn: psycopg.Connection, officer: Account, request_id: int) -> dic
 
 
 def can_view_results(conn: psycopg.Connection, account: Account, req: dict[str, Any]) -> bool:
-    """R10's two viewing levels: members of the investigation, or others with a grant."""
-    if account.role == "officer" and req["officer_id"] == account.id:
-        return True
-    if req_mod.is_member(conn, account.id, req["investigation_id"]):
-        return True
-    return bool(conn.execute("SELECT 1 FROM access_grant WHERE request_id = %s AND account_id = %s",
-                             (req["id"], account.id)).fetchone())
+    """R10's two viewing levels: the investigation (its members, the handling officer, the
+    requester of record), or others with a grant. The rule is casework.access."""
+    from casework import access
+
+    return access.level(conn, account, req) >= access.Level.PROVIDED
 
 
 def provided_manifest(conn: psycopg.Connection, account: Account, request_id: int) -> dict:
-    req = req_mod.get(conn, request_id)
-    if not can_view_results(conn, account, req):
-        raise Forbidden("you are not in this investigation and have no grant to see its results")
+    from casework import access
+
+    access.require(conn, account, request_id, access.Level.PROVIDED)
     row = conn.execute("SELECT manifest, sha256, downloaded_at FROM provision WHERE request_id = %s",
                        (request_id,)).fetchone()
     if row is None:
@@ -244,10 +242,16 @@ def provided_manifest(conn: psycopg.Connection, account: Account, request_id: in
     return row
 
 
-def grant(conn: psycopg.Connection, officer: Account, request_id: int, account_id: int) -> None:
-    req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+def grant(conn: psycopg.Connection, officer: Account, request_id: int,
+          account: int | str) -> None:
+    """The handling officer grants an account sight of what was provided (level 2, R10)."""
+    from casework import access
+
+    access.require(conn, officer, request_id, access.Level.VIEW)
+    grantee = access.account_named(conn, account)
+    if not grantee.unit_code:
+        raise BadInput("an account without a unit cannot be given access")
     conn.execute("INSERT INTO access_grant (request_id, account_id, granted_by) VALUES (%s, %s, %s)"
-                 " ON CONFLICT DO NOTHING", (request_id, account_id, officer.id))
+                 " ON CONFLICT DO NOTHING", (request_id, grantee.id, officer.id))
     audit.record(conn, officer.username, "grant.view", f"request:{request_id}",
-                 account=account_id)
+                 account=grantee.username)

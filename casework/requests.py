@@ -23,7 +23,7 @@ import psycopg
 
 from anpr import audit, clock
 from anpr.accounts import Account, require_role
-from anpr.errors import BadInput, Conflict, Forbidden, NotFound
+from anpr.errors import BadInput, Conflict, NotFound
 from gis.search.scope import parse_time
 
 log = logging.getLogger(__name__)
@@ -224,23 +224,25 @@ def is_member(conn: psycopg.Connection, account_id: int, investigation_id: int) 
 
 
 def colleagues_for_handover(conn: psycopg.Connection, request: dict[str, Any]) -> list[dict]:
-    """Authorised officers of the unit who are not in the investigation (R2 hand-over)."""
+    """Authorised officers of the unit, other than the handling officer, who are not in the
+    investigation: those the request may be handed over to (R2)."""
     return list(conn.execute("""
         SELECT a.id, a.username, a.full_name FROM account a
          WHERE a.role = 'officer' AND a.active AND a.unit_code = %s
+           AND a.id IS DISTINCT FROM %s
            AND NOT EXISTS (SELECT 1 FROM investigation_member m WHERE m.account_id = a.id
                            AND m.investigation_id = %s)
-         ORDER BY a.full_name""", (request["unit_code"], request["investigation_id"])).fetchall())
+         ORDER BY a.full_name""", (request["unit_code"], request["officer_id"],
+                                   request["investigation_id"])).fetchall())
 
 
 def check_handler(conn: psycopg.Connection, officer: Account, request: dict[str, Any]) -> None:
-    """R2: only an authorised officer, never one who is part of the investigation."""
+    """R2/R10: only the handling officer of the unit acts, never one who is part of the
+    investigation (then it is handed over); the rule is casework.access."""
+    from casework import access
+
     require_role(officer, "officer")
-    if is_member(conn, officer.id, request["investigation_id"]):
-        names = ", ".join(c["full_name"] for c in colleagues_for_handover(conn, request)[:5])
-        raise Forbidden("you are a member of this investigation and may not search for it; "
-                        "hand it over to a colleague" + (f" ({names})" if names else ""),
-                        details={"handover": [c["id"] for c in colleagues_for_handover(conn, request)]})
+    access.check_act(conn, officer, request)
 
 
 def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:

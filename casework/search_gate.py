@@ -16,7 +16,7 @@ import psycopg
 
 from anpr import audit
 from anpr.accounts import Account, require_role
-from anpr.errors import BadInput, Conflict, Forbidden
+from anpr.errors import BadInput, Conflict
 from casework import enquiries
 from casework import requests as req_mod
 from gis.search.scope import Scope
@@ -46,9 +46,9 @@ def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str,
     if isinstance(rid, bool) or not isinstance(rid, int):
         raise BadInput("searches run inside a request: give the request_id of a confirmed "
                        "request (R5: no search without a concrete request)")
-    req = req_mod.get(conn, rid)
-    if account.unit_code not in (None, req["unit_code"]):
-        raise Forbidden("this request belongs to another unit")
+    from casework.access import Level, require
+
+    req = require(conn, account, rid, Level.ACT)  # R2/R10: the handling officer only
     params = search_params(kind, data)
     if stage == "preview":
         out = enquiries.preview(conn, account, rid, kind, params)

@@ -69,6 +69,8 @@ investigation_member = Table(
     Column("investigation_id", Integer, ForeignKey("investigation.id", ondelete="CASCADE"),
            primary_key=True),
     Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("added_by", Integer, ForeignKey("account.id")),
+    Column("added_at", DateTime(timezone=True), server_default=func.now()),
 )
 
 unit_setting = Table(
@@ -136,6 +138,17 @@ access_grant = Table(
     Column("granted_by", Integer, ForeignKey("account.id"), nullable=False),
     Column("granted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     comment="Viewing level 2: results seen by someone outside the investigation (R10).",
+)
+
+request_handover = Table(
+    "request_handover", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("request_id", Integer, ForeignKey("request.id"), nullable=False, index=True),
+    Column("from_account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("to_account_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("reason", Text, nullable=False),
+    comment="R2: a request handed to another authorised officer (who, to whom, when, why).",
 )
 
 enquiry = Table(

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from anpr import accounts
-from anpr.errors import BadInput, Forbidden, NotFound
-from casework import documents, requests as req_mod
+from anpr.errors import BadInput, NotFound
+from casework import access, documents, requests as req_mod
+from casework.access import Level
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
@@ -14,19 +15,10 @@ from webmap.payload import json_object, jsonable
 casework_api = Blueprint("casework_api", __name__)
 
 
-def _own_unit_request(request_id: int) -> dict:
-    """A request of the caller's unit; others' ids are refused (and logged by the caller)."""
-    conn = get_conn()
-    req = req_mod.get(conn, request_id)
-    acc = current_account()
-    if acc.role == "officer" and acc.unit_code not in (None, req["unit_code"]):
-        from anpr import audit
-
-        audit.record(conn, acc.username, "access.refused", f"request:{request_id}",
-                     reason="other unit")
-        conn.commit()
-        raise Forbidden("this request belongs to another unit")
-    return req
+def _request(request_id: int, need: Level = Level.ACT) -> dict:
+    """The request if the caller may ``need`` it (casework.access); refusals are logged,
+    and a request the caller has no relation to answers as one that does not exist."""
+    return access.require(get_conn(), current_account(), request_id, need)
 
 
 def _view(req: dict) -> dict:
@@ -95,20 +87,20 @@ def register():
 @casework_api.get("/requests/<int:request_id>")
 @requires("officer")
 def get_request(request_id: int):
-    return jsonify(_view(_own_unit_request(request_id)))
+    return jsonify(_view(_request(request_id, Level.VIEW)))
 
 
 @casework_api.post("/requests/<int:request_id>/confirm")
 @requires("officer")
 def confirm(request_id: int):
-    _own_unit_request(request_id)
+    _request(request_id)
     return jsonify(_view(req_mod.confirm(get_conn(), current_account(), request_id)))
 
 
 @casework_api.post("/requests/<int:request_id>/correct")
 @requires("officer")
 def correct(request_id: int):
-    _own_unit_request(request_id)
+    _request(request_id)
     body = json_object()
     return jsonify(_view(req_mod.correct(get_conn(), current_account(), request_id,
                                          body.get("changes") or {}, body.get("reason", ""))))
@@ -117,7 +109,7 @@ def correct(request_id: int):
 @casework_api.post("/requests/<int:request_id>/reject")
 @requires("officer")
 def reject(request_id: int):
-    _own_unit_request(request_id)
+    _request(request_id)
     return jsonify(_view(req_mod.reject(get_conn(), current_account(), request_id,
                                         json_object().get("reason", ""))))
 
@@ -125,14 +117,14 @@ def reject(request_id: int):
 @casework_api.post("/requests/<int:request_id>/cancel")
 @requires("officer")
 def cancel(request_id: int):
-    _own_unit_request(request_id)
+    _request(request_id)
     return jsonify(_view(req_mod.cancel(get_conn(), current_account(), request_id)))
 
 
 @casework_api.post("/requests/<int:request_id>/written-order")
 @requires("officer")
 def written_order(request_id: int):
-    _own_unit_request(request_id)
+    _request(request_id)
     upload = request.files.get("document")
     if upload is None:
         raise BadInput("attach the order document as the multipart part 'document'")
@@ -152,8 +144,52 @@ def written_order(request_id: int):
 @casework_api.get("/requests/<int:request_id>/handover")
 @requires("officer")
 def handover(request_id: int):
-    req = _own_unit_request(request_id)
-    return jsonify(req_mod.colleagues_for_handover(get_conn(), req))
+    req = _request(request_id, Level.VIEW)
+    return jsonify(jsonable({"colleagues": req_mod.colleagues_for_handover(get_conn(), req),
+                             "history": access.handovers(get_conn(), request_id)}))
+
+
+@casework_api.post("/requests/<int:request_id>/handover")
+@requires("officer")
+def handover_to(request_id: int):
+    """The handling officer hands the request to a colleague (recorded, audited)."""
+    body = json_object()
+    result = access.handover(get_conn(), current_account(), request_id, body.get("to"),
+                             body.get("reason"))
+    return jsonify(_view(result))
+
+
+@casework_api.get("/requests/<int:request_id>/members")
+@requires("officer")
+def members(request_id: int):
+    req = _request(request_id, Level.VIEW)
+    return jsonify(jsonable(access.members(get_conn(), req)))
+
+
+@casework_api.post("/requests/<int:request_id>/members")
+@requires("officer")
+def add_member(request_id: int):
+    """Record a member of the request's investigation (by the handling officer)."""
+    out = access.add_member(get_conn(), current_account(), request_id,
+                            json_object().get("account"))
+    return jsonify(jsonable(out)), 201
+
+
+@casework_api.get("/requests/<int:request_id>/grants")
+@requires("officer")
+def grants(request_id: int):
+    req = _request(request_id, Level.VIEW)
+    return jsonify(jsonable(access.grants(get_conn(), req)))
+
+
+@casework_api.post("/requests/<int:request_id>/grants")
+@requires("officer")
+def add_grant(request_id: int):
+    """Grant someone outside the investigation sight of what was provided (level 2)."""
+    from casework import provision
+
+    provision.grant(get_conn(), current_account(), request_id, json_object().get("account"))
+    return jsonify(jsonable(access.grants(get_conn(), _request(request_id, Level.VIEW)))), 201
 
 
 REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -182,9 +218,27 @@ register_paths({
                              ("reject", "Reject with a reason (kept)"),
                              ("cancel", "Cancel before confirmation"),
                              ("written-order", "Attach the written order (multipart 'document')")]},
-    "/api/v1/requests/{request_id}/handover": {"get": {
-        "summary": "Colleagues who may take over (not in the investigation)",
-        "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/handover": {
+        "get": {"summary": "Colleagues who may take over (not in the investigation) and the "
+                           "hand-overs so far", "parameters": [REQ_PATH],
+                "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
+        "post": {"summary": "Hand the request over (to: account id or username, reason); "
+                            "the colleague becomes the handling officer (recorded)",
+                 "parameters": [REQ_PATH],
+                 "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR,
+                               "409": ERROR}}},
+    "/api/v1/requests/{request_id}/members": {
+        "get": {"summary": "Recorded members of the request's investigation",
+                "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
+        "post": {"summary": "Record a member of the investigation (account: id or username)",
+                 "parameters": [REQ_PATH],
+                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/grants": {
+        "get": {"summary": "Grants to see what was provided (viewing level 2)",
+                "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
+        "post": {"summary": "Grant an account outside the investigation sight of what was "
+                            "provided (account: id or username)", "parameters": [REQ_PATH],
+                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
 })
 
 
@@ -196,7 +250,7 @@ def search_preview(request_id: int):
     """Every search starts as a count preview; the run is a second step."""
     from casework import enquiries
 
-    _own_unit_request(request_id)
+    _request(request_id)
     body = json_object()
     params = body.get("parameters")
     if not isinstance(params, dict):
@@ -211,16 +265,12 @@ def search_preview(request_id: int):
 def search_list(request_id: int):
     from casework import enquiries
 
-    _own_unit_request(request_id)
+    _request(request_id, Level.VIEW)
     return jsonify(jsonable(enquiries.list_for(get_conn(), request_id)))
 
 
 def _own_enquiry(enquiry_id: int) -> int:
-    row = get_conn().execute("SELECT request_id FROM enquiry WHERE id = %s", (enquiry_id,)).fetchone()
-    if row is None:
-        raise NotFound(f"no search {enquiry_id}")
-    _own_unit_request(row["request_id"])
-    return row["request_id"]
+    return access.require_enquiry(get_conn(), current_account(), enquiry_id, Level.ACT)
 
 
 @casework_api.post("/searches/<int:enquiry_id>/run")
@@ -247,7 +297,7 @@ def search_stop(enquiry_id: int):
 def reads(request_id: int):
     from casework import verification
 
-    _own_unit_request(request_id)
+    _request(request_id)
     try:
         size = int(request.args.get("page_size", 50))
         offset = int(request.args.get("offset", 0))
@@ -263,7 +313,7 @@ def reads(request_id: int):
 def verdicts(request_id: int):
     from casework import verification
 
-    _own_unit_request(request_id)
+    _request(request_id)
     return jsonify(verification.record(get_conn(), current_account(), request_id,
                                        json_object().get("verdicts")))
 
@@ -283,13 +333,17 @@ def _photo_reader():
 def crop(passage_id: int):
     """The plate crop of a read under verification (only reads of the officer's requests)."""
     conn = get_conn()
-    row = conn.execute("""
-        SELECT p.crop_key FROM jj126.case_passage p
+    acc = current_account()
+    rows = conn.execute("""
+        SELECT p.crop_key, r.id AS request_id FROM jj126.case_passage p
           JOIN enquiry_result er ON er.passage_id = p.id AND er.captured_at = p.captured_at
           JOIN enquiry e ON e.id = er.enquiry_id JOIN request r ON r.id = e.request_id
          WHERE p.id = %s AND r.officer_id = %s
-           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = r.reference) LIMIT 1""",
-                       (passage_id, current_account().id)).fetchone()
+           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = r.reference)""",
+                        (passage_id, acc.id)).fetchall()
+    # Only as the request's handling officer (casework.access): the unit and R2 hold too.
+    row = next((r for r in rows if access.level(conn, acc, req_mod.get(conn, r["request_id"]))
+                >= Level.ACT), None)
     if row is None or not row["crop_key"]:
         raise NotFound("no plate crop for this read in your requests")
     from flask import Response
@@ -306,7 +360,7 @@ def package(request_id: int):
 
     from casework import provision
 
-    req = _own_unit_request(request_id)
+    req = _request(request_id)
     data, manifest = provision.build(get_conn(), current_account(), request_id, _photo_reader())
     get_conn().commit()
     return Response(data, mimetype="application/zip", headers={
@@ -319,7 +373,7 @@ def package(request_id: int):
 def complete(request_id: int):
     from casework import provision
 
-    _own_unit_request(request_id)
+    _request(request_id)
     return jsonify(_view(provision.complete(get_conn(), current_account(), request_id)))
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from anpr import accounts, clock
-from anpr.errors import Forbidden, Unauthenticated
+from anpr.errors import Forbidden, NotFound, Unauthenticated
 from casework import overview
 from casework import requests as req_mod
 from webmap.auth import current_account, login, logout, public, requires
@@ -38,6 +38,11 @@ def _to_login(exc: Unauthenticated):
 @casework_pages.errorhandler(Forbidden)
 def _forbidden(exc: Forbidden):
     return render_template("casework/error.html", message=exc.message), 403
+
+
+@casework_pages.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return render_template("casework/error.html", message=exc.message), 404
 
 
 def _safe_next(target: str | None) -> str:
@@ -116,10 +121,11 @@ def _parse_iso(value: str) -> datetime:
 
 
 def _unit_request(request_id: int) -> dict:
-    """The request if it is the officer's unit's; the API refuses (and logs) the rest."""
-    from webmap.casework_api import _own_unit_request
+    """The request if the officer handles it (casework.access, as the API asks it); the
+    rest is refused and logged, and a request without a relation is "not found"."""
+    from casework.access import Level, require
 
-    return _own_unit_request(request_id)
+    return require(get_conn(), current_account(), request_id, Level.VIEW)
 
 
 @casework_pages.get("/requests/<int:request_id>")

@@ -26,9 +26,10 @@ def _vault():
 
 
 def _own(request_id: int) -> None:
-    from webmap.casework_api import _own_unit_request
+    """The handling officer only (casework.access); others are refused and logged."""
+    from casework.access import Level, require
 
-    _own_unit_request(request_id)
+    require(get_conn(), current_account(), request_id, Level.ACT)
 
 
 @photos_api.get("/requests/<int:request_id>/photos")

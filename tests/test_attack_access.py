@@ -1,0 +1,557 @@
+"""R2/R10 under attack: who may see and act on a request, from ONE table of the access policy.
+
+Every route of the app has an entry in ``POLICY``; a route without one fails the suite,
+so a new route cannot ship without a decided rule. Request-bound routes name the level
+they need (casework.access: ACT, VIEW, PROVIDED) and each relation to the request is
+driven through the real HTTP path (login, CSRF, PostGIS): handling officer, a colleague
+of the same unit who does not handle it, an officer without a unit, an officer of
+another unit, a member of the investigation, a grant holder, a requester, an analyst
+with and without a grant, and anonymous. Other routes state the roles allowed; anonymous
+and a wrong role must be refused.
+"""
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from anpr import audit
+from casework.access import Level
+
+UTC = timezone.utc
+PUBLIC, DEVICE = "public", "device"
+EVERYONE_INSIDE = ("officer", "analyst", "plan_editor", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Req:
+    """A request-bound route: the level it needs and the roles its door lets in."""
+    level: Level
+    roles: tuple[str, ...] = ("officer",)
+    body: dict | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True)
+class Roles:
+    roles: tuple[str, ...] | str
+
+
+R = "/api/v1/requests/<int:request_id>"
+POLICY: dict[tuple[str, str], Req | Roles] = {
+    # -- request-bound: the casework ------------------------------------------------------
+    ("GET", R): Req(Level.VIEW),
+    ("POST", f"{R}/confirm"): Req(Level.ACT),
+    ("POST", f"{R}/correct"): Req(Level.ACT, body={"changes": {}, "reason": ""}),
+    ("POST", f"{R}/reject"): Req(Level.ACT, body={"reason": ""}),
+    ("POST", f"{R}/cancel"): Req(Level.ACT),
+    ("POST", f"{R}/written-order"): Req(Level.ACT),
+    ("GET", f"{R}/handover"): Req(Level.VIEW),
+    ("POST", f"{R}/handover"): Req(Level.VIEW, body={"to": "nobody.here", "reason": "test"}),
+    ("GET", f"{R}/members"): Req(Level.VIEW),
+    ("POST", f"{R}/members"): Req(Level.VIEW, body={"account": "acc.member"}),
+    ("GET", f"{R}/grants"): Req(Level.VIEW),
+    ("POST", f"{R}/grants"): Req(Level.VIEW, body={"account": "acc.grantee"}),
+    ("GET", f"{R}/searches"): Req(Level.VIEW),
+    ("POST", f"{R}/searches"): Req(Level.ACT, body={"kind": "nope", "parameters": {}}),
+    ("GET", f"{R}/reads"): Req(Level.ACT),
+    ("POST", f"{R}/verdicts"): Req(Level.ACT, body={"verdicts": []}),
+    ("POST", f"{R}/package"): Req(Level.ACT),
+    ("POST", f"{R}/complete"): Req(Level.ACT),
+    ("GET", f"{R}/provided"): Req(Level.PROVIDED, roles=("officer", "requester", "analyst")),
+    ("GET", f"{R}/photos"): Req(Level.ACT),
+    ("GET", f"{R}/photos/<int:passage_id>"): Req(Level.ACT),
+    ("POST", f"{R}/photos/<int:passage_id>/approve"): Req(Level.ACT, body={"boxes": []}),
+    ("POST", "/api/v1/searches/<int:enquiry_id>/run"): Req(Level.ACT),
+    ("POST", "/api/v1/searches/<int:enquiry_id>/stop"): Req(Level.ACT),
+    ("GET", "/requests/<int:request_id>"): Req(Level.VIEW),
+    ("GET", "/requests/<int:request_id>/verify"): Req(Level.VIEW),
+    ("GET", "/requests/<int:request_id>/photos"): Req(Level.VIEW),
+    # The search gate: request_id in the body (test_search_gate_follows_the_rule).
+    **{("POST", f"/api/v1/search/{k}"): Roles(("officer",))
+       for k in ("block", "common", "convoy", "partial", "plate", "route")},
+    **{("POST", f"/api/v1/search/{k}/preview"): Roles(("officer",))
+       for k in ("block", "common", "convoy", "partial", "plate", "route")},
+    ("POST", "/api/v1/search/route/export"): Roles(("officer",)),
+    ("POST", "/api/v1/search/coverage"): Roles(("officer",)),
+    # A read's plate crop: only the handling officer's (test_crop_only_for_the_handler).
+    ("GET", "/api/v1/passages/<int:passage_id>/crop"): Roles(("officer",)),
+    # -- the unit's overview and registration ------------------------------------------------
+    ("GET", "/api/v1/requests"): Roles(("officer",)),
+    ("POST", "/api/v1/requests"): Roles(("officer",)),
+    ("GET", "/api/v1/crimes"): Roles(("officer", "requester")),
+    ("GET", "/dashboard"): Roles(("officer",)),
+    ("GET", "/requests/new"): Roles(("officer",)),
+    # -- map and reference data --------------------------------------------------------------
+    ("GET", "/"): Roles(EVERYONE_INSIDE),
+    ("GET", "/api/v1/cameras"): Roles(EVERYONE_INSIDE),
+    ("GET", "/api/v1/cameras/<camera_id>"): Roles(EVERYONE_INSIDE),
+    ("GET", "/api/v1/locations"): Roles(EVERYONE_INSIDE),
+    ("GET", "/api/v1/locations/<code>"): Roles(EVERYONE_INSIDE),
+    ("GET", "/api/v1/roads"): Roles(EVERYONE_INSIDE),
+    ("POST", "/api/v1/selection"): Roles(("officer", "analyst", "plan_editor")),
+    # -- camera plans and registry (R9) ------------------------------------------------------
+    ("GET", "/api/v1/plans"): Roles(PUBLIC),
+    ("GET", "/api/v1/plans/<int:year>"): Roles(PUBLIC),
+    ("GET", "/api/v1/plans/<int:year>/amendments"): Roles(PUBLIC),
+    ("POST", "/api/v1/plans/<int:year>/amendments"): Roles(("plan_editor",)),
+    ("DELETE", "/api/v1/plans/<int:year>/cameras/<camera_id>"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/plans/<int:year>/draft"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/plans/<int:year>/locations"): Roles(("plan_editor",)),
+    ("PUT", "/api/v1/plans/<int:year>/locations/<code>"): Roles(("plan_editor",)),
+    ("DELETE", "/api/v1/plans/<int:year>/locations/<code>"): Roles(("plan_editor",)),
+    ("PUT", "/api/v1/plans/<int:year>/mobile"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/plans/<int:year>/publish"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/plans/<int:year>/ratify"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/plans/<int:year>/validation"): Roles(PUBLIC),
+    ("GET", "/api/v1/plans/diff"): Roles(PUBLIC),
+    ("POST", "/api/v1/registry/cameras"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/cameras/<camera_id>"): Roles(("plan_editor",)),
+    ("PATCH", "/api/v1/registry/cameras/<camera_id>"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/cameras/<camera_id>/frame.png"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/cameras/<camera_id>/history"):
+        Roles(("plan_editor", "auditor", "admin")),
+    ("GET", "/api/v1/registry/cameras/<camera_id>/masks"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/registry/cameras/<camera_id>/masks"): Roles(("plan_editor",)),
+    ("DELETE", "/api/v1/registry/cameras/<camera_id>/masks/<int:mask_id>"):
+        Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/cameras/<camera_id>/status"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/registry/cameras/<camera_id>/status"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/registry/locations"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/locations/<code>"): Roles(("plan_editor",)),
+    ("PATCH", "/api/v1/registry/locations/<code>"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/locations/<code>/history"):
+        Roles(("plan_editor", "auditor", "admin")),
+    ("GET", "/registry"): Roles(("plan_editor",)),
+    ("GET", "/plans"): Roles(PUBLIC),
+    ("GET", "/plans/<int:year>"): Roles(PUBLIC),
+    ("GET", "/plans/<int:year>/cameraplan.<fmt>"): Roles(PUBLIC),
+    ("GET", "/plans/<int:year>/map"): Roles(PUBLIC),
+    ("GET", "/plans/diff/<int:year_a>/<int:year_b>"): Roles(PUBLIC),
+    ("GET", "/plans/map"): Roles(PUBLIC),
+    # -- reports (counts only) ---------------------------------------------------------------
+    ("GET", "/reports/monitor"): Roles(("auditor", "admin")),
+    ("GET", "/reports/monitor/<key>.csv"): Roles(("auditor", "admin")),
+    ("GET", "/reports/privacy-audit/<int:year>"): Roles(("auditor", "admin")),
+    # -- intake from the cameras' devices (their own credentials) -----------------------------
+    ("POST", "/api/v1/intake/passages"): Roles(DEVICE),
+    # -- public: health, API description, sessions, login, OGC (the published plan) ----------
+    ("GET", "/api/v1/health"): Roles(PUBLIC),
+    ("GET", "/api/v1/openapi.json"): Roles(PUBLIC),
+    ("GET", "/api/v1/session"): Roles(PUBLIC),
+    ("POST", "/api/v1/session"): Roles(PUBLIC),
+    ("DELETE", "/api/v1/session"): Roles(PUBLIC),
+    ("GET", "/login"): Roles(PUBLIC),
+    ("POST", "/login"): Roles(PUBLIC),
+    ("POST", "/logout"): Roles(PUBLIC),
+    ("GET", "/static/<path:filename>"): Roles(PUBLIC),
+    **{("GET", p): Roles(PUBLIC) for p in (
+        "/ogc", "/ogc/api", "/ogc/collections", "/ogc/collections/<collection_id>",
+        "/ogc/collections/<collection_id>/items",
+        "/ogc/collections/<collection_id>/items/<feature_id>",
+        "/ogc/collections/<collection_id>/queryables", "/ogc/conformance")},
+}
+
+# Each relation: (username, role, unit) and the level the relation gives on the request.
+RELATIONS = {
+    "handling officer": ("acc.handler", "officer", "MN", Level.ACT),
+    "same unit, not handling": ("acc.colleague", "officer", "MN", Level.NONE),
+    "officer without a unit": ("acc.nounit", "officer", None, Level.NONE),
+    "officer of another unit": ("acc.other", "officer", "RT", Level.NONE),
+    "member of the investigation": ("acc.member", "officer", "MN", Level.PROVIDED),
+    "grant holder": ("acc.grantee", "officer", "MN", Level.PROVIDED),
+    "requester": ("acc.requester", "requester", "MN", Level.NONE),
+    "analyst with a grant": ("acc.analyst", "analyst", "MN", Level.PROVIDED),
+    "analyst without a grant": ("acc.analyst2", "analyst", "MN", Level.NONE),
+    "anonymous": (None, None, None, Level.NONE),
+}
+# An account per role, for the wrong-role check of the other routes.
+ROLE_ACCOUNTS = {"officer": "acc.colleague", "requester": "acc.requester",
+                 "analyst": "acc.analyst2", "plan_editor": "editor", "auditor": "auditor",
+                 "admin": "admin"}
+NO_SUCH = 2_000_000_000
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule, rule.endpoint
+
+
+def test_every_route_has_a_policy_entry(app):
+    """A new route without a decided access rule fails here."""
+    missing = [f"{m} {r}" for m, r, _ in _rules(app) if (m, r) not in POLICY]
+    assert not missing, f"routes without an access policy entry: {missing}"
+    stale = [k for k in POLICY if k not in {(m, r) for m, r, _ in _rules(app)}]
+    assert not stale, f"policy entries for routes that no longer exist: {stale}"
+
+
+def test_declared_roles_match_the_table(app):
+    """The roles a view declares at the door are the roles the table allows."""
+    from webmap.auth import DEVICE as DEV, PUBLIC as PUB
+
+    for method, rule, endpoint in _rules(app):
+        entry = POLICY[(method, rule)]
+        declared = getattr(app.view_functions[endpoint], "anpr_access", None)
+        if endpoint == "static":
+            continue
+        want = entry.roles
+        if want == PUBLIC:
+            assert declared == PUB, (method, rule)
+        elif want == DEVICE:
+            assert declared == DEV, (method, rule)
+        else:
+            assert tuple(sorted(declared)) == tuple(sorted(want)), (method, rule, declared)
+
+
+# -- the world: accounts, a request with a search, members and grants (through the API) -----
+
+@pytest.fixture(scope="module")
+def accounts_made(database_url, people):
+    from anpr import accounts
+    from conftest import TEST_PASSWORD
+
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        for username, role, unit, _ in RELATIONS.values():
+            if username and not conn.execute("SELECT 1 FROM account WHERE username = %s",
+                                             (username,)).fetchone():
+                accounts.create(conn, username, username.replace(".", " ").title(), role,
+                                TEST_PASSWORD, unit_code=unit, granted_by="test-setup")
+        conn.commit()
+    return True
+
+
+@pytest.fixture(scope="module")
+def clients(app, accounts_made):
+    from conftest import SessionClient
+
+    out = {name: SessionClient(app, spec[0]) for name, spec in RELATIONS.items() if spec[0]}
+    anon = app.test_client()
+    token = anon.get("/api/v1/session").get_json()["csrf_token"]
+    out["anonymous"] = _Anonymous(anon, token)
+    return out
+
+
+class _Anonymous:
+    """No login, but a valid CSRF token: refusals come from the access rule, not CSRF."""
+
+    def __init__(self, client, token):
+        self.client, self.csrf = client, token
+
+    def get(self, *a, **kw):
+        return self.client.get(*a, **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(path, headers={"X-CSRF-Token": self.csrf}, **kw)
+
+    def _write(self, method, path, **kw):
+        return getattr(self.client, method)(path, headers={"X-CSRF-Token": self.csrf}, **kw)
+
+
+def _order(demo_db, plates, locations, **over) -> dict:
+    now = datetime.now(UTC)
+    return {
+        "received_at": now.isoformat(), "requester_name": "K. Mulder",
+        "requester_function": "tactisch rechercheur", "order_reference": "OvJ-ATTACK",
+        "prosecutor": "mr. B. de Boer", "prosecutor_office": "Parket Den Haag",
+        "order_at": (now - timedelta(minutes=30)).isoformat(), "order_kind": "written",
+        "crime_code": "OW2", "purpose": "geheim doel", "facts": "GEHEIME-FEITEN-XYZ",
+        "suspect": "GEHEIME-VERDACHTE-XYZ", "photos": False,
+        "investigation": {"system": "Summ-IT", "number": f"ATT-{uuid.uuid4().hex[:10]}",
+                          "name": "Onderzoek Aanval"},
+        "scope": {"windows": [{"start": demo_db["start"].isoformat(),
+                               "end": demo_db["end"].isoformat()}],
+                  "plates": plates, "locations": locations}, **over}
+
+
+def _window(demo_db):
+    return {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db):
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+def _confirmed(handler, body) -> int:
+    resp = handler.post("/api/v1/requests", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["id"]
+    assert handler.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    return rid
+
+
+@pytest.fixture(scope="module")
+def world(clients, demo_db, truth):
+    """A confirmed request of acc.handler with a plate search run (unverified reads, so
+    its package is refused with 409 for the handler and the table can drive every route)."""
+    handler = clients["handling officer"]
+    lead = truth["duplicate"]["plate"]
+    locs = sorted({c.rsplit("-", 1)[0] for c in (truth["duplicate"]["first_camera"],
+                                                  truth["duplicate"]["second_camera"])})
+    rid = _confirmed(handler, _order(demo_db, [lead], locs))
+    pre = handler.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "plate", "parameters": {"plates": [lead], "window": _window(demo_db)}})
+    assert pre.status_code == 201, pre.get_json()
+    eid = pre.get_json()["enquiry_id"]
+    run = handler.post(f"/api/v1/searches/{eid}/run")
+    assert run.status_code == 200, run.get_json()
+    assert run.get_json()["passages_kept"] >= 1
+    reads = handler.get(f"/api/v1/requests/{rid}/reads?all=1").get_json()
+    pid = reads["reads"][0]["passage_id"] if reads.get("reads") else 1
+    # The relations, recorded through the new API by the handling officer.
+    assert handler.post(f"/api/v1/requests/{rid}/members",
+                        json={"account": "acc.member"}).status_code == 201
+    for who in ("acc.grantee", "acc.analyst"):
+        assert handler.post(f"/api/v1/requests/{rid}/grants",
+                            json={"account": who}).status_code == 201
+    return {"rid": rid, "eid": eid, "pid": pid, "plate": lead}
+
+
+def _url(rule: str, world: dict, *, rid: int | None = None, eid: int | None = None) -> str:
+    url = rule.replace("<int:request_id>", str(rid if rid is not None else world["rid"]))
+    url = url.replace("<int:enquiry_id>", str(eid if eid is not None else world["eid"]))
+    return url.replace("<int:passage_id>", str(world["pid"]))
+
+
+def _call(client, method: str, url: str, body: dict | None):
+    if method == "GET":
+        return client.get(url)
+    return client._write(method.lower(), url, json=body if body is not None else {})
+
+
+def _refused(resp) -> bool:
+    """Refused by the door or the access rule: 401/403, a redirect to the login, or the
+    404 that an unrelated request shares with one that does not exist."""
+    if resp.status_code in (401, 403):
+        return True
+    if resp.status_code == 302 and "/login" in resp.headers.get("Location", ""):
+        return True
+    if resp.status_code == 404:
+        text = resp.get_data(as_text=True)
+        return "no request" in text or "no search" in text
+    return False
+
+
+REQUEST_ROUTES = [(m, r) for (m, r), e in POLICY.items() if isinstance(e, Req)]
+
+
+@pytest.mark.parametrize("relation", list(RELATIONS))
+@pytest.mark.parametrize("method,rule", REQUEST_ROUTES)
+def test_request_route_follows_the_relation(clients, world, conn, method, rule, relation):
+    entry = POLICY[(method, rule)]
+    username, role, _unit, have = RELATIONS[relation]
+    allowed = have >= entry.level and role in entry.roles
+    resp = _call(clients[relation], method, _url(rule, world), entry.body)
+    text = resp.get_data(as_text=True)
+    if allowed:
+        assert not _refused(resp), (relation, method, rule, resp.status_code, text[:300])
+        return
+    assert _refused(resp), (relation, method, rule, resp.status_code, text[:300])
+    # A refusal never reveals data: no facts, suspect or plate of the request.
+    for secret in ("GEHEIME-FEITEN-XYZ", "GEHEIME-VERDACHTE-XYZ", world["plate"]):
+        assert secret not in text, (relation, rule)
+    if resp.status_code == 404 and method == "GET" and rule.startswith("/api/"):
+        # Guessing ids reveals nothing: the answer is the one for an id that does not exist.
+        ghost = _call(clients[relation], method, _url(rule, world, rid=NO_SUCH, eid=NO_SUCH),
+                      entry.body)
+        assert ghost.status_code == 404
+        real_ids = rf"\b({world['rid']}|{world['eid']})\b"
+        assert (ghost.get_data(as_text=True).replace(str(NO_SUCH), "N")
+                == re.sub(real_ids, "N", text))
+    if username and resp.status_code in (403, 404) and role in entry.roles:
+        logged = audit.entries(conn, subject=f"request:{world['rid']}", action="access.refused")
+        assert any(e["actor"] == username for e in logged), relation
+
+
+def _sample(rule: str) -> str:
+    url = re.sub(r"<int:[a-z_]+>", "2026", rule)
+    url = url.replace("<fmt>", "csv").replace("<path:filename>", "x.css")
+    return re.sub(r"<[a-z_]+>", "x", url)
+
+
+OTHER_ROUTES = [(m, r) for (m, r), e in POLICY.items()
+                if isinstance(e, Roles) and e.roles not in (PUBLIC,)]
+
+
+@pytest.mark.parametrize("method,rule", OTHER_ROUTES)
+def test_other_route_refuses_anonymous_and_a_wrong_role(clients, method, rule):
+    entry = POLICY[(method, rule)]
+    url = _sample(rule)
+    resp = _call(clients["anonymous"], method, url, {})
+    assert _refused(resp) or resp.status_code == 401, (method, rule, resp.status_code)
+    if entry.roles == DEVICE:
+        return
+    wrong = next(r for r in ROLE_ACCOUNTS if r not in entry.roles)
+    name = next(k for k, v in RELATIONS.items() if v[0] == ROLE_ACCOUNTS[wrong]) \
+        if wrong in ("officer", "requester", "analyst") else None
+    if name is None:
+        from conftest import SessionClient
+
+        client = SessionClient(clients["handling officer"].client.application,
+                               ROLE_ACCOUNTS[wrong])
+    else:
+        client = clients[name]
+    resp = _call(client, method, url, {})
+    assert resp.status_code == 403, (method, rule, wrong, resp.status_code)
+
+
+# -- the attacks of issue 12 ----------------------------------------------------------------
+
+def test_colleague_cannot_take_the_one_time_package(clients, demo_db, truth, conn):
+    """The colleague's download is refused and changes nothing: the handler still gets it."""
+    handler, colleague = clients["handling officer"], clients["same unit, not handling"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    rid = _confirmed(handler, _order(demo_db, [], [loc]))
+    pre = handler.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "block", "parameters": {"selection": {"kind": "pick", "locations": [loc]},
+                                        "window": _window(demo_db)}}).get_json()
+    assert handler.post(f"/api/v1/searches/{pre['enquiry_id']}/run").status_code == 200
+    for who in ("same unit, not handling", "officer without a unit", "member of the investigation",
+                "grant holder"):
+        assert _refused(clients[who].post(f"/api/v1/requests/{rid}/package")), who
+    assert not conn.execute("SELECT 1 FROM provision WHERE request_id = %s", (rid,)).fetchone()
+    resp = handler.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_json()
+    assert colleague.get(f"/api/v1/requests/{rid}/provided").status_code == 404
+    assert handler.get(f"/api/v1/requests/{rid}/provided").status_code == 200
+
+
+def test_colleague_cannot_add_searches_or_verdicts(clients, world, demo_db, conn):
+    colleague = clients["same unit, not handling"]
+    rid = world["rid"]
+    before = conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                          (rid,)).fetchone()["n"]
+    resp = colleague.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "plate", "parameters": {"plates": [world["plate"]], "window": _window(demo_db)}})
+    assert resp.status_code == 404
+    for who in ("same unit, not handling", "officer without a unit", "officer of another unit"):
+        resp = clients[who].post("/api/v1/search/plate/preview", json={
+            "request_id": rid, "plates": [world["plate"]], "window": _window(demo_db)})
+        assert resp.status_code == 404, (who, resp.get_json())
+    resp = colleague.post(f"/api/v1/requests/{rid}/verdicts", json={
+        "verdicts": [{"passage_id": world["pid"], "verdict": "confirmed"}]})
+    assert resp.status_code == 404
+    conn.rollback()
+    assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                        (rid,)).fetchone()["n"] == before
+
+
+def test_colleague_cannot_approve_photos(clients, world, conn):
+    colleague = clients["same unit, not handling"]
+    resp = colleague.post(f"/api/v1/requests/{world['rid']}/photos/{world['pid']}/approve",
+                          json={"boxes": []})
+    assert resp.status_code == 404
+    assert not conn.execute("SELECT 1 FROM photo_approval WHERE request_id = %s",
+                            (world["rid"],)).fetchone()
+
+
+def test_guessing_ids_reveals_nothing(clients, world):
+    """A colleague walking ids sees the same answer for a real and a missing request."""
+    colleague = clients["same unit, not handling"]
+    real = colleague.get(f"/api/v1/requests/{world['rid']}")
+    ghost = colleague.get(f"/api/v1/requests/{NO_SUCH}")
+    assert real.status_code == ghost.status_code == 404
+    assert real.get_json()["message"].replace(str(world["rid"]), "N") \
+        == ghost.get_json()["message"].replace(str(NO_SUCH), "N")
+    page = colleague.get(f"/requests/{world['rid']}")
+    assert page.status_code == 404 and "GEHEIME" not in page.get_data(as_text=True)
+    # The dashboard still shows that the request exists (R10), not its facts.
+    board = colleague.get("/api/v1/requests").get_data(as_text=True)
+    assert "GEHEIME" not in board
+
+
+def test_crop_only_for_the_handler(clients, world):
+    for who in ("same unit, not handling", "officer without a unit", "officer of another unit"):
+        assert clients[who].get(f"/api/v1/passages/{world['pid']}/crop").status_code == 404
+
+
+def test_handover_is_recorded_and_moves_the_request(clients, demo_db, truth, conn):
+    """R2: after a recorded hand-over the colleague handles it, the former handler not."""
+    handler, colleague = clients["handling officer"], clients["same unit, not handling"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    rid = _confirmed(handler, _order(demo_db, [], [loc]))
+    assert colleague.get(f"/api/v1/requests/{rid}").status_code == 404
+    # Only to an officer of the unit outside the investigation, with a reason.
+    bad = handler.post(f"/api/v1/requests/{rid}/handover", json={"to": "acc.other",
+                                                                 "reason": "verlof"})
+    assert bad.status_code == 400
+    assert handler.post(f"/api/v1/requests/{rid}/handover",
+                        json={"to": "acc.colleague", "reason": ""}).status_code == 400
+    # A colleague cannot hand it to himself.
+    assert colleague.post(f"/api/v1/requests/{rid}/handover",
+                          json={"to": "acc.colleague", "reason": "ik"}).status_code == 404
+    resp = handler.post(f"/api/v1/requests/{rid}/handover",
+                        json={"to": "acc.colleague", "reason": "verlof"})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["officer_username"] == "acc.colleague"
+    assert colleague.get(f"/api/v1/requests/{rid}").status_code == 200
+    assert handler.get(f"/api/v1/requests/{rid}").status_code == 404
+    history = colleague.get(f"/api/v1/requests/{rid}/handover").get_json()["history"]
+    assert [(h["from_officer"], h["to_officer"], h["reason"]) for h in history] == [
+        ("acc.handler", "acc.colleague", "verlof")]
+    logged = audit.entries(conn, subject=f"request:{rid}", action="request.handover")
+    assert logged and logged[0]["actor"] == "acc.handler"
+    # And back, so the new handler acts and the hand-over is in the history twice.
+    assert colleague.post(f"/api/v1/requests/{rid}/handover",
+                          json={"to": "acc.handler", "reason": "terug"}).status_code == 200
+    assert handler.get(f"/api/v1/requests/{rid}").status_code == 200
+
+
+def test_member_of_the_investigation_sees_only_what_was_provided(clients, world, conn):
+    member = clients["member of the investigation"]
+    assert member.get(f"/api/v1/requests/{world['rid']}").status_code == 403
+    resp = member.get(f"/api/v1/requests/{world['rid']}/provided")
+    assert resp.status_code == 409  # nothing provided yet; allowed to ask
+    listed = clients["handling officer"].get(f"/api/v1/requests/{world['rid']}/members").get_json()
+    assert any(m["username"] == "acc.member" and m["added_by"] == "acc.handler" for m in listed)
+    assert audit.entries(conn, subject=f"request:{world['rid']}", action="investigation.member")
+
+
+def test_handler_in_the_investigation_must_hand_over(clients, demo_db, truth):
+    """R2: a handling officer who is a member sees it, may hand it over, but not search."""
+    handler = clients["handling officer"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    resp = handler.post("/api/v1/requests", json=_order(demo_db, [], [loc]))
+    rid = resp.get_json()["id"]
+    assert handler.post(f"/api/v1/requests/{rid}/members",
+                        json={"account": "acc.handler"}).status_code == 201
+    refused = handler.post(f"/api/v1/requests/{rid}/confirm")
+    assert refused.status_code == 403 and "hand it over" in refused.get_json()["message"]
+    colleague_id = clients["same unit, not handling"]
+    assert handler.get(f"/api/v1/requests/{rid}").status_code == 200
+    assert handler.post(f"/api/v1/requests/{rid}/handover",
+                        json={"to": "acc.colleague", "reason": "lid onderzoek"}).status_code == 200
+    assert colleague_id.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+
+
+def test_cli_records_member_grant_and_handover(clients, demo_db, truth, database_url, conn):
+    from click.testing import CliRunner
+
+    from anpr.cli import main
+
+    handler = clients["handling officer"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    rid = _confirmed(handler, _order(demo_db, [], [loc]))
+    runner = CliRunner()
+    env = {"DATABASE_URL": database_url}
+    r = runner.invoke(main, ["accounts", "grant", str(rid), "acc.analyst2", "--by",
+                             "acc.colleague"], env=env)
+    assert r.exit_code == 1, r.output  # not the handling officer
+    for args in (["grant", str(rid), "acc.analyst2", "--by", "acc.handler"],
+                 ["member", str(rid), "acc.requester", "--by", "acc.handler"],
+                 ["handover", str(rid), "acc.colleague", "--by", "acc.handler",
+                  "--reason", "ziekte"]):
+        r = runner.invoke(main, ["accounts", *args], env=env)
+        assert r.exit_code == 0, r.output
+    assert clients["analyst without a grant"].get(
+        f"/api/v1/requests/{rid}/provided").status_code == 409
+    assert clients["same unit, not handling"].get(f"/api/v1/requests/{rid}").status_code == 200
+    row = conn.execute("SELECT reason FROM request_handover WHERE request_id = %s",
+                       (rid,)).fetchone()
+    assert row["reason"] == "ziekte"
