@@ -154,13 +154,17 @@ def test_member_of_investigation_cannot_handle_it(login, people, database_url):
     resp = officer.post(f"/api/v1/requests/{rid}/confirm")
     assert resp.status_code == 403 and "hand it over" in resp.get_json()["message"]
     assert people["officer2.mn"].id in resp.get_json()["details"]["handover"]
+    # A colleague acts only after a recorded hand-over (R10).
+    assert login("officer2.mn").post(f"/api/v1/requests/{rid}/confirm").status_code == 404
+    assert officer.post(f"/api/v1/requests/{rid}/handover", json={
+        "to": people["officer2.mn"].id, "reason": "lid van het onderzoek"}).status_code == 200
     assert login("officer2.mn").post(f"/api/v1/requests/{rid}/confirm").status_code == 200
 
 
 def test_other_units_request_is_refused_and_logged(login, conn):
     rid = login("officer.mn").post("/api/v1/requests", json=order()).get_json()["id"]
     resp = login("officer.rt").get(f"/api/v1/requests/{rid}")
-    assert resp.status_code == 403
+    assert resp.status_code == 404  # as for a request that does not exist (casework.access)
     assert audit.entries(conn, subject=f"request:{rid}", action="access.refused")
 
 
