@@ -1,117 +1,342 @@
-"""Spatial exports of a reconstructed route (Q6) for analysts: GeoJSON, GeoPackage, KML, GPX.
+"""Spatial exports for analysts: a reconstructed route (Q6) as GeoJSON, GeoPackage, KML and
+GPX, and the provision package's passage table as CSV and GeoJSON.
 
-Why GDAL (through pyogrio) and not hand-written XML: the files must open in QGIS,
-Google Earth and GPS tools exactly as GDAL reads them, and GDAL writes each format the
-way those tools expect. Time per vertex: GeoJSON carries a ``times`` array per line;
-GeoPackage and KML carry the legs with their times and the passages as timed points;
-GPX writes a track whose every point has its <time>.
+What every export keeps to, because analysts open them in GDAL and QGIS:
+
+- nothing invented: only real passages carry a time. The road geometry between two passages
+  (pgRouting's path) is drawn, but its vertices get no time; a leg carries the times of the
+  two passages that bound it (``from_at``/``to_at``).
+- one geometry type per layer: passages are Points, legs and the whole route LineStrings.
+  GeoPackage and KML keep them in separate layers (folders); GeoJSON, one layer in GDAL by
+  nature, marks each feature with a ``layer`` property (``passages``, ``legs``, ``route``).
+- real date-times: GeoPackage DATETIME columns (UTC, as the GeoPackage standard stores them),
+  ISO 8601 with offset in GeoJSON and CSV (which GDAL types as DateTime), KML ``TimeStamp``
+  and ``TimeSpan``, GPX ``<time>`` on the passages only.
+- the CRS declared: WGS 84 longitude/latitude (EPSG:4326) everywhere; the CSV carries a
+  ``WKT`` column (GDAL's CSV driver reads it as the geometry without options) with a
+  ``.prj`` and ``.csvt`` beside it for the CRS and field types.
+
+GPX and KML are written as XML here rather than through GDAL: GDAL's GPX driver writes one
+layer per dataset from pyogrio (a track and a route need two), and neither driver writes
+per-feature styles or time primitives from plain fields. The tests read every file back
+with GDAL (pyogrio) to hold them to what GDAL expects.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
+from xml.etree import ElementTree as ET
 
-import numpy as np
-import shapely
-from shapely.geometry import LineString, Point
-
-from gis.search.route import route_geojson
+from anpr import clock
 
 FORMATS = {"geojson": ("application/geo+json", "geojson"),
            "gpkg": ("application/geopackage+sqlite3", "gpkg"),
            "kml": ("application/vnd.google-earth.kml+xml", "kml"),
            "gpx": ("application/gpx+xml", "gpx")}
 _WGS84 = "EPSG:4326"
+#: WKT of WGS 84 for the CSV's .prj (GDAL reads it as EPSG:4326).
+_WGS84_PRJ = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+              'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+              'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+              'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
+              'AUTHORITY["EPSG","4326"]]')
+#: KML line colours per leg flag (aabbggrr) and their Dutch names in the legend.
+LEG_STYLES = {"ok": ("ff3cb371", "rijtijd past bij de route"),
+              "detour_or_stop": ("ff0a8cff", "omweg of stop"),
+              "impossible": ("ff2020e0", "onmogelijk snel (dubbele kentekenplaat?)"),
+              "no_route": ("ff9e9e9e", "geen route over de weg gevonden")}
 
 
-def _iso(v: Any) -> str:
-    return v.isoformat() if isinstance(v, datetime) else str(v)
+def _utc(v: datetime) -> datetime:
+    return v.astimezone(timezone.utc)
 
 
-def _leg_fields(result: dict[str, Any]) -> tuple[list[Any], dict[str, np.ndarray]]:
-    legs = result["legs"]
-    geoms = [LineString(leg["coordinates"]) for leg in legs]
-    fields = {
-        "name": np.array([f"{leg['from_location']} -> {leg['to_location']}" for leg in legs],
-                         dtype=object),
-        "flag": np.array([leg["flag"] for leg in legs], dtype=object),
-        "from_at": np.array([_iso(leg["from_at"]) for leg in legs], dtype=object),
-        "to_at": np.array([_iso(leg["to_at"]) for leg in legs], dtype=object),
-        "observed_s": np.array([leg["observed_s"] for leg in legs], dtype=np.float64),
-        "expected_s": np.array([np.nan if leg["expected_s"] is None else leg["expected_s"]
-                                for leg in legs], dtype=np.float64),
-        "times": np.array([json.dumps(leg["times"]) for leg in legs], dtype=object),
-    }
-    return geoms, fields
+def _local_iso(v: datetime) -> str:
+    """ISO 8601 with the Amsterdam offset: what an analyst reads, and unambiguous."""
+    return clock.local(v).isoformat()
 
 
-def _passage_fields(result: dict[str, Any]) -> tuple[list[Any], dict[str, np.ndarray]]:
-    ps = result["passages"]
-    geoms = [Point(p["lon"], p["lat"]) for p in ps]
-    fields = {"name": np.array([p["location_code"] for p in ps], dtype=object),
-              "camera_id": np.array([p["camera_id"] for p in ps], dtype=object),
-              "time": np.array([_iso(p["captured_at"]) for p in ps], dtype=object)}
-    return geoms, fields
+def _utc_z(v: datetime) -> str:
+    return _utc(v).isoformat().replace("+00:00", "Z")
 
 
-def _write(path: Path, layer: str, geoms: list[Any], fields: dict[str, np.ndarray], driver: str,
-           geometry_type: str, **kwargs: Any) -> None:
-    from pyogrio.raw import write
+def _passages(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"passage_id": p["id"], "camera": p["camera_id"], "location_code": p["location_code"],
+             "captured_at": p["captured_at"], "lon": p["lon"], "lat": p["lat"]}
+            for p in result["passages"]]
 
-    names = list(fields)
-    write(str(path), np.array(shapely.to_wkb(geoms), dtype=object) if geoms else
-          np.array([], dtype=object), [fields[n] for n in names], fields=names, layer=layer,
-          driver=driver, geometry_type=geometry_type, crs=_WGS84, **kwargs)
+
+_LEG_KEYS = ("index", "from_location", "to_location", "from_camera", "to_camera",
+             "from_passage", "to_passage", "from_at", "to_at", "flag", "observed_s",
+             "expected_s", "excess_s", "length_m", "straight_m", "kmh_straight")
+
+
+def _legs(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{**{k: leg.get(k) for k in _LEG_KEYS},
+             "name": f"{leg['from_location']} -> {leg['to_location']}",
+             "coordinates": leg["coordinates"]} for leg in result["legs"]]
+
+
+def _route_line(result: dict[str, Any]) -> list[list[float]]:
+    coords: list[list[float]] = []
+    for leg in result["legs"]:
+        coords += leg["coordinates"][1 if coords else 0:]
+    return coords
+
+
+# --- GeoJSON ------------------------------------------------------------------------------
+
+def route_geojson(result: dict[str, Any]) -> dict[str, Any]:
+    """The route as one GeoJSON FeatureCollection whose features say their ``layer``:
+    ``route`` (the whole road line), ``legs`` (one line per leg with its flag and the two
+    passage times) and ``passages`` (points with their time). Times are ISO 8601 strings
+    with offset; the road vertices carry none."""
+    plate = result["params"]["plate"]
+    ps = _passages(result)
+    features: list[dict[str, Any]] = []
+    line = _route_line(result)
+    if len(line) >= 2:
+        features.append({"type": "Feature", "id": "route",
+                         "geometry": {"type": "LineString", "coordinates": line},
+                         "properties": {"layer": "route", "plate": plate,
+                                        "from_at": _local_iso(ps[0]["captured_at"]),
+                                        "to_at": _local_iso(ps[-1]["captured_at"]),
+                                        "legs": len(result["legs"])}})
+    for leg in _legs(result):
+        props = {k: v for k, v in leg.items() if k != "coordinates"}
+        props.update(layer="legs", from_at=_local_iso(leg["from_at"]),
+                     to_at=_local_iso(leg["to_at"]))
+        features.append({"type": "Feature", "id": f"leg-{leg['index']}",
+                         "geometry": {"type": "LineString", "coordinates": leg["coordinates"]},
+                         "properties": props})
+    for p in ps:
+        features.append({"type": "Feature", "id": f"passage-{p['passage_id']}",
+                         "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+                         "properties": {"layer": "passages", "passage_id": p["passage_id"],
+                                        "camera": p["camera"], "location_code": p["location_code"],
+                                        "captured_at": _local_iso(p["captured_at"])}})
+    return {"type": "FeatureCollection", "name": f"route {plate}", "features": features}
+
+
+# --- GeoPackage ---------------------------------------------------------------------------
+
+def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString, Point
+
+    def frame(records: list[dict[str, Any]], columns: list[str], geoms: list[Any],
+              times: tuple[str, ...]):
+        df = pd.DataFrame.from_records(records, columns=columns)
+        for t in times:  # DATETIME columns in UTC, as the GeoPackage standard stores them
+            df[t] = pd.to_datetime(df[t], utc=True)
+        return gpd.GeoDataFrame(df, geometry=geoms, crs=_WGS84)
+
+    ps = _passages(result)
+    pass_cols = ["passage_id", "camera", "location_code", "captured_at"]
+    pass_df = frame([{k: p[k] for k in pass_cols} for p in ps], pass_cols,
+                    [Point(p["lon"], p["lat"]) for p in ps], ("captured_at",))
+    legs = _legs(result)
+    leg_cols = ["name", *_LEG_KEYS]
+    leg_df = frame([{k: leg[k] for k in leg_cols} for leg in legs], leg_cols,
+                   [LineString(leg["coordinates"]) for leg in legs], ("from_at", "to_at"))
+    for col in ("expected_s", "excess_s", "kmh_straight"):
+        if col in leg_df:
+            leg_df[col] = leg_df[col].astype("float64")
+    pass_df.to_file(path, layer="passages", driver="GPKG", engine="pyogrio",
+                    geometry_type="Point")
+    leg_df.to_file(path, layer="legs", driver="GPKG", engine="pyogrio", mode="a",
+                   geometry_type="LineString")
+    line = _route_line(result)
+    if len(line) >= 2:
+        route_df = frame([{"plate": result["params"]["plate"], "from_at": ps[0]["captured_at"],
+                           "to_at": ps[-1]["captured_at"], "legs": len(legs)}],
+                         ["plate", "from_at", "to_at", "legs"], [LineString(line)], ("from_at", "to_at"))
+        route_df.to_file(path, layer="route", driver="GPKG", engine="pyogrio", mode="a",
+                         geometry_type="LineString")
+
+
+# --- KML ----------------------------------------------------------------------------------
+
+_KML_NS = "http://www.opengis.net/kml/2.2"
+
+
+def _kml_coords(coords: Iterable[Iterable[float]]) -> str:
+    return " ".join(f"{c[0]:.7f},{c[1]:.7f}" for c in coords)
+
+
+def _kml(result: dict[str, Any]) -> bytes:
+    ET.register_namespace("", _KML_NS)
+    k = f"{{{_KML_NS}}}"
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(parent, k + tag, attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    root = ET.Element(k + "kml")
+    doc = sub(root, "Document")
+    sub(doc, "name", f"Route {result['params']['plate']}")
+    for flag, (colour, _) in LEG_STYLES.items():
+        style = sub(doc, "Style", id=f"leg-{flag}")
+        ls = sub(style, "LineStyle")
+        sub(ls, "color", colour)
+        sub(ls, "width", "4")
+    style = sub(doc, "Style", id="route")
+    ls = sub(style, "LineStyle")
+    sub(ls, "color", "80ff7f00")
+    sub(ls, "width", "2")
+    style = sub(doc, "Style", id="passage")
+    icon = sub(style, "IconStyle")
+    sub(icon, "color", "ffff0000")
+
+    line = _route_line(result)
+    if len(line) >= 2:
+        folder = sub(doc, "Folder")
+        sub(folder, "name", "route")
+        pm = sub(folder, "Placemark")
+        sub(pm, "name", result["params"]["plate"])
+        sub(pm, "styleUrl", "#route")
+        span = sub(pm, "TimeSpan")
+        sub(span, "begin", _utc_z(result["passages"][0]["captured_at"]))
+        sub(span, "end", _utc_z(result["passages"][-1]["captured_at"]))
+        sub(sub(pm, "LineString"), "coordinates", _kml_coords(line))
+    folder = sub(doc, "Folder")
+    sub(folder, "name", "legs")
+    for leg in _legs(result):
+        pm = sub(folder, "Placemark")
+        sub(pm, "name", leg["name"])
+        expected = "onbekend" if leg["expected_s"] is None else f"{leg['expected_s']:.0f} s"
+        sub(pm, "description", f"{LEG_STYLES.get(leg['flag'], ('', leg['flag']))[1]}; "
+                               f"gemeten {leg['observed_s']:.0f} s; verwacht {expected}")
+        span = sub(pm, "TimeSpan")
+        sub(span, "begin", _utc_z(leg["from_at"]))
+        sub(span, "end", _utc_z(leg["to_at"]))
+        sub(pm, "styleUrl", f"#leg-{leg['flag']}")
+        data = sub(pm, "ExtendedData")
+        for key in ("flag", "observed_s", "expected_s", "length_m"):
+            if leg[key] is not None:
+                sub(sub(data, "Data", name=key), "value", str(leg[key]))
+        sub(sub(pm, "LineString"), "coordinates", _kml_coords(leg["coordinates"]))
+    folder = sub(doc, "Folder")
+    sub(folder, "name", "passages")
+    for p in _passages(result):
+        pm = sub(folder, "Placemark")
+        sub(pm, "name", p["location_code"])
+        sub(pm, "description", f"camera {p['camera']}, {_local_iso(p['captured_at'])}")
+        sub(sub(pm, "TimeStamp"), "when", _utc_z(p["captured_at"]))
+        sub(pm, "styleUrl", "#passage")
+        data = sub(pm, "ExtendedData")
+        sub(sub(data, "Data", name="passage_id"), "value", str(p["passage_id"]))
+        sub(sub(data, "Data", name="camera"), "value", p["camera"])
+        sub(sub(pm, "Point"), "coordinates", _kml_coords([(p["lon"], p["lat"])]))
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# --- GPX ----------------------------------------------------------------------------------
+
+_GPX_NS = "http://www.topografix.com/GPX/1/1"
+
+
+def _gpx(result: dict[str, Any]) -> bytes:
+    """A track of the real passages (each with its time) and, separately, one route (rte)
+    per leg along the road: route points carry no time, so no GPS tool can mistake a road
+    junction for a passage."""
+    ET.register_namespace("", _GPX_NS)
+    g = f"{{{_GPX_NS}}}"
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        el = ET.SubElement(parent, g + tag, attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    plate = result["params"]["plate"]
+    root = ET.Element(g + "gpx", {"version": "1.1", "creator": "126jj ANPR"})
+    meta = sub(root, "metadata")
+    sub(meta, "name", f"Route {plate}")
+    for leg in _legs(result):
+        rte = sub(root, "rte")
+        sub(rte, "name", leg["name"])
+        sub(rte, "desc", LEG_STYLES.get(leg["flag"], ("", leg["flag"]))[1])
+        sub(rte, "type", leg["flag"])
+        for lon, lat in leg["coordinates"]:
+            sub(rte, "rtept", lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    trk = sub(root, "trk")
+    sub(trk, "name", plate)
+    seg = sub(trk, "trkseg")
+    for p in _passages(result):
+        pt = sub(seg, "trkpt", lat=f"{p['lat']:.7f}", lon=f"{p['lon']:.7f}")
+        sub(pt, "time", _utc_z(p["captured_at"]))
+        sub(pt, "name", p["location_code"])
+        sub(pt, "desc", f"camera {p['camera']}")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def export_route(result: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
     """The route in ``fmt``: (file bytes, MIME type, file suffix)."""
     mimetype, suffix = FORMATS[fmt]
     if fmt == "geojson":
-        return json.dumps(route_geojson(result), default=_iso).encode(), mimetype, suffix
+        return json.dumps(route_geojson(result), ensure_ascii=False).encode(), mimetype, suffix
+    if fmt == "kml":
+        return _kml(result), mimetype, suffix
+    if fmt == "gpx":
+        return _gpx(result), mimetype, suffix
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"route.{suffix}"
-        leg_geoms, leg_fields = _leg_fields(result)
-        pass_geoms, pass_fields = _passage_fields(result)
-        if fmt == "gpkg":
-            _write(path, "legs", leg_geoms, leg_fields, "GPKG", "LineString")
-            _write(path, "passages", pass_geoms, pass_fields, "GPKG", "Point", append=True)
-        elif fmt == "kml":
-            geoms = leg_geoms + pass_geoms
-            n_legs, n_pass = len(leg_geoms), len(pass_geoms)
-            fields = {
-                "name": np.concatenate([leg_fields["name"], pass_fields["name"]]),
-                "description": np.array(
-                    [f"{f}; observed {o:.0f} s; expected {e:.0f} s" for f, o, e in
-                     zip(leg_fields["flag"], leg_fields["observed_s"], leg_fields["expected_s"])]
-                    + [f"camera {c}" for c in pass_fields["camera_id"]], dtype=object),
-                "time": np.concatenate([leg_fields["from_at"], pass_fields["time"]]),
-                "flag": np.array(list(leg_fields["flag"]) + ["passage"] * n_pass, dtype=object),
-            }
-            assert len(fields["name"]) == n_legs + n_pass
-            _write(path, "route", geoms, fields, "KML", "Unknown")
-        else:  # gpx: a track whose points carry their time
-            _write_gpx(path, result)
+        _write_gpkg(path, result)
         return path.read_bytes(), mimetype, suffix
 
 
-def _write_gpx(path: Path, result: dict[str, Any]) -> None:
-    coords: list[list[float]] = []
-    times: list[str] = []
-    for leg in result["legs"]:
-        skip = 1 if coords else 0
-        coords += leg["coordinates"][skip:]
-        times += leg["times"][skip:]
-    if not coords:  # a single passage or none: the passages as track points
-        coords = [[p["lon"], p["lat"]] for p in result["passages"]]
-        times = [_iso(p["captured_at"]) for p in result["passages"]]
-    fields = {"track_fid": np.zeros(len(coords), dtype=np.int32),
-              "track_seg_id": np.zeros(len(coords), dtype=np.int32),
-              "track_seg_point_id": np.arange(len(coords), dtype=np.int32),
-              "time": np.array([datetime.fromisoformat(t) for t in times], dtype=object),
-              "name": np.array([result["params"]["plate"]] * len(coords), dtype=object)}
-    _write(path, "track_points", [Point(c) for c in coords], fields, "GPX", "Point",
-           dataset_options={"GPX_USE_EXTENSIONS": "NO"})
+# --- the provision package's passages -----------------------------------------------------
+
+#: Columns of passages.csv, in order; the GeoJSON carries the same as properties (the WKT
+#: column is its geometry). ``WKT`` first: GDAL's CSV driver reads it as the geometry.
+PASSAGE_COLUMNS = ["WKT", "passage_id", "captured_at_utc", "captured_at_local", "plate",
+                   "plate_as_read", "country", "confidence", "camera", "location_code",
+                   "location_name", "direction", "lane", "lon", "lat", "verification"]
+#: GDAL field types of the columns (the .csvt beside the CSV).
+PASSAGE_TYPES = ["WKT", "Integer64", "DateTime", "DateTime", "String", "String", "String",
+                 "Real", "String", "String", "String", "String", "Integer", "Real", "Real",
+                 "String"]
+
+
+def passage_record(row: dict[str, Any], verification: str) -> dict[str, Any]:
+    """One provided passage as the package's CSV and GeoJSON both carry it."""
+    lon, lat = round(row["lon"], 6), round(row["lat"], 6)
+    return {"WKT": f"POINT ({lon:.6f} {lat:.6f})", "passage_id": row["id"],
+            "captured_at_utc": _utc(row["captured_at"]).isoformat(),
+            "captured_at_local": _local_iso(row["captured_at"]), "plate": row["plate"],
+            "plate_as_read": row["plate_raw"], "country": row["country"],
+            "confidence": row["confidence"], "camera": row["camera_id"],
+            "location_code": row["location_code"], "location_name": row["location_name"],
+            "direction": row["inout"], "lane": row["lane"], "lon": lon, "lat": lat,
+            "verification": verification}
+
+
+def provision_passages(rows: Iterable[dict[str, Any]],
+                       verification: Callable[[dict[str, Any]], str]) -> dict[str, bytes]:
+    """The package's passage files: ``passages.csv`` with its ``.csvt`` (field types) and
+    ``.prj`` (WGS 84), and ``passages.geojson`` with the same fields."""
+    records = [passage_record(r, verification(r)) for r in rows]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(PASSAGE_COLUMNS)
+    for rec in records:
+        writer.writerow(["" if rec[c] is None else rec[c] for c in PASSAGE_COLUMNS])
+    features = [{"type": "Feature", "id": rec["passage_id"],
+                 "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
+                 "properties": {c: rec[c] for c in PASSAGE_COLUMNS if c != "WKT"}}
+                for rec in records]
+    return {"passages.csv": buf.getvalue().encode("utf-8"),
+            "passages.csvt": (",".join(f'"{t}"' for t in PASSAGE_TYPES) + "\r\n").encode(),
+            "passages.prj": _WGS84_PRJ.encode(),
+            "passages.geojson": json.dumps({"type": "FeatureCollection", "name": "passages",
+                                            "features": features}, indent=1,
+                                           ensure_ascii=False).encode()}

@@ -1,11 +1,16 @@
-"""Route exports open in GDAL (pyogrio) with their times."""
+"""Route and provision exports open in GDAL (pyogrio) as GIS users expect: one geometry
+type per layer, real date-time fields, the CRS declared, and no invented times."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from xml.etree import ElementTree as ET
 
+import pandas as pd
 import pyogrio
 import pytest
 
+from gis import export
 from gis.export import export_route
 from gis.search.route import route
 from gis.search.scope import Window
@@ -18,35 +23,153 @@ def lead_route(database_url, demo_db):
 
     truth = json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
-        return route(conn, truth["convoy"]["lead"], Window(demo_db["start"], demo_db["end"]))
+        result = route(conn, truth["convoy"]["lead"], Window(demo_db["start"], demo_db["end"]))
+    assert len(result["passages"]) >= 3 and result["legs"]
+    # some leg runs over the road network: the case where times used to be invented
+    assert any(len(leg["coordinates"]) > 2 for leg in result["legs"])
+    return result
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "kml", "gpx"])
-def test_exports_open_in_gdal(tmp_path, lead_route, fmt):
-    payload, mimetype, suffix = export_route(lead_route, fmt)
+def _write(tmp_path, result, fmt):
+    payload, mimetype, suffix = export_route(result, fmt)
     path = tmp_path / f"route.{suffix}"
     path.write_bytes(payload)
-    layers = [name for name, _ in pyogrio.list_layers(path)]
-    assert layers
-    n_legs, n_pass = len(lead_route["legs"]), len(lead_route["passages"])
-    if fmt == "gpkg":
-        assert set(layers) == {"legs", "passages"}
-        meta, _, geom, fields = pyogrio.raw.read(path, layer="legs")
-        assert len(geom) == n_legs and "times" in meta["fields"] and "flag" in meta["fields"]
-        assert meta["crs"] == "EPSG:4326"
-        meta, _, geom, fields = pyogrio.raw.read(path, layer="passages")
-        assert len(geom) == n_pass
-    elif fmt == "kml":
-        meta, _, geom, fields = pyogrio.raw.read(path)
-        assert len(geom) == n_legs + n_pass
-    elif fmt == "gpx":
-        assert "track_points" in layers and "tracks" in layers
-        meta, _, geom, fields = pyogrio.raw.read(path, layer="track_points")
-        times = fields[list(meta["fields"]).index("time")]
-        assert len(geom) > n_legs and all(t is not None for t in times)
-        assert list(times) == sorted(times)
-    else:
-        data = json.loads(payload)
-        assert data["features"][0]["properties"]["times"]
-        meta, _, geom, _ = pyogrio.raw.read(path)
-        assert len(geom) == 1 + n_legs + n_pass
+    return path, payload
+
+
+def _field(meta, fields, name):
+    return fields[list(meta["fields"]).index(name)]
+
+
+def _utc(v) -> datetime:
+    v = pd.Timestamp(v).to_pydatetime()
+    return v.astimezone(timezone.utc) if v.tzinfo else v.replace(tzinfo=timezone.utc)
+
+
+def _same_times(got, result) -> bool:
+    """The passages' times in UTC, to the millisecond GeoPackage, GPX and KML keep."""
+    want = sorted(p["captured_at"].astimezone(timezone.utc) for p in result["passages"])
+    got = sorted(_utc(v) for v in got)
+    return len(got) == len(want) and all(abs((a - b).total_seconds()) < 0.0015
+                                         for a, b in zip(got, want))
+
+
+def test_gpkg_layers_types_and_crs(tmp_path, lead_route):
+    path, _ = _write(tmp_path, lead_route, "gpkg")
+    layers = dict(pyogrio.list_layers(path))
+    assert layers == {"passages": "Point", "legs": "LineString", "route": "LineString"}
+    for layer in layers:
+        assert pyogrio.read_info(path, layer=layer)["crs"] == "EPSG:4326"
+    info = pyogrio.read_info(path, layer="passages")
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["captured_at"].startswith("datetime64")
+    assert info["features"] == len(lead_route["passages"])
+    df = pyogrio.read_dataframe(path, layer="passages")
+    assert _same_times(df["captured_at"], lead_route)
+    info = pyogrio.read_info(path, layer="legs")
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["from_at"].startswith("datetime64") and types["to_at"].startswith("datetime64")
+    assert types["observed_s"] == "float64" and "times" not in types
+    assert info["features"] == len(lead_route["legs"])
+    legs = pyogrio.read_dataframe(path, layer="legs")
+    assert set(legs["flag"]) == {leg["flag"] for leg in lead_route["legs"]}
+
+
+def test_gpx_track_is_the_real_passages_and_routes_have_no_time(tmp_path, lead_route):
+    path, payload = _write(tmp_path, lead_route, "gpx")
+    layers = dict(pyogrio.list_layers(path))
+    assert {"tracks", "track_points", "routes", "route_points"} <= set(layers)
+    meta, _, geom, fields = pyogrio.raw.read(path, layer="track_points")
+    assert len(geom) == len(lead_route["passages"])  # nothing but the passages
+    assert meta["crs"] == "EPSG:4326"
+    assert _same_times(_field(meta, fields, "time"), lead_route)
+    meta, _, geom, fields = pyogrio.raw.read(path, layer="route_points")
+    assert len(geom) == sum(len(leg["coordinates"]) for leg in lead_route["legs"])
+    assert all(pd.isna(t) for t in _field(meta, fields, "time"))
+    meta, _, geom, fields = pyogrio.raw.read(path, layer="routes")
+    assert len(geom) == len(lead_route["legs"])
+    assert set(_field(meta, fields, "type")) == {leg["flag"] for leg in lead_route["legs"]}
+    assert payload.count(b"<time>") == len(lead_route["passages"])
+
+
+def test_kml_time_primitives_styles_and_route_line(tmp_path, lead_route):
+    path, payload = _write(tmp_path, lead_route, "kml")
+    layers = dict(pyogrio.list_layers(path))
+    assert set(layers) == {"route", "legs", "passages"}
+    meta, _, geom, fields = pyogrio.raw.read(path, layer="passages")
+    assert len(geom) == len(lead_route["passages"]) and meta["crs"] == "EPSG:4326"
+    assert _same_times(_field(meta, fields, "timestamp"), lead_route)
+    meta, _, geom, fields = pyogrio.raw.read(path, layer="legs")
+    assert len(geom) == len(lead_route["legs"])
+    begins, ends = _field(meta, fields, "begin"), _field(meta, fields, "end")
+    assert all(b is not None and e is not None and b <= e for b, e in zip(begins, ends))
+    meta, _, geom, _ = pyogrio.raw.read(path, layer="route")
+    assert len(geom) == 1
+    # a style per leg flag, each its own colour, and each leg drawn in its flag's style
+    k = "{http://www.opengis.net/kml/2.2}"
+    root = ET.fromstring(payload)
+    colours = {s.get("id"): s.find(f"{k}LineStyle/{k}color").text
+               for s in root.iter(f"{k}Style") if s.get("id", "").startswith("leg-")}
+    assert set(colours) == {f"leg-{f}" for f in export.LEG_STYLES}
+    assert len(set(colours.values())) == len(colours)
+    used = [pm.find(f"{k}styleUrl").text for pm in root.iter(f"{k}Placemark")
+            if pm.find(f"{k}TimeSpan") is not None and pm.find(f"{k}name").text != lead_route[
+                "params"]["plate"]]
+    assert used == [f"#leg-{leg['flag']}" for leg in lead_route["legs"]]
+
+
+def test_geojson_layers_and_iso_times(tmp_path, lead_route):
+    path, payload = _write(tmp_path, lead_route, "geojson")
+    data = json.loads(payload)
+    by_layer: dict[str, list] = {}
+    for f in data["features"]:
+        by_layer.setdefault(f["properties"]["layer"], []).append(f)
+    assert len(by_layer["passages"]) == len(lead_route["passages"])
+    assert len(by_layer["legs"]) == len(lead_route["legs"]) and len(by_layer["route"]) == 1
+    assert {f["geometry"]["type"] for f in by_layer["passages"]} == {"Point"}
+    assert {f["geometry"]["type"] for f in by_layer["legs"] + by_layer["route"]} == {"LineString"}
+    for f in data["features"]:
+        for key, value in f["properties"].items():
+            assert not isinstance(value, list), key  # no string lists (per-vertex times)
+            if key in ("captured_at", "from_at", "to_at"):
+                assert datetime.fromisoformat(value).utcoffset() is not None, key
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326"
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert all(types[k].startswith("datetime64") for k in ("captured_at", "from_at", "to_at"))
+    df = pyogrio.read_dataframe(path, where="layer = 'passages'")
+    assert len(df) == len(lead_route["passages"])
+
+
+def test_provision_passage_files_open_in_gdal(tmp_path, conn, demo_db, lead_route):
+    """The package's CSV: geometry from its WKT column, types from the .csvt, CRS from the
+    .prj, all without open options; the GeoJSON carries the same fields."""
+    rows = conn.execute("""
+        SELECT p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
+               ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, l.code AS location_code,
+               l.name AS location_name, c.inout::text AS inout, c.lane
+          FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
+          JOIN location l ON l.id = c.location_id
+         WHERE p.plate = %s ORDER BY p.captured_at""",
+                        (lead_route["params"]["plate"],)).fetchall()
+    assert rows
+    files = export.provision_passages(rows, lambda r: "unverified")
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    csv_path, gj_path = tmp_path / "passages.csv", tmp_path / "passages.geojson"
+    csv_info, gj_info = pyogrio.read_info(csv_path), pyogrio.read_info(gj_path)
+    for info in (csv_info, gj_info):
+        assert info["features"] == len(rows) and info["crs"] == "EPSG:4326"
+    # a WKT column gives no layer geometry type in GDAL's CSV driver; every feature is a Point
+    assert gj_info["geometry_type"] == "Point" and csv_info["geometry_type"] == "Unknown"
+    csv_fields = [f for f in csv_info["fields"] if f != "WKT"]
+    assert csv_fields == list(gj_info["fields"]) == export.PASSAGE_COLUMNS[1:]
+    csv_types = dict(zip(csv_info["fields"], csv_info["dtypes"]))
+    gj_types = dict(zip(gj_info["fields"], gj_info["dtypes"]))
+    for name in ("captured_at_utc", "captured_at_local"):
+        assert csv_types[name].startswith("datetime64") and gj_types[name].startswith("datetime64")
+    assert csv_types["passage_id"] == "int64" and csv_types["lon"] == "float64"
+    df = pyogrio.read_dataframe(csv_path)
+    assert set(df.geometry.geom_type) == {"Point"}
+    assert df.geometry.x.round(6).tolist() == [round(r["lon"], 6) for r in rows]
+    assert df.geometry.y.round(6).tolist() == [round(r["lat"], 6) for r in rows]
