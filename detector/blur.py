@@ -13,12 +13,21 @@ evaluation can say what each adds:
   pixel frame, scaled to the photo;
 - ``hog``: optionally, OpenCV's HOG people detector as a second opinion that shares no
   weights or training data with the model;
-- ``surroundings``: everything but the detected vehicles (boxes slightly dilated) and
-  plates. An overview photo exists to show the vehicle; whatever lies around it (a
-  pedestrian or cyclist the person detector missed, a house, a garden) is blurred
-  anyway. When no vehicle is detected the whole frame is blurred but for the plate
-  crop's region (fail closed). It cannot help with a person *inside* a vehicle's box
-  (crossing in front of it): there the other sources decide, the cabin above all.
+- ``surroundings``: everything but the sharp regions. An overview photo exists to show
+  the vehicle; whatever lies around it (a pedestrian or cyclist the person detector
+  missed, a house, a garden) is blurred anyway. Sharp regions are earned, not assumed
+  (:func:`sharp_regions`): a plate box stays sharp only when it passes the plate check
+  (size, aspect), a vehicle box only when it holds such a plate at a plate's place. A
+  head the model calls a vehicle holds no plate, so it is blurred; with nothing earned
+  the whole frame is (fail closed). It cannot help with a person *inside* an earned
+  vehicle box (crossing in front of it): there the other sources decide;
+- ``face``: faces from a detector trained on real photos (:mod:`detector.faces`),
+  applied to the whole frame, inside every sharp region included. With the source on
+  and the detector unable to load, :func:`blur` refuses (fail closed).
+
+The sources form a registry (:data:`REGISTRY`, :func:`register`): each is a function of
+the frame's :class:`SourceInput` that returns its mask, or ``None`` when switched off;
+the union of all masks is what is blurred, so no source can make another's region sharp.
 
 Blurring is irreversible by construction: every block of the grid that touches the
 region is replaced by its mean (pixelation discards all detail inside the block), then
@@ -29,15 +38,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
 
 log = logging.getLogger(__name__)
-
-SOURCES: tuple[str, ...] = ("yolo_person", "cabin", "privacy_mask", "hog", "surroundings")
-
 
 @dataclass(frozen=True)
 class Detection:
@@ -63,6 +69,9 @@ class BlurConfig:
     vehicle_dilate: float = 0.05     # the sharp vehicle region grows by this share...
     vehicle_dilate_min_px: int = 4   # ...and at least this many pixels each side
     plate_margin: float = 0.1        # a plate stays sharp with the margin of its crop
+    faces: bool = True               # the face source (MTCNN): on the whole frame
+    face_dilate: float = 0.3         # a face box grows by this share each side (hair, ears)
+    face_dilate_min_px: int = 6
 
 
 @dataclass
@@ -98,22 +107,104 @@ def to_blocks(mask: np.ndarray, block: int) -> np.ndarray:
     return np.repeat(np.repeat(hit, block, 0), block, 1)[:h, :w]
 
 
-def surroundings_mask(detections: Iterable[Detection], shape: tuple[int, int],
-                      config: BlurConfig, block: int) -> np.ndarray:
-    """Everything but the detected vehicles and plates, in whole blocks (0/255).
+@dataclass(frozen=True)
+class PlateCheck:
+    """What a plate box must look like to stay sharp (a box as the model draws it: the
+    plate with its surround, ~2.8 wide per high; a tight plate box is ~4.7)."""
+    min_w: float = 16.0              # px: narrower is no readable plate
+    min_h: float = 5.0
+    min_aspect: float = 1.8          # width / height
+    max_aspect: float = 7.5
+    max_frame_share: float = 0.35    # of the frame's width: a plate is never that wide
+    # within a vehicle box: its width share, and where its centre lies
+    min_vehicle_share: float = 0.06
+    max_vehicle_share: float = 0.6
+    min_depth: float = 0.45          # centre at least this far down the vehicle box
+    max_offcentre: float = 0.35      # |centre - vehicle centre| / vehicle width
 
-    What stays sharp is every block touching a dilated vehicle box or a plate with its
-    crop margin: pixelation replaces whole blocks, so cutting the sharp region at pixel
-    level would pixelate a plate that is less than two blocks high along with its
-    surround. A plate whose vehicle was missed keeps only its own region, like a frame
-    with no vehicle at all; what lies outside is blurred whatever the person detector
-    said, so a missed detection there can no longer leak.
+
+def plate_reasons(box: Sequence[float], shape: tuple[int, int],
+                  check: PlateCheck = PlateCheck()) -> list[str]:
+    """Why a plate box fails the plate check (empty: it passes)."""
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    out = []
+    if w < check.min_w or h < check.min_h:
+        out.append(f"too small ({w:.0f}x{h:.0f} px)")
+    aspect = w / h if h > 0 else float("inf")
+    if not check.min_aspect <= aspect <= check.max_aspect:
+        out.append(f"aspect {aspect:.1f} is not a plate's")
+    if w > check.max_frame_share * shape[1]:
+        out.append(f"{w / shape[1]:.0%} of the frame wide")
+    return out
+
+
+def plate_in_vehicle(plate: Sequence[float], vehicle: Sequence[float],
+                     check: PlateCheck = PlateCheck()) -> bool:
+    """Whether a (passing) plate sits where a vehicle's plate sits: low, near the middle."""
+    px1, py1, px2, py2 = plate
+    vx1, vy1, vx2, vy2 = vehicle
+    vw, vh = vx2 - vx1, vy2 - vy1
+    if vw <= 0 or vh <= 0:
+        return False
+    cx, cy = (px1 + px2) / 2, (py1 + py2) / 2
+    share = (px2 - px1) / vw
+    return (vx1 <= cx <= vx2 and vy1 <= cy <= vy2
+            and check.min_vehicle_share <= share <= check.max_vehicle_share
+            and (cy - vy1) / vh >= check.min_depth
+            and abs(cx - (vx1 + vx2) / 2) / vw <= check.max_offcentre)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A detection and whether it earned being kept sharp, with the reason."""
+    cls: str
+    box: tuple[float, float, float, float]
+    sharp: bool
+    reason: str
+
+
+def sharp_regions(detections: Iterable[Detection], shape: tuple[int, int], config: BlurConfig,
+                  check: PlateCheck = PlateCheck()) -> list[Region]:
+    """Every vehicle and plate above the threshold, each kept sharp or not, and why.
+
+    A plate is kept when it passes :func:`plate_reasons`; a vehicle when one of the kept
+    plates lies in it at a plate's place (:func:`plate_in_vehicle`). When in doubt, blur.
     """
     dets = [d for d in detections if d.score >= config.other_conf]
-    vehicles = [d.box for d in dets if d.cls == "vehicle"]
-    plates = [d.box for d in dets if d.cls == "plate"]
-    keep = _box_mask(shape, vehicles, config.vehicle_dilate, config.vehicle_dilate_min_px)
-    keep |= _box_mask(shape, plates, config.plate_margin, 0)
+    out: list[Region] = []
+    plates: list[tuple[float, float, float, float]] = []
+    for d in dets:
+        if d.cls != "plate":
+            continue
+        why = plate_reasons(d.box, shape, check)
+        out.append(Region("plate", d.box, not why, "; ".join(why) or "passes the plate check"))
+        if not why:
+            plates.append(d.box)
+    for d in dets:
+        if d.cls != "vehicle":
+            continue
+        ok = any(plate_in_vehicle(p, d.box, check) for p in plates)
+        out.append(Region("vehicle", d.box, ok, "holds a plate that passes the check" if ok
+                          else "holds no plate that passes the check"))
+    return out
+
+
+def surroundings_mask(detections: Iterable[Detection], shape: tuple[int, int],
+                      config: BlurConfig, block: int) -> np.ndarray:
+    """Everything but the earned sharp regions (:func:`sharp_regions`), in whole blocks.
+
+    What stays sharp is every block touching a dilated earned vehicle box or an earned
+    plate with its crop margin: pixelation replaces whole blocks, so cutting the sharp
+    region at pixel level would pixelate a plate that is less than two blocks high along
+    with its surround. A plate whose vehicle was missed keeps only its own region, like a
+    frame with no vehicle at all; what lies outside is blurred whatever the person
+    detector said, so a missed detection there can no longer leak.
+    """
+    regions = [r for r in sharp_regions(detections, shape, config) if r.sharp]
+    keep = _box_mask(shape, [r.box for r in regions if r.cls == "vehicle"],
+                     config.vehicle_dilate, config.vehicle_dilate_min_px)
+    keep |= _box_mask(shape, [r.box for r in regions if r.cls == "plate"], config.plate_margin, 0)
     return np.where(to_blocks(keep, block), 0, 255).astype(np.uint8)
 
 
@@ -219,29 +310,133 @@ def pixelate_region(image: np.ndarray, mask: np.ndarray, block: int,
     return out, region
 
 
+@dataclass
+class SourceInput:
+    """What a blur source sees of one frame."""
+    image: np.ndarray
+    detections: Sequence[Detection]
+    facing: str
+    privacy_polygons: list[tuple[list[tuple[float, float]], int, int]]
+    config: BlurConfig
+    block: int
+    faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.image.shape[:2]
+
+
+REGISTRY: dict[str, Callable[[SourceInput], np.ndarray | None]] = {}
+
+
+def register(name: str):
+    """Add a blur source: a function of the frame's :class:`SourceInput` returning its
+    mask (0/255, the frame's size), or ``None`` when it is switched off."""
+    def deco(fn: Callable[[SourceInput], np.ndarray | None]):
+        REGISTRY[name] = fn
+        return fn
+    return deco
+
+
+@register("yolo_person")
+def _yolo_person(s: SourceInput) -> np.ndarray:
+    c = s.config
+    persons = [d.box for d in s.detections if d.cls == "person" and d.score >= c.person_conf]
+    return _box_mask(s.shape, persons, c.dilate, c.dilate_min_px)
+
+
+@register("cabin")
+def _cabin(s: SourceInput) -> np.ndarray | None:
+    if not s.config.cabin:
+        return None
+    return _box_mask(s.shape, cabin_boxes(s.detections, s.facing, s.shape, s.config.other_conf),
+                     0.05, 2)
+
+
+@register("privacy_mask")
+def _privacy(s: SourceInput) -> np.ndarray:
+    return privacy_mask_pixels(s.privacy_polygons, s.shape)
+
+
+@register("hog")
+def _hog(s: SourceInput) -> np.ndarray | None:
+    if not s.config.hog:
+        return None
+    return _box_mask(s.shape, hog_people(s.image), s.config.dilate, s.config.dilate_min_px)
+
+
+@register("surroundings")
+def _surroundings(s: SourceInput) -> np.ndarray | None:
+    if not s.config.surroundings:
+        return None
+    return surroundings_mask(s.detections, s.shape, s.config, s.block)
+
+
+@register("face")
+def _face(s: SourceInput) -> np.ndarray | None:
+    if not s.config.faces:
+        return None
+    faces = s.faces
+    if faces is None:
+        from detector.faces import default_face_detector
+
+        faces = default_face_detector()  # raises ConfigurationError: blur refuses
+    return _box_mask(s.shape, faces(s.image), s.config.face_dilate, s.config.face_dilate_min_px)
+
+
+SOURCES: tuple[str, ...] = tuple(REGISTRY)
+
+
 def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "front",
          privacy_polygons: Iterable[tuple[list[tuple[float, float]], int, int]] = (),
-         config: BlurConfig = BlurConfig(), rng: np.random.Generator | None = None
+         config: BlurConfig = BlurConfig(), rng: np.random.Generator | None = None,
+         faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None
          ) -> BlurResult:
-    """The blurred photo and the masks of each source; ``image`` is left untouched."""
+    """The blurred photo and the masks of each source; ``image`` is left untouched.
+
+    ``faces`` is the face detector (default: :func:`detector.faces.default_face_detector`,
+    loaded once per process); with ``config.faces`` on and no detector loadable this
+    raises :class:`~anpr.errors.ConfigurationError` rather than return a photo whose
+    faces nothing looked for.
+    """
     shape = image.shape[:2]
     block = block_size(shape, config)
-    persons = [d.box for d in detections if d.cls == "person" and d.score >= config.person_conf]
-    sources = {"yolo_person": _box_mask(shape, persons, config.dilate, config.dilate_min_px)}
-    if config.cabin:
-        sources["cabin"] = _box_mask(shape, cabin_boxes(detections, facing, shape,
-                                                        config.other_conf), 0.05, 2)
-    sources["privacy_mask"] = privacy_mask_pixels(privacy_polygons, shape)
-    if config.hog:
-        sources["hog"] = _box_mask(shape, hog_people(image), config.dilate, config.dilate_min_px)
-    if config.surroundings:
-        sources["surroundings"] = surroundings_mask(detections, shape, config, block)
+    inp = SourceInput(image, detections, facing, list(privacy_polygons), config, block, faces)
+    sources: dict[str, np.ndarray] = {}
+    for name, fn in REGISTRY.items():
+        m = fn(inp)
+        if m is not None:
+            sources[name] = m
     union = np.zeros(shape, np.uint8)
     for m in sources.values():
         union |= m
     out, region = pixelate_region(image, union, block, rng)
+    if "face" in sources:
+        out = coarsen_faces(out, sources["face"], block, rng)
     # the mask reported is what was really replaced: the union grown to whole blocks
     return BlurResult(out, region.astype(np.uint8) * 255, sources)
+
+
+FACE_BLOCKS = 5  # a face region is pixelated into at most this many blocks across
+
+
+def coarsen_faces(image: np.ndarray, face_mask: np.ndarray, block: int,
+                  rng: np.random.Generator | None = None) -> np.ndarray:
+    """Pixelate each face region again, in blocks of a fifth of its size at least.
+
+    The frame's block (a thirtieth of its short side) leaves a face that fills the frame
+    a mosaic of a dozen blocks across: no detail, but still the layout of a face, which
+    a face detector finds again. A face gets at most :data:`FACE_BLOCKS` blocks across.
+    """
+    n, _, stats, _ = cv2.connectedComponentsWithStats((face_mask > 0).astype(np.uint8))
+    out = image
+    for x, y, w, h, _ in stats[1:n]:
+        coarse = max(block, int(np.ceil(max(w, h) / FACE_BLOCKS)))
+        if coarse <= block:
+            continue
+        crop = out[y:y + h, x:x + w]
+        out[y:y + h, x:x + w] = pixelate(crop, np.full(crop.shape[:2], 255, np.uint8), coarse, rng)
+    return out
 
 
 def plate_crop(image: np.ndarray, detections: Sequence[Detection], conf: float = 0.25,
