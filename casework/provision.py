@@ -11,7 +11,6 @@ are left out. The package is made when it is downloaded, downloaded once, and re
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -28,6 +27,7 @@ from casework import enquiries as enq_mod
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
 from casework.verification import unverified_count
+from gis import export
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,7 @@ SELECT DISTINCT ON (p.id, p.captured_at)
  ORDER BY p.id, p.captured_at
 """
 
-CSV_COLUMNS = ["passage_id", "captured_at_utc", "captured_at_local", "plate", "plate_as_read",
-               "country", "confidence", "camera", "location_code", "location_name", "direction",
-               "lane", "lon", "lat", "verification"]
+CSV_COLUMNS = export.PASSAGE_COLUMNS
 
 
 def _status(row: dict[str, Any]) -> str:
@@ -106,39 +104,16 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     searches = enq_mod.list_for(conn, request_id)
     files: dict[str, bytes] = {}
 
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    features = []
-    for r in rows:
-        status = _status(r)
-        local = clock.local(r["captured_at"])
-        writer.writerow([r["id"], r["captured_at"].isoformat(), local.isoformat(), r["plate"],
-                         r["plate_raw"], r["country"] or "", r["confidence"] if r["confidence"]
-                         is not None else "", r["camera_id"], r["location_code"],
-                         r["location_name"], r["inout"], r["lane"], f"{r['lon']:.6f}",
-                         f"{r['lat']:.6f}", status])
-        features.append({"type": "Feature",
-                         "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                         "properties": {"passage_id": r["id"],
-                                        "captured_at": r["captured_at"].isoformat(),
-                                        "plate": r["plate"], "plate_as_read": r["plate_raw"],
-                                        "camera": r["camera_id"],
-                                        "location_code": r["location_code"],
-                                        "verification": status}})
-    files["passages.csv"] = buf.getvalue().encode("utf-8")
-    files["passages.geojson"] = json.dumps({"type": "FeatureCollection", "features": features},
-                                           indent=1).encode()
+    files.update(export.provision_passages(rows, _status))  # CSV (WKT, .csvt, .prj), GeoJSON
     for s in searches:
         if s["kind"] == "route" and s["run_at"] is not None:
-            from gis.search.route import route, route_geojson
+            from gis.search.route import route
             from gis.search.scope import parse_window
 
             p = s["parameters"]
             result = route(conn, p["plate"], parse_window(p["window"]["start"], p["window"]["end"]),
                            scope=enq_mod.scope_of(conn, req))
-            files[f"route-{s['id']}.geojson"] = json.dumps(route_geojson(result), default=str,
-                                                           indent=1).encode()
+            files[f"route-{s['id']}.geojson"] = export.export_route(result, "geojson")[0]
     missing_images = 0
     from casework.photos import approved_keys
 
