@@ -30,8 +30,8 @@ FIELDS: dict[str, str] = {
     "feature_id": "str", "year": "int", "code": "str", "name": "str", "unit": "str",
     "unit_name": "str", "road": "str", "hectometre": "float", "owner": "str",
     "mounting": "str", "criteria": "str", "motivation": "str", "prosecutor": "str",
-    "signed_on": "str", "cameras": "int", "camera_ids": "str", "valid_from": "str",
-    "valid_to": "str",
+    "signed_on": "date", "cameras": "int", "camera_ids": "str", "valid_from": "date",
+    "valid_to": "date",
 }
 #: Properties an OGC API client may filter on (equality; criteria: contains the letter).
 QUERYABLES = ("code", "unit", "road", "owner", "mounting", "criteria")
@@ -143,6 +143,28 @@ def _geodataframe(features: list[dict[str, Any]]):
     return gdf
 
 
+def _write_gpkg(path: Path, layer: str, features: list[dict[str, Any]]) -> None:
+    """The layer as a GeoPackage with real DATE columns: pyogrio's data frames know no date
+    type (a ``datetime.date`` would become TEXT), so the columns go in as numpy arrays."""
+    import numpy as np
+    import shapely
+    from pyogrio.raw import write
+    from shapely.geometry import shape
+
+    dtypes = {"int": "int64", "float": "float64", "date": "datetime64[D]", "str": object}
+    columns = []
+    for name, kind in FIELDS.items():
+        values = [f["properties"][name] for f in features]
+        if kind == "date":
+            values = [v or "NaT" for v in values]
+        elif kind == "float":
+            values = [np.nan if v is None else v for v in values]
+        columns.append(np.array(values, dtype=dtypes[kind]))
+    geoms = np.array(shapely.to_wkb([shape(f["geometry"]) for f in features]), dtype=object)
+    write(str(path), geoms, columns, fields=list(FIELDS), layer=layer, driver="GPKG",
+          geometry_type="Point", crs="EPSG:4326")
+
+
 def export_plan(conn: psycopg.Connection, year: int, fmt: str) -> tuple[bytes, str, str]:
     """One published plan as ``fmt`` (geojson, gpkg, kml, csv): bytes, media type, file name."""
     fmt = fmt.lower()
@@ -161,11 +183,13 @@ def export_plan(conn: psycopg.Connection, year: int, fmt: str) -> tuple[bytes, s
             writer.writerow([("" if props[k] is None else props[k]) for k in FIELDS]
                             + f["geometry"]["coordinates"])
         return buf.getvalue().encode("utf-8"), FORMATS[fmt] + "; charset=utf-8", name
-    gdf = _geodataframe(fc["features"])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
-        driver = {"gpkg": "GPKG", "kml": "KML"}[fmt]
-        gdf.to_file(path, driver=driver, layer=f"cameraplan_{year}", engine="pyogrio")
+        if fmt == "gpkg":
+            _write_gpkg(path, f"cameraplan_{year}", fc["features"])
+        else:
+            _geodataframe(fc["features"]).to_file(path, driver="KML", layer=f"cameraplan_{year}",
+                                                  engine="pyogrio")
         return path.read_bytes(), FORMATS[fmt], name
 
 

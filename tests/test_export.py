@@ -173,3 +173,23 @@ def test_provision_passage_files_open_in_gdal(tmp_path, conn, demo_db, lead_rout
     assert set(df.geometry.geom_type) == {"Point"}
     assert df.geometry.x.round(6).tolist() == [round(r["lon"], 6) for r in rows]
     assert df.geometry.y.round(6).tolist() == [round(r["lat"], 6) for r in rows]
+
+
+def test_plan_layer_gpkg_has_date_columns(tmp_path, conn, demo_db):
+    """The Staatscourant layer's dates are DATE columns in the GeoPackage, not strings."""
+    from camera_registry import publication
+    from camera_registry.plans import clock
+
+    year = demo_db["end"].astimezone(clock.AMSTERDAM).year
+    body, _, name = publication.export_plan(conn, year, "gpkg")
+    path = tmp_path / name
+    path.write_bytes(body)
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326" and info["geometry_type"] == "Point"
+    types = dict(zip(info["fields"], info["ogr_types"]))
+    assert {types[f] for f in ("signed_on", "valid_from", "valid_to")} == {"OFTDate"}
+    assert types["cameras"] == "OFTInteger64" and types["hectometre"] == "OFTReal"
+    df = pyogrio.read_dataframe(path)
+    feats, matched = publication.plan_features(conn, year)
+    assert len(df) == matched
+    assert (df["valid_from"].dt.year == year).all()
