@@ -492,7 +492,7 @@ def test_handover_is_recorded_and_moves_the_request(clients, demo_db, truth, con
     assert resp.get_json()["officer_username"] == "acc.colleague"
     assert colleague.get(f"/api/v1/requests/{rid}").status_code == 200
     assert handler.get(f"/api/v1/requests/{rid}").status_code == 404
-    history = colleague.get(f"/api/v1/requests/{rid}/handover").get_json()["history"]
+    history = colleague.get(f"/api/v1/requests/{rid}").get_json()["handovers"]
     assert [(h["from_officer"], h["to_officer"], h["reason"]) for h in history] == [
         ("acc.handler", "acc.colleague", "verlof")]
     logged = audit.entries(conn, subject=f"request:{rid}", action="request.handover")

@@ -87,7 +87,8 @@ def register():
 @casework_api.get("/requests/<int:request_id>")
 @requires("officer")
 def get_request(request_id: int):
-    return jsonify(_view(_request(request_id, Level.VIEW)))
+    req = _request(request_id, Level.VIEW)
+    return jsonify({**_view(req), "handovers": jsonable(access.handovers(get_conn(), request_id))})
 
 
 @casework_api.post("/requests/<int:request_id>/confirm")
@@ -145,8 +146,7 @@ def written_order(request_id: int):
 @requires("officer")
 def handover(request_id: int):
     req = _request(request_id, Level.VIEW)
-    return jsonify(jsonable({"colleagues": req_mod.colleagues_for_handover(get_conn(), req),
-                             "history": access.handovers(get_conn(), request_id)}))
+    return jsonify(req_mod.colleagues_for_handover(get_conn(), req))
 
 
 @casework_api.post("/requests/<int:request_id>/handover")
@@ -219,8 +219,9 @@ register_paths({
                              ("cancel", "Cancel before confirmation"),
                              ("written-order", "Attach the written order (multipart 'document')")]},
     "/api/v1/requests/{request_id}/handover": {
-        "get": {"summary": "Colleagues who may take over (not in the investigation) and the "
-                           "hand-overs so far", "parameters": [REQ_PATH],
+        "get": {"summary": "Colleagues who may take over (not in the investigation); the "
+                           "hand-overs so far are in the request's `handovers`",
+                "parameters": [REQ_PATH],
                 "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
         "post": {"summary": "Hand the request over (to: account id or username, reason); "
                             "the colleague becomes the handling officer (recorded)",
