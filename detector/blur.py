@@ -454,3 +454,35 @@ def plate_crop(image: np.ndarray, detections: Sequence[Detection], conf: float =
     if c - a < 2 or d - b < 2:
         return None
     return image[b:d, a:c].copy()
+
+
+EXPLAIN_COLOURS = {  # BGR
+    "yolo_person": (0, 165, 255), "cabin": (255, 0, 255), "privacy_mask": (255, 255, 0),
+    "hog": (0, 255, 255), "surroundings": (255, 128, 0), "face": (0, 0, 255),
+}
+
+
+def explain_picture(result: BlurResult, regions: Sequence[Region] = ()) -> np.ndarray:
+    """The blurred photo with each source's region outlined in its colour, and each
+    vehicle and plate box: green when it was kept sharp, grey (with the reason) when it
+    was refused. Drawn on the blurred photo, never on the original."""
+    img = result.image.copy()
+    h, w = img.shape[:2]
+    t = max(1, round(min(h, w) / 300))
+    for name, m in result.sources.items():
+        contours, _ = cv2.findContours((m > 0).astype(np.uint8), cv2.RETR_EXTERNAL,
+                                       cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(img, contours, -1, EXPLAIN_COLOURS.get(name, (255, 255, 255)), t)
+    for r in regions:
+        x1, y1, x2, y2 = (int(round(v)) for v in r.box)
+        colour = (0, 200, 0) if r.sharp else (160, 160, 160)
+        cv2.rectangle(img, (x1, y1), (x2, y2), colour, t)
+        label = f"{r.cls}: {'sharp' if r.sharp else 'blurred'} ({r.reason})"
+        cv2.putText(img, label, (x1 + 2, max(12, y1 - 4)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.35 * t, colour, 1, cv2.LINE_AA)
+    y = 14 * t
+    for name in result.sources:
+        cv2.putText(img, name, (6, y), cv2.FONT_HERSHEY_SIMPLEX, 0.45 * t,
+                    EXPLAIN_COLOURS.get(name, (255, 255, 255)), max(1, t), cv2.LINE_AA)
+        y += 16 * t
+    return img

@@ -105,22 +105,36 @@ def open_photo_store(obj: Context):
     return PhotoVault(store, Keyring(obj.url(), master_key(obj.settings.intake, home)))
 
 
+def blur_config(obj: Context):
+    """The blur settings of this unit, as every worker applies them."""
+    from detector.blur import BlurConfig
+
+    s = obj.settings.detector
+    return BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog,
+                      surroundings=s.surroundings)
+
+
+def _face_source() -> None:
+    """Load the face detector now: a node that cannot blur faces does not start (R8)."""
+    from detector.faces import default_face_detector
+
+    _guard(default_face_detector)
+
+
 @detector.command("work")
 @click.option("--drain", is_flag=True, help="Stop when the queue is empty.")
 @click.option("--name", default=None, help="Worker name in leases (default host:pid).")
 @pass_ctx
 def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
     """Run a detector worker on the frame queue until interrupted."""
-    from detector.blur import BlurConfig
     from detector.worker import Worker, WorkerConfig
 
     s = obj.settings.detector
     det = _detector(obj)
+    _face_source()
     config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
                           backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
-                          keep_originals=s.keep_originals,
-                          blur=BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog,
-                                          surroundings=s.surroundings))
+                          keep_originals=s.keep_originals, blur=blur_config(obj))
     vault = open_photo_store(obj)
     # R8: a done frame's original is superseded by its blurred version (unless kept).
     worker = Worker(obj.url(), vault, det, model_version=det.version, config=config, name=name,
@@ -131,6 +145,74 @@ def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
     except KeyboardInterrupt:
         stats = worker.stats
     click.echo(json.dumps(stats))
+
+
+@detector.command("blur")
+@click.argument("src", metavar="IN", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("out", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--camera", default=None,
+              help="Blur as for this registered camera (facing, privacy masks, surroundings "
+                   "setting); default: a front-facing camera with no masks.")
+@click.option("--explain", is_flag=True,
+              help="Also write OUT's name + .explain.png: the blurred photo with each source's "
+                   "region outlined and every vehicle and plate box, kept sharp or not and why.")
+@pass_ctx
+def blur_cmd(obj: Context, src: Path, out: Path, camera: str | None, explain: bool) -> None:
+    """Run the production pipeline (detection and blur) on one image file.
+
+    Exactly what a worker does to a frame, for an operator, a privacy auditor or a test
+    to try any photo: same model, same settings, same sources. Prints what was found,
+    what each source covers and which regions were kept sharp.
+    """
+    import cv2
+
+    from detector.blur import sharp_regions
+    from detector.frames import decode, encode_jpeg
+    from detector.worker import CameraView, blur_frame, camera_view
+
+    s = obj.settings.detector
+    image = _guard(decode, src.read_bytes(), max_pixels=s.max_pixels)
+    view = CameraView("front", [], True)
+    if camera is not None:
+        import psycopg
+
+        with psycopg.connect(obj.url()) as conn:
+            view = _guard(camera_view, conn, camera)
+    det = _detector(obj)
+    _face_source()
+    config = blur_config(obj)
+    dets = det([image])[0]
+    result = _guard(blur_frame, image, dets, view, config)
+    if out.suffix.lower() in (".jpg", ".jpeg"):
+        out.write_bytes(encode_jpeg(result.image))
+    elif not cv2.imwrite(str(out), result.image):
+        raise click.ClickException(f"cannot write {out} (use .jpg or .png)")
+    regions = sharp_regions(dets, image.shape[:2], config)
+    report = {
+        "in": str(src), "out": str(out), "camera": camera, "facing": view.facing,
+        "model": det.version, "blurred_share": round(result.coverage(), 4),
+        "sources": {k: round(float((m > 0).mean()), 4) for k, m in result.sources.items()},
+        "detections": [d.to_dict() for d in dets if d.score >= min(config.person_conf, config.other_conf)],
+        # "sharp": earned, so out of the surroundings blur; "left_sharp": the share of
+        # the box no source blurred after all (a face or a person in it still is)
+        "regions": [{"cls": r.cls, "box": [round(v, 1) for v in r.box], "sharp": r.sharp,
+                     "reason": r.reason, "left_sharp": _left_sharp(result.mask, r.box)}
+                    for r in regions],
+    }
+    if explain:
+        from detector.blur import explain_picture
+
+        path = out.with_name(out.stem + ".explain.png")
+        cv2.imwrite(str(path), explain_picture(result, regions))
+        report["explain"] = str(path)
+    click.echo(json.dumps(report, indent=2))
+
+
+def _left_sharp(mask, box) -> float:
+    h, w = mask.shape
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    part = mask[max(0, y1):min(h, y2), max(0, x1):min(w, x2)]
+    return round(float((part == 0).mean()), 3) if part.size else 0.0
 
 
 @detector.command("enqueue")

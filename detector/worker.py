@@ -34,7 +34,7 @@ import numpy as np
 import psycopg
 
 from detector import queue
-from detector.blur import BlurConfig, Detection, blur, plate_crop
+from detector.blur import BlurConfig, BlurResult, Detection, blur, plate_crop
 from detector.frames import DEFAULT_MAX_PIXELS, FrameRejected, decode, encode_jpeg
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,15 @@ def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
         ring = json.loads(geojson)["coordinates"][0]
         masks.append(([(float(x), float(y)) for x, y in ring], int(fw), int(fh)))
     return CameraView(row[1], masks, bool(row[2]))
+
+
+def blur_frame(image: np.ndarray, dets: Sequence[Detection], view: CameraView,
+               config: BlurConfig) -> BlurResult:
+    """The production blur of one frame for its camera: what a worker stores, and what
+    ``anpr detector blur`` shows. A camera can only switch the surroundings source off."""
+    if config.surroundings and not view.surroundings:
+        config = replace(config, surroundings=False)
+    return blur(image, dets, facing=view.facing, privacy_polygons=view.masks, config=config)
 
 
 class Worker:
@@ -192,10 +201,7 @@ class Worker:
                 view: CameraView, dets: list[Detection]) -> str | None:
         """Blur, store, record; the blurred key if this worker completed the frame."""
         day = c.captured_at.astimezone(timezone.utc).date()  # the vault's days are UTC days
-        config = self.config.blur
-        if config.surroundings and not view.surroundings:
-            config = replace(config, surroundings=False)  # a camera can only switch it off
-        result = blur(image, dets, facing=view.facing, privacy_polygons=view.masks, config=config)
+        result = blur_frame(image, dets, view, self.config.blur)
         blurred_key = self.store.put(day, encode_jpeg(result.image))
         crop_key = c.crop_key
         if crop_key is None:
