@@ -121,18 +121,39 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @pass_ctx
 def verify(obj: Context) -> None:
-    """Recompute the hash chain; exit 1 and name the first broken record if it fails."""
+    """Recompute the hash chain and hold it against the signed checkpoints; exit 1 and say
+    what is wrong if it fails."""
     from anpr import audit
     from anpr.database import connect
 
     with connect(obj.url()) as conn:
-        report = audit.verify(conn)
+        report = audit.verify(conn, obj.settings.database.home)
     if report.ok:
-        click.echo(f"audit chain intact: {report.records} records")
+        anchored = (f", {report.checkpoints} signed checkpoints hold (the last at record "
+                    f"{report.anchored_seq})" if report.checkpoints else "")
+        click.echo(f"audit chain intact: {report.records} records{anchored}")
+        if report.warning:
+            click.echo(f"note: {report.warning}", err=True)
         return
-    click.echo(f"audit chain BROKEN at record {report.first_broken_id}: {report.reason} "
+    where = (f" at record {report.first_broken_id}" if report.first_broken_id is not None
+             else "")
+    click.echo(f"audit chain BROKEN{where}: {report.reason} "
                f"({report.records} records checked)", err=True)
     sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@pass_ctx
+def checkpoint(obj: Context) -> None:
+    """Verify the chain, then sign its head into the checkpoint file in the app home."""
+    from anpr import audit
+    from anpr.cli import _guard
+    from anpr.database import connect
+
+    with connect(obj.url()) as conn:
+        mark = _guard(audit.checkpoint, conn, obj.settings.database.home)
+    click.echo(f"audit checkpoint written: record {mark['seq']}, hash {mark['hash'][:16]}..."
+               f" ({obj.settings.database.home / audit.CHECKPOINT_FILE})")
 
 
 @click.group("report")

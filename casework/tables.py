@@ -39,9 +39,20 @@ audit_log = Table(
     Column("action", Text, nullable=False),
     Column("subject", Text),
     Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False, unique=True),
+    Column("seq", BigInteger, unique=True,
+           comment="Position in the chain, given at commit under the chain-head lock."),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64), unique=True),
     comment="Append-only, hash-chained log (R6); the hash is computed by a trigger.",
+)
+
+audit_chain_head = Table(
+    "audit_chain_head", metadata,
+    Column("id", Boolean, primary_key=True, server_default=text("true")),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id", name="one_row"),
+    comment="The chain's newest position and hash; its row lock serialises the seals (R6).",
 )
 
 crime = Table(
