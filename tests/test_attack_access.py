@@ -495,6 +495,8 @@ def test_handover_is_recorded_and_moves_the_request(clients, demo_db, truth, con
     history = colleague.get(f"/api/v1/requests/{rid}").get_json()["handovers"]
     assert [(h["from_officer"], h["to_officer"], h["reason"]) for h in history] == [
         ("acc.handler", "acc.colleague", "verlof")]
+    page = colleague.get(f"/requests/{rid}").get_data(as_text=True)
+    assert 'id="handovers"' in page and "verlof" in page
     logged = audit.entries(conn, subject=f"request:{rid}", action="request.handover")
     assert logged and logged[0]["actor"] == "acc.handler"
     # And back, so the new handler acts and the hand-over is in the history twice.

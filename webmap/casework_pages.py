@@ -132,8 +132,11 @@ def _unit_request(request_id: int) -> dict:
 @requires("officer")
 def request_page(request_id: int):
     req = _unit_request(request_id)
+    from casework import access
+
     versions = overview.versions(get_conn(), request_id)
     return render_template("casework/request.html", req=req, versions=versions,
+                           handovers=access.handovers(get_conn(), request_id),
                            tz=clock.AMSTERDAM, parse=_parse_iso)
 
 
