@@ -1,0 +1,274 @@
+"""R10 attacked through HTTP: sessions end server-side, a login refusal tells nothing about
+the account, and no request header stands in for a login.
+
+Every test walks the real path: GET /api/v1/session for the CSRF token, POST it to log
+in, then the cookie the browser would hold. A cookie copied before logout, password
+change or suspension is replayed by a second client, as a thief would.
+"""
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from anpr import accounts, audit
+from tests.conftest import TEST_PASSWORD, SessionClient
+
+ME = "/api/v1/crimes"  # any route that needs a logged-in officer
+
+
+def _fresh_officer(database_url, role: str = "officer", unit: str | None = "MN") -> str:
+    name = f"att.{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        accounts.create(conn, name, "Attack Test", role, TEST_PASSWORD,
+                        unit_code=unit if role == "officer" else None, granted_by="test-setup")
+        conn.commit()
+    return name
+
+
+def _account_id(database_url, username: str) -> int:
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        return conn.execute("SELECT id FROM account WHERE username = %s",
+                            (username,)).fetchone()["id"]
+
+
+def _cookie(client) -> str:
+    cookie = client.client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(app, cookie_value: str):
+    """A second browser that holds nothing but the stolen cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", cookie_value)
+    return thief
+
+
+def _login_status(app, username: str, password: str):
+    c = app.test_client()
+    token = c.get("/api/v1/session").get_json()["csrf_token"]
+    resp = c.post("/api/v1/session", json={"username": username, "password": password},
+                  headers={"X-CSRF-Token": token})
+    return resp.status_code, resp.get_json()
+
+
+def test_a_cookie_replayed_after_logout_is_refused(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    stolen = _cookie(officer)
+    assert _replay(app, stolen).get(ME).status_code == 200
+    assert officer.delete("/api/v1/session").status_code == 200
+    assert officer.get(ME).status_code == 401
+    assert _replay(app, stolen).get(ME).status_code == 401
+    # And the replayed cookie is anonymous everywhere, not only on that route.
+    assert _replay(app, stolen).get("/api/v1/session").get_json()["account"] is None
+
+
+def test_the_page_logout_ends_the_session_too(app, database_url, demo_db):
+    import re
+
+    name = _fresh_officer(database_url)
+    c = app.test_client()
+    html = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert c.post("/login", data={"username": name, "password": TEST_PASSWORD,
+                                  "csrf_token": token}).status_code == 302
+    stolen = c.get_cookie("session").value
+    html = c.get("/dashboard").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    assert c.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert _replay(app, stolen).get(ME).status_code == 401
+
+
+def test_a_password_change_ends_the_old_sessions(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    stolen = _cookie(officer)
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        accounts.set_password(conn, _account_id(database_url, name), "a brand new password",
+                              "admin")
+        conn.commit()
+    assert _replay(app, stolen).get(ME).status_code == 401
+    assert officer.get(ME).status_code == 401
+    assert SessionClient(app, name, "a brand new password").get(ME).status_code == 200
+
+
+def test_suspension_ends_every_session_of_the_account(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    first, second = SessionClient(app, name), SessionClient(app, name)
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        accounts.deactivate(conn, _account_id(database_url, name), "admin")
+        conn.commit()
+        reasons = {r["ended_reason"] for r in conn.execute(
+            "SELECT ended_reason FROM web_session WHERE account_id = %s",
+            (_account_id(database_url, name),))}
+    assert first.get(ME).status_code == 401 and second.get(ME).status_code == 401
+    assert reasons == {"suspended"}
+
+
+def test_the_cli_changes_a_password_and_suspends(app, database_url, demo_db):
+    from click.testing import CliRunner
+
+    from anpr.cli import main
+
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    env = {"DATABASE_URL": database_url}
+    r = CliRunner().invoke(main, ["accounts", "password", name, "--by", "admin",
+                                  "--password-stdin"], input="another new password\n", env=env)
+    assert r.exit_code == 0, r.output
+    assert officer.get(ME).status_code == 401
+    officer = SessionClient(app, name, "another new password")
+    r = CliRunner().invoke(main, ["accounts", "suspend", name, "--by", "admin",
+                                  "--reason", "left the unit"], env=env)
+    assert r.exit_code == 0, r.output
+    assert officer.get(ME).status_code == 401
+    assert _login_status(app, name, "another new password")[0] == 401
+
+
+def test_logout_ends_only_that_session(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    laptop, desk = SessionClient(app, name), SessionClient(app, name)
+    assert _cookie(laptop) != _cookie(desk)
+    assert laptop.delete("/api/v1/session").status_code == 200
+    assert laptop.get(ME).status_code == 401
+    assert desk.get(ME).status_code == 200
+
+
+def test_the_cookie_holds_no_account_id(app, database_url, demo_db):
+    """The server-side record decides who is logged in: the cookie carries a random token
+    and the CSRF token, nothing a forger could edit into another account."""
+    from flask.sessions import SecureCookieSessionInterface
+
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    data = SecureCookieSessionInterface().get_signing_serializer(app).loads(_cookie(officer))
+    assert "account_id" not in data and set(data) <= {"sid", "csrf"}
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        stored = conn.execute("SELECT id FROM web_session WHERE account_id = %s",
+                              (_account_id(database_url, name),)).fetchone()["id"]
+    assert data["sid"] not in stored  # only the token's hash is stored
+
+
+def test_an_idle_session_ends(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE web_session SET last_seen = now() - interval '1 day'"
+                     " WHERE account_id = %s", (_account_id(database_url, name),))
+    assert officer.get(ME).status_code == 401
+
+
+def test_a_session_ends_after_its_absolute_lifetime(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE web_session SET created_at = now() - interval '3 days'"
+                     " WHERE account_id = %s", (_account_id(database_url, name),))
+    assert officer.get(ME).status_code == 401
+
+
+def test_locked_unknown_wrong_and_suspended_answer_alike(app, database_url, demo_db):
+    locked = _fresh_officer(database_url)
+    for _ in range(accounts.MAX_FAILURES):
+        assert _login_status(app, locked, "wrong password!!")[0] == 401
+    suspended = _fresh_officer(database_url)
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        accounts.deactivate(conn, _account_id(database_url, suspended), "admin")
+        conn.commit()
+    wrong = _fresh_officer(database_url)
+    answers = {
+        "unknown": _login_status(app, f"nobody.{uuid.uuid4().hex[:6]}", TEST_PASSWORD),
+        "wrong password": _login_status(app, wrong, "not the password"),
+        "locked, right password": _login_status(app, locked, TEST_PASSWORD),
+        "suspended, right password": _login_status(app, suspended, TEST_PASSWORD),
+    }
+    assert len({(status, repr(body)) for status, body in answers.values()}) == 1, answers
+    assert answers["unknown"][0] == 401
+    # The audit log still records the true reason.
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        def reasons(username):
+            subject = f"account:{_account_id(database_url, username)}"
+            return [e["details"].get("reason") for e in audit.entries(conn, subject=subject)
+                    if e["action"] == "login.refused"]
+        assert "locked" in reasons(locked)
+        assert "inactive" in reasons(suspended)
+
+
+def test_the_login_page_answers_alike_too(app, database_url, demo_db):
+    import re
+
+    locked = _fresh_officer(database_url)
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE account SET locked_until = now() + interval '1 hour'"
+                     " WHERE username = %s", (locked,))
+
+    def page(username, password):
+        c = app.test_client()
+        html = c.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        resp = c.post("/login", data={"username": username, "password": password,
+                                      "csrf_token": token})
+        text = re.sub(r'value="[^"]*"', "", resp.get_data(as_text=True))
+        return resp.status_code, text
+
+    status_locked, body_locked = page(locked, TEST_PASSWORD)
+    status_unknown, body_unknown = page(locked + "x", TEST_PASSWORD)
+    assert status_locked == status_unknown == 401
+    assert body_locked.replace(locked, "") == body_unknown.replace(locked + "x", "")
+
+
+def test_an_unknown_user_costs_a_password_hash(app, database_url, demo_db):
+    """Timing: an unknown user runs Argon2 like a known one, so it is not much faster."""
+    import time
+
+    name = _fresh_officer(database_url)
+
+    def timed(username):
+        start = time.perf_counter()
+        _login_status(app, username, "not the password")
+        return time.perf_counter() - start
+
+    timed(f"nobody.{uuid.uuid4().hex[:6]}")  # warm up
+    known = min(timed(name) for _ in range(3))
+    unknown = min(timed(f"nobody.{uuid.uuid4().hex[:6]}") for _ in range(3))
+    assert unknown > known * 0.5, (known, unknown)
+
+
+# -- plans: no header stands in for a login -------------------------------------------------
+@pytest.fixture
+def draft_year(login, demo_db):
+    editor = login("editor")
+    year = 2061
+    if editor.get(f"/api/v1/plans/{year}").status_code == 404:
+        assert editor.post(f"/api/v1/plans/{year}/draft").status_code == 201
+    return year
+
+
+def test_an_x_anpr_user_header_gives_nothing(client, draft_year):
+    h = {"X-Anpr-User": "anyone"}
+    plans = client.get("/api/v1/plans", headers=h).get_json()["plans"]
+    assert plans and all(p["state"] == "published" for p in plans)
+    assert draft_year not in {p["year"] for p in plans}
+    assert client.get(f"/api/v1/plans/{draft_year}", headers=h).status_code == 404
+    assert client.get(f"/api/v1/plans/{draft_year}/validation", headers=h).status_code == 404
+    r = client.post(f"/api/v1/plans/{draft_year}/publish", headers=h)
+    assert r.status_code in (401, 403)
+    r = client.post("/api/v1/plans/2062/draft", headers=h)
+    assert r.status_code in (401, 403)
+    assert "X-Anpr-User" not in client.get("/api/v1/openapi.json").get_data(as_text=True)
+
+
+def test_drafts_need_the_plan_editor_role(login, draft_year):
+    officer = login("officer.mn")
+    plans = officer.get("/api/v1/plans").get_json()["plans"]
+    assert draft_year not in {p["year"] for p in plans}
+    assert officer.get(f"/api/v1/plans/{draft_year}").status_code == 404
+    assert officer.get(f"/api/v1/plans/{draft_year}/amendments").status_code == 404
+    editor = login("editor")
+    assert draft_year in {p["year"] for p in editor.get("/api/v1/plans").get_json()["plans"]}
+    assert editor.get(f"/api/v1/plans/{draft_year}").get_json()["state"] == "draft"
+    assert editor.get(f"/api/v1/plans/{draft_year}/validation").status_code == 200
