@@ -63,6 +63,7 @@ VERIFY_SQL = """
 SELECT id, seq, prev_hash, hash,
        audit_record_hash(prev_hash, id, at, actor, action, subject, details) AS recomputed
   FROM audit_log
+ WHERE seq > %(after)s OR seq IS NULL
  ORDER BY seq NULLS LAST, id
 """
 
@@ -73,11 +74,14 @@ def seal_pending(conn: psycopg.Connection) -> None:
     conn.execute("SET CONSTRAINTS audit_log_seal DEFERRED")
 
 
-def verify(conn: psycopg.Connection, home: Path | None = None) -> ChainReport:
+def verify(conn: psycopg.Connection, home: Path | None = None, *,
+           since_last_checkpoint: bool = False) -> ChainReport:
     """Recompute the chain from the first record; stop at the first that does not hold.
 
     With ``home``, the chain is also held against the signed checkpoints kept there:
     a record the auditor's key vouched for must still be there with the same hash.
+    ``since_last_checkpoint`` checks only the last checkpointed record and what follows
+    it (the periodic checkpoint's quick check; ``anpr audit verify`` walks all).
     """
     seal_pending(conn)
     marks = _read_checkpoints(home) if home is not None else Checkpoints([], None)
@@ -85,9 +89,23 @@ def verify(conn: psycopg.Connection, home: Path | None = None) -> ChainReport:
         return ChainReport(0, False, None, marks.error)
     wanted = {c["seq"]: c for c in marks.items}
     n, prev_hash, prev_seq = 0, ZERO, 0
+    if since_last_checkpoint and marks.items:
+        last = marks.items[-1]
+        row = conn.execute("SELECT id, hash, audit_record_hash(prev_hash, id, at, actor,"
+                           " action, subject, details) AS recomputed"
+                           " FROM audit_log WHERE seq = %s", (last["seq"],)).fetchone()
+        if last["seq"] and row is None:
+            return ChainReport(0, False, None, (
+                f"record number {last['seq']}, vouched for by the signed checkpoint of "
+                f"{last['at']}, is gone: records were deleted"))
+        if row is not None and (row["hash"] != last["hash"] or row["hash"] != row["recomputed"]):
+            return ChainReport(0, False, row["id"], (
+                f"it differs from the signed checkpoint of {last['at']} (record number "
+                f"{last['seq']}): the log was rewritten"))
+        prev_seq, prev_hash = last["seq"], last["hash"]
     with conn.cursor(name="audit_verify") as cur:
         cur.itersize = 5000
-        cur.execute(VERIFY_SQL)
+        cur.execute(VERIFY_SQL, {"after": prev_seq})
         for row in cur:
             n += 1
             if row["seq"] is None or row["hash"] is None:
@@ -205,7 +223,7 @@ def checkpoint(conn: psycopg.Connection, home: Path) -> dict[str, Any]:
     Refuses to anchor a chain that does not hold: a checkpoint must never bless a rewrite.
     """
     key = _key(home, create=True)
-    report = verify(conn, home)
+    report = verify(conn, home, since_last_checkpoint=True)
     if not report.ok:
         raise Conflict(f"the audit chain is broken, no checkpoint written: {report.reason}")
     head = conn.execute("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL"
@@ -231,7 +249,7 @@ class CheckpointLoop(threading.Thread):
     def run(self) -> None:
         from anpr.database import connect
 
-        while not self.stop.wait(self.interval_s):
+        while True:
             try:
                 with connect(self.url) as conn:
                     mark = checkpoint(conn, self.home)
@@ -239,6 +257,8 @@ class CheckpointLoop(threading.Thread):
                 log.info("audit checkpoint at record %s", mark["seq"])
             except Exception:  # keep the web app running; the failure is in the log
                 log.exception("audit checkpoint failed")
+            if self.stop.wait(self.interval_s):
+                return
 
 
 def entries(conn: psycopg.Connection, *, subject: str | None = None, action: str | None = None,

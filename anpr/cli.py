@@ -213,6 +213,11 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
 
         RetentionLoop(url, obj.settings.retention.days, obj.settings.intake.retention_interval_s,
                       vault_for(obj, url)).start()
+    if obj.settings.database.audit_checkpoint_interval_s:  # R6: the chain head signed
+        from anpr.audit import CheckpointLoop
+
+        CheckpointLoop(url, obj.settings.database.home,
+                       obj.settings.database.audit_checkpoint_interval_s).start()
     host = host or obj.settings.web.host
     port = port or obj.settings.web.port
     click.echo(f"map ready at http://{host}:{port}/  (Ctrl-C stops)")

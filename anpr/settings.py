@@ -59,6 +59,10 @@ REGISTRY: dict[str, Setting] = {
         Setting("ANPR_DB_SERVICE_USER", "anpr-db",
                 "Unprivileged OS user that owns the embedded cluster when run as root."),
         Setting("ANPR_DB_POOL_SIZE", 8, "Connections per web process.", _positive_int),
+        Setting("ANPR_AUDIT_CHECKPOINT_INTERVAL_S", 900,
+                "Seconds between signed audit-chain checkpoints inside `anpr serve` (R6); "
+                "0 turns the loop off.",
+                lambda raw: _positive_int(raw) if raw.strip() != "0" else 0),
         Setting("ANPR_WEB_HOST", "127.0.0.1", "Address the web app listens on."),
         Setting("ANPR_WEB_PORT", 8126, "Port the web app listens on.", _positive_int),
         Setting("ANPR_WEB_THREADS", 8, "Worker threads of the web server.", _positive_int),
@@ -151,6 +155,7 @@ class DatabaseSettings:
     home: Path
     service_user: str
     pool_size: int
+    audit_checkpoint_interval_s: int = 900
 
     @property
     def embedded(self) -> bool:
@@ -236,6 +241,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             home=Path(_read(env, "ANPR_HOME")).resolve(),
             service_user=_read(env, "ANPR_DB_SERVICE_USER"),
             pool_size=_read(env, "ANPR_DB_POOL_SIZE"),
+            audit_checkpoint_interval_s=_read(env, "ANPR_AUDIT_CHECKPOINT_INTERVAL_S"),
         ),
         web=WebSettings(
             host=_read(env, "ANPR_WEB_HOST"),

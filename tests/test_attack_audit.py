@@ -199,6 +199,8 @@ def test_edit_and_rechain_is_caught_by_the_checkpoint(db, tmp_path):
     assert not report.ok and "rewritten" in report.reason
     r = _cli(db, tmp_path, "verify")
     assert r.exit_code == 1 and "BROKEN" in r.output and "rewritten" in r.output, r.output
+    r = _cli(db, tmp_path, "checkpoint")
+    assert r.exit_code == 1 and "rewritten" in r.output, r.output
 
 
 def test_deleting_the_newest_records_is_caught_by_the_checkpoint(db, tmp_path):
@@ -215,6 +217,8 @@ def test_deleting_the_newest_records_is_caught_by_the_checkpoint(db, tmp_path):
     r = _cli(db, tmp_path, "verify")
     assert r.exit_code == 1, r.output
     assert "the newest records were deleted" in r.output and "5 records" in r.output
+    r = _cli(db, tmp_path, "checkpoint")  # and the cut log is never anchored
+    assert r.exit_code == 1 and "records were deleted" in r.output, r.output
 
 
 def test_deleting_a_record_in_the_middle_is_caught(db, tmp_path):
