@@ -196,6 +196,11 @@ def handover(conn: psycopg.Connection, officer: Account, request_id: int, who: i
         raise BadInput("a hand-over needs a reason")
     if req["status"] in ("rejected", "cancelled", "completed"):
         raise Conflict(f"request {req['reference']} is {req['status']}")
+    # One hand-over at a time: the request's row is held, and the handler checked again.
+    row = conn.execute("SELECT officer_id FROM request WHERE id = %s FOR UPDATE",
+                       (request_id,)).fetchone()
+    if row["officer_id"] != officer.id:
+        raise Conflict("the request was handed over meanwhile")
     to = account_named(conn, who)
     allowed = {c["id"] for c in req_mod.colleagues_for_handover(conn, req)}
     if to.id == officer.id or to.id not in allowed:
