@@ -130,3 +130,130 @@ def test_gdal_reads_the_collection(live_server, year, conn):
     assert 0 < len(box) < matched
     mn = _gdal_read(url, layer, "where")["rows"]
     assert mn and {r["unit"] for r in mn} == {"MN"}
+
+
+RD = "http://www.opengis.net/def/crs/EPSG/0/28992"
+ETRS89 = "http://www.opengis.net/def/crs/EPSG/0/4258"
+LAEA = "http://www.opengis.net/def/crs/EPSG/0/3035"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+
+def _transformed(conn, features, srid):
+    """(x, y) easting-first per feature id, by PostGIS independently of the API."""
+    out = {}
+    for f in features:
+        lon, lat = f["geometry"]["coordinates"]
+        out[f["id"]] = tuple(conn.execute(
+            "SELECT ST_X(g) AS x, ST_Y(g) AS y FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s),"
+            " 4326), %s) g", (lon, lat, srid)).fetchone().values())
+    return out
+
+
+def test_part2_crs_declared(client, year):
+    conf = client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in conf
+    col = client.get(f"/ogc/collections/cameraplan-{year}").get_json()
+    assert col["storageCrs"] == CRS84
+    assert {CRS84, RD, ETRS89, LAEA} <= set(col["crs"])
+    cols = client.get("/ogc/collections").get_json()["collections"]
+    assert all(RD in c["crs"] for c in cols)
+
+
+def test_items_in_each_crs_with_content_crs(client, year, conn):
+    base = f"/ogc/collections/cameraplan-{year}/items"
+    r = client.get(f"{base}?limit=20")
+    assert r.headers["Content-Crs"] == f"<{CRS84}>"
+    wgs = r.get_json()["features"]
+    for uri, srid, north_first in ((RD, 28992, False), (ETRS89, 4258, True), (LAEA, 3035, True)):
+        r = client.get(base, query_string={"limit": 20, "crs": uri})
+        assert r.status_code == 200 and r.headers["Content-Crs"] == f"<{uri}>"
+        got = r.get_json()["features"]
+        assert [f["id"] for f in got] == [f["id"] for f in wgs]
+        want = _transformed(conn, wgs, srid)
+        for f in got:
+            a, b = f["geometry"]["coordinates"]
+            x, y = (b, a) if north_first else (a, b)
+            assert (x, y) == pytest.approx(want[f["id"]], abs=0.01), (uri, f["id"])
+        assert any(link["rel"] == "self" and "crs=" in link["href"]
+                   for link in r.get_json()["links"])
+    rd = client.get(base, query_string={"limit": 1, "crs": RD}).get_json()["features"][0]
+    x, y = rd["geometry"]["coordinates"]
+    assert 0 < x < 300_000 and 300_000 < y < 625_000  # RD New: metres, easting first
+    one = client.get(f"{base}/{rd['id']}", query_string={"crs": "EPSG:28992"})
+    assert one.headers["Content-Crs"] == f"<{RD}>"
+    assert one.get_json()["geometry"]["coordinates"] == [x, y]
+    for bad in ({"crs": "EPSG:3857"}, {"crs": "http://www.opengis.net/def/crs/EPSG/0/9999"},
+                {"bbox-crs": "EPSG:3857", "bbox": "1,2,3,4"}):
+        r = client.get(base, query_string=bad)
+        assert r.status_code == 400 and r.get_json()["message"], bad
+    assert client.get(f"{base}/{rd['id']}", query_string={"crs": "wgs"}).status_code == 400
+    r = client.get(base, query_string={"bbox-crs": RD, "bbox": "1e9,1e9,2e9,2e9"})
+    assert r.status_code in (200, 400) and r.status_code != 500
+
+
+def test_bbox_crs_is_exact_in_its_own_axes(client, year):
+    base = f"/ogc/collections/cameraplan-{year}/items"
+    every = client.get(base, query_string={"limit": 1000, "crs": RD}).get_json()["features"]
+    xs = sorted(f["geometry"]["coordinates"][0] for f in every)
+    ys = sorted(f["geometry"]["coordinates"][1] for f in every)
+    box = (xs[len(xs) // 4], ys[len(ys) // 4], xs[len(xs) // 2], ys[len(ys) // 2])
+    inside = {f["id"] for f in every if box[0] <= f["geometry"]["coordinates"][0] <= box[2]
+              and box[1] <= f["geometry"]["coordinates"][1] <= box[3]}
+    assert 0 < len(inside) < len(every)
+    bbox = ",".join(str(v) for v in box)
+    got = client.get(base, query_string={"limit": 1000, "bbox": bbox, "bbox-crs": RD,
+                                         "crs": RD}).get_json()
+    assert got["numberMatched"] == len(inside) and {f["id"] for f in got["features"]} == inside
+    # paging over the exact set
+    page = client.get(base, query_string={"limit": 2, "offset": 1, "bbox": bbox,
+                                          "bbox-crs": RD}).get_json()
+    assert page["numberMatched"] == len(inside) and len(page["features"]) == min(2, len(inside) - 1)
+    # ETRS89: latitude first in the bbox as in the coordinates
+    lonlat = client.get(base, query_string={"limit": 1000}).get_json()["features"]
+    lats = sorted(f["geometry"]["coordinates"][1] for f in lonlat)
+    lons = sorted(f["geometry"]["coordinates"][0] for f in lonlat)
+    lat_first = f"{lats[len(lats) // 4]},{lons[len(lons) // 4]},{lats[-1]},{lons[-1]}"
+    got = client.get(base, query_string={"limit": 1000, "bbox": lat_first,
+                                         "bbox-crs": ETRS89}).get_json()
+    assert 0 < got["numberMatched"] < len(lonlat)
+    assert all(f["geometry"]["coordinates"][1] >= lats[len(lats) // 4] - 1e-5
+               and f["geometry"]["coordinates"][0] >= lons[len(lons) // 4] - 1e-5
+               for f in got["features"])
+
+
+def test_html_items_have_dutch_headers(client, year):
+    html = client.get(f"/ogc/collections/cameraplan-{year}/items",
+                      query_string={"f": "html", "limit": 3, "crs": RD}).get_data(as_text=True)
+    for header in ("Locatiecode", "Eenheid", "Motivering", "Officier van justitie",
+                   "Geldig vanaf", "Coördinaten", "Amersfoort / RD New"):
+        assert header in html, header
+    for english in (">feature_id<", ">motivation<", ">valid_from<", ">prosecutor<"):
+        assert english not in html
+    html = client.get(f"/ogc/collections/cameraplan-{year}",
+                      query_string={"f": "html"}).get_data(as_text=True)
+    assert RD in html
+
+
+_READ_CRS = """
+import json, sys, pyogrio
+url, layer, crs = sys.argv[1], sys.argv[2], sys.argv[3]
+df = pyogrio.read_dataframe(url, layer=layer, CRS=crs)
+print(json.dumps({"crs": df.crs.to_string(), "rows": {r["feature_id"]: [r["geometry"].x, r["geometry"].y]
+                  for r in df.to_dict("records")}}))
+"""
+
+
+@pytest.mark.parametrize("epsg", [28992, 3035])
+def test_gdal_reads_the_collection_in_another_crs(live_server, year, conn, epsg):
+    """GDAL's OAPIF driver asks for the CRS (Part 2) and gets easting/northing right."""
+    r = subprocess.run([sys.executable, "-c", _READ_CRS, f"OAPIF:{live_server}/ogc",
+                        f"cameraplan-{year}", f"EPSG:{epsg}"], capture_output=True, text=True,
+                       timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = json.loads(r.stdout)
+    assert got["crs"] == f"EPSG:{epsg}"
+    feats, matched = publication.plan_features(conn, year)
+    assert len(got["rows"]) == matched
+    want = _transformed(conn, feats, epsg)
+    for fid, (x, y) in got["rows"].items():
+        assert (x, y) == pytest.approx(want[fid], abs=0.01), fid

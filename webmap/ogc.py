@@ -1,9 +1,12 @@
-"""OGC API - Features (Part 1: Core) for the published camera plans, at ``/ogc``.
+"""OGC API - Features (Part 1: Core, Part 2: CRS by reference) for the published camera
+plans, at ``/ogc``.
 
 Why: the Staatscourant layer must be readable by GIS tools (QGIS, GDAL's OAPIF driver)
 without downloads or accounts, so every published plan is one collection
 (``cameraplan-YYYY``). Public, read-only, no login ever: only published plans appear.
-Handlers parse and render; the features come from camera_registry.publication.
+Handlers parse and render; the features come from camera_registry.publication and are
+projected by gis.crs (CRS84 as stored; RD New, ETRS89 and LAEA Europe on request with
+``crs``; a ``bbox`` in any of them with ``bbox-crs``; the answer's CRS in ``Content-Crs``).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from flask import Blueprint, Response, jsonify, render_template, request, url_fo
 
 from anpr.errors import BadInput, NotFound
 from camera_registry import plans, publication
+from gis import crs as crs_mod
 from gis.registry_queries import parse_bbox
 from webmap.db import get_conn
 
@@ -25,8 +29,19 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84 = crs_mod.CRS84
+#: Dutch column headers of the HTML item tables, in the layer's field order.
+FIELD_LABELS = {
+    "feature_id": "Object", "year": "Jaar", "code": "Locatiecode", "name": "Naam",
+    "unit": "Eenheid", "unit_name": "Naam eenheid", "road": "Weg", "hectometre": "Hectometer",
+    "owner": "Eigenaar", "mounting": "Opstelling", "criteria": "Criteria (art. 3 lid 2)",
+    "motivation": "Motivering", "prosecutor": "Officier van justitie",
+    "signed_on": "Ondertekend op", "cameras": "Aantal camera's", "camera_ids": "Camera's",
+    "valid_from": "Geldig vanaf", "valid_to": "Geldig tot",
+}
+MOUNTING_LABELS = {"fixed": "vast", "mobile": "mobiel"}
 PREFIX = "cameraplan-"
 GEOJSON, JSON, HTML = "application/geo+json", "application/json", "text/html"
 
@@ -48,11 +63,16 @@ def _link(endpoint: str, rel: str, type_: str, title: str | None = None, **value
     return link
 
 
-def _respond(body: dict[str, Any], template: str, media: str = JSON, **ctx: Any):
+def _respond(body: dict[str, Any], template: str, media: str = JSON,
+             crs: crs_mod.Crs | None = None, **ctx: Any):
     if _wants_html():
-        return render_template(template, body=body, **ctx)
-    resp = jsonify(body)
-    resp.mimetype = media
+        resp = Response(render_template(template, body=body, crs=crs, labels=FIELD_LABELS,
+                                        mountings=MOUNTING_LABELS, **ctx), mimetype=HTML)
+    else:
+        resp = jsonify(body)
+        resp.mimetype = media
+    if crs is not None:
+        resp.headers["Content-Crs"] = crs.header
     return resp
 
 
@@ -69,7 +89,7 @@ def _collection(conn, year: int) -> dict[str, Any]:
         "id": cid, "title": f"Cameraplan ANPR 126jj {year}",
         "description": f"Vaste 126jj-cameralocaties met criteria (art. 3 lid 2) en motivering, "
                        f"en mobiele camera's toegevoegd in {year}.",
-        "itemType": "feature", "crs": [CRS84], "storageCrs": CRS84,
+        "itemType": "feature", "crs": list(crs_mod.OFFERED), "storageCrs": CRS84,
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84},
                    "temporal": {"interval": [[f"{year}-01-01T00:00:00Z", f"{year}-12-31T23:59:59Z"]],
                                 "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"}},
@@ -166,15 +186,26 @@ def items(collection_id: str):
     conn = get_conn()
     year = _year(collection_id)
     limit, offset = _limit(), _offset()
-    bbox = parse_bbox(request.args.get("bbox"))
-    crs = request.args.get("bbox-crs")
-    if crs and crs != CRS84:
-        raise BadInput(f"bbox-crs {crs!r} is not supported; use {CRS84}")
+    out_crs = crs_mod.parse(request.args.get("crs"), "crs")
+    bbox_crs = crs_mod.parse(request.args.get("bbox-crs"), "bbox-crs")
     dt_from, dt_to = publication.parse_datetime_param(request.args.get("datetime"))
     filters = {q: request.args[q] for q in publication.QUERYABLES if q in request.args}
-    feats, matched = publication.plan_features(conn, year, bbox=bbox, dt_from=dt_from,
-                                               dt_to=dt_to, filters=filters, limit=limit,
-                                               offset=offset)
+    query = {"dt_from": dt_from, "dt_to": dt_to, "filters": filters}
+    raw_bbox = request.args.get("bbox")
+    if raw_bbox and bbox_crs is not crs_mod.STORAGE:
+        # The box's lon/lat envelope narrows the query; the exact test is made in the
+        # box's own CRS, so paging counts only features really inside it.
+        box = crs_mod.parse_bbox(raw_bbox, bbox_crs)
+        wide, _ = publication.plan_features(
+            conn, year, bbox=crs_mod.enclosing_wgs84(conn, box, bbox_crs), **query)
+        ids = {f["id"] for f in crs_mod.project(conn, wide, bbox_crs)
+               if crs_mod.inside(f, box, bbox_crs)}
+        hits = [f for f in wide if f["id"] in ids]
+        feats, matched = hits[offset:offset + limit], len(hits)
+    else:
+        feats, matched = publication.plan_features(conn, year, bbox=parse_bbox(raw_bbox),
+                                                   limit=limit, offset=offset, **query)
+    feats = crs_mod.project(conn, feats, out_crs)
     args = {k: v for k, v in request.args.items() if k not in ("offset", "f")}
     links = [_link("ogc.items", "self", GEOJSON, collection_id=collection_id, **args,
                    offset=offset),
@@ -191,7 +222,7 @@ def items(collection_id: str):
             "numberReturned": len(feats),
             "timeStamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "links": links}
-    return _respond(body, "plan_ogc.html", GEOJSON, page="items", year=year,
+    return _respond(body, "plan_ogc.html", GEOJSON, crs=out_crs, page="items", year=year,
                     fields=list(publication.FIELDS))
 
 
@@ -199,13 +230,15 @@ def items(collection_id: str):
 def item(collection_id: str, feature_id: str):
     conn = get_conn()
     year = _year(collection_id)
+    out_crs = crs_mod.parse(request.args.get("crs"), "crs")
     feats, _ = publication.plan_features(conn, year, feature_id=feature_id, limit=1)
     if not feats:
         raise NotFound(f"no feature {feature_id!r} in {collection_id}")
+    feats = crs_mod.project(conn, feats, out_crs)
     body = {**feats[0], "links": [
         _link("ogc.item", "self", GEOJSON, collection_id=collection_id, feature_id=feature_id),
         _link("ogc.collection", "collection", JSON, collection_id=collection_id)]}
-    return _respond(body, "plan_ogc.html", GEOJSON, page="item", year=year,
+    return _respond(body, "plan_ogc.html", GEOJSON, crs=out_crs, page="item", year=year,
                     fields=list(publication.FIELDS))
 
 
@@ -213,7 +246,8 @@ def item(collection_id: str, feature_id: str):
 def api():
     """A small OpenAPI 3.0 description of these endpoints (the landing's service-desc)."""
     params = [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}}
-              for n in ("bbox", "limit", "offset", "datetime", *publication.QUERYABLES)]
+              for n in ("bbox", "bbox-crs", "crs", "limit", "offset", "datetime",
+                        *publication.QUERYABLES)]
     cid = {"name": "collectionId", "in": "path", "required": True, "schema": {"type": "string"}}
     ok = {"200": {"description": "ok"}}
     doc = {"openapi": "3.0.3",
@@ -228,7 +262,10 @@ def api():
                    "parameters": [cid, *params], "responses": ok}},
                "/collections/{collectionId}/items/{featureId}": {"get": {
                    "parameters": [cid, {"name": "featureId", "in": "path", "required": True,
-                                        "schema": {"type": "string"}}], "responses": ok}}}}
+                                        "schema": {"type": "string"}},
+                                  {"name": "crs", "in": "query", "required": False,
+                                   "schema": {"type": "string", "format": "uri"}}],
+                   "responses": ok}}}}
     return Response(__import__("json").dumps(doc), mimetype="application/vnd.oai.openapi+json;version=3.0")
 
 
