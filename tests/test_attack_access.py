@@ -334,7 +334,7 @@ def _refused(resp) -> bool:
         return True
     if resp.status_code == 404:
         text = resp.get_data(as_text=True)
-        return "no request" in text or "no search" in text
+        return "no request" in text or "no search" in text or "Niet gevonden" in text
     return False
 
 
@@ -461,6 +461,7 @@ def test_guessing_ids_reveals_nothing(clients, world):
         == ghost.get_json()["message"].replace(str(NO_SUCH), "N")
     page = colleague.get(f"/requests/{world['rid']}")
     assert page.status_code == 404 and "GEHEIME" not in page.get_data(as_text=True)
+    assert page.get_data() == colleague.get(f"/requests/{NO_SUCH}").get_data()
     # The dashboard still shows that the request exists (R10), not its facts.
     board = colleague.get("/api/v1/requests").get_data(as_text=True)
     assert "GEHEIME" not in board

@@ -42,7 +42,11 @@ def _forbidden(exc: Forbidden):
 
 @casework_pages.errorhandler(NotFound)
 def _not_found(exc: NotFound):
-    return render_template("casework/error.html", message=exc.message), 404
+    # The same words for a request that does not exist and one the officer has no
+    # relation to (casework.access): guessing ids reveals nothing.
+    return render_template("casework/error.html",
+                           message="Niet gevonden: dit verzoek bestaat niet of u heeft er "
+                                   "geen toegang toe."), 404
 
 
 def _safe_next(target: str | None) -> str:
