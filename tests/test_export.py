@@ -193,3 +193,18 @@ def test_plan_layer_gpkg_has_date_columns(tmp_path, conn, demo_db):
     feats, matched = publication.plan_features(conn, year)
     assert len(df) == matched
     assert (df["valid_from"].dt.year == year).all()
+
+
+@pytest.mark.parametrize("fmt", list(export.FORMATS))
+def test_a_route_without_legs_still_opens(tmp_path, database_url, demo_db, lead_route, fmt):
+    """One passage (no leg) and none at all: valid, empty layers rather than a 500."""
+    one = {**lead_route, "passages": lead_route["passages"][:1], "legs": []}
+    none = {**lead_route, "passages": [], "legs": []}
+    for result, n in ((one, 1), (none, 0)):
+        path, _ = _write(tmp_path, result, fmt)
+        layer = {"gpx": "track_points", "kml": "passages", "gpkg": "passages"}.get(fmt)
+        if fmt == "kml" and n == 0:
+            assert pyogrio.list_layers(path) is not None
+            continue
+        df = pyogrio.read_dataframe(path, layer=layer) if layer else pyogrio.read_dataframe(path)
+        assert len(df) == n
