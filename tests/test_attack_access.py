@@ -467,6 +467,18 @@ def test_guessing_ids_reveals_nothing(clients, world):
     assert "GEHEIME" not in board
 
 
+def test_officer_without_a_unit_has_no_casework(clients, demo_db, truth, conn):
+    """No unit, no access: no requests registered (into some default unit), none listed."""
+    nounit = clients["officer without a unit"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    before = conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"]
+    assert nounit.post("/api/v1/requests", json=_order(demo_db, [], [loc])).status_code == 403
+    assert nounit.get("/api/v1/requests").status_code == 403
+    assert nounit.get("/dashboard").status_code == 403
+    conn.rollback()
+    assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before
+
+
 def test_crop_only_for_the_handler(clients, world):
     for who in ("same unit, not handling", "officer without a unit", "officer of another unit"):
         assert clients[who].get(f"/api/v1/passages/{world['pid']}/crop").status_code == 404

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from anpr import accounts
-from anpr.errors import BadInput, NotFound
+from anpr.errors import BadInput, Forbidden, NotFound
 from casework import access, documents, requests as req_mod
 from casework.access import Level
 from webmap.auth import current_account, login, logout, public, requires
@@ -67,9 +67,23 @@ def crimes():
     return jsonify(rows)
 
 
+def _with_unit():
+    """An officer works for a unit; an account without one has no casework (R10)."""
+    acc = current_account()
+    if not acc.unit_code:
+        from anpr import audit
+
+        audit.record(get_conn(), acc.username, "access.refused", request.path[:200],
+                     reason="no unit")
+        get_conn().commit()
+        raise Forbidden("your account has no unit: no requests can be seen or registered")
+    return acc
+
+
 @casework_api.get("/requests")
 @requires("officer")
 def list_requests():
+    _with_unit()
     status = request.args.get("status") or None
     data = req_mod.dashboard(get_conn(), current_account(), status=status,
                              mine=request.args.get("mine") == "1")
@@ -79,6 +93,7 @@ def list_requests():
 @casework_api.post("/requests")
 @requires("officer")
 def register():
+    _with_unit()
     result = req_mod.register(get_conn(), current_account(), json_object())
     status = 201 if result["status"] == "registered" else 422
     return jsonify(_view(result)), status

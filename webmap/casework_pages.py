@@ -99,6 +99,8 @@ def dashboard():
                       "completed"):
         status = None
     mine = request.args.get("mine") == "1"
+    if not acc.unit_code:
+        raise Forbidden("Uw account hoort niet bij een eenheid: er zijn geen verzoeken te zien.")
     data = req_mod.dashboard(conn, acc, status=status, mine=mine)
     rows = data["requests"]
     if request.args.get("overdue") == "1":
