@@ -13,6 +13,7 @@ import html
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -357,7 +358,9 @@ def render_html(tables: list[Table], svgs: dict[str, str], title: str) -> str:
 
 # -- the yearly privacy audit (report section 2.5) -------------------------------------------
 
-def privacy_audit(conn: psycopg.Connection, year: int) -> list[Table]:
+def privacy_audit(conn: psycopg.Connection, year: int, home: Path | None = None) -> list[Table]:
+    """The yearly figures; with ``home`` the audit chain is also held against the signed
+    checkpoints kept there (R6), and the report says how far the chain is anchored."""
     from anpr import audit as audit_mod
 
     start, end = date(year, 1, 1), date(year, 12, 31)
@@ -374,7 +377,13 @@ def privacy_audit(conn: psycopg.Connection, year: int) -> list[Table]:
         " count(*) FILTER (WHERE action = 'search.preview') AS previews,"
         " count(*) FILTER (WHERE action = 'provide') AS provisions"
         " FROM audit_log WHERE at >= %s AND at < %s", (lo, hi)).fetchone()
-    chain = audit_mod.verify(conn)
+    chain = audit_mod.verify(conn, home)
+    if chain.checkpoints:
+        anchored = f"{chain.checkpoints}, de laatste bij record {chain.anchored_seq}"
+    elif home is not None and chain.ok:
+        anchored = "geen: de keten is niet buiten de database verankerd"
+    else:
+        anchored = "niet gecontroleerd"
     reviewed = conn.execute("SELECT count(*) AS n FROM account WHERE role = 'officer'").fetchone()["n"]
     blurred = conn.execute(
         "SELECT coalesce(sum((manifest->'counts'->>'photos')::int), 0) AS photos,"
@@ -395,7 +404,9 @@ def privacy_audit(conn: psycopg.Connection, year: int) -> list[Table]:
          f"{sum(1 for r in reqs if r['order_kind'] == 'verbal')}"],
         ["Verstrekkingen", logged["provisions"]],
         ["Auditketen", f"intact ({chain.records} records)" if chain.ok else
-         f"GEBROKEN bij record {chain.first_broken_id}"],
+         "GEBROKEN" + (f" bij record {chain.first_broken_id}" if chain.first_broken_id
+                       is not None else "") + f": {chain.reason}"],
+        ["Ondertekende controlepunten van de auditketen", anchored],
         ["Geautoriseerde opsporingsambtenaren (beoordeeld)", reviewed],
         ["Verstrekkingen met foto's / foto's verstrekt (geblurd vóór verstrekking)",
          f"{blurred['with_photos']} / {blurred['photos']}"],

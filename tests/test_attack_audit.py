@@ -288,3 +288,20 @@ def test_the_serve_loop_writes_checkpoints(db, tmp_path):
         loop.stop.set()
         loop.join(5)
     assert path.exists() and '"seq": 2' in path.read_text()
+
+
+def test_the_privacy_audit_reports_the_checkpoints(db, tmp_path):
+    from casework import reports
+
+    _write(db, 4)
+    with _connect(db) as c:
+        rows = {r[0]: r[1] for r in reports.privacy_audit(c, 2026, tmp_path)[0].rows}
+        assert rows["Auditketen"].startswith("intact")
+        assert rows["Ondertekende controlepunten van de auditketen"].startswith("geen")
+        audit.checkpoint(c, tmp_path)
+        c.commit()
+        c.execute("SET session_replication_role = replica")
+        c.execute("DELETE FROM audit_log WHERE seq = 4")
+        c.commit()
+        rows = {r[0]: r[1] for r in reports.privacy_audit(c, 2026, tmp_path)[0].rows}
+    assert rows["Auditketen"].startswith("GEBROKEN") and "deleted" in rows["Auditketen"]

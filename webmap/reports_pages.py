@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from anpr import clock
 from anpr.errors import BadInput, NotFound
@@ -60,5 +60,6 @@ def privacy_audit_page(year: int):
 
     if not 2019 <= year <= 2100:
         raise BadInput("year out of range")
-    return Response(reports.render_html(reports.privacy_audit(get_conn(), year), {},
+    home = current_app.config["ANPR_SETTINGS"].database.home  # the signed checkpoints (R6)
+    return Response(reports.render_html(reports.privacy_audit(get_conn(), year, home), {},
                                         f"Privacy-audit 126jj {year}"), mimetype="text/html")
