@@ -156,7 +156,8 @@ def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
     if len(line) >= 2:
         route_df = frame([{"plate": result["params"]["plate"], "from_at": ps[0]["captured_at"],
                            "to_at": ps[-1]["captured_at"], "legs": len(legs)}],
-                         ["plate", "from_at", "to_at", "legs"], [LineString(line)], ("from_at", "to_at"))
+                         ["plate", "from_at", "to_at", "legs"], [LineString(line)],
+                         ("from_at", "to_at"))
         route_df.to_file(path, layer="route", driver="GPKG", engine="pyogrio", mode="a",
                          geometry_type="LineString")
 

@@ -236,24 +236,36 @@ def test_html_items_have_dutch_headers(client, year):
 
 _READ_CRS = """
 import json, sys, pyogrio
-url, layer, crs = sys.argv[1], sys.argv[2], sys.argv[3]
-df = pyogrio.read_dataframe(url, layer=layer, CRS=crs)
-print(json.dumps({"crs": df.crs.to_string(), "rows": {r["feature_id"]: [r["geometry"].x, r["geometry"].y]
-                  for r in df.to_dict("records")}}))
+url, layer, crs, bbox = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+kw = {"bbox": tuple(float(v) for v in bbox.split(","))} if bbox else {}
+df = pyogrio.read_dataframe(url, layer=layer, CRS=crs, **kw)
+rows = {r["feature_id"]: [r["geometry"].x, r["geometry"].y] for r in df.to_dict("records")}
+print(json.dumps({"crs": df.crs.to_string(), "rows": rows}))
 """
+
+
+def _gdal_read_crs(live_server, year, epsg, bbox=""):
+    r = subprocess.run([sys.executable, "-c", _READ_CRS, f"OAPIF:{live_server}/ogc",
+                        f"cameraplan-{year}", f"EPSG:{epsg}", bbox], capture_output=True,
+                       text=True, timeout=180)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
 
 
 @pytest.mark.parametrize("epsg", [28992, 3035])
 def test_gdal_reads_the_collection_in_another_crs(live_server, year, conn, epsg):
-    """GDAL's OAPIF driver asks for the CRS (Part 2) and gets easting/northing right."""
-    r = subprocess.run([sys.executable, "-c", _READ_CRS, f"OAPIF:{live_server}/ogc",
-                        f"cameraplan-{year}", f"EPSG:{epsg}"], capture_output=True, text=True,
-                       timeout=180)
-    assert r.returncode == 0, r.stderr[-2000:]
-    got = json.loads(r.stdout)
+    """GDAL's OAPIF driver asks for the CRS (Part 2) and gets easting/northing right; its
+    spatial filter goes to the server as a bbox in that CRS (bbox-crs)."""
+    got = _gdal_read_crs(live_server, year, epsg)
     assert got["crs"] == f"EPSG:{epsg}"
     feats, matched = publication.plan_features(conn, year)
     assert len(got["rows"]) == matched
     want = _transformed(conn, feats, epsg)
     for fid, (x, y) in got["rows"].items():
         assert (x, y) == pytest.approx(want[fid], abs=0.01), fid
+    xs, ys = sorted(x for x, _ in want.values()), sorted(y for _, y in want.values())
+    box = (xs[len(xs) // 4], ys[len(ys) // 4], xs[len(xs) // 2], ys[len(ys) // 2])
+    inside = {fid for fid, (x, y) in want.items()
+              if box[0] <= x <= box[2] and box[1] <= y <= box[3]}
+    boxed = _gdal_read_crs(live_server, year, epsg, ",".join(map(str, box)))
+    assert inside and set(boxed["rows"]) == inside
