@@ -203,10 +203,10 @@ def _kml(result: dict[str, Any]) -> bytes:
         sub(folder, "name", "route")
         pm = sub(folder, "Placemark")
         sub(pm, "name", result["params"]["plate"])
-        sub(pm, "styleUrl", "#route")
-        span = sub(pm, "TimeSpan")
+        span = sub(pm, "TimeSpan")  # KML 2.2 order: name, description, time, styleUrl, ...
         sub(span, "begin", _utc_z(result["passages"][0]["captured_at"]))
         sub(span, "end", _utc_z(result["passages"][-1]["captured_at"]))
+        sub(pm, "styleUrl", "#route")
         sub(sub(pm, "LineString"), "coordinates", _kml_coords(line))
     folder = sub(doc, "Folder")
     sub(folder, "name", "legs")
