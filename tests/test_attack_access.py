@@ -349,6 +349,7 @@ def test_request_route_follows_the_relation(clients, world, conn, method, rule, 
     allowed = have >= entry.level and role in entry.roles
     resp = _call(clients[relation], method, _url(rule, world), entry.body)
     text = resp.get_data(as_text=True)
+    assert resp.status_code < 500, (relation, method, rule, text[:300])
     if allowed:
         assert not _refused(resp), (relation, method, rule, resp.status_code, text[:300])
         return
