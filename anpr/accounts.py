@@ -2,12 +2,21 @@
 
 Passwords are hashed with Argon2id. Repeated failures lock the account for a while and
 every attempt, good or bad, goes to the audit log, so unauthorised access attempts are
-visible. Authorisations are recorded with who granted them and when; ``review`` lists
-authorised officers who have not logged in for three months.
+visible. A refused login answers the same whatever the reason (unknown user, wrong
+password, locked, suspended) and costs the same Argon2 check, so the answer does not tell
+whether an account exists; the audit log keeps the true reason. Authorisations are
+recorded with who granted them and when; ``review`` lists authorised officers who have
+not logged in for three months.
+
+Login sessions live in ``web_session``: the browser holds a random token, the database
+its SHA-256 with the account, so that logout, a password change, a suspension and the
+idle and absolute timeouts end a session for whoever holds a copy of the cookie.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +43,8 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 REVIEW_AFTER = timedelta(days=91)
 MIN_PASSWORD = 12
+REFUSED = "unknown user or wrong password"  # one answer for every refused login (R10)
+TOUCH_EVERY = timedelta(seconds=60)  # how stale a session's last_seen may get
 
 _hasher = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not tell.
@@ -92,67 +103,152 @@ def get(conn: psycopg.Connection, account_id: int) -> Account:
     return Account.from_row(row)
 
 
+def by_username(conn: psycopg.Connection, username: str) -> Account:
+    row = conn.execute("SELECT * FROM account WHERE lower(username) = lower(%s)",
+                       (username,)).fetchone()
+    if row is None:
+        raise NotFound(f"no account {username!r}")
+    return Account.from_row(row)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(conn: psycopg.Connection, username: str, password: str,
                  *, source: str = "unknown") -> Account:
     """Check a login; count failures, lock after MAX_FAILURES, log every attempt.
 
-    A refused attempt commits its failure count and audit record before raising: the
-    caller's rollback on error must not erase the evidence of an access attempt.
+    Every refusal raises the same :class:`Unauthenticated` (401, same message) after the
+    same Argon2 check: unknown user, wrong password, locked and suspended accounts are
+    told apart only in the audit log. A refused attempt commits its failure count and
+    audit record before raising: the caller's rollback on error must not erase the
+    evidence of an access attempt.
     """
     now = clock.now()
+    username = username or ""
     row = conn.execute("SELECT * FROM account WHERE lower(username) = lower(%s) FOR UPDATE",
-                       (username or "",)).fetchone()
+                       (username,)).fetchone()
     if row is None:
-        try:
-            _hasher.verify(_DUMMY_HASH, password or "x")
-        except VerificationError:
-            pass
+        _verify(_DUMMY_HASH, password or "x")
         audit.record(conn, "anonymous", "login.failed", None, username=username[:64],
                      reason="unknown user", source=source)
         conn.commit()
-        raise Unauthenticated("unknown user or wrong password")
+        raise Unauthenticated(REFUSED)
     subject = f"account:{row['id']}"
-    if not row["active"]:
-        audit.record(conn, row["username"], "login.refused", subject, reason="inactive",
-                     source=source)
+    password_ok = _verify(row["password_hash"], password)
+    if not row["active"] or (row["locked_until"] and row["locked_until"] > now):
+        reason = "inactive" if not row["active"] else "locked"
+        audit.record(conn, row["username"], "login.refused", subject, reason=reason,
+                     password_ok=password_ok, source=source)
         conn.commit()
-        raise Forbidden("this account is deactivated")
-    if row["locked_until"] and row["locked_until"] > now:
-        audit.record(conn, row["username"], "login.refused", subject, reason="locked",
-                     source=source)
-        conn.commit()
-        raise Forbidden("too many failed attempts; the account is locked for a while")
-    try:
-        _hasher.verify(row["password_hash"], password or "")
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise Unauthenticated(REFUSED)
+    if not password_ok:
         failures = row["failed_logins"] + 1
         locked = now + LOCKOUT if failures >= MAX_FAILURES else None
         conn.execute("UPDATE account SET failed_logins = %s, locked_until = %s WHERE id = %s",
                      (failures, locked, row["id"]))
-        audit.record(conn, row["username"], "login.failed", subject, failures=failures,
-                     locked=locked is not None, source=source)
+        audit.record(conn, row["username"], "login.failed", subject, reason="wrong password",
+                     failures=failures, locked=locked is not None, source=source)
         if locked:
             log.warning("account %s locked after %s failed logins", row["username"], failures)
         conn.commit()
-        raise Unauthenticated("unknown user or wrong password")
+        raise Unauthenticated(REFUSED)
     conn.execute("UPDATE account SET failed_logins = 0, locked_until = NULL, last_login_at = %s"
                  " WHERE id = %s", (now, row["id"]))
     audit.record(conn, row["username"], "login.ok", subject, source=source)
     return Account.from_row(row)
 
 
+# -- server-side sessions (R10) ------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(conn: psycopg.Connection, account: Account, *, source: str = "unknown") -> str:
+    """A new session for ``account``; returns the random token the cookie is to hold."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    conn.execute("INSERT INTO web_session (id, account_id, created_at, last_seen, source)"
+                 " VALUES (%s, %s, %s, %s, %s)",
+                 (_token_hash(token), account.id, now, now, source[:64]))
+    return token
+
+
+def session_account(conn: psycopg.Connection, token: str, *, idle: timedelta,
+                    max_age: timedelta) -> Account | None:
+    """The account of a live session, or None. A session past its idle or absolute
+    timeout, or of an account no longer active, is ended here and then."""
+    if not isinstance(token, str) or not token:
+        return None
+    key = _token_hash(token)
+    row = conn.execute("""
+        SELECT s.created_at AS s_created, s.last_seen AS s_seen, a.*
+          FROM web_session s JOIN account a ON a.id = s.account_id
+         WHERE s.id = %s AND s.ended_at IS NULL""", (key,)).fetchone()
+    if row is None:
+        return None
+    now = clock.now()
+    reason = ("suspended" if not row["active"] else
+              "expired" if now - row["s_created"] > max_age else
+              "idle" if now - row["s_seen"] > idle else None)
+    if reason:
+        conn.execute("UPDATE web_session SET ended_at = %s, ended_reason = %s WHERE id = %s",
+                     (now, reason, key))
+        audit.record(conn, row["username"], "session.end", f"account:{row['id']}",
+                     reason=reason)
+        return None
+    if now - row["s_seen"] > TOUCH_EVERY:
+        conn.execute("UPDATE web_session SET last_seen = %s WHERE id = %s", (now, key))
+    return Account.from_row(row)
+
+
+def end_session(conn: psycopg.Connection, token: str, reason: str = "logout") -> None:
+    """End the one session of ``token`` (logout); the account's other sessions go on."""
+    if not isinstance(token, str) or not token:
+        return
+    row = conn.execute("""
+        UPDATE web_session s SET ended_at = %s, ended_reason = %s
+          FROM account a
+         WHERE s.id = %s AND s.ended_at IS NULL AND a.id = s.account_id
+        RETURNING a.id, a.username""", (clock.now(), reason, _token_hash(token))).fetchone()
+    if row is not None:
+        audit.record(conn, row["username"], "session.end", f"account:{row['id']}",
+                     reason=reason)
+
+
+def end_sessions(conn: psycopg.Connection, account_id: int, reason: str, actor: str) -> int:
+    """End every live session of an account (password change, suspension)."""
+    ended = conn.execute("UPDATE web_session SET ended_at = %s, ended_reason = %s"
+                         " WHERE account_id = %s AND ended_at IS NULL",
+                         (clock.now(), reason, account_id)).rowcount
+    if ended:
+        audit.record(conn, actor, "session.end", f"account:{account_id}", reason=reason,
+                     sessions=ended)
+    return ended
+
+
 def set_password(conn: psycopg.Connection, account_id: int, password: str, actor: str) -> None:
+    _check_password(password)
+    """A new password; every session of the account ends (R10)."""
     _check_password(password)
     conn.execute("UPDATE account SET password_hash = %s WHERE id = %s",
                  (_hasher.hash(password), account_id))
     audit.record(conn, actor, "account.password", f"account:{account_id}")
+    end_sessions(conn, account_id, "password", actor)
 
 
-def deactivate(conn: psycopg.Connection, account_id: int, actor: str) -> None:
+def deactivate(conn: psycopg.Connection, account_id: int, actor: str,
+               reason: str | None = None) -> None:
+    """Suspend an account: its authorisations are revoked and its sessions end (R10)."""
     conn.execute("UPDATE account SET active = false WHERE id = %s", (account_id,))
     conn.execute("UPDATE authorisation SET revoked_at = now(), revoked_by = %s"
                  " WHERE account_id = %s AND revoked_at IS NULL", (actor, account_id))
-    audit.record(conn, actor, "account.deactivate", f"account:{account_id}")
+    audit.record(conn, actor, "account.deactivate", f"account:{account_id}", reason=reason)
+    end_sessions(conn, account_id, "suspended", actor)
 
 
 def review(conn: psycopg.Connection, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -186,6 +186,20 @@ account = Table(
     Index("uq_account_username_lower", func.lower(text("username")), unique=True),
 )
 
+web_session = Table(
+    "web_session", metadata,
+    Column("id", Text, primary_key=True, comment="SHA-256 of the cookie's random token"),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_seen", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("source", Text),
+    Column("ended_at", DateTime(timezone=True)),
+    Column("ended_reason", Text),
+    CheckConstraint("(ended_at IS NULL) = (ended_reason IS NULL)", name="ended"),
+    comment="R10: a login session, live until logout, password change, suspension or "
+            "timeout ends it server-side (migration 0018c).",
+)
+
 passage = Table(
     "passage", metadata,
     Column("id", BigInteger, Identity(), nullable=False),

@@ -70,6 +70,12 @@ REGISTRY: dict[str, Setting] = {
                 "Secret for session cookies; generated into ANPR_HOME when unset."),
         Setting("ANPR_SECURE_COOKIES", False,
                 "Mark cookies Secure (set true behind HTTPS in production).", _bool),
+        Setting("ANPR_SESSION_IDLE_MINUTES", 30,
+                "A login session ends after this many minutes without a request (R10).",
+                _positive_int),
+        Setting("ANPR_SESSION_MAX_HOURS", 12,
+                "A login session ends this many hours after login, however busy (R10).",
+                _positive_int),
         Setting("ANPR_MAX_GEOMETRY_VERTICES", 5000,
                 "Largest drawn geometry accepted, in vertices.", _positive_int),
         Setting("ANPR_MAX_SELECTION_KM2", 60000,
@@ -171,6 +177,8 @@ class WebSettings:
     secure_cookies: bool
     max_geometry_vertices: int
     max_selection_km2: int
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             secure_cookies=_read(env, "ANPR_SECURE_COOKIES"),
             max_geometry_vertices=_read(env, "ANPR_MAX_GEOMETRY_VERTICES"),
             max_selection_km2=_read(env, "ANPR_MAX_SELECTION_KM2"),
+            session_idle_minutes=_read(env, "ANPR_SESSION_IDLE_MINUTES"),
+            session_max_hours=_read(env, "ANPR_SESSION_MAX_HOURS"),
         ),
         retention=RetentionSettings(
             days=_read(env, "ANPR_RETENTION_DAYS"),

@@ -58,6 +58,41 @@ def review(obj: Context, as_json: bool) -> None:
                    f"last login {last}; granted by {r['granted_by']}")
 
 
+@accounts_group.command("password")
+@click.argument("username")
+@click.option("--by", required=True, help="Who sets it (recorded).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def password(obj: Context, username: str, by: str, password_stdin: bool) -> None:
+    """Set a new password; every session of the account ends (R10)."""
+    from anpr import accounts
+    from anpr.cli import _guard
+    from anpr.database import connect
+
+    secret = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
+    with connect(obj.url()) as conn:
+        acc = _guard(accounts.by_username, conn, username)
+        _guard(accounts.set_password, conn, acc.id, secret, by)
+    click.echo(f"password of {acc.username} set; its sessions have ended")
+
+
+@accounts_group.command("suspend")
+@click.argument("username")
+@click.option("--by", required=True, help="Who suspends it (recorded).")
+@click.option("--reason", required=True, help="Why (recorded).")
+@pass_ctx
+def suspend(obj: Context, username: str, by: str, reason: str) -> None:
+    """Suspend an account: authorisations revoked, every session ended at once (R10)."""
+    from anpr import accounts
+    from anpr.cli import _guard
+    from anpr.database import connect
+
+    with connect(obj.url()) as conn:
+        acc = _guard(accounts.by_username, conn, username)
+        accounts.deactivate(conn, acc.id, by, reason)
+    click.echo(f"account {acc.username} suspended; its sessions have ended")
+
+
 def _relation(obj: Context, by: str, fn, *args) -> None:
     """Run one of casework.access's recorders as the handling officer named by ``--by``."""
     from anpr.cli import _guard

@@ -43,8 +43,8 @@ def test_lockout_after_repeated_failures_is_logged(conn):
     for _ in range(accounts.MAX_FAILURES):
         with pytest.raises(Unauthenticated):
             accounts.authenticate(conn, "l.visser", "wrong password!!")
-    with pytest.raises(Forbidden, match="locked"):
-        accounts.authenticate(conn, "l.visser", PW)  # even the right password
+    with pytest.raises(Unauthenticated, match=accounts.REFUSED):
+        accounts.authenticate(conn, "l.visser", PW)  # even the right password, told alike
     actions = [e["action"] for e in audit.entries(conn, subject=f"account:{acc.id}")]
     assert actions.count("login.failed") == accounts.MAX_FAILURES
     assert "login.refused" in actions

@@ -1,9 +1,8 @@
-"""The plan JSON API: public reads, editor changes named by the acting user, clear errors."""
+"""The plan JSON API: public reads, editor changes named by the logged-in editor, clear
+errors. Editors log in for real; no request header names the actor."""
 from __future__ import annotations
 
 from camera_registry.plans import clock
-
-H = {"X-Anpr-User": "editor-api"}
 
 
 def _year(demo_db):
@@ -30,15 +29,15 @@ def test_changes_need_a_plan_editor_and_published_plans_refuse(client, login, de
     assert officer.put(f"/api/v1/plans/{year}/locations/{code}",
                        json={"motivation": "x"}).status_code == 403
     client = login("editor")
-    r = client.put(f"/api/v1/plans/{year}/locations/{code}", json={"motivation": "x"}, headers=H)
+    r = client.put(f"/api/v1/plans/{year}/locations/{code}", json={"motivation": "x"})
     assert r.status_code == 409 and "published" in r.get_json()["message"]
-    r = client.post(f"/api/v1/plans/{year}/publish", headers=H)
+    r = client.post(f"/api/v1/plans/{year}/publish")
     assert r.status_code == 409
-    r = client.post(f"/api/v1/plans/{year}/amendments", headers=H,
+    r = client.post(f"/api/v1/plans/{year}/amendments",
                     json={"camera": "NOPE", "kind": "junction", "motivation": "m",
                           "prosecutor": "p", "effective_from": "not-a-date"})
     assert r.status_code == 400 and "date" in r.get_json()["message"]
-    r = client.post(f"/api/v1/plans/{year}/draft", headers=H)
+    r = client.post(f"/api/v1/plans/{year}/draft")
     assert r.status_code == 409 and "already exists" in r.get_json()["message"]
     assert client.get("/api/v1/plans/2091").status_code == 404
 

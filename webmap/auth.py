@@ -6,12 +6,19 @@ page), ``@device`` (cameras posting passages with their own key; no cookie, no C
 answers 403, so a new route cannot be exposed by forgetting. State-changing requests
 carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``);
 a missing or forged token is refused and logged.
+
+The signed cookie holds only a random session token and the CSRF token; who is logged in
+is decided by the server-side record of that token (``web_session``, see
+anpr.accounts), checked on every request: logout, a password change, a suspension and
+the idle and absolute timeouts (ANPR_SESSION_IDLE_MINUTES, ANPR_SESSION_MAX_HOURS) end
+it, and a copy of the cookie replayed afterwards is anonymous.
 """
 from __future__ import annotations
 
 import hmac
 import logging
 import secrets
+from datetime import timedelta
 from functools import wraps
 from typing import Callable
 
@@ -68,27 +75,44 @@ def csrf_token() -> str:
 
 
 def login(account: Account) -> None:
+    """Start a server-side session; the cookie gets its token and a fresh CSRF token."""
+    from webmap.db import get_conn
+
+    token = accounts.start_session(get_conn(), account, source=request.remote_addr or "unknown")
     session.clear()
-    session["account_id"] = account.id
+    session["sid"] = token
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = False
 
 
 def logout() -> None:
+    """End this session server-side (the account's other sessions go on)."""
+    token = session.get("sid")
+    if token:
+        from webmap.db import get_conn
+
+        accounts.end_session(get_conn(), token, "logout")
     session.clear()
+    g.account = None
 
 
 def _load_account() -> Account | None:
-    account_id = session.get("account_id")
-    if account_id is None:
+    token = session.get("sid")
+    if not token:
+        if "account_id" in session:  # a cookie from before server-side sessions
+            session.clear()
         return None
     from webmap.db import get_conn
 
-    row = get_conn().execute("SELECT * FROM account WHERE id = %s", (account_id,)).fetchone()
-    if row is None or not row["active"]:
-        session.clear()
-        return None
-    return Account.from_row(row)
+    web = current_app.config["ANPR_SETTINGS"].web
+    conn = get_conn()
+    account = accounts.session_account(conn, token,
+                                       idle=timedelta(minutes=web.session_idle_minutes),
+                                       max_age=timedelta(hours=web.session_max_hours))
+    conn.commit()  # an ended session or a new last_seen holds, whatever the request does
+    if account is None:
+        session.pop("sid", None)  # anonymous from now on; the CSRF token stays
+    return account
 
 
 def _refuse(kind: str, message: str, status_exc) -> None:

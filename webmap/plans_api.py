@@ -1,13 +1,14 @@
 """JSON API of the camera-plan workflow under /api/v1/plans: thin handlers over
-camera_registry.plans. Reading published plans is public; every change names the
-acting user, who is recorded in the history."""
+camera_registry.plans. Reading published plans is public; drafts are for logged-in
+camera-plan editors, and every change names the logged-in editor, who is recorded in the
+history. No request header stands in for a login (R10)."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from anpr.errors import BadInput, Unauthenticated
+from anpr.errors import BadInput, NotFound, Unauthenticated
 from camera_registry import plans
 from webmap.db import get_conn
 from webmap.openapi import register_paths
@@ -17,33 +18,32 @@ plans_api = Blueprint("plans_api", __name__)
 
 
 def acting_user() -> str:
-    """The account making a change.
-
-    The logged-in account (webmap.auth has already checked the ``plan_editor`` role these
-    views declare). TEMPORARY fallback, for an app running without the account layer: the
-    ``X-Anpr-User`` request header. Nothing else in this module reads the identity.
-    """
+    """The logged-in account making a change (webmap.auth has already checked the
+    ``plan_editor`` role these views declare)."""
     from webmap.auth import current_account
 
     account = current_account()
-    if account is not None:
-        return account.username
-    user = (request.headers.get("X-Anpr-User") or "").strip()
-    if not user:
+    if account is None:
         raise Unauthenticated("log in as a camera-plan editor to change plans or the registry")
-    return user
+    return account.username
+
+
+def _editor() -> bool:
+    from webmap.auth import current_account
+
+    account = current_account()
+    return account is not None and account.role == "plan_editor"
 
 
 def _public(year: int) -> None:
-    """Drafts are for editors; the public (no header) sees published plans only."""
-    if plans.get_plan(get_conn(), year)["state"] != "published":
-        acting_user()
+    """Drafts are for editors; to anyone else a draft is as good as absent."""
+    if plans.get_plan(get_conn(), year)["state"] != "published" and not _editor():
+        raise NotFound(f"there is no published camera plan for {year}")
 
 
 @plans_api.get("/plans")
 def list_plans():
-    published_only = not request.headers.get("X-Anpr-User")
-    return jsonify({"plans": plans.list_plans(get_conn(), published_only=published_only)})
+    return jsonify({"plans": plans.list_plans(get_conn(), published_only=not _editor())})
 
 
 @plans_api.get("/plans/<int:year>")
@@ -174,8 +174,6 @@ for _view in (draft, set_motivation, add_location, remove_location, remove_camer
 _ERR = {"$ref": "#/components/responses/Error"}
 _OK = {"description": "ok"}
 _YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}}
-_USER = {"name": "X-Anpr-User", "in": "header", "required": True, "schema": {"type": "string"},
-         "description": "acting plan editor (temporary, until session login exists)"}
 
 
 def _op(summary: str, *params: dict, body: bool = False, codes=("400", "404", "409")) -> dict:
@@ -190,27 +188,27 @@ def _op(summary: str, *params: dict, body: bool = False, codes=("400", "404", "4
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 _CAM = {"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}
 register_paths({
-    "/api/v1/plans": {"get": _op("Camera plans (published ones without X-Anpr-User)")},
+    "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)")},
     "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
-    "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR, _USER)},
+    "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR)},
     "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
     "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
-                                                   _USER, body=True)},
+                                                   body=True)},
     "/api/v1/plans/{year}/locations/{code}": {
         "put": _op("Set criteria (a/b/c), motivation, prosecutor's signature, claim", _YEAR,
-                   _CODE, _USER, body=True),
-        "delete": _op("Take a location out of a draft", _YEAR, _CODE, _USER)},
+                   _CODE, body=True),
+        "delete": _op("Take a location out of a draft", _YEAR, _CODE)},
     "/api/v1/plans/{year}/cameras/{camera_id}": {
-        "delete": _op("Take a camera out of a draft", _YEAR, _CAM, _USER)},
+        "delete": _op("Take a camera out of a draft", _YEAR, _CAM)},
     "/api/v1/plans/{year}/mobile": {"put": _op("Mobile cameras per unit and kind of location",
-                                               _YEAR, _USER, body=True)},
+                                               _YEAR, body=True)},
     "/api/v1/plans/{year}/ratify": {"post": _op("Record the chief of police's ratification",
-                                                _YEAR, _USER, body=True)},
+                                                _YEAR, body=True)},
     "/api/v1/plans/{year}/publish": {"post": _op("Publish (refused while errors remain; frozen "
-                                                 "after)", _YEAR, _USER)},
+                                                 "after)", _YEAR)},
     "/api/v1/plans/{year}/amendments": {
         "get": _op("Mobile cameras added during the year", _YEAR),
-        "post": _op("Add a mobile camera to a published plan", _YEAR, _USER, body=True)},
+        "post": _op("Add a mobile camera to a published plan", _YEAR, body=True)},
     "/api/v1/plans/diff": {"get": _op("Differences between two years' plans",
                                       {"name": "from", "in": "query", "required": True,
                                        "schema": {"type": "integer"}},
