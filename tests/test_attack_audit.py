@@ -305,3 +305,36 @@ def test_the_privacy_audit_reports_the_checkpoints(db, tmp_path):
         c.commit()
         rows = {r[0]: r[1] for r in reports.privacy_audit(c, 2026, tmp_path)[0].rows}
     assert rows["Auditketen"].startswith("GEBROKEN") and "deleted" in rows["Auditketen"]
+
+
+def test_a_least_privileged_role_can_write_the_log_but_not_undo_it(db):
+    """The design for the application's role (R6, R10): INSERT and SELECT on the log only.
+    It can still append (the seal runs as the owner), and it cannot update, delete,
+    truncate, move the chain head, disable the triggers or switch them off by replica."""
+    role = f"anpr_app_{uuid.uuid4().hex[:8]}"
+    with _connect(db) as c:
+        c.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        c.execute(f'GRANT SELECT, INSERT ON audit_log TO "{role}"')
+        c.execute(f'GRANT SELECT ON audit_chain_head TO "{role}"')
+        c.commit()
+        try:
+            c.execute(f'SET ROLE "{role}"')
+            audit.record(c, "tester", "test.event", "as app")
+            c.commit()
+            assert audit.verify(c).ok
+            for stmt in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                         "TRUNCATE audit_log", "UPDATE audit_chain_head SET seq = 0",
+                         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
+                         "SET session_replication_role = replica"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    c.execute(stmt)
+                c.rollback()
+                c.execute(f'SET ROLE "{role}"')
+            assert c.execute("SELECT count(*) AS n FROM audit_log WHERE hash IS NOT NULL"
+                             ).fetchone()["n"] == 1
+        finally:
+            c.rollback()
+            c.execute("RESET ROLE")
+            c.execute(f'DROP OWNED BY "{role}"')
+            c.execute(f'DROP ROLE "{role}"')
+            c.commit()

@@ -7,6 +7,8 @@ constraint trigger seals it when its transaction commits: it locks the one chain
 row, takes the next position (``seq``, contiguous: a rolled-back transaction gives its
 position back), links to the head's hash and moves the head. The lock is held only from
 the seal to the end of the commit, not through the callers' longer transactions.
+The seal runs as the owner (SECURITY DEFINER), so a role that may only INSERT and SELECT
+the log can still write to it, and UPDATE, DELETE and TRUNCATE are revoked from PUBLIC.
 
 Revision ID: 0018b
 Revises: 0017
@@ -35,8 +37,10 @@ BEGIN
 END
 $fn$;
 
+-- SECURITY DEFINER: the seal runs as the table owner, so the application's role needs
+-- only INSERT and SELECT on the log, never UPDATE (see docs on least privilege).
 CREATE FUNCTION audit_log_seal() RETURNS trigger
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
 DECLARE
     head record;
     h text;
