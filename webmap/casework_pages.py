@@ -19,13 +19,13 @@ from webmap.db import get_conn
 
 casework_pages = Blueprint("casework_pages", __name__)
 
-# The domain speaks English to the API; the login page answers officers in Dutch.
+# The domain speaks English to the API; the login page answers officers in Dutch. Every
+# refused login reads the same (R10): the page does not tell a locked or suspended
+# account from an unknown one, it only says what happens after repeated failures.
 LOGIN_MESSAGES = {
-    "unknown user or wrong password": "Onbekende gebruikersnaam of verkeerd wachtwoord.",
-    "too many failed attempts; the account is locked for a while":
-        "Te veel mislukte pogingen: dit account is tijdelijk geblokkeerd. Probeer het later "
-        "opnieuw of neem contact op met de beheerder.",
-    "this account is deactivated": "Dit account is uitgeschakeld.",
+    "unknown user or wrong password":
+        "Onbekende gebruikersnaam of verkeerd wachtwoord. Na vijf mislukte pogingen wordt "
+        "een account een kwartier geblokkeerd; neem bij twijfel contact op met de beheerder.",
 }
 
 
