@@ -338,3 +338,30 @@ def test_a_least_privileged_role_can_write_the_log_but_not_undo_it(db):
             c.execute(f'DROP OWNED BY "{role}"')
             c.execute(f'DROP ROLE "{role}"')
             c.commit()
+
+
+def test_records_written_before_the_seal_keep_verifying(server_url):
+    """Migration 0018b gives the existing chain its positions in id order, keeps its
+    hashes, and new records link to its last one."""
+    name = f"anpr_audit_old_{uuid.uuid4().hex[:6]}"
+    admin = _with_database(server_url, "postgres")
+    with psycopg.connect(admin, autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    try:
+        migrate(url, "0017")
+        with _connect(url) as c:
+            for i in range(3):
+                c.execute("INSERT INTO audit_log (actor, action) VALUES ('old', %s)", (str(i),))
+            c.commit()
+            last = c.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        migrate(url)
+        _write(url, 2)
+        with _connect(url) as c:
+            assert audit.verify(c).ok
+            rows = c.execute("SELECT seq, prev_hash FROM audit_log ORDER BY seq").fetchall()
+        assert [r["seq"] for r in rows] == [1, 2, 3, 4, 5]
+        assert rows[3]["prev_hash"] == last["hash"]
+    finally:
+        with psycopg.connect(admin, autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
