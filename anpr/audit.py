@@ -84,7 +84,8 @@ def verify(conn: psycopg.Connection, home: Path | None = None, *,
     it (the periodic checkpoint's quick check; ``anpr audit verify`` walks all).
     """
     seal_pending(conn)
-    marks = _read_checkpoints(home) if home is not None else Checkpoints([], None)
+    database = _database(conn)
+    marks = _read_checkpoints(home, database) if home is not None else Checkpoints([], None)
     if marks.error:
         return ChainReport(0, False, None, marks.error)
     wanted = {c["seq"]: c for c in marks.items}
@@ -155,7 +156,7 @@ class Checkpoints:
 
 
 def _signed_part(mark: dict[str, Any]) -> bytes:
-    return json.dumps({k: mark[k] for k in ("seq", "hash", "at")}, sort_keys=True,
+    return json.dumps({k: mark[k] for k in ("database", "seq", "hash", "at")}, sort_keys=True,
                       separators=(",", ":")).encode()
 
 
@@ -192,7 +193,16 @@ def _public_key(home: Path) -> Ed25519PublicKey | None:
     return private.public_key() if private else None
 
 
-def _read_checkpoints(home: Path) -> Checkpoints:
+def _database(conn: psycopg.Connection) -> str:
+    """Which chain a checkpoint is about: the cluster's system identifier and the database."""
+    row = conn.execute("SELECT (SELECT system_identifier FROM pg_control_system())::text"
+                       " || '/' || current_database() AS db").fetchone()
+    return row["db"]
+
+
+def _read_checkpoints(home: Path, database: str) -> Checkpoints:
+    """The signed checkpoints of this database's chain, in order; ``error`` when the file
+    was tampered with (one checkpoint file may hold several databases' marks)."""
     path = home / CHECKPOINT_FILE
     if not path.exists():
         return Checkpoints([], None)
@@ -210,6 +220,8 @@ def _read_checkpoints(home: Path) -> Checkpoints:
         except (ValueError, KeyError, TypeError, InvalidSignature):
             return Checkpoints(items, f"checkpoint line {lineno} of {path} is not signed by "
                                       "the audit key (the checkpoint file was altered)")
+        if mark["database"] != database:
+            continue
         if items and mark["seq"] < items[-1]["seq"]:
             return Checkpoints(items, f"checkpoint line {lineno} of {path} goes back in the "
                                       "chain (the checkpoint file was altered)")
@@ -228,7 +240,8 @@ def checkpoint(conn: psycopg.Connection, home: Path) -> dict[str, Any]:
         raise Conflict(f"the audit chain is broken, no checkpoint written: {report.reason}")
     head = conn.execute("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL"
                         " ORDER BY seq DESC LIMIT 1").fetchone()
-    mark = {"seq": head["seq"] if head else 0, "hash": head["hash"] if head else ZERO,
+    mark = {"database": _database(conn), "seq": head["seq"] if head else 0,
+            "hash": head["hash"] if head else ZERO,
             "at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     mark["sig"] = key.sign(_signed_part(mark)).hex()
     with open(home / CHECKPOINT_FILE, "a", encoding="utf-8") as fh:
