@@ -185,30 +185,33 @@ def _op(summary: str, *params: dict, body: bool = False, codes=("400", "404", "4
     return op
 
 
+_EDIT = ("400", "401", "403", "404", "409")  # changes need a logged-in plan editor
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 _CAM = {"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}
 register_paths({
     "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)")},
     "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
-    "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR)},
+    "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR,
+                                               codes=_EDIT)},
     "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
     "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
-                                                   body=True)},
+                                                   body=True, codes=_EDIT)},
     "/api/v1/plans/{year}/locations/{code}": {
         "put": _op("Set criteria (a/b/c), motivation, prosecutor's signature, claim", _YEAR,
-                   _CODE, body=True),
-        "delete": _op("Take a location out of a draft", _YEAR, _CODE)},
+                   _CODE, body=True, codes=_EDIT),
+        "delete": _op("Take a location out of a draft", _YEAR, _CODE, codes=_EDIT)},
     "/api/v1/plans/{year}/cameras/{camera_id}": {
-        "delete": _op("Take a camera out of a draft", _YEAR, _CAM)},
+        "delete": _op("Take a camera out of a draft", _YEAR, _CAM, codes=_EDIT)},
     "/api/v1/plans/{year}/mobile": {"put": _op("Mobile cameras per unit and kind of location",
-                                               _YEAR, body=True)},
+                                               _YEAR, body=True, codes=_EDIT)},
     "/api/v1/plans/{year}/ratify": {"post": _op("Record the chief of police's ratification",
-                                                _YEAR, body=True)},
+                                                _YEAR, body=True, codes=_EDIT)},
     "/api/v1/plans/{year}/publish": {"post": _op("Publish (refused while errors remain; frozen "
-                                                 "after)", _YEAR)},
+                                                 "after)", _YEAR, codes=_EDIT)},
     "/api/v1/plans/{year}/amendments": {
         "get": _op("Mobile cameras added during the year", _YEAR),
-        "post": _op("Add a mobile camera to a published plan", _YEAR, body=True)},
+        "post": _op("Add a mobile camera to a published plan", _YEAR, body=True,
+                    codes=_EDIT)},
     "/api/v1/plans/diff": {"get": _op("Differences between two years' plans",
                                       {"name": "from", "in": "query", "required": True,
                                        "schema": {"type": "integer"}},
