@@ -111,6 +111,16 @@ def by_username(conn: psycopg.Connection, username: str) -> Account:
     return Account.from_row(row)
 
 
+def _plain(value: str) -> bool:
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password or "")
@@ -130,6 +140,14 @@ def authenticate(conn: psycopg.Connection, username: str, password: str,
     """
     now = clock.now()
     username = username or ""
+    if not (_plain(username) and _plain(password or "")):
+        # NUL bytes or lone surrogates: no account can have them, and neither the database
+        # nor the audit log takes them; refused like an unknown user, logged escaped.
+        _verify(_DUMMY_HASH, "x")
+        audit.record(conn, "anonymous", "login.failed", None, username=ascii(username)[:64],
+                     reason="malformed", source=source)
+        conn.commit()
+        raise Unauthenticated(REFUSED)
     row = conn.execute("SELECT * FROM account WHERE lower(username) = lower(%s) FOR UPDATE",
                        (username,)).fetchone()
     if row is None:
@@ -168,8 +186,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(conn: psycopg.Connection, account: Account, *, source: str = "unknown") -> str:
-    """A new session for ``account``; returns the random token the cookie is to hold."""
+def start_session(conn: psycopg.Connection, account: Account, *, source: str = "unknown",
+                  replaces: str | None = None) -> str:
+    """A new session for ``account``; returns the random token the cookie is to hold.
+    ``replaces``: the token of the session this browser held before, which ends."""
+    if replaces:
+        end_session(conn, replaces, "replaced")
     token = secrets.token_urlsafe(32)
     now = clock.now()
     conn.execute("INSERT INTO web_session (id, account_id, created_at, last_seen, source)"

@@ -272,3 +272,30 @@ def test_drafts_need_the_plan_editor_role(login, draft_year):
     assert draft_year in {p["year"] for p in editor.get("/api/v1/plans").get_json()["plans"]}
     assert editor.get(f"/api/v1/plans/{draft_year}").get_json()["state"] == "draft"
     assert editor.get(f"/api/v1/plans/{draft_year}/validation").status_code == 200
+
+
+def test_a_new_login_in_the_same_browser_ends_the_one_before(app, database_url, demo_db):
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    before = _cookie(officer)
+    r = officer.post("/api/v1/session", json={"username": name, "password": TEST_PASSWORD})
+    assert r.status_code == 200
+    assert _cookie(officer) != before
+    assert _replay(app, before).get(ME).status_code == 401
+    assert officer.get(ME).status_code == 200
+
+
+@pytest.mark.parametrize("username", ["officer\x00.mn", "officer\ud800", "\x00"])
+def test_a_malformed_login_is_a_clear_refusal(app, demo_db, username):
+    import re
+
+    status, body = _login_status(app, username, TEST_PASSWORD)
+    assert 400 <= status < 500 and body["message"]
+    if "\ud800" in username:
+        return  # a form post is bytes: a lone surrogate cannot arrive that way
+    c = app.test_client()
+    html = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    resp = c.post("/login", data={"username": username, "password": TEST_PASSWORD + "\x00",
+                                  "csrf_token": token})
+    assert 400 <= resp.status_code < 500

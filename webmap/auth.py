@@ -78,7 +78,8 @@ def login(account: Account) -> None:
     """Start a server-side session; the cookie gets its token and a fresh CSRF token."""
     from webmap.db import get_conn
 
-    token = accounts.start_session(get_conn(), account, source=request.remote_addr or "unknown")
+    token = accounts.start_session(get_conn(), account, source=request.remote_addr or "unknown",
+                                   replaces=session.get("sid"))
     session.clear()
     session["sid"] = token
     session["csrf"] = secrets.token_urlsafe(32)
