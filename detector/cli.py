@@ -74,12 +74,25 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
               help="Also measure what OpenCV's HOG detector adds.")
 @click.option("--write-card/--no-write-card", default=False,
               help="Record the result in the model card.")
+@click.option("--real", is_flag=True,
+              help="Instead: the production pipeline on the real photographs with people that "
+                   "ship in installed packages (labels in tests/data/real_faces.json).")
 @pass_ctx
-def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, write_card: bool) -> None:
+def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, write_card: bool,
+             real: bool) -> None:
     """Per-class precision/recall/mAP50 and blur leakage on the held-out split."""
     from detector.evaluate import evaluate, record_in_card
 
     det = _detector(obj)
+    if real:
+        from detector.realphotos import evaluate_real
+
+        _face_source()
+        report = evaluate_real(det, blur_config(obj))
+        if write_card:
+            record_in_card(det.path, report, key="real_photos")
+        click.echo(json.dumps(report, indent=2))
+        return
     report = _guard(evaluate, det, data, limit=limit, hog=hog,
                     person_conf=obj.settings.detector.person_conf,
                     conf=obj.settings.detector.conf)

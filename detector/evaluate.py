@@ -268,11 +268,12 @@ def _standard_metrics(detector, data_yaml: Path) -> dict[str, Any]:
     return out
 
 
-def record_in_card(model_path: Path, report: dict) -> None:
-    """Add the held-out evaluation to the model card (JSON and Markdown)."""
+def record_in_card(model_path: Path, report: dict, key: str = "evaluation") -> None:
+    """Add an evaluation to the model card (JSON and Markdown): the held-out one
+    (``evaluation``) or the real photographs' (``real_photos``)."""
     from detector.train import write_card
 
     card_path = Path(model_path).with_suffix(".json")
     card = json.loads(card_path.read_text())
-    card["evaluation"] = report
+    card[key] = report
     write_card(Path(model_path), card)
