@@ -22,8 +22,10 @@ evaluation can say what each adds:
   the whole frame is (fail closed). It cannot help with a person *inside* an earned
   vehicle box (crossing in front of it): there the other sources decide;
 - ``face``: faces from a detector trained on real photos (:mod:`detector.faces`),
-  applied to the whole frame, inside every sharp region included. With the source on
-  and the detector unable to load, :func:`blur` refuses (fail closed).
+  applied to the whole frame, inside every sharp region included: at full resolution
+  wherever the frame would stay sharp, at low resolution elsewhere (enough to find the
+  faces too large for the frame's blocks, which are pixelated coarser). With the source
+  on and the detector unable to load, :func:`blur` refuses (fail closed).
 
 The sources form a registry (:data:`REGISTRY`, :func:`register`): each is a function of
 the frame's :class:`SourceInput` that returns its mask, or ``None`` when switched off;
@@ -320,6 +322,7 @@ class SourceInput:
     config: BlurConfig
     block: int
     faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None
+    sources: dict[str, np.ndarray] = field(default_factory=dict)  # those computed before
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -374,6 +377,16 @@ def _surroundings(s: SourceInput) -> np.ndarray | None:
 
 @register("face")
 def _face(s: SourceInput) -> np.ndarray | None:
+    """Faces anywhere in the frame, in two passes that together miss no place.
+
+    Registered last, it sees what the other sources blur. Pass 1 looks at the whole
+    frame at low resolution, for every face large enough to need :func:`coarsen_faces`
+    (a face smaller than that is pixelated into fewer than :data:`FACE_BLOCKS` blocks by
+    the frame's own blur wherever another source covers it). Pass 2 looks at full
+    resolution wherever the frame would otherwise stay sharp (every earned vehicle and
+    plate region, grown by the largest face pass 1 may miss), down to the detector's
+    smallest face. With nothing blurred by the others, pass 2 is the whole frame.
+    """
     if not s.config.faces:
         return None
     faces = s.faces
@@ -381,7 +394,32 @@ def _face(s: SourceInput) -> np.ndarray | None:
         from detector.faces import default_face_detector
 
         faces = default_face_detector()  # raises ConfigurationError: blur refuses
-    return _box_mask(s.shape, faces(s.image), s.config.face_dilate, s.config.face_dilate_min_px)
+    c = s.config
+    h, w = s.shape
+    others = np.zeros((h, w), np.uint8)
+    for m in s.sources.values():
+        others |= m
+    sharp = ~to_blocks(others, s.block)
+    # a face wider than this gets FACE_BLOCKS blocks or more once dilated: pass 1 finds it
+    large = FACE_BLOCKS * s.block / (1 + 2 * c.face_dilate)
+    scale = min(1.0, LOWRES_FACE_PX / large)
+    if scale >= 0.9 or sharp.mean() > 0.5:
+        return _box_mask(s.shape, faces(s.image), c.face_dilate, c.face_dilate_min_px)
+    small = cv2.resize(s.image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA)
+    boxes = [tuple(v / scale for v in b) for b in faces(small)]
+    if sharp.any():
+        n, _, stats, _ = cv2.connectedComponentsWithStats(sharp.astype(np.uint8))
+        grow = int(np.ceil(large))
+        for x, y, bw, bh, _ in stats[1:n]:
+            a, b = max(0, x - grow), max(0, y - grow)
+            e, d = min(w, x + bw + grow), min(h, y + bh + grow)
+            boxes += [(x1 + a, y1 + b, x2 + a, y2 + b)
+                      for x1, y1, x2, y2 in faces(s.image[b:d, a:e])]
+    return _box_mask(s.shape, boxes, c.face_dilate, c.face_dilate_min_px)
+
+
+LOWRES_FACE_PX = 32  # pass 1 scales the frame so that its "large" face is this many px
 
 
 SOURCES: tuple[str, ...] = tuple(REGISTRY)
@@ -404,6 +442,7 @@ def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "f
     inp = SourceInput(image, detections, facing, list(privacy_polygons), config, block, faces)
     sources: dict[str, np.ndarray] = {}
     for name, fn in REGISTRY.items():
+        inp.sources = dict(sources)
         m = fn(inp)
         if m is not None:
             sources[name] = m
