@@ -192,3 +192,23 @@ def test_the_face_source_finds_faces_that_fill_the_frame():
     recall, false = sum(found[:100]) / 100, sum(found[100:]) / 100
     print(f"LFW 25x25: face recall {recall:.2f}, crops without a face blurred {false:.2f}")
     assert recall >= 0.95
+
+
+def test_small_faces_inside_a_small_sharp_region_are_found_at_full_resolution():
+    """The face source's second pass: most of the frame is blurred by the surroundings,
+    an earned vehicle box keeps a region around the two men's faces (45 px: too small
+    for the low-resolution pass) sharp, and they are blurred all the same."""
+    label = next(im for im in LABELS if im["path"] == "assets/bus.jpg")
+    img = _load(label)
+    vehicle = (60.0, 300.0, 400.0, 700.0)
+    plate = (187.0, 636.0, 273.0, 664.0)
+    dets = [Detection("vehicle", 0.9, vehicle), Detection("plate", 0.9, plate)]
+    config = BlurConfig(cabin=False)
+    assert all(r.sharp for r in sharp_regions(dets, img.shape[:2], config))
+    res = blur(img, dets, config=config)
+    assert (res.sources["surroundings"] > 0).mean() > 0.5     # the two-pass case
+    for x1, y1, x2, y2 in label["faces"]:
+        assert (res.sources["face"][y1:y2, x1:x2] > 0).all()
+    _assert_no_face_left(label, img, res.image)
+    without = blur(img, dets, config=BlurConfig(cabin=False, faces=False))
+    assert min(_detail(without.image, b) / _detail(img, b) for b in label["faces"]) > 0.9
