@@ -212,3 +212,37 @@ def test_small_faces_inside_a_small_sharp_region_are_found_at_full_resolution():
     _assert_no_face_left(label, img, res.image)
     without = blur(img, dets, config=BlurConfig(cabin=False, faces=False))
     assert min(_detail(without.image, b) / _detail(img, b) for b in label["faces"]) > 0.9
+
+
+def test_blur_command_applies_the_cameras_settings(database_url, monkeypatch, tmp_path):
+    """``--camera`` blurs as the worker would for that camera: here one exempt from the
+    surroundings source, where only the face source (and the model's) protect the faces;
+    an unknown camera is refused."""
+    import psycopg
+
+    from anpr.cli import main
+    from conftest import add_test_camera, remove_test_cameras
+    from detector.cameras import set_surroundings
+
+    camera = "DET-FACE-CAM"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    with psycopg.connect(database_url, autocommit=True) as c:
+        add_test_camera(c, "DET-LOC-FACE", "detector face test", camera, lon=5.5, lat=52.5)
+    try:
+        with psycopg.connect(database_url) as c:
+            set_surroundings(c, camera, enabled=False, actor="test")
+        label = next(im for im in LABELS if im["path"] == "assets/bus.jpg")
+        out = tmp_path / "out.png"
+        runner = CliRunner()
+        r = runner.invoke(main, ["detector", "blur", str(_image_path(label)), str(out),
+                                 "--camera", camera])
+        assert r.exit_code == 0, r.output
+        report = json.loads(r.output[r.output.index("{"):])
+        assert report["camera"] == camera and "surroundings" not in report["sources"]
+        assert report["blurred_share"] < 0.9                    # most of the frame kept
+        _assert_no_face_left(label, _load(label), cv2.imread(str(out)))
+        r = runner.invoke(main, ["detector", "blur", str(_image_path(label)), str(out),
+                                 "--camera", "NO-SUCH-CAM"])
+        assert r.exit_code == 1 and "NO-SUCH-CAM" in r.output
+    finally:
+        remove_test_cameras(database_url, ["DET-LOC-FACE"])
