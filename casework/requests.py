@@ -69,15 +69,46 @@ def normalise_scope(raw: Any) -> dict[str, Any]:
         if not PATTERN_RE.match(norm) or norm.strip("?*") == "":
             raise BadInput(f"pattern {p!r}: letters, digits, ? and *, and not only wildcards")
         patterns.append(norm)
-    cameras = [str(c) for c in raw.get("cameras") or []]
-    locations = [str(c) for c in raw.get("locations") or []]
+    cameras = _ids(raw.get("cameras"), "cameras")
+    locations = _ids(raw.get("locations"), "locations")
     areas = raw.get("areas") or []
     if not isinstance(areas, list):
         raise BadInput("scope areas must be a list of selections")
+    if len(areas) > 50:
+        raise BadInput("the order's scope holds at most 50 drawn areas")
+    from gis.selection import parse_selection
+
+    for i, area in enumerate(areas):
+        try:
+            parse_selection(area)  # malformed, self-intersecting or huge: refused now
+        except BadInput as exc:
+            raise BadInput(f"scope area {i + 1}: {exc.message}") from None
     if not (cameras or locations or areas):
         raise BadInput("the order's scope needs locations: cameras, locations or drawn areas")
     return {"windows": windows, "plates": plates, "patterns": patterns, "cameras": cameras,
             "locations": locations, "areas": areas}
+
+
+def _ids(raw: Any, name: str) -> list[str]:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list) or not all(isinstance(v, str) and 0 < len(v) <= 80
+                                            for v in raw):
+        raise BadInput(f"scope {name} must be a list of ids")
+    if len(raw) > 5000:
+        raise BadInput(f"too many {name} in the scope")
+    return list(raw)
+
+
+def check_scope_ids(conn: psycopg.Connection, scope: dict[str, Any]) -> None:
+    """Picked cameras must exist in the registry: an order names real cameras."""
+    if not scope["cameras"]:
+        return
+    known = {r["id"] for r in conn.execute("SELECT id FROM camera WHERE id = ANY(%s)",
+                                           (scope["cameras"],)).fetchall()}
+    unknown = sorted(set(scope["cameras"]) - known)
+    if unknown:
+        raise BadInput(f"unknown camera(s) in the order's scope: {', '.join(unknown[:10])}")
 
 
 @dataclass(frozen=True)
@@ -103,6 +134,11 @@ def qualifies(conn: psycopg.Connection, crime_code: str | None, fugitive: bool) 
     return Qualification(True, f"{row['label']} ({row['article']}): art. 67 lid 1 Sv applies")
 
 
+def _known_crime(conn: psycopg.Connection, crime_code: str | None) -> bool:
+    return bool(crime_code) and conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM crime WHERE code = %s) AS x", (crime_code,)).fetchone()["x"]
+
+
 def _next_reference(conn: psycopg.Connection, unit: str, year: int) -> str:
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('request_reference'))")
     n = conn.execute("SELECT count(*) + 1 AS n FROM request WHERE reference LIKE %s",
@@ -126,7 +162,10 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("order_kind") not in ("written", "verbal"):
         raise BadInput("order kind must be written or verbal")
     out["order_kind"] = data["order_kind"]
-    out["crime_code"] = data.get("crime_code") or None
+    crime = data.get("crime_code") or None
+    if crime is not None and (not isinstance(crime, str) or len(crime) > 20):
+        raise BadInput("crime code must be a code from the list of crimes")
+    out["crime_code"] = crime
     out["fugitive"] = bool(data.get("fugitive"))
     out["foreign_request"] = bool(data.get("foreign_request"))
     out["photos"] = bool(data.get("photos"))
@@ -143,8 +182,11 @@ def ensure_investigation(conn: psycopg.Connection, system: str, number: str, nam
                          unit: str | None) -> int:
     if system not in ("BVH", "Summ-IT"):
         raise BadInput("registration system must be BVH or Summ-IT")
-    if not number or not name:
+    if not isinstance(number, str) or not isinstance(name, str) or not number.strip() \
+            or not name.strip():
         raise BadInput("investigation number and name are required")
+    if len(number) > 64 or len(name) > 200:
+        raise BadInput("investigation number or name is too long")
     row = conn.execute(
         "INSERT INTO investigation (system, number, name, unit_code) VALUES (%s, %s, %s, %s)"
         " ON CONFLICT (system, number) DO UPDATE SET name = investigation.name RETURNING id",
@@ -157,10 +199,16 @@ def register(conn: psycopg.Connection, officer: Account, data: dict[str, Any]) -
     qualify. Only authorised officers register (they receive the requests)."""
     require_role(officer, "officer")
     clean = _clean(data)
+    check_scope_ids(conn, clean["scope"])
     inv = data.get("investigation") or {}
+    if not isinstance(inv, dict):
+        raise BadInput("investigation must be an object with system, number and name")
+    q = qualifies(conn, clean["crime_code"], clean["fugitive"])
+    if not q.ok and not _known_crime(conn, clean["crime_code"]):
+        # Nothing to record against: no crime or a code the table does not hold.
+        raise BadInput(q.reason)
     investigation_id = ensure_investigation(conn, inv.get("system"), inv.get("number"),
                                             inv.get("name"), officer.unit_code)
-    q = qualifies(conn, clean["crime_code"], clean["fugitive"])
     status = "registered" if q.ok else "rejected"
     unit = officer.unit_code or "LE"
     reference = _next_reference(conn, unit, clean["received_at"].year)
@@ -261,32 +309,80 @@ def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict
     return get(conn, request_id)
 
 
-def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes: dict[str, Any],
-            reason: str) -> dict[str, Any]:
-    """A correction after confirmation: a new, logged version; the scope cannot widen."""
+# Facts that start legal deadlines (R4's 72 hours, R6's "when the request came in"): a
+# correction cannot move them. A verbal order becomes written only through its document.
+DEADLINE_FIELDS = ("received_at", "order_at")
+
+
+def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes: Any,
+            reason: Any) -> dict[str, Any]:
+    """A correction: a new, logged version, re-validated against every rule registration
+    applies (R3's crime, the scope's cameras and areas). After confirmation the scope
+    cannot widen (scope, convoy band, photos), and in no status can a correction move the
+    facts that carry deadlines or turn a verbal order into a written one."""
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["status"] in ("rejected", "cancelled", "completed"):
         raise Conflict(f"request {req['reference']} is {req['status']}")
-    if not reason or not reason.strip():
+    if not isinstance(changes, dict):
+        raise BadInput("changes must be an object of field names and new values")
+    if not isinstance(reason, str) or not reason.strip():
         raise BadInput("a correction needs a reason")
+    if len(reason) > 2000:
+        raise BadInput("the reason of a correction is too long")
     unknown = set(changes) - set(REGISTERED_FIELDS)
     if unknown:
         raise BadInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
-    if req["status"] != "registered" and "scope" in changes:
-        raise Conflict("the scope of a confirmed request cannot be edited; register a new "
-                       "request on a new order")
+    if "investigation_id" in changes:
+        raise BadInput("het onderzoek van een aanvraag kan niet worden gecorrigeerd; "
+                       "registreer een nieuwe aanvraag")
+    moved = [k for k in DEADLINE_FIELDS if k in changes
+             and parse_time(changes[k], k.replace("_", " ")) != req[k]]
+    if moved:
+        raise BadInput(f"{', '.join(moved)} kan niet worden gecorrigeerd: daaraan hangen "
+                       "wettelijke termijnen (72 uur voor het schriftelijke bevel, art. 8 "
+                       "AMvB); annuleer of wijs de aanvraag af en registreer haar opnieuw")
+    if (req["order_kind"] == "verbal" and changes.get("order_kind", "verbal") != "verbal"):
+        raise BadInput("een mondeling bevel wordt niet schriftelijk door een correctie: voeg "
+                       "het document van het schriftelijke bevel toe (written-order)")
+    confirmed = req["status"] != "registered"
+    if confirmed:
+        if "scope" in changes:
+            raise Conflict("the scope of a confirmed request cannot be edited; register a new "
+                           "request on a new order")
+        if changes.get("photos") and not req["photos"]:
+            raise Conflict("na bevestiging kan het bevel niet worden verruimd met foto's; "
+                           "registreer een nieuwe aanvraag op een nieuw bevel")
+        new_band = changes.get("convoy_minutes", req["convoy_minutes"])
+        if "convoy_minutes" in changes and (
+                new_band is None and req["convoy_minutes"] is not None
+                or isinstance(new_band, int) and (req["convoy_minutes"] is None
+                                                  or new_band > req["convoy_minutes"])):
+            raise Conflict("na bevestiging kan de konvooiband niet worden verruimd; "
+                           "registreer een nieuwe aanvraag op een nieuw bevel")
     merged = {k: req[k] for k in REGISTERED_FIELDS if k != "investigation_id"}
+    if confirmed:  # the frozen scope (with its resolved cameras) stays as it is
+        merged["scope"] = {k: v for k, v in req["scope"].items() if k != "resolved_cameras"}
     merged.update(changes)
     clean = _clean(merged)
-    sets = ", ".join(f"{k} = %({k})s" for k in clean) + ", version = version + 1"
-    clean["scope"] = json.dumps(clean["scope"])
-    conn.execute(f"UPDATE request SET {sets.replace('%(scope)s', '%(scope)s::jsonb')}"
-                 " WHERE id = %(id)s", {**clean, "id": request_id})
+    for k in DEADLINE_FIELDS:  # unchanged, exactly as stored
+        clean[k] = req[k]
+    q = qualifies(conn, clean["crime_code"], clean["fugitive"])
+    if not q.ok:
+        raise BadInput(f"correctie geweigerd: {q.reason}")
+    if confirmed:
+        del clean["scope"]
+    else:
+        check_scope_ids(conn, clean["scope"])
+        clean["scope"] = json.dumps(clean["scope"])
+    sets = ", ".join(f"{k} = %({k})s" + ("::jsonb" if k == "scope" else "") for k in clean)
+    conn.execute(f"UPDATE request SET {sets}, version = version + 1 WHERE id = %(id)s",
+                 {**clean, "id": request_id})
     version = req["version"] + 1
     _snapshot(conn, request_id, version, officer, reason.strip())
     audit.record(conn, officer.username, "request.correct", f"request:{request_id}",
-                 version=version, fields=sorted(changes), reason=reason.strip())
+                 version=version, fields=sorted(changes), reason=reason.strip(),
+                 qualification=q.reason)
     return get(conn, request_id)
 
 
@@ -295,8 +391,10 @@ def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: 
     require_role(officer, "officer")
     if req["status"] not in ("registered", "confirmed"):
         raise Conflict(f"request {req['reference']} is {req['status']}")
-    if not reason or not reason.strip():
+    if not isinstance(reason, str) or not reason.strip():
         raise BadInput("a rejection needs a reason")
+    if len(reason) > 2000:
+        raise BadInput("the reason of a rejection is too long")
     conn.execute("UPDATE request SET status = 'rejected', rejected_reason = %s, closed_at = now()"
                  " WHERE id = %s", (reason.strip(), request_id))
     audit.record(conn, officer.username, "request.reject", f"request:{request_id}",

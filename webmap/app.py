@@ -35,7 +35,11 @@ BLUEPRINTS: list[tuple[str, str, str | None]] = [
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``test_config`` may set DATABASE_URL, SECRET_KEY and Flask options."""
+    from webmap.payload import SafeRequest
+
     app = Flask(__name__, static_folder="static", template_folder="templates")
+    # Every JSON body read through request.get_json goes through webmap.payload.loads.
+    app.request_class = SafeRequest
     settings = settings_mod.load()
     app.config.update(
         ANPR_SETTINGS=settings,
@@ -56,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from webmap import auth, db
 
+    app.before_request(_refuse_bad_text)
     db.init_app(app)
     # A route that declares no access rule (webmap/auth.py) is refused: forgetting one
     # cannot expose a page.
@@ -78,6 +83,23 @@ def _local_secret(home: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _refuse_bad_text() -> None:
+    """A NUL or a lone surrogate in the path, a query argument or a form field is refused
+    at the door (PostgreSQL text cannot hold a NUL; such input is never a real value)."""
+    from anpr.errors import BadInput
+    from webmap.payload import bad_text
+
+    fields = [("the path", request.path)]
+    fields += [(f"query argument {k[:40]!r}", v) for k, v in request.args.items(multi=True)]
+    fields += [("a query argument name", k) for k in request.args]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        fields += [(f"form field {k[:40]!r}", v) for k, v in request.form.items(multi=True)]
+    for what, value in fields:
+        why = bad_text(value)
+        if why:
+            raise BadInput(f"{what} contains {why}")
 
 
 def _wants_json() -> bool:

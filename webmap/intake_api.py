@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 from anpr.errors import BadInput, DatabaseUnavailable
 from ingest.devices import authenticate, device_cameras
 from ingest.intake import RegistryCache, intake_batch, parse_records
+from webmap import payload
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 
@@ -57,6 +58,8 @@ def _device_key() -> str | None:
 
 
 def _read_request() -> tuple[list, dict[str, bytes]]:
+    """The records and photos; every JSON text passes webmap.payload's guards (depth,
+    NUL and lone surrogates, 64-bit integers) before and after parsing."""
     if request.mimetype == "multipart/form-data":
         images: dict[str, bytes] = {}
         raw = request.form.get("records")
@@ -67,21 +70,24 @@ def _read_request() -> tuple[list, dict[str, bytes]]:
                 images[name] = storage.read()
         if raw is None:
             raise BadInput("the multipart body needs a 'records' part")
-        return parse_records(raw), images
+        return _records(raw), images
     if request.mimetype in ("application/json", "application/x-ndjson"):
         body = request.get_data()
         if request.mimetype == "application/json" and body.lstrip().startswith(b"{"):
             try:
-                import json
-
-                records = json.loads(body).get("records")
+                records = payload.loads(body).get("records")
             except ValueError:
                 raise BadInput("the body is not valid JSON") from None
             if not isinstance(records, list):
                 raise BadInput("the body needs a 'records' array")
             return records, {}
-        return parse_records(body), {}
+        return _records(body), {}
     raise BadInput("send multipart/form-data (records + photo parts) or application/json")
+
+
+def _records(raw: str | bytes) -> list:
+    payload.check_depth(raw, "the records")
+    return payload.check_value(parse_records(raw), "the records")
 
 
 @intake_api.post("/intake/passages")
