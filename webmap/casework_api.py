@@ -314,11 +314,9 @@ def reads(request_id: int):
     from casework import verification
 
     _request(request_id)
-    try:
-        size = int(request.args.get("page_size", 50))
-        offset = int(request.args.get("offset", 0))
-    except ValueError as exc:
-        raise BadInput("page_size and offset must be whole numbers") from exc
+    from webmap.payload import int_arg
+
+    size, offset = int_arg("page_size", 50, 1, 500), int_arg("offset", 0, 0, 10**9)
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
                              offset=offset, include_verified=request.args.get("all") == "1")
     return jsonify(jsonable(out))

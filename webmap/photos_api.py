@@ -36,11 +36,10 @@ def _own(request_id: int) -> None:
 @requires("officer")
 def list_photos(request_id: int):
     _own(request_id)
-    try:
-        size = int(request.args.get("page_size", photos.PAGE_SIZE))
-        offset = int(request.args.get("offset", 0))
-    except ValueError as exc:
-        raise BadInput("page_size and offset must be whole numbers") from exc
+    from webmap.payload import int_arg
+
+    size = int_arg("page_size", photos.PAGE_SIZE, 1, 500)
+    offset = int_arg("offset", 0, 0, 10**9)
     return jsonify(jsonable(photos.photos(get_conn(), current_account(), request_id,
                                           page_size=size, offset=offset,
                                           include_approved=request.args.get("all") == "1")))
