@@ -15,6 +15,7 @@ Domain code: a connection and plain values in, plain dicts out; the caller commi
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -140,9 +141,13 @@ def create_location(conn: psycopg.Connection, *, actor: str, code: str, name: st
     return after
 
 
-def update_location(conn: psycopg.Connection, code: str, *, actor: str,
+def update_location(conn: psycopg.Connection, code: str, *, actor: str, move_lanes: bool = False,
                     **changes: Any) -> dict[str, Any]:
-    """Change a location's name, road, hectometre, owner or place (lon/lat: a move)."""
+    """Change a location's name, road, hectometre, owner or place (lon/lat: a move).
+
+    With ``move_lanes`` a move carries the cameras' lane lines along by the same shift (in
+    degrees: a location moves metres, not kilometres), each recorded as a camera change;
+    moving back with ``move_lanes`` puts them back where they were (the editor's undo)."""
     actor = _actor(actor)
     allowed = {"name", "road", "hectometre", "owner", "lon", "lat"}
     unknown = set(changes) - allowed
@@ -160,7 +165,26 @@ def update_location(conn: psycopg.Connection, code: str, *, actor: str,
                  (str(new["name"]).strip(), new["road"], new["hectometre"], new["owner"], x, y, code))
     after = location_state(conn, code)
     record(conn, actor, "location", code, "update", before, after)
+    dx, dy = after["lon"] - before["lon"], after["lat"] - before["lat"]
+    if move_lanes and (dx or dy):
+        after["lanes_moved"] = _shift_lanes(conn, actor, before["id"], dx, dy)
     return after
+
+
+def _shift_lanes(conn: psycopg.Connection, actor: str, location_id: int, dx: float,
+                 dy: float) -> list[str]:
+    """Shift the lane lines of a location's cameras by (dx, dy) degrees; who and when kept."""
+    ids = [r["id"] for r in _rows(conn, "SELECT id FROM camera WHERE location_id = %s AND "
+                                        "lane_geom IS NOT NULL ORDER BY id", (location_id,))]
+    for cid in ids:
+        before = camera_state(conn, cid)
+        moved = json.loads(_rows(conn, "SELECT ST_AsGeoJSON(ST_Translate(lane_geom, %s, %s)) AS g "
+                                       "FROM camera WHERE id = %s", (dx, dy, cid))[0]["g"])
+        lane = check_lane(moved)  # a shifted lane must still lie inside the Netherlands
+        conn.execute("UPDATE camera SET lane_geom = ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326) "
+                     "WHERE id = %s", (lane, cid))
+        record(conn, actor, "camera", cid, "update", before, camera_state(conn, cid))
+    return ids
 
 
 # -- cameras ---------------------------------------------------------------------------------
@@ -191,11 +215,34 @@ def check_lane(coords: Any) -> str | None:
     return shapely.to_geojson(line)
 
 
+def bearing_of(lane_geojson: str) -> float:
+    """Initial great-circle bearing from a lane's first to its last point: the direction of
+    travel (the same formula as the editor's, so a drawn lane gives the same number)."""
+    coords = json.loads(lane_geojson)["coordinates"]
+    (lon1, lat1), (lon2, lat2) = coords[0][:2], coords[-1][:2]
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lon2 - lon1)
+    y = math.sin(dl) * math.cos(p2)
+    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return round(math.degrees(math.atan2(y, x)) % 360.0, 1) % 360.0
+
+
 def create_camera(conn: psycopg.Connection, *, actor: str, id: str, location_code: str,
-                  bearing: float, inout: str, lane: int, active_from: date,
+                  bearing: float | None, inout: str, lane: int, active_from: date,
                   lane_geom: Any = None, mounting: str = "fixed", facing: str = "front",
                   segment_direction: int | None = None) -> dict[str, Any]:
+    """A new camera, active from ``active_from``.
+
+    An active camera's passages are read by their direction of travel, so a camera needs a
+    drawn lane or a stated bearing before it exists at all: with neither it is refused
+    rather than started at an invented bearing of 0. A lane without a bearing gives the
+    bearing from its drawing."""
     actor = _actor(actor)
+    lane_text = check_lane(lane_geom)
+    if bearing is None:
+        if lane_text is None:
+            raise BadInput("a camera needs a lane (lane_geom) or a bearing before it can become "
+                           "active")
+        bearing = bearing_of(lane_text)
     loc = location_state(conn, location_code)
     m = CAMERA_ID.match(str(id or ""))
     if not m or m["loc"] != location_code or int(m["lane"]) != lane:
@@ -209,7 +256,7 @@ def create_camera(conn: psycopg.Connection, *, actor: str, id: str, location_cod
         "INSERT INTO camera (id, location_id, bearing, inout, segment_direction, lane, lane_geom, "
         "mounting, facing, status, active_from) VALUES (%s, %s, %s, %s, %s, %s, "
         "ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), %s, %s, 'active', %s) ON CONFLICT (id) DO NOTHING",
-        (id, loc["id"], float(bearing) % 360.0, inout, direction, lane, check_lane(lane_geom),
+        (id, loc["id"], float(bearing) % 360.0, inout, direction, lane, lane_text,
          mounting, facing, active_from)).rowcount
     if not added:
         raise Conflict(f"camera {id} already exists")

@@ -298,3 +298,101 @@ def test_editor_page_is_for_editors(editor, login, client):
     assert login("officer.mn").get("/registry").status_code == 403
     r = client.get("/registry")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_a_camera_needs_a_lane_or_a_bearing_to_become_active(editor, conn):
+    _place(editor)
+    before = _state(conn)
+    body = {"id": "MN-ZZ7-101-R1", "location_code": "MN-ZZ7-101", "inout": "in", "lane": 1,
+            "active_from": "2026-01-01"}
+    r = editor.post(f"{API}/cameras", json=body)
+    assert r.status_code == 400 and "lane (lane_geom) or a bearing" in r.get_json()["message"]
+    assert _state(conn) == before
+    # a lane alone gives the bearing from its drawing (east, a little north: about 81 degrees)
+    cam = editor.post(f"{API}/cameras", json=body | {"lane_geom": LANE}).get_json()
+    assert cam["status"] == "active" and cam["bearing"] == pytest.approx(81.2, abs=0.5)
+    # a stated bearing alone is enough; 0 (north) is a bearing like any other
+    cam = editor.post(f"{API}/cameras", json=body | {"id": "MN-ZZ7-101-R2", "lane": 2,
+                                                     "bearing": 0}).get_json()
+    assert cam["status"] == "active" and cam["bearing"] == 0 and cam["lane_geom"] is None
+
+
+def _flat(coords) -> list[float]:
+    return [v for point in coords for v in point]
+
+
+def test_a_move_carries_the_lanes_along_and_moves_back(editor, conn):
+    _place(editor)
+    _camera(editor)
+    _camera(editor, lane=2, lane_geom=None, bearing=90)  # no lane: nothing to carry
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", json={"lon": 5.121, "lat": 52.0905,
+                                                          "move_lanes": True})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["lanes_moved"] == ["MN-ZZ7-101-R1"]
+    got = editor.get(f"{API}/locations/MN-ZZ7-101").get_json()
+    lane = next(c for c in got["cameras"] if c["id"] == "MN-ZZ7-101-R1")["lane_geom"]
+    for (x, y), (x0, y0) in zip(lane["coordinates"], LANE["coordinates"]):
+        assert x == pytest.approx(x0 + 0.001, abs=1e-7) and y == pytest.approx(y0 + 0.0005, abs=1e-7)
+    changes = editor.get(f"{API}/locations/MN-ZZ7-101/history").get_json()["changes"]
+    assert [(c["entity"], c["action"]) for c in changes[:2]] == [("camera", "update"),
+                                                                 ("location", "update")]
+    # the editor's undo: back to the old place, lanes along
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", json={"lon": 5.12, "lat": 52.09,
+                                                          "move_lanes": True})
+    lane = editor.get(f"{API}/cameras/MN-ZZ7-101-R1").get_json()["lane_geom"]
+    assert _flat(lane["coordinates"]) == pytest.approx(_flat(LANE["coordinates"]), abs=1e-7)
+    # without move_lanes the lanes stay; a lane shifted out of the country is refused whole
+    editor.patch(f"{API}/locations/MN-ZZ7-101", json={"lon": 5.13, "lat": 52.09})
+    lane = editor.get(f"{API}/cameras/MN-ZZ7-101-R1").get_json()["lane_geom"]
+    assert _flat(lane["coordinates"]) == pytest.approx(_flat(LANE["coordinates"]), abs=1e-7)
+    before = _state(conn)
+    for body, message in [({"lon": 5.2, "lat": 52.1, "move_lanes": "ja"}, "true or false")]:
+        r = editor.patch(f"{API}/locations/MN-ZZ7-101", json=body)
+        assert r.status_code == 400 and message in r.get_json()["message"]
+    assert _state(conn) == before
+
+
+def _photo(width: int = 640, height: int = 360) -> bytes:
+    """A frame with fine detail everywhere (a checkerboard of 2-pixel squares)."""
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:height, 0:width]
+    board = (((x // 2) + (y // 2)) % 2 * 255).astype(np.uint8)
+    buf = BytesIO()
+    Image.fromarray(np.stack([board] * 3, axis=2)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_an_uploaded_frame_comes_back_blurred_and_is_kept_nowhere(editor, conn):
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    _place(editor)
+    _camera(editor)
+    before = _state(conn)
+    r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/frame", data=_photo(),
+                    headers={"Content-Type": "image/png"})
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert r.mimetype == "image/png" and r.headers["Cache-Control"] == "no-store"
+    assert (r.headers["X-Frame-Width"], r.headers["X-Frame-Height"]) == ("640", "360")
+    out = np.asarray(Image.open(BytesIO(r.data)).convert("L"), dtype=float)
+    assert out.shape == (360, 640)
+    # the 2-pixel checkerboard is gone: neighbouring pixels no longer alternate 0/255
+    assert np.abs(np.diff(out, axis=1)).mean() < 20
+    # as a form upload too
+    r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/frame",
+                    data={"frame": (BytesIO(_photo(320, 200)), "view.png")},
+                    content_type="multipart/form-data")
+    assert r.status_code == 200 and r.headers["X-Frame-Width"] == "320"
+    for data, message in [(b"", "send the frame"), (b"not an image", "cannot be used")]:
+        r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/frame", data=data,
+                        headers={"Content-Type": "image/png"})
+        assert r.status_code == 400 and message in r.get_json()["message"]
+    assert editor.post(f"{API}/cameras/MN-ZZ7-101-R9/frame", data=_photo(),
+                       headers={"Content-Type": "image/png"}).status_code == 404
+    assert _state(conn) == before  # no row anywhere: nothing of the upload is kept

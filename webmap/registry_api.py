@@ -145,12 +145,16 @@ def create_location():
 @requires(EDITOR)
 def update_location(code: str):
     """Edit or move a location (a move is new lon and lat; the history keeps the old place)."""
-    body = _only(json_object(), {"name", "road", "hectometre", "owner", "lon", "lat"})
+    body = _only(json_object(), {"name", "road", "hectometre", "owner", "lon", "lat",
+                                 "move_lanes"})
     if ("lon" in body) != ("lat" in body):
         raise BadInput("a move gives both lon and lat")
+    move_lanes = body.get("move_lanes", False)
+    if not isinstance(move_lanes, bool):
+        raise BadInput("move_lanes is true or false")
     changes = {k: _text(body, k) for k in ("name", "road", "owner") if k in body}
     changes |= {k: _number(body, k) for k in ("hectometre", "lon", "lat") if k in body}
-    out = _change(registry.update_location, code, **changes)
+    out = _change(registry.update_location, code, move_lanes=move_lanes, **changes)
     out.pop("id", None)
     return jsonify(jsonable(out))
 
@@ -179,7 +183,7 @@ def create_camera():
         raise BadInput("segment_direction is 1 or -1")
     out = _change(registry.create_camera, id=_text(body, "id", True),
                   location_code=_text(body, "location_code", True),
-                  bearing=_number(body, "bearing", True), inout=_text(body, "inout", True),
+                  bearing=_number(body, "bearing"), inout=_text(body, "inout", True),
                   lane=_int(body, "lane"), active_from=start, lane_geom=_lane(body),
                   mounting=_text(body, "mounting") or "fixed",
                   facing=_text(body, "facing") or "front", segment_direction=direction)
@@ -297,6 +301,61 @@ def reference_frame(camera_id: str):
                     headers={"Cache-Control": "private, max-age=3600"})
 
 
+#: The largest reference frame an editor may upload (bytes): an 8192-pixel-wide JPEG fits.
+MAX_UPLOAD = 25 * 1024 * 1024
+
+
+@registry_api.post(f"{API}/cameras/<camera_id>/frame")
+@requires(EDITOR)
+def blur_uploaded_frame(camera_id: str):
+    """An editor's own frame of the camera's view, blurred for drawing masks on, never kept.
+
+    The upload (the raw image as the body, or a form field ``frame``) is decoded in this
+    request's memory and blurred by the detector's production blur for this camera
+    (:func:`detector.worker.blur_frame`) with no sharp region earned, so the whole frame is
+    pixelated as a photo with nothing detected would be (fail closed: no plate, vehicle or
+    face survives); the surroundings blur applies even where the camera is exempt from it.
+    The answer is the blurred PNG with its size; neither the upload nor the blurred frame is
+    written anywhere (no file, no database row, ``Cache-Control: no-store``). What is kept
+    is only what the editor then saves: the masks with the frame's width and height."""
+    data = request.files["frame"].read(MAX_UPLOAD + 1) if "frame" in request.files \
+        else request.get_data(cache=False)
+    if not data:
+        raise BadInput("send the frame as the request body (image/jpeg or image/png) or as "
+                       "form field 'frame'")
+    if len(data) > MAX_UPLOAD:
+        raise BadInput(f"the frame is larger than {MAX_UPLOAD // (1024 * 1024)} MB")
+    png, width, height = _blurred_reference(get_conn(), camera_id, data)
+    return Response(png, mimetype="image/png", headers={
+        "Cache-Control": "no-store", "X-Frame-Width": str(width), "X-Frame-Height": str(height)})
+
+
+def _blurred_reference(conn, camera_id: str, data: bytes) -> tuple[bytes, int, int]:
+    """Decode and blur one frame as the detector would with nothing detected; PNG bytes."""
+    from dataclasses import replace
+
+    from detector.blur import BlurConfig
+    from detector.frames import FrameRejected, decode
+    from detector.worker import blur_frame, camera_view
+
+    registry.camera_state(conn, camera_id)  # 404 for an unknown camera
+    try:
+        image = decode(data, max_pixels=registry.MAX_FRAME * registry.MAX_FRAME // 4)
+    except FrameRejected as exc:
+        raise BadInput(f"the frame cannot be used: {exc}") from None
+    height, width = image.shape[:2]
+    if width > registry.MAX_FRAME or height > registry.MAX_FRAME:
+        raise BadInput(f"a reference frame is at most {registry.MAX_FRAME} pixels each way")
+    view = replace(camera_view(conn, camera_id), surroundings=True)
+    result = blur_frame(image, [], view, BlurConfig())
+    del image
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(result.image[:, :, ::-1]).save(buf, format="PNG")
+    return buf.getvalue(), width, height
+
+
 def _grid_png(label: str, width: int, height: int) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
@@ -350,14 +409,14 @@ register_paths({
         codes=("400", "401", "403", "409"))},
     f"{API}/locations/{{code}}": {
         "get": _op("A location as stored, with its cameras (camera-plan editors)", _CODE),
-        "patch": _op("Edit or move a location (lon and lat together); recorded with who and "
-                     "when", _CODE, body=_OBJ)},
+        "patch": _op("Edit or move a location (lon and lat together; move_lanes: true shifts "
+                     "its cameras' lanes along); recorded with who and when", _CODE, body=_OBJ)},
     f"{API}/locations/{{code}}/history": {"get": _op(
         "Changes to the location, its cameras and masks, newest first (editors, auditors, "
         "administrators)", _CODE)},
     f"{API}/cameras": {"post": _op(
         "Add a camera (id LOCATION-R|L<lane>; lane_geom a LineString in the direction of "
-        "travel)", body={"$ref": "#/components/schemas/RegistryCamera"}, ok="201",
+        "travel); a lane or a bearing is required (a lane alone gives the bearing)", body={"$ref": "#/components/schemas/RegistryCamera"}, ok="201",
         codes=("400", "401", "403", "404", "409"))},
     f"{API}/cameras/{{camera_id}}": {
         "get": _op("A camera with its status periods, privacy masks and reference frame size",
@@ -387,6 +446,10 @@ register_paths({
                               "label": {"type": "string"}}})},
     f"{API}/cameras/{{camera_id}}/masks/{{mask_id}}": {"delete": _op(
         "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"))},
+    f"{API}/cameras/{{camera_id}}/frame": {"post": _op(
+        "Blur an editor's own frame of the camera's view (body: image/jpeg or image/png) with "
+        "the detector's blur, nothing detected so all of it pixelated; answered as PNG, kept "
+        "nowhere", _CAM)},
     f"{API}/cameras/{{camera_id}}/frame.png": {"get": _op(
         "A neutral placeholder reference frame (PNG with a pixel grid) to draw masks on", _CAM,
         {"name": "width", "in": "query", "schema": {"type": "integer"}},
@@ -400,7 +463,7 @@ register_paths({
                                         "owner": {"enum": list(registry.OWNERS)},
                                         "mounting": {"enum": ["fixed", "mobile"]}}},
     "RegistryCamera": {"type": "object",
-                       "required": ["id", "location_code", "bearing", "inout", "lane", "active_from"],
+                       "required": ["id", "location_code", "inout", "lane", "active_from"],
                        "properties": {"id": {"type": "string", "example": "MN-A12-901-R1"},
                                       "location_code": {"type": "string"},
                                       "bearing": {"type": "number", "minimum": 0, "maximum": 360},
