@@ -330,6 +330,8 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
         raise BadInput("a correction needs a reason")
     if len(reason) > 2000:
         raise BadInput("the reason of a correction is too long")
+    if not changes:
+        raise BadInput("een correctie zonder wijzigingen: noem de velden en hun nieuwe waarde")
     unknown = set(changes) - set(REGISTERED_FIELDS)
     if unknown:
         raise BadInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")

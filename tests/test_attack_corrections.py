@@ -129,3 +129,10 @@ def test_no_or_unknown_crime_is_a_refusal_not_a_500(login, conn, over):
     assert resp.status_code == 400, resp.get_json()
     assert "crime" in resp.get_json()["message"]
     assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before
+
+
+def test_an_empty_correction_is_refused(login, conn):
+    officer = login("officer.mn")
+    req = _confirmed(officer)
+    assert _correct(officer, req["id"], {}).status_code == 400
+    assert _versions(conn, req["id"]) == 1

@@ -134,17 +134,6 @@ def int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
-def text_arg(name: str, max_len: int = 200) -> str | None:
-    """A text query argument; NUL, lone surrogates and overlong values are a 400."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    why = bad_text(raw)
-    if why or len(raw) > max_len:
-        raise BadInput(f"{name} contains {why}" if why else f"{name} is too long")
-    return raw
-
-
 def iso_date(raw: Any, name: str) -> date | None:
     """A ``YYYY-MM-DD`` field; empty or absent is None."""
     if raw in (None, ""):

@@ -63,6 +63,8 @@ def _text(body: dict[str, Any], key: str, required: bool = False) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadInput(f"{key} must be text")
+    if len(value) > 2000:
+        raise BadInput(f"{key} is too long (at most 2000 characters)")
     return value
 
 
