@@ -126,6 +126,8 @@ CASES = [
      "/api/v1/requests/{rid}/reads?offset=100000000000000000000", None),
     ("reads-offset-negative", "officer.mn", "get", "/api/v1/requests/{rid}/reads?offset=-1", None),
     ("query-name-nul", "officer.mn", "get", "/api/v1/requests?st%00atus=open", None),
+    ("convoy-minutes-1e308", "officer.mn", "post", "/api/v1/search/convoy/preview",
+     '{"request_id": {rid}, "plate": "AB123C", "minutes": 1e308}'),
     ("intake-deep", "device", "post", "/api/v1/intake/passages", '{"records": ' + DEEP + "}"),
     ("intake-deep-ndjson", "device", "post", "/api/v1/intake/passages", DEEP),
     ("intake-nul", "device", "post", "/api/v1/intake/passages", {"records": [{"camera": "x\x00"}]}),
@@ -139,6 +141,8 @@ def test_bad_input_is_a_clear_refusal_that_stores_nothing(app, login, database_u
     with psycopg.connect(database_url, row_factory=dict_row) as c:
         camera = c.execute("SELECT id FROM camera ORDER BY id LIMIT 1").fetchone()["id"]
     path = path.format(rid=rid, camera=camera)
+    if isinstance(body, str) and "{rid}" in body:
+        body = body.replace("{rid}", str(rid))
     headers = {}
     if who == "device":
         client = app.test_client()
