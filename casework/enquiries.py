@@ -21,9 +21,10 @@ from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
 from casework import requests as req_mod
 from gis.search import block, common, convoy, partial, plate, route
+from gis.search import params as sp
 from gis.search.base import Where
 from gis.search.scope import (Scope, Window, normalise_cameras, normalise_pattern,
-                              normalise_plate, normalise_plates, parse_minutes, parse_window)
+                              normalise_plate, normalise_plates, parse_window)
 from gis.selection import parse_selection, select_cameras
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,11 @@ def scope_of(conn: psycopg.Connection, request: dict[str, Any]) -> Scope:
     cameras = raw.get("resolved_cameras")
     if cameras is None:
         cameras = resolve_scope_cameras(conn, raw)
-    restricts = bool(raw.get("plates") or raw.get("patterns"))
     return Scope.from_dict({
         "windows": raw["windows"], "cameras": cameras,
-        "plates": raw.get("plates") if restricts else None,
-        "patterns": raw.get("patterns") or [], "reference": request["order_reference"]})
+        "plates": raw.get("plates") or None,
+        "patterns": raw.get("patterns") or [], "reference": request["order_reference"],
+        "convoy_minutes": request.get("convoy_minutes")})
 
 
 def freeze_scope(conn: psycopg.Connection, request_id: int) -> None:
@@ -117,13 +118,6 @@ def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
     return sites
 
 
-def _k(params: dict[str, Any]) -> int:
-    k = params.get("k", 2)
-    if isinstance(k, bool) or not isinstance(k, int):
-        raise BadInput("k must be a whole number")
-    return k
-
-
 def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bool
               ) -> tuple[dict[str, Any], Callable[[], list[tuple[int, Any, bool]]]]:
     """Run one search; return its output and a function listing the passages it found."""
@@ -144,7 +138,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         if preview:
             return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
         out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope, limit=500)
-        return out, lambda: _refs(conn, partial.pattern_where(pattern, window, cams), True)
+        return out, lambda: _refs(conn, partial.pattern_where(pattern, window, cams)[0], True)
     if kind == "block":
         window, cams = _window(params), _cameras(conn, params, required=True)
         if preview:
@@ -153,11 +147,12 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         return out, lambda: _refs(conn, block.block_where(cams, window), False)
     if kind == "convoy":
         target, window = normalise_plate(params.get("plate")), _window(params)
+        minutes, shared = sp.convoy_minutes(params, scope), sp.min_shared(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
                                        cameras=_order_cameras(scope)), list
-        minutes = parse_minutes(params.get("minutes", 2), "minutes", low=0.1, high=60)
-        out = convoy.convoy(conn, target, window, minutes, scope=scope, limit=50)
+        out = convoy.convoy(conn, target, window, minutes, scope=scope, min_shared=shared,
+                            limit=sp.PAGE["convoy"])
 
         def refs() -> list[tuple[int, Any, bool]]:
             found = [(t["id"], t["at"], True) for t in out["target_passages"]]
@@ -166,7 +161,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             return found + [(i, at, False) for i, at in _ids_for(conn, triples)]
         return out, refs
     if kind == "common":
-        sites, k = _sites(conn, params), _k(params)
+        sites, k = _sites(conn, params), sp.k(params)
         if preview:
             return common.common_preview(conn, sites, k, scope=scope), list
         out = common.common_plates(conn, sites, k, scope=scope, limit=500)
@@ -178,10 +173,11 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         return out, refs
     if kind == "route":
         target, window = normalise_plate(params.get("plate")), _window(params)
+        detour_s = sp.detour_seconds(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
                                        cameras=_order_cameras(scope)), list
-        out = route.route(conn, target, window, scope=scope)
+        out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s)
         return out, lambda: [(p["id"], p["captured_at"], True) for p in out["passages"]]
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
 

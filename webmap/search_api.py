@@ -14,9 +14,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from anpr.errors import BadInput
 from gis.geometry import Limits
 from gis.search import block, common, convoy, coverage, partial, plate, route
+from gis.search import params as sp
 from gis.search.base import page_args
 from gis.search.scope import (Scope, Window, normalise_cameras, normalise_pattern,
-                              normalise_plate, normalise_plates, parse_minutes, parse_window)
+                              normalise_plate, normalise_plates, parse_window)
 from gis.selection import parse_selection, select_cameras
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
@@ -147,12 +148,10 @@ def convoy_search():
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
                                        cameras=_cameras(data)))
-    minutes = parse_minutes(data.get("minutes", 2), "minutes", low=0.1, high=60)
-    min_shared = data.get("min_shared", 2)
-    if isinstance(min_shared, bool) or not isinstance(min_shared, int) or not 1 <= min_shared <= 1000:
-        raise BadInput("min_shared must be a whole number from 1")
-    limit, offset = page_args(data.get("limit", 50), data.get("offset"))
-    return _ok(convoy.convoy(get_conn(), target, window, minutes, scope=_scope(data),
+    scope = _scope(data)
+    minutes, min_shared = sp.convoy_minutes(data, scope), sp.min_shared(data)
+    limit, offset = page_args(data.get("limit", sp.PAGE["convoy"]), data.get("offset"))
+    return _ok(convoy.convoy(get_conn(), target, window, minutes, scope=scope,
                              min_shared=min_shared, limit=limit, offset=offset))
 
 
@@ -177,17 +176,16 @@ def _sites(data: dict[str, Any]) -> list[common.Site]:
 @requires("officer")
 def common_search():
     data = json_object()
-    sites, k = _sites(data), data.get("k")
+    sites, k = _sites(data), sp.k(data)
     if request.path.endswith("/preview"):
         return _ok(common.common_preview(get_conn(), sites, k, scope=_scope(data)))
-    limit, offset = page_args(data.get("limit", 200), data.get("offset"))
+    limit, offset = page_args(data.get("limit", sp.PAGE["common"]), data.get("offset"))
     return _ok(common.common_plates(get_conn(), sites, k, scope=_scope(data), limit=limit,
                                     offset=offset))
 
 
 def _route_args(data: dict[str, Any]) -> dict[str, Any]:
-    detour = data.get("detour_minutes", 15)
-    return {"detour_min_s": parse_minutes(detour, "detour_minutes", low=1, high=600) * 60}
+    return {"detour_min_s": sp.detour_seconds(data)}
 
 
 @search_api.post("/route")

@@ -32,6 +32,7 @@ WITH target AS MATERIALIZED (
     SELECT p.id, p.captured_at, p.camera_id, c.location_id, c.segment_direction
       FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
      WHERE p.plate = %(plate)s AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+       AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
      ORDER BY p.captured_at
      LIMIT %(max_targets)s
 )
@@ -40,6 +41,7 @@ SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id
   FROM target t
   JOIN location l ON l.id = t.location_id
   JOIN camera c2 ON c2.location_id = t.location_id AND c2.segment_direction = t.segment_direction
+                 AND (%(cameras)s::text[] IS NULL OR c2.id = ANY(%(cameras)s::text[]))
   LEFT JOIN LATERAL (
         SELECT q.plate, q.captured_at, q.camera_id
           FROM jj126.passage q
@@ -82,12 +84,20 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
+        if scope.convoy_minutes is not None and minutes > scope.convoy_minutes:
+            from gis.search.scope import OutsideScope
+            raise OutsideScope(f"het bevel staat een konvooizoekvraag toe van ten hoogste "
+                               f"+/- {scope.convoy_minutes:g} minuten")
+    # A location-limited order: the target's passages and the bands are taken at the
+    # order's cameras only, in the query itself (R5; a refusal never reveals data).
+    cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
     # A generic plan, planned once per connection: planning the band's lateral probe
     # over every day partition cost more than running it; it is pruned per probe.
     # Rows as tuples: TARGET_ID, TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA.
     rows = generic(conn.cursor(row_factory=tuple_row), BAND_SQL,
                    {"plate": plate, "start": window.start, "end": window.end,
-                    "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS})
+                    "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS,
+                    "cameras": cameras})
     targets: dict[int, dict[str, Any]] = {}
     band_plates: dict[int, set[str]] = defaultdict(set)
     by_plate: dict[str, list[tuple]] = defaultdict(list)
@@ -99,8 +109,6 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
             continue
         band_plates[tid].add(r[5])
         by_plate[r[5]].append(r)
-    if scope is not None and scope.cameras is not None:
-        scope.check_cameras(sorted({t["camera_id"] for t in targets.values()}))
     v = vehicles_per_day(conn, window)
     log_v = math.log10(v)
     n_targets = len(targets)

@@ -29,6 +29,7 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
   JOIN location l ON l.id = c.location_id
   LEFT JOIN road_segment s ON s.id = l.segment_id
  WHERE p.plate = %(plate)s AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+   AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
  ORDER BY p.captured_at, p.id
  LIMIT %(max)s
 """
@@ -91,10 +92,12 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
     """The plate's route in ``window``: passages, legs with flags, and per-vertex times."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
+    # A location-limited order: only the order's cameras are read, in the query itself
+    # (R5; a refusal never reveals where else the plate was seen).
+    cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
     rows = [dict(r) for r in conn.execute(PASSAGES_SQL, {
-        "plate": plate, "start": window.start, "end": window.end, "max": max_passages}).fetchall()]
-    if scope is not None and scope.cameras is not None:
-        scope.check_cameras(sorted({r["camera_id"] for r in rows}))
+        "plate": plate, "start": window.start, "end": window.end, "max": max_passages,
+        "cameras": cameras}).fetchall()]
     stops = _stops(rows)
     pairs: set[tuple[int, int]] = set()
     for a, b in zip(stops, stops[1:]):

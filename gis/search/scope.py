@@ -150,6 +150,8 @@ class Scope:
     patterns: tuple[str, ...] = ()
     reference: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: The order's convoy band in minutes (None: the order names none; 60 at most).
+    convoy_minutes: float | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> "Scope":
@@ -163,8 +165,11 @@ class Scope:
                         if isinstance(w, dict) else _bad("scope windows must be objects")
                         for w in raw_windows)
         cams = data.get("cameras")
-        plates = data.get("plates")
+        plates = data.get("plates") or None  # an order naming only patterns names no plate
         patterns = data.get("patterns") or []
+        band = data.get("convoy_minutes")
+        if band is not None and (isinstance(band, bool) or not isinstance(band, (int, float))):
+            raise BadInput("scope convoy_minutes must be a number")
         if not isinstance(patterns, list):
             raise BadInput("scope patterns must be a list")
         return cls(windows=windows,
@@ -172,7 +177,8 @@ class Scope:
                    plates=frozenset(normalise_plates(plates)) if plates is not None else None,
                    patterns=tuple(normalise_pattern(p) for p in patterns),
                    reference=data.get("reference") if isinstance(data.get("reference"), str)
-                   else None)
+                   else None,
+                   convoy_minutes=float(band) if band is not None else None)
 
     @property
     def restricts_plates(self) -> bool:

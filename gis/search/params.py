@@ -1,0 +1,62 @@
+"""The scalar parameters of Q1-Q6: one parser for every door (request flow and raw API).
+
+Each search's numbers (convoy band and minimum shared passages, common-plate k, route
+detour threshold) and its default page size are read here only, so the request flow
+(``casework.enquiries``) and the raw endpoints (``webmap.search_api``) give the same
+result for the same parameters, and a value out of range or of the wrong type is a 400
+at the preview, before anything is stored.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from anpr.errors import BadInput
+from gis.search.scope import OutsideScope, Scope, parse_minutes
+
+CONVOY_MINUTES = 2.0
+MIN_SHARED = 2
+K = 2
+DETOUR_MINUTES = 15.0
+#: Default page sizes per search (the run of a request keeps every row found).
+PAGE = {"plate": 500, "partial": 500, "block": 500, "convoy": 50, "common": 200}
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise BadInput(f"{name} moet een geheel getal van {low} tot {high} zijn")
+    return value
+
+
+def convoy_minutes(params: dict[str, Any], scope: Scope | None = None) -> float:
+    """The convoy band (+/- minutes), within the order's band when it names one (R5)."""
+    minutes = parse_minutes(params.get("minutes", CONVOY_MINUTES), "minutes", low=0.1, high=60)
+    band = scope.convoy_minutes if scope is not None else None
+    if band is not None and minutes > band:
+        raise OutsideScope(f"het bevel staat een konvooizoekvraag toe van ten hoogste "
+                           f"+/- {band} minuten; gevraagd is +/- {minutes:g} minuten")
+    return minutes
+
+
+def min_shared(params: dict[str, Any]) -> int:
+    return _whole(params.get("min_shared", MIN_SHARED), "min_shared", 1, 1000)
+
+
+def k(params: dict[str, Any]) -> int:
+    value = params.get("k", K)
+    return _whole(K if value is None else value, "k", 2, 25)
+
+
+def detour_seconds(params: dict[str, Any]) -> float:
+    return parse_minutes(params.get("detour_minutes", DETOUR_MINUTES), "detour_minutes",
+                         low=1, high=600) * 60
+
+
+def validate(kind: str, params: dict[str, Any], scope: Scope | None = None) -> None:
+    """Refuse (400, or 403 beyond the order) a scalar parameter before anything is stored."""
+    if kind == "convoy":
+        convoy_minutes(params, scope)
+        min_shared(params)
+    elif kind == "common":
+        k(params)
+    elif kind == "route":
+        detour_seconds(params)

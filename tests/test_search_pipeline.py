@@ -1,0 +1,256 @@
+"""One search pipeline (issue 13): the request flow and the raw endpoints give the same
+results for the same parameters, and what a run holds (R1) is what it returns.
+
+Every search here goes the officer's real way: log in, register a request, confirm it,
+add a search to it (the count preview), run it; and the same search through the raw
+endpoint (``/api/v1/search/*`` with ``request_id`` and ``enquiry_id``).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SearchClient, SessionClient, confirmed_request
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db) -> dict:
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def window(demo_db) -> dict:
+    return {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}
+
+
+@pytest.fixture(scope="module")
+def officer(app, people):
+    return SessionClient(app, "officer2.mn")
+
+
+@pytest.fixture(scope="module")
+def country(officer, demo_db) -> int:
+    """A request whose order covers the whole country and names no plate."""
+    return confirmed_request(officer)
+
+
+def _flow(officer, rid: int, kind: str, params: dict) -> tuple[dict, set[int]]:
+    """Preview and run inside the request; the run's output and the held passage ids."""
+    pre = officer.post(f"/api/v1/requests/{rid}/searches",
+                       json={"kind": kind, "parameters": params})
+    assert pre.status_code == 201, pre.get_json()
+    eid = pre.get_json()["enquiry_id"]
+    run = officer.post(f"/api/v1/searches/{eid}/run")
+    assert run.status_code == 200, run.get_json()
+    out = run.get_json()
+    return out, _held(officer, eid)
+
+
+def _held(officer, eid: int) -> set[int]:
+    import psycopg
+
+    with psycopg.connect(officer.database_url) as c:
+        return {r[0] for r in c.execute(
+            "SELECT passage_id FROM enquiry_result WHERE enquiry_id = %s", (eid,))}
+
+
+def _direct(app, rid: int, kind: str, params: dict) -> dict:
+    r = SearchClient(app, "officer2.mn", rid).post(f"/api/v1/search/{kind}", json=params)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+@pytest.fixture(autouse=True)
+def _url(officer, database_url):
+    officer.database_url = database_url
+
+
+def _count(database_url: str, sql: str, *args) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url) as c:
+        return c.execute(sql, args).fetchone()[0]
+
+
+# -- defect 1: Q2 through the request flow ------------------------------------------------
+
+@pytest.mark.parametrize("tail", ["*", "??", "ZZZZZ"])
+def test_partial_plate_runs_and_holds_what_it_returns(app, officer, country, truth, window,
+                                                      tail):
+    lead = truth["convoy"]["lead"]
+    pattern = lead[:3] + tail if tail != "ZZZZZ" else "QQ" + tail  # the last has no hit
+    params = {"pattern": pattern, "window": window}
+    out, held = _flow(officer, country, "partial", params)
+    result = out["result"]
+    assert out["passages_kept"] == result["passages_total"] == len(held)
+    assert {p["id"] for p in result["passages"]} == held
+    direct = _direct(app, country, "partial", params)
+    assert direct["passages_total"] == result["passages_total"]
+    assert {p["id"] for p in direct["passages"]} == held
+
+
+# -- defect 2: every parameter the same through both doors --------------------------------
+
+def _convoy_ids(out: dict) -> list[tuple[str, int]]:
+    return [(p["plate"], p["shared_passages"]) for p in out["partners"]]
+
+
+def test_every_parameter_gives_the_same_result_through_both_doors(app, officer, country,
+                                                                  truth, window):
+    lead, follower = truth["convoy"]["lead"], truth["convoy"]["follower"]
+    # Q4: min_shared and minutes change the list, the same way at both doors.
+    lists = {}
+    for shared in (1, 2, 3):
+        params = {"plate": lead, "window": window, "minutes": 10, "min_shared": shared}
+        out, held = _flow(officer, country, "convoy", params)
+        res = out["result"]
+        assert _convoy_ids(res) == _convoy_ids(_direct(app, country, "convoy", params))
+        assert all(p["shared_passages"] >= shared for p in res["partners"])
+        kept = {t["id"] for t in res["target_passages"]}
+        assert kept <= held and out["passages_kept"] == len(held)
+        lists[shared] = _convoy_ids(res)
+    assert len(lists[1]) > len(lists[2]) > len(lists[3]) and lists[3][0][0] == follower
+    narrow = {"plate": lead, "window": window, "minutes": 0.1, "min_shared": 1}
+    out, _ = _flow(officer, country, "convoy", narrow)
+    assert _convoy_ids(out["result"]) == _convoy_ids(_direct(app, country, "convoy", narrow))
+    assert _convoy_ids(out["result"]) != lists[1]
+    # Q6: detour_minutes changes the flags, the same way at both doors.
+    d = truth["detour"]["plate"]
+    for detour in (15, 600):
+        params = {"plate": d, "window": window, "detour_minutes": detour}
+        out, held = _flow(officer, country, "route", params)
+        res = out["result"]
+        direct = _direct(app, country, "route", params)
+        assert res["flags"] == direct["flags"]
+        assert held == {p["id"] for p in res["passages"]} == {p["id"] for p in direct["passages"]}
+        assert res["flags"]["detour_or_stop"] == (1 if detour == 15 else 0)
+    # Q5: k (and its default) the same at both doors.
+    sites = [{"name": f"site {s['site']}", "cameras": s["cameras"],
+              "window": {"start": s["from"], "end": s["to"]}}
+             for s in truth["crime_sites"]["sites"]]
+    for extra in ({}, {"k": 3}):
+        params = {"sites": sites, **extra}
+        out, held = _flow(officer, country, "common", params)
+        res = out["result"]
+        direct = _direct(app, country, "common", params)
+        assert [p["plate"] for p in res["plates"]] == [p["plate"] for p in direct["plates"]]
+        assert res["params"]["k"] == direct["params"]["k"] == extra.get("k", 2)
+        assert out["passages_kept"] == len(held) == sum(len(p["passages"]) for p in res["plates"])
+    # Q1 and Q3 with cameras: the same rows, and held rows are the returned rows.
+    cams = truth["crime_sites"]["sites"][0]["cameras"]
+    s0 = truth["crime_sites"]["sites"][0]
+    for kind, params in (("plate", {"plates": [lead], "window": window}),
+                         ("plate", {"plates": [lead], "window": window,
+                                    "cameras": [truth["convoy"]["passages"][0]["lead_camera"]]}),
+                         ("block", {"cameras": cams,
+                                    "window": {"start": s0["from"], "end": s0["to"]}})):
+        out, held = _flow(officer, country, kind, params)
+        res = out["result"]
+        direct = _direct(app, country, kind, params)
+        assert res["passages_total"] == direct["passages_total"] == len(held)
+        if res["passages_total"] <= 500:
+            assert {p["id"] for p in res["passages"]} == held
+
+
+# -- defect 3: an order naming only a pattern ---------------------------------------------
+
+def _scope(window: dict, **extra) -> dict:
+    from conftest import NL_NORTH, NL_SOUTH
+
+    return {"windows": [window], "areas": [{"kind": "polygon", "geometry": NL_NORTH},
+                                           {"kind": "polygon", "geometry": NL_SOUTH}], **extra}
+
+
+def test_pattern_only_order_allows_its_pattern(app, officer, truth, window):
+    lead = truth["convoy"]["lead"]
+    pattern = lead[:3] + "*"
+    rid = confirmed_request(officer, scope=_scope(window, patterns=[pattern]))
+    out, held = _flow(officer, rid, "partial", {"pattern": pattern, "window": window})
+    assert out["result"]["passages_total"] > 0
+    assert all(p["plate"].startswith(lead[:3]) for p in out["result"]["passages"])
+    # A full plate within the pattern is inside the order; another plate and a block are not.
+    _flow(officer, rid, "plate", {"plates": [lead], "window": window})
+    r = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "plate", "parameters": {"plates": ["ZZ000Z"], "window": window}})
+    assert r.status_code == 403
+    r = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "partial", "parameters": {"pattern": "*", "window": window,
+                                          "cameras": truth["crime_sites"]["sites"][0]["cameras"]}})
+    assert r.status_code == 403
+
+
+# -- defect 4: the order's convoy band ----------------------------------------------------
+
+def test_convoy_wider_than_the_orders_band_is_refused(app, officer, truth, window,
+                                                      database_url):
+    lead = truth["convoy"]["lead"]
+    rid = confirmed_request(officer, plates=[lead], convoy_minutes=2)
+    before = _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s", rid)
+    for minutes in (60, 2.5):
+        r = officer.post(f"/api/v1/requests/{rid}/searches", json={
+            "kind": "convoy", "parameters": {"plate": lead, "window": window,
+                                             "minutes": minutes}})
+        assert r.status_code == 403, r.get_json()
+        assert "bevel" in r.get_json()["message"]
+        r = SearchClient(app, "officer2.mn", rid).post("/api/v1/search/convoy", json={
+            "plate": lead, "window": window, "minutes": minutes})
+        assert r.status_code == 403
+    assert _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s",
+                  rid) == before
+    out, _ = _flow(officer, rid, "convoy", {"plate": lead, "window": window, "minutes": 2})
+    assert out["result"]["params"]["minutes"] == 2
+
+
+# -- defect 5: a location-limited order is searched inside its locations ------------------
+
+def test_route_and_convoy_inside_a_location_limited_order(app, officer, truth, window):
+    lead = truth["convoy"]["lead"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    rid = confirmed_request(officer, plates=[lead],
+                            scope={**_scope(window, plates=[lead]), "areas": [],
+                                   "locations": [loc]})
+    for kind, extra in (("route", {}), ("convoy", {"minutes": 2, "min_shared": 1})):
+        params = {"plate": lead, "window": window, **extra}
+        out, held = _flow(officer, rid, kind, params)
+        res = out["result"]
+        seen = res["passages"] if kind == "route" else res["target_passages"]
+        assert seen and all(p["camera_id"].startswith(loc + "-") for p in seen)
+        if kind == "convoy":
+            assert all(x["camera_id"].startswith(loc + "-")
+                       for p in res["partners"] for x in p["passages"])
+        text = json.dumps(_direct(app, rid, kind, params))
+        others = {p["lead_camera"] for p in truth["convoy"]["passages"]
+                  if p["location"] != loc}
+        assert not any(c in text for c in others)
+
+
+# -- defect 6: parameters are validated at the door, nothing stored -----------------------
+
+@pytest.mark.parametrize("kind,bad", [
+    ("convoy", {"minutes": 1e308}), ("convoy", {"minutes": "2"}), ("convoy", {"minutes": 0}),
+    ("convoy", {"min_shared": 0}), ("convoy", {"min_shared": 1.5}),
+    ("route", {"detour_minutes": -1}), ("route", {"detour_minutes": 1e308}),
+    ("common", {"k": 1}), ("common", {"k": "3"}),
+])
+def test_bad_parameter_is_a_400_before_anything_is_stored(app, officer, country, truth,
+                                                          window, database_url, kind, bad):
+    if kind == "common":
+        base = {"sites": [{"name": f"s{s['site']}", "cameras": s["cameras"],
+                           "window": {"start": s["from"], "end": s["to"]}}
+                          for s in truth["crime_sites"]["sites"]]}
+    else:
+        base = {"plate": truth["convoy"]["lead"], "window": window}
+    params = {**base, **bad}
+    enquiries = "SELECT count(*) FROM enquiry WHERE request_id = %s"
+    logged = ("SELECT count(*) FROM audit_log WHERE subject = %s AND action LIKE 'search.%%'")
+    before = (_count(database_url, enquiries, country),
+              _count(database_url, logged, f"request:{country}"))
+    r = officer.post(f"/api/v1/requests/{country}/searches",
+                     json={"kind": kind, "parameters": params})
+    assert r.status_code == 400, r.get_json()
+    r = SearchClient(app, "officer2.mn", country).post(f"/api/v1/search/{kind}/preview",
+                                                       json=params)
+    assert r.status_code == 400, r.get_json()
+    assert (_count(database_url, enquiries, country),
+            _count(database_url, logged, f"request:{country}")) == before
