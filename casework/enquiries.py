@@ -88,7 +88,8 @@ def _window(params: dict[str, Any]) -> Window:
 
 def _cameras(conn, params: dict[str, Any], *, required: bool = False) -> tuple[str, ...] | None:
     if params.get("selection") is not None:
-        ids = tuple(c["id"] for c in select_cameras(conn, parse_selection(params["selection"])))
+        sel = parse_selection(params["selection"], sp.selection_limits())
+        ids = tuple(c["id"] for c in select_cameras(conn, sel))
         if not ids:
             raise BadInput("the selection resolves to no camera")
         return ids
@@ -108,6 +109,8 @@ def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
     raw = params.get("sites")
     if not isinstance(raw, list) or not raw:
         raise BadInput("common-plate search needs a list of sites")
+    if len(raw) > common.MAX_SITES:
+        raise BadInput(f"at most {common.MAX_SITES} sites")
     sites = []
     for i, s in enumerate(raw):
         if not isinstance(s, dict):

@@ -254,3 +254,23 @@ def test_bad_parameter_is_a_400_before_anything_is_stored(app, officer, country,
     assert r.status_code == 400, r.get_json()
     assert (_count(database_url, enquiries, country),
             _count(database_url, logged, f"request:{country}")) == before
+
+
+def test_selection_limits_are_the_same_at_both_doors(app, officer, country, window,
+                                                     database_url):
+    """A drawn selection beyond the configured vertex limit is refused at both doors."""
+    n = app.config["ANPR_SETTINGS"].web.max_geometry_vertices + 10
+    ring = [[5.0 + 0.1 * __import__("math").cos(6.283 * i / n),
+             52.0 + 0.1 * __import__("math").sin(6.283 * i / n)] for i in range(n)]
+    ring.append(ring[0])
+    params = {"window": window, "selection": {"kind": "polygon", "geometry": {
+        "type": "Polygon", "coordinates": [ring]}}}
+    before = _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s", country)
+    r = officer.post(f"/api/v1/requests/{country}/searches",
+                     json={"kind": "block", "parameters": params})
+    assert r.status_code == 400, r.get_json()
+    r = SearchClient(app, "officer2.mn", country).post("/api/v1/search/block/preview",
+                                                       json=params)
+    assert r.status_code == 400, r.get_json()
+    assert _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s",
+                  country) == before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from anpr.errors import BadInput
 from gis.geometry import Limits
@@ -28,8 +28,7 @@ search_api = Blueprint("search_api", __name__)
 
 
 def _limits() -> Limits:
-    web = current_app.config["ANPR_SETTINGS"].web
-    return Limits(max_vertices=web.max_geometry_vertices, max_area_km2=web.max_selection_km2)
+    return sp.selection_limits()
 
 
 def _window(data: dict[str, Any], name: str = "window") -> Window:

@@ -60,3 +60,20 @@ def validate(kind: str, params: dict[str, Any], scope: Scope | None = None) -> N
         k(params)
     elif kind == "route":
         detour_seconds(params)
+
+
+def selection_limits():
+    """The limits on a drawn selection (vertices, area): the web settings' where a web
+    request runs, the defaults otherwise; the same for both doors."""
+    from gis.geometry import Limits
+
+    try:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and "ANPR_SETTINGS" in current_app.config:
+            web = current_app.config["ANPR_SETTINGS"].web
+            return Limits(max_vertices=web.max_geometry_vertices,
+                          max_area_km2=web.max_selection_km2)
+    except ImportError:  # the engine without the web app
+        pass
+    return Limits()
