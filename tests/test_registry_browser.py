@@ -25,9 +25,14 @@ def _watch(pg, base: str):
     return pg
 
 
+def _local(pg, url: str) -> bool:
+    """The live server, inline data, or an object URL this page made (same origin)."""
+    return url.startswith(pg.base) or url.startswith("data:") or url.startswith("blob:" + pg.base)
+
+
 def _stays_local(pg) -> None:
-    assert pg.requests and all(u.startswith(pg.base) or u.startswith("data:") for u in pg.requests), [
-        u for u in pg.requests if not u.startswith(pg.base)]
+    assert pg.requests and all(_local(pg, u) for u in pg.requests), [
+        u for u in pg.requests if not _local(pg, u)]
     assert pg.errors == []
 
 
@@ -86,7 +91,10 @@ def test_drag_a_location_records_the_move(editor_page, scratch, artifacts):
     moved = scratch.get(f"{API}/locations/{CODE}").get_json()
     assert moved["lon"] > 5.30 and moved["lat"] < 52.10  # right and down on the screen
     assert pg.inner_text("#loc-pos").startswith(f"{moved['lat']:.6f}")
-    change = scratch.get(f"{API}/locations/{CODE}/history").get_json()["changes"][0]
+    changes = scratch.get(f"{API}/locations/{CODE}/history").get_json()["changes"]
+    # the lane went along (the box is ticked by default): the camera's change comes last
+    assert [c["entity"] for c in changes[:2]] == ["camera", "location"]
+    change = changes[1]
     assert change["entity"] == "location" and change["action"] == "update"
     assert change["actor"] == "editor"
     assert started - timedelta(seconds=5) <= datetime.fromisoformat(change["at"]) \
@@ -223,4 +231,123 @@ def test_draw_a_lane_against_the_old_direction_and_set_a_status(editor_page, scr
     actions = [c["action"] for c in
                scratch.get(f"{API}/cameras/{CAMERA}/history").get_json()["changes"][:2]]
     assert actions == ["status", "update"]
+    _stays_local(pg)
+
+
+def _checkerboard(path, width: int = 1280, height: int = 720) -> None:
+    """A frame full of fine detail (2-pixel squares): what blurring must not leave."""
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:height, 0:width]
+    board = (((x // 2) + (y // 2)) % 2 * 255).astype(np.uint8)
+    Image.fromarray(np.stack([board] * 3, axis=2)).save(path)
+
+
+def test_draw_a_mask_on_an_own_frame_blurred_and_kept_nowhere(editor_page, scratch, artifacts,
+                                                              tmp_path, database_url):
+    import psycopg
+
+    pg = editor_page
+    pg.click(f"#camera-list li[data-camera-id='{CAMERA}']")
+    pg.wait_for_selector("#camera-section:not([hidden])")
+    pg.click("#open-masks")
+    pg.wait_for_selector("#mask-frame[data-ready='1'][data-source='raster']", timeout=15_000)
+    assert pg.get_attribute("#mask-frame .leaflet-draw-draw-rectangle", "title") == "Rechthoek tekenen"
+    upload = tmp_path / "eigen-beeld.png"
+    _checkerboard(upload)
+    pg.set_input_files("#mask-upload", str(upload))
+    pg.wait_for_selector("#mask-frame[data-ready='1'][data-source='own']", timeout=60_000)
+    assert pg.evaluate("window.registryEditor.frame") == {"width": 1280, "height": 720}
+    assert "niet op de server bewaard" in pg.inner_text("#mask-upload-state")
+    src = pg.get_attribute("#mask-frame img.leaflet-image-layer", "src")
+    assert src.startswith("blob:")
+    # what the page shows is the blurred frame: the 2-pixel checkerboard is gone
+    contrast = pg.evaluate("""(src) => new Promise((ok) => { const im = new Image();
+        im.onload = () => { const c = document.createElement('canvas'); c.width = 200; c.height = 1;
+          const g = c.getContext('2d'); g.drawImage(im, 400, 300, 200, 1, 0, 0, 200, 1);
+          const d = g.getImageData(0, 0, 200, 1).data; let s = 0;
+          for (let i = 4; i < d.length; i += 4) s += Math.abs(d[i] - d[i - 4]);
+          ok(s / 199); }; im.src = src; })""", src)
+    assert contrast < 20, contrast
+    pg.fill("#mask-label", "voortuin op eigen beeld")
+    pg.click("#mask-frame .leaflet-draw-draw-rectangle")
+    _drag(pg, _frame_point(pg, 200, 100), _frame_point(pg, 600, 400))
+    pg.wait_for_selector("#mask-list[data-count='1']", timeout=15_000)
+    pg.screenshot(path=str(artifacts / "registry_mask_own_frame.png"))
+    masks = scratch.get(f"{API}/cameras/{CAMERA}/masks").get_json()["masks"]
+    assert len(masks) == 1 and (masks[0]["frame_width"], masks[0]["frame_height"]) == (1280, 720)
+    xs = [p[0] for p in masks[0]["polygon"]]
+    assert min(xs) == pytest.approx(200, abs=8) and max(xs) == pytest.approx(600, abs=8)
+    # closing the dialog drops the blurred frame from the page as well
+    pg.click("#close-masks")
+    gone = pg.evaluate("(src) => fetch(src).then(() => false, () => true)", src)
+    assert gone
+    with psycopg.connect(database_url) as c:  # nothing of the frame in the database
+        assert c.execute("SELECT count(*) FROM privacy_mask WHERE camera_id = %s",
+                         (CAMERA,)).fetchone()[0] == 1
+    _stays_local(pg)
+
+
+def test_undo_a_move_puts_the_location_and_its_lanes_back(editor_page, scratch, artifacts):
+    pg = editor_page
+    lane0 = scratch.get(f"{API}/cameras/{CAMERA}").get_json()["lane_geom"]["coordinates"]
+    assert pg.is_checked("#move-lanes") and pg.is_disabled("#undo-move")
+    x, y = _centre(pg.locator("#location-handle").bounding_box())
+    pg.mouse.move(x, y)
+    pg.mouse.down()
+    pg.mouse.move(x + 60, y + 30, steps=12)
+    pg.mouse.move(x + 120, y + 60, steps=12)
+    pg.mouse.up()
+    pg.wait_for_function("document.getElementById('notice').textContent.includes('meeverplaatst')",
+                         timeout=15_000)
+    moved = scratch.get(f"{API}/locations/{CODE}").get_json()
+    lane1 = moved["cameras"][0]["lane_geom"]["coordinates"]
+    dx, dy = moved["lon"] - 5.30, moved["lat"] - 52.10
+    assert dx > 0 and dy < 0
+    assert lane1[0][0] == pytest.approx(lane0[0][0] + dx, abs=1e-6)
+    assert lane1[0][1] == pytest.approx(lane0[0][1] + dy, abs=1e-6)
+    assert pg.get_attribute("#undo-move", "data-count") == "1"
+    pg.click("#undo-move")
+    pg.wait_for_function("document.getElementById('notice').textContent.includes('ongedaan')",
+                         timeout=15_000)
+    pg.screenshot(path=str(artifacts / "registry_move_undone.png"))
+    back = scratch.get(f"{API}/locations/{CODE}").get_json()
+    assert (back["lon"], back["lat"]) == (pytest.approx(5.30), pytest.approx(52.10))
+    lane2 = back["cameras"][0]["lane_geom"]["coordinates"]
+    assert [v for p in lane2 for v in p] == pytest.approx([v for p in lane0 for v in p], abs=1e-6)
+    assert pg.is_disabled("#undo-move")
+    changes = scratch.get(f"{API}/locations/{CODE}/history").get_json()["changes"]
+    assert [(c["entity"], c["action"]) for c in changes[:4]] == [
+        ("camera", "update"), ("location", "update"), ("camera", "update"), ("location", "update")]
+    _stays_local(pg)
+
+
+def test_find_by_code_and_a_camera_needs_a_lane_or_bearing(editor_page, scratch):
+    pg = editor_page
+    pg.goto(f"{pg.base}/registry")
+    pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    pg.fill("#loc-search", CODE.lower())
+    pg.click("#search-form button[type=submit]")
+    pg.wait_for_function(f"document.getElementById('loc-code').textContent === '{CODE}'",
+                         timeout=15_000)
+    assert pg.evaluate("window.registryEditor.map.getZoom()") == 16
+    pg.fill("#loc-search", "ZZ8 sleep")  # by name as well
+    assert pg.get_attribute("#search-results", "data-count") == "1"
+    pg.fill("#loc-search", "XX-NIETS-999")
+    pg.click("#search-form button[type=submit]")
+    assert "Geen locatie gevonden" in pg.inner_text("#message")
+
+    pg.click("#new-camera summary")
+    pg.fill("#nc-lane", "2")
+    pg.click("#new-camera-form button[type=submit]")
+    pg.wait_for_selector("#message:not([hidden])")
+    assert "rijstrook of een koers" in pg.inner_text("#message")
+    assert scratch.get(f"{API}/cameras/{CODE}-R2").status_code == 404
+    pg.fill("#nc-bearing", "270")
+    pg.click("#new-camera-form button[type=submit]")
+    pg.wait_for_function("document.getElementById('notice').textContent.includes('toegevoegd')",
+                         timeout=15_000)
+    cam = scratch.get(f"{API}/cameras/{CODE}-R2").get_json()
+    assert cam["bearing"] == 270 and cam["status"] == "active"
     _stays_local(pg)

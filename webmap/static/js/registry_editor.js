@@ -70,6 +70,27 @@
   var STATUS_NL = { active: "actief", defect: "defect", roadworks: "wegwerkzaamheden", retired: "buiten gebruik" };
   var ACTION_NL = { create: "aangemaakt", update: "gewijzigd", status: "status", "delete": "verwijderd" };
 
+  // --- Leaflet.draw in Dutch (its labels live in L.drawLocal; set before any tool exists) ---
+  (function dutchDraw(d) {
+    var t = d.draw.toolbar, h = d.draw.handlers;
+    t.actions = { title: "Tekenen afbreken", text: "Afbreken" };
+    t.finish = { title: "Tekenen afronden", text: "Klaar" };
+    t.undo = { title: "Laatst getekende punt wissen", text: "Laatste punt wissen" };
+    t.buttons = { polyline: "Lijn tekenen", polygon: "Vlak tekenen", rectangle: "Rechthoek tekenen",
+                  circle: "Cirkel tekenen", marker: "Punt plaatsen", circlemarker: "Cirkelpunt plaatsen" };
+    h.circle = { tooltip: { start: "Klik en sleep om een cirkel te tekenen." }, radius: "Straal" };
+    h.circlemarker = { tooltip: { start: "Klik op de kaart om een cirkelpunt te plaatsen." } };
+    h.marker = { tooltip: { start: "Klik op de kaart om een punt te plaatsen." } };
+    h.polygon = { tooltip: { start: "Klik om het vlak te beginnen.", cont: "Klik om verder te tekenen.", end: "Klik op het eerste punt om het vlak te sluiten." } };
+    h.polyline = { error: "<strong>Fout:</strong> de randen mogen elkaar niet kruisen!", tooltip: { start: "Klik om de lijn te beginnen.", cont: "Klik om verder te tekenen.", end: "Klik op het laatste punt om de lijn af te ronden." } };
+    h.rectangle = { tooltip: { start: "Klik en sleep om een rechthoek te tekenen." } };
+    h.simpleshape = { tooltip: { end: "Laat de muisknop los om af te ronden." } };
+    var e = d.edit.toolbar;
+    e.actions = { save: { title: "Wijzigingen opslaan", text: "Opslaan" }, cancel: { title: "Bewerken afbreken, wijzigingen vervallen", text: "Afbreken" }, clearAll: { title: "Alles wissen", text: "Alles wissen" } };
+    e.buttons = { edit: "Bewerken", editDisabled: "Niets om te bewerken", remove: "Verwijderen", removeDisabled: "Niets om te verwijderen" };
+    d.edit.handlers = { edit: { tooltip: { text: "Sleep de punten om te bewerken.", subtext: "Klik op Afbreken om terug te gaan." } }, remove: { tooltip: { text: "Klik op een vorm om die te verwijderen." } } };
+  })(L.drawLocal);
+
   // --- the map -----------------------------------------------------------------------------
   var map = L.map("map", { minZoom: 6, maxZoom: 19 }).setView([52.2, 5.3], 8);
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
@@ -91,11 +112,14 @@
   var locLayer = L.layerGroup().addTo(map);
   var laneLayer = L.layerGroup().addTo(map);
   var markers = {};
+  var names = {};   // code -> name, for the search box
+  var moves = [];   // undo stack of this session's moves: {code, lon, lat, lanes}
   var handle = null;
   var state = { location: null, camera: null, placing: false, drawingLane: false, newPos: null };
   var newMarker = null;
 
-  function addLocationMarker(code, lat, lon) {
+  function addLocationMarker(code, lat, lon, name) {
+    names[code] = name || names[code] || "";
     var m = L.marker([lat, lon], { title: code, icon: L.divIcon({ className: "", html: '<div class="re-loc"></div>', iconSize: [14, 14] }) });
     m.on("click", function () { selectLocation(code); });
     markers[code] = m;
@@ -127,18 +151,79 @@
     }).catch(fail);
   }
 
+  /** A move, saved at once; undone with "Verplaatsing ongedaan maken" (a move back, which the
+   *  history records like any other). The lanes go along when the box is ticked. */
   function moveLocation(ll) {
-    var code = state.location.code;
-    send("PATCH", REG + "/locations/" + encodeURIComponent(code), { lon: +ll.lng.toFixed(7), lat: +ll.lat.toFixed(7) })
+    var code = state.location.code, from = { code: code, lon: state.location.lon, lat: state.location.lat };
+    var lanes = $("move-lanes").checked;
+    send("PATCH", REG + "/locations/" + encodeURIComponent(code), { lon: +ll.lng.toFixed(7), lat: +ll.lat.toFixed(7), move_lanes: lanes })
       .then(function (loc) {
+        from.lanes = lanes && (loc.lanes_moved || []).length > 0;
+        moves.push(from);
+        updateUndo();
+        var text = "Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) +
+          (from.lanes ? "; rijstroken meeverplaatst (" + loc.lanes_moved.length + ")." : ".");
         if (markers[code]) { markers[code].setLatLng([loc.lat, loc.lon]); }
-        showNotice("Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) + ".");
-        return selectLocation(code).then(function () { showNotice("Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) + "."); });
+        return selectLocation(code).then(function () { showNotice(text); });
       }).catch(function (err) {
         fail(err);
         handle.setLatLng([state.location.lat, state.location.lon]);  // refused: back to where it is stored
       });
   }
+
+  function updateUndo() {
+    var last = moves[moves.length - 1];
+    $("undo-move").disabled = !last;
+    $("undo-move").dataset.count = String(moves.length);
+    $("undo-move").textContent = last ? "Verplaatsing van " + last.code + " ongedaan maken" : "Verplaatsing ongedaan maken";
+  }
+  $("undo-move").addEventListener("click", function () {
+    var last = moves[moves.length - 1];
+    if (!last) { return; }
+    send("PATCH", REG + "/locations/" + encodeURIComponent(last.code), { lon: last.lon, lat: last.lat, move_lanes: !!last.lanes })
+      .then(function (loc) {
+        moves.pop();
+        updateUndo();
+        if (markers[last.code]) { markers[last.code].setLatLng([loc.lat, loc.lon]); }
+        return selectLocation(last.code).then(function () {
+          showNotice("Verplaatsing van " + last.code + " ongedaan gemaakt" + (last.lanes ? " (rijstroken mee terug)." : "."));
+        });
+      }).catch(fail);
+  });
+
+  // --- find a location by code or name ------------------------------------------------------
+  function findLocations(q) {
+    q = q.trim().toUpperCase();
+    if (!q) { return []; }
+    return Object.keys(names).filter(function (code) {
+      return code.toUpperCase().indexOf(q) >= 0 || String(names[code] || "").toUpperCase().indexOf(q) >= 0;
+    }).sort(function (a, b) {  // exact code first, then codes starting with it, then the rest
+      var ra = a.toUpperCase() === q ? 0 : a.toUpperCase().indexOf(q) === 0 ? 1 : 2;
+      var rb = b.toUpperCase() === q ? 0 : b.toUpperCase().indexOf(q) === 0 ? 1 : 2;
+      return ra - rb || (a < b ? -1 : a > b ? 1 : 0);
+    });
+  }
+  function renderFound(found) {
+    var ol = $("search-results");
+    ol.innerHTML = "";
+    found.slice(0, 10).forEach(function (code) {
+      var li = document.createElement("li");
+      li.className = "clickable"; li.dataset.code = code;
+      li.textContent = code + " · " + (names[code] || "");
+      li.addEventListener("click", function () { selectLocation(code, 16); });
+      ol.appendChild(li);
+    });
+    ol.dataset.count = String(found.length);
+  }
+  $("search-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var found = findLocations($("loc-search").value);
+    renderFound(found);
+    if (!found.length) { showMessage("Geen locatie gevonden met code of naam ‘" + $("loc-search").value.trim() + "’."); return; }
+    showMessage(null);
+    selectLocation(found[0], 16);
+  });
+  $("loc-search").addEventListener("input", function () { renderFound(findLocations($("loc-search").value)); });
 
   function renderCameras(cameras) {
     var ol = $("camera-list");
@@ -221,8 +306,24 @@
     showNotice("Teken de rijstrook in de rijrichting; dubbelklik of klik op het laatste punt om te eindigen.");
     laneDrawer.enable();
   });
+  var newLane = null, newLaneLayer = null;
+  $("nc-draw-lane").addEventListener("click", function () {
+    state.drawingLane = "new";
+    showNotice("Teken de rijstrook van de nieuwe camera in de rijrichting; klik op het laatste punt om te eindigen.");
+    laneDrawer.enable();
+  });
   map.on(L.Draw.Event.CREATED, function (e) {
     if (!state.drawingLane) { return; }
+    if (state.drawingLane === "new") {
+      state.drawingLane = false;
+      newLane = e.layer.toGeoJSON().geometry;
+      if (newLaneLayer) { map.removeLayer(newLaneLayer); }
+      newLaneLayer = L.geoJSON(newLane, { style: { color: "#f39c12", weight: 4, dashArray: "6 4" } }).addTo(map);
+      $("nc-lane-state").textContent = "getekend, koers " + bearingOf(newLane.coordinates) + "\u00b0";
+      $("nc-lane-state").dataset.drawn = "1";
+      showNotice(null);
+      return;
+    }
     state.drawingLane = false;
     var geom = e.layer.toGeoJSON().geometry;
     var bearing = bearingOf(geom.coordinates);
@@ -244,11 +345,22 @@
     e.preventDefault();
     var code = state.location.code, lane = Number($("nc-lane").value);
     var id = code + "-" + $("nc-side").value + lane;
-    send("POST", REG + "/cameras", {
-      id: id, location_code: code, lane: lane, inout: $("nc-inout").value, bearing: 0,
-      active_from: $("nc-from").value || new Date().toISOString().slice(0, 10)
-    }).then(function () { return selectLocation(code); }).then(function () { return selectCamera(id); })
-      .then(function () { showNotice("Camera " + id + " toegevoegd; teken nu de rijstrook."); }).catch(fail);
+    var bearing = $("nc-bearing").value;
+    // the server refuses a camera with neither (it would be active at an invented bearing)
+    if (!newLane && bearing === "") {
+      showMessage("Een camera wordt pas actief met een rijstrook of een koers: teken eerst de rijstrook of vul de koers in.");
+      return;
+    }
+    var body = { id: id, location_code: code, lane: lane, inout: $("nc-inout").value,
+                 active_from: $("nc-from").value || new Date().toISOString().slice(0, 10) };
+    if (newLane) { body.lane_geom = newLane; }
+    if (bearing !== "") { body.bearing = Number(bearing); }
+    send("POST", REG + "/cameras", body).then(function () {
+      newLane = null; $("nc-bearing").value = ""; $("nc-lane-state").textContent = "nog niet getekend"; delete $("nc-lane-state").dataset.drawn;
+      if (newLaneLayer) { map.removeLayer(newLaneLayer); newLaneLayer = null; }
+      return selectLocation(code);
+    }).then(function () { return selectCamera(id); })
+      .then(function () { showNotice("Camera " + id + " toegevoegd."); }).catch(fail);
   });
 
   // --- history -------------------------------------------------------------------------------
@@ -300,7 +412,7 @@
     }).then(function (loc) {
       if (newMarker) { map.removeLayer(newMarker); newMarker = null; }
       state.newPos = null;
-      addLocationMarker(loc.code, loc.lat, loc.lon);
+      addLocationMarker(loc.code, loc.lat, loc.lon, loc.name);
       return selectLocation(loc.code).then(function () { showNotice("Locatie " + loc.code + " aangemaakt."); });
     }).catch(fail);
   });
@@ -308,44 +420,84 @@
   // --- privacy masks on the reference frame --------------------------------------------------
   // Leaflet's CRS.Simple with the frame as an image: a point (lat, lng) is pixel (x = lng,
   // y = height - lat), so masks are sent in image pixels, x to the right and y down.
-  var maskMap = null, maskLayer = null, frame = null;
+  // The frame is the neutral grid the server draws, or the editor's own frame of the camera's
+  // view, sent to the server, blurred there by the detector's blur and answered as a PNG that
+  // lives only in this page's memory (an object URL, revoked when the dialog closes).
+  var maskMap = null, maskLayer = null, frame = null, ownFrame = null;
   function toPixel(ll) { return [Math.round(ll.lng), Math.round(frame.height - ll.lat)]; }
   function toLatLng(p) { return [frame.height - p[1], p[0]]; }
 
   function openMasks() {
     var id = state.camera.id;
     return fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks").then(function (m) {
-      frame = m.frame;
       $("mask-dialog").hidden = false;
       $("mask-camera").textContent = id;
-      $("mask-size").textContent = frame.width + " × " + frame.height;
-      if (maskMap) { maskMap.remove(); }
-      maskMap = L.map("mask-frame", { crs: L.CRS.Simple, minZoom: -5, maxZoom: 3, zoomSnap: 0.1, attributionControl: false });
-      var bounds = [[0, 0], [frame.height, frame.width]];
-      var overlay = L.imageOverlay(REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + frame.width + "&height=" + frame.height, bounds).addTo(maskMap);
-      overlay.on("load", function () { $("mask-frame").dataset.ready = "1"; });
-      maskMap.fitBounds(bounds);
-      maskLayer = L.featureGroup().addTo(maskMap);
-      maskMap.addControl(new L.Control.Draw({
-        position: "topleft", edit: false,
-        draw: { polygon: { allowIntersection: false, shapeOptions: { color: "#f39c12" } }, rectangle: { shapeOptions: { color: "#f39c12" } },
-                polyline: false, circle: false, marker: false, circlemarker: false }
-      }));
-      maskMap.on(L.Draw.Event.CREATED, function (e) {
-        var ring = e.layer.getLatLngs()[0].map(toPixel);
-        ring.push(ring[0]);
-        var outside = ring.some(function (p) { return p[0] < 0 || p[1] < 0 || p[0] > frame.width || p[1] > frame.height; });
-        if (outside) { showMaskMessage("Het masker ligt (deels) buiten het beeld; teken het binnen het referentiebeeld."); return; }
-        send("POST", REG + "/cameras/" + encodeURIComponent(id) + "/masks", {
-          polygon: ring, frame_width: frame.width, frame_height: frame.height, label: $("mask-label").value || null
-        }).then(function () { $("mask-label").value = ""; showMaskMessage(null); return renderMasks(); })
-          .catch(function (err) { showMaskMessage(err.message); });
-      });
-      window.registryEditor.maskMap = maskMap;
-      window.registryEditor.frame = frame;
-      return renderMasks(m);
+      return showFrame(m.frame, REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + m.frame.width + "&height=" + m.frame.height, "raster", m);
     }).catch(fail);
   }
+
+  function showFrame(size, url, kind, data) {
+    var id = state.camera.id;
+    frame = size;
+    $("mask-size").textContent = frame.width + " × " + frame.height;
+    $("mask-source").textContent = kind === "own" ? "eigen beeld (vervaagd, niet bewaard)" : "raster";
+    $("mask-frame").dataset.ready = "";
+    $("mask-frame").dataset.source = kind;
+    if (maskMap) { maskMap.remove(); }
+    maskMap = L.map("mask-frame", { crs: L.CRS.Simple, minZoom: -5, maxZoom: 3, zoomSnap: 0.1, attributionControl: false });
+    var bounds = [[0, 0], [frame.height, frame.width]];
+    var overlay = L.imageOverlay(url, bounds).addTo(maskMap);
+    overlay.on("load", function () { $("mask-frame").dataset.ready = "1"; });
+    maskMap.fitBounds(bounds);
+    maskLayer = L.featureGroup().addTo(maskMap);
+    maskMap.addControl(new L.Control.Draw({
+      position: "topleft", edit: false,
+      draw: { polygon: { allowIntersection: false, shapeOptions: { color: "#f39c12" } }, rectangle: { shapeOptions: { color: "#f39c12" } },
+              polyline: false, circle: false, marker: false, circlemarker: false }
+    }));
+    maskMap.on(L.Draw.Event.CREATED, function (e) {
+      var ring = e.layer.getLatLngs()[0].map(toPixel);
+      ring.push(ring[0]);
+      var outside = ring.some(function (p) { return p[0] < 0 || p[1] < 0 || p[0] > frame.width || p[1] > frame.height; });
+      if (outside) { showMaskMessage("Het masker ligt (deels) buiten het beeld; teken het binnen het referentiebeeld."); return; }
+      send("POST", REG + "/cameras/" + encodeURIComponent(id) + "/masks", {
+        polygon: ring, frame_width: frame.width, frame_height: frame.height, label: $("mask-label").value || null
+      }).then(function () { $("mask-label").value = ""; showMaskMessage(null); return renderMasks(); })
+        .catch(function (err) { showMaskMessage(err.message); });
+    });
+    window.registryEditor.maskMap = maskMap;
+    window.registryEditor.frame = frame;
+    return renderMasks(data);
+  }
+
+  function dropOwnFrame() {
+    if (ownFrame) { URL.revokeObjectURL(ownFrame); ownFrame = null; }
+  }
+  $("mask-upload").addEventListener("change", function () {
+    var file = $("mask-upload").files[0];
+    if (!file) { return; }
+    var id = state.camera.id;
+    showMaskMessage(null);
+    $("mask-upload-state").textContent = "beeld wordt vervaagd\u2026";
+    csrfToken.then(function (token) {
+      return fetch(REG + "/cameras/" + encodeURIComponent(id) + "/frame", {
+        method: "POST", credentials: "same-origin", body: file,
+        headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": token }
+      });
+    }).then(function (r) {
+      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.message || r.statusText); }); }
+      var size = { width: Number(r.headers.get("X-Frame-Width")), height: Number(r.headers.get("X-Frame-Height")) };
+      return r.blob().then(function (blob) {
+        dropOwnFrame();
+        ownFrame = URL.createObjectURL(blob);
+        $("mask-upload-state").textContent = "vervaagd; alleen in deze pagina, niet op de server bewaard";
+        return showFrame(size, ownFrame, "own");
+      });
+    }).catch(function (err) {
+      $("mask-upload-state").textContent = "";
+      showMaskMessage("Het beeld kon niet worden gebruikt: " + err.message);
+    }).then(function () { $("mask-upload").value = ""; });
+  });
   function showMaskMessage(text) { var el = $("mask-message"); el.hidden = !text; el.textContent = text || ""; }
 
   function renderMasks(data) {
@@ -379,6 +531,9 @@
   $("open-masks").addEventListener("click", openMasks);
   $("close-masks").addEventListener("click", function () {
     $("mask-dialog").hidden = true;
+    if (maskMap) { maskMap.remove(); maskMap = null; }
+    dropOwnFrame();
+    $("mask-upload-state").textContent = "";
     if (state.location) { loadHistory(); }
   });
 
@@ -387,7 +542,7 @@
     roads.addData(res[0]);
     res[1].features.forEach(function (f) {
       var c = f.geometry.coordinates;
-      addLocationMarker(f.id, c[1], c[0]);
+      addLocationMarker(f.id, c[1], c[0], f.properties && f.properties.name);
     });
     statusEl.textContent = res[1].features.length + " locaties geladen";
     var wanted = new URLSearchParams(window.location.search).get("location");
