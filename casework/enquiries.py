@@ -129,7 +129,8 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
                                 _cameras(conn, params) or _order_cameras(scope))
         if preview:
             return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope), list
-        out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope, limit=500)
+        out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope,
+                                 limit=sp.PAGE["plate"])
         return out, lambda: _refs(conn, plate.plate_where(plates, window, cams), True)
     if kind == "partial":
         pattern, window = normalise_pattern(params.get("pattern")), _window(params)
@@ -140,13 +141,14 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             cams = _order_cameras(scope)
         if preview:
             return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
-        out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope, limit=500)
+        out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope,
+                                    limit=sp.PAGE["partial"])
         return out, lambda: _refs(conn, partial.pattern_where(pattern, window, cams)[0], True)
     if kind == "block":
         window, cams = _window(params), _cameras(conn, params, required=True)
         if preview:
             return block.block_preview(conn, cams, window, scope=scope), list
-        out = block.block_query(conn, cams, window, scope=scope, limit=500)
+        out = block.block_query(conn, cams, window, scope=scope, limit=sp.PAGE["block"])
         return out, lambda: _refs(conn, block.block_where(cams, window), False)
     if kind == "convoy":
         target, window = normalise_plate(params.get("plate")), _window(params)
@@ -167,7 +169,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         sites, k = _sites(conn, params), sp.k(params)
         if preview:
             return common.common_preview(conn, sites, k, scope=scope), list
-        out = common.common_plates(conn, sites, k, scope=scope, limit=500)
+        out = common.common_plates(conn, sites, k, scope=scope, limit=sp.PAGE["common"])
 
         def refs() -> list[tuple[int, Any, bool]]:
             triples = [(x["camera_id"], x["captured_at"], p["plate"])

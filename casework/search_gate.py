@@ -36,10 +36,12 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 
 def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str, Any],
-              kind: str, stage: str) -> tuple[Scope, int]:
+              kind: str, stage: str) -> tuple[Scope, int, dict[str, Any] | None]:
     """Check the call and record it; returns the order's scope and the enquiry id.
 
     ``stage`` is ``preview``, ``run`` (results, first page or later pages) or ``export``.
+    The third value is the first run's result (its first page), which the caller answers
+    with instead of running the search a second time; None for a preview or a later call.
     """
     account = require_role(account, "officer")
     rid = data.get("request_id")
@@ -52,7 +54,7 @@ def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str,
     params = search_params(kind, data)
     if stage == "preview":
         out = enquiries.preview(conn, account, rid, kind, params)
-        return enquiries.scope_of(conn, req), out["enquiry_id"]
+        return enquiries.scope_of(conn, req), out["enquiry_id"], None
     eid = data.get("enquiry_id")
     if isinstance(eid, bool) or not isinstance(eid, int):
         raise BadInput("results follow a count preview: give the enquiry_id the preview returned")
@@ -61,12 +63,13 @@ def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str,
     if enq is None or enq["kind"] != kind or not _same(enq["parameters"], params):
         raise Conflict("these results do not follow a preview of the same search in this "
                        "request; preview it first")
+    ran = None
     if enq["run_at"] is None:
-        enquiries.run(conn, account, eid)
+        ran = enquiries.run(conn, account, eid)["result"]
     else:
         req = enquiries._searchable(conn, account, rid)
         audit.record(conn, account.username, f"search.{'export' if stage == 'export' else 'page'}",
                      f"request:{rid}", enquiry=eid, order_reference=req["order_reference"],
                      query={"kind": kind, "limit": data.get("limit"),
                             "offset": data.get("offset"), "format": data.get("format")})
-    return enquiries.scope_of(conn, req_mod.get(conn, rid)), eid
+    return enquiries.scope_of(conn, req_mod.get(conn, rid)), eid, ran

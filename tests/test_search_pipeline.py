@@ -274,3 +274,45 @@ def test_selection_limits_are_the_same_at_both_doors(app, officer, country, wind
     assert r.status_code == 400, r.get_json()
     assert _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s",
                   country) == before
+
+
+# -- defect 7: a call runs its search once, and answers with what it held -----------------
+
+def test_a_run_executes_the_search_once(app, officer, country, truth, window, monkeypatch):
+    from gis.search import block, common, convoy, partial, plate, route
+
+    calls: list[str] = []
+    for mod, name in ((plate, "plate_history"), (partial, "partial_plate"),
+                      (block, "block_query"), (convoy, "convoy"),
+                      (common, "common_plates"), (route, "route")):
+        real = getattr(mod, name)
+        monkeypatch.setattr(mod, name, lambda *a, _real=real, _n=name, **kw: (
+            calls.append(_n), _real(*a, **kw))[1])
+    lead = truth["convoy"]["lead"]
+    sites = [{"name": f"site {s['site']}", "cameras": s["cameras"],
+              "window": {"start": s["from"], "end": s["to"]}}
+             for s in truth["crime_sites"]["sites"]]
+    s0 = truth["crime_sites"]["sites"][0]
+    cases = (("plate", {"plates": [lead], "window": window}),
+             ("partial", {"pattern": lead[:3] + "*", "window": window}),
+             ("block", {"cameras": s0["cameras"],
+                        "window": {"start": s0["from"], "end": s0["to"]}}),
+             ("convoy", {"plate": lead, "window": window, "minutes": 10, "min_shared": 1}),
+             ("common", {"sites": sites}),
+             ("route", {"plate": truth["detour"]["plate"], "window": window}))
+    for kind, params in cases:
+        calls.clear()
+        out, held = _flow(officer, country, kind, params)
+        assert len(calls) == 1, (kind, calls)
+        calls.clear()
+        client = SearchClient(app, "officer2.mn", country)
+        r = client.post(f"/api/v1/search/{kind}", json=params)
+        assert r.status_code == 200, r.get_json()
+        assert len(calls) == 1, (kind, calls)
+        eid = r.get_json()["enquiry_id"]
+        direct_held = _held(officer, eid)
+        body = r.get_json()
+        if kind in ("plate", "partial", "block", "route") and len(direct_held) <= 500:
+            assert {p["id"] for p in body["passages"]} == direct_held
+        assert direct_held == held or kind in ("plate", "partial", "block", "route") and \
+            len(direct_held) == len(held)

@@ -83,6 +83,18 @@ def _with_enquiry(response: Response) -> Response:
     return response
 
 
+def _first_run(data: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The result of the run the gate just made, when the call asks for its first page:
+    a search runs once per call, and the rows answered are the rows held (R1)."""
+    _scope(data)
+    ran = g.gate[2]
+    if ran is None or data.get("offset") not in (None, 0):
+        return None
+    if kind in sp.PAGE and data.get("limit", sp.PAGE[kind]) not in (None, sp.PAGE[kind]):
+        return None
+    return ran
+
+
 def _page(data: dict[str, Any]) -> tuple[int, int]:
     return page_args(data.get("limit"), data.get("offset"))
 
@@ -100,6 +112,8 @@ def plate_search():
     args = dict(cameras=_cameras(data), scope=_scope(data))
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), plates, _window(data), **args))
+    if (ran := _first_run(data, "plate")) is not None:
+        return _ok(ran)
     limit, offset = _page(data)
     return _ok(plate.plate_history(get_conn(), plates, _window(data), limit=limit,
                                    offset=offset, **args))
@@ -116,6 +130,8 @@ def partial_search():
     args = dict(cameras=_cameras(data, default_to_order=anchored), scope=_scope(data))
     if request.path.endswith("/preview"):
         return _ok(partial.partial_preview(get_conn(), pattern, _window(data), **args))
+    if (ran := _first_run(data, "partial")) is not None:
+        return _ok(ran)
     limit, offset = _page(data)
     return _ok(partial.partial_plate(get_conn(), pattern, _window(data), limit=limit,
                                      offset=offset, **args))
@@ -129,6 +145,8 @@ def block_search():
     cams = _cameras(data, required=True)
     if request.path.endswith("/preview"):
         return _ok(block.block_preview(get_conn(), cams, _window(data), scope=_scope(data)))
+    if (ran := _first_run(data, "block")) is not None:
+        return _ok(ran)
     limit, offset = _page(data)
     return _ok(block.block_query(get_conn(), cams, _window(data), scope=_scope(data),
                                  limit=limit, offset=offset))
@@ -149,6 +167,8 @@ def convoy_search():
                                        cameras=_cameras(data)))
     scope = _scope(data)
     minutes, min_shared = sp.convoy_minutes(data, scope), sp.min_shared(data)
+    if (ran := _first_run(data, "convoy")) is not None:
+        return _ok(ran)
     limit, offset = page_args(data.get("limit", sp.PAGE["convoy"]), data.get("offset"))
     return _ok(convoy.convoy(get_conn(), target, window, minutes, scope=scope,
                              min_shared=min_shared, limit=limit, offset=offset))
@@ -178,6 +198,8 @@ def common_search():
     sites, k = _sites(data), sp.k(data)
     if request.path.endswith("/preview"):
         return _ok(common.common_preview(get_conn(), sites, k, scope=_scope(data)))
+    if (ran := _first_run(data, "common")) is not None:
+        return _ok(ran)
     limit, offset = page_args(data.get("limit", sp.PAGE["common"]), data.get("offset"))
     return _ok(common.common_plates(get_conn(), sites, k, scope=_scope(data), limit=limit,
                                     offset=offset))
@@ -196,7 +218,9 @@ def route_search():
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
                                        cameras=_cameras(data)))
-    result = route.route(get_conn(), target, window, scope=_scope(data), **_route_args(data))
+    args = _route_args(data)
+    result = _first_run(data, "route") or route.route(get_conn(), target, window,
+                                                      scope=_scope(data), **args)
     if data.get("format", "json") == "geojson":
         return Response(jsonify(jsonable(route.route_geojson(result))).get_data(),
                         mimetype="application/geo+json")
@@ -212,9 +236,9 @@ def route_export():
     fmt = data.get("format")
     if fmt not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(sorted(FORMATS))}")
-    target = _target(data)
-    result = route.route(get_conn(), target, _window(data), scope=_scope(data),
-                         **_route_args(data))
+    target, window, args = _target(data), _window(data), _route_args(data)
+    result = _first_run(data, "route") or route.route(get_conn(), target, window,
+                                                      scope=_scope(data), **args)
     payload, mimetype, suffix = export_route(result, fmt)
     return Response(payload, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="route-{target}.{suffix}"'})

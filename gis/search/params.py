@@ -18,7 +18,7 @@ MIN_SHARED = 2
 K = 2
 DETOUR_MINUTES = 15.0
 #: Default page sizes per search (the run of a request keeps every row found).
-PAGE = {"plate": 500, "partial": 500, "block": 500, "convoy": 50, "common": 200}
+PAGE = {"plate": 500, "partial": 500, "block": 500, "convoy": 50, "common": 500}
 
 
 def _whole(value: Any, name: str, low: int, high: int) -> int:
