@@ -169,7 +169,13 @@ def test_pattern_only_order_allows_its_pattern(app, officer, truth, window):
     out, held = _flow(officer, rid, "partial", {"pattern": pattern, "window": window})
     assert out["result"]["passages_total"] > 0
     assert all(p["plate"].startswith(lead[:3]) for p in out["result"]["passages"])
-    # A full plate within the pattern is inside the order; another plate and a block are not.
+    # A narrower pattern and a full plate within the pattern are inside the order; a wider
+    # pattern, another plate and a block are not.
+    narrower, _ = _flow(officer, rid, "partial", {"pattern": lead[:4] + "*", "window": window})
+    assert 0 < narrower["passages_kept"] <= out["passages_kept"]
+    r = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "partial", "parameters": {"pattern": lead[:2] + "*", "window": window}})
+    assert r.status_code == 403
     _flow(officer, rid, "plate", {"plates": [lead], "window": window})
     r = officer.post(f"/api/v1/requests/{rid}/searches", json={
         "kind": "plate", "parameters": {"plates": ["ZZ000Z"], "window": window}})

@@ -274,14 +274,16 @@ def _op(summary: str, props: dict[str, Any], description: str = "") -> dict[str,
 _PLATE = {"plates": {"type": "array", "items": {"type": "string"}}}
 _PATTERN = {"pattern": {"type": "string", "example": "AB??12"}}
 _TARGET = {"plate": {"type": "string"}}
-_CONVOY = {**_TARGET, "minutes": {"type": "number", "minimum": 0.1, "maximum": 60},
-           "min_shared": {"type": "integer", "minimum": 1}}
-_SITES = {"k": {"type": "integer", "minimum": 2}, "sites": {"type": "array", "items": {
+_CONVOY = {**_TARGET, "minutes": {"type": "number", "minimum": 0.1, "maximum": 60, "default": 2,
+                                  "description": "at most the order's convoy band"},
+           "min_shared": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 2}}
+_SITES = {"k": {"type": "integer", "minimum": 2, "maximum": 25, "default": 2}, "sites": {"type": "array", "items": {
     "type": "object", "properties": {"name": {"type": "string"},
                                      "window": {"$ref": "#/components/schemas/SearchWindow"},
                                      "selection": {"$ref": "#/components/schemas/Selection"},
                                      "cameras": {"type": "array", "items": {"type": "string"}}}}}}
-_ROUTE = {**_TARGET, "detour_minutes": {"type": "number"},
+_ROUTE = {**_TARGET, "detour_minutes": {"type": "number", "minimum": 1, "maximum": 600,
+                                         "default": 15},
           "format": {"enum": ["json", "geojson"]}}
 
 register_paths({

@@ -113,6 +113,14 @@ def pattern_matches(pattern: str, plate: str) -> bool:
     return re.match(regex, plate) is not None
 
 
+def pattern_within(pattern: str, outer: str) -> bool:
+    """Whether every plate that ``pattern`` matches is matched by ``outer`` too (``AB1*``
+    lies within ``AB*``; ``AB*`` does not lie within ``AB1*``)."""
+    regex = "".join("[^*]" if ch == "?" else ".*" if ch == "*" else re.escape(ch)
+                    for ch in outer)
+    return re.fullmatch(regex, pattern) is not None
+
+
 def normalise_cameras(values: Any) -> tuple[str, ...] | None:
     """Camera ids as given (None: no camera restriction)."""
     if values is None:
@@ -217,7 +225,7 @@ class Scope:
     def check_pattern(self, pattern: str) -> None:
         if not self.restricts_plates:
             return
-        if pattern not in self.patterns:
+        if not any(pattern_within(pattern, p) for p in self.patterns):
             raise OutsideScope(f"pattern {pattern} is not in the order")
 
     def check_all_plates(self, search: str) -> None:
