@@ -322,3 +322,27 @@ def test_a_run_executes_the_search_once(app, officer, country, truth, window, mo
             assert {p["id"] for p in body["passages"]} == direct_held
         assert direct_held == held or kind in ("plate", "partial", "block", "route") and \
             len(direct_held) == len(held)
+
+
+def test_a_shorter_first_page_is_cut_from_the_run(app, officer, country, truth, window,
+                                                  monkeypatch):
+    """The map asks 100 rows (common: 200): cut from the one run, equal to a fresh page."""
+    from gis.search import partial
+
+    lead = truth["convoy"]["lead"]
+    params = {"pattern": lead[:2] + "*", "window": window}
+    client = SearchClient(app, "officer2.mn", country)
+    full = client.post("/api/v1/search/partial", json=params).get_json()
+    calls = []
+    real = partial.partial_plate
+    monkeypatch.setattr(partial, "partial_plate",
+                        lambda *a, **kw: (calls.append(1), real(*a, **kw))[1])
+    r = client.post("/api/v1/search/partial", json={**params, "limit": 3})
+    assert r.status_code == 200 and len(calls) == 1  # the gate's run only
+    cut = r.get_json()
+    assert full["passages_total"] > 3
+    assert [p["id"] for p in cut["passages"]] == [p["id"] for p in full["passages"][:3]]
+    assert cut["page"] == {"limit": 3, "offset": 0, "next_offset": 3}
+    later = client.post("/api/v1/search/partial", json={**params, "limit": 3, "offset": 3})
+    assert [p["id"] for p in later.get_json()["passages"]] == \
+        [p["id"] for p in full["passages"][3:6]]

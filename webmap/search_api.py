@@ -84,15 +84,43 @@ def _with_enquiry(response: Response) -> Response:
 
 
 def _first_run(data: dict[str, Any], kind: str) -> dict[str, Any] | None:
-    """The result of the run the gate just made, when the call asks for its first page:
-    a search runs once per call, and the rows answered are the rows held (R1)."""
+    """The result of the run the gate just made, when the call asks for a first page no
+    longer than the run's: a search runs once per call, and the rows answered are among
+    the rows held (R1)."""
     _scope(data)
     ran = g.gate[2]
     if ran is None or data.get("offset") not in (None, 0):
         return None
-    if kind in sp.PAGE and data.get("limit", sp.PAGE[kind]) not in (None, sp.PAGE[kind]):
+    if kind not in sp.PAGE:
+        return ran
+    limit, _ = page_args(data.get("limit", sp.PAGE[kind]), 0)
+    if limit > sp.PAGE[kind]:
         return None
-    return ran
+    return _first_page(ran, limit)
+
+
+def _first_page(ran: dict[str, Any], limit: int) -> dict[str, Any]:
+    """The run's first page cut to ``limit`` (its order is the page order)."""
+    out = dict(ran)
+    if "partners" in ran or "plates" in ran and isinstance(ran["plates"], list):
+        key, total = ("partners", ran["partners_total"]) if "partners" in ran else \
+            ("plates", ran["plates_total"])
+        out[key] = ran[key][:limit]
+        out["page"] = {"limit": limit, "offset": 0,
+                       "next_offset": limit if limit < total else None}
+        return out
+    rows, keys = [], set()
+    for r in ran["passages"]:  # a page holds ``limit`` keys (a duplicated read: both rows)
+        k = (r["camera_id"], r["captured_at"], r["plate"])
+        if k not in keys and len(keys) == limit:
+            break
+        keys.add(k)
+        rows.append(r)
+    out["passages"] = rows
+    total = ran["passages_total"]
+    out["page"] = {"limit": limit, "offset": 0,
+                   "next_offset": len(keys) if len(keys) < total else None}
+    return out
 
 
 def _page(data: dict[str, Any]) -> tuple[int, int]:
