@@ -346,3 +346,16 @@ def test_a_shorter_first_page_is_cut_from_the_run(app, officer, country, truth, 
     later = client.post("/api/v1/search/partial", json={**params, "limit": 3, "offset": 3})
     assert [p["id"] for p in later.get_json()["passages"]] == \
         [p["id"] for p in full["passages"][3:6]]
+
+
+def test_convoy_and_route_previews_count_the_same_at_both_doors(app, officer, country,
+                                                                truth, window):
+    lead = truth["convoy"]["lead"]
+    one = [truth["convoy"]["passages"][0]["lead_camera"]]
+    for kind in ("convoy", "route"):
+        params = {"plate": lead, "window": window, "cameras": one}
+        flow = officer.post(f"/api/v1/requests/{country}/searches",
+                            json={"kind": kind, "parameters": params}).get_json()["preview"]
+        raw = SearchClient(app, "officer2.mn", country).post(
+            f"/api/v1/search/{kind}/preview", json=params).get_json()
+        assert flow["passages"] == raw["passages"] == len(truth["convoy"]["passages"])

@@ -180,6 +180,14 @@ def block_search():
                                  limit=limit, offset=offset))
 
 
+def _order_cameras(data: dict[str, Any]) -> tuple[str, ...] | None:
+    """Convoy and route read the order's cameras, whatever the body names (as in the
+    request flow: the preview counts what the run will read)."""
+    scope = _scope(data)
+    return tuple(sorted(scope.cameras)) if scope is not None and scope.cameras is not None \
+        else None
+
+
 def _target(data: dict[str, Any]) -> str:
     return normalise_plate(data.get("plate"))
 
@@ -192,7 +200,7 @@ def convoy_search():
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
-                                       cameras=_cameras(data)))
+                                       cameras=_order_cameras(data)))
     scope = _scope(data)
     minutes, min_shared = sp.convoy_minutes(data, scope), sp.min_shared(data)
     if (ran := _first_run(data, "convoy")) is not None:
@@ -245,7 +253,7 @@ def route_search():
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
-                                       cameras=_cameras(data)))
+                                       cameras=_order_cameras(data)))
     args = _route_args(data)
     result = _first_run(data, "route") or route.route(get_conn(), target, window,
                                                       scope=_scope(data), **args)
