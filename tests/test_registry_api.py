@@ -357,12 +357,17 @@ def _photo(width: int = 640, height: int = 360) -> bytes:
     from io import BytesIO
 
     import numpy as np
-    from PIL import Image
+    import uuid
+
+    from PIL import Image, PngImagePlugin
 
     y, x = np.mgrid[0:height, 0:width]
     board = (((x // 2) + (y // 2)) % 2 * 255).astype(np.uint8)
     buf = BytesIO()
-    Image.fromarray(np.stack([board] * 3, axis=2)).save(buf, format="PNG")
+    # a fresh text chunk each time: the vault is content-addressed and may outlive a test run
+    info = PngImagePlugin.PngInfo()
+    info.add_text("run", uuid.uuid4().hex)
+    Image.fromarray(np.stack([board] * 3, axis=2)).save(buf, format="PNG", pnginfo=info)
     return buf.getvalue()
 
 
@@ -396,3 +401,44 @@ def test_an_uploaded_frame_comes_back_blurred_and_is_kept_nowhere(editor, conn):
     assert editor.post(f"{API}/cameras/MN-ZZ7-101-R9/frame", data=_photo(),
                        headers={"Content-Type": "image/png"}).status_code == 404
     assert _state(conn) == before  # no row anywhere: nothing of the upload is kept
+
+
+def test_the_cameras_own_frame_comes_back_blurred_all_over(editor, conn, app, database_url,
+                                                           demo_db):
+    from io import BytesIO
+
+    import numpy as np
+    import psycopg
+    from PIL import Image
+
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    _place(editor)
+    _camera(editor)
+    assert editor.get(f"{API}/cameras/MN-ZZ7-101-R1/camera-frame.png").status_code == 404
+    s = app.config["ANPR_SETTINGS"]
+    vault = PhotoVault(open_store(s.intake, s.database.home),
+                       Keyring(database_url, master_key(s.intake, s.database.home)))
+    # as if the detector had stored it, on a day inside the demo's retention window
+    key = vault.put(demo_db["end"].date(), _photo(800, 450))
+    with psycopg.connect(database_url) as c:
+        fid = c.execute(
+            "INSERT INTO detector_frame (camera_id, captured_at, image_key, state, blurred_key, "
+            "done_at) VALUES ('MN-ZZ7-101-R1', now(), %s, 'done', %s, now()) RETURNING id",
+            (key, key)).fetchone()[0]
+    try:
+        r = editor.get(f"{API}/cameras/MN-ZZ7-101-R1/camera-frame.png")
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
+        assert (r.headers["X-Frame-Width"], r.headers["X-Frame-Height"]) == ("800", "450")
+        out = np.asarray(Image.open(BytesIO(r.data)).convert("L"), dtype=float)
+        assert out.shape == (450, 800) and np.abs(np.diff(out, axis=1)).mean() < 20
+        assert login_refused(app, "officer.mn", f"{API}/cameras/MN-ZZ7-101-R1/camera-frame.png")
+    finally:
+        with psycopg.connect(database_url) as c:
+            c.execute("DELETE FROM detector_frame WHERE id = %s", (fid,))
+
+
+def login_refused(app, username: str, path: str) -> bool:
+    from conftest import SessionClient
+
+    return SessionClient(app, username).get(path).status_code == 403

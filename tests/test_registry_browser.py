@@ -237,11 +237,16 @@ def test_draw_a_lane_against_the_old_direction_and_set_a_status(editor_page, scr
 def _checkerboard(path, width: int = 1280, height: int = 720) -> None:
     """A frame full of fine detail (2-pixel squares): what blurring must not leave."""
     import numpy as np
-    from PIL import Image
+    import uuid
+
+    from PIL import Image, PngImagePlugin
 
     y, x = np.mgrid[0:height, 0:width]
     board = (((x // 2) + (y // 2)) % 2 * 255).astype(np.uint8)
-    Image.fromarray(np.stack([board] * 3, axis=2)).save(path)
+    # a fresh text chunk each time: the vault is content-addressed and may outlive a test run
+    info = PngImagePlugin.PngInfo()
+    info.add_text("run", uuid.uuid4().hex)
+    Image.fromarray(np.stack([board] * 3, axis=2)).save(path, pnginfo=info)
 
 
 def test_draw_a_mask_on_an_own_frame_blurred_and_kept_nowhere(editor_page, scratch, artifacts,
@@ -351,3 +356,40 @@ def test_find_by_code_and_a_camera_needs_a_lane_or_bearing(editor_page, scratch)
     cam = scratch.get(f"{API}/cameras/{CODE}-R2").get_json()
     assert cam["bearing"] == 270 and cam["status"] == "active"
     _stays_local(pg)
+
+
+def test_masks_are_drawn_on_the_cameras_own_frame_when_it_has_one(editor_page, scratch, app,
+                                                                   database_url, tmp_path,
+                                                                   demo_db):
+    import psycopg
+
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    s = app.config["ANPR_SETTINGS"]
+    vault = PhotoVault(open_store(s.intake, s.database.home),
+                       Keyring(database_url, master_key(s.intake, s.database.home)))
+    _checkerboard(tmp_path / "overview.png", 800, 450)
+    day = demo_db["end"].date()  # a day inside the demo's retention window
+    key = vault.put(day, (tmp_path / "overview.png").read_bytes())
+    with psycopg.connect(database_url) as c:  # as if the detector had processed a frame
+        fid = c.execute(
+            "INSERT INTO detector_frame (camera_id, captured_at, image_key, state, blurred_key, "
+            "done_at) VALUES (%s, now(), %s, 'done', %s, now()) RETURNING id",
+            (CAMERA, key, key)).fetchone()[0]
+    try:
+        pg = editor_page
+        pg.click(f"#camera-list li[data-camera-id='{CAMERA}']")
+        pg.wait_for_selector("#camera-section:not([hidden])")
+        pg.click("#open-masks")
+        pg.wait_for_selector("#mask-frame[data-ready='1'][data-source='camera']", timeout=60_000)
+        assert pg.evaluate("window.registryEditor.frame") == {"width": 800, "height": 450}
+        assert "laatste beeld van de camera" in pg.inner_text("#mask-source")
+        pg.click("#mask-frame .leaflet-draw-draw-rectangle")
+        _drag(pg, _frame_point(pg, 100, 100), _frame_point(pg, 300, 200))
+        pg.wait_for_selector("#mask-list[data-count='1']", timeout=15_000)
+        mask = scratch.get(f"{API}/cameras/{CAMERA}/masks").get_json()["masks"][0]
+        assert (mask["frame_width"], mask["frame_height"]) == (800, 450)
+        _stays_local(pg)
+    finally:
+        with psycopg.connect(database_url) as c:
+            c.execute("DELETE FROM detector_frame WHERE id = %s", (fid,))

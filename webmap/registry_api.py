@@ -332,6 +332,50 @@ def blur_uploaded_frame(camera_id: str):
         "Cache-Control": "no-store", "X-Frame-Width": str(width), "X-Frame-Height": str(height)})
 
 
+#: How many of a camera's newest processed frames to try (retention may have destroyed some).
+CAMERA_FRAMES_TRIED = 5
+
+
+@registry_api.get(f"{API}/cameras/<camera_id>/camera-frame.png")
+@requires(EDITOR)
+def camera_frame(camera_id: str):
+    """The camera's own view to draw masks on: its newest frame the detector has processed,
+    taken from the photo vault as the detector stored it (already blurred) and blurred again
+    here with nothing detected, so the vehicle and plate the stored overview keeps sharp are
+    pixelated too. Computed per request and not stored (``no-store``); 404 when the camera
+    has no processed frame (the editor then offers the grid or an upload)."""
+    from anpr.errors import NotFound
+
+    conn = get_conn()
+    registry.camera_state(conn, camera_id)
+    keys = [r["blurred_key"] for r in conn.execute(
+        "SELECT blurred_key FROM detector_frame WHERE camera_id = %s AND state = 'done' "
+        "AND blurred_key IS NOT NULL ORDER BY captured_at DESC, id DESC LIMIT %s",
+        (camera_id, CAMERA_FRAMES_TRIED)).fetchall()]
+    vault = _vault() if keys else None
+    for key in keys:
+        try:
+            data = vault.get(key)
+        except (NotFound, FileNotFoundError, KeyError):
+            continue  # destroyed by retention or missing: try the one before
+        png, width, height = _blurred_reference(conn, camera_id, data)
+        return Response(png, mimetype="image/png", headers={
+            "Cache-Control": "no-store", "X-Frame-Width": str(width),
+            "X-Frame-Height": str(height)})
+    raise NotFound(f"camera {camera_id} has no processed frame to show")
+
+
+def _vault():
+    from flask import current_app
+
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    settings = current_app.config["ANPR_SETTINGS"]
+    home = settings.database.home
+    return PhotoVault(open_store(settings.intake, home),
+                      Keyring(current_app.config["DATABASE_URL"], master_key(settings.intake, home)))
+
+
 def _blurred_reference(conn, camera_id: str, data: bytes) -> tuple[bytes, int, int]:
     """Decode and blur one frame as the detector would with nothing detected; PNG bytes."""
     from dataclasses import replace
@@ -452,6 +496,9 @@ register_paths({
         "Blur an editor's own frame of the camera's view (body: image/jpeg or image/png) with "
         "the detector's blur, nothing detected so all of it pixelated; answered as PNG, kept "
         "nowhere", _CAM)},
+    f"{API}/cameras/{{camera_id}}/camera-frame.png": {"get": _op(
+        "The camera's newest processed frame, blurred again with nothing detected (all of it "
+        "pixelated), to draw masks on; 404 when there is none", _CAM)},
     f"{API}/cameras/{{camera_id}}/frame.png": {"get": _op(
         "A neutral placeholder reference frame (PNG with a pixel grid) to draw masks on", _CAM,
         {"name": "width", "in": "query", "schema": {"type": "integer"}},

@@ -420,9 +420,10 @@
   // --- privacy masks on the reference frame --------------------------------------------------
   // Leaflet's CRS.Simple with the frame as an image: a point (lat, lng) is pixel (x = lng,
   // y = height - lat), so masks are sent in image pixels, x to the right and y down.
-  // The frame is the neutral grid the server draws, or the editor's own frame of the camera's
-  // view, sent to the server, blurred there by the detector's blur and answered as a PNG that
-  // lives only in this page's memory (an object URL, revoked when the dialog closes).
+  // The frame is the camera's newest processed frame, blurred all over by the server; without
+  // one the neutral grid; or the editor's own frame of the camera's view, sent to the server,
+  // blurred there by the detector's blur. Either image lives only in this page's memory (an
+  // object URL, revoked when the dialog closes).
   var maskMap = null, maskLayer = null, frame = null, ownFrame = null;
   function toPixel(ll) { return [Math.round(ll.lng), Math.round(frame.height - ll.lat)]; }
   function toLatLng(p) { return [frame.height - p[1], p[0]]; }
@@ -432,7 +433,15 @@
     return fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks").then(function (m) {
       $("mask-dialog").hidden = false;
       $("mask-camera").textContent = id;
-      return showFrame(m.frame, REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + m.frame.width + "&height=" + m.frame.height, "raster", m);
+      // the camera's own newest frame (blurred all over by the server), else the grid
+      return fetch(REG + "/cameras/" + encodeURIComponent(id) + "/camera-frame.png", { credentials: "same-origin" }).then(function (r) {
+        if (!r.ok) { return showFrame(m.frame, REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + m.frame.width + "&height=" + m.frame.height, "raster", m); }
+        return r.blob().then(function (blob) {
+          dropOwnFrame();
+          ownFrame = URL.createObjectURL(blob);
+          return showFrame(sizeOf(r), ownFrame, "camera", m);
+        });
+      });
     }).catch(fail);
   }
 
@@ -440,7 +449,7 @@
     var id = state.camera.id;
     frame = size;
     $("mask-size").textContent = frame.width + " × " + frame.height;
-    $("mask-source").textContent = kind === "own" ? "eigen beeld (vervaagd, niet bewaard)" : "raster";
+    $("mask-source").textContent = { own: "eigen beeld (vervaagd, niet bewaard)", camera: "laatste beeld van de camera (vervaagd)" }[kind] || "raster";
     $("mask-frame").dataset.ready = "";
     $("mask-frame").dataset.source = kind;
     if (maskMap) { maskMap.remove(); }
@@ -470,6 +479,7 @@
     return renderMasks(data);
   }
 
+  function sizeOf(r) { return { width: Number(r.headers.get("X-Frame-Width")), height: Number(r.headers.get("X-Frame-Height")) }; }
   function dropOwnFrame() {
     if (ownFrame) { URL.revokeObjectURL(ownFrame); ownFrame = null; }
   }
@@ -486,7 +496,7 @@
       });
     }).then(function (r) {
       if (!r.ok) { return r.json().then(function (b) { throw new Error(b.message || r.statusText); }); }
-      var size = { width: Number(r.headers.get("X-Frame-Width")), height: Number(r.headers.get("X-Frame-Height")) };
+      var size = sizeOf(r);
       return r.blob().then(function (blob) {
         dropOwnFrame();
         ownFrame = URL.createObjectURL(blob);
