@@ -86,6 +86,7 @@ def test_drag_a_location_records_the_move(editor_page, scratch, artifacts):
     pg.wait_for_function("document.getElementById('notice').textContent.includes('verplaatst')",
                          timeout=15_000)
     pg.wait_for_selector("#history-rows tr[data-action='update'][data-actor='editor']")
+    assert "lengte: 5.3 → " in pg.inner_text("#history-rows")  # field names in Dutch
     pg.screenshot(path=str(artifacts / "registry_editor_moved.png"))
 
     moved = scratch.get(f"{API}/locations/{CODE}").get_json()
@@ -332,6 +333,7 @@ def test_find_by_code_and_a_camera_needs_a_lane_or_bearing(editor_page, scratch)
     pg = editor_page
     pg.goto(f"{pg.base}/registry")
     pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    assert pg.get_attribute("#map .leaflet-control-zoom-in", "title") == "Inzoomen"
     pg.fill("#loc-search", CODE.lower())
     pg.click("#search-form button[type=submit]")
     pg.wait_for_function(f"document.getElementById('loc-code').textContent === '{CODE}'",

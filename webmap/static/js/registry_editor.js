@@ -68,7 +68,10 @@
   }
 
   var STATUS_NL = { active: "actief", defect: "defect", roadworks: "wegwerkzaamheden", retired: "buiten gebruik" };
-  var ACTION_NL = { create: "aangemaakt", update: "gewijzigd", status: "status", "delete": "verwijderd" };
+  var FIELD_NL = { name: "naam", road: "weg", hectometre: "hectometer", owner: "eigenaar", lon: "lengte", lat: "breedte",
+                   bearing: "koers", inout: "richting", facing: "kijkt naar", lane_geom: "rijstrook", status: "status",
+                   active_from: "actief vanaf", active_to: "actief tot", surroundings: "omgeving vervagen" };
+  var ACTION_NL = { create: "aangemaakt", update: "gewijzigd", status: "status", "delete": "verwijderd", blur: "vervaging" };
 
   // --- Leaflet.draw in Dutch (its labels live in L.drawLocal; set before any tool exists) ---
   (function dutchDraw(d) {
@@ -92,7 +95,9 @@
   })(L.drawLocal);
 
   // --- the map -----------------------------------------------------------------------------
-  var map = L.map("map", { minZoom: 6, maxZoom: 19 }).setView([52.2, 5.3], 8);
+  var ZOOM_NL = { position: "topleft", zoomInTitle: "Inzoomen", zoomOutTitle: "Uitzoomen" };
+  var map = L.map("map", { minZoom: 6, maxZoom: 19, zoomControl: false }).setView([52.2, 5.3], 8);
+  L.control.zoom(ZOOM_NL).addTo(map);
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
   map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
   map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
@@ -374,7 +379,7 @@
       return k !== "id" && JSON.stringify(c.before[k]) !== JSON.stringify(c.after[k]);
     }).map(function (k) {
       var show = function (v) { return v && typeof v === "object" ? "(lijn)" : String(v); };
-      return k + ": " + show(c.before[k]) + " → " + show(c.after[k]);
+      return (FIELD_NL[k] || k) + ": " + show(c.before[k]) + " → " + show(c.after[k]);
     }).join("; ");
   }
   function loadHistory() {
@@ -453,7 +458,8 @@
     $("mask-frame").dataset.ready = "";
     $("mask-frame").dataset.source = kind;
     if (maskMap) { maskMap.remove(); }
-    maskMap = L.map("mask-frame", { crs: L.CRS.Simple, minZoom: -5, maxZoom: 3, zoomSnap: 0.1, attributionControl: false });
+    maskMap = L.map("mask-frame", { crs: L.CRS.Simple, minZoom: -5, maxZoom: 3, zoomSnap: 0.1, attributionControl: false, zoomControl: false });
+    L.control.zoom(ZOOM_NL).addTo(maskMap);
     var bounds = [[0, 0], [frame.height, frame.width]];
     var overlay = L.imageOverlay(url, bounds).addTo(maskMap);
     overlay.on("load", function () { $("mask-frame").dataset.ready = "1"; });
