@@ -287,9 +287,9 @@ def delete_mask(camera_id: str, mask_id: int):
 @registry_api.get(f"{API}/cameras/<camera_id>/frame.png")
 @requires(EDITOR)
 def reference_frame(camera_id: str):
-    """A neutral placeholder frame: no real camera frames are kept here, and a real one
-    would show what the mask is meant to hide. The grid lets an editor place masks by the
-    pixel coordinates a site survey gives."""
+    """A neutral grid frame, for a camera the detector has no processed frame of (see
+    :func:`camera_frame`) when the editor has no own frame to upload (:func:`blur_uploaded_frame`):
+    the grid lets an editor place masks by the pixel coordinates a site survey gives."""
     masks = registry.privacy_masks(get_conn(), camera_id)
     size = _frame_size(masks)
     try:
