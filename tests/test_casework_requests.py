@@ -230,9 +230,19 @@ def test_login_lockout_through_the_api(app, people, database_url):
         assert c.post("/api/v1/session", headers=h,
                       json={"username": "lockout.target", "password": "nope-nope-nope"}
                       ).status_code == 401
+    # Locked now: even the right password is refused, in the same words as an unknown
+    # account (R10: a refusal does not tell an attacker the account exists); the audit
+    # log keeps the true reason.
     resp = c.post("/api/v1/session", headers=h,
                   json={"username": "lockout.target", "password": "test-password-126jj"})
-    assert resp.status_code == 403 and "locked" in resp.get_json()["message"]
+    unknown = c.post("/api/v1/session", headers=h,
+                     json={"username": "no.such.account", "password": "test-password-126jj"})
+    assert resp.status_code == unknown.status_code == 401
+    assert resp.get_json() == unknown.get_json()
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        logged = conn.execute("SELECT details FROM audit_log WHERE actor = 'lockout.target' "
+                              "ORDER BY id DESC LIMIT 1").fetchone()
+    assert logged is not None and "lock" in str(logged["details"])
 
 
 def test_refused_writes_change_nothing_and_are_logged(login, conn):
