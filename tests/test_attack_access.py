@@ -114,6 +114,8 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/registry/cameras/<camera_id>"): Roles(("plan_editor",)),
     ("PATCH", "/api/v1/registry/cameras/<camera_id>"): Roles(("plan_editor",)),
     ("GET", "/api/v1/registry/cameras/<camera_id>/frame.png"): Roles(("plan_editor",)),
+    ("POST", "/api/v1/registry/cameras/<camera_id>/frame"): Roles(("plan_editor",)),
+    ("GET", "/api/v1/registry/cameras/<camera_id>/camera-frame.png"): Roles(("plan_editor",)),
     ("GET", "/api/v1/registry/cameras/<camera_id>/history"):
         Roles(("plan_editor", "auditor", "admin")),
     ("GET", "/api/v1/registry/cameras/<camera_id>/masks"): Roles(("plan_editor",)),
