@@ -132,6 +132,15 @@ def artifacts() -> Path:
 TEST_PASSWORD = "test-password-126jj"
 
 
+def photo_vault(app):
+    """The photo vault of the test app, as the web app builds it from its settings."""
+    from ingest.images import Keyring, PhotoVault, master_key, open_store
+
+    s = app.config["ANPR_SETTINGS"]
+    return PhotoVault(open_store(s.intake, s.database.home),
+                      Keyring(app.config["DATABASE_URL"], master_key(s.intake, s.database.home)))
+
+
 class SessionClient:
     """A Flask test client logged in as one account; sends the CSRF token on writes."""
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from anpr import audit
+from conftest import photo_vault
 
 UTC = timezone.utc
 W, H = 320, 240
@@ -23,14 +24,6 @@ BOX = [40, 40, 200, 160]
 @pytest.fixture(scope="module")
 def truth(demo_db):
     return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
-def _vault(app):
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-    s = app.config["ANPR_SETTINGS"]
-    return PhotoVault(open_store(s.intake, s.database.home),
-                      Keyring(app.config["DATABASE_URL"], master_key(s.intake, s.database.home)))
 
 
 def _order(demo_db, truth, *, photos: bool, number: str) -> dict:
@@ -90,7 +83,7 @@ def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -
     from tests.conftest import SessionClient
 
     data, decoded = _detailed_photo()
-    vault = _vault(app)
+    vault = photo_vault(app)
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         src = conn.execute("SELECT * FROM jj126.passage WHERE plate = %s ORDER BY captured_at"
                            " LIMIT 1", (truth["convoy"]["lead"],)).fetchone()
@@ -157,7 +150,7 @@ def test_photo_listed_and_shown_as_stored(photo_request):
     img = officer.get(f"/api/v1/requests/{rid}/photos/{photo_request['passage']}")
     assert img.status_code == 200 and img.mimetype == "image/jpeg", img.get_json()
     # The detector's blurred version, not the original the camera sent.
-    assert img.data == _vault(officer.client.application).get(photo_request["blurred_key"])
+    assert img.data == photo_vault(officer.client.application).get(photo_request["blurred_key"])
     # Another unit's officer cannot see it; nor a requester.
     from tests.conftest import SessionClient
 

@@ -16,18 +16,12 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from conftest import photo_vault
+
 UTC = timezone.utc
 DAYS_AGO = 21          # a day of its own: no other test file writes passages there
 TABLES = {"enquiry_result": "enquiry_result", "verification": "verification",
           "photo_approval": "photo_approval", "result_hold": "jj126.result_hold"}
-
-
-def _vault(app):
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-    s = app.config["ANPR_SETTINGS"]
-    return PhotoVault(open_store(s.intake, s.database.home),
-                      Keyring(app.config["DATABASE_URL"], master_key(s.intake, s.database.home)))
 
 
 def _jpeg(h: int, w: int) -> bytes:
@@ -83,7 +77,7 @@ def expired_day(app, people, demo_db, database_url):
     from detector.worker import Worker
     from ingest.partitions import ensure_partition
 
-    vault = _vault(app)
+    vault = photo_vault(app)
     at = (datetime.now(UTC) - timedelta(days=DAYS_AGO)).replace(hour=11, minute=0, second=0,
                                                                  microsecond=0)
     day = at.date()
