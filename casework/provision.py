@@ -92,6 +92,10 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
 def build(conn: psycopg.Connection, officer: Account, request_id: int,
           photo_reader: Callable[[str], bytes] | None = None) -> tuple[bytes, dict[str, Any]]:
     """Make the package and record it as provided; a second download is refused."""
+    req_mod.check_handler(conn, officer, req_mod.get(conn, request_id))
+    # Two downloads at once: the second waits for the first's commit here, then reads the
+    # request as provided and is refused (one package, one provision record).
+    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
     req = req_mod.get(conn, request_id)
     _check_ready(conn, officer, req)
     if conn.execute("SELECT 1 FROM provision WHERE request_id = %s", (request_id,)).fetchone():

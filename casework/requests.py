@@ -101,14 +101,17 @@ def _ids(raw: Any, name: str) -> list[str]:
 
 
 def check_scope_ids(conn: psycopg.Connection, scope: dict[str, Any]) -> None:
-    """Picked cameras must exist in the registry: an order names real cameras."""
-    if not scope["cameras"]:
-        return
-    known = {r["id"] for r in conn.execute("SELECT id FROM camera WHERE id = ANY(%s)",
-                                           (scope["cameras"],)).fetchall()}
-    unknown = sorted(set(scope["cameras"]) - known)
-    if unknown:
-        raise BadInput(f"unknown camera(s) in the order's scope: {', '.join(unknown[:10])}")
+    """Picked cameras and locations must exist in the registry: an order names real
+    places, and one that names none that exist would search nothing while seeming valid."""
+    for name, query in (("camera", "SELECT id AS key FROM camera WHERE id = ANY(%s)"),
+                        ("location", "SELECT code AS key FROM location WHERE code = ANY(%s)")):
+        asked = scope[name + "s"]
+        if not asked:
+            continue
+        known = {r["key"] for r in conn.execute(query, (asked,)).fetchall()}
+        unknown = sorted(set(asked) - known)
+        if unknown:
+            raise BadInput(f"unknown {name}(s) in the order's scope: {', '.join(unknown[:10])}")
 
 
 @dataclass(frozen=True)

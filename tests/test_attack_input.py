@@ -87,6 +87,8 @@ CASES = [
      order(scope=_scope(locations=["MN-A12\x00-001"]))),
     ("scope-unknown-camera", "officer.mn", "post", "/api/v1/requests",
      order(scope=_scope(cameras=["NO-SUCH-CAMERA"]))),
+    ("scope-unknown-location", "officer.mn", "post", "/api/v1/requests",
+     order(scope=_scope(locations=["NO-SUCH-LOCATION"]))),
     ("scope-malformed-area", "officer.mn", "post", "/api/v1/requests",
      order(scope=_scope(areas=[{"kind": "polygon", "geometry": {"type": "Polygon",
                                                                 "coordinates": [[5, 52]]}}]))),

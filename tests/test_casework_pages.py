@@ -56,7 +56,8 @@ def _page_client(app, username):
     return c
 
 
-def test_roles_and_units_on_pages(app, login, demo_db):
+def test_roles_and_units_on_pages(app, login, demo_db, conn):
+    location = conn.execute("SELECT code FROM location ORDER BY code LIMIT 1").fetchone()["code"]
     requester = _page_client(app, "requester.mn")
     assert requester.get("/dashboard").status_code == 403
     assert requester.get("/requests/new").status_code == 403
@@ -70,7 +71,7 @@ def test_roles_and_units_on_pages(app, login, demo_db):
         "purpose": "p", "facts": "f", "suspect": "s",
         "investigation": {"system": "BVH", "number": "PAGES-1", "name": "Pagina"},
         "scope": {"windows": [{"start": demo_db["start"].isoformat(),
-                               "end": demo_db["end"].isoformat()}], "locations": ["X"]},
+                               "end": demo_db["end"].isoformat()}], "locations": [location]},
     }
     rid = officer.post("/api/v1/requests", json=body).get_json()["id"]
     page = _page_client(app, "officer.mn")
