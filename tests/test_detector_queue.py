@@ -233,7 +233,7 @@ def detect(images):
     return [[Detection("person", 0.9, (20, 20, 60, 90)), Detection("plate", 0.8, (300, 400, 360, 413))]
             for _ in images]
 w = Worker(url, LocalPhotoStore(root), detect, model_version="stub@1", name=name,
-           config=WorkerConfig(batch=4, lease_seconds=2.0))
+           config=WorkerConfig(batch=4, lease_seconds=8.0))
 with psycopg.connect(url, autocommit=True) as conn:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
