@@ -254,7 +254,6 @@ def end_sessions(conn: psycopg.Connection, account_id: int, reason: str, actor: 
 
 
 def set_password(conn: psycopg.Connection, account_id: int, password: str, actor: str) -> None:
-    _check_password(password)
     """A new password; every session of the account ends (R10)."""
     _check_password(password)
     conn.execute("UPDATE account SET password_hash = %s WHERE id = %s",
