@@ -100,11 +100,6 @@ def _cameras(conn, params: dict[str, Any], *, required: bool = False) -> tuple[s
     return None
 
 
-def _order_cameras(scope: Scope) -> tuple[str, ...] | None:
-    """With no cameras chosen, a plate search covers the order's own cameras."""
-    return tuple(sorted(scope.cameras)) if scope.cameras is not None else None
-
-
 def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
     raw = params.get("sites")
     if not isinstance(raw, list) or not raw:
@@ -126,7 +121,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
     """Run one search; return its output and a function listing the passages it found."""
     if kind == "plate":
         plates, window, cams = (normalise_plates(params.get("plates")), _window(params),
-                                _cameras(conn, params) or _order_cameras(scope))
+                                _cameras(conn, params) or scope.order_cameras())
         if preview:
             return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope), list
         out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope,
@@ -138,7 +133,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         if cams is None:
             if partial.literal_ends(pattern) == ("", ""):
                 raise BadInput("a pattern with only wildcards needs a camera selection")
-            cams = _order_cameras(scope)
+            cams = scope.order_cameras()
         if preview:
             return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
         out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope,
@@ -155,7 +150,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         minutes, shared = sp.convoy_minutes(params, scope), sp.min_shared(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=_order_cameras(scope)), list
+                                       cameras=scope.order_cameras()), list
         out = convoy.convoy(conn, target, window, minutes, scope=scope, min_shared=shared,
                             limit=sp.PAGE["convoy"])
 
@@ -181,7 +176,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         detour_s = sp.detour_seconds(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=_order_cameras(scope)), list
+                                       cameras=scope.order_cameras()), list
         out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s)
         return out, lambda: [(p["id"], p["captured_at"], True) for p in out["passages"]]
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")

@@ -184,8 +184,7 @@ def _order_cameras(data: dict[str, Any]) -> tuple[str, ...] | None:
     """Convoy and route read the order's cameras, whatever the body names (as in the
     request flow: the preview counts what the run will read)."""
     scope = _scope(data)
-    return tuple(sorted(scope.cameras)) if scope is not None and scope.cameras is not None \
-        else None
+    return scope.order_cameras() if scope is not None else None
 
 
 def _target(data: dict[str, Any]) -> str:

@@ -51,17 +51,6 @@ def detour_seconds(params: dict[str, Any]) -> float:
                          low=1, high=600) * 60
 
 
-def validate(kind: str, params: dict[str, Any], scope: Scope | None = None) -> None:
-    """Refuse (400, or 403 beyond the order) a scalar parameter before anything is stored."""
-    if kind == "convoy":
-        convoy_minutes(params, scope)
-        min_shared(params)
-    elif kind == "common":
-        k(params)
-    elif kind == "route":
-        detour_seconds(params)
-
-
 def selection_limits():
     """The limits on a drawn selection (vertices, area): the web settings' where a web
     request runs, the defaults otherwise; the same for both doors."""

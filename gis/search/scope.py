@@ -161,6 +161,11 @@ class Scope:
     #: The order's convoy band in minutes (None: the order names none; 60 at most).
     convoy_minutes: float | None = None
 
+    def order_cameras(self) -> tuple[str, ...] | None:
+        """The order's cameras in a stable order, or None when it names no cameras: what a
+        plate, convoy or route search reads when the officer chose none."""
+        return tuple(sorted(self.cameras)) if self.cameras is not None else None
+
     @classmethod
     def from_dict(cls, data: Any) -> "Scope":
         """A scope as the JSON API or an order record gives it."""
