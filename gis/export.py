@@ -171,17 +171,24 @@ def _kml_coords(coords: Iterable[Iterable[float]]) -> str:
     return " ".join(f"{c[0]:.7f},{c[1]:.7f}" for c in coords)
 
 
-def _kml(result: dict[str, Any]) -> bytes:
-    ET.register_namespace("", _KML_NS)
-    k = f"{{{_KML_NS}}}"
+def _xml_writer(ns: str) -> Callable[..., ET.Element]:
+    """``sub(parent, tag, text=None, **attrs)``: a child element in namespace ``ns`` (the
+    default namespace of the written file)."""
+    ET.register_namespace("", ns)
+    prefix = f"{{{ns}}}"
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, k + tag, attrs)
+        el = ET.SubElement(parent, prefix + tag, attrs)
         if text is not None:
             el.text = text
         return el
 
-    root = ET.Element(k + "kml")
+    return sub
+
+
+def _kml(result: dict[str, Any]) -> bytes:
+    sub = _xml_writer(_KML_NS)
+    root = ET.Element(f"{{{_KML_NS}}}kml")
     doc = sub(root, "Document")
     sub(doc, "name", f"Route {result['params']['plate']}")
     for flag, (colour, _) in LEG_STYLES.items():
@@ -249,17 +256,9 @@ def _gpx(result: dict[str, Any]) -> bytes:
     """A track of the real passages (each with its time) and, separately, one route (rte)
     per leg along the road: route points carry no time, so no GPS tool can mistake a road
     junction for a passage."""
-    ET.register_namespace("", _GPX_NS)
-    g = f"{{{_GPX_NS}}}"
-
-    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, g + tag, attrs)
-        if text is not None:
-            el.text = text
-        return el
-
+    sub = _xml_writer(_GPX_NS)
     plate = result["params"]["plate"]
-    root = ET.Element(g + "gpx", {"version": "1.1", "creator": "126jj ANPR"})
+    root = ET.Element(f"{{{_GPX_NS}}}gpx", {"version": "1.1", "creator": "126jj ANPR"})
     meta = sub(root, "metadata")
     sub(meta, "name", f"Route {plate}")
     for leg in _legs(result):
