@@ -43,12 +43,6 @@ class Level(IntEnum):
     ACT = 3
 
 
-def is_member(conn: psycopg.Connection, account_id: int, investigation_id: int) -> bool:
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM investigation_member WHERE account_id = %s"
-                        " AND investigation_id = %s) AS x", (account_id, investigation_id)
-                        ).fetchone()["x"]
-
-
 def has_grant(conn: psycopg.Connection, account_id: int, request_id: int) -> bool:
     return conn.execute("SELECT EXISTS (SELECT 1 FROM access_grant WHERE request_id = %s"
                         " AND account_id = %s) AS x", (request_id, account_id)).fetchone()["x"]
@@ -60,12 +54,14 @@ def level(conn: psycopg.Connection, account: Account | None, req: dict[str, Any]
         return Level.NONE
     handler = (account.role == "officer" and req["officer_id"] == account.id
                and account.unit_code == req["unit_code"])
+    from casework.requests import is_member
+
     member = is_member(conn, account.id, req["investigation_id"])
     if handler:
         return Level.VIEW if member else Level.ACT
-    if member or has_grant(conn, account.id, req["id"]) or (
-            req.get("requester_account_id") is not None
-            and req["requester_account_id"] == account.id):
+    if member or (req.get("requester_account_id") is not None
+                  and req["requester_account_id"] == account.id) \
+            or has_grant(conn, account.id, req["id"]):
         return Level.PROVIDED
     return Level.NONE
 

@@ -222,11 +222,12 @@ def provided_manifest(conn: psycopg.Connection, account: Account, request_id: in
 
 
 def grant(conn: psycopg.Connection, officer: Account, request_id: int,
-          account: int | str) -> None:
-    """The handling officer grants an account sight of what was provided (level 2, R10)."""
+          account: int | str) -> list[dict[str, Any]]:
+    """The handling officer grants an account sight of what was provided (level 2, R10);
+    returns the request's grants."""
     from casework import access
 
-    access.require(conn, officer, request_id, access.Level.VIEW)
+    req = access.require(conn, officer, request_id, access.Level.VIEW)
     grantee = access.account_named(conn, account)
     if not grantee.unit_code:
         raise BadInput("an account without a unit cannot be given access")
@@ -234,3 +235,4 @@ def grant(conn: psycopg.Connection, officer: Account, request_id: int,
                  " ON CONFLICT DO NOTHING", (request_id, grantee.id, officer.id))
     audit.record(conn, officer.username, "grant.view", f"request:{request_id}",
                  account=grantee.username)
+    return access.grants(conn, req)

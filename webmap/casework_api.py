@@ -174,27 +174,34 @@ def handover_to(request_id: int):
     return jsonify(_view(result))
 
 
+def _relations(request_id: int, listing) -> object:
+    """Members or grants of a request, for its handling officer."""
+    return jsonify(jsonable(listing(get_conn(), _request(request_id, Level.VIEW))))
+
+
+def _record_relation(request_id: int, recorder) -> tuple:
+    """Record a member or a grant (by the handling officer); answers the new list."""
+    out = recorder(get_conn(), current_account(), request_id, json_object().get("account"))
+    return jsonify(jsonable(out)), 201
+
+
 @casework_api.get("/requests/<int:request_id>/members")
 @requires("officer")
 def members(request_id: int):
-    req = _request(request_id, Level.VIEW)
-    return jsonify(jsonable(access.members(get_conn(), req)))
+    return _relations(request_id, access.members)
 
 
 @casework_api.post("/requests/<int:request_id>/members")
 @requires("officer")
 def add_member(request_id: int):
     """Record a member of the request's investigation (by the handling officer)."""
-    out = access.add_member(get_conn(), current_account(), request_id,
-                            json_object().get("account"))
-    return jsonify(jsonable(out)), 201
+    return _record_relation(request_id, access.add_member)
 
 
 @casework_api.get("/requests/<int:request_id>/grants")
 @requires("officer")
 def grants(request_id: int):
-    req = _request(request_id, Level.VIEW)
-    return jsonify(jsonable(access.grants(get_conn(), req)))
+    return _relations(request_id, access.grants)
 
 
 @casework_api.post("/requests/<int:request_id>/grants")
@@ -203,8 +210,7 @@ def add_grant(request_id: int):
     """Grant someone outside the investigation sight of what was provided (level 2)."""
     from casework import provision
 
-    provision.grant(get_conn(), current_account(), request_id, json_object().get("account"))
-    return jsonify(jsonable(access.grants(get_conn(), _request(request_id, Level.VIEW)))), 201
+    return _record_relation(request_id, provision.grant)
 
 
 REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
