@@ -396,14 +396,16 @@ def _face(s: SourceInput) -> np.ndarray | None:
         faces = default_face_detector()  # raises ConfigurationError: blur refuses
     c = s.config
     h, w = s.shape
+    # a face wider than this gets FACE_BLOCKS blocks or more once dilated: pass 1 finds it
+    large = FACE_BLOCKS * s.block / (1 + 2 * c.face_dilate)
+    scale = min(1.0, LOWRES_FACE_PX / large)
+    if scale >= 0.9:  # low resolution would hardly be smaller: one full-resolution pass
+        return _box_mask(s.shape, faces(s.image), c.face_dilate, c.face_dilate_min_px)
     others = np.zeros((h, w), np.uint8)
     for m in s.sources.values():
         others |= m
     sharp = ~to_blocks(others, s.block)
-    # a face wider than this gets FACE_BLOCKS blocks or more once dilated: pass 1 finds it
-    large = FACE_BLOCKS * s.block / (1 + 2 * c.face_dilate)
-    scale = min(1.0, LOWRES_FACE_PX / large)
-    if scale >= 0.9 or sharp.mean() > 0.5:
+    if sharp.mean() > 0.5:
         return _box_mask(s.shape, faces(s.image), c.face_dilate, c.face_dilate_min_px)
     small = cv2.resize(s.image, (max(1, round(w * scale)), max(1, round(h * scale))),
                        interpolation=cv2.INTER_AREA)
