@@ -229,6 +229,7 @@ class Keyring:
         self.url = url
         self._master = master
         self._cache: dict[tuple[str, str], bytes] = {}
+        self._refs: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     def _get(self, table: str, column: str, value: str, *, create: bool) -> bytes:
@@ -265,14 +266,19 @@ class Keyring:
     def enquiry_of(self, key: str) -> str:
         """The enquiry whose secured photo ``key`` is (``enquiry/<hash>/...``). The object
         name hides the reference, so the few open enquiries' references are hashed here."""
-        prefix = key.split("/", 2)[:2]
-        if len(prefix) != 2 or prefix[0] != "enquiry":
+        parts = key.split("/", 2)[:2]
+        if len(parts) != 2 or parts[0] != "enquiry":
             raise NotFound("not a secured photo")
+        prefix = "/".join(parts) + "/"
+        with self._lock:
+            if ("enquiry_prefix", prefix) in self._refs:
+                return self._refs[("enquiry_prefix", prefix)]
         with psycopg.connect(self.url, autocommit=True) as conn:
             refs = [r[0] for r in conn.execute("SELECT enquiry_ref FROM jj126.enquiry_key")]
-        for ref in refs:
-            if enquiry_prefix(ref) == "/".join(prefix) + "/":
-                return ref
+        with self._lock:  # one look-up per process learns every open enquiry's prefix
+            self._refs.update({("enquiry_prefix", enquiry_prefix(r)): r for r in refs})
+            if ("enquiry_prefix", prefix) in self._refs:
+                return self._refs[("enquiry_prefix", prefix)]
         raise NotFound("the enquiry's key is destroyed or was never made")
 
     def forget(self, *, day: date | None = None, enquiry_ref: str | None = None) -> None:
@@ -282,6 +288,7 @@ class Keyring:
                 self._cache.pop(("image_day_key", day.isoformat()), None)
             if enquiry_ref is not None:
                 self._cache.pop(("enquiry_key", enquiry_ref), None)
+                self._refs.pop(("enquiry_prefix", enquiry_prefix(enquiry_ref)), None)
 
 
 class PhotoVault:
