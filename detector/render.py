@@ -201,9 +201,27 @@ def _draw_occupant(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
     return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
 
 
+def printed_plate(plate: str) -> str:
+    """A normalised Dutch plate as printed, dashes between its side-code groups
+    (``ZB123K`` -> ``ZB-123-K``; a run of four splits in two: ``KLNP12`` -> ``KL-NP-12``).
+    """
+    groups: list[str] = []
+    for ch in plate:
+        if groups and groups[-1][-1].isdigit() == ch.isdigit():
+            groups[-1] += ch
+        else:
+            groups.append(ch)
+    out: list[str] = []
+    for g in groups:
+        out += [g[:2], g[2:]] if len(g) == 4 else [g]
+    return "-".join(out)
+
+
 def _draw_plate(img: np.ndarray, rng: np.random.Generator, cx: int, cy: int, pw: int,
-                front: bool, night: bool) -> tuple[str, tuple[float, float, float, float]]:
-    text = plate_text(rng)
+                front: bool, night: bool, text: str | None = None
+                ) -> tuple[str, tuple[float, float, float, float]]:
+    drawn = plate_text(rng)  # drawn always, so a given text leaves the rest of the scene as is
+    text = text or drawn
     ph = max(4, int(pw * 0.22))
     x1, y1 = cx - pw // 2, cy - ph // 2
     x2, y2 = x1 + pw, y1 + ph
@@ -230,7 +248,7 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, cx: int, cy: int, pw:
 
 def _draw_vehicle(scene_img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
                   cx: int, bottom: int, width: int, facing: str, night: bool,
-                  boxes: list, plates: list) -> None:
+                  boxes: list, plates: list, plate: str | None = None) -> None:
     """A car, van or truck seen head-on or from behind, plate and occupants included."""
     kind = rng.choice(["car", "car", "car", "van", "truck"])
     height = int(width * {"car": 0.75, "van": 0.95, "truck": 1.15}[kind])
@@ -291,7 +309,8 @@ def _draw_vehicle(scene_img: np.ndarray, mask: np.ndarray, rng: np.random.Genera
         cv2.ellipse(scene_img, (lx, ly), (max(2, width // 11), max(2, width // 25)), 0, 0, 360, lamp, -1)
     # plate
     pw = int(width * rng.uniform(0.30, 0.36))
-    text, pbox = _draw_plate(scene_img, rng, cx, ly + int(height * 0.16), pw, facing == "front", night)
+    text, pbox = _draw_plate(scene_img, rng, cx, ly + int(height * 0.16), pw, facing == "front", night,
+                             plate)
     boxes.append((PLATE, *pbox))
     plates.append(text)
     boxes.append((VEHICLE, float(x1), float(y1), float(x2 + 1), float(bottom + 1)))
@@ -328,8 +347,12 @@ def _apply_condition(img: np.ndarray, rng: np.random.Generator, condition: str) 
 
 def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int = 640,
                  height: int = 480, condition: str | None = None,
-                 facing: str | None = None) -> Scene:
-    """One overview photo with its labels; the same arguments give the same pixels."""
+                 facing: str | None = None, plate: str | None = None) -> Scene:
+    """One overview photo with its labels; the same arguments give the same pixels.
+
+    With ``plate`` (printed, dashes and all), the scene holds at least one vehicle and
+    the nearest one carries that plate: the passage a camera photographed.
+    """
     rng = np.random.default_rng(scene_seed(seed, split, index))
     if condition is None:
         # the first conditions are easy, so the model learns plates and persons first
@@ -375,10 +398,12 @@ def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int 
         boxes.append((PERSON, *_draw_pedestrian(img, mask, rng, (fx, fy), ph, rng.random() < 0.35)))
     # vehicles: far to near
     n_veh = int(rng.integers(1, 3)) if rng.random() < 0.95 else 0
+    if plate is not None:
+        n_veh = max(1, n_veh)
     small = condition == "small_plates"
     slots = sorted(rng.uniform(0.35 if small else 0.55, 0.75 if small else 1.0, n_veh))
     lanes = rng.permutation([-1, 0, 1])
-    for lane_i, t in zip(lanes, slots):
+    for i, (lane_i, t) in enumerate(zip(lanes, slots)):
         bottom = int(horizon + (height - horizon) * t)
         road_half = 30 + (width * 0.48 - 30) * t
         vw = int((road_half * 2) * (rng.uniform(0.28, 0.36) if not small else rng.uniform(0.22, 0.3)))
@@ -386,13 +411,36 @@ def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int 
         if vw < 40:
             continue
         # a nearer vehicle covers what is behind it: drop hidden labels afterwards
-        _draw_vehicle(img, mask, rng, cx, bottom, vw, facing, night, boxes, plates)
+        _draw_vehicle(img, mask, rng, cx, bottom, vw, facing, night, boxes, plates,
+                      plate if i == len(slots) - 1 else None)
     img = _apply_condition(img, rng, condition)
     boxes = _visible(boxes, mask)
     if rng.random() < 0.8:  # cameras send JPEG
         ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
         img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
     return Scene(img, boxes, mask, condition, facing, plates)
+
+
+def render_plate_crop(plate: str, seed: int, split: str = "crop", index: int = 0, *,
+                      condition: str = "day", width: int = 200) -> np.ndarray:
+    """The plate crop an ANPR camera sends with a passage: ``plate`` (printed) large on
+    the vehicle's paint, drawn as :func:`render_scene` draws plates, in the same
+    conditions (white under infrared at night, rain, blur, low light). A pure function of
+    its arguments, like the scenes.
+    """
+    rng = np.random.default_rng(scene_seed(seed, split, index))
+    night = condition == "night_ir"
+    height = int(width * 0.22 * 1.9)
+    img = np.zeros((height, width, 3), np.uint8)
+    img[:] = _colour(rng, 15, 240)
+    pw = int(width * rng.uniform(0.80, 0.88))
+    cx = width // 2 + int(rng.integers(-width // 30, width // 30 + 1))
+    _draw_plate(img, rng, cx, height // 2, pw, True, night, plate)
+    texture = rng.normal(0, 4, img.shape).astype(np.int16)
+    img = np.clip(img.astype(np.int16) + texture, 0, 255).astype(np.uint8)
+    if condition != "small_plates":  # a plate camera frames the plate whatever its distance
+        img = _apply_condition(img, rng, condition)
+    return img
 
 
 def _visible(boxes: list, mask: np.ndarray) -> list:
