@@ -72,6 +72,9 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/requests/<int:request_id>"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/verify"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/photos"): Req(Level.VIEW),
+    # The analysts' pages: what was provided (409 until it is), for analysts only.
+    ("GET", "/analyse/<int:request_id>"): Req(Level.PROVIDED, roles=("analyst",)),
+    ("GET", "/analyse/<int:request_id>/download"): Req(Level.PROVIDED, roles=("analyst",)),
     # The search gate: request_id in the body (test_search_gate_follows_the_rule).
     **{("POST", f"/api/v1/search/{k}"): Roles(("officer",))
        for k in ("block", "common", "convoy", "partial", "plate", "route")},
@@ -130,6 +133,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/registry/locations/<code>/history"):
         Roles(("plan_editor", "auditor", "admin")),
     ("GET", "/registry"): Roles(("plan_editor",)),
+    ("GET", "/analyse"): Roles(("analyst",)),
     ("GET", "/plans"): Roles(PUBLIC),
     ("GET", "/plans/<int:year>"): Roles(PUBLIC),
     ("GET", "/plans/<int:year>/cameraplan.<fmt>"): Roles(PUBLIC),
@@ -289,11 +293,15 @@ def _confirmed(handler, body) -> int:
 
 
 @pytest.fixture(scope="module")
-def world(clients, demo_db, truth):
-    """A confirmed request of acc.handler with a plate search run (unverified reads, so
-    its package is refused with 409 for the handler and the table can drive every route)."""
+def world(app, database_url, clients, demo_db, truth):
+    """A confirmed request of acc.handler with a plate search run (unverified reads with
+    crops, so its package is refused with 409 for the handler and the table can drive
+    every route)."""
+    from casework_support import cropped_copies
+
     handler = clients["handling officer"]
-    lead = truth["duplicate"]["plate"]
+    lead = "AW" + uuid.uuid4().hex[:6].upper()
+    cropped_copies(app, database_url, truth["duplicate"]["plate"], lead)
     locs = sorted({c.rsplit("-", 1)[0] for c in (truth["duplicate"]["first_camera"],
                                                   truth["duplicate"]["second_camera"])})
     rid = _confirmed(handler, _order(demo_db, [lead], locs))

@@ -76,6 +76,9 @@ def login_page():
             status = exc.status
         else:
             login(acc)
+            if acc.role == "analyst":  # their landing page: what was provided to them
+                return redirect(_safe_next(request.args.get("next") or
+                                           url_for("analyst_pages.index")))
             if acc.role != "officer":
                 return redirect(_safe_next(request.args.get("next") or "/"))
             return redirect(_safe_next(request.args.get("next")))

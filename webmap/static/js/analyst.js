@@ -1,0 +1,118 @@
+/* The analyst's page of one request: the provided passages and routes on the map, filters
+ * on plate, location, time (Europe/Amsterdam) and verification, and the list. Reads only
+ * the files of what was provided (/analyse/<id>/download), the same files as the downloads. */
+(function () {
+  "use strict";
+
+  var el = document.getElementById("map");
+  if (!el) { return; }
+  var FLAG_COLOURS = { ok: "#1565c0", detour_or_stop: "#ef6c00", impossible: "#c62828", no_route: "#757575" };
+  var FLAG_LABELS = { ok: "rijtijd past bij de route", detour_or_stop: "omweg of stop",
+    impossible: "onmogelijk snel (dubbele kentekenplaat?)", no_route: "geen route over de weg gevonden" };
+  var DIRECTION = { "in": "naar het centrum", out: "van het centrum af" };
+  var $ = function (id) { return document.getElementById(id); };
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  function message(text) { var m = $("message"); m.hidden = !text; m.textContent = text || ""; }
+  /** A file of the provision as JSON; a refusal or a broken answer in words, never raw. */
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .catch(function () { throw new Error("De server is niet bereikbaar; probeer het later opnieuw."); })
+      .then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (body) {
+          if (!r.ok || body === null) {
+            throw new Error(r.status === 404 ? "Niet gevonden: dit verzoek bestaat niet of u heeft er geen toegang toe."
+              : (r.status === 409 ? "Voor dit verzoek is nog niets geleverd."
+                : "De gegevens konden niet worden geladen (fout " + r.status + ")."));
+          }
+          return body;
+        });
+      });
+  }
+  function showTime(iso) { return window.AnprTime.showTime(iso, true); }
+
+  var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
+  map.attributionControl.addAttribution("Basiskaart: Natural Earth");
+  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
+  var land = L.geoJSON(null, { pane: "basemap", interactive: false, style: function (f) {
+    var nl = f.properties.iso_a3 === "NLD";
+    return { color: "#8a8a8a", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
+  } }).addTo(map);
+  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); }).catch(function () {});
+
+  var routeLayer = L.layerGroup().addTo(map);
+  var passageLayer = L.featureGroup().addTo(map);
+  var passages = [];
+
+  function verified(p) { return /^verified/.test(p.verification) ? "verified" : "not verified"; }
+  function moment(id) {
+    var v = $(id).value;
+    return v ? new Date(window.AnprTime.localToISO(v)).getTime() : null;
+  }
+
+  function render() {
+    var plate = $("f-plate").value.trim().toUpperCase().replace(/[\s-]/g, "");
+    var loc = $("f-location").value.trim().toLowerCase();
+    var from = moment("f-from"), to = moment("f-to"), ver = $("f-verification").value;
+    passageLayer.clearLayers();
+    var rows = [];
+    passages.forEach(function (f) {
+      var p = f.properties, t = new Date(p.captured_at_utc).getTime();
+      if (plate && String(p.plate).indexOf(plate) < 0) { return; }
+      if (loc && (p.location_code + " " + p.location_name).toLowerCase().indexOf(loc) < 0) { return; }
+      if (from !== null && t < from) { return; }
+      if (to !== null && t > to) { return; }
+      if (ver && verified(p) !== ver) { return; }
+      var c = f.geometry.coordinates;
+      L.circleMarker([c[1], c[0]], { radius: 6, color: "#0b2e4f", weight: 1, fillColor: "#1e88e5",
+        fillOpacity: 0.85, className: "an-passage" })
+        .bindPopup("<b>" + esc(p.plate) + "</b><br>" + esc(showTime(p.captured_at_utc)) + "<br>" +
+          esc(p.location_code) + " " + esc(p.location_name) + "<br>camera " + esc(p.camera) + ", rijstrook " +
+          esc(p.lane) + ", " + esc(DIRECTION[p.direction] || p.direction) + "<br><i>" + esc(p.verification) + "</i>")
+        .addTo(passageLayer);
+      rows.push("<tr data-passage=\"" + esc(p.passage_id) + "\"><td>" + esc(showTime(p.captured_at_utc)) +
+        "</td><td class=\"plate\">" + esc(p.plate) + "</td><td>" + esc(p.location_code) + " " + esc(p.location_name) +
+        "</td><td>" + esc(DIRECTION[p.direction] || p.direction) + "</td><td>" + esc(p.verification) + "</td></tr>");
+    });
+    $("passages").tBodies[0].innerHTML = rows.join("") ||
+      "<tr><td colspan=\"5\">Geen passages binnen de filters.</td></tr>";
+    var shown = $("shown");
+    shown.dataset.count = String(rows.length);
+    shown.textContent = rows.length + " van " + passages.length + " passages getoond";
+  }
+
+  function drawRoute(fc) {
+    fc.features.forEach(function (f) {
+      var p = f.properties;
+      if (p.layer !== "legs") { return; }
+      var ll = f.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+      L.polyline(ll, { color: FLAG_COLOURS[p.flag] || FLAG_COLOURS.ok, weight: p.flag === "ok" ? 4 : 6, opacity: 0.9,
+        dashArray: p.flag === "no_route" ? "6 6" : null, className: "an-leg leg-" + p.flag })
+        .bindTooltip("Route " + esc(fc.name.replace(/^route /, "")) + ", traject " + (p.index + 1) + ": " +
+          esc(FLAG_LABELS[p.flag] || p.flag), { sticky: true })
+        .addTo(routeLayer);
+    });
+    $("legend").hidden = false;
+  }
+
+  var base = el.dataset.downloadUrl;
+  var routes = (el.dataset.routes || "").split(",").filter(Boolean);
+  var loads = [fetchJSON(el.dataset.passagesUrl).then(function (fc) { passages = fc.features; render(); })];
+  routes.forEach(function (id) {
+    loads.push(fetchJSON(base + "?file=route-" + encodeURIComponent(id) + ".geojson").then(drawRoute));
+  });
+  Promise.all(loads).then(function () {
+    var b = passageLayer.getBounds();
+    if (b.isValid()) { map.fitBounds(b, { padding: [30, 30], maxZoom: 13 }); }
+  }).catch(function (e) { message(e.message); })
+    .then(function () { el.dataset.ready = "1"; });
+  ["f-plate", "f-location", "f-from", "f-to", "f-verification"].forEach(function (id) {
+    $(id).addEventListener("input", render);
+    $(id).addEventListener("change", render);
+  });
+  $("filters").addEventListener("submit", function (e) { e.preventDefault(); render(); });
+})();
