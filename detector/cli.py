@@ -102,29 +102,23 @@ def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, writ
 
 
 def _detector(obj: Context):
-    from detector.detect import Detector, parse_class_map
+    from detector.worker import detector_for
 
-    s = obj.settings.detector
-    return _guard(Detector, s.model, class_map=parse_class_map(s.class_map) or None,
-                  imgsz=s.imgsz or None, conf=min(s.person_conf, s.conf), threads=s.threads)
+    return _guard(detector_for, obj.settings)
 
 
 def open_photo_store(obj: Context):
     """The intake's encrypted photo vault (``ingest.images``), same keys and day keys."""
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
+    from ingest.images import open_vault
 
-    home = obj.settings.database.home
-    store = open_store(obj.settings.intake, home)
-    return PhotoVault(store, Keyring(obj.url(), master_key(obj.settings.intake, home)))
+    return open_vault(obj.settings, obj.url())
 
 
 def blur_config(obj: Context):
     """The blur settings of this unit, as every worker applies them."""
-    from detector.blur import BlurConfig
+    from detector.worker import blur_config_for
 
-    s = obj.settings.detector
-    return BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog,
-                      surroundings=s.surroundings)
+    return blur_config_for(obj.settings)
 
 
 def _face_source() -> None:
@@ -140,19 +134,10 @@ def _face_source() -> None:
 @pass_ctx
 def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
     """Run a detector worker on the frame queue until interrupted."""
-    from detector.worker import Worker, WorkerConfig
+    from detector.worker import make_node
 
-    s = obj.settings.detector
-    det = _detector(obj)
-    _face_source()
-    config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
-                          backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
-                          keep_originals=s.keep_originals, blur=blur_config(obj))
-    vault = open_photo_store(obj)
-    # R8: a done frame's original is superseded by its blurred version (unless kept).
-    worker = Worker(obj.url(), vault, det, model_version=det.version, config=config, name=name,
-                    discard=vault.supersede)
-    click.echo(f"worker {worker.name} with model {det.version} (Ctrl-C stops)")
+    worker = _guard(make_node, obj.settings, obj.url(), open_photo_store(obj), name=name)
+    click.echo(f"worker {worker.name} with model {worker.model_version} (Ctrl-C stops)")
     try:
         stats = worker.run(drain=drain)
     except KeyboardInterrupt:

@@ -230,6 +230,39 @@ class Worker:
             self.stats["lost"] += 1
 
 
+def blur_config_for(settings) -> BlurConfig:
+    """The blur settings of this unit (``anpr.settings.Settings``), as every node applies them."""
+    s = settings.detector
+    return BlurConfig(person_conf=s.person_conf, other_conf=s.conf, hog=s.hog,
+                      surroundings=s.surroundings)
+
+
+def detector_for(settings):
+    """The unit's detection model (``ANPR_DETECTOR_MODEL``, class map, image size)."""
+    from detector.detect import Detector, parse_class_map
+
+    s = settings.detector
+    return Detector(s.model, class_map=parse_class_map(s.class_map) or None,
+                    imgsz=s.imgsz or None, conf=min(s.person_conf, s.conf), threads=s.threads)
+
+
+def make_node(settings, url: str, vault, *, name: str | None = None) -> Worker:
+    """A detector node as ``anpr detector work`` runs it (and the demo loader beside its
+    rendering): the unit's model and queue settings on the intake's photo vault. The face
+    source is loaded first: a node that cannot blur faces does not start (R8)."""
+    from detector.faces import default_face_detector
+
+    s = settings.detector
+    det = detector_for(settings)
+    default_face_detector()
+    config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
+                          backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
+                          keep_originals=s.keep_originals, blur=blur_config_for(settings))
+    # R8: a done frame's original is superseded by its blurred version (unless kept).
+    return Worker(url, vault, det, model_version=det.version, config=config, name=name,
+                  discard=vault.supersede)
+
+
 class LocalPhotoStore:
     """A plain-folder photo store with the vault's interface (tests, benchmarks, demos).
 

@@ -380,3 +380,11 @@ class PhotoVault:
         if not key.startswith(enquiry_prefix(enquiry_ref)):
             raise NotFound("no such secured photo for this enquiry")
         return _open(self.keyring.enquiry_key(enquiry_ref), self.store.get(key), key.encode())
+
+
+def open_vault(settings, url: str) -> PhotoVault:
+    """The photo vault of a process from its settings (``anpr.settings.Settings``): the
+    configured store and the day keys in the database at ``url``."""
+    home = settings.database.home
+    return PhotoVault(open_store(settings.intake, home),
+                      Keyring(url, master_key(settings.intake, home)))
