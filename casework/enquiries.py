@@ -117,8 +117,9 @@ def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
 
 
 def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bool
-              ) -> tuple[dict[str, Any], Callable[[], list[tuple[int, Any, bool]]]]:
-    """Run one search; return its output and a function listing the passages it found."""
+              ) -> tuple[dict[str, Any], Callable[[], list[tuple[int, Any, str, bool]]]]:
+    """Run one search; return its output and a function listing the passages it found,
+    as (passage id, capture time, camera, verify)."""
     if kind == "plate":
         plates, window, cams = (normalise_plates(params.get("plates")), _window(params),
                                 _cameras(conn, params) or scope.order_cameras())
@@ -154,11 +155,11 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         out = convoy.convoy(conn, target, window, minutes, scope=scope, min_shared=shared,
                             limit=sp.PAGE["convoy"])
 
-        def refs() -> list[tuple[int, Any, bool]]:
-            found = [(t["id"], t["at"], True) for t in out["target_passages"]]
+        def refs() -> list[tuple[int, Any, str, bool]]:
+            found = [(t["id"], t["at"], t["camera_id"], True) for t in out["target_passages"]]
             triples = [(x["camera_id"], x["captured_at"], p["plate"])
                        for p in out["partners"] for x in p["passages"]]
-            return found + [(i, at, False) for i, at in _ids_for(conn, triples)]
+            return found + [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
         return out, refs
     if kind == "common":
         sites, k = _sites(conn, params), sp.k(params)
@@ -166,10 +167,10 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             return common.common_preview(conn, sites, k, scope=scope), list
         out = common.common_plates(conn, sites, k, scope=scope, limit=sp.PAGE["common"])
 
-        def refs() -> list[tuple[int, Any, bool]]:
+        def refs() -> list[tuple[int, Any, str, bool]]:
             triples = [(x["camera_id"], x["captured_at"], p["plate"])
                        for p in out["plates"] for x in p["passages"]]
-            return [(i, at, False) for i, at in _ids_for(conn, triples)]
+            return [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
         return out, refs
     if kind == "route":
         target, window = normalise_plate(params.get("plate")), _window(params)
@@ -178,28 +179,31 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             return plate.plate_preview(conn, (target,), window, scope=scope,
                                        cameras=scope.order_cameras()), list
         out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s)
-        return out, lambda: [(p["id"], p["captured_at"], True) for p in out["passages"]]
+        return out, lambda: [(p["id"], p["captured_at"], p["camera_id"], True)
+                             for p in out["passages"]]
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
 
 
-def _refs(conn, where: Where, verify: bool) -> list[tuple[int, Any, bool]]:
+def _refs(conn, where: Where, verify: bool) -> list[tuple[int, Any, str, bool]]:
     from psycopg import sql
 
-    q = sql.SQL("SELECT p.id, p.captured_at FROM jj126.passage p WHERE {}").format(where.sql())
-    return [(r["id"], r["captured_at"], verify) for r in conn.execute(q, where.params)]
+    q = sql.SQL("SELECT p.id, p.captured_at, p.camera_id FROM jj126.passage p"
+                " WHERE {}").format(where.sql())
+    return [(r["id"], r["captured_at"], r["camera_id"], verify)
+            for r in conn.execute(q, where.params)]
 
 
-def _ids_for(conn, triples: list[tuple[str, Any, str]]) -> list[tuple[int, Any]]:
+def _ids_for(conn, triples: list[tuple[str, Any, str]]) -> list[tuple[int, Any, str]]:
     if not triples:
         return []
     cams, times, plates = zip(*triples)
     rows = conn.execute("""
-        SELECT DISTINCT p.id, p.captured_at FROM jj126.passage p
+        SELECT DISTINCT p.id, p.captured_at, p.camera_id FROM jj126.passage p
           JOIN unnest(%s::text[], %s::timestamptz[], %s::text[]) AS t(camera_id, at, plate)
             ON p.camera_id = t.camera_id AND p.captured_at = t.at AND p.plate = t.plate
          WHERE p.captured_at >= %s AND p.captured_at <= %s""",
                         (list(cams), list(times), list(plates), min(times), max(times))).fetchall()
-    return [(r["id"], r["captured_at"]) for r in rows]
+    return [(r["id"], r["captured_at"], r["camera_id"]) for r in rows]
 
 
 def _log(conn, officer: Account, req: dict[str, Any], enquiry_id: int, kind: str,
@@ -259,19 +263,36 @@ def run(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str
     out, refs_fn = _dispatch(conn, enq["kind"], enq["parameters"], scope_of(conn, req),
                              preview=False)
     refs = refs_fn()
-    with conn.cursor() as cur:
-        cur.executemany("INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, verify)"
-                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        [(enquiry_id, pid, at, v) for pid, at, v in refs])
+    _keep(conn, enquiry_id, refs)
     from ingest.retention import hold_results
 
-    hold_results(conn, req["reference"], [(pid, at) for pid, at, _ in refs])
+    hold_results(conn, req["reference"], [(pid, at) for pid, at, _, _ in refs])
     conn.execute("UPDATE enquiry SET run_at = now(), result_count = %s WHERE id = %s",
                  (len(refs), enquiry_id))
     _log(conn, officer, req, enquiry_id, enq["kind"], enq["parameters"],
          {"passages_found": len(refs)}, "search.run")
     return {"enquiry_id": enquiry_id, "kind": enq["kind"], "result": out,
             "passages_kept": len(refs)}
+
+
+def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool]]) -> None:
+    """Keep a run's passages as references with their camera (the passage's key) and
+    whether the passage has a plate crop (a read without one cannot be verified, R7);
+    one statement, each passage one probe of its unique key."""
+    if not refs:
+        return
+    pids, times, cams, verify = (list(x) for x in zip(*refs))
+    conn.execute("""
+        INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify,
+                                    has_crop)
+        SELECT %s, p.id, p.captured_at, p.camera_id, t.verify, p.crop_key IS NOT NULL
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[])
+               AS t(pid, at, camera_id, verify)
+          JOIN jj126.passage p ON p.camera_id = t.camera_id AND p.captured_at = t.at
+                              AND p.id = t.pid
+         WHERE p.captured_at >= %s AND p.captured_at <= %s
+        ON CONFLICT DO NOTHING""",
+                 (enquiry_id, pids, times, cams, verify, min(times), max(times)))
 
 
 def _enquiry(conn, enquiry_id: int) -> dict[str, Any]:

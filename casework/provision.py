@@ -26,7 +26,7 @@ from anpr.errors import BadInput, Conflict
 from casework import enquiries as enq_mod
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
-from casework.verification import unverified_count
+from casework.verification import NOT_VERIFIABLE, unverified_count
 from gis import export
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ CSV_COLUMNS = export.PASSAGE_COLUMNS
 def _status(row: dict[str, Any]) -> str:
     if not row["needs_verification"]:
         return "not verified (location/time search: no verification required)"
+    if row["verdict"] is None and not row["crop_key"]:
+        return NOT_VERIFIABLE
     return {"confirmed": "verified: confirmed", None: "unverified"}.get(row["verdict"],
                                                                       row["verdict"])
 
@@ -156,6 +158,7 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
                       "stopped_after_preview": s["stopped_after_preview"],
                       "passages_found": s["result_count"]} for s in searches],
         "counts": {"passages_provided": len(rows), "misreads_left_out": rejected,
+                   "not_verifiable": sum(1 for r in rows if _status(r) == NOT_VERIFIABLE),
                    "not_available_images": missing_images,
                    "photos": sum(1 for n in files if n.startswith("photos/")),
                    "crops": sum(1 for n in files if n.startswith("crops/"))},

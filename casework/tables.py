@@ -186,6 +186,14 @@ enquiry_result = Table(
     Column("captured_at", DateTime(timezone=True), primary_key=True),
     Column("verify", Boolean, nullable=False, server_default=text("true"),
            comment="R7: plate-search reads are verified; location/time reads are not"),
+    Column("camera_id", Text, nullable=False,
+           comment="The passage's camera: with captured_at and passage_id it finds the "
+                   "passage by its unique key"),
+    Column("has_crop", Boolean, nullable=False,
+           comment="The passage has a plate crop; a read without one cannot be verified (R7)"),
+    Index("ix_enquiry_result_page", "enquiry_id", "captured_at", "passage_id",
+          postgresql_include=["camera_id", "verify", "has_crop"]),
+    Index("ix_enquiry_result_passage", "passage_id", "captured_at"),
     comment="References only: rows are read from jj126 (or its secured copy), never copied.",
 )
 

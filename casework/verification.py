@@ -4,6 +4,8 @@ Each read found by a plate search is shown beside its plate crop and gets a verd
 confirmed, or rejected as a misread. Reads are never edited. A verdict holds for the
 passage's 28 days across enquiries: the same read is not verified twice. Reads of
 location/time searches need no verification and are marked "not verified" in packages.
+A read whose passage has no plate crop cannot be verified: no verdict is accepted for it,
+it is listed and provided as "niet te verifiëren", and it does not hold up provision.
 """
 from __future__ import annotations
 
@@ -11,50 +13,96 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from anpr import audit
 from anpr.accounts import Account
-from anpr.errors import BadInput
+from anpr.errors import BadInput, Conflict
 from casework import requests as req_mod
-from casework.photo_tables import CASE_PASSAGE_JOIN
 
 PAGE_SIZES = (10, 50, 100, 500)
 
-READS_SQL = f"""
-SELECT DISTINCT ON (er.passage_id, er.captured_at)
-       er.passage_id, er.captured_at, p.camera_id, p.plate, p.plate_raw, p.country,
-       p.confidence, p.crop_key, p.overview_key, l.code AS location_code,
-       v.verdict::text AS verdict, v.verified_at, va.username AS verified_by
+
+class NotVerifiable(Conflict):
+    """A verdict for a read whose passage has no plate crop (409): refused (R7)."""
+
+    code = "not_verifiable"
+
+
+#: The request's reads, one per passage (several searches may find the same one), with
+#: their verdicts: from the results' own index and the verdicts' key, no passage read.
+JUDGED_SQL = """
+SELECT DISTINCT ON (er.captured_at, er.passage_id)
+       er.passage_id, er.captured_at, er.camera_id, er.has_crop,
+       v.verdict::text AS verdict, v.verified_at, v.officer_id AS verified_by_id
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id AND er.verify
-  {CASE_PASSAGE_JOIN}
-  JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   LEFT JOIN verification v ON v.passage_id = er.passage_id AND v.captured_at = er.captured_at
-  LEFT JOIN account va ON va.id = v.officer_id
  WHERE e.request_id = %(request)s
-   AND (%(all)s OR v.verdict IS NULL)
- ORDER BY er.passage_id, er.captured_at
+ ORDER BY er.captured_at, er.passage_id
 """
+
+#: How a page is ordered: a key put in front (say, reads the plate reader disagrees
+#: with first) is a column of ``judged`` joined in ``JUDGED_SQL``.
+PAGE_ORDER = ("captured_at", "passage_id")
+
+#: One statement per call: the counts and one page, each passage of the page found by
+#: its unique key (camera, capture time) in its day partition or its secured copy (R1).
+#: A page with no rows still answers one row, with the counts.
+READS_SQL = f"""
+WITH judged AS MATERIALIZED ({JUDGED_SQL}),
+counts AS (
+  SELECT count(*) AS total, count(verdict) AS verified,
+         count(*) FILTER (WHERE verdict IS NULL AND NOT has_crop) AS not_verifiable
+    FROM judged),
+page AS (
+  SELECT * FROM judged WHERE %(all)s OR (verdict IS NULL AND has_crop)
+   ORDER BY {{order}} LIMIT %(limit)s OFFSET %(offset)s)
+SELECT c.total, c.verified, c.not_verifiable, r.*
+  FROM counts c LEFT JOIN LATERAL (
+    SELECT pg.passage_id, pg.captured_at, pg.camera_id, pg.has_crop, pg.verdict,
+           pg.verified_at, va.username AS verified_by, p.plate, p.plate_raw, p.country,
+           p.confidence, l.code AS location_code
+      FROM page pg
+      JOIN request rq ON rq.id = %(request)s
+      JOIN jj126.case_passage p ON p.camera_id = pg.camera_id
+                               AND p.captured_at = pg.captured_at AND p.id = pg.passage_id
+                               AND (p.enquiry_ref IS NULL OR p.enquiry_ref = rq.reference)
+      JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+      LEFT JOIN account va ON va.id = pg.verified_by_id) r ON true
+ ORDER BY {{order}}
+"""
+
+#: Shown and provided for a read whose passage has no plate crop: nothing to verify
+#: against, so no verdict may be given (R7).
+NOT_VERIFIABLE = "niet te verifiëren (geen uitsnede)"
 
 
 def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_size: int = 50,
           offset: int = 0, include_verified: bool = False) -> dict[str, Any]:
-    """One page of reads to verify (already verified reads hidden unless asked)."""
+    """One page of reads to verify, with the request's counts. Reads already verified,
+    and reads without a crop (not verifiable), are listed only when ``include_verified``."""
     req = req_mod.get(conn, request_id)
     req_mod.check_handler(conn, officer, req)
     if page_size not in PAGE_SIZES:
         raise BadInput(f"page size must be one of {', '.join(map(str, PAGE_SIZES))}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise BadInput("offset must be a non-negative whole number")
-    rows = conn.execute(f"SELECT * FROM ({READS_SQL}) r ORDER BY captured_at, passage_id"
-                        " LIMIT %(limit)s OFFSET %(offset)s",
+    order = sql.SQL(", ").join(sql.Identifier(k) for k in PAGE_ORDER)
+    rows = conn.execute(sql.SQL(READS_SQL).format(order=order),
                         {"request": request_id, "all": include_verified, "limit": page_size,
                          "offset": offset}).fetchall()
-    counts = conn.execute(f"SELECT count(*) AS total, count(verdict) AS verified FROM ({READS_SQL}) r",
-                          {"request": request_id, "all": True}).fetchone()
-    return {"reads": rows, "page_size": page_size, "offset": offset,
-            "total": counts["total"], "verified": counts["verified"],
-            "remaining": counts["total"] - counts["verified"]}
+    counts = rows[0]
+    page = [{k: v for k, v in r.items() if k not in ("total", "verified", "not_verifiable")}
+            for r in rows if r["passage_id"] is not None]
+    for r in page:
+        r["verifiable"] = r["has_crop"] or r["verdict"] is not None
+        if not r["verifiable"]:
+            r["status"] = NOT_VERIFIABLE
+    total, verified, nv = counts["total"], counts["verified"], counts["not_verifiable"]
+    return {"reads": page, "page_size": page_size, "offset": offset,
+            "total": total, "verified": verified, "not_verifiable": nv,
+            "remaining": total - verified - nv}
 
 
 def record(conn: psycopg.Connection, officer: Account, request_id: int,
@@ -77,14 +125,23 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
         if at.tzinfo is None:
             raise BadInput("captured_at needs its UTC offset")
         parsed.append((pid, at, v["verdict"]))
-    mine = conn.execute("""
-        SELECT count(*) AS n FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
-         WHERE EXISTS (SELECT 1 FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
-                        WHERE e.request_id = %s AND er.passage_id = t.pid
-                          AND er.captured_at = t.at AND er.verify)""",
-                        ([p[0] for p in parsed], [p[1] for p in parsed], request_id)).fetchone()
-    if mine["n"] != len(parsed):
+    found = conn.execute("""
+        SELECT t.pid, t.at, bool_or(er.has_crop) AS has_crop
+          FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
+          JOIN enquiry_result er ON er.passage_id = t.pid AND er.captured_at = t.at
+                                AND er.verify
+          JOIN enquiry e ON e.id = er.enquiry_id AND e.request_id = %s
+         GROUP BY t.pid, t.at""",
+                         ([p[0] for p in parsed], [p[1] for p in parsed], request_id)).fetchall()
+    if len(found) != len({(p[0], p[1]) for p in parsed}):
         raise BadInput("some reads are not results of this request's plate searches")
+    blind = [r["pid"] for r in found if not r["has_crop"]]
+    if blind:
+        # R7: a verdict is given against the crop; without one there is nothing to judge.
+        raise NotVerifiable(
+            f"{len(blind)} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel "
+            "over worden gegeven (passage " + ", ".join(map(str, blind[:10])) + ")",
+            details={"not_verifiable": blind})
     stored = 0
     with conn.cursor() as cur:
         for pid, at, verdict in parsed:
@@ -100,5 +157,7 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
 
 
 def unverified_count(conn: psycopg.Connection, request_id: int) -> int:
-    return conn.execute(f"SELECT count(*) AS n FROM ({READS_SQL}) r",
-                        {"request": request_id, "all": False}).fetchone()["n"]
+    """Reads that still need a verdict (a read without a crop cannot have one)."""
+    return conn.execute(f"SELECT count(*) AS n FROM ({JUDGED_SQL}) r"
+                        " WHERE verdict IS NULL AND has_crop",
+                        {"request": request_id}).fetchone()["n"]

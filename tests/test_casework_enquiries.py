@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 
@@ -47,11 +48,15 @@ def _confirmed(officer, body) -> int:
     return rid
 
 
-def test_plate_search_from_request_to_package(login, demo_db, truth, conn):
-    # The duplicated plate: no other test verifies its reads (verdicts hold across requests).
-    lead = truth["duplicate"]["plate"]
-    cams = [truth["duplicate"]["first_camera"], truth["duplicate"]["second_camera"]]
-    locations = sorted({c.rsplit("-", 1)[0] for c in cams})
+def test_plate_search_from_request_to_package(app, database_url, login, demo_db, truth, conn):
+    # The convoy lead's passages as reads of their own with crops (verdicts hold across
+    # requests), the last one without a crop: not verifiable (R7).
+    from casework_support import cropped_copies
+
+    lead = "DP" + uuid.uuid4().hex[:6].upper()
+    copies = cropped_copies(app, database_url, truth["convoy"]["lead"], lead, without_crop=1)
+    blind = copies[-1]
+    locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
     officer = login("officer.mn")
     rid = _confirmed(officer, _order(demo_db, plates=[lead], locations=locations))
     # Preview first: counts only.
@@ -68,8 +73,26 @@ def test_plate_search_from_request_to_package(login, demo_db, truth, conn):
     # Verification (R7): pages, then verdicts; a provision before that is refused.
     assert officer.post(f"/api/v1/requests/{rid}/package").status_code == 409
     page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
-    assert page["total"] == kept and page["remaining"] == kept
+    assert page["total"] == kept and page["not_verifiable"] == 1
+    assert page["remaining"] == kept - 1
     reads = page["reads"]
+    assert blind["id"] not in {r["passage_id"] for r in reads}  # no work: nothing to judge
+    listed = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10&all=1").get_json()["reads"]
+    shown = next(r for r in listed if r["passage_id"] == blind["id"])
+    assert not shown["verifiable"] and shown["status"] == "niet te verifiëren (geen uitsnede)"
+    # A verdict without a crop is refused, alone or among others, and stores nothing.
+    for extra in ([], reads[:1]):
+        resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+            {"passage_id": blind["id"], "captured_at": blind["captured_at"].isoformat(),
+             "verdict": "confirmed"}] + [{"passage_id": r["passage_id"],
+                                          "captured_at": r["captured_at"],
+                                          "verdict": "confirmed"} for r in extra]})
+        assert resp.status_code == 409 and resp.get_json()["error"] == "not_verifiable", \
+            resp.get_json()
+        assert "niet te verifiëren" in resp.get_json()["message"]
+    assert conn.execute("SELECT count(*) AS n FROM verification v JOIN enquiry_result er ON"
+                        " er.passage_id = v.passage_id AND er.captured_at = v.captured_at"
+                        " WHERE er.enquiry_id = %s", (pre["enquiry_id"],)).fetchone()["n"] == 0
     verdicts = [{"passage_id": r["passage_id"], "captured_at": r["captured_at"],
                  "verdict": "confirmed"} for r in reads]
     verdicts[0]["verdict"] = "rejected"  # one misread
@@ -97,7 +120,10 @@ def test_plate_search_from_request_to_package(login, demo_db, truth, conn):
         assert hashlib.sha256(z.read(name)).hexdigest() == digest
     rows = list(csv.DictReader(io.StringIO(z.read("passages.csv").decode())))
     assert {r["plate"] for r in rows} == {lead}
-    assert all(r["verification"] == "verified: confirmed" for r in rows)
+    assert manifest["counts"]["not_verifiable"] == 1
+    status = {int(r["passage_id"]): r["verification"] for r in rows}
+    assert status.pop(blind["id"]) == "niet te verifiëren (geen uitsnede)"
+    assert len(status) >= 2 and set(status.values()) == {"verified: confirmed"}
     assert not any(n.startswith("photos/") for n in z.namelist())  # the order asked no photos
     # Downloaded once (R6 h/i logged), then complete: held results released (R1).
     assert officer.post(f"/api/v1/requests/{rid}/package").status_code == 409

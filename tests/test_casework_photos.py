@@ -88,14 +88,16 @@ def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -
         src = conn.execute("SELECT * FROM jj126.passage WHERE plate = %s ORDER BY captured_at"
                            " LIMIT 1", (truth["convoy"]["lead"],)).fetchone()
         key = vault.put(src["captured_at"].astimezone(UTC).date(), data)
+        # A plate crop too: a read without one cannot be verified (R7).
+        crop = vault.put(src["captured_at"].astimezone(UTC).date(), _detailed_photo()[0])
         new = conn.execute(
             "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
-            " confidence, geom, overview_key, capture_id, segment_id)"
+            " confidence, geom, overview_key, crop_key, capture_id, segment_id)"
             " SELECT camera_id, captured_at + interval '1 second', %s, %s, country, confidence,"
-            " geom, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s"
+            " geom, %s, %s, %s, segment_id FROM jj126.passage WHERE id = %s AND captured_at = %s"
             " RETURNING camera_id, captured_at, capture_id",
-            (plate, plate, key, f"photo-test-{plate}-{src['id']}", src["id"], src["captured_at"])
-        ).fetchone()
+            (plate, plate, key, crop, f"photo-test-{plate}-{src['id']}", src["id"],
+             src["captured_at"])).fetchone()
         fid = queue.enqueue(conn, camera_id=new["camera_id"], captured_at=new["captured_at"],
                             image_key=key, capture_id=new["capture_id"])
         conn.commit()

@@ -306,10 +306,12 @@ def test_the_photo_a_search_shows_is_the_blurred_one(app, login, demo_camera, da
     tag = f"dc{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     originals = [noise_jpeg(), noise_jpeg()]
+    # With plate crops: a read without one cannot be verified (R7).
     recs = [record(demo_camera, i, capture_id=f"{tag}-{i}", plate=plate, overview=f"o{i}.jpg",
-                   at=now - timedelta(minutes=20 - i)) for i in range(2)]
+                   crop=f"c{i}.jpg", at=now - timedelta(minutes=20 - i)) for i in range(2)]
     r = post(app.test_client(), demo_camera["key"], recs,
-             {f"o{i}.jpg": data for i, data in enumerate(originals)})
+             {**{f"o{i}.jpg": data for i, data in enumerate(originals)},
+              **{f"c{i}.jpg": noise_jpeg() for i in range(2)}})
     assert r.status_code == 200 and r.json["accepted"] == 2, r.json
 
     officer = login("officer.mn")

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from datetime import datetime, timedelta, timezone
 
+from casework_support import cropped_copies
 from conftest import SessionClient, confirmed_request
 
 UTC = timezone.utc
 
 
-def test_two_downloads_at_once_give_one_package(app, people, demo_db, conn):
+def test_two_downloads_at_once_give_one_package(app, database_url, people, demo_db, conn):
     truth = json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-    plate = truth["convoy"]["lead"]
+    plate = "PO" + uuid.uuid4().hex[:6].upper()
+    cropped_copies(app, database_url, truth["convoy"]["lead"], plate)
     first, second = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
     rid = confirmed_request(first, plates=[plate], days=2)
     now = datetime.now(UTC)

@@ -1,0 +1,48 @@
+"""Reads that can be verified: passages with a plate crop, for casework tests.
+
+The demo's passages have no plate crop, and a read without one cannot be verified (R7).
+Passages are immutable, so a test that verifies reads makes reads of its own.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+import cv2
+import numpy as np
+import psycopg
+from psycopg.rows import dict_row
+
+from conftest import photo_vault
+
+
+def crop_jpeg() -> bytes:
+    """A plate-crop-sized JPEG, unique per call (the vault keys objects by content)."""
+    img = np.random.default_rng().integers(0, 256, (40, 160, 3), dtype=np.uint8)
+    return cv2.imencode(".jpg", img)[1].tobytes()
+
+
+def cropped_copies(app, database_url: str, source_plate: str, plate: str, *,
+                   without_crop: int = 0) -> list[dict]:
+    """The passages of ``source_plate`` again, a second later, as passages of ``plate``,
+    each with a stored plate crop but the last ``without_crop``."""
+    vault = photo_vault(app)
+    out = []
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        src = conn.execute("SELECT id, captured_at FROM jj126.passage WHERE plate = %s"
+                           " ORDER BY captured_at", (source_plate,)).fetchall()
+        assert src, f"no passages of {source_plate}"
+        for i, s in enumerate(src):
+            key = None
+            if i < len(src) - without_crop:
+                key = vault.put(s["captured_at"].astimezone(timezone.utc).date(), crop_jpeg())
+            out.append(conn.execute(
+                "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+                " confidence, geom, crop_key, capture_id, segment_id)"
+                " SELECT camera_id, captured_at + interval '1 second', %s, %s, country,"
+                " confidence, geom, %s, %s, segment_id FROM jj126.passage"
+                " WHERE id = %s AND captured_at = %s"
+                " RETURNING id, camera_id, captured_at, crop_key",
+                (plate, plate, key, f"cropped-{plate}-{s['id']}", s["id"], s["captured_at"])
+            ).fetchone())
+        conn.commit()
+    return out
