@@ -177,8 +177,15 @@ def demo() -> None:
               help="Passages per day (national rate is 4,300,000).")
 @click.option("--seed", type=int, default=126, show_default=True)
 @click.option("--no-traffic", is_flag=True, help="Load only the network and the registry.")
+@click.option("--photos", type=click.IntRange(min=0), default=5000, show_default=True,
+              help="Passages that get an overview photo and a plate crop (planted cases "
+                   "first, then crime sites and busy locations), blurred by detector nodes; "
+                   "0 for none.")
+@click.option("--photo-workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Detector nodes the loader runs beside its rendering.")
 @pass_ctx
-def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: bool) -> None:
+def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: bool,
+              photos: int, photo_workers: int) -> None:
     """Load the demo road network, camera registry and traffic with planted cases."""
     from anpr import demo as demo_mod
     from anpr.database import connect, migrate
@@ -187,7 +194,8 @@ def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: b
     _guard(migrate, url)
     with connect(url) as conn:
         summary = _guard(demo_mod.load_demo, conn, obj.settings, hours=hours, per_day=per_day,
-                         seed=seed, traffic=not no_traffic, progress=True)
+                         seed=seed, traffic=not no_traffic, progress=True, photos=photos,
+                         photo_workers=photo_workers, url=url)
     click.echo(json.dumps(summary, indent=2, default=str))
 
 

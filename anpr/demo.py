@@ -3,6 +3,8 @@
 Idempotent: the network and the registry are loaded once; traffic for a window that
 already holds passages is not loaded again. The planted cases' ground truth is written
 to ``ANPR_HOME/demo_ground_truth.json`` so an analyst can check the searches against it.
+With ``photos``, that many passages get an overview photo and a plate crop, through
+intake and the detector (:mod:`anpr.demo_photos`).
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ log = logging.getLogger(__name__)
 
 def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.0,
               per_day: int = 200_000, seed: int = 126, traffic: bool = True,
-              progress: bool = False, end: datetime | None = None) -> dict[str, Any]:
+              progress: bool = False, end: datetime | None = None, photos: int = 0,
+              photo_workers: int = 1, url: str | None = None) -> dict[str, Any]:
     from camera_registry.demo import generate_registry
     from gis.roadnet import load_network
 
@@ -58,14 +61,20 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
         start = end - timedelta(days=settings.retention.days) + timedelta(hours=1)
     summary["traffic"] = load_traffic(conn, network, registry, start, end, per_day=per_day,
                                       seed=seed, progress=progress,
-                                      truth_path=settings.database.home / "demo_ground_truth.json")
+                                      truth_path=settings.database.home / "demo_ground_truth.json",
+                                      photos=photos, photo_workers=photo_workers,
+                                      settings=settings, url=url)
     return summary
 
 
 def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, end: datetime,
                  *, per_day: int, seed: int, progress: bool = False,
-                 truth_path=None) -> dict[str, Any]:
-    """Generate background traffic plus the planted cases for [start, end) and COPY it in."""
+                 truth_path=None, photos: int = 0, photo_workers: int = 1,
+                 settings: Settings | None = None, url: str | None = None) -> dict[str, Any]:
+    """Generate background traffic plus the planted cases for [start, end) and COPY it in.
+
+    With ``photos``, the passages a :class:`~anpr.demo_photos.PhotoPlan` chooses go
+    through intake with their photos instead, and detector nodes blur them."""
     from gis.traffic import TrafficGenerator
 
     existing = conn.execute(
@@ -77,21 +86,51 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     for day in clock.utc_days(start, end):
         ensure_partition(conn, day)
     generator = TrafficGenerator(network, registry, seed=seed)
+    planted, truth = generator.plant_cases(start, end, seed=seed)
+    planted_records = list(planted.to_records())
+    plan = None
+    if photos > 0:
+        from anpr.demo_photos import PhotoPlan
+
+        plan = PhotoPlan.make(photos, generator, start, end, per_day, planted_records, truth,
+                              seed=seed)
+        chosen = {s.record["capture_id"] for s in plan.shots}
+        planted_records = [r for r in planted_records if r["capture_id"] not in chosen]
     # Traffic follows a daily profile, so the count for a partial day is not known ahead.
     bar = tqdm(unit="passages", unit_scale=True, desc="demo traffic", disable=not progress)
     loaded = 0
     for batch in generator.generate(start, end, per_day):
-        n = copy_records(conn, batch.to_records())
+        n = copy_records(conn, batch.to_records() if plan is None else plan.take(batch))
         loaded += n
         bar.update(n)
     bar.close()
-    planted, truth = generator.plant_cases(start, end, seed=seed)
-    records = planted.to_records() if hasattr(planted, "to_records") else planted
-    loaded_planted = copy_records(conn, records)
+    loaded_planted = copy_records(conn, planted_records)
     conn.commit()
+    photo_summary = None
+    if plan is not None:
+        from anpr.demo_photos import store_and_blur
+
+        if settings is None:
+            raise ValueError("demo photos need the settings (photo vault, detector)")
+        photo_summary = store_and_blur(conn, settings, url or _url_of(conn), plan.shots,
+                                       seed=seed, workers=photo_workers, progress=progress)
+        truth["photos"] = plan.truth()
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)
         truth_path.write_text(json.dumps(truth, indent=2, default=str))
+    out = {"window": [start.isoformat(), end.isoformat()], "passages": loaded,
+           "planted_passages": loaded_planted, "ground_truth": str(truth_path)}
+    if photo_summary is not None:
+        out["photos"] = photo_summary
+    return out
+
+
+def _url_of(conn: psycopg.Connection) -> str:
+    """A URL for more connections to the loader's database (detector nodes, the keyring)."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(conn.info.dsn, password=conn.info.password) \
+        if conn.info.password else conn.info.dsn
     return {"window": [start.isoformat(), end.isoformat()], "passages": loaded,
             "planted_passages": loaded_planted, "ground_truth": str(truth_path)}
 
