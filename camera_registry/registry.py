@@ -109,6 +109,12 @@ def check_location_code(code: Any, unit_code: str) -> str:
     return str(code)
 
 
+def check_hectometre(value: Any) -> None:
+    """A hectometre post as the road signs number them (the column holds 0-99999.9)."""
+    if value is not None and not 0 <= float(value) < 100000:
+        raise BadInput("hectometre is the road's hectometre post, from 0 to 99999.9")
+
+
 def _unit(conn: psycopg.Connection, unit_code: Any) -> str:
     if not _rows(conn, "SELECT 1 FROM unit WHERE code = %s", (str(unit_code or ""),)):
         raise BadInput(f"unknown unit {unit_code!r}")
@@ -123,6 +129,7 @@ def create_location(conn: psycopg.Connection, *, actor: str, code: str, name: st
     unit_code = _unit(conn, unit_code)
     code = check_location_code(code, unit_code)
     x, y = check_point(lon, lat)
+    check_hectometre(hectometre)
     if owner not in OWNERS:
         raise BadInput(f"unknown owner {owner!r}; one of {', '.join(OWNERS)}")
     if mounting not in ("fixed", "mobile"):
@@ -156,6 +163,7 @@ def update_location(conn: psycopg.Connection, code: str, *, actor: str, move_lan
     before = location_state(conn, code)
     new = {**before, **{k: v for k, v in changes.items() if v is not None}}
     x, y = check_point(new["lon"], new["lat"])
+    check_hectometre(new["hectometre"])
     if new["owner"] not in OWNERS:
         raise BadInput(f"unknown owner {new['owner']!r}; one of {', '.join(OWNERS)}")
     if not str(new["name"] or "").strip():
@@ -226,6 +234,57 @@ def bearing_of(lane_geojson: str) -> float:
     return round(math.degrees(math.atan2(y, x)) % 360.0, 1) % 360.0
 
 
+#: How far a drawn lane's direction may differ from the camera's bearing (degrees): a lane
+#: follows the road's curve, the bearing is the direction at the camera.
+BEARING_TOLERANCE = 45.0
+#: How far a camera's lane may lie from its location (metres): a gantry's lanes lie metres
+#: from its point; a lane hundreds of metres away stayed behind when the location moved.
+LANE_REACH_M = 250.0
+
+
+def angle_between(a: float, b: float) -> float:
+    """The smaller angle between two bearings, 0-180 degrees."""
+    return abs((float(a) - float(b) + 180.0) % 360.0 - 180.0)
+
+
+def activation_problems(conn: psycopg.Connection, camera_id: str) -> list[str]:
+    """Why ``camera_id`` cannot become active (empty when it can), in words for the editor.
+
+    An active camera's passages are read by their direction of travel and shown on its
+    lane, so the two must agree: the bearing is required (the schema holds one), and a
+    drawn lane must run the way the bearing says and lie at the camera's location."""
+    rows = _rows(conn, """
+        SELECT c.id, c.bearing::float AS bearing, l.code,
+               ST_AsGeoJSON(c.lane_geom) AS lane,
+               ST_Distance(c.lane_geom::geography, l.geom::geography) AS distance_m
+          FROM camera c JOIN location l ON l.id = c.location_id WHERE c.id = %s""",
+                 (camera_id,))
+    if not rows:
+        raise NotFound(f"there is no camera {camera_id}")
+    cam, problems = rows[0], []
+    if cam["lane"] is None:
+        if cam["bearing"] is None:
+            problems.append("it has neither a lane nor a bearing: draw its lane in the "
+                            "direction of travel or state its bearing")
+        return problems
+    drawn = bearing_of(cam["lane"])
+    if angle_between(drawn, cam["bearing"]) > BEARING_TOLERANCE:
+        problems.append(f"its lane is drawn towards {drawn:.0f} degrees but its bearing is "
+                        f"{cam['bearing']:.0f} degrees: redraw the lane in the direction of "
+                        "travel or correct the bearing")
+    if cam["distance_m"] > LANE_REACH_M:
+        problems.append(f"its lane lies {cam['distance_m']:.0f} m from location {cam['code']} "
+                        f"(at most {LANE_REACH_M:.0f} m): move the lanes with the location or "
+                        "redraw the lane")
+    return problems
+
+
+def check_can_be_active(conn: psycopg.Connection, camera_id: str, error: type = Conflict) -> None:
+    problems = activation_problems(conn, camera_id)
+    if problems:
+        raise error(f"camera {camera_id} cannot become active: " + "; ".join(problems))
+
+
 def create_camera(conn: psycopg.Connection, *, actor: str, id: str, location_code: str,
                   bearing: float | None, inout: str, lane: int, active_from: date,
                   lane_geom: Any = None, mounting: str = "fixed", facing: str = "front",
@@ -260,6 +319,7 @@ def create_camera(conn: psycopg.Connection, *, actor: str, id: str, location_cod
          mounting, facing, active_from)).rowcount
     if not added:
         raise Conflict(f"camera {id} already exists")
+    check_can_be_active(conn, id, BadInput)  # it starts active: lane and bearing must agree
     after = camera_state(conn, id)
     record(conn, actor, "camera", id, "create", None, after)
     return after
@@ -282,18 +342,23 @@ def _check_camera_values(bearing: Any, inout: Any, lane: Any, mounting: Any, fac
 
 def update_camera(conn: psycopg.Connection, camera_id: str, *, actor: str,
                   **changes: Any) -> dict[str, Any]:
-    """Set a camera's direction (bearing, inout), facing, lane line or active period."""
+    """Set a camera's direction (bearing, inout), facing, lane line or active period.
+
+    A lane drawn anew without a bearing gives the bearing from its drawing (as at
+    creation), so a redrawn lane cannot leave the old direction behind."""
     actor = _actor(actor)
     allowed = {"bearing", "inout", "facing", "lane_geom", "active_from", "active_to"}
     unknown = set(changes) - allowed
     if unknown:
         raise BadInput(f"cannot change {', '.join(sorted(unknown))} of a camera")
     before = camera_state(conn, camera_id)
+    lane = check_lane(changes["lane_geom"]) if changes.get("lane_geom") is not None else None
+    if lane is not None and changes.get("bearing") is None:
+        changes["bearing"] = bearing_of(lane)
     new = {**before, **{k: v for k, v in changes.items() if v is not None}}
     _check_camera_values(new["bearing"], new["inout"], new["lane"], new["mounting"], new["facing"])
     if new["active_to"] is not None and new["active_to"] < new["active_from"]:
         raise BadInput("active_to lies before active_from")
-    lane = check_lane(changes["lane_geom"]) if changes.get("lane_geom") is not None else None
     conn.execute("UPDATE camera SET bearing = %s, inout = %s, facing = %s, active_from = %s, "
                  "active_to = %s, lane_geom = COALESCE(ST_SetSRID(ST_GeomFromGeoJSON(%s), 4326), "
                  "lane_geom) WHERE id = %s",
@@ -306,7 +371,10 @@ def update_camera(conn: psycopg.Connection, camera_id: str, *, actor: str,
 
 def set_status(conn: psycopg.Connection, camera_id: str, *, actor: str, status: str,
                start: datetime, end: datetime | None = None, note: str | None = None) -> dict[str, Any]:
-    """Record a status period (defect, roadworks, ...); the current status follows it."""
+    """Record a status period (defect, roadworks, ...); the current status follows it.
+
+    A period of "active" is refused (409) while the camera's lane and bearing disagree or
+    its lane lies away from its location (:func:`activation_problems`)."""
     actor = _actor(actor)
     if status not in STATUSES:
         raise BadInput(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
@@ -315,6 +383,8 @@ def set_status(conn: psycopg.Connection, camera_id: str, *, actor: str, status: 
     if end is not None and end <= start:
         raise BadInput("a status period must end after it starts")
     before = camera_state(conn, camera_id)
+    if status == "active":
+        check_can_be_active(conn, camera_id)
     pid = _rows(conn, "INSERT INTO camera_status_period (camera_id, status, during, note) "
                       "VALUES (%s, %s, %s, %s) RETURNING id",
                 (camera_id, status, Range(start, end, "[)"), note))[0]["id"]

@@ -442,3 +442,86 @@ def login_refused(app, username: str, path: str) -> bool:
     from conftest import SessionClient
 
     return SessionClient(app, username).get(path).status_code == 403
+
+
+def _activate(editor, camera: str, status: str = "active"):
+    return editor.post(f"{API}/cameras/{camera}/status", json={
+        "status": status, "start": datetime.now(timezone.utc).isoformat()})
+
+
+def test_a_camera_becomes_active_only_with_its_lane_and_bearing_agreeing(editor, conn):
+    """R9: an active camera's passages are read by direction; a lane drawn against its
+    bearing, or left behind when its location moved, is refused before it becomes active."""
+    _place(editor)
+    cam = _camera(editor)["id"]
+    assert _activate(editor, cam, "defect").status_code == 201
+    # The bearing turned round while the lane still runs east: activation is refused.
+    assert editor.patch(f"{API}/cameras/{cam}", json={"bearing": 270}).status_code == 200
+    before = _state(conn)
+    r = _activate(editor, cam)
+    assert r.status_code == 409, r.get_json()
+    msg = r.get_json()["message"]
+    assert "cannot become active" in msg and "drawn towards 81 degrees" in msg \
+        and "bearing is 270" in msg, msg
+    assert _state(conn) == before
+    assert editor.get(f"{API}/cameras/{cam}").get_json()["status"] == "defect"
+    # Redrawing the lane without a bearing gives the bearing from the drawing: consistent.
+    west = {"type": "LineString", "coordinates": LANE["coordinates"][::-1]}
+    body = editor.patch(f"{API}/cameras/{cam}", json={"lane_geom": west}).get_json()
+    assert body["bearing"] == pytest.approx(261.2, abs=0.5)
+    r = _activate(editor, cam)
+    assert r.status_code == 201 and r.get_json()["status"] == "active", r.get_json()
+
+
+def test_a_location_moved_without_its_lanes_keeps_its_cameras_from_becoming_active(editor, conn):
+    _place(editor)
+    cam = _camera(editor)["id"]
+    assert _activate(editor, cam, "roadworks").status_code == 201
+    # About 700 m east, the lanes left where they were.
+    assert editor.patch(f"{API}/locations/MN-ZZ7-101",
+                        json={"lon": 5.13, "lat": 52.09}).status_code == 200
+    r = _activate(editor, cam)
+    assert r.status_code == 409 and "from location MN-ZZ7-101" in r.get_json()["message"] \
+        and "move the lanes with the location" in r.get_json()["message"], r.get_json()
+    # Moved back with the lanes: the camera may become active again.
+    assert editor.patch(f"{API}/locations/MN-ZZ7-101",
+                        json={"lon": 5.12, "lat": 52.09}).status_code == 200
+    assert _activate(editor, cam).status_code == 201
+
+
+def test_a_new_camera_with_a_lane_against_its_bearing_is_refused(editor, conn):
+    _place(editor)
+    before = _state(conn)
+    body = {"id": "MN-ZZ7-101-R1", "location_code": "MN-ZZ7-101", "bearing": 270,
+            "inout": "in", "lane": 1, "active_from": "2026-01-01", "lane_geom": LANE}
+    r = editor.post(f"{API}/cameras", json=body)
+    assert r.status_code == 400 and "drawn towards 81 degrees" in r.get_json()["message"]
+    far = {"type": "LineString", "coordinates": [[5.1595, 52.09], [5.1605, 52.0901]]}
+    r = editor.post(f"{API}/cameras", json=body | {"bearing": 81, "lane_geom": far})
+    assert r.status_code == 400 and "m from location MN-ZZ7-101" in r.get_json()["message"]
+    assert _state(conn) == before
+
+
+def test_out_of_range_hectometre_is_a_400_not_a_500(editor, conn):
+    before = _state(conn)
+    r = editor.post(f"{API}/locations", json=LOC | {"hectometre": 1e12})
+    assert r.status_code == 400 and "hectometre" in r.get_json()["message"], r.get_json()
+    assert _state(conn) == before
+    _place(editor)
+    before = _state(conn)
+    r = editor.patch(f"{API}/locations/MN-ZZ7-101", json={"hectometre": -3})
+    assert r.status_code == 400 and "hectometre" in r.get_json()["message"], r.get_json()
+    assert _state(conn) == before
+
+
+def test_a_large_frame_upload_is_read_up_to_its_own_limit(editor):
+    """The frame route takes up to 25 MB (a camera's full frame), beyond the app's 8 MB for
+    JSON; past that the 413 names the limit instead of the web server's stock sentence."""
+    _place(editor)
+    cam = _camera(editor)["id"]
+    r = editor.post(f"{API}/cameras/{cam}/frame", data=b"\xff" * (9 * 1024 * 1024),
+                    headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 400 and "cannot be used" in r.get_json()["message"], r.get_json()
+    r = editor.post(f"{API}/cameras/{cam}/frame", data=b"\xff" * (26 * 1024 * 1024),
+                    headers={"Content-Type": "image/jpeg"})
+    assert r.status_code == 413 and "25 MB" in r.get_json()["message"], r.get_json()

@@ -395,3 +395,34 @@ def test_masks_are_drawn_on_the_cameras_own_frame_when_it_has_one(editor_page, s
     finally:
         with psycopg.connect(database_url) as c:
             c.execute("DELETE FROM detector_frame WHERE id = %s", (fid,))
+
+
+def test_refused_activation_and_a_broken_answer_read_as_words(editor_page, scratch):
+    """A camera whose bearing no longer matches its lane is refused "actief" with the
+    server's reason in the page; an answer that is not JSON (a proxy's error page) reads
+    as a sentence, never as a script exception."""
+    pg = editor_page
+    now = datetime.now(timezone.utc)
+    assert scratch.post(f"{API}/cameras/{CAMERA}/status", json={
+        "status": "defect", "start": (now - timedelta(hours=1)).isoformat()}).status_code == 201
+    assert scratch.patch(f"{API}/cameras/{CAMERA}", json={"bearing": 270}).status_code == 200
+    pg.click(f"#camera-list li[data-camera-id='{CAMERA}']")
+    pg.wait_for_selector("#camera-section:not([hidden])")
+    pg.select_option("#st-status", "active")
+    pg.fill("#st-from", "2026-01-01T08:00")
+    pg.click("#status-form button[type=submit]")
+    pg.wait_for_selector("#message:not([hidden])", timeout=15_000)
+    text = pg.inner_text("#message")
+    assert "cannot become active" in text and "bearing is 270" in text, text
+    assert scratch.get(f"{API}/cameras/{CAMERA}").get_json()["status"] == "defect"
+
+    pg.route("**/api/v1/registry/cameras/*/status",
+             lambda route: route.fulfill(status=502, content_type="text/html",
+                                         body="<html><body>Bad Gateway</body></html>"))
+    pg.select_option("#st-status", "roadworks")
+    pg.click("#status-form button[type=submit]")
+    pg.wait_for_function("document.getElementById('message').textContent.includes('502')",
+                         timeout=15_000)
+    text = pg.inner_text("#message")
+    assert "onverwacht antwoord (502)" in text and "JSON" not in text and "token" not in text
+    assert pg.errors == []

@@ -123,10 +123,14 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        _undo_and_record(exc.code or 500, "http", exc.description or "")
+        description = exc.description or ""
+        if exc.code == 413 and request.max_content_length:
+            description = (f"the request is larger than the "
+                           f"{request.max_content_length // (1024 * 1024)} MB this address takes")
+        _undo_and_record(exc.code or 500, "http", description)
         if _wants_json():
             return jsonify({"error": exc.name.lower().replace(" ", "_"),
-                            "message": exc.description}), exc.code
+                            "message": description}), exc.code
         return exc
 
     @app.errorhandler(Exception)

@@ -320,6 +320,9 @@ def blur_uploaded_frame(camera_id: str):
     The answer is the blurred PNG with its size; neither the upload nor the blurred frame is
     written anywhere (no file, no database row, ``Cache-Control: no-store``). What is kept
     is only what the editor then saves: the masks with the frame's width and height."""
+    # A camera frame may be larger than the app's body limit for JSON; this route reads
+    # at most MAX_UPLOAD (a larger body is a 413 that says the limit).
+    request.max_content_length = MAX_UPLOAD
     data = request.files["frame"].read(MAX_UPLOAD + 1) if "frame" in request.files \
         else request.get_data(cache=False)
     if not data:

@@ -25,14 +25,25 @@
         options.headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {}, { "X-CSRF-Token": token });
       }
       options.credentials = "same-origin";
-      return fetch(url, options).then(function (r) {
-        return r.json().then(function (body) {
-          if (!r.ok) { var e = new Error(body.message || r.statusText); e.body = body; throw e; }
+      return fetch(url, options).catch(function () {
+        throw new Error("De server is niet bereikbaar; er is niets opgeslagen. Probeer het opnieuw.");
+      }).then(function (r) {
+        return r.json().catch(function () { return null; }).then(function (body) {
+          if (!r.ok || body === null) { var e = new Error(serverMessage(r, body)); e.body = body; throw e; }
           return body;
         });
       });
     };
     return options.method && options.method !== "GET" ? csrfToken.then(go) : go("");
+  }
+  /** The server's own message (clear English, from anpr.errors), or words for an answer
+   * that carries none (a proxy's page, a lost connection): never a raw exception. */
+  function serverMessage(r, body) {
+    if (body && body.message) { return body.message; }
+    if (r.status === 401) { return "U bent niet (meer) aangemeld; meld u opnieuw aan."; }
+    if (r.status === 403) { return "Dit mag uw account niet (alleen cameraplan-redacteuren)."; }
+    if (r.status === 413) { return "Het bestand is te groot voor de server."; }
+    return "De server gaf een onverwacht antwoord (" + r.status + "); er is niets opgeslagen.";
   }
   function send(method, url, body) {
     return fetchJSON(url, { method: method, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -499,9 +510,9 @@
       return fetch(REG + "/cameras/" + encodeURIComponent(id) + "/frame", {
         method: "POST", credentials: "same-origin", body: file,
         headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": token }
-      });
+      }).catch(function () { throw new Error("de server is niet bereikbaar"); });
     }).then(function (r) {
-      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.message || r.statusText); }); }
+      if (!r.ok) { return r.json().catch(function () { return null; }).then(function (b) { throw new Error(serverMessage(r, b)); }); }
       var size = sizeOf(r);
       return r.blob().then(function (blob) {
         dropOwnFrame();
