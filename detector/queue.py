@@ -131,9 +131,23 @@ def renew(conn: psycopg.Connection, claims: Sequence[Claim], lease_seconds: floa
     return cur.rowcount
 
 
+@dataclass(frozen=True)
+class Opinion:
+    """The plate reader's reading of a frame's crop (``detector_plate_opinion``)."""
+    text: str
+    confidence: float
+    side_code: int | None
+    crop: str          # 'camera' or 'detected'
+    model: str
+
+
 def complete(conn: psycopg.Connection, c: Claim, detections: Sequence[Detection], *,
-             model_version: str, blurred_key: str, plate_crop_key: str | None) -> bool:
-    """Record the result if this worker still holds the frame; False if it lost it."""
+             model_version: str, blurred_key: str, plate_crop_key: str | None,
+             opinion: Opinion | None = None) -> bool:
+    """Record the result if this worker still holds the frame; False if it lost it.
+
+    The reader's opinion goes in the same transaction, under the frame and the passage
+    intake stored with it (same camera, capture id and time; none for a trial frame)."""
     with conn.transaction():
         row = conn.execute(
             """UPDATE detector_frame
@@ -153,6 +167,21 @@ def complete(conn: psycopg.Connection, c: Claim, detections: Sequence[Detection]
                            (frame_id, cls, score, x1, y1, x2, y2, model_version)
                        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
                     [(c.id, d.cls, d.score, *d.box, model_version) for d in detections])
+        if opinion is not None:
+            conn.execute(
+                """INSERT INTO detector_plate_opinion
+                       (frame_id, passage_id, captured_at, text, confidence, side_code, crop, model)
+                   SELECT f.id, p.id, f.captured_at, %s, %s, %s, %s, %s
+                     FROM detector_frame f
+                     LEFT JOIN jj126.passage p ON p.camera_id = f.camera_id
+                          AND p.captured_at = f.captured_at AND p.capture_id = f.capture_id
+                    WHERE f.id = %s
+                   ON CONFLICT (frame_id) DO UPDATE
+                      SET text = EXCLUDED.text, confidence = EXCLUDED.confidence,
+                          side_code = EXCLUDED.side_code, crop = EXCLUDED.crop,
+                          model = EXCLUDED.model, read_at = now()""",
+                (opinion.text, min(1.0, max(0.0, opinion.confidence)), opinion.side_code,
+                 opinion.crop, opinion.model, c.id))
     return True
 
 

@@ -1,5 +1,5 @@
-"""Tables of the detector nodes (migrations 0005, 0013): the frame queue, the detections
-and per-camera blur settings.
+"""Tables of the detector nodes (migrations 0005, 0013, 0020c): the frame queue, the
+detections, per-camera blur settings and the plate reader's opinion of each crop.
 
 Kept beside the worker that owns them; ``anpr.schema`` imports this module so that the
 one metadata object Alembic compares holds every table.
@@ -75,4 +75,24 @@ detector_camera = Table(
            comment="False exempts this camera from the surroundings blur."),
     comment="Blur settings of one camera beside the registry's facing and privacy masks; "
             "a camera without a row has the defaults. Changes are logged in registry_change.",
+)
+
+detector_plate_opinion = Table(
+    "detector_plate_opinion", metadata,
+    Column("frame_id", BigInteger, ForeignKey("detector_frame.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("passage_id", BigInteger,
+           comment="The passage whose crop was read (NULL: a trial frame with no passage)."),
+    Column("captured_at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False, comment="The plate as read, without dashes; '' for none."),
+    Column("confidence", REAL, nullable=False),
+    Column("side_code", SmallInteger, comment="RDW side-code 1-14 of the text; NULL: no Dutch plate."),
+    Column("crop", Text, nullable=False, comment="Which crop was read: 'camera' or 'detected'."),
+    Column("model", Text, nullable=False),
+    Column("read_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_detector_plate_opinion_passage", "passage_id", "captured_at"),
+    CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+    CheckConstraint("crop IN ('camera', 'detected')", name="crop"),
+    comment="The plate reader's opinion of a passage's crop, beside the camera's read: a "
+            "second opinion for verification (#15); written with the frame, gone with it.",
 )
