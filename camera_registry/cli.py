@@ -96,13 +96,18 @@ def diff_cmd(year_a: int, year_b: int) -> None:
               default="geojson")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path))
 def export_cmd(year: int, fmt: str, output: Path | None) -> None:
-    """Write the published plan of YEAR (the Staatscourant layer)."""
+    """Write the published plan of YEAR (the Staatscourant layer); a CSV gets its .csvt
+    (field types) and .prj (CRS) beside it, as GDAL and QGIS read them."""
     from camera_registry import publication
 
     body, _, name = _run(lambda c: publication.export_plan(c, year, fmt))
     target = output or Path(name)
     target.write_bytes(body)
     click.echo(f"wrote {target}")
+    for side in (("csvt", "prj") if fmt == "csv" else ()):
+        body = _run(lambda c, side=side: publication.export_plan(c, year, side))[0]
+        target.with_suffix(f".{side}").write_bytes(body)
+        click.echo(f"wrote {target.with_suffix(f'.{side}')}")
 
 
 @click.group("registry")

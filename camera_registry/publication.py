@@ -36,7 +36,22 @@ FIELDS: dict[str, str] = {
 #: Properties an OGC API client may filter on (equality; criteria: contains the letter).
 QUERYABLES = ("code", "unit", "road", "owner", "mounting", "criteria")
 FORMATS = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
-           "kml": "application/vnd.google-earth.kml+xml", "csv": "text/csv"}
+           "kml": "application/vnd.google-earth.kml+xml", "csv": "text/csv",
+           "csvt": "text/plain", "prj": "text/plain"}
+#: GDAL's field types of the CSV's columns (its ``.csvt``): ``WKT`` first, the geometry.
+CSV_TYPES = {"str": "String", "int": "Integer", "float": "Real", "date": "Date"}
+#: WGS 84 as the CSV's ``.prj`` (GDAL reads it as EPSG:4326).
+WGS84_PRJ = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+             'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+             'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,'
+             'AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],'
+             'AUTHORITY["EPSG","4326"]]')
+#: GeoPackage version written: 1.2 opens without "partially supported" warnings in the
+#: GDAL of QGIS LTR and Debian 12 (3.6), which know 1.4 only partly.
+GPKG_VERSION = "1.2"
+_KML_NS = "http://www.opengis.net/kml/2.2"
+#: KML field types of the layer's attributes (KML has no date type: ISO text).
+_KML_TYPES = {"str": "string", "int": "int", "float": "double", "date": "string"}
 
 FEATURES_SQL = """
 WITH feats AS (
@@ -126,23 +141,6 @@ def feature_collection(conn: psycopg.Connection, year: int) -> dict[str, Any]:
     return {"type": "FeatureCollection", "name": f"cameraplan_{year}", "features": feats}
 
 
-def _geodataframe(features: list[dict[str, Any]]):
-    import geopandas as gpd
-    from shapely.geometry import shape
-
-    records = [dict(f["properties"]) for f in features]
-    gdf = gpd.GeoDataFrame(records, columns=list(FIELDS),
-                           geometry=[shape(f["geometry"]) for f in features], crs="EPSG:4326")
-    for name, kind in FIELDS.items():
-        if kind == "int":
-            gdf[name] = gdf[name].astype("int64")
-        elif kind == "float":
-            gdf[name] = gdf[name].astype("float64")
-        else:
-            gdf[name] = gdf[name].astype(object)
-    return gdf
-
-
 def _write_gpkg(path: Path, layer: str, features: list[dict[str, Any]]) -> None:
     """The layer as a GeoPackage with real DATE columns: pyogrio's data frames know no date
     type (a ``datetime.date`` would become TEXT), so the columns go in as numpy arrays."""
@@ -162,7 +160,58 @@ def _write_gpkg(path: Path, layer: str, features: list[dict[str, Any]]) -> None:
         columns.append(np.array(values, dtype=dtypes[kind]))
     geoms = np.array(shapely.to_wkb([shape(f["geometry"]) for f in features]), dtype=object)
     write(str(path), geoms, columns, fields=list(FIELDS), layer=layer, driver="GPKG",
-          geometry_type="Point", crs="EPSG:4326")
+          geometry_type="Point", crs="EPSG:4326", dataset_options={"VERSION": GPKG_VERSION})
+
+
+def criteria_text(letters: str | None) -> str:
+    """The art. 3 lid 2 criteria of a feature in words: "b: locatie gekenmerkt door ..."."""
+    return "; ".join(f"{c}: {CRITERIA[c]}" for c in (letters or "").split(",") if c in CRITERIA)
+
+
+def _kml(layer: str, features: list[dict[str, Any]]) -> bytes:
+    """The layer as KML 2.2, written here rather than by GDAL (whose KML driver writes no
+    time primitive): each placemark has the plan's validity as a ``TimeSpan`` (so a KML
+    viewer's time slider shows the plan of the day), the criteria in words and the
+    motivation as its description, a style per mounting, and every attribute typed in a
+    ``Schema`` as ``ExtendedData`` (the name is the placemark's name)."""
+    from xml.etree import ElementTree as ET
+
+    ET.register_namespace("", _KML_NS)
+
+    def sub(parent, tag, text=None, **attrs):
+        el = ET.SubElement(parent, f"{{{_KML_NS}}}{tag}", attrs)
+        if text is not None:
+            el.text = text
+        return el
+
+    root = ET.Element(f"{{{_KML_NS}}}kml")
+    doc = sub(root, "Document", id="root_doc")
+    sub(doc, "name", layer.replace("_", " "))
+    for mounting, colour in (("fixed", "ff6a4215"), ("mobile", "ff006cef")):
+        sub(sub(sub(doc, "Style", id=mounting), "IconStyle"), "color", colour)
+    schema = sub(doc, "Schema", name=layer, id=layer)
+    for name, kind in FIELDS.items():
+        if name != "name":
+            sub(schema, "SimpleField", name=name, type=_KML_TYPES[kind])
+    folder = sub(doc, "Folder")
+    sub(folder, "name", layer)
+    for f in features:
+        props = f["properties"]
+        pm = sub(folder, "Placemark", id=str(props["feature_id"]))
+        sub(pm, "name", props["name"] or props["code"])
+        sub(pm, "description", f"{props['code']}, {props['unit_name']}. Criteria art. 3 lid 2: "
+                               f"{criteria_text(props['criteria'])}. {props['motivation'] or ''}")
+        span = sub(pm, "TimeSpan")  # KML 2.2 order: name, description, time, style, data
+        sub(span, "begin", props["valid_from"])
+        sub(span, "end", props["valid_to"])
+        sub(pm, "styleUrl", f"#{props['mounting']}")
+        data = sub(sub(pm, "ExtendedData"), "SchemaData", schemaUrl=f"#{layer}")
+        for name in FIELDS:
+            if name != "name" and props[name] is not None:
+                sub(data, "SimpleData", str(props[name]), name=name)
+        lon, lat = f["geometry"]["coordinates"]
+        sub(sub(pm, "Point"), "coordinates", f"{lon:.7f},{lat:.7f}")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def export_plan(conn: psycopg.Connection, year: int, fmt: str) -> tuple[bytes, str, str]:
@@ -175,21 +224,27 @@ def export_plan(conn: psycopg.Connection, year: int, fmt: str) -> tuple[bytes, s
     if fmt == "geojson":
         return json.dumps(fc, ensure_ascii=False).encode(), FORMATS[fmt], name
     if fmt == "csv":
+        # WKT first: GDAL's CSV driver reads it as the geometry without open options; the
+        # .csvt and .prj downloads beside it give the field types and the CRS.
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow([*FIELDS, "lon", "lat"])
+        writer.writerow(["WKT", *FIELDS, "lon", "lat"])
         for f in fc["features"]:
             props = f["properties"]
-            writer.writerow([("" if props[k] is None else props[k]) for k in FIELDS]
-                            + f["geometry"]["coordinates"])
+            lon, lat = f["geometry"]["coordinates"]
+            writer.writerow([f"POINT ({lon:.7f} {lat:.7f})"]
+                            + [("" if props[k] is None else props[k]) for k in FIELDS] + [lon, lat])
         return buf.getvalue().encode("utf-8"), FORMATS[fmt] + "; charset=utf-8", name
+    if fmt == "csvt":
+        types = ["WKT", *(CSV_TYPES[k] for k in FIELDS.values()), "Real", "Real"]
+        return (",".join(f'"{t}"' for t in types) + "\r\n").encode(), FORMATS[fmt], name
+    if fmt == "prj":
+        return WGS84_PRJ.encode(), FORMATS[fmt], name
+    if fmt == "kml":
+        return _kml(f"cameraplan_{year}", fc["features"]), FORMATS[fmt], name
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
-        if fmt == "gpkg":
-            _write_gpkg(path, f"cameraplan_{year}", fc["features"])
-        else:
-            _geodataframe(fc["features"]).to_file(path, driver="KML", layer=f"cameraplan_{year}",
-                                                  engine="pyogrio")
+        _write_gpkg(path, f"cameraplan_{year}", fc["features"])
         return path.read_bytes(), FORMATS[fmt], name
 
 

@@ -148,8 +148,9 @@ def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
     for col in ("expected_s", "excess_s", "kmh_straight"):
         if col in leg_df:
             leg_df[col] = leg_df[col].astype("float64")
+    # GeoPackage 1.2: Debian 12's GDAL 3.6 (and QGIS LTR's) reads 1.4 only "partially".
     pass_df.to_file(path, layer="passages", driver="GPKG", engine="pyogrio",
-                    geometry_type="Point")
+                    geometry_type="Point", dataset_options={"VERSION": "1.2"})
     leg_df.to_file(path, layer="legs", driver="GPKG", engine="pyogrio", mode="a",
                    geometry_type="LineString")
     line = _route_line(result)

@@ -8,7 +8,7 @@ import pyogrio
 import pytest
 
 from camera_registry import publication
-from camera_registry.plans import clock
+from camera_registry.plans import CRITERIA, clock
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,11 @@ def test_exports_round_trip_through_gdal(demo_db, conn, year, fmt, tmp_path):
     body, media, name = publication.export_plan(conn, year, fmt)
     path = tmp_path / name
     path.write_bytes(body)
-    kwargs = {"X_POSSIBLE_NAMES": "lon", "Y_POSSIBLE_NAMES": "lat", "KEEP_GEOM_COLUMNS": "NO"} \
-        if fmt == "csv" else {}
-    df = pyogrio.read_dataframe(path, **kwargs)
+    if fmt == "csv":  # the .csvt and .prj beside it, as the listing offers them
+        for side in ("csvt", "prj"):
+            (tmp_path / f"cameraplan_{year}.{side}").write_bytes(
+                publication.export_plan(conn, year, side)[0])
+    df = pyogrio.read_dataframe(path)  # no open options: GDAL finds geometry and CRS itself
     if fmt == "kml":  # KML keeps the name as the placemark's <name>
         df = df.rename(columns={"Name": "name"})
     assert len(df) == len(expected)
@@ -56,9 +58,60 @@ def test_exports_round_trip_through_gdal(demo_db, conn, year, fmt, tmp_path):
         lon, lat = feat["geometry"]["coordinates"]
         assert row.geometry.x == pytest.approx(lon, abs=1e-6)
         assert row.geometry.y == pytest.approx(lat, abs=1e-6)
-    if fmt in ("gpkg", "geojson"):
-        info = pyogrio.read_info(path)
-        assert info["crs"] == "EPSG:4326"
+    info = pyogrio.read_info(path)
+    assert info["crs"] == "EPSG:4326", fmt
+    types = dict(zip(info["fields"], info["dtypes"]))
+    if fmt != "kml":  # KML has no date type; its dates are the TimeSpan (below)
+        assert all(types[k].startswith("datetime64") for k in ("signed_on", "valid_from",
+                                                               "valid_to")), (fmt, types)
+    assert types["year"].startswith("int") and types["cameras"].startswith("int"), (fmt, types)
+    assert types["hectometre"] == "float64", (fmt, types)
+
+
+def _ogrinfo(path) -> tuple[str, str]:
+    """Debian's own GDAL (as QGIS LTR on Debian 12 reads files), not the wheel's newer one."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("ogrinfo"):
+        pytest.skip("Debian's gdal-bin (ogrinfo) is not installed")
+    r = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("fmt, geometry", [("geojson", "Point"), ("gpkg", "Point"),
+                                           ("csv", "Unknown (any)"), ("kml", "Unknown (any)")])
+def test_exports_open_in_debians_gdal_without_warnings(demo_db, conn, year, fmt, geometry,
+                                                       tmp_path):
+    for ext in ([fmt, "csvt", "prj"] if fmt == "csv" else [fmt]):
+        body, _, name = publication.export_plan(conn, year, ext)
+        (tmp_path / name).write_bytes(body)
+    out, err = _ogrinfo(tmp_path / f"cameraplan_{year}.{fmt}")
+    assert "Warning" not in err and "partially supported" not in err, err
+    assert f"Geometry: {geometry}" in out and 'ID["EPSG",4326]' in out, out[:2000]
+    if fmt in ("gpkg", "geojson", "csv"):
+        for field in ("signed_on", "valid_from", "valid_to"):
+            assert f"{field}: Date" in out, (fmt, field)
+
+
+def test_kml_carries_the_plan_validity_as_timespan_and_criteria_in_words(demo_db, conn, year,
+                                                                        tmp_path):
+    """A KML viewer's time slider works on the validity; the popup names the criteria."""
+    body, _, name = publication.export_plan(conn, year, "kml")
+    path = tmp_path / name
+    path.write_bytes(body)
+    df = pyogrio.read_dataframe(path)
+    expected = _expected(conn, year)
+    for _, row in df.iterrows():
+        props = expected[row["feature_id"]]["properties"]
+        assert row["begin"].strftime("%Y-%m-%d") == props["valid_from"]
+        assert row["end"].strftime("%Y-%m-%d") == props["valid_to"]
+        for letter in props["criteria"].split(","):
+            assert f"{letter}: {CRITERIA[letter]}" in row["description"]
+    text = body.decode()
+    assert text.count("<TimeSpan>") == len(expected) and "<styleUrl>#mobile</styleUrl>" in text
 
 
 def test_unknown_format_and_draft_refused(demo_db, conn, year):
