@@ -269,3 +269,17 @@ def test_gdal_reads_the_collection_in_another_crs(live_server, year, conn, epsg)
               if box[0] <= x <= box[2] and box[1] <= y <= box[3]}
     boxed = _gdal_read_crs(live_server, year, epsg, ",".join(map(str, box)))
     assert inside and set(boxed["rows"]) == inside
+
+
+def test_html_items_say_the_criteria_in_words(client, year):
+    from camera_registry.plans import CRITERIA
+
+    html = client.get(f"/ogc/collections/cameraplan-{year}/items",
+                      query_string={"f": "html", "limit": 20}).get_data(as_text=True)
+    assert any(f"</abbr>: {words}" in html for words in CRITERIA.values()), html[:3000]
+    feat = client.get(f"/ogc/collections/cameraplan-{year}/items",
+                      query_string={"limit": 1}).get_json()["features"][0]
+    html = client.get(f"/ogc/collections/cameraplan-{year}/items/{feat['id']}",
+                      query_string={"f": "html"}).get_data(as_text=True)
+    letter = feat["properties"]["criteria"].split(",")[0]
+    assert f'title="{CRITERIA[letter]}">{letter}</abbr>: {CRITERIA[letter]}' in html

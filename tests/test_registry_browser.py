@@ -426,3 +426,38 @@ def test_refused_activation_and_a_broken_answer_read_as_words(editor_page, scrat
     text = pg.inner_text("#message")
     assert "onverwacht antwoord (502)" in text and "JSON" not in text and "token" not in text
     assert pg.errors == []
+
+
+def test_public_map_has_a_legend_and_popups_say_the_criteria_in_words(browser, live_server,
+                                                                      demo_db):
+    """The public reads what criterion a, b or c means, in the legend and in each popup;
+    the diff map's popups say in Dutch what changed."""
+    from camera_registry.plans import CRITERIA, clock
+
+    year = demo_db["end"].astimezone(clock.AMSTERDAM).year
+    ctx = browser.new_context(viewport={"width": 1300, "height": 850})
+    pg = _watch(ctx.new_page(), live_server)
+    try:
+        pg.goto(live_server + "/plans/map")
+        pg.wait_for_function("Number(document.getElementById('plan-count').dataset.count) > 0",
+                             timeout=30_000)
+        legend = pg.inner_text("#legend")
+        for letter, words in CRITERIA.items():
+            assert words in legend, letter
+        assert "mobiele camera" in legend and "Koninklijke Marechaussee" in legend
+        popup = pg.evaluate("""() => new Promise(done => {
+            const group = window.publicMap.layer, m = group.getLayers()[0];
+            group.zoomToShowLayer(m, () => { m.openPopup();
+              done(document.querySelector('.leaflet-popup-content').innerText); }); })""")
+        assert "Criteria (art. 3 lid 2)" in popup and "Motivering" in popup, popup
+        assert any(f"{letter}: {words}" in popup for letter, words in CRITERIA.items()), popup
+
+        pg.goto(f"{live_server}/plans/diff/{year - 1}/{year}")
+        pg.wait_for_selector("#diff-map[data-markers]", timeout=30_000)
+        pg.locator("#diff-map path.leaflet-interactive").first.click(force=True)
+        text = pg.inner_text(".leaflet-popup-content")
+        assert any(w in text for w in ("toegevoegd", "vervallen", "verplaatst", "gewijzigd")), text
+        assert "locations" not in text and "_" not in text
+        _stays_local(pg)
+    finally:
+        ctx.close()

@@ -67,7 +67,8 @@ def _respond(body: dict[str, Any], template: str, media: str = JSON,
              crs: crs_mod.Crs | None = None, **ctx: Any):
     if _wants_html():
         resp = Response(render_template(template, body=body, crs=crs, labels=FIELD_LABELS,
-                                        mountings=MOUNTING_LABELS, **ctx), mimetype=HTML)
+                                        mountings=MOUNTING_LABELS, criteria=plans.CRITERIA,
+                                        **ctx), mimetype=HTML)
     else:
         resp = jsonify(body)
         resp.mimetype = media

@@ -34,7 +34,8 @@ def download(year: int, fmt: str):
 @plan_pages.get("/plans/map")
 @plan_pages.get("/plans/<int:year>/map")
 def public_map(year: int | None = None):
-    return render_template("public_map.html", year=year)
+    # The criteria of art. 3 lid 2 in words, for the legend and the popups.
+    return render_template("public_map.html", year=year, criteria=plans.CRITERIA)
 
 
 @plan_pages.get("/plans/diff/<int:year_a>/<int:year_b>")

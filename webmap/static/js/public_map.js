@@ -35,9 +35,18 @@
 
   // --- public plan map ------------------------------------------------------------------
   var pub = document.getElementById("public-map");
+  /** The criteria letters of a location ("a,b") in words, as the plan motivates them. */
+  function criteriaHtml(letters, words) {
+    var items = String(letters || "").split(",").filter(Boolean).map(function (c) {
+      return "<li><b>" + esc(c) + "</b>: " + esc(words[c] || "onbekend criterium") + "</li>";
+    });
+    return items.length ? "<ul class=\"popup-criteria\">" + items.join("") + "</ul>" : "";
+  }
   if (pub) {
+    var words = JSON.parse(pub.dataset.criteria || "{}");
     var map = baseMap(pub);
     var layer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
+    window.publicMap = { map: map, layer: layer };
     var select = document.getElementById("plan-year");
     var countEl = document.getElementById("plan-count");
     var wanted = pub.dataset.year;
@@ -57,8 +66,9 @@
           var m = L.circleMarker([c[1], c[0]], { radius: 6, weight: 2, color: "#fff",
             fillColor: p.mounting === "mobile" ? "#ef6c00" : (p.owner === "kmar" ? "#b8860b" : "#15426a"), fillOpacity: 1 });
           m.bindPopup("<b>" + esc(p.code) + "</b><br>" + esc(p.name) + "<br>eenheid " + esc(p.unit_name) +
-            "<br>criteria " + esc(p.criteria) + "<br><i>" + esc(p.motivation) + "</i><br>" + esc(p.cameras) +
-            " camera's" + (p.mounting === "mobile" ? " (mobiel, " + esc(p.valid_from) + " &ndash; " + esc(p.valid_to) + ")" : ""));
+            "<br>Criteria (art. 3 lid 2):" + criteriaHtml(p.criteria, words) + "Motivering: <i>" + esc(p.motivation) +
+            "</i><br>" + esc(p.cameras) + " camera's" +
+            (p.mounting === "mobile" ? " (mobiel, " + esc(p.valid_from) + " &ndash; " + esc(p.valid_to) + ")" : ""));
           layer.addLayer(m);
         });
         countEl.dataset.count = String(all.length);
@@ -84,6 +94,8 @@
   if (diffEl) {
     var dmap = baseMap(diffEl);
     var colours = { locations_added: "#2e7d32", locations_removed: "#c62828", locations_moved: "#ef6c00", criteria_changed: "#6a1b9a" };
+    var labels = { locations_added: "toegevoegd", locations_removed: "vervallen", locations_moved: "verplaatst",
+      criteria_changed: "criteria of motivering gewijzigd" };
     fetchJSON(diffEl.dataset.diffUrl).then(function (d) {
       var bounds = [];
       Object.keys(colours).forEach(function (key) {
@@ -92,7 +104,8 @@
             L.polyline([[r.lat_from, r.lon_from], [r.lat, r.lon]], { color: colours[key] }).addTo(dmap);
           }
           L.circleMarker([r.lat, r.lon], { radius: 6, color: "#fff", weight: 2, fillColor: colours[key], fillOpacity: 1 })
-            .bindPopup("<b>" + esc(r.code) + "</b> " + esc(key.replace("_", " "))).addTo(dmap);
+            .bindPopup("<b>" + esc(r.code) + "</b> " + esc(labels[key]) +
+              (key === "locations_moved" ? " (" + esc(r.moved_m) + " m)" : "")).addTo(dmap);
           bounds.push([r.lat, r.lon]);
         });
       });
