@@ -17,18 +17,22 @@ log = logging.getLogger("anpr")
 
 
 class Context:
-    """Settings loaded once per invocation; the database URL resolved on first use."""
+    """Settings loaded once per invocation; database URLs resolved on first use.
+
+    Each command connects with the least role its work needs (anpr/privileges.py): the
+    application's by default, the owner's to migrate and load the demo, retention's to
+    destroy expired days, the auditor's to verify the log."""
 
     def __init__(self) -> None:
         self.settings = settings_mod.load()
-        self._url: str | None = None
+        self._urls: dict[str, str] = {}
 
-    def url(self, *, start: bool = True) -> str:
-        if self._url is None:
+    def url(self, *, start: bool = True, role: str = "app") -> str:
+        if role not in self._urls:
             from anpr.embedded import database_url
 
-            self._url = database_url(self.settings.database, start=start)
-        return self._url
+            self._urls[role] = database_url(self.settings.database, start=start, role=role)
+        return self._urls[role]
 
 
 pass_ctx = click.make_pass_decorator(Context)
@@ -136,7 +140,7 @@ def db_migrate(obj: Context, revision: str) -> None:
     from anpr.database import connect, migrate
     from ingest.partitions import ensure_partitions
 
-    url = obj.url()
+    url = obj.url(role="owner")
     _guard(migrate, url, revision)
     with connect(url) as conn:
         days = ensure_partitions(conn, obj.settings.retention)
@@ -177,11 +181,11 @@ def demo() -> None:
               help="Passages per day (national rate is 4,300,000).")
 @click.option("--seed", type=int, default=126, show_default=True)
 @click.option("--no-traffic", is_flag=True, help="Load only the network and the registry.")
-@click.option("--photos", type=click.IntRange(min=0), default=5000, show_default=True,
+@click.option("--photos", type=click.IntRange(min=0), default=2000, show_default=True,
               help="Passages that get an overview photo and a plate crop (planted cases "
                    "first, then crime sites and busy locations), blurred by detector nodes; "
                    "0 for none.")
-@click.option("--photo-workers", type=click.IntRange(1, 16), default=1, show_default=True,
+@click.option("--photo-workers", type=click.IntRange(1, 16), default=2, show_default=True,
               help="Detector nodes the loader runs beside its rendering.")
 @pass_ctx
 def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: bool,
@@ -190,7 +194,7 @@ def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: b
     from anpr import demo as demo_mod
     from anpr.database import connect, migrate
 
-    url = obj.url()
+    url = obj.url(role="owner")
     _guard(migrate, url)
     with connect(url) as conn:
         summary = _guard(demo_mod.load_demo, conn, obj.settings, hours=hours, per_day=per_day,
@@ -212,19 +216,21 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from anpr.database import migrate
     from webmap.app import create_app
 
+    _guard(migrate, obj.url(role="owner"))
     url = obj.url()
-    _guard(migrate, url)
     app = create_app({"DATABASE_URL": url})
     if obj.settings.intake.retention_interval_s:  # R1: retention runs beside the web app
         from ingest.cli import vault_for
         from ingest.retention import RetentionLoop
 
-        RetentionLoop(url, obj.settings.retention.days, obj.settings.intake.retention_interval_s,
-                      vault_for(obj, url)).start()
+        retention_url = obj.url(role="retention")
+        RetentionLoop(retention_url, obj.settings.retention.days,
+                      obj.settings.intake.retention_interval_s,
+                      vault_for(obj, retention_url)).start()
     if obj.settings.database.audit_checkpoint_interval_s:  # R6: the chain head signed
         from anpr.audit import CheckpointLoop
 
-        CheckpointLoop(url, obj.settings.database.home,
+        CheckpointLoop(obj.url(role="auditor"), obj.settings.database.home,
                        obj.settings.database.audit_checkpoint_interval_s).start()
     host = host or obj.settings.web.host
     port = port or obj.settings.web.port

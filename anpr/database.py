@@ -55,10 +55,15 @@ def alembic_config(url: str):
 
 
 def migrate(url: str, revision: str = "heads") -> None:
-    """Upgrade to ``heads`` (one head today; features may add parallel branches again)."""
+    """Upgrade to ``heads`` (one head today; features may add parallel branches again),
+    then grant the roles exactly what ``anpr/privileges.py`` says. Run as the owner."""
     from alembic import command
 
+    from anpr import privileges
+
     command.upgrade(alembic_config(url), revision)
+    with connect(url) as conn:
+        privileges.apply(conn)
 
 
 def current_revisions(url: str) -> set[str]:

@@ -3,8 +3,13 @@
 With no DATABASE_URL the project initialises a cluster under ``ANPR_HOME/pg``, starts it
 on a Unix socket and a free loopback port, and reuses it on later runs. PostgreSQL
 refuses to run as root, so when we are root the cluster belongs to an unprivileged
-service user (created on first use). Passwords are generated and kept in a 0600 file;
+service user (created on first use). Passwords are generated and kept in 0600 files;
 nothing listens beyond 127.0.0.1.
+
+The cluster's superuser (``anpr``) only bootstraps: it creates the login roles of
+``anpr/privileges.py`` (owner, app, retention, auditor; a password file each under
+``ANPR_HOME/pg``), the database owned by ``anpr_owner`` and its extensions. Migrations
+connect as the owner, the web app and workers as ``anpr_app``.
 """
 from __future__ import annotations
 
@@ -153,6 +158,18 @@ class Cluster:
     def password(self) -> str:
         return self.password_file.read_text().strip()
 
+    def role_password_file(self, short: str) -> Path:
+        return self.root / f"role-{short}.password"
+
+    def role_password(self, short: str) -> str:
+        """The password of a login role by short name (owner, app, retention, auditor),
+        generated on first use into a 0600 file."""
+        path = self.role_password_file(short)
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(24) + "\n")
+            path.chmod(0o600)
+        return path.read_text().strip()
+
     def port(self) -> int:
         return int(self.port_file.read_text().strip())
 
@@ -212,6 +229,7 @@ class Cluster:
         with self._lock():
             self.init()
             if self.running():
+                self._ensure_database()  # roles and owner also on a cluster made before them
                 return
             port = self.port()
             if not port_free(port):
@@ -251,24 +269,32 @@ class Cluster:
     def _ensure_database(self) -> None:
         import psycopg
 
+        from anpr import privileges
+
         admin = self.url("postgres")
         deadline = time.monotonic() + 30
         while True:
             try:
                 with psycopg.connect(admin, autocommit=True) as conn:
-                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                          (DB_NAME,)).fetchone()
-                    if not exists:
-                        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-                return
+                    privileges.ensure_roles(conn, {short: self.role_password(short)
+                                                   for short in privileges.LOGIN_ROLES})
+                break
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+        privileges.prepare_database(admin, self.url(DB_NAME), DB_NAME)
 
     def url(self, database: str = DB_NAME) -> str:
         return (f"postgresql://{DB_USER}:{quote(self.password(), safe='')}@127.0.0.1:"
                 f"{self.port()}/{database}")
+
+    def role_url(self, short: str, database: str = DB_NAME) -> str:
+        """The URL of a login role (owner, app, retention, auditor) on ``database``."""
+        from anpr.privileges import LOGIN_ROLES
+
+        return (f"postgresql://{LOGIN_ROLES[short]}:{quote(self.role_password(short), safe='')}"
+                f"@127.0.0.1:{self.port()}/{database}")
 
     def socket_url(self, database: str = DB_NAME) -> str:
         return (f"postgresql://{DB_USER}:{quote(self.password(), safe='')}@/{database}"
@@ -306,13 +332,16 @@ def cluster_for(settings: DatabaseSettings) -> Cluster:
     return Cluster(home=settings.home, service_user=settings.service_user)
 
 
-def database_url(settings: DatabaseSettings, *, start: bool = True) -> str:
-    """The URL to use: DATABASE_URL when set, else the embedded cluster (started on demand)."""
+def database_url(settings: DatabaseSettings, *, start: bool = True, role: str = "app") -> str:
+    """The URL a part of the system connects with: ``role`` is app (web app, intake,
+    workers), owner (migrations, demo, benchmarks), retention, auditor or admin (the
+    embedded cluster's bootstrap superuser). With DATABASE_URL: that URL, or the
+    role's own DATABASE_<ROLE>_URL where set. Else the embedded cluster (started on demand)."""
     if settings.url:
-        return settings.url
+        return settings.role_urls.get(role) or settings.url
     cluster = cluster_for(settings)
     if start:
         cluster.start()
     elif not cluster.running():
         raise DatabaseUnavailable("the embedded database is not running; run `anpr db start`")
-    return cluster.url()
+    return cluster.url() if role == "admin" else cluster.role_url(role)

@@ -53,7 +53,17 @@ REGISTRY: dict[str, Setting] = {
     for s in [
         Setting("DATABASE_URL", None,
                 "PostgreSQL URL of an existing PostGIS server; when unset the project runs "
-                "its own embedded cluster under ANPR_HOME."),
+                "its own embedded cluster under ANPR_HOME. The web app, intake and the "
+                "workers connect with it: give it the anpr_app role (docs/operations.md)."),
+        Setting("DATABASE_OWNER_URL", None,
+                "With DATABASE_URL: the URL of the anpr_owner role, which migrations and the "
+                "demo loader use; unset, they use DATABASE_URL."),
+        Setting("DATABASE_RETENTION_URL", None,
+                "With DATABASE_URL: the URL of the anpr_retention role, which seals and "
+                "destroys expired days; unset, retention uses DATABASE_URL."),
+        Setting("DATABASE_AUDITOR_URL", None,
+                "With DATABASE_URL: the URL of the read-only anpr_auditor role, which "
+                "`anpr audit verify` and `checkpoint` use; unset, they use DATABASE_URL."),
         Setting("ANPR_HOME", str(PROJECT_ROOT / ".anpr"),
                 "Folder for the embedded cluster, the local image store and generated secrets."),
         Setting("ANPR_DB_SERVICE_USER", "anpr-db",
@@ -162,6 +172,8 @@ class DatabaseSettings:
     service_user: str
     pool_size: int
     audit_checkpoint_interval_s: int = 900
+    #: With DATABASE_URL: a URL per role (app, owner, retention, auditor) where set.
+    role_urls: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -241,11 +253,22 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if unknown:
         raise ConfigurationError(f"unknown setting(s): {', '.join(unknown)}; see `anpr settings`")
     url = _read(env, "DATABASE_URL")
-    if url is not None and not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigurationError("DATABASE_URL must be a postgresql:// URL")
+    role_urls = {}
+    for role, name in (("admin", "DATABASE_URL"), ("app", "DATABASE_URL"),
+                       ("owner", "DATABASE_OWNER_URL"), ("retention", "DATABASE_RETENTION_URL"),
+                       ("auditor", "DATABASE_AUDITOR_URL")):
+        value = _read(env, name)
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ConfigurationError(f"{name} must be a postgresql:// URL")
+        if value is not None:
+            role_urls[role] = value
+    if url is None and len(role_urls) > 0:
+        raise ConfigurationError("DATABASE_OWNER_URL, DATABASE_RETENTION_URL and "
+                                 "DATABASE_AUDITOR_URL need DATABASE_URL")
     return Settings(
         database=DatabaseSettings(
             url=url,
+            role_urls=role_urls,
             home=Path(_read(env, "ANPR_HOME")).resolve(),
             service_user=_read(env, "ANPR_DB_SERVICE_USER"),
             pool_size=_read(env, "ANPR_DB_POOL_SIZE"),

@@ -161,7 +161,7 @@ def verify(obj: Context) -> None:
     from anpr import audit
     from anpr.database import connect
 
-    with connect(obj.url()) as conn:
+    with connect(obj.url(role="auditor")) as conn:
         report = audit.verify(conn, obj.settings.database.home)
     if report.ok:
         anchored = (f", {report.checkpoints} signed checkpoints hold (the last at record "
@@ -185,7 +185,7 @@ def checkpoint(obj: Context) -> None:
     from anpr.cli import _guard
     from anpr.database import connect
 
-    with connect(obj.url()) as conn:
+    with connect(obj.url(role="auditor")) as conn:
         mark = _guard(audit.checkpoint, conn, obj.settings.database.home)
     click.echo(f"audit checkpoint written: record {mark['seq']}, hash {mark['hash'][:16]}..."
                f" ({obj.settings.database.home / audit.CHECKPOINT_FILE})")

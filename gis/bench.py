@@ -199,7 +199,7 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
     from anpr.demo import load_demo
     from gis.benchload import load_national
 
-    server = obj.url()
+    server = obj.url(role="admin")  # benchmarks create their own database
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                              (database,)).fetchone():

@@ -204,7 +204,7 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
     from ingest.retention import destroy_day, seal_day
     from anpr import clock
 
-    server = obj.url()
+    server = obj.url(role="admin")  # benchmarks create their own database
     admin = _with_db(server, "postgres")
     url = _with_db(server, BENCH_DB)
     with psycopg.connect(admin, autocommit=True) as c:

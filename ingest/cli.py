@@ -65,7 +65,7 @@ def retention_run(obj: Context) -> None:
     from anpr.database import connect
     from ingest.retention import run_retention
 
-    url = obj.url()
+    url = obj.url(role="retention")
     with connect(url) as conn:
         reports = _guard(run_retention, conn, obj.settings.retention.days,
                          vault=vault_for(obj, url))
@@ -82,7 +82,7 @@ def retention_worker(obj: Context) -> None:
     from ingest.retention import RetentionLoop
 
     interval = obj.settings.intake.retention_interval_s or 3600
-    url = obj.url()
+    url = obj.url(role="retention")
     loop = RetentionLoop(url, obj.settings.retention.days, interval, vault_for(obj, url)).start()
     click.echo(f"retention every {interval} s (Ctrl-C stops)")
     try:

@@ -38,24 +38,50 @@ def settings():
 
 @pytest.fixture(scope="session")
 def server_url(settings) -> str:
-    """Any database URL on the server the tests may use (embedded unless DATABASE_URL)."""
+    """The bootstrap superuser's URL on the server the tests use (embedded unless
+    DATABASE_URL): tests that create databases of their own start from it."""
     from anpr.embedded import database_url
 
-    return database_url(settings.database)
+    return database_url(settings.database, role="admin")
+
+
+def role_url(settings, role: str, name: str) -> str:
+    """A login role's URL (owner, app, retention, auditor; anpr/privileges.py) on database
+    ``name``; with DATABASE_URL the role's own URL where set, else DATABASE_URL's."""
+    from anpr.embedded import cluster_for
+
+    if settings.database.embedded:
+        return cluster_for(settings.database).role_url(role, name)
+    return _with_database(settings.database.role_urls.get(role) or settings.database.url, name)
+
+
+def create_database(settings, server_url: str, name: str) -> str:
+    """A new database as the product sets one up: owned by the owner role, extensions
+    created by the superuser, migrated as the owner. Returns the owner's URL."""
+    from anpr import privileges
+
+    privileges.prepare_database(_with_database(server_url, "postgres"),
+                                _with_database(server_url, name), name)
+    url = role_url(settings, "owner", name)
+    migrate(url)
+    return url
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url) -> str:
-    """A fresh database for this test session, schema from `alembic upgrade head`."""
+def database_url(settings, server_url) -> str:
+    """A fresh database for this test session, schema from `alembic upgrade heads`: the
+    owner's URL (fixtures set up data with it; the app connects as anpr_app)."""
     name = f"anpr_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = _with_database(server_url, "postgres")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(server_url, name)
-    migrate(url)
+    url = create_database(settings, server_url, name)
     yield url
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(_with_database(server_url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def app_database_url(settings, database_url) -> str:
+    """The session database as the web app and workers reach it: the anpr_app role."""
+    return role_url(settings, "app", urlsplit(database_url).path.lstrip("/"))
 
 
 @pytest.fixture(scope="session")
@@ -94,11 +120,20 @@ def conn(database_url):
         c.rollback()
 
 
+@pytest.fixture
+def superuser_conn(server_url, database_url):
+    """The attacker with the server's superuser on the session database (rolled back)."""
+    url = _with_database(server_url, urlsplit(database_url).path.lstrip("/"))
+    with psycopg.connect(url, row_factory=dict_row) as c:
+        yield c
+        c.rollback()
+
+
 @pytest.fixture(scope="session")
-def app(database_url, demo_db):
+def app(app_database_url, demo_db):
     from webmap.app import create_app
 
-    application = create_app({"DATABASE_URL": database_url, "TESTING": True,
+    application = create_app({"DATABASE_URL": app_database_url, "TESTING": True,
                               "SECRET_KEY": "test-secret"})
     yield application
     application.extensions["anpr_pool"].close()

@@ -100,8 +100,9 @@ def test_audit_log_refuses_update_and_delete(conn):
         conn.execute("DELETE FROM audit_log WHERE id = %s", (rid,))
 
 
-def test_verify_names_the_first_edited_record(conn):
+def test_verify_names_the_first_edited_record(superuser_conn):
     """Tamper-evident even against someone who bypasses the triggers."""
+    conn = superuser_conn
     ids = [audit.record(conn, "tester", "test.event", f"t:{i}", n=i) for i in range(4)]
     conn.execute("SET session_replication_role = replica")  # disables triggers (superuser)
     conn.execute("UPDATE audit_log SET details = '{\"n\": 99}'::jsonb WHERE id = %s", (ids[2],))
@@ -110,7 +111,8 @@ def test_verify_names_the_first_edited_record(conn):
     assert not report.ok and report.first_broken_id == ids[2] and "edited" in report.reason
 
 
-def test_verify_detects_a_removed_record(conn):
+def test_verify_detects_a_removed_record(superuser_conn):
+    conn = superuser_conn
     ids = [audit.record(conn, "tester", "test.event", f"t:{i}") for i in range(4)]
     conn.execute("SET session_replication_role = replica")
     conn.execute("DELETE FROM audit_log WHERE id = %s", (ids[1],))
