@@ -209,3 +209,53 @@ def handover(conn: psycopg.Connection, officer: Account, request_id: int, who: i
     audit.record(conn, officer.username, "request.handover", f"request:{request_id}",
                  to=to.username, reason=reason.strip()[:2000])
     return req_mod.get(conn, request_id)
+
+
+def remove_member(conn: psycopg.Connection, officer: Account, request_id: int,
+                  who: int | str) -> list[dict[str, Any]]:
+    """The handling officer ends a recorded membership (a wrong entry, someone who left the
+    team); audited. The account loses sight of what was provided at once."""
+    req = require(conn, officer, request_id, Level.VIEW)
+    member = account_named(conn, who)
+    gone = conn.execute("DELETE FROM investigation_member WHERE investigation_id = %s "
+                        "AND account_id = %s", (req["investigation_id"], member.id)).rowcount
+    if not gone:
+        raise NotFound(f"{member.username} is not a recorded member")
+    audit.record(conn, officer.username, "investigation.member.removed", f"request:{request_id}",
+                 investigation=req["investigation_id"], account=member.username)
+    return members(conn, req)
+
+
+def revoke_grant(conn: psycopg.Connection, officer: Account, request_id: int,
+                 who: int | str) -> list[dict[str, Any]]:
+    """The handling officer withdraws a grant; audited."""
+    req = require(conn, officer, request_id, Level.VIEW)
+    grantee = account_named(conn, who)
+    gone = conn.execute("DELETE FROM access_grant WHERE request_id = %s AND account_id = %s",
+                        (request_id, grantee.id)).rowcount
+    if not gone:
+        raise NotFound(f"{grantee.username} holds no grant on this request")
+    audit.record(conn, officer.username, "grant.revoked", f"request:{request_id}",
+                 account=grantee.username)
+    return grants(conn, req)
+
+
+def set_requester(conn: psycopg.Connection, officer: Account, request_id: int,
+                  who: int | str | None) -> dict[str, Any]:
+    """Record (or clear, with None) the requester of record: the account of the requesting
+    officer of the investigation, to whom the results go (R10 level 1). A requester
+    account of any unit; the request's requester name stays as registered."""
+    from anpr.errors import BadInput
+    from casework import requests as req_mod
+
+    require(conn, officer, request_id, Level.VIEW)
+    account = None if who is None else account_named(conn, who)
+    if account is not None and account.role not in ("requester", "officer"):
+        raise BadInput("the requester of record is a requester's or an officer's account")
+    if account is not None and not account.unit_code:
+        raise BadInput("an account without a unit cannot be given access")
+    conn.execute("UPDATE request SET requester_account_id = %s WHERE id = %s",
+                 (account.id if account else None, request_id))
+    audit.record(conn, officer.username, "request.requester", f"request:{request_id}",
+                 account=account.username if account else None)
+    return req_mod.get(conn, request_id)

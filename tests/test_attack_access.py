@@ -57,6 +57,9 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("POST", f"{R}/members"): Req(Level.VIEW, body={"account": "acc.member"}),
     ("GET", f"{R}/grants"): Req(Level.VIEW),
     ("POST", f"{R}/grants"): Req(Level.VIEW, body={"account": "acc.grantee"}),
+    ("DELETE", f"{R}/members/<int:account_id>"): Req(Level.VIEW),
+    ("DELETE", f"{R}/grants/<int:account_id>"): Req(Level.VIEW),
+    ("PUT", f"{R}/requester"): Req(Level.VIEW, body={"account": "nobody.here"}),
     ("GET", f"{R}/searches"): Req(Level.VIEW),
     ("POST", f"{R}/searches"): Req(Level.ACT, body={"kind": "nope", "parameters": {}}),
     ("GET", f"{R}/reads"): Req(Level.ACT),
@@ -67,6 +70,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", f"{R}/photos"): Req(Level.ACT),
     ("GET", f"{R}/photos/<int:passage_id>"): Req(Level.ACT),
     ("POST", f"{R}/photos/<int:passage_id>/approve"): Req(Level.ACT, body={"boxes": []}),
+    ("POST", f"{R}/photos/approve"): Req(Level.ACT, body={"photos": []}),
     ("POST", "/api/v1/searches/<int:enquiry_id>/run"): Req(Level.ACT),
     ("POST", "/api/v1/searches/<int:enquiry_id>/stop"): Req(Level.ACT),
     ("GET", "/requests/<int:request_id>"): Req(Level.VIEW),
@@ -171,7 +175,8 @@ RELATIONS = {
     "officer of another unit": ("acc.other", "officer", "RT", Level.NONE),
     "member of the investigation": ("acc.member", "officer", "MN", Level.PROVIDED),
     "grant holder": ("acc.grantee", "officer", "MN", Level.PROVIDED),
-    "requester": ("acc.requester", "requester", "MN", Level.NONE),
+    "requester of record": ("acc.requester", "requester", "MN", Level.PROVIDED),
+    "requester, not of record": ("acc.requester2", "requester", "MN", Level.NONE),
     "analyst with a grant": ("acc.analyst", "analyst", "MN", Level.PROVIDED),
     "analyst without a grant": ("acc.analyst2", "analyst", "MN", Level.NONE),
     "anonymous": (None, None, None, Level.NONE),
@@ -320,12 +325,15 @@ def world(app, database_url, clients, demo_db, truth):
     for who in ("acc.grantee", "acc.analyst"):
         assert handler.post(f"/api/v1/requests/{rid}/grants",
                             json={"account": who}).status_code == 201
+    assert handler.put(f"/api/v1/requests/{rid}/requester",
+                       json={"account": "acc.requester"}).status_code == 200
     return {"rid": rid, "eid": eid, "pid": pid, "plate": lead}
 
 
 def _url(rule: str, world: dict, *, rid: int | None = None, eid: int | None = None) -> str:
     url = rule.replace("<int:request_id>", str(rid if rid is not None else world["rid"]))
     url = url.replace("<int:enquiry_id>", str(eid if eid is not None else world["eid"]))
+    url = url.replace("<int:account_id>", str(NO_SUCH))
     return url.replace("<int:passage_id>", str(world["pid"]))
 
 
@@ -413,6 +421,46 @@ def test_other_route_refuses_anonymous_and_a_wrong_role(clients, method, rule):
 
 
 # -- the attacks of issue 12 ----------------------------------------------------------------
+
+def test_relations_can_be_ended_and_access_ends_with_them(clients, demo_db, truth, conn):
+    """A member removed, a grant withdrawn, a requester of record cleared: each loses
+    sight of what was provided at once, and each change is audit-logged."""
+    handler = clients["handling officer"]
+    loc = truth["convoy"]["passages"][0]["location"]
+    rid = _confirmed(handler, _order(demo_db, ["ZZ" + uuid.uuid4().hex[:4].upper()], [loc]))
+    provided = f"/api/v1/requests/{rid}/provided"
+    ids = {r["username"]: r["id"] for r in conn.execute(
+        "SELECT id, username FROM account WHERE username IN "
+        "('acc.member', 'acc.grantee', 'acc.requester')").fetchall()}
+    assert handler.post(f"/api/v1/requests/{rid}/members",
+                        json={"account": "acc.member"}).status_code == 201
+    assert handler.post(f"/api/v1/requests/{rid}/grants",
+                        json={"account": "acc.grantee"}).status_code == 201
+    assert handler.put(f"/api/v1/requests/{rid}/requester",
+                       json={"account": "acc.requester"}).status_code == 200
+    for who in ("member of the investigation", "grant holder", "requester of record"):
+        assert not _refused(clients[who].get(provided)), who
+    # Only the handling officer ends them; the others are refused like strangers.
+    assert _refused(clients["grant holder"].delete(
+        f"/api/v1/requests/{rid}/members/{ids['acc.member']}"))
+    left = handler.delete(f"/api/v1/requests/{rid}/members/{ids['acc.member']}")
+    assert left.status_code == 200 and left.get_json() == []
+    assert handler.delete(f"/api/v1/requests/{rid}/members/{ids['acc.member']}"
+                          ).status_code == 404
+    assert handler.delete(f"/api/v1/requests/{rid}/grants/{ids['acc.grantee']}"
+                          ).get_json() == []
+    cleared = handler.put(f"/api/v1/requests/{rid}/requester", json={"account": None})
+    assert cleared.status_code == 200
+    for who in ("member of the investigation", "grant holder", "requester of record"):
+        assert _refused(clients[who].get(provided)), who
+    actions = [e["action"] for e in audit.entries(conn, subject=f"request:{rid}")]
+    for action in ("investigation.member.removed", "grant.revoked", "request.requester"):
+        assert action in actions, action
+    # The requester of record is a requester's or an officer's account, never an analyst.
+    bad = handler.put(f"/api/v1/requests/{rid}/requester", json={"account": "acc.analyst"})
+    assert bad.status_code == 400
+
+
 
 def test_colleague_cannot_take_the_one_time_package(clients, demo_db, truth, conn):
     """The colleague's download is refused and changes nothing: the handler still gets it."""

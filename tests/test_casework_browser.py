@@ -263,3 +263,54 @@ def test_login_form_refuses_and_locks_out(page, live_server, database_url, artif
     page.click("#login-form button[type=submit]")
     assert "geblokkeerd" in page.inner_text("#login-error")
     page.screenshot(path=str(artifacts / "casework-lockout.png"))
+
+
+def test_relations_and_handover_from_the_request_page(page, live_server, demo_db, truth,
+                                                      database_url, people):
+    """The handling officer records a member, a grant and the requester of record, takes
+    the grant back, and hands the request over, all from the request page; each change
+    is in the database and the audit log, and after the hand-over the request is the
+    colleague's (the former handler lands on his dashboard and no longer sees it)."""
+    log_in(page, live_server, "officer.mn")
+    fill_request(page, demo_db, number="SIT-BROWSER-HANDOVER", order_ref="OvJ-B-1003",
+                 locations=truth["convoy"]["passages"][0]["location"],
+                 plates=truth["convoy"]["lead"])
+    page.click("#register")
+    page.wait_for_url("**/requests/*")
+    rid = confirm_request(page)
+    page.click("#relations-box summary")
+    page.wait_for_selector("#ho-to option[value='officer2.mn']", state="attached")
+    page.fill("#member-add", "officer.rt")
+    page.click("#member-add-do")
+    page.wait_for_selector("#members-list li[data-id]")
+    page.fill("#grant-add", "analyst.mn")
+    page.click("#grant-add-do")
+    page.wait_for_selector("#grants-list li[data-id]")
+    page.fill("#requester-set", "requester.mn")
+    page.click("#requester-set-do")
+    page.wait_for_selector("#requester-account[data-username='requester.mn']", state="attached")
+    page.click("#relations-box summary")
+    page.click("#grants-list button.remove")  # the dialog is accepted
+    page.wait_for_selector("#grants-list li:not([data-id])")
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        req = c.execute("SELECT officer_id, requester_account_id, investigation_id FROM request "
+                        "WHERE id = %s", (rid,)).fetchone()
+        assert req["requester_account_id"] == people["requester.mn"].id
+        assert c.execute("SELECT count(*) AS n FROM access_grant WHERE request_id = %s",
+                         (rid,)).fetchone()["n"] == 0
+        assert c.execute("SELECT count(*) AS n FROM investigation_member WHERE "
+                         "investigation_id = %s AND account_id = %s",
+                         (req["investigation_id"], people["officer.rt"].id)).fetchone()["n"] == 1
+    # The hand-over: choose the colleague, give the reason, confirm the dialog.
+    page.select_option("#ho-to", "officer2.mn")
+    page.fill("#ho-reason", "met verlof")
+    page.click("#ho-do")
+    page.wait_for_url("**/dashboard")
+    assert page.goto(f"{live_server}/requests/{rid}").status == 404
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        assert c.execute("SELECT officer_id FROM request WHERE id = %s",
+                         (rid,)).fetchone()["officer_id"] == people["officer2.mn"].id
+        actions = {e["action"] for e in audit.entries(c, subject=f"request:{rid}")}
+    assert {"investigation.member", "grant.view", "grant.revoked", "request.requester",
+            "request.handover"} <= actions
+    assert page.errors == []

@@ -213,7 +213,36 @@ def add_grant(request_id: int):
     return _record_relation(request_id, provision.grant)
 
 
+@casework_api.delete("/requests/<int:request_id>/members/<int:account_id>")
+@requires("officer")
+def remove_member(request_id: int, account_id: int):
+    """End a recorded membership of the investigation (by the handling officer)."""
+    return jsonify(jsonable(access.remove_member(get_conn(), current_account(), request_id,
+                                                 account_id)))
+
+
+@casework_api.delete("/requests/<int:request_id>/grants/<int:account_id>")
+@requires("officer")
+def revoke_grant(request_id: int, account_id: int):
+    """Withdraw a grant (by the handling officer)."""
+    return jsonify(jsonable(access.revoke_grant(get_conn(), current_account(), request_id,
+                                                account_id)))
+
+
+@casework_api.put("/requests/<int:request_id>/requester")
+@requires("officer")
+def set_requester(request_id: int):
+    """Record the requester of record (account: id or username, or null to clear)."""
+    body = json_object()
+    if "account" not in body:
+        raise BadInput("give the requester's account (id or username), or null")
+    return jsonify(_view(access.set_requester(get_conn(), current_account(), request_id,
+                                              body["account"])))
+
+
 REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+ACCOUNT_PATH = {"name": "account_id", "in": "path", "required": True,
+                "schema": {"type": "integer"}}
 _ok = {"description": "ok"}
 register_paths({
     "/api/v1/session": {
@@ -261,6 +290,22 @@ register_paths({
         "post": {"summary": "Grant an account outside the investigation sight of what was "
                             "provided (account: id or username)", "parameters": [REQ_PATH],
                  "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/members/{account_id}": {
+        "delete": {"summary": "End a recorded membership of the investigation",
+                   "parameters": [REQ_PATH, ACCOUNT_PATH],
+                   "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/grants/{account_id}": {
+        "delete": {"summary": "Withdraw a grant", "parameters": [REQ_PATH, ACCOUNT_PATH],
+                   "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
+    "/api/v1/requests/{request_id}/requester": {
+        "put": {"summary": "Record the requester of record, who sees what was provided "
+                           "(account: id or username; null clears it)",
+                "parameters": [REQ_PATH],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["account"],
+                    "properties": {"account": {"oneOf": [{"type": "integer"}, {"type": "string"},
+                                                         {"type": "null"}]}}}}}},
+                "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
 })
 
 
@@ -323,8 +368,11 @@ def reads(request_id: int):
     from webmap.payload import int_arg
 
     size, offset = int_arg("page_size", 50, 1, 500), int_arg("offset", 0, 0, 10**9)
+    # crops=1: each read carries its plate crop inline, so a page is one request.
+    reader = _photo_reader() if request.args.get("crops") == "1" else None
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
-                             offset=offset, include_verified=request.args.get("all") == "1")
+                             offset=offset, include_verified=request.args.get("all") == "1",
+                             crop_reader=reader)
     return jsonify(jsonable(out))
 
 
@@ -354,11 +402,13 @@ def crop(passage_id: int):
     """The plate crop of a read under verification (only reads of the officer's requests)."""
     conn = get_conn()
     acc = current_account()
+    # From the results (indexed by passage) to each passage by its key (migration 0020a).
     rows = conn.execute("""
-        SELECT p.crop_key, r.id AS request_id FROM jj126.case_passage p
-          JOIN enquiry_result er ON er.passage_id = p.id AND er.captured_at = p.captured_at
+        SELECT p.crop_key, r.id AS request_id FROM enquiry_result er
           JOIN enquiry e ON e.id = er.enquiry_id JOIN request r ON r.id = e.request_id
-         WHERE p.id = %s AND r.officer_id = %s
+          JOIN jj126.case_passage p ON p.camera_id = er.camera_id
+                                   AND p.captured_at = er.captured_at AND p.id = er.passage_id
+         WHERE er.passage_id = %s AND r.officer_id = %s
            AND (p.enquiry_ref IS NULL OR p.enquiry_ref = r.reference)""",
                         (passage_id, acc.id)).fetchall()
     # Only as the request's handling officer (casework.access): the unit and R2 hold too.
@@ -423,7 +473,9 @@ register_paths({
         "summary": "Stop after the preview (recorded)", "parameters": [_SEARCH],
         "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/reads": {"get": {
-        "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500)",
+        "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500); crops=1 puts "
+                   "each read's plate crop inline (data URL); a read without a crop is "
+                   "listed (all=1) as not verifiable",
         "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",

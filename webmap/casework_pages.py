@@ -144,9 +144,13 @@ def request_page(request_id: int):
     from casework import access
 
     versions = overview.versions(get_conn(), request_id)
+    requester = None
+    if req.get("requester_account_id") is not None:
+        requester = get_conn().execute("SELECT username, full_name FROM account WHERE id = %s",
+                                       (req["requester_account_id"],)).fetchone()
     return render_template("casework/request.html", req=req, versions=versions,
                            handovers=access.handovers(get_conn(), request_id),
-                           tz=clock.AMSTERDAM, parse=_parse_iso)
+                           requester_account=requester, tz=clock.AMSTERDAM, parse=_parse_iso)
 
 
 @casework_pages.get("/requests/<int:request_id>/verify")

@@ -30,6 +30,61 @@
     });
   }
 
+  // --- who is involved: hand-over, members, grants, the requester of record (R2, R10) --------
+  function people(listId, url, kind) {
+    var ul = $(listId);
+    if (!ul) { return; }
+    C.api("GET", url).then(function (rows) {
+      ul.innerHTML = rows.length ? rows.map(function (r) {
+        return '<li data-id="' + r.id + '">' + C.esc(r.full_name) + " (" + C.esc(r.username) + ") " +
+          '<button type="button" class="remove" data-id="' + r.id + '" data-name="' + C.esc(r.full_name) + '">weghalen</button></li>';
+      }).join("") : "<li>niemand</li>";
+      ul.querySelectorAll("button.remove").forEach(function (b) {
+        b.addEventListener("click", function () {
+          if (!window.confirm(b.dataset.name + " weghalen? " + kind + " vervalt direct en dit wordt vastgelegd.")) { return; }
+          C.api("DELETE", url + "/" + b.dataset.id).then(function () { people(listId, url, kind); }).catch(fail("Niet weggehaald"));
+        });
+      });
+    }).catch(fail("Niet geladen"));
+  }
+  function addPerson(inputId, url, listId, kind) {
+    var who = $(inputId).value.trim();
+    if (!who) { C.message(msg, "Vul een gebruikersnaam in."); return; }
+    C.api("POST", url, { account: who }).then(function () { $(inputId).value = ""; C.message(msg, null); people(listId, url, kind); })
+      .catch(fail("Niet vastgelegd"));
+  }
+  if ($("relations-box")) {
+    C.api("GET", base + "/handover").then(function (list) {
+      var sel = $("ho-to");
+      list.forEach(function (c) {
+        var o = document.createElement("option"); o.value = c.username; o.textContent = c.full_name + " (" + c.username + ")"; sel.appendChild(o);
+      });
+    }).catch(function () {});
+    people("members-list", base + "/members", "Zijn inzage");
+    people("grants-list", base + "/grants", "De inzage");
+    on("member-add-do", "click", function () { addPerson("member-add", base + "/members", "members-list", "Zijn inzage"); });
+    on("grant-add-do", "click", function () { addPerson("grant-add", base + "/grants", "grants-list", "De inzage"); });
+    on("requester-set-do", "click", function () {
+      var who = $("requester-set").value.trim();
+      if (!who) { C.message(msg, "Vul een gebruikersnaam in."); return; }
+      C.api("PUT", base + "/requester", { account: who }).then(reload).catch(fail("Niet vastgelegd"));
+    });
+    on("requester-clear", "click", function () {
+      if (!window.confirm("Aanvrager weghalen? Hij ziet het geleverde dan niet meer.")) { return; }
+      C.api("PUT", base + "/requester", { account: null }).then(reload).catch(fail("Niet weggehaald"));
+    });
+    on("ho-do", "click", function () {
+      var sel = $("ho-to"), reason = $("ho-reason").value.trim();
+      if (!sel.value) { C.message(msg, "Kies de collega aan wie u overdraagt."); return; }
+      if (!reason) { C.message(msg, "Geef de reden van de overdracht."); return; }
+      var name = sel.options[sel.selectedIndex].textContent;
+      if (!window.confirm("Verzoek overdragen aan " + name + "? U kunt er daarna niet meer op handelen en ziet het niet meer.")) { return; }
+      C.api("POST", base + "/handover", { to: sel.value, reason: reason }).then(function () {
+        window.location.href = "/dashboard";
+      }).catch(fail("Niet overgedragen"));
+    });
+  }
+
   // --- confirmation, reject, cancel, correction, written order ----------------------------
   on("confirm-open", "click", function () { $("confirm-dialog").showModal(); });
   on("confirm-no", "click", function () { $("confirm-dialog").close(); });
