@@ -178,7 +178,7 @@ def test_analyst_without_a_grant_sees_nothing(app, provided, conn):
 # -- in Chromium --------------------------------------------------------------------------------
 
 @pytest.mark.browser
-def test_browser_analyst_downloads_an_export(browser, live_server, provided, tmp_path):
+def test_browser_analyst_downloads_an_export(browser, live_server, provided, tmp_path, artifacts):
     ctx = browser.new_context(timezone_id="Europe/Amsterdam", accept_downloads=True)
     pg = ctx.new_page()
     errors: list[str] = []
@@ -192,6 +192,7 @@ def test_browser_analyst_downloads_an_export(browser, live_server, provided, tmp
     assert pg.locator("path.an-passage").count() == n
     assert pg.locator("path.an-leg").count() >= 1
     assert pg.locator("#legend").is_visible()
+    pg.screenshot(path=str(artifacts / "analyst_results.png"))
     # A filter narrows map and list together.
     first = pg.locator("#passages tbody tr").first.get_attribute("data-passage")
     pg.fill("#f-plate", "ZZZZZZ")

@@ -44,6 +44,14 @@
   } }).addTo(map);
   fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); }).catch(function () {});
 
+  // The road network under the results (the officers' map's styling, lighter).
+  map.createPane("roads"); map.getPane("roads").style.zIndex = 300;
+  var roads = L.geoJSON(null, { pane: "roads", interactive: false, style: function (f) {
+    var a = String(f.properties.road).charAt(0) === "A";
+    return { color: a ? "#c0392b" : "#d4a017", weight: a ? 2 : 1.5, opacity: 0.45 };
+  } }).addTo(map);
+  fetchJSON("/api/v1/roads").then(function (d) { roads.addData(d); }).catch(function () {});
+
   var routeLayer = L.layerGroup().addTo(map);
   var passageLayer = L.featureGroup().addTo(map);
   var passages = [];
