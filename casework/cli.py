@@ -112,11 +112,16 @@ def _who(value: str) -> int | str:
 @click.argument("request_id", type=int)
 @click.argument("account")
 @click.option("--by", required=True, help="The handling officer who records it (username).")
+@click.option("--remove", is_flag=True, help="End the membership instead.")
 @pass_ctx
-def member(obj: Context, request_id: int, account: str, by: str) -> None:
+def member(obj: Context, request_id: int, account: str, by: str, remove: bool) -> None:
     """Record ACCOUNT as a member of the investigation of request REQUEST_ID (R2, R10)."""
     from casework import access
 
+    if remove:
+        _relation(obj, by, access.remove_member, request_id, _who(account))
+        click.echo(f"{account} is no longer a member of the investigation of request {request_id}")
+        return
     _relation(obj, by, access.add_member, request_id, _who(account))
     click.echo(f"{account} recorded as a member of the investigation of request {request_id}")
 
@@ -125,13 +130,32 @@ def member(obj: Context, request_id: int, account: str, by: str) -> None:
 @click.argument("request_id", type=int)
 @click.argument("account")
 @click.option("--by", required=True, help="The handling officer who grants it (username).")
+@click.option("--revoke", is_flag=True, help="Withdraw the grant instead.")
 @pass_ctx
-def grant(obj: Context, request_id: int, account: str, by: str) -> None:
+def grant(obj: Context, request_id: int, account: str, by: str, revoke: bool) -> None:
     """Grant ACCOUNT sight of what was provided for REQUEST_ID (viewing level 2, R10)."""
-    from casework import provision
+    from casework import access, provision
 
+    if revoke:
+        _relation(obj, by, access.revoke_grant, request_id, _who(account))
+        click.echo(f"{account} may no longer see what was provided for request {request_id}")
+        return
     _relation(obj, by, provision.grant, request_id, _who(account))
     click.echo(f"{account} may see what was provided for request {request_id}")
+
+
+@accounts_group.command("requester")
+@click.argument("request_id", type=int)
+@click.argument("account", required=False)
+@click.option("--by", required=True, help="The handling officer who records it (username).")
+@pass_ctx
+def requester(obj: Context, request_id: int, account: str | None, by: str) -> None:
+    """Record ACCOUNT as the requester of record of REQUEST_ID, who sees what was provided
+    (R10); without ACCOUNT the record is cleared."""
+    from casework import access
+
+    _relation(obj, by, access.set_requester, request_id, _who(account) if account else None)
+    click.echo(f"requester of record of request {request_id}: {account or 'none'}")
 
 
 @accounts_group.command("handover")

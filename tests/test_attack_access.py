@@ -629,3 +629,12 @@ def test_cli_records_member_grant_and_handover(clients, demo_db, truth, database
     row = conn.execute("SELECT reason FROM request_handover WHERE request_id = %s",
                        (rid,)).fetchone()
     assert row["reason"] == "ziekte"
+    # The new handler ends the grant and the membership and records the requester.
+    for args in (["grant", str(rid), "acc.analyst2", "--by", "acc.colleague", "--revoke"],
+                 ["member", str(rid), "acc.requester", "--by", "acc.colleague", "--remove"],
+                 ["requester", str(rid), "acc.requester2", "--by", "acc.colleague"]):
+        r = runner.invoke(main, ["accounts", *args], env=env)
+        assert r.exit_code == 0, r.output
+    assert _refused(clients["analyst without a grant"].get(f"/api/v1/requests/{rid}/provided"))
+    assert clients["requester, not of record"].get(
+        f"/api/v1/requests/{rid}/provided").status_code == 409
