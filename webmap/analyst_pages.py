@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -148,6 +149,11 @@ def file_names(manifest: dict[str, Any]) -> list[str]:
 
 # -- web ---------------------------------------------------------------------------------------
 
+def clock_parse(value: str | None) -> datetime | None:
+    """A manifest's ISO time for the templates (shown in Europe/Amsterdam)."""
+    return datetime.fromisoformat(value) if value else None
+
+
 @analyst_pages.errorhandler(NotFound)
 def _not_found(exc: NotFound):
     # The access rule's 404: the same words whether the request does not exist or the
@@ -169,12 +175,6 @@ def index():
     rows = viewable(get_conn(), acc) if acc.unit_code else []
     return render_template("analyst/index.html", rows=rows, tz=clock.AMSTERDAM,
                            parse=clock_parse)
-
-
-def clock_parse(value: str | None):
-    from datetime import datetime
-
-    return datetime.fromisoformat(value) if value else None
 
 
 @analyst_pages.get("/analyse/<int:request_id>")
