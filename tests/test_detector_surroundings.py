@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from detector.blur import BlurConfig, Detection, blur, block_size, to_blocks
+from detector.ocr import Read
 from detector.worker import LocalPhotoStore, Worker, WorkerConfig
 
 H, W = 480, 640
@@ -24,6 +25,12 @@ VEHICLE = (200.0, 180.0, 440.0, 420.0)
 PLATE = (290.0, 370.0, 350.0, 385.0)
 PERSON = (30, 150, 90, 330)          # x1, y1, x2, y2 of the drawn person: left of the vehicle
 DETS = [Detection("vehicle", 0.9, VEHICLE), Detection("plate", 0.9, PLATE)]
+
+
+def reads_a_plate(crops):
+    """Every plate box here reads as a Dutch plate: these tests are about the regions the
+    surroundings source keeps; whether a crop reads as a plate is test_detector_ocr's."""
+    return [Read("GN1233", 0.99) for _ in crops]
 
 
 def _scene(seed: int = 0) -> np.ndarray:
@@ -53,19 +60,20 @@ def _detail(img: np.ndarray, region: np.ndarray) -> float:
 
 def test_a_person_outside_the_vehicles_is_blurred_without_any_person_detection():
     img = _scene()
-    res = blur(img, DETS, facing="front", config=BlurConfig())
+    res = blur(img, DETS, facing="front", config=BlurConfig(), plates=reads_a_plate)
     person = _box(PERSON)
     assert res.mask[person].all() and (res.sources["surroundings"] > 0)[person].all()
     assert not res.sources["yolo_person"].any()                   # no detector saw them
     assert _detail(res.image, person) < 0.2 * _detail(img, person)
     # the same frame without the source: the missed person stays sharp (the test has teeth)
-    off = blur(img, DETS, facing="front", config=BlurConfig(surroundings=False))
+    off = blur(img, DETS, facing="front", config=BlurConfig(surroundings=False),
+               plates=reads_a_plate)
     assert np.array_equal(off.image[person], img[person])
 
 
 def test_the_vehicle_outside_its_cabin_and_the_plate_stay_untouched():
     img = _scene(1)
-    res = blur(img, DETS, facing="front", config=BlurConfig())
+    res = blur(img, DETS, facing="front", config=BlurConfig(), plates=reads_a_plate)
     block = block_size((H, W), BlurConfig())
     vehicle = _box(VEHICLE)
     below_cabin = vehicle & ~to_blocks(res.sources["cabin"], block)
@@ -90,7 +98,8 @@ def test_no_vehicle_blurs_the_whole_frame():
 
 def test_no_vehicle_but_a_plate_keeps_only_the_plate_crop_sharp():
     img = _scene(3)
-    res = blur(img, [Detection("plate", 0.9, PLATE)], facing="front", config=BlurConfig())
+    res = blur(img, [Detection("plate", 0.9, PLATE)], facing="front", config=BlurConfig(),
+               plates=reads_a_plate)
     block = block_size((H, W), BlurConfig())
     plate = _box(PLATE)
     assert np.array_equal(res.image[plate], img[plate])            # still readable
@@ -103,7 +112,7 @@ def test_no_vehicle_but_a_plate_keeps_only_the_plate_crop_sharp():
 def test_a_plate_whose_vehicle_was_missed_keeps_only_its_crop():
     other = (460.0, 200.0, 620.0, 360.0)
     dets = [Detection("vehicle", 0.9, other), Detection("plate", 0.9, PLATE)]
-    res = blur(_scene(4), dets, facing="front", config=BlurConfig())
+    res = blur(_scene(4), dets, facing="front", config=BlurConfig(), plates=reads_a_plate)
     sharp = res.sources["surroundings"] == 0
     assert sharp[_box(PLATE)].all()
     assert not sharp[_box((200, 180, 440, 330))].any()             # the missed vehicle's body
