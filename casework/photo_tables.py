@@ -29,13 +29,12 @@ photo_approval = Table(
 # -- what the detector made of a passage's photo (R8), for photo approval and provision ----
 
 #: An enquiry result ``er`` of enquiry ``e`` as passage ``p``: the live passage, or, once
-#: retention destroyed its day, the copy secured for this request while it is open (R1).
-#: The camera makes it one probe of the passage's unique key (camera, time, capture) in
-#: one day partition; by id and time alone it is a search (migration 0020a).
+#: retention destroyed its day, the copy secured for this request while it is open (R1):
+#: a row of ``jj126.case_passage`` found by its key in its one day partition
+#: (``jj126.case_passage_at``, migration 0020a).
 CASE_PASSAGE_JOIN = """JOIN request rq ON rq.id = e.request_id
-  JOIN jj126.case_passage p ON p.camera_id = er.camera_id AND p.captured_at = er.captured_at
-                           AND p.id = er.passage_id
-                           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = rq.reference)"""
+  CROSS JOIN LATERAL jj126.case_passage_at(er.camera_id, er.captured_at, er.passage_id,
+                                           rq.reference) p"""
 
 #: The detector frame of a passage ``p``: intake queues one per passage with an overview
 #: photo, keyed like the passage (camera, capture id, capture time).

@@ -28,11 +28,13 @@ from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
 from casework import requests as req_mod
-from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
+from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 12          # Argus shows twelve overview photos at a time
+GRID_SIZE = 48          # the review grid: a page of photos approved in one action
+MAX_PAGE = 100
 MAX_BOXES = 50
 MIN_BOX_PX = 2
 
@@ -45,27 +47,61 @@ class Vault(Protocol):
     def put_secured(self, enquiry_ref: str, data: bytes) -> str: ...
 
 
+#: The request's photos, one per passage (several searches may find it): each passage by
+#: its unique key (camera, capture time), its detector frame, verdict and approval.
+#: ``{passage}`` narrows it to one passage.
 PHOTOS_SQL = f"""
-SELECT DISTINCT ON (p.id, p.captured_at)
-       p.id AS passage_id, p.captured_at, p.plate, p.camera_id, l.code AS location_code,
-       p.overview_key, v.verdict::text AS verdict,
-       {PHOTO_STATE} AS photo_state,
-       COALESCE(p.secured_blurred_key, f.blurred_key) AS blurred_key, f.last_error AS frame_error,
-       a.image_key AS approved_key, a.boxes, a.approved_at, aa.username AS approved_by
-  FROM enquiry e
-  JOIN enquiry_result er ON er.enquiry_id = e.id
-  {CASE_PASSAGE_JOIN}
-  JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
-  {FRAME_JOIN}
-  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
-  LEFT JOIN photo_approval a ON a.request_id = e.request_id AND a.passage_id = p.id
-                            AND a.captured_at = p.captured_at
-  LEFT JOIN account aa ON aa.id = a.approved_by
- WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL
-   AND p.overview_key IS NOT NULL
-   AND v.verdict IS DISTINCT FROM 'rejected'
- ORDER BY p.id, p.captured_at
+WITH refs AS MATERIALIZED (
+  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id
+    FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
+   WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL {{passage}}
+   ORDER BY er.captured_at, er.passage_id),
+photos AS MATERIALIZED (
+  SELECT r.passage_id, r.captured_at, p.plate, p.camera_id, l.code AS location_code,
+         p.overview_key, {PHOTO_STATE} AS photo_state,
+         COALESCE(p.secured_blurred_key, f.blurred_key) AS blurred_key,
+         f.last_error AS frame_error, a.image_key AS approved_key, a.boxes, a.approved_at,
+         aa.username AS approved_by
+    FROM refs r
+    JOIN request rq ON rq.id = %(request)s
+    CROSS JOIN LATERAL jj126.case_passage_at(r.camera_id, r.captured_at, r.passage_id,
+                                             rq.reference) p
+    JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
+    {FRAME_JOIN}
+    LEFT JOIN verification v ON v.passage_id = r.passage_id AND v.captured_at = r.captured_at
+    LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
+                              AND a.captured_at = r.captured_at
+    LEFT JOIN account aa ON aa.id = a.approved_by
+   WHERE p.overview_key IS NOT NULL AND v.verdict IS DISTINCT FROM 'rejected')
 """
+
+#: Photos the detector set aside (or never had) cannot be shown or provided: listed apart
+#: as "niet beschikbaar", with the reason, never in the grid to approve.
+NOT_AVAILABLE = ("set_aside", "not_queued")
+
+#: One statement per page: the counts and the page (one row with the counts when the
+#: page is empty).
+PAGE_SQL = PHOTOS_SQL + """,
+counts AS (
+  SELECT count(*) AS total, count(approved_key) AS approved,
+         count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'blurred') AS ready,
+         count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'pending') AS pending
+    FROM photos)
+SELECT c.total, c.approved AS approved_count, c.ready, c.pending, x.*
+  FROM counts c LEFT JOIN LATERAL (
+    SELECT * FROM photos
+     WHERE %(all)s OR (approved_key IS NULL AND photo_state IN ('blurred', 'pending'))
+     ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s) x ON true
+ ORDER BY x.captured_at, x.passage_id
+"""
+
+#: The photos that are not available, with the detector's reason (at most ``limit``).
+UNAVAILABLE_SQL = PHOTOS_SQL + """
+SELECT passage_id, captured_at, plate, location_code, photo_state, frame_error FROM photos
+ WHERE approved_key IS NULL AND photo_state IN ('set_aside', 'not_queued')
+ ORDER BY captured_at, passage_id LIMIT %(limit)s
+"""
+UNAVAILABLE_LISTED = 200
 
 
 class PhotoNotBlurred(Conflict):
@@ -98,42 +134,53 @@ def _photo_request(conn: psycopg.Connection, officer: Account, request_id: int) 
     return req
 
 
+def _sql(text: str, passages: bool = False) -> str:
+    """``text`` for all the request's photos, or (``passages``) those of ``%(pids)s``."""
+    return text.replace("{passage}", "AND er.passage_id = ANY(%(pids)s)" if passages else "")
+
+
 def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
            page_size: int = PAGE_SIZE, offset: int = 0,
            include_approved: bool = False) -> dict[str, Any]:
-    """One page of the request's photos to approve (approved ones hidden unless asked)."""
+    """One page of the request's photos to approve (approved ones, and those not
+    available, only with ``include_approved``), with the counts and the photos that are
+    not available with their reason."""
     _photo_request(conn, officer, request_id)
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
-        raise BadInput("page size must be 1 to 100")
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or \
+            not 1 <= page_size <= MAX_PAGE:
+        raise BadInput(f"page size must be 1 to {MAX_PAGE}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise BadInput("offset must be a non-negative whole number")
-    rows = conn.execute(
-        f"SELECT * FROM ({PHOTOS_SQL}) x WHERE %(all)s OR approved_key IS NULL"
-        " ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s",
-        {"request": request_id, "all": include_approved, "limit": page_size,
-         "offset": offset}).fetchall()
-    counts = conn.execute(
-        f"""SELECT count(*) AS total, count(approved_key) AS approved,
-                   count(*) FILTER (WHERE approved_key IS NULL
-                                    AND photo_state = 'blurred') AS ready,
-                   count(*) FILTER (WHERE approved_key IS NULL
-                                    AND photo_state = 'pending') AS pending
-              FROM ({PHOTOS_SQL}) x""", {"request": request_id}).fetchone()
+    got = conn.execute(_sql(PAGE_SQL), {"request": request_id, "all": include_approved,
+                                        "limit": page_size, "offset": offset}).fetchall()
+    counts = got[0]
+    rows = [{k: v for k, v in r.items()
+             if k not in ("total", "approved_count", "ready", "pending")}
+            for r in got if r["passage_id"] is not None]
     for r in rows:
         r["photo_state"], r["photo_message"] = blur_state(r)
         for internal in ("overview_key", "blurred_key", "frame_error"):
             r.pop(internal)
         r["approved"] = r.pop("approved_key") is not None
     remaining = counts["ready"] + counts["pending"]
-    return {"photos": rows, "total": counts["total"], "approved": counts["approved"],
+    not_available = counts["total"] - counts["approved_count"] - remaining
+    unavailable = []
+    if not_available:
+        for r in conn.execute(_sql(UNAVAILABLE_SQL), {"request": request_id,
+                                                      "limit": UNAVAILABLE_LISTED}):
+            state, message = blur_state(r)
+            unavailable.append({"passage_id": r["passage_id"], "captured_at": r["captured_at"],
+                                "plate": r["plate"], "location_code": r["location_code"],
+                                "photo_state": state, "reason": message})
+    return {"photos": rows, "total": counts["total"], "approved": counts["approved_count"],
             "remaining": remaining, "pending": counts["pending"],
-            "not_available": counts["total"] - counts["approved"] - remaining,
+            "not_available": not_available, "unavailable": unavailable,
             "offset": offset, "page_size": page_size}
 
 
 def _one(conn: psycopg.Connection, request_id: int, passage_id: int) -> dict[str, Any]:
-    row = conn.execute(f"SELECT * FROM ({PHOTOS_SQL}) x WHERE passage_id = %(pid)s LIMIT 1",
-                       {"request": request_id, "pid": passage_id}).fetchone()
+    row = conn.execute(_sql(PHOTOS_SQL, passages=True) + " SELECT * FROM photos LIMIT 1",
+                       {"request": request_id, "pids": [passage_id]}).fetchone()
     if row is None:
         raise NotFound("no photo of this passage among the request's results")
     return row
@@ -196,31 +243,43 @@ def blur_boxes(img: np.ndarray, boxes: list[list[int]],
     return out
 
 
-def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage_id: int,
-            boxes: Any, vault: Vault) -> dict[str, Any]:
-    """Approve one photo with the officer's extra blur boxes; the copy is final."""
+def _approvable(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
     req = _photo_request(conn, officer, request_id)
     if req["status"] != "confirmed":
         raise Conflict(f"request {req['reference']} is {req['status']}: photos are approved "
                        "before provision")
-    row = _one(conn, request_id, passage_id)
+    return req
+
+
+def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any],
+                 row: dict[str, Any], boxes: Any, vault: Vault) -> dict[str, Any]:
+    """Approve one photo (a row of ``PHOTOS_SQL``): its own approval row, its own audit
+    record. With boxes, a new copy with the boxes destroyed; without, the detector's
+    blurred photo itself is what the officer saw and approved, and is provided."""
+    request_id, passage_id = req["id"], row["passage_id"]
     if row["approved_key"]:
-        raise Conflict("this photo has already been approved; its blurred copy is final")
+        raise Conflict(f"the photo of passage {passage_id} has already been approved; its "
+                       "blurred copy is final")
     source_key = _blurred_key(row)
-    img = cv2.imdecode(np.frombuffer(vault.get(source_key), np.uint8), cv2.IMREAD_COLOR)
+    source = vault.get(source_key)
+    img = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
     if img is None:
         raise Conflict("the stored photo cannot be read")
     h, w = img.shape[:2]
     clean = parse_boxes(boxes, w, h)
-    ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        raise Conflict("the approved photo could not be encoded")
-    data = encoded.tobytes()
-    if source_key.startswith("enquiry/"):
-        # A secured copy: its day is destroyed, so the approved copy is the enquiry's (R1).
-        key = vault.put_secured(req["reference"], data)
+    if clean:
+        ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean),
+                                   [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            raise Conflict("the approved photo could not be encoded")
+        data = encoded.tobytes()
+        if source_key.startswith("enquiry/"):
+            # A secured copy: its day is destroyed, so the approved copy is the enquiry's (R1).
+            key = vault.put_secured(req["reference"], data)
+        else:
+            key = vault.put(row["captured_at"].astimezone(clock.UTC).date(), data)
     else:
-        key = vault.put(row["captured_at"].astimezone(clock.UTC).date(), data)
+        data, key = source, source_key
     digest = hashlib.sha256(data).hexdigest()
     stored = conn.execute(
         "INSERT INTO photo_approval (request_id, passage_id, captured_at, boxes, source_key,"
@@ -236,6 +295,41 @@ def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage
     return {"passage_id": passage_id, "captured_at": row["captured_at"], "boxes": clean,
             "image_key": key, "sha256": digest, "approved_at": stored["approved_at"],
             "approved_by": officer.username}
+
+
+def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage_id: int,
+            boxes: Any, vault: Vault) -> dict[str, Any]:
+    """Approve one photo with the officer's extra blur boxes; the copy is final."""
+    req = _approvable(conn, officer, request_id)
+    return _approve_row(conn, officer, req, _one(conn, request_id, passage_id), boxes, vault)
+
+
+def approve_page(conn: psycopg.Connection, officer: Account, request_id: int, items: Any,
+                 vault: Vault) -> dict[str, Any]:
+    """Approve a page of photos in one action, each with its own touch-up boxes: every
+    photo still gets its own approval row and audit record; all or none are stored."""
+    req = _approvable(conn, officer, request_id)
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_PAGE:
+        raise BadInput(f"send 1 to {MAX_PAGE} photos, each {{passage_id, boxes}}")
+    wanted: dict[int, Any] = {}
+    for i, item in enumerate(items):
+        pid = item.get("passage_id") if isinstance(item, dict) else None
+        if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid < 2**63:
+            raise BadInput(f"photo {i + 1}: give its passage_id")
+        if pid in wanted:
+            raise BadInput(f"photo {i + 1}: passage {pid} is listed twice")
+        wanted[pid] = item.get("boxes", [])
+    rows = {r["passage_id"]: r for r in conn.execute(
+        _sql(PHOTOS_SQL, passages=True) + " SELECT * FROM photos",
+        {"request": request_id, "pids": list(wanted)})}
+    missing = [pid for pid in wanted if pid not in rows]
+    if missing:
+        raise NotFound("no photo of passage " + ", ".join(map(str, missing[:10]))
+                       + " among the request's results")
+    done = [_approve_row(conn, officer, req, rows[pid], boxes, vault)
+            for pid, boxes in wanted.items()]
+    return {"approved": done, "count": len(done),
+            "with_boxes": sum(1 for d in done if d["boxes"])}
 
 
 def approved_keys(conn: psycopg.Connection, request_id: int) -> dict[tuple[int, datetime], str]:

@@ -9,8 +9,9 @@ it is listed and provided as "niet te verifiëren", and it does not hold up prov
 """
 from __future__ import annotations
 
+import base64
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 import psycopg
 from psycopg import sql
@@ -47,7 +48,7 @@ SELECT DISTINCT ON (er.captured_at, er.passage_id)
 PAGE_ORDER = ("captured_at", "passage_id")
 
 #: One statement per call: the counts and one page, each passage of the page found by
-#: its unique key (camera, capture time) in its day partition or its secured copy (R1).
+#: its unique key in its day partition or as its secured copy (R1, photo_tables).
 #: A page with no rows still answers one row, with the counts.
 READS_SQL = f"""
 WITH judged AS MATERIALIZED ({JUDGED_SQL}),
@@ -62,12 +63,11 @@ SELECT c.total, c.verified, c.not_verifiable, r.*
   FROM counts c LEFT JOIN LATERAL (
     SELECT pg.passage_id, pg.captured_at, pg.camera_id, pg.has_crop, pg.verdict,
            pg.verified_at, va.username AS verified_by, p.plate, p.plate_raw, p.country,
-           p.confidence, l.code AS location_code
+           p.confidence, p.crop_key, l.code AS location_code
       FROM page pg
       JOIN request rq ON rq.id = %(request)s
-      JOIN jj126.case_passage p ON p.camera_id = pg.camera_id
-                               AND p.captured_at = pg.captured_at AND p.id = pg.passage_id
-                               AND (p.enquiry_ref IS NULL OR p.enquiry_ref = rq.reference)
+      CROSS JOIN LATERAL jj126.case_passage_at(pg.camera_id, pg.captured_at, pg.passage_id,
+                                               rq.reference) p
       JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
       LEFT JOIN account va ON va.id = pg.verified_by_id) r ON true
  ORDER BY {{order}}
@@ -79,9 +79,12 @@ NOT_VERIFIABLE = "niet te verifiëren (geen uitsnede)"
 
 
 def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_size: int = 50,
-          offset: int = 0, include_verified: bool = False) -> dict[str, Any]:
+          offset: int = 0, include_verified: bool = False,
+          crop_reader: Callable[[str], bytes] | None = None) -> dict[str, Any]:
     """One page of reads to verify, with the request's counts. Reads already verified,
-    and reads without a crop (not verifiable), are listed only when ``include_verified``."""
+    and reads without a crop (not verifiable), are listed only when ``include_verified``.
+    With ``crop_reader`` (the photo vault's ``get``) each read carries its plate crop
+    inline as a data URL: a page and its evidence in one answer."""
     req = req_mod.get(conn, request_id)
     req_mod.check_handler(conn, officer, req)
     if page_size not in PAGE_SIZES:
@@ -99,6 +102,13 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
         r["verifiable"] = r["has_crop"] or r["verdict"] is not None
         if not r["verifiable"]:
             r["status"] = NOT_VERIFIABLE
+        key = r.pop("crop_key")
+        if crop_reader is not None and key:
+            try:
+                r["crop"] = "data:image/jpeg;base64," + base64.b64encode(
+                    crop_reader(key)).decode()
+            except Exception:  # noqa: BLE001 - a destroyed key or a missing object
+                r["crop"] = None
     total, verified, nv = counts["total"], counts["verified"], counts["not_verifiable"]
     return {"reads": page, "page_size": page_size, "offset": offset,
             "total": total, "verified": verified, "not_verifiable": nv,
@@ -142,13 +152,14 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
             f"{len(blind)} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel "
             "over worden gegeven (passage " + ", ".join(map(str, blind[:10])) + ")",
             details={"not_verifiable": blind})
-    stored = 0
-    with conn.cursor() as cur:
-        for pid, at, verdict in parsed:
-            cur.execute("INSERT INTO verification (passage_id, captured_at, verdict, officer_id)"
-                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        (pid, at, verdict, officer.id))
-            stored += cur.rowcount
+    # One statement for the page; an existing verdict stands (no second verification).
+    stored = conn.execute(
+        "INSERT INTO verification (passage_id, captured_at, verdict, officer_id)"
+        " SELECT t.pid, t.at, t.verdict::read_verdict, %s"
+        " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS t(pid, at, verdict)"
+        " ON CONFLICT DO NOTHING",
+        (officer.id, [p[0] for p in parsed], [p[1] for p in parsed],
+         [p[2] for p in parsed])).rowcount
     audit.record(conn, officer.username, "verify", f"request:{request_id}",
                  confirmed=sum(1 for p in parsed if p[2] == "confirmed"),
                  rejected=sum(1 for p in parsed if p[2] == "rejected"),

@@ -90,9 +90,16 @@ def download_package(page, tmp_path) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
-def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, database_url,
-                                             artifacts, tmp_path):
-    lead = truth["convoy"]["lead"]
+def test_plate_request_from_login_to_package(page, app, live_server, demo_db, truth,
+                                             database_url, artifacts, tmp_path):
+    # The convoy lead's passages as reads of their own with plate crops, the last one
+    # without: it is "niet te verifiëren" (R7).
+    import uuid
+
+    from casework_support import cropped_copies
+
+    lead = "BR" + uuid.uuid4().hex[:6].upper()
+    blind = cropped_copies(app, database_url, truth["convoy"]["lead"], lead, without_crop=1)[-1]
     locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
     log_in(page, live_server, "officer.mn")
     page.screenshot(path=str(artifacts / "casework-dashboard.png"))
@@ -124,6 +131,12 @@ def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, 
     page.wait_for_selector("#reads[data-loaded]")
     page.select_option("#page-size", "10")
     page.wait_for_selector("#reads[data-page-size='10'] tbody tr[data-index]")
+    # The crops come inline with the page, and the next page is fetched ahead.
+    assert page.get_attribute("#reads tbody tr[data-index='0'] img.crop", "src").startswith(
+        "data:image/jpeg;base64,")
+    page.wait_for_selector("#reads[data-prefetched]")
+    assert page.query_selector(f"#reads tbody tr[data-passage='{blind['id']}']") is None
+    assert page.get_attribute("#counts", "data-not-verifiable") == "1"
     first = page.get_attribute("#reads tbody tr[data-index='0']", "data-passage")
     page.keyboard.press("a")
     assert page.get_attribute("#reads tbody tr[data-index='0']", "data-pending") == "rejected"
@@ -142,6 +155,10 @@ def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, 
     # Verified reads are hidden by default; "show all" brings them back with their verdict.
     page.check("#show-all")
     page.wait_for_selector(f"#reads[data-all='1'] tbody tr[data-passage='{first}'].done")
+    row = f"#reads tbody tr[data-passage='{blind['id']}']"
+    assert "not-verifiable" in page.get_attribute(row, "class")
+    assert "niet te verifiëren" in page.inner_text(row)
+    assert page.is_disabled(f"{row} .v-ok")
 
     page.click("#back")
     page.wait_for_selector("#verify-state[data-remaining='0']")
@@ -154,7 +171,9 @@ def test_plate_request_from_login_to_package(page, live_server, demo_db, truth, 
     assert [s["kind"] for s in manifest["searches"]] == ["plate"]
     rows = list(csv.DictReader(io.StringIO(z.read("passages.csv").decode())))
     assert len(rows) == previewed - 1 and {r["plate"] for r in rows} == {lead}
-    assert {r["verification"] for r in rows} == {"verified: confirmed"}
+    assert {r["verification"] for r in rows} == {"verified: confirmed",
+                                                  "niet te verifiëren (geen uitsnede)"}
+    assert manifest["counts"]["not_verifiable"] == 1
     assert first not in {r["passage_id"] for r in rows}
     page.click("#complete")
     page.wait_for_selector("#request[data-status='completed']")

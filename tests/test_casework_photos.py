@@ -221,50 +221,183 @@ def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
                         json={"boxes": []}).status_code == 409
 
 
+def _grid_request(app, demo_db, truth, database_url, n: int, number: str) -> dict:
+    """A confirmed request asking for photos whose plate search found ``n`` + 1 passages,
+    verified: ``n`` photos blurred by a worker and one the detector set aside (what the
+    camera sent is no image: a permanent failure, with the reason recorded)."""
+    import uuid
+
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from casework_support import crop_jpeg
+    from detector import queue
+    from detector.blur import BlurConfig
+    from detector.worker import Worker, WorkerConfig
+    from tests.conftest import SessionClient
+
+    plate = "GR" + uuid.uuid4().hex[:5].upper()
+    vault = photo_vault(app)
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        src = conn.execute("SELECT * FROM jj126.passage WHERE plate = %s ORDER BY captured_at"
+                           " LIMIT 1", (truth["convoy"]["lead"],)).fetchone()
+        day = src["captured_at"].astimezone(UTC).date()
+        for k in range(n + 1):
+            photo = _detailed_photo()[0] if k < n else f"not a photo {uuid.uuid4()}".encode()
+            key = vault.put(day, photo)
+            new = conn.execute(
+                "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+                " confidence, geom, overview_key, crop_key, capture_id, segment_id)"
+                " SELECT camera_id, captured_at + %s * interval '1 second', %s, %s, country,"
+                " confidence, geom, %s, %s, %s, segment_id FROM jj126.passage"
+                " WHERE id = %s AND captured_at = %s RETURNING camera_id, captured_at, capture_id",
+                (k + 1, plate, plate, key, vault.put(day, crop_jpeg()), f"grid-{plate}-{k}",
+                 src["id"], src["captured_at"])).fetchone()
+            queue.enqueue(conn, camera_id=new["camera_id"], captured_at=new["captured_at"],
+                          image_key=key, capture_id=new["capture_id"])
+        conn.commit()
+    # The page is under test here, not the detector: no model, no face source.
+    Worker(database_url, vault, _no_detections, model_version="stub@1",
+           config=WorkerConfig(batch=16, blur=BlurConfig(faces=False, read_plates=False)),
+           discard=vault.supersede).run(drain=True)
+    officer = SessionClient(app, "officer.mn")
+    body = _order(demo_db, truth, photos=True, number=number)
+    body["scope"]["plates"] = [plate]
+    rid = officer.post("/api/v1/requests", json=body).get_json()["id"]
+    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    pre = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
+        "plates": [plate],
+        "window": {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}}
+    }).get_json()
+    assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
+        "passages_kept"] == n + 1
+    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=100").get_json()["reads"]
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
+         "verdict": "confirmed"} for r in reads]}).status_code == 200
+    return {"officer": officer, "id": rid, "plate": plate}
+
+
+def test_a_page_of_photos_is_approved_in_one_action(app, demo_db, truth, database_url, conn):
+    """R8 at volume: one call approves a page, each photo recorded and audited on its own
+    with its own boxes; all or none; only the handling officer; the photo the detector
+    set aside is listed as not available with the reason, never in the grid."""
+    from tests.conftest import SessionClient
+
+    made = _grid_request(app, demo_db, truth, database_url, 5, "SIT-PHOTO-PAGE")
+    officer, rid = made["officer"], made["id"]
+    page = officer.get(f"/api/v1/requests/{rid}/photos?page_size=48").get_json()
+    assert page["total"] == 6 and page["remaining"] == 5 and page["not_available"] == 1
+    assert len(page["photos"]) == 5
+    assert all(p["photo_state"] == "blurred" for p in page["photos"])
+    (gone,) = page["unavailable"]
+    assert gone["photo_state"] == "set_aside" and "not an image" in gone["reason"]
+    pids = [p["passage_id"] for p in page["photos"]]
+    url = f"/api/v1/requests/{rid}/photos/approve"
+    # Refusals store nothing: another officer, a bad body, a passage not in the request,
+    # the set-aside photo, a box outside the photo.
+    colleague = SessionClient(app, "officer2.mn")
+    assert colleague.post(url, json={"photos": [{"passage_id": pids[0]}]}).status_code == 404
+    for bad, status in [({"photos": []}, 400), ({"photos": "all"}, 400),
+                        ({"photos": [{"passage_id": "1"}]}, 400),
+                        ({"photos": [{"passage_id": pids[0]}, {"passage_id": pids[0]}]}, 400),
+                        ({"photos": [{"passage_id": pids[0]}, {"passage_id": 1}]}, 404),
+                        ({"photos": [{"passage_id": pids[0]},
+                                     {"passage_id": gone["passage_id"]}]}, 409),
+                        ({"photos": [{"passage_id": pids[0]},
+                                     {"passage_id": pids[1], "boxes": [[0, 0, W + 9, 9]]}]},
+                         400)]:
+        resp = officer.post(url, json=bad)
+        assert resp.status_code == status, (bad, resp.get_json())
+    assert not conn.execute("SELECT 1 FROM photo_approval WHERE request_id = %s",
+                            (rid,)).fetchone()
+    # Four approved in one action, one of them touched up; one left for later.
+    resp = officer.post(url, json={"photos": [{"passage_id": pid, "boxes": [BOX] if i == 1 else []}
+                                              for i, pid in enumerate(pids[:4])]})
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["count"] == 4 and resp.get_json()["with_boxes"] == 1
+    rows = {r["passage_id"]: r for r in conn.execute(
+        "SELECT * FROM photo_approval WHERE request_id = %s", (rid,)).fetchall()}
+    assert set(rows) == set(pids[:4])
+    assert rows[pids[1]]["boxes"] == [BOX] and rows[pids[1]]["image_key"] != \
+        rows[pids[1]]["source_key"]
+    assert rows[pids[0]]["boxes"] == [] and rows[pids[0]]["image_key"] == \
+        rows[pids[0]]["source_key"]  # what the officer saw is what is provided
+    logged = audit.entries(conn, subject=f"request:{rid}", action="photo.approve")
+    assert sorted(e["details"]["passage"] for e in logged) == sorted(pids[:4])
+    # Approved photos cannot be approved again, alone or in a page.
+    assert officer.post(url, json={"photos": [{"passage_id": pids[4]},
+                                              {"passage_id": pids[0]}]}).status_code == 409
+    left = officer.get(f"/api/v1/requests/{rid}/photos?page_size=48").get_json()
+    assert [p["passage_id"] for p in left["photos"]] == [pids[4]] and left["approved"] == 4
+
+
 @pytest.mark.browser
-def test_photo_approval_page_draws_a_box(app, demo_db, truth, people, database_url, live_server,
-                                         artifacts, conn):
-    """The page: click the photo, drag a blur box, approve; the box is stored in pixels."""
+def test_photo_review_grid_by_keyboard(app, demo_db, truth, people, database_url, live_server,
+                                       artifacts, conn):
+    """The grid: 48 photos a page; arrows move, space holds one back, v adds a blur box
+    moved and resized with the keyboard, p approves the page; each approval recorded."""
     import shutil
 
     from playwright.sync_api import sync_playwright
 
     from tests.conftest import TEST_PASSWORD
 
-    made = _photo_request(app, demo_db, truth, database_url, "PH127T", "SIT-PHOTO-2")
-    rid, pid = made["id"], made["passage"]
+    made = _grid_request(app, demo_db, truth, database_url, 49, "SIT-PHOTO-GRID")
+    rid = made["id"]
     args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
             "--no-first-run", "--disable-background-networking", "--disable-dev-shm-usage"]
+    presses = 0
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium") or
                                     "/usr/bin/chromium", args=args, headless=True)
-        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"{live_server}/requests/{rid}/photos")
         page.fill("#username", "officer.mn")
         page.fill("#password", TEST_PASSWORD)
         page.click("#login-form button[type=submit]")
-        page.wait_for_selector(f"#photo-grid figure[data-passage='{pid}']")
-        page.click(f"#photo-grid figure[data-passage='{pid}']")
-        page.wait_for_function("document.getElementById('editor-img').naturalWidth > 0")
-        box = page.locator("#editor-img").bounding_box()
-        sx = W / box["width"]
-        page.mouse.move(box["x"] + 20 / sx, box["y"] + 30 / sx)
-        page.mouse.down()
-        page.mouse.move(box["x"] + 100 / sx, box["y"] + 90 / sx, steps=4)
-        page.mouse.move(box["x"] + 160 / sx, box["y"] + 150 / sx, steps=4)
-        page.mouse.up()
-        assert page.inner_text("#box-count") == "1"
-        page.screenshot(path=str(artifacts / "casework-photo-editor.png"))
-        page.click("#approve-photo")
-        page.wait_for_selector("#photos-done")
-        page.check("#show-approved")
-        page.wait_for_selector(f"#photo-grid figure.approved[data-passage='{pid}']")
-        page.screenshot(path=str(artifacts / "casework-photos-approved.png"))
+        page.wait_for_selector("#photo-grid[data-loaded]")
+        assert page.locator("#photo-grid figure").count() == 48
+        page.wait_for_function("[...document.querySelectorAll('#photo-grid img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)")
+        assert page.is_visible("#unavailable")
+        assert "niet beschikbaar" in page.inner_text("#unavailable-list")
+        assert "not an image" in page.inner_text("#unavailable-list")
+
+        def press(key: str) -> None:
+            nonlocal presses
+            page.keyboard.press(key)
+            presses += 1
+
+        press("ArrowRight")
+        press("ArrowRight")
+        held = page.get_attribute("#photo-grid figure.current", "data-passage")
+        press(" ")
+        assert page.get_attribute(f"#photo-grid figure[data-passage='{held}']", "data-held") == "1"
+        press("ArrowDown")
+        assert page.get_attribute("#photo-grid", "data-cursor") == "10"
+        touched = page.get_attribute("#photo-grid figure.current", "data-passage")
+        press("v")
+        page.wait_for_selector("#editor[open]")
+        page.wait_for_function("document.getElementById('box-count').textContent === '1'")
+        press("ArrowRight")
+        press("Shift+ArrowDown")
+        page.screenshot(path=str(artifacts / "casework-photo-touch-up.png"))
+        press("Enter")
+        assert page.get_attribute(f"#photo-grid figure[data-passage='{touched}']",
+                                  "data-boxes") == "1"
+        page.screenshot(path=str(artifacts / "casework-photo-grid.png"))
+        press("p")
+        page.wait_for_selector("#photo-message.ok")
+        page.wait_for_function("document.querySelectorAll('#photo-grid figure').length === 2")
         browser.close()
     assert not errors, errors
-    row = conn.execute("SELECT boxes FROM photo_approval WHERE request_id = %s AND"
-                       " passage_id = %s", (rid, pid)).fetchone()
-    (x1, y1, x2, y2), = row["boxes"]
-    assert abs(x1 - 20) <= 3 and abs(y1 - 30) <= 3 and abs(x2 - 160) <= 3 and abs(y2 - 150) <= 3
+    rows = {r["passage_id"]: r["boxes"] for r in conn.execute(
+        "SELECT passage_id, boxes FROM photo_approval WHERE request_id = %s", (rid,)).fetchall()}
+    assert len(rows) == 47 and int(held) not in rows
+    (box,) = rows[int(touched)]
+    assert box[0] > W * 3 // 8 and box[3] - box[1] > H // 4  # moved right, grown down
+    assert len(audit.entries(conn, subject=f"request:{rid}", action="photo.approve")) == 47
+    assert presses == 9  # 47 photos reviewed, one touched up, one held back: nine keys

@@ -406,10 +406,9 @@ def crop(passage_id: int):
     rows = conn.execute("""
         SELECT p.crop_key, r.id AS request_id FROM enquiry_result er
           JOIN enquiry e ON e.id = er.enquiry_id JOIN request r ON r.id = e.request_id
-          JOIN jj126.case_passage p ON p.camera_id = er.camera_id
-                                   AND p.captured_at = er.captured_at AND p.id = er.passage_id
-         WHERE er.passage_id = %s AND r.officer_id = %s
-           AND (p.enquiry_ref IS NULL OR p.enquiry_ref = r.reference)""",
+          CROSS JOIN LATERAL jj126.case_passage_at(er.camera_id, er.captured_at,
+                                                   er.passage_id, r.reference) p
+         WHERE er.passage_id = %s AND r.officer_id = %s""",
                         (passage_id, acc.id)).fetchall()
     # Only as the request's handling officer (casework.access): the unit and R2 hold too.
     row = next((r for r in rows if access.level(conn, acc, req_mod.get(conn, r["request_id"]))

@@ -38,7 +38,7 @@ def list_photos(request_id: int):
     _own(request_id)
     from webmap.payload import int_arg
 
-    size = int_arg("page_size", photos.PAGE_SIZE, 1, 500)
+    size = int_arg("page_size", photos.PAGE_SIZE, 1, photos.MAX_PAGE)
     offset = int_arg("offset", 0, 0, 10**9)
     return jsonify(jsonable(photos.photos(get_conn(), current_account(), request_id,
                                           page_size=size, offset=offset,
@@ -62,6 +62,16 @@ def approve(request_id: int, passage_id: int):
     return jsonify(jsonable(out))
 
 
+@photos_api.post("/requests/<int:request_id>/photos/approve")
+@requires("officer")
+def approve_page(request_id: int):
+    """A page of photos approved in one action, each with its own touch-up boxes."""
+    _own(request_id)
+    out = photos.approve_page(get_conn(), current_account(), request_id,
+                              json_object().get("photos"), _vault())
+    return jsonify(jsonable(out))
+
+
 _REQ = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PAS = {"name": "passage_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _ok = {"description": "ok"}
@@ -69,6 +79,11 @@ register_paths({
     "/api/v1/requests/{request_id}/photos": {"get": {
         "summary": "Overview photos of the request's results to approve (only when the order "
                    "asks for photos); approved ones hidden unless all=1",
+        "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+                                            "404": ERROR, "409": ERROR}}},
+    "/api/v1/requests/{request_id}/photos/approve": {"post": {
+        "summary": "Approve a page of photos in one action: photos [{passage_id, boxes}] "
+                   "(1 to 100), each recorded and audited on its own; all or none",
         "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
                                             "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}": {"get": {

@@ -11,6 +11,12 @@ A result also says whether its passage has a plate crop (passages are immutable,
 this cannot change): a read without one cannot be verified (R7) and is provided as
 "niet te verifiëren", and the request's counts need no look-up of its passages.
 
+Through the view ``jj126.case_passage`` (a UNION ALL of the live passages and the
+secured copies) PostgreSQL 15 probes every day partition for each result: run-time
+partition pruning does not reach a partitioned table inside a flattened UNION ALL. So
+``jj126.case_passage_at`` gives the same row by key, with pruning: the live passage in
+its one day partition, else the copy secured for the request's enquiry (R1).
+
 The results are also ordered the way casework pages through them (capture time, then
 passage) within an enquiry, and the passage reference has its own index for the crop
 route and retention, which look a result up by passage.
@@ -27,6 +33,24 @@ revision = "0020a"
 down_revision = "0019"
 branch_labels = None
 depends_on = None
+
+
+CASE_PASSAGE_AT = """
+CREATE FUNCTION jj126.case_passage_at(camera text, at timestamptz, pid bigint, ref text)
+RETURNS SETOF jj126.case_passage LANGUAGE sql STABLE AS $fn$
+  (SELECT p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
+          p.geom, p.overview_key, p.crop_key, p.capture_id, NULL::text, NULL::text
+     FROM jj126.passage p
+    WHERE p.camera_id = camera AND p.captured_at = at AND p.id = pid)
+  UNION ALL
+  (SELECT s.passage_id, s.captured_at, s.camera_id, s.plate, s.plate_raw, s.country,
+          s.confidence, s.geom, s.overview_key, s.crop_key, s.capture_id, s.enquiry_ref,
+          s.blurred_key
+     FROM jj126.secured_passage s
+    WHERE s.enquiry_ref = ref AND s.passage_id = pid AND s.captured_at = at)
+  LIMIT 1
+$fn$
+"""
 
 
 def upgrade() -> None:
@@ -51,9 +75,14 @@ CREATE INDEX ix_enquiry_result_page ON enquiry_result (enquiry_id, captured_at, 
     INCLUDE (camera_id, verify, has_crop);
 CREATE INDEX ix_enquiry_result_passage ON enquiry_result (passage_id, captured_at);
 """)
+    op.execute(CASE_PASSAGE_AT)
+    op.execute("COMMENT ON FUNCTION jj126.case_passage_at(text, timestamptz, bigint, text) IS "
+               "'A row of jj126.case_passage by key: the live passage (one day partition), else "
+               "the copy secured for the enquiry ref (R1)'")
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION jj126.case_passage_at(text, timestamptz, bigint, text)")
     op.execute("""
 DROP INDEX ix_enquiry_result_passage;
 DROP INDEX ix_enquiry_result_page;

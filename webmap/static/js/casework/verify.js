@@ -1,6 +1,8 @@
 /* Read-by-read verification (R7, report 7.4.4): pages of 10/50/100/500 reads beside their
- * plate crops, verified reads hidden by default, keyboard first: j/k move, b confirm,
- * a reject, u clear, p approve the page (unmarked reads confirmed). */
+ * plate crops (inline in the page's answer; the next page is fetched ahead), verified
+ * reads hidden by default, keyboard first: j/k move, b confirm, a reject, u clear,
+ * p approve the page (unmarked reads confirmed). A read without a crop is "niet te
+ * verifiëren": no verdict can be given for it. */
 (function () {
   "use strict";
   var C = window.casework;
@@ -20,49 +22,79 @@
   }
   function mark(i, verdict) {
     var r = reads[i];
-    if (!r || r.verdict) { return; }          // a stored verdict stands
+    if (!r || r.verdict || !r.verifiable) { return; }  // a stored verdict stands; no crop, no verdict
     r.pending = verdict;
     var tr = rowEl(i);
     tr.dataset.pending = verdict || "";
     tr.querySelector(".verdict").textContent = verdict === "confirmed" ? "bevestigd" : verdict === "rejected" ? "afgewezen" : "—";
   }
 
-  function load() {
-    var size = $("page-size").value, all = $("show-all").checked ? "&all=1" : "";
-    C.api("GET", base + "/reads?page_size=" + size + "&offset=0" + all).then(function (page) {
-      reads = page.reads;
-      $("counts").textContent = page.verified + " van " + page.total + " geverifieerd, nog " + page.remaining;
-      $("counts").dataset.remaining = String(page.remaining);
-      var tb = document.querySelector("#reads tbody");
-      tb.innerHTML = "";
-      if (!reads.length) {
-        tb.innerHTML = '<tr><td colspan="8" id="all-done">Alle lezingen zijn geverifieerd.</td></tr>';
-      }
-      reads.forEach(function (r, i) {
-        var tr = document.createElement("tr");
-        tr.dataset.index = String(i); tr.dataset.passage = String(r.passage_id);
-        if (r.verdict) { tr.classList.add("done"); }
-        tr.innerHTML = '<td><img class="crop" alt="uitsnede ' + C.esc(r.plate) + '" src="/api/v1/passages/' + r.passage_id + '/crop"></td>' +
-          '<td class="plate">' + C.esc(r.plate) + "</td><td>" + C.esc(r.plate_raw) + "</td><td>" + C.esc(r.country || "") + "</td><td>" +
-          (r.confidence != null ? Math.round(r.confidence * 100) + "%" : "") + "</td><td>" + C.esc(r.location_code) + "</td><td>" + C.esc(C.fmt(r.captured_at)) +
-          '</td><td><span class="verdict">' + (r.verdict ? (r.verdict === "confirmed" ? "bevestigd" : "afgewezen") + " (" + C.esc(r.verified_by) + ")" : "—") +
-          '</span> <button type="button" class="v-ok" title="bevestigen (b)">&#10003;</button><button type="button" class="v-no" title="afwijzen (a)">&#10007;</button></td>';
-        var img = tr.querySelector("img");
-        img.addEventListener("error", function () { img.replaceWith(document.createTextNode("geen uitsnede")); });
-        tr.querySelector(".v-ok").addEventListener("click", function () { setCursor(i); mark(i, "confirmed"); });
-        tr.querySelector(".v-no").addEventListener("click", function () { setCursor(i); mark(i, "rejected"); });
-        if (r.verdict) { tr.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
-        tb.appendChild(tr);
-      });
-      $("reads").dataset.loaded = String(Date.now());
-      $("reads").dataset.pageSize = size;
-      $("reads").dataset.all = all ? "1" : "0";
-      setCursor(0);
-    }).catch(function (e) { C.message(msg, "Laden mislukt: " + e.message); });
+  // The next page, fetched with its crops while the officer works on this one: once this
+  // page is approved its reads are verified, so the next page is what now follows them.
+  var next = null;
+  function url(size, offset, all) {
+    return base + "/reads?page_size=" + size + "&offset=" + offset + (all ? "&all=1" : "") + "&crops=1";
+  }
+  function prefetch(size, all) {
+    next = null;
+    if (all) { return; }
+    var want = { size: size };
+    next = want;
+    C.api("GET", url(size, size, false)).then(function (page) {
+      if (next === want) { want.page = page; $("reads").dataset.prefetched = String(page.reads.length); }
+    }).catch(function () { if (next === want) { next = null; } });
+  }
+
+  function load(stored) {
+    var size = $("page-size").value, all = $("show-all").checked;
+    if (stored !== undefined && next && next.page && next.size === size && !all) {
+      var page = next.page;
+      page.verified += stored; page.remaining -= stored;
+      show(page, size, all);
+      return;
+    }
+    C.api("GET", url(size, 0, all)).then(function (page) { show(page, size, all); })
+      .catch(function (e) { C.message(msg, "Laden mislukt: " + e.message); });
+  }
+
+  function show(page, size, allFlag) {
+    var all = allFlag ? "1" : "";
+    reads = page.reads;
+    $("counts").textContent = page.verified + " van " + page.total + " geverifieerd, nog " + page.remaining +
+      (page.not_verifiable ? " \u00b7 " + page.not_verifiable + " niet te verifi\u00ebren (geen uitsnede)" : "");
+    $("counts").dataset.remaining = String(page.remaining);
+    $("counts").dataset.notVerifiable = String(page.not_verifiable);
+    var tb = document.querySelector("#reads tbody");
+    tb.innerHTML = "";
+    if (!reads.length) {
+      tb.innerHTML = '<tr><td colspan="8" id="all-done">Alle lezingen zijn geverifieerd.</td></tr>';
+    }
+    reads.forEach(function (r, i) {
+      var tr = document.createElement("tr");
+      tr.dataset.index = String(i); tr.dataset.passage = String(r.passage_id);
+      if (r.verdict) { tr.classList.add("done"); }
+      if (!r.verifiable) { tr.classList.add("not-verifiable"); }
+      var crop = r.crop ? '<img class="crop" alt="uitsnede ' + C.esc(r.plate) + '" src="' + r.crop + '">'
+        : '<span class="no-crop">' + (r.verifiable ? "uitsnede niet leesbaar" : "geen uitsnede") + "</span>";
+      tr.innerHTML = "<td>" + crop + "</td>" +
+        '<td class="plate">' + C.esc(r.plate) + "</td><td>" + C.esc(r.plate_raw) + "</td><td>" + C.esc(r.country || "") + "</td><td>" +
+        (r.confidence != null ? Math.round(r.confidence * 100) + "%" : "") + "</td><td>" + C.esc(r.location_code) + "</td><td>" + C.esc(C.fmt(r.captured_at)) +
+        '</td><td><span class="verdict">' + (r.verdict ? (r.verdict === "confirmed" ? "bevestigd" : "afgewezen") + " (" + C.esc(r.verified_by) + ")" : r.verifiable ? "—" : "niet te verifi\u00ebren") +
+        '</span> <button type="button" class="v-ok" title="bevestigen (b)">&#10003;</button><button type="button" class="v-no" title="afwijzen (a)">&#10007;</button></td>';
+      tr.querySelector(".v-ok").addEventListener("click", function () { setCursor(i); mark(i, "confirmed"); });
+      tr.querySelector(".v-no").addEventListener("click", function () { setCursor(i); mark(i, "rejected"); });
+      if (r.verdict || !r.verifiable) { tr.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
+      tb.appendChild(tr);
+    });
+    $("reads").dataset.loaded = String(Date.now());
+    $("reads").dataset.pageSize = size;
+    $("reads").dataset.all = all ? "1" : "0";
+    setCursor(0);
+    prefetch(size, allFlag);
   }
 
   function approvePage() {
-    var verdicts = reads.filter(function (r) { return !r.verdict; }).map(function (r) {
+    var verdicts = reads.filter(function (r) { return !r.verdict && r.verifiable; }).map(function (r) {
       return { passage_id: r.passage_id, captured_at: r.captured_at, verdict: r.pending || "confirmed" };
     });
     if (!verdicts.length) { load(); return; }
@@ -70,13 +102,13 @@
     C.api("POST", base + "/verdicts", { verdicts: verdicts }).then(function (res) {
       C.message(msg, res.stored + " oordelen vastgelegd" + (res.already_verified ? ", " + res.already_verified + " waren al beoordeeld" : "") + ".", "ok");
       $("approve-page").disabled = false;
-      load();
+      load(res.stored === verdicts.length ? res.stored : undefined);
     }).catch(function (e) { $("approve-page").disabled = false; C.message(msg, "Niet vastgelegd: " + e.message); });
   }
 
   $("approve-page").addEventListener("click", approvePage);
-  $("page-size").addEventListener("change", load);
-  $("show-all").addEventListener("change", load);
+  $("page-size").addEventListener("change", function () { load(); });
+  $("show-all").addEventListener("change", function () { load(); });
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || /INPUT|SELECT|TEXTAREA/.test(ev.target.tagName)) { return; }
     var k = ev.key.toLowerCase();
