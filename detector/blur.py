@@ -17,10 +17,12 @@ evaluation can say what each adds:
   the vehicle; whatever lies around it (a pedestrian or cyclist the person detector
   missed, a house, a garden) is blurred anyway. Sharp regions are earned, not assumed
   (:func:`sharp_regions`): a plate box stays sharp only when it passes the plate check
-  (size, aspect), a vehicle box only when it holds such a plate at a plate's place. A
-  head the model calls a vehicle holds no plate, so it is blurred; with nothing earned
-  the whole frame is (fail closed). It cannot help with a person *inside* an earned
-  vehicle box (crossing in front of it): there the other sources decide;
+  (size, aspect) and its crop reads as a Dutch plate (one of the RDW side-codes, read
+  with confidence by :mod:`detector.ocr`), a vehicle box only when it holds such a plate
+  at a plate's place. A head the model calls a vehicle holds no plate, a strip over eyes
+  and glasses or a mouth the model calls a plate reads as none, so they are blurred; with
+  nothing earned the whole frame is (fail closed). It cannot help with a person *inside*
+  an earned vehicle box (crossing in front of it): there the other sources decide;
 - ``face``: faces from a detector trained on real photos (:mod:`detector.faces`),
   applied to the whole frame, inside every sharp region included: at full resolution
   wherever the frame would stay sharp, at low resolution elsewhere (enough to find the
@@ -74,6 +76,8 @@ class BlurConfig:
     faces: bool = True               # the face source (MTCNN): on the whole frame
     face_dilate: float = 0.3         # a face box grows by this share each side (hair, ears)
     face_dilate_min_px: int = 6
+    read_plates: bool = True         # a plate earns sharpness only if it reads as a Dutch plate
+    plate_min_confidence: float = 0.5
 
 
 @dataclass
@@ -157,6 +161,27 @@ def plate_in_vehicle(plate: Sequence[float], vehicle: Sequence[float],
             and abs(cx - (vx1 + vx2) / 2) / vw <= check.max_offcentre)
 
 
+PlateReads = Callable[[Sequence[np.ndarray]], list]  # crops -> detector.ocr.Read, one each
+
+
+def _plate_reads() -> PlateReads:
+    from detector.ocr import default_reader
+
+    return default_reader().read_many  # raises ConfigurationError: blur refuses
+
+
+def cut(image: np.ndarray, box: Sequence[float], margin: float) -> np.ndarray | None:
+    """The box with ``margin`` of its size on each side, clipped to the image."""
+    x1, y1, x2, y2 = box
+    mx, my = (x2 - x1) * margin, (y2 - y1) * margin
+    h, w = image.shape[:2]
+    a, b = int(max(0, x1 - mx)), int(max(0, y1 - my))
+    c, d = int(min(w, x2 + mx)), int(min(h, y2 + my))
+    if c - a < 2 or d - b < 2:
+        return None
+    return image[b:d, a:c]
+
+
 @dataclass(frozen=True)
 class Region:
     """A detection and whether it earned being kept sharp, with the reason."""
@@ -166,34 +191,57 @@ class Region:
     reason: str
 
 
-def sharp_regions(detections: Iterable[Detection], shape: tuple[int, int], config: BlurConfig,
-                  check: PlateCheck = PlateCheck()) -> list[Region]:
+def sharp_regions(detections: Iterable[Detection], image: np.ndarray | tuple[int, int],
+                  config: BlurConfig, check: PlateCheck = PlateCheck(),
+                  plates: PlateReads | None = None) -> list[Region]:
     """Every vehicle and plate above the threshold, each kept sharp or not, and why.
 
-    A plate is kept when it passes :func:`plate_reasons`; a vehicle when one of the kept
-    plates lies in it at a plate's place (:func:`plate_in_vehicle`). When in doubt, blur.
+    A plate is kept when it passes :func:`plate_reasons` and (with ``config.read_plates``)
+    its crop, cut with the crop's margin, reads as a Dutch plate by side-code with at
+    least ``config.plate_min_confidence``; a vehicle when one of the kept plates lies in
+    it at a plate's place (:func:`plate_in_vehicle`). ``plates`` reads a batch of crops
+    (default: :func:`detector.ocr.default_reader`); given only the frame's shape there is
+    nothing to read, and no plate is kept. When in doubt, blur.
     """
+    pixels = image if isinstance(image, np.ndarray) else None
+    shape = pixels.shape[:2] if pixels is not None else tuple(image)
     dets = [d for d in detections if d.score >= config.other_conf]
     out: list[Region] = []
-    plates: list[tuple[float, float, float, float]] = []
-    for d in dets:
-        if d.cls != "plate":
-            continue
-        why = plate_reasons(d.box, shape, check)
-        out.append(Region("plate", d.box, not why, "; ".join(why) or "passes the plate check"))
+    plates_kept: list[tuple[float, float, float, float]] = []
+    shaped = [(d, plate_reasons(d.box, shape, check)) for d in dets if d.cls == "plate"]
+    reads: dict[int, object] = {}
+    if config.read_plates and pixels is not None:
+        todo = [(i, cut(pixels, d.box, config.plate_margin)) for i, (d, why) in enumerate(shaped)
+                if not why]
+        todo = [(i, c) for i, c in todo if c is not None]
+        if todo:
+            got = (plates or _plate_reads())([c for _, c in todo])
+            reads = {i: r for (i, _), r in zip(todo, got)}
+    for i, (d, why) in enumerate(shaped):
+        if not why and config.read_plates:
+            r = reads.get(i)
+            if r is None:
+                why = ["not read (no pixels)"]
+            elif not r.plausible(config.plate_min_confidence):
+                why = [f"reads {r.text or 'nothing'!r} ({r.confidence:.2f}): "
+                       + ("not a Dutch side-code" if r.side_code is None else "too unsure")]
+        ok = "passes the plate check" if not config.read_plates or i not in reads else \
+            f"reads {reads[i].text} (side-code {reads[i].side_code}, {reads[i].confidence:.2f})"
+        out.append(Region("plate", d.box, not why, "; ".join(why) or ok))
         if not why:
-            plates.append(d.box)
+            plates_kept.append(d.box)
     for d in dets:
         if d.cls != "vehicle":
             continue
-        ok = any(plate_in_vehicle(p, d.box, check) for p in plates)
+        ok = any(plate_in_vehicle(p, d.box, check) for p in plates_kept)
         out.append(Region("vehicle", d.box, ok, "holds a plate that passes the check" if ok
                           else "holds no plate that passes the check"))
     return out
 
 
-def surroundings_mask(detections: Iterable[Detection], shape: tuple[int, int],
-                      config: BlurConfig, block: int) -> np.ndarray:
+def surroundings_mask(detections: Iterable[Detection], image: np.ndarray | tuple[int, int],
+                      config: BlurConfig, block: int, plates: PlateReads | None = None
+                      ) -> np.ndarray:
     """Everything but the earned sharp regions (:func:`sharp_regions`), in whole blocks.
 
     What stays sharp is every block touching a dilated earned vehicle box or an earned
@@ -203,7 +251,8 @@ def surroundings_mask(detections: Iterable[Detection], shape: tuple[int, int],
     frame with no vehicle at all; what lies outside is blurred whatever the person
     detector said, so a missed detection there can no longer leak.
     """
-    regions = [r for r in sharp_regions(detections, shape, config) if r.sharp]
+    shape = image.shape[:2] if isinstance(image, np.ndarray) else tuple(image)
+    regions = [r for r in sharp_regions(detections, image, config, plates=plates) if r.sharp]
     keep = _box_mask(shape, [r.box for r in regions if r.cls == "vehicle"],
                      config.vehicle_dilate, config.vehicle_dilate_min_px)
     keep |= _box_mask(shape, [r.box for r in regions if r.cls == "plate"], config.plate_margin, 0)
@@ -322,6 +371,7 @@ class SourceInput:
     config: BlurConfig
     block: int
     faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None
+    plates: PlateReads | None = None
     sources: dict[str, np.ndarray] = field(default_factory=dict)  # those computed before
 
     @property
@@ -372,7 +422,7 @@ def _hog(s: SourceInput) -> np.ndarray | None:
 def _surroundings(s: SourceInput) -> np.ndarray | None:
     if not s.config.surroundings:
         return None
-    return surroundings_mask(s.detections, s.shape, s.config, s.block)
+    return surroundings_mask(s.detections, s.image, s.config, s.block, s.plates)
 
 
 @register("face")
@@ -430,18 +480,20 @@ SOURCES: tuple[str, ...] = tuple(REGISTRY)
 def blur(image: np.ndarray, detections: Sequence[Detection], *, facing: str = "front",
          privacy_polygons: Iterable[tuple[list[tuple[float, float]], int, int]] = (),
          config: BlurConfig = BlurConfig(), rng: np.random.Generator | None = None,
-         faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None
-         ) -> BlurResult:
+         faces: Callable[[np.ndarray], list[tuple[float, float, float, float]]] | None = None,
+         plates: PlateReads | None = None) -> BlurResult:
     """The blurred photo and the masks of each source; ``image`` is left untouched.
 
     ``faces`` is the face detector (default: :func:`detector.faces.default_face_detector`,
     loaded once per process); with ``config.faces`` on and no detector loadable this
     raises :class:`~anpr.errors.ConfigurationError` rather than return a photo whose
-    faces nothing looked for.
+    faces nothing looked for. ``plates`` reads plate crops for the plate check (default:
+    :func:`detector.ocr.default_reader`, loaded once; it refuses to blur without it too).
     """
     shape = image.shape[:2]
     block = block_size(shape, config)
-    inp = SourceInput(image, detections, facing, list(privacy_polygons), config, block, faces)
+    inp = SourceInput(image, detections, facing, list(privacy_polygons), config, block, faces,
+                      plates)
     sources: dict[str, np.ndarray] = {}
     for name, fn in REGISTRY.items():
         inp.sources = dict(sources)
@@ -486,15 +538,8 @@ def plate_crop(image: np.ndarray, detections: Sequence[Detection], conf: float =
     plates = [d for d in detections if d.cls == "plate" and d.score >= conf]
     if not plates:
         return None
-    best = max(plates, key=lambda d: d.score)
-    x1, y1, x2, y2 = best.box
-    mx, my = (x2 - x1) * margin, (y2 - y1) * margin
-    h, w = image.shape[:2]
-    a, b = int(max(0, x1 - mx)), int(max(0, y1 - my))
-    c, d = int(min(w, x2 + mx)), int(min(h, y2 + my))
-    if c - a < 2 or d - b < 2:
-        return None
-    return image[b:d, a:c].copy()
+    crop = cut(image, max(plates, key=lambda d: d.score).box, margin)
+    return None if crop is None else crop.copy()
 
 
 EXPLAIN_COLOURS = {  # BGR

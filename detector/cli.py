@@ -66,6 +66,48 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
                            "validation": result.metrics}, indent=2))
 
 
+@detector.command("train-ocr")
+@click.option("--seed", type=int, default=126, show_default=True)
+@click.option("--steps", type=int, default=1500, show_default=True)
+@click.option("--batch", type=int, default=64, show_default=True)
+@click.option("--crops", "n_crops", type=int, default=20000, show_default=True,
+              help="Rendered plate crops (detector.platecrops) to train on.")
+@click.option("--scenes", "n_scenes", type=int, default=1500, show_default=True,
+              help="Rendered training scenes whose plates are cut as the worker cuts them.")
+@click.option("--threads", type=int, default=2, show_default=True,
+              help="CPU threads (and processes rendering the crops); the same seed and "
+                   "thread count give the same weights.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where the weights go; default replaces the shipped plate reader.")
+def train_ocr_cmd(seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, threads: int,
+                  out: Path | None) -> None:
+    """Train the plate reader (CRNN + CTC) on rendered Dutch plates, on the CPU, and
+    write its weights and card (with the held-out figures)."""
+    from detector.ocr import DEFAULT_WEIGHTS
+    from detector.ocr_train import train
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    card = train(seed=seed, steps=steps, batch=batch, n_crops=n_crops, n_scenes=n_scenes,
+                 threads=threads, out=out or DEFAULT_WEIGHTS)
+    click.echo(json.dumps(card, indent=2))
+
+
+@detector.command("eval-ocr")
+@click.option("--weights", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="Default: the shipped plate reader.")
+@click.option("--seed", type=int, default=126, show_default=True)
+@click.option("--crops", "n_crops", type=int, default=2000, show_default=True)
+@click.option("--scenes", "n_scenes", type=int, default=300, show_default=True)
+def eval_ocr_cmd(weights: Path | None, seed: int, n_crops: int, n_scenes: int) -> None:
+    """The plate reader on held-out crops: whole-plate and per-character accuracy."""
+    from detector.ocr import DEFAULT_WEIGHTS, PlateReader
+    from detector.ocr_train import evaluate
+
+    reader = _guard(PlateReader, weights or DEFAULT_WEIGHTS)
+    click.echo(json.dumps({"model": reader.version, **evaluate(
+        reader, seed=seed, n_crops=n_crops, n_scenes=n_scenes)}, indent=2))
+
+
 @detector.command("eval")
 @click.option("--data", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="data.yaml whose 'test' split is held out; default: render the held-out split.")
@@ -128,6 +170,13 @@ def _face_source() -> None:
     _guard(default_face_detector)
 
 
+def _plate_reader():
+    """Load the plate reader now: what cannot check plates does not blur (R8)."""
+    from detector.ocr import default_reader
+
+    return _guard(default_reader)
+
+
 @detector.command("work")
 @click.option("--drain", is_flag=True, help="Stop when the queue is empty.")
 @click.option("--name", default=None, help="Worker name in leases (default host:pid).")
@@ -166,7 +215,7 @@ def blur_cmd(obj: Context, src: Path, out: Path, camera: str | None, explain: bo
 
     from detector.blur import sharp_regions
     from detector.frames import decode, encode_jpeg
-    from detector.worker import CameraView, blur_frame, camera_view
+    from detector.worker import CameraView, blur_frame, camera_config, camera_view
 
     s = obj.settings.detector
     image = _guard(decode, src.read_bytes(), max_pixels=s.max_pixels)
@@ -178,14 +227,15 @@ def blur_cmd(obj: Context, src: Path, out: Path, camera: str | None, explain: bo
             view = _guard(camera_view, conn, camera)
     det = _detector(obj)
     _face_source()
+    reader = _plate_reader()
     config = blur_config(obj)
     dets = det([image])[0]
-    result = _guard(blur_frame, image, dets, view, config)
+    result = _guard(blur_frame, image, dets, view, config, reader.read_many)
     if out.suffix.lower() in (".jpg", ".jpeg"):
         out.write_bytes(encode_jpeg(result.image))
     elif not cv2.imwrite(str(out), result.image):
         raise click.ClickException(f"cannot write {out} (use .jpg or .png)")
-    regions = sharp_regions(dets, image.shape[:2], config)
+    regions = sharp_regions(dets, image, camera_config(config, view), plates=reader.read_many)
     report = {
         "in": str(src), "out": str(out), "camera": camera, "facing": view.facing,
         "model": det.version, "blurred_share": round(result.coverage(), 4),

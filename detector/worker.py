@@ -7,7 +7,9 @@ makes CPU inference affordable), blurs each with the union of sources for its ca
 (its facing and privacy masks from the registry; the surroundings blur unless it is off
 globally, ``ANPR_DETECTOR_SURROUNDINGS``, or for this camera, ``detector_camera``),
 writes the blurred overview and the plate crop to the photo store and records the
-detections in the same transaction that marks the frame done.
+detections in the same transaction that marks the frame done, with the plate reader's
+opinion of the crop (:mod:`detector.ocr`: the camera's crop, or the one cut from the
+detected plate), a second opinion beside the camera's read for verification.
 
 The unblurred original lives only in this process's memory while it is processed;
 the worker writes only the blurred overview (and the plate crop). Once a frame is done,
@@ -87,12 +89,19 @@ def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
 
 
 def blur_frame(image: np.ndarray, dets: Sequence[Detection], view: CameraView,
-               config: BlurConfig) -> BlurResult:
+               config: BlurConfig, plates=None) -> BlurResult:
     """The production blur of one frame for its camera: what a worker stores, and what
-    ``anpr detector blur`` shows. A camera can only switch the surroundings source off."""
+    ``anpr detector blur`` shows. A camera can only switch the surroundings source off.
+    ``plates`` reads plate crops (default: the shipped plate reader)."""
+    return blur(image, dets, facing=view.facing, privacy_polygons=view.masks,
+                config=camera_config(config, view), plates=plates)
+
+
+def camera_config(config: BlurConfig, view: CameraView) -> BlurConfig:
+    """The unit's blur settings as they apply to this camera."""
     if config.surroundings and not view.surroundings:
-        config = replace(config, surroundings=False)
-    return blur(image, dets, facing=view.facing, privacy_polygons=view.masks, config=config)
+        return replace(config, surroundings=False)
+    return config
 
 
 class Worker:
@@ -101,7 +110,8 @@ class Worker:
     def __init__(self, url: str, store: PhotoStore, detect: Callable[[Sequence[np.ndarray]], list[list[Detection]]],
                  *, model_version: str, config: WorkerConfig | None = None,
                  name: str | None = None,
-                 discard: Callable[[str, str], object] | None = None) -> None:
+                 discard: Callable[[str, str], object] | None = None,
+                 reader=None) -> None:
         self.url = url
         self.store = store
         self.detect = detect
@@ -109,6 +119,7 @@ class Worker:
         self.config = config or WorkerConfig()
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.discard = discard
+        self.reader = reader  # detector.ocr.PlateReader: opinions recorded; None: none
         self.stop = threading.Event()
         self.stats = {"done": 0, "failed": 0, "retried": 0, "lost": 0}
         self._cameras: dict[str, tuple[float, CameraView]] = {}
@@ -201,20 +212,40 @@ class Worker:
                 view: CameraView, dets: list[Detection]) -> str | None:
         """Blur, store, record; the blurred key if this worker completed the frame."""
         day = c.captured_at.astimezone(timezone.utc).date()  # the vault's days are UTC days
-        result = blur_frame(image, dets, view, self.config.blur)
+        result = blur_frame(image, dets, view, self.config.blur,
+                            plates=None if self.reader is None else self.reader.read_many)
         blurred_key = self.store.put(day, encode_jpeg(result.image))
-        crop_key = c.crop_key
+        crop_key, crop, source = c.crop_key, None, "camera"
         if crop_key is None:
-            crop = plate_crop(image, dets, conf=self.config.blur.other_conf)
+            crop, source = plate_crop(image, dets, conf=self.config.blur.other_conf), "detected"
             if crop is not None:
                 crop_key = self.store.put(day, encode_jpeg(crop, 95))
         del image  # the original goes no further than this frame's processing
+        opinion = self._opinion(c, crop, source)
         if queue.complete(conn, c, dets, model_version=self.model_version,
-                          blurred_key=blurred_key, plate_crop_key=crop_key):
+                          blurred_key=blurred_key, plate_crop_key=crop_key, opinion=opinion):
             self.stats["done"] += 1
             return blurred_key
         self.stats["lost"] += 1
         return None
+
+    def _opinion(self, c: queue.Claim, crop: np.ndarray | None, source: str
+                 ) -> queue.Opinion | None:
+        """The reader's reading of the camera's crop (read from the store) or the detected
+        one; None without a reader or a crop. An unreadable camera crop is no reason to
+        fail the frame: it simply gets no opinion."""
+        if self.reader is None:
+            return None
+        if crop is None and c.crop_key is not None:
+            try:
+                crop = decode(self.store.get(c.crop_key), max_pixels=self.config.max_pixels)
+            except (KeyError, FileNotFoundError, FrameRejected) as exc:
+                log.warning("frame %s: crop %s not read: %s", c.id, c.crop_key, exc)
+                return None
+        if crop is None:
+            return None
+        r = self.reader(crop)
+        return queue.Opinion(r.text, r.confidence, r.side_code, source, self.reader.version)
 
     def _fail(self, conn: psycopg.Connection, c: queue.Claim, reason: str, *, permanent: bool) -> None:
         state = queue.fail(conn, c, reason, permanent=permanent,
@@ -249,18 +280,21 @@ def detector_for(settings):
 def make_node(settings, url: str, vault, *, name: str | None = None) -> Worker:
     """A detector node as ``anpr detector work`` runs it (and the demo loader beside its
     rendering): the unit's model and queue settings on the intake's photo vault. The face
-    source is loaded first: a node that cannot blur faces does not start (R8)."""
+    source and the plate reader are loaded first: a node that cannot blur faces or check
+    plates does not start (R8). The reader also records its opinion of every crop."""
     from detector.faces import default_face_detector
+    from detector.ocr import default_reader
 
     s = settings.detector
     det = detector_for(settings)
     default_face_detector()
+    reader = default_reader()
     config = WorkerConfig(batch=s.batch, lease_seconds=s.lease_s, max_attempts=s.max_attempts,
                           backoff_seconds=s.backoff_s, max_pixels=s.max_pixels,
                           keep_originals=s.keep_originals, blur=blur_config_for(settings))
     # R8: a done frame's original is superseded by its blurred version (unless kept).
     return Worker(url, vault, det, model_version=det.version, config=config, name=name,
-                  discard=vault.supersede)
+                  discard=vault.supersede, reader=reader)
 
 
 class LocalPhotoStore:

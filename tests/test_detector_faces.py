@@ -30,11 +30,17 @@ import pytest
 from click.testing import CliRunner
 
 from detector.blur import BlurConfig, Detection, blur, plate_reasons, sharp_regions
+from detector.ocr import Read
 
 LABELS = json.loads((Path(__file__).parent / "data" / "real_faces.json").read_text())["images"]
 IDS = [Path(im["path"]).stem for im in LABELS]
 HAAR = Path("/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml")
 MAX_DETAIL = 0.2
+
+
+def every_crop_a_plate(crops):
+    """A plate reader that reads a Dutch plate in every crop: declares a region earned."""
+    return [Read("GN1233", 0.99) for _ in crops]
 
 
 def _image_path(label: dict) -> Path:
@@ -105,6 +111,8 @@ def test_the_production_pipeline_leaves_no_face_recognisable(label, tmp_path):
     assert "face" in report["sources"]
     before, after = _load(label), cv2.imread(str(out))
     figures = _assert_no_face_left(label, before, after)
+    # nothing on a photo of people is kept sharp as a plate: no region reads as one
+    assert not [r for r in report["regions"] if r["cls"] == "plate" and r["sharp"]], report["regions"]
     explain = cv2.imread(report["explain"])
     assert explain is not None and explain.shape == after.shape
     print(Path(label["path"]).name, figures, "blurred share", report["blurred_share"])
@@ -118,9 +126,9 @@ def test_the_face_source_alone_blurs_faces_inside_an_earned_sharp_region(label):
     dets = [Detection("vehicle", 0.9, (0.0, 0.0, float(w), float(h))),
             Detection("plate", 0.9, (0.5 * w - pw / 2, 0.9 * h, 0.5 * w + pw / 2, 0.9 * h + pw / 3))]
     config = BlurConfig(cabin=False)
-    regions = sharp_regions(dets, (h, w), config)
+    regions = sharp_regions(dets, img, config, plates=every_crop_a_plate)
     assert all(r.sharp for r in regions), regions       # the whole photo is earned sharp
-    res = blur(img, dets, config=config)
+    res = blur(img, dets, config=config, plates=every_crop_a_plate)
     assert not res.sources["surroundings"].any() and not res.sources["yolo_person"].any()
     _assert_no_face_left(label, img, res.image)
     assert res.coverage() < 0.5                          # what blurred it is the face source
@@ -132,11 +140,21 @@ def test_sharp_regions_are_earned():
     plate = (290.0, 370.0, 350.0, 385.0)
     cfg = BlurConfig()
 
-    def kept(dets):
-        return {(r.cls, r.box): r.sharp for r in sharp_regions(dets, shape, cfg)}
+    frame = np.zeros(shape + (3,), np.uint8)
+
+    def kept(dets, plates=every_crop_a_plate):
+        return {(r.cls, r.box): r.sharp for r in sharp_regions(dets, frame, cfg, plates=plates)}
 
     good = kept([Detection("vehicle", 0.9, vehicle), Detection("plate", 0.9, plate)])
     assert good == {("vehicle", vehicle): True, ("plate", plate): True}
+    # a plate must read as a Dutch plate (a side-code), with confidence; given only the
+    # frame's shape there is nothing to read, and nothing is earned
+    pair = [Detection("vehicle", 0.9, vehicle), Detection("plate", 0.9, plate)]
+    for reads in (lambda crops: [Read("COMOHOPPER", 0.99)] * len(crops),
+                  lambda crops: [Read("", 0.99)] * len(crops),
+                  lambda crops: [Read("GN1233", 0.3)] * len(crops)):
+        assert kept(pair, reads) == {("vehicle", vehicle): False, ("plate", plate): False}
+    assert not any(r.sharp for r in sharp_regions(pair, shape, cfg))
     # a vehicle without a plate, or with its plate where no plate sits (a strip over the
     # eyes of a head the model calls a vehicle), is not kept
     assert kept([Detection("vehicle", 0.9, vehicle)]) == {("vehicle", vehicle): False}
@@ -204,13 +222,14 @@ def test_small_faces_inside_a_small_sharp_region_are_found_at_full_resolution():
     plate = (187.0, 636.0, 273.0, 664.0)
     dets = [Detection("vehicle", 0.9, vehicle), Detection("plate", 0.9, plate)]
     config = BlurConfig(cabin=False)
-    assert all(r.sharp for r in sharp_regions(dets, img.shape[:2], config))
-    res = blur(img, dets, config=config)
+    assert all(r.sharp for r in sharp_regions(dets, img, config, plates=every_crop_a_plate))
+    res = blur(img, dets, config=config, plates=every_crop_a_plate)
     assert (res.sources["surroundings"] > 0).mean() > 0.5     # the two-pass case
     for x1, y1, x2, y2 in label["faces"]:
         assert (res.sources["face"][y1:y2, x1:x2] > 0).all()
     _assert_no_face_left(label, img, res.image)
-    without = blur(img, dets, config=BlurConfig(cabin=False, faces=False))
+    without = blur(img, dets, config=BlurConfig(cabin=False, faces=False),
+                   plates=every_crop_a_plate)
     assert min(_detail(without.image, b) / _detail(img, b) for b in label["faces"]) > 0.9
 
 
