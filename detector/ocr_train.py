@@ -96,7 +96,7 @@ def train(*, seed: int = 126, steps: int = 1500, batch: int = 64, n_crops: int =
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         opt.step()
         sched.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
         if step % 100 == 0 or step == steps - 1:
             log.info("step %d/%d loss %.3f", step, steps, np.mean(losses[-100:]))
     t_train = time.time() - t1

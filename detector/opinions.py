@@ -34,6 +34,7 @@ class Opinion:
     side_code: int | None
     crop: str            # which crop was read: 'camera' or 'detected'
     model: str
+    agrees_with_camera: bool | None = None   # as recorded with the passage's read
 
     def agrees(self, camera_plate: str | None) -> bool:
         return bool(self.text) and self.text == normalise(camera_plate)
@@ -64,7 +65,7 @@ def for_passages(conn: psycopg.Connection, passages: Iterable[tuple[int, datetim
         rows = cur.execute(
             """SELECT DISTINCT ON (o.passage_id, o.captured_at)
                       o.passage_id, o.captured_at, o.text, o.confidence, o.side_code, o.crop,
-                      o.model
+                      o.model, o.agrees
                  FROM unnest(%s::bigint[], %s::timestamptz[]) AS k(passage_id, captured_at)
                  JOIN detector_plate_opinion o
                    ON o.passage_id = k.passage_id AND o.captured_at = k.captured_at
@@ -72,4 +73,4 @@ def for_passages(conn: psycopg.Connection, passages: Iterable[tuple[int, datetim
             ([k[0] for k in keys], [k[1] for k in keys])).fetchall()
     return {(r["passage_id"], r["captured_at"]): Opinion(
         r["passage_id"], r["captured_at"], r["text"], float(r["confidence"]), r["side_code"],
-        r["crop"], r["model"]) for r in rows}
+        r["crop"], r["model"], r["agrees"]) for r in rows}

@@ -170,18 +170,21 @@ def complete(conn: psycopg.Connection, c: Claim, detections: Sequence[Detection]
         if opinion is not None:
             conn.execute(
                 """INSERT INTO detector_plate_opinion
-                       (frame_id, passage_id, captured_at, text, confidence, side_code, crop, model)
-                   SELECT f.id, p.id, f.captured_at, %s, %s, %s, %s, %s
+                       (frame_id, passage_id, captured_at, text, confidence, side_code, crop,
+                        model, agrees)
+                   SELECT f.id, p.id, f.captured_at, %(text)s, %(conf)s, %(code)s, %(crop)s,
+                          %(model)s, CASE WHEN p.id IS NOT NULL THEN p.plate = %(text)s END
                      FROM detector_frame f
                      LEFT JOIN jj126.passage p ON p.camera_id = f.camera_id
                           AND p.captured_at = f.captured_at AND p.capture_id = f.capture_id
-                    WHERE f.id = %s
+                    WHERE f.id = %(frame)s
                    ON CONFLICT (frame_id) DO UPDATE
                       SET text = EXCLUDED.text, confidence = EXCLUDED.confidence,
                           side_code = EXCLUDED.side_code, crop = EXCLUDED.crop,
-                          model = EXCLUDED.model, read_at = now()""",
-                (opinion.text, min(1.0, max(0.0, opinion.confidence)), opinion.side_code,
-                 opinion.crop, opinion.model, c.id))
+                          model = EXCLUDED.model, agrees = EXCLUDED.agrees, read_at = now()""",
+                {"text": opinion.text, "conf": min(1.0, max(0.0, opinion.confidence)),
+                 "code": opinion.side_code, "crop": opinion.crop, "model": opinion.model,
+                 "frame": c.id})
     return True
 
 

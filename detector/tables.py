@@ -88,6 +88,8 @@ detector_plate_opinion = Table(
     Column("confidence", REAL, nullable=False),
     Column("side_code", SmallInteger, comment="RDW side-code 1-14 of the text; NULL: no Dutch plate."),
     Column("crop", Text, nullable=False, comment="Which crop was read: 'camera' or 'detected'."),
+    Column("agrees", Boolean,
+           comment="Whether the text is the camera's read of the passage (NULL: no passage)."),
     Column("model", Text, nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("ix_detector_plate_opinion_passage", "passage_id", "captured_at"),

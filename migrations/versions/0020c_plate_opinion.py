@@ -4,7 +4,9 @@ The detector worker reads the crop of every frame it finishes (the camera's crop
 one cut from the detected plate) with the project's own plate reader and records the
 text and its confidence in the transaction that finishes the frame; verification shows
 it beside the camera's read (#15). Keyed by the frame, so it is gone with the frame
-(retention, ``detector.queue.purge``); the passage's key is kept for casework's look-up.
+(retention, ``detector.queue.purge``); the passage's key is kept for casework's look-up,
+and whether the reader agrees with the camera's read, so that verification can put the
+reads it doubts first without reading the passages.
 
 Revision ID: 0020c
 Revises: 0019
@@ -35,6 +37,8 @@ def upgrade() -> None:
                   comment="RDW side-code 1-14 of the text; NULL: no Dutch plate."),
         sa.Column("crop", sa.Text(), nullable=False,
                   comment="Which crop was read: 'camera' or 'detected'."),
+        sa.Column("agrees", sa.Boolean(), nullable=True,
+                  comment="Whether the text is the camera's read of the passage (NULL: no passage)."),
         sa.Column("model", sa.Text(), nullable=False),
         sa.Column("read_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
                   nullable=False),
