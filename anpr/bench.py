@@ -66,6 +66,7 @@ PACKAGE_BENCHES: list[tuple[str, str]] = [
     ("ingest.bench", "intake_bench"),
     ("detector.bench", "bench_detector"),
     ("gis.bench", "search_bench"),
+    ("casework.bench", "casework_bench"),
 ]
 
 
