@@ -57,23 +57,25 @@ WITH refs AS MATERIALIZED (
    WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL {{passage}}
    ORDER BY er.captured_at, er.passage_id),
 photos AS MATERIALIZED (
-  SELECT r.passage_id, r.captured_at, p.plate, p.camera_id, l.code AS location_code,
-         p.overview_key, {PHOTO_STATE} AS photo_state,
+  SELECT r.passage_id, r.captured_at, p.plate, p.camera_id, p.overview_key,
+         {PHOTO_STATE} AS photo_state,
          COALESCE(p.secured_blurred_key, f.blurred_key) AS blurred_key,
          f.last_error AS frame_error, a.image_key AS approved_key, a.boxes, a.approved_at,
-         aa.username AS approved_by
+         a.approved_by AS approved_by_id
     FROM refs r
     JOIN request rq ON rq.id = %(request)s
     CROSS JOIN LATERAL jj126.case_passage_at(r.camera_id, r.captured_at, r.passage_id,
                                              rq.reference) p
-    JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
     {FRAME_JOIN}
     LEFT JOIN verification v ON v.passage_id = r.passage_id AND v.captured_at = r.captured_at
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
-    LEFT JOIN account aa ON aa.id = a.approved_by
    WHERE p.overview_key IS NOT NULL AND v.verdict IS DISTINCT FROM 'rejected')
 """
+
+#: What a listed photo shows beside the photo itself (only for the rows listed).
+_SHOWN = """LEFT JOIN camera c ON c.id = x.camera_id LEFT JOIN location l ON l.id = c.location_id
+    LEFT JOIN account aa ON aa.id = x.approved_by_id"""
 
 #: Photos the detector set aside (or never had) cannot be shown or provided: listed apart
 #: as "niet beschikbaar", with the reason, never in the grid to approve.
@@ -87,19 +89,23 @@ counts AS (
          count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'blurred') AS ready,
          count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'pending') AS pending
     FROM photos)
-SELECT c.total, c.approved AS approved_count, c.ready, c.pending, x.*
-  FROM counts c LEFT JOIN LATERAL (
+SELECT n.total, n.approved AS approved_count, n.ready, n.pending, x.*,
+       l.code AS location_code, aa.username AS approved_by
+  FROM counts n LEFT JOIN LATERAL (
     SELECT * FROM photos
      WHERE %(all)s OR (approved_key IS NULL AND photo_state IN ('blurred', 'pending'))
      ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s) x ON true
+  """ + _SHOWN + """
  ORDER BY x.captured_at, x.passage_id
 """
 
 #: The photos that are not available, with the detector's reason (at most ``limit``).
 UNAVAILABLE_SQL = PHOTOS_SQL + """
-SELECT passage_id, captured_at, plate, location_code, photo_state, frame_error FROM photos
- WHERE approved_key IS NULL AND photo_state IN ('set_aside', 'not_queued')
- ORDER BY captured_at, passage_id LIMIT %(limit)s
+SELECT x.passage_id, x.captured_at, x.plate, l.code AS location_code, x.photo_state,
+       x.frame_error
+  FROM photos x """ + _SHOWN + """
+ WHERE x.approved_key IS NULL AND x.photo_state IN ('set_aside', 'not_queued')
+ ORDER BY x.captured_at, x.passage_id LIMIT %(limit)s
 """
 UNAVAILABLE_LISTED = 200
 
@@ -159,7 +165,7 @@ def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
             for r in got if r["passage_id"] is not None]
     for r in rows:
         r["photo_state"], r["photo_message"] = blur_state(r)
-        for internal in ("overview_key", "blurred_key", "frame_error"):
+        for internal in ("overview_key", "blurred_key", "frame_error", "approved_by_id"):
             r.pop(internal)
         r["approved"] = r.pop("approved_key") is not None
     remaining = counts["ready"] + counts["pending"]
@@ -262,11 +268,13 @@ def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any]
                        "blurred copy is final")
     source_key = _blurred_key(row)
     source = vault.get(source_key)
-    img = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
-    if img is None:
-        raise Conflict("the stored photo cannot be read")
-    h, w = img.shape[:2]
-    clean = parse_boxes(boxes, w, h)
+    clean: list[list[int]] = []
+    if boxes != []:
+        img = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
+        if img is None:
+            raise Conflict("the stored photo cannot be read")
+        h, w = img.shape[:2]
+        clean = parse_boxes(boxes, w, h)
     if clean:
         ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean),
                                    [cv2.IMWRITE_JPEG_QUALITY, 90])
