@@ -129,10 +129,13 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
                            f"{', '.join(file_names(manifest))}")
         from gis.search import params as sp
         from gis.search.route import route
-        from gis.search.scope import parse_window
+        from gis.search.scope import normalise_plate, parse_window
 
+        # The search as it ran (casework.enquiries: the plate normalised, its own detour
+        # threshold), inside the order's scope.
         p = search["parameters"]
-        result = route(conn, p["plate"], parse_window(p["window"]["start"], p["window"]["end"]),
+        result = route(conn, normalise_plate(p["plate"]),
+                       parse_window(p["window"]["start"], p["window"]["end"]),
                        scope=enq_mod.scope_of(conn, req), detour_min_s=sp.detour_seconds(p))
         data, media, _ = export.export_route(result, m["fmt"])
     recorded = manifest["files"].get(name)
