@@ -228,3 +228,10 @@ def test_browser_analyst_without_a_grant_sees_nothing(browser, live_server, prov
     assert resp.status == 404
     assert "Niet gevonden" in pg.locator("#error").inner_text()
     ctx.close()
+
+
+def test_other_roles_are_refused_in_words(app, provided):
+    officer = SessionClient(app, "officer.mn")  # the handling officer: casework, not here
+    for url in ("/analyse", f"/analyse/{provided['rid']}"):
+        r = officer.get(url)
+        assert r.status_code == 403 and "voor analisten" in r.get_data(as_text=True), url

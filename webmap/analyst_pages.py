@@ -168,7 +168,11 @@ def _not_found(exc: NotFound):
 
 @analyst_pages.errorhandler(Forbidden)
 def _forbidden(exc: Forbidden):
-    return render_template("analyst/error.html", message=exc.message), 403
+    # On these GET-only pages the one refusal is the role at the door (webmap.auth): an
+    # analyst's relation to a request is at most PROVIDED, which the 404 above answers.
+    return render_template("analyst/error.html",
+                           message="Deze pagina's zijn voor analisten: geleverde resultaten "
+                                   "waartoe u toegang heeft gekregen.", detail=exc.message), 403
 
 
 @analyst_pages.get("/analyse")
