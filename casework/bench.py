@@ -15,7 +15,8 @@ as intake stores them; a detector worker then processes every frame. The worker 
 without a detection model here: the detector has its own benchmark (``anpr bench
 detector``), this one measures the officer's pages. The data lives in its own database
 (``anpr_bench_casework`` by default) and is loaded once per size; a request is made
-afresh each run.
+afresh each run, after the previous run's verdicts on those passages are deleted (a
+verdict holds across requests, so there would be nothing left to verify).
 """
 from __future__ import annotations
 
@@ -152,6 +153,11 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
     have = conn.execute("SELECT min(captured_at) AS start, max(captured_at) AS end, count(*) AS n"
                         " FROM jj126.passage WHERE capture_id LIKE %s",
                         (tag + "%",)).fetchone()
+    # A verdict holds for the passage across requests (R7): a later run on the same
+    # passages would find nothing to verify, so the previous run's verdicts go first.
+    conn.execute("DELETE FROM verification v USING jj126.passage p WHERE p.capture_id LIKE %s"
+                 " AND v.passage_id = p.id AND v.captured_at = p.captured_at", (tag + "%",))
+    conn.commit()
     return {"location": loc["code"], "cameras": list(loc["cameras"]), "start": have["start"],
             "end": have["end"], "passages": have["n"]}
 

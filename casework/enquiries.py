@@ -277,15 +277,17 @@ def run(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str
 
 def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool]]) -> None:
     """Keep a run's passages as references with their camera (the passage's key) and
-    whether the passage has a plate crop (a read without one cannot be verified, R7);
+    whether the passage has a plate crop (a read without one cannot be verified, R7) and
+    an overview photo;
     one statement, each passage one probe of its unique key."""
     if not refs:
         return
     pids, times, cams, verify = (list(x) for x in zip(*refs))
     conn.execute("""
         INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify,
-                                    has_crop)
-        SELECT %s, p.id, p.captured_at, p.camera_id, t.verify, p.crop_key IS NOT NULL
+                                    has_crop, has_photo)
+        SELECT %s, p.id, p.captured_at, p.camera_id, t.verify, p.crop_key IS NOT NULL,
+               p.overview_key IS NOT NULL
           FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[])
                AS t(pid, at, camera_id, verify)
           JOIN jj126.passage p ON p.camera_id = t.camera_id AND p.captured_at = t.at

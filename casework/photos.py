@@ -77,34 +77,78 @@ photos AS MATERIALIZED (
 _SHOWN = """LEFT JOIN camera c ON c.id = x.camera_id LEFT JOIN location l ON l.id = c.location_id
     LEFT JOIN account aa ON aa.id = x.approved_by_id"""
 
-#: Photos the detector set aside (or never had) cannot be shown or provided: listed apart
-#: as "niet beschikbaar", with the reason, never in the grid to approve.
-NOT_AVAILABLE = ("set_aside", "not_queued")
+#: The request's photos for the grid and its counts, without a look-up per photo: the
+#: results that have a photo (``enquiry_result.has_photo``), less rejected reads, with
+#: their approval; and the frames the detector has not finished (queued, processing,
+#: set aside), found from the queue's state index. Only the listed rows are read in full.
+#: A photo of a passage stored before intake queued frames (no frame: "not_queued")
+#: counts as ready here; its row says what it is.
+GRID_SQL = f"""
+WITH refs AS MATERIALIZED (
+  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id
+    FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
+   WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL AND er.has_photo
+   ORDER BY er.captured_at, er.passage_id),
+shown AS MATERIALIZED (
+  SELECT r.passage_id, r.captured_at, r.camera_id, a.passage_id IS NOT NULL AS approved
+    FROM refs r
+    LEFT JOIN verification v ON v.passage_id = r.passage_id AND v.captured_at = r.captured_at
+    LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
+                              AND a.captured_at = r.captured_at
+   WHERE v.verdict IS DISTINCT FROM 'rejected'),
+unready AS MATERIALIZED (
+  SELECT s.passage_id, s.captured_at, s.camera_id, p.plate, f.state::text AS state,
+         f.last_error
+    FROM detector_frame f
+    JOIN jj126.passage p ON p.camera_id = f.camera_id AND p.captured_at = f.captured_at
+                        AND p.capture_id = f.capture_id
+    JOIN shown s ON s.passage_id = p.id AND s.captured_at = p.captured_at AND NOT s.approved
+   WHERE f.state IN ('queued', 'processing', 'failed'))
+"""
 
 #: One statement per page: the counts and the page (one row with the counts when the
-#: page is empty).
-PAGE_SQL = PHOTOS_SQL + """,
+#: page is empty). Unless ``all``, the page holds the photos still to approve: blurred
+#: ones, and pending ones (shown as such); set-aside ones are listed apart.
+PAGE_SQL = GRID_SQL + f""",
 counts AS (
-  SELECT count(*) AS total, count(approved_key) AS approved,
-         count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'blurred') AS ready,
-         count(*) FILTER (WHERE approved_key IS NULL AND photo_state = 'pending') AS pending
-    FROM photos)
-SELECT n.total, n.approved AS approved_count, n.ready, n.pending, x.*,
+  SELECT (SELECT count(*) FROM shown) AS total,
+         (SELECT count(*) FROM shown WHERE approved) AS approved,
+         (SELECT count(*) FROM unready WHERE state <> 'failed') AS pending,
+         (SELECT count(*) FROM unready WHERE state = 'failed') AS set_aside),
+page AS (
+  SELECT s.* FROM shown s
+   WHERE %(all)s OR (NOT s.approved AND NOT EXISTS (
+           SELECT 1 FROM unready u WHERE u.state = 'failed' AND u.passage_id = s.passage_id
+              AND u.captured_at = s.captured_at))
+   ORDER BY s.captured_at, s.passage_id LIMIT %(limit)s OFFSET %(offset)s)
+SELECT n.total, n.approved AS approved_count, n.pending, n.set_aside, x.*,
        l.code AS location_code, aa.username AS approved_by
   FROM counts n LEFT JOIN LATERAL (
-    SELECT * FROM photos
-     WHERE %(all)s OR (approved_key IS NULL AND photo_state IN ('blurred', 'pending'))
-     ORDER BY captured_at, passage_id LIMIT %(limit)s OFFSET %(offset)s) x ON true
+    SELECT pg.passage_id, pg.captured_at, p.plate, p.camera_id, p.overview_key,
+           {PHOTO_STATE} AS photo_state,
+           COALESCE(p.secured_blurred_key, f.blurred_key) AS blurred_key,
+           f.last_error AS frame_error, a.image_key AS approved_key, a.boxes, a.approved_at,
+           a.approved_by AS approved_by_id
+      FROM page pg
+      JOIN request rq ON rq.id = %(request)s
+      CROSS JOIN LATERAL jj126.case_passage_at(pg.camera_id, pg.captured_at, pg.passage_id,
+                                               rq.reference) p
+      {FRAME_JOIN}
+      LEFT JOIN photo_approval a ON a.request_id = %(request)s
+                                AND a.passage_id = pg.passage_id
+                                AND a.captured_at = pg.captured_at) x ON true
   """ + _SHOWN + """
  ORDER BY x.captured_at, x.passage_id
 """
 
-#: The photos that are not available, with the detector's reason (at most ``limit``).
-UNAVAILABLE_SQL = PHOTOS_SQL + """
-SELECT x.passage_id, x.captured_at, x.plate, l.code AS location_code, x.photo_state,
-       x.frame_error
-  FROM photos x """ + _SHOWN + """
- WHERE x.approved_key IS NULL AND x.photo_state IN ('set_aside', 'not_queued')
+#: The photos the detector set aside, with its reason (at most ``limit``): not shown,
+#: not provided ("niet beschikbaar").
+UNAVAILABLE_SQL = GRID_SQL + """
+SELECT x.passage_id, x.captured_at, x.plate, l.code AS location_code,
+       'set_aside' AS photo_state, x.last_error AS frame_error
+  FROM unready x LEFT JOIN camera c ON c.id = x.camera_id
+  LEFT JOIN location l ON l.id = c.location_id
+ WHERE x.state = 'failed'
  ORDER BY x.captured_at, x.passage_id LIMIT %(limit)s
 """
 UNAVAILABLE_LISTED = 200
@@ -157,23 +201,23 @@ def photos(conn: psycopg.Connection, officer: Account, request_id: int, *,
         raise BadInput(f"page size must be 1 to {MAX_PAGE}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise BadInput("offset must be a non-negative whole number")
-    got = conn.execute(_sql(PAGE_SQL), {"request": request_id, "all": include_approved,
-                                        "limit": page_size, "offset": offset}).fetchall()
+    got = conn.execute(PAGE_SQL, {"request": request_id, "all": include_approved,
+                                  "limit": page_size, "offset": offset}).fetchall()
     counts = got[0]
     rows = [{k: v for k, v in r.items()
-             if k not in ("total", "approved_count", "ready", "pending")}
+             if k not in ("total", "approved_count", "set_aside", "pending")}
             for r in got if r["passage_id"] is not None]
     for r in rows:
         r["photo_state"], r["photo_message"] = blur_state(r)
         for internal in ("overview_key", "blurred_key", "frame_error", "approved_by_id"):
             r.pop(internal)
         r["approved"] = r.pop("approved_key") is not None
-    remaining = counts["ready"] + counts["pending"]
-    not_available = counts["total"] - counts["approved_count"] - remaining
+    not_available = counts["set_aside"]
+    remaining = counts["total"] - counts["approved_count"] - not_available
     unavailable = []
     if not_available:
-        for r in conn.execute(_sql(UNAVAILABLE_SQL), {"request": request_id,
-                                                      "limit": UNAVAILABLE_LISTED}):
+        for r in conn.execute(UNAVAILABLE_SQL, {"request": request_id,
+                                                "limit": UNAVAILABLE_LISTED}):
             state, message = blur_state(r)
             unavailable.append({"passage_id": r["passage_id"], "captured_at": r["captured_at"],
                                 "plate": r["plate"], "location_code": r["location_code"],

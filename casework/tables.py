@@ -191,8 +191,10 @@ enquiry_result = Table(
                    "passage by its unique key"),
     Column("has_crop", Boolean, nullable=False,
            comment="The passage has a plate crop; a read without one cannot be verified (R7)"),
+    Column("has_photo", Boolean, nullable=False,
+           comment="The passage has an overview photo (R8)"),
     Index("ix_enquiry_result_page", "enquiry_id", "captured_at", "passage_id",
-          postgresql_include=["camera_id", "verify", "has_crop"]),
+          postgresql_include=["camera_id", "verify", "has_crop", "has_photo"]),
     Index("ix_enquiry_result_passage", "passage_id", "captured_at"),
     comment="References only: rows are read from jj126 (or its secured copy), never copied.",
 )

@@ -7,9 +7,10 @@ by its non-leading time column: about a million buffer hits for one page of read
 large request. With the camera beside the reference, a passage is one probe of the
 unique key in one day partition (secured copies carry the camera too).
 
-A result also says whether its passage has a plate crop (passages are immutable, so
-this cannot change): a read without one cannot be verified (R7) and is provided as
-"niet te verifiëren", and the request's counts need no look-up of its passages.
+A result also says whether its passage has a plate crop and an overview photo
+(passages are immutable, so this cannot change): a read without a crop cannot be
+verified (R7) and is provided as "niet te verifiëren", and the request's counts of
+reads and photos need no look-up of its passages.
 
 Through the view ``jj126.case_passage`` (a UNION ALL of the live passages and the
 secured copies) PostgreSQL 15 probes every day partition for each result: run-time
@@ -56,23 +57,27 @@ $fn$
 def upgrade() -> None:
     op.execute("""
 ALTER TABLE enquiry_result ADD COLUMN camera_id text,
-    ADD COLUMN has_crop boolean NOT NULL DEFAULT true;
-UPDATE enquiry_result er SET camera_id = p.camera_id, has_crop = p.crop_key IS NOT NULL
+    ADD COLUMN has_crop boolean NOT NULL DEFAULT true,
+    ADD COLUMN has_photo boolean NOT NULL DEFAULT true;
+UPDATE enquiry_result er SET camera_id = p.camera_id, has_crop = p.crop_key IS NOT NULL,
+       has_photo = p.overview_key IS NOT NULL
   FROM jj126.passage p WHERE p.id = er.passage_id AND p.captured_at = er.captured_at;
-UPDATE enquiry_result er SET camera_id = s.camera_id, has_crop = s.crop_key IS NOT NULL
+UPDATE enquiry_result er SET camera_id = s.camera_id, has_crop = s.crop_key IS NOT NULL,
+       has_photo = s.overview_key IS NOT NULL
   FROM jj126.secured_passage s WHERE er.camera_id IS NULL
    AND s.passage_id = er.passage_id AND s.captured_at = er.captured_at;
 -- A result whose passage is neither live nor secured refers to nothing any more (its day
 -- was destroyed); retention would have removed it, and no page could show it.
 DELETE FROM enquiry_result WHERE camera_id IS NULL;
 ALTER TABLE enquiry_result ALTER COLUMN camera_id SET NOT NULL,
-    ALTER COLUMN has_crop DROP DEFAULT;
+    ALTER COLUMN has_crop DROP DEFAULT, ALTER COLUMN has_photo DROP DEFAULT;
 COMMENT ON COLUMN enquiry_result.camera_id IS
     'The passage''s camera: with captured_at and passage_id it finds the passage by its unique key';
 COMMENT ON COLUMN enquiry_result.has_crop IS
     'The passage has a plate crop; a read without one cannot be verified (R7)';
+COMMENT ON COLUMN enquiry_result.has_photo IS 'The passage has an overview photo (R8)';
 CREATE INDEX ix_enquiry_result_page ON enquiry_result (enquiry_id, captured_at, passage_id)
-    INCLUDE (camera_id, verify, has_crop);
+    INCLUDE (camera_id, verify, has_crop, has_photo);
 CREATE INDEX ix_enquiry_result_passage ON enquiry_result (passage_id, captured_at);
 """)
     op.execute(CASE_PASSAGE_AT)
@@ -86,5 +91,5 @@ def downgrade() -> None:
     op.execute("""
 DROP INDEX ix_enquiry_result_passage;
 DROP INDEX ix_enquiry_result_page;
-ALTER TABLE enquiry_result DROP COLUMN camera_id, DROP COLUMN has_crop;
+ALTER TABLE enquiry_result DROP COLUMN camera_id, DROP COLUMN has_crop, DROP COLUMN has_photo;
 """)
