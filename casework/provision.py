@@ -60,6 +60,39 @@ def _status(row: dict[str, Any]) -> str:
                                                                       row["verdict"])
 
 
+#: The passages a route search holds, as ``gis.search.route.PASSAGES_SQL`` shapes them:
+#: the live or secured copy (R1), rejected reads (misreads, R7) left out.
+HELD_ROUTE_SQL = f"""
+SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+       c.segment_direction AS dir, l.code AS location_code, l.segment_id,
+       l.segment_fraction AS frac, ST_X(l.geom) AS loc_lon, ST_Y(l.geom) AS loc_lat,
+       s.source, s.target, s.cost, s.reverse_cost
+  FROM enquiry e
+  JOIN enquiry_result er ON er.enquiry_id = e.id
+  {CASE_PASSAGE_JOIN}
+  JOIN camera c ON c.id = p.camera_id
+  JOIN location l ON l.id = c.location_id
+  LEFT JOIN road_segment s ON s.id = l.segment_id
+  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+ WHERE e.id = %s AND v.verdict IS DISTINCT FROM 'rejected'
+ ORDER BY p.captured_at, p.id
+"""
+
+
+def held_route(conn: psycopg.Connection, search: dict[str, Any]) -> dict[str, Any]:
+    """A route search's route through the passages it holds, with the search's own
+    parameters (the plate as it was normalised, its detour threshold)."""
+    from gis.search import params as sp
+    from gis.search.route import route_of
+    from gis.search.scope import normalise_plate, parse_window
+
+    p = search["parameters"]
+    rows = [dict(r) for r in conn.execute(HELD_ROUTE_SQL, (search["id"],)).fetchall()]
+    return route_of(conn, normalise_plate(p["plate"]),
+                    parse_window(p["window"]["start"], p["window"]["end"]), rows,
+                    detour_min_s=sp.detour_seconds(p))
+
+
 def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
     req_mod.check_handler(conn, officer, req)
     if req["status"] not in ("confirmed",):
@@ -113,13 +146,8 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     files.update(export.provision_passages(rows, _status))  # CSV (WKT, .csvt, .prj), GeoJSON
     for s in searches:
         if s["kind"] == "route" and s["run_at"] is not None:
-            from gis.search.route import route
-            from gis.search.scope import parse_window
-
-            p = s["parameters"]
-            result = route(conn, p["plate"], parse_window(p["window"]["start"], p["window"]["end"]),
-                           scope=enq_mod.scope_of(conn, req))
-            files[f"route-{s['id']}.geojson"] = export.export_route(result, "geojson")[0]
+            files[f"route-{s['id']}.geojson"] = export.export_route(
+                held_route(conn, s), "geojson")[0]
     missing_images = 0
     from casework.photos import approved_keys
 

@@ -359,3 +359,46 @@ def test_convoy_and_route_previews_count_the_same_at_both_doors(app, officer, co
         raw = SearchClient(app, "officer2.mn", country).post(
             f"/api/v1/search/{kind}/preview", json=params).get_json()
         assert flow["passages"] == raw["passages"] == len(truth["convoy"]["passages"])
+
+
+def test_package_route_is_the_held_route_of_verified_reads(app, people, demo_db, truth,
+                                                           window, database_url):
+    """The package's route is built from what the route search held, not by searching
+    again: typed as an officer types it ("z2-74vt" style) the package is still made,
+    its detour threshold is the search's, and a read rejected as a misread is not on it."""
+    import io
+    import uuid
+    import zipfile
+
+    from casework_support import cropped_copies
+
+    lead = "RP" + uuid.uuid4().hex[:4].upper()
+    copies = cropped_copies(app, database_url, truth["detour"]["plate"], lead)
+    officer = SessionClient(app, "officer.mn")
+    officer.database_url = database_url
+    rid = confirmed_request(officer, plates=[lead])
+    typed = f"{lead[:2].lower()}-{lead[2:]}"
+    out, held = _flow(officer, rid, "route", {"plate": typed, "window": window,
+                                              "detour_minutes": 1})
+    assert held == {c["id"] for c in copies}
+    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()["reads"]
+    verdicts = [{"passage_id": r["passage_id"], "captured_at": r["captured_at"],
+                 "verdict": "confirmed"} for r in reads]
+    verdicts[-1]["verdict"] = "rejected"
+    misread = verdicts[-1]["passage_id"]
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts",
+                        json={"verdicts": verdicts}).status_code == 200
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    zf = zipfile.ZipFile(io.BytesIO(resp.data))
+    [name] = [n for n in zf.namelist() if n.startswith("route-")]
+    route = json.loads(zf.read(name))
+    on_route = {f["properties"]["passage_id"] for f in route["features"]
+                if f["properties"]["layer"] == "passages"}
+    assert on_route == held - {misread}
+    assert route["name"] == f"route {lead}"
+    # The search's own detour threshold: at 1 minute every slow leg is a detour or stop.
+    legs = [f for f in route["features"] if f["properties"]["layer"] == "legs"]
+    assert legs and all(f["properties"]["flag"] != "ok" or
+                        f["properties"]["observed_s"] - f["properties"]["expected_s"] < 60
+                        for f in legs)

@@ -98,6 +98,17 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
     rows = [dict(r) for r in conn.execute(PASSAGES_SQL, {
         "plate": plate, "start": window.start, "end": window.end, "max": max_passages,
         "cameras": cameras}).fetchall()]
+    return route_of(conn, plate, window, rows, detour_min_s=detour_min_s,
+                    detour_ratio=detour_ratio, impossible_ratio=impossible_ratio,
+                    max_passages=max_passages)
+
+
+def route_of(conn: psycopg.Connection, plate: str, window: Window, rows: list[dict[str, Any]],
+             *, detour_min_s: float = 900.0, detour_ratio: float = 1.2,
+             impossible_ratio: float = 0.6, max_passages: int = MAX_PASSAGES) -> dict[str, Any]:
+    """The route through given passages (rows shaped as ``PASSAGES_SQL``'s, in time order):
+    the provision package builds it from the held, verified passages of the search that
+    ran, not by searching again (R1, R7)."""
     stops = _stops(rows)
     pairs: set[tuple[int, int]] = set()
     for a, b in zip(stops, stops[1:]):
