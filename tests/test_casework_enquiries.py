@@ -77,6 +77,17 @@ def test_plate_search_from_request_to_package(app, database_url, login, demo_db,
     assert page["remaining"] == kept - 1
     reads = page["reads"]
     assert blind["id"] not in {r["passage_id"] for r in reads}  # no work: nothing to judge
+    # crops=1: each read carries its crop inline, the very bytes the camera sent.
+    import base64
+
+    from conftest import photo_vault
+
+    inline = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10&crops=1").get_json()
+    keys = {c["id"]: c["crop_key"] for c in copies}
+    for r in inline["reads"]:
+        data = base64.b64decode(r["crop"].removeprefix("data:image/jpeg;base64,"))
+        assert data == photo_vault(app).get(keys[r["passage_id"]])
+    assert "crop" not in reads[0] and "crop_key" not in reads[0]
     listed = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10&all=1").get_json()["reads"]
     shown = next(r for r in listed if r["passage_id"] == blind["id"])
     assert not shown["verifiable"] and shown["status"] == "niet te verifiëren (geen uitsnede)"
