@@ -93,7 +93,10 @@ def held_route(conn: psycopg.Connection, search: dict[str, Any]) -> dict[str, An
                     detour_min_s=sp.detour_seconds(p))
 
 
-def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
+def _check_ready(conn, officer: Account, req: dict[str, Any], rows: list[dict[str, Any]],
+                 approved: dict) -> None:
+    """Refuse a package that is not ready; ``rows`` are the request's (``ROWS_SQL``),
+    ``approved`` its approved photos (``casework.photos.approved_keys``)."""
     req_mod.check_handler(conn, officer, req)
     if req["status"] not in ("confirmed",):
         raise Conflict(f"request {req['reference']} is {req['status']}; a package is made once "
@@ -101,6 +104,9 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
     held = req_mod.provision_held(conn, req)
     if held:
         raise Conflict(held)
+    if not conn.execute("SELECT 1 FROM enquiry WHERE request_id = %s AND run_at IS NOT NULL",
+                        (req["id"],)).fetchone():
+        raise Conflict("no search of this request has run: there is nothing to provide")
     left = unverified_count(conn, req["id"])
     if left:
         raise Conflict(f"{left} plate read(s) are not verified yet; verify them before provision")
@@ -108,14 +114,10 @@ def _check_ready(conn, officer: Account, req: dict[str, Any]) -> None:
         # R8: a photo leaves the system only after the officer has seen it blurred and
         # approved it (adding blur boxes where the detector missed something). Photos the
         # detector set aside cannot be shown, so they are "not available", not a block.
-        left = conn.execute(f"""
-            SELECT count(*) FILTER (WHERE r.photo_state = 'pending') AS pending,
-                   count(*) FILTER (WHERE r.photo_state = 'blurred') AS unapproved
-              FROM ({ROWS_SQL}) r
-             WHERE r.overview_key IS NOT NULL AND r.verdict IS DISTINCT FROM 'rejected'
-               AND NOT EXISTS (SELECT 1 FROM photo_approval a WHERE a.request_id = %s
-                               AND a.passage_id = r.id AND a.captured_at = r.captured_at)""",
-                            (req["id"], req["id"])).fetchone()
+        waiting = [r["photo_state"] for r in rows
+                   if r["overview_key"] is not None and r["verdict"] != "rejected"
+                   and (r["id"], r["captured_at"]) not in approved]
+        left = {"pending": waiting.count("pending"), "unapproved": waiting.count("blurred")}
         if left["pending"]:
             raise Conflict(f"{left['pending']} photo(s) are still waiting for the detector "
                            "(blurring pending); provide when they are blurred and approved")
@@ -132,14 +134,17 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     # request as provided and is refused (one package, one provision record).
     conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
     req = req_mod.get(conn, request_id)
-    _check_ready(conn, officer, req)
+    from casework.photos import approved_keys
+
+    # The request's passages, read once: for the checks, the files and the counts.
+    found = conn.execute(ROWS_SQL, (request_id,)).fetchall()
+    approved = approved_keys(conn, request_id) if req["photos"] else {}
+    _check_ready(conn, officer, req, found, approved)
     if conn.execute("SELECT 1 FROM provision WHERE request_id = %s", (request_id,)).fetchone():
         raise Conflict("the package of this request has already been provided")
-    rows = [r for r in conn.execute(ROWS_SQL, (request_id,)).fetchall()
-            if r["verdict"] != "rejected"]
+    rows = [r for r in found if r["verdict"] != "rejected"]
     rows.sort(key=lambda r: (r["captured_at"], r["id"]))
-    rejected = conn.execute(f"SELECT count(*) AS n FROM ({ROWS_SQL}) x WHERE verdict = 'rejected'",
-                            (request_id,)).fetchone()["n"]
+    rejected = len(found) - len(rows)
     searches = enq_mod.list_for(conn, request_id)
     files: dict[str, bytes] = {}
 
@@ -149,10 +154,7 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
             files[f"route-{s['id']}.geojson"] = export.export_route(
                 held_route(conn, s), "geojson")[0]
     missing_images = 0
-    from casework.photos import approved_keys
-
     # R8: where the officer approved a photo, its irreversibly blurred copy is provided.
-    approved = approved_keys(conn, request_id) if req["photos"] else {}
     if photo_reader is not None:
         for r in rows:
             if r["crop_key"]:
@@ -201,7 +203,8 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("manifest.json", manifest_bytes)
         for name, data in sorted(files.items()):
-            z.writestr(name, data)
+            # Photos and crops are JPEG already: stored as they are, not deflated again.
+            z.writestr(name, data, zipfile.ZIP_STORED if name.endswith(".jpg") else None)
     package = out.getvalue()
     digest = hashlib.sha256(package).hexdigest()
     conn.execute("INSERT INTO provision (request_id, created_by, manifest, sha256, downloaded_at,"
