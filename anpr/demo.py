@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.0,
               per_day: int = 200_000, seed: int = 126, traffic: bool = True,
               progress: bool = False, end: datetime | None = None, photos: int = 0,
-              photo_workers: int = 1, url: str | None = None) -> dict[str, Any]:
+              photo_workers: int = 2, url: str | None = None) -> dict[str, Any]:
     from camera_registry.demo import generate_registry
     from gis.roadnet import load_network
 
@@ -69,7 +69,7 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
 
 def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, end: datetime,
                  *, per_day: int, seed: int, progress: bool = False,
-                 truth_path=None, photos: int = 0, photo_workers: int = 1,
+                 truth_path=None, photos: int = 0, photo_workers: int = 2,
                  settings: Settings | None = None, url: str | None = None) -> dict[str, Any]:
     """Generate background traffic plus the planted cases for [start, end) and COPY it in.
 

@@ -38,7 +38,8 @@ from anpr.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PHOTOS = 5000
+DEFAULT_PHOTOS = 2000
+DEFAULT_NODES = 2  # detector nodes beside the rendering: one per core of the 2-core machine
 #: Share of photographed background passages whose read is deliberately wrong.
 MISREAD_SHARE = 0.03
 #: What OCR makes of a character that looks like another (DESIGN Qm's equivalences).
@@ -56,12 +57,10 @@ INTAKE_CHUNK = 50
 
 def misread(plate: str, rng: np.random.Generator) -> str:
     """``plate`` with one look-alike character read wrong (the camera's OCR error)."""
-    spots = [i for i, ch in enumerate(plate) if ch in LOOKALIKE]
+    table = LOOKALIKE if any(ch in LOOKALIKE for ch in plate) else DIGIT_LOOKALIKE
+    spots = [i for i, ch in enumerate(plate) if ch in table]
     if not spots:
-        spots = [i for i, ch in enumerate(plate) if ch in DIGIT_LOOKALIKE]
-        table = DIGIT_LOOKALIKE
-    else:
-        table = LOOKALIKE
+        return plate  # nothing on it looks like anything else
     i = int(rng.choice(spots))
     return plate[:i] + table[plate[i]] + plate[i + 1:]
 
@@ -181,8 +180,8 @@ class PhotoPlan:
             if site is not None:  # at one of the plate's own sites: the sites it is seen at stay
                 cams, t0, t1 = self.sites[site - 1]
                 cam = int(self.rng.choice(sorted(cams)))
-            else:
-                cam, t0, t1 = int(self.rng.integers(len(generator.camera_ids))), lo, hi
+            else:  # anywhere traffic passes (a camera of the published plan, R9)
+                cam, t0, t1 = int(self.rng.choice(generator.group_cams)), lo, hi
             us = int(self.rng.integers(t0, t1))
             other = lookalike_vehicle(plate, self.rng, taken)
             taken.add(other)
@@ -248,7 +247,7 @@ def camera_photos(shot: Shot, index: int, seed: int, facing: str) -> tuple[bytes
 
 
 def store_and_blur(conn: psycopg.Connection, settings: Settings, url: str,
-                   shots: list[Shot], *, seed: int, workers: int = 1,
+                   shots: list[Shot], *, seed: int, workers: int = DEFAULT_NODES,
                    progress: bool = False) -> dict[str, Any]:
     """Render each shot's photos and send them through intake; detector nodes blur them
     meanwhile, and this returns once every photo is blurred or set aside."""
