@@ -90,8 +90,12 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     planted_records = list(planted.to_records())
     plan = None
     if photos > 0:
-        from anpr.demo_photos import PhotoPlan
+        from anpr.demo_photos import PhotoPlan, open_nodes
 
+        if settings is None:
+            raise ValueError("demo photos need the settings (photo vault, detector)")
+        url = url or _url_of(conn)
+        vault, nodes = open_nodes(settings, url, photo_workers)
         plan = PhotoPlan.make(photos, generator, start, end, per_day, planted_records, truth,
                               seed=seed)
         chosen = {s.record["capture_id"] for s in plan.shots}
@@ -110,10 +114,8 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     if plan is not None:
         from anpr.demo_photos import store_and_blur
 
-        if settings is None:
-            raise ValueError("demo photos need the settings (photo vault, detector)")
-        photo_summary = store_and_blur(conn, settings, url or _url_of(conn), plan.shots,
-                                       seed=seed, workers=photo_workers, progress=progress)
+        photo_summary = store_and_blur(conn, settings, url, plan.shots, seed=seed,
+                                       vault=vault, nodes=nodes, progress=progress)
         truth["photos"] = plan.truth()
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)

@@ -246,18 +246,26 @@ def camera_photos(shot: Shot, index: int, seed: int, facing: str) -> tuple[bytes
     return encode_jpeg(scene.image), encode_jpeg(crop, 95)
 
 
-def store_and_blur(conn: psycopg.Connection, settings: Settings, url: str,
-                   shots: list[Shot], *, seed: int, workers: int = DEFAULT_NODES,
-                   progress: bool = False) -> dict[str, Any]:
-    """Render each shot's photos and send them through intake; detector nodes blur them
-    meanwhile, and this returns once every photo is blurred or set aside."""
+def open_nodes(settings: Settings, url: str, workers: int = DEFAULT_NODES) -> tuple[Any, list]:
+    """The photo vault and the detector nodes, made before anything is loaded: a node that
+    cannot start (no face source, no plate reader) stops the load before its window's
+    traffic is written, so a second run is not skipped with no photos."""
     from detector.worker import make_node
     from ingest.images import open_vault
+
+    vault = open_vault(settings, url)  # one vault for intake and the detector nodes
+    return vault, [make_node(settings, url, vault, name=f"demo-loader-{i + 1}")
+                   for i in range(workers)]
+
+
+def store_and_blur(conn: psycopg.Connection, settings: Settings, url: str,
+                   shots: list[Shot], *, seed: int, vault, nodes: list,
+                   progress: bool = False) -> dict[str, Any]:
+    """Render each shot's photos and send them through intake; the detector ``nodes``
+    blur them meanwhile, and this returns once every photo is blurred or set aside."""
     from ingest.intake import intake_batch
     from ingest.records import load_cameras
 
-    vault = open_vault(settings, url)  # one vault for intake and the detector nodes
-    nodes = [make_node(settings, url, vault, name=f"demo-loader-{i + 1}") for i in range(workers)]
     facing = {r["id"]: r["facing"] for r in
               conn.execute("SELECT id, facing::text AS facing FROM camera")}
     cameras = load_cameras(conn)
@@ -276,7 +284,11 @@ def store_and_blur(conn: psycopg.Connection, settings: Settings, url: str,
                     n = worker.run_once(wconn)
                     blurred.update(n)
                     if n == 0:
-                        if produced.is_set():
+                        # done when every frame is: a frame retried later (back-off) or
+                        # held by another node still counts
+                        if produced.is_set() and not wconn.execute(
+                                "SELECT EXISTS (SELECT 1 FROM detector_frame WHERE state IN "
+                                "('queued', 'processing'))").fetchone()[0]:
                             return
                         time.sleep(0.2)
         except BaseException as exc:  # noqa: BLE001 - reported by the loader below
@@ -315,6 +327,6 @@ def store_and_blur(conn: psycopg.Connection, settings: Settings, url: str,
         "SELECT state::text AS state, count(*) AS n FROM detector_frame GROUP BY 1")}
     return {"photos": accepted, "already_stored": duplicates,
             "misreads": sum(s.misread for s in shots),
-            "detector_frames": states, "detector_nodes": workers,
+            "detector_frames": states, "detector_nodes": len(nodes),
             "seconds": round(time.perf_counter() - started, 1)}
 
