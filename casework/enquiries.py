@@ -230,6 +230,9 @@ def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: s
     req = _searchable(conn, officer, request_id)
     if kind not in KINDS:
         raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
+    same = identical(conn, request_id, kind, params)
+    if same is not None:
+        return same
     out, _ = _dispatch(conn, kind, params, scope_of(conn, req), preview=True)
     row = conn.execute(
         "INSERT INTO enquiry (request_id, officer_id, kind, parameters, preview, previewed_at,"
@@ -240,6 +243,23 @@ def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: s
          {"preview": {k: out.get(k) for k in ("passages", "plates", "verification_minutes")}},
          "search.preview")
     return {"enquiry_id": row["id"], "kind": kind, "preview": out}
+
+
+def identical(conn: psycopg.Connection, request_id: int, kind: str,
+              params: dict[str, Any]) -> dict[str, Any] | None:
+    """The request's search with the same kind and parameters, if one ran or waits to be
+    run: the officer is shown it (and its held results) instead of a second search in
+    the audit log. One stopped after its preview may be asked again."""
+    row = conn.execute(
+        "SELECT id, preview, run_at, result_count FROM enquiry WHERE request_id = %s "
+        "AND kind = %s AND parameters = %s::jsonb AND NOT stopped_after_preview "
+        "ORDER BY run_at IS NULL, id LIMIT 1",
+        (request_id, kind, json.dumps(params))).fetchone()
+    if row is None:
+        return None
+    return {"enquiry_id": row["id"], "kind": kind, "preview": row["preview"],
+            "already": "run" if row["run_at"] is not None else "previewed",
+            "run_at": row["run_at"], "passages_kept": row["result_count"]}
 
 
 def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> None:

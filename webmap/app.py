@@ -28,6 +28,7 @@ BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.casework_api", "casework_api", "/api/v1"),
     ("webmap.casework_pages", "casework_pages", None),
     ("webmap.photos_api", "photos_api", "/api/v1"),
+    ("webmap.results_api", "results_api", "/api/v1"),
     ("webmap.reports_pages", "reports_pages", None),
     ("webmap.registry_api", "registry_api", None),
     ("webmap.analyst_pages", "analyst_pages", None),

@@ -324,7 +324,8 @@ def search_preview(request_id: int):
         raise BadInput("parameters must be an object")
     out = enquiries.preview(get_conn(), current_account(), request_id, str(body.get("kind")),
                             params)
-    return jsonify(jsonable(out)), 201
+    # The same search again: 200 with the one already previewed or run (``already``).
+    return jsonify(jsonable(out)), 200 if out.get("already") else 201
 
 
 @casework_api.get("/requests/<int:request_id>/searches")

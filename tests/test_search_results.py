@@ -1,0 +1,161 @@
+"""A search's held results read back (issue 13): later pages, sort, filters, timeline and
+points per location come from what the run kept, through the officer's own path, never
+by running the search again; the same search asked twice is recognised."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from conftest import SessionClient, confirmed_request
+
+
+@pytest.fixture(scope="module")
+def truth(demo_db) -> dict:
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def officer(app, people):
+    return SessionClient(app, "officer.mn")
+
+
+@pytest.fixture(scope="module")
+def ran(officer, demo_db, truth, database_url):
+    """A block search at one busy location, run inside a whole-country request."""
+    rid = confirmed_request(officer)
+    loc = truth["convoy"]["passages"][0]["location"]
+    params = {"selection": {"kind": "pick", "locations": [loc]},
+              "window": {"start": demo_db["start"].isoformat(),
+                         "end": demo_db["end"].isoformat()}}
+    pre = officer.post(f"/api/v1/requests/{rid}/searches",
+                       json={"kind": "block", "parameters": params})
+    assert pre.status_code == 201, pre.get_json()
+    eid = pre.get_json()["enquiry_id"]
+    run = officer.post(f"/api/v1/searches/{eid}/run")
+    assert run.status_code == 200, run.get_json()
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        held = {(r["passage_id"], r["captured_at"]) for r in c.execute(
+            "SELECT passage_id, captured_at FROM enquiry_result WHERE enquiry_id = %s", (eid,))}
+    assert len(held) > 20
+    return {"rid": rid, "eid": eid, "params": params, "held": held, "loc": loc}
+
+
+def _audit_count(conn, rid: int) -> int:
+    return conn.execute("SELECT count(*) AS n FROM audit_log WHERE subject = %s",
+                        (f"request:{rid}",)).fetchone()["n"]
+
+
+def test_pages_cover_exactly_the_held_rows_without_running_again(officer, ran, conn):
+    before = _audit_count(conn, ran["rid"])
+    url = f"/api/v1/searches/{ran['eid']}/results"
+    seen, offset, pages = [], 0, 0
+    while offset is not None:
+        body = officer.get(f"{url}?limit=7&offset={offset}").get_json()
+        assert body["total"] == len(ran["held"]) and len(body["passages"]) <= 7
+        seen += [(r["passage_id"], r["captured_at"]) for r in body["passages"]]
+        offset, pages = body["page"]["next_offset"], pages + 1
+    assert pages == -(-len(ran["held"]) // 7)
+    assert len(seen) == len(set(seen)) == len(ran["held"])
+    from datetime import datetime
+
+    assert {(pid, datetime.fromisoformat(at)) for pid, at in seen} == ran["held"]
+    # Paging added no search to the log, and the search was not run again.
+    conn.rollback()
+    assert _audit_count(conn, ran["rid"]) == before
+    times = [r["captured_at"] for r in officer.get(f"{url}?limit=1000").get_json()["passages"]]
+    assert times == sorted(times)
+
+
+def test_sort_and_filters_agree_with_the_whole_list(officer, ran):
+    url = f"/api/v1/searches/{ran['eid']}/results"
+    everything = officer.get(f"{url}?limit=1000").get_json()["passages"]
+    plates = [r["plate"] for r in officer.get(f"{url}?limit=1000&sort=plate&order=desc"
+                                              ).get_json()["passages"]]
+    assert plates == sorted(plates, reverse=True)
+    some = everything[len(everything) // 2]
+    frag = some["plate"][1:4].lower()
+    got = officer.get(f"{url}?limit=1000&plate={frag}").get_json()
+    assert {r["passage_id"] for r in got["passages"]} == \
+        {r["passage_id"] for r in everything if frag.upper() in r["plate"]}
+    assert got["total"] == len(got["passages"])
+    cam = some["camera_id"]
+    got = officer.get(f"{url}?limit=1000&camera={cam}").get_json()["passages"]
+    assert got and all(r["camera_id"] == cam for r in got)
+    assert len(got) == sum(1 for r in everything if r["camera_id"] == cam)
+    mid = some["captured_at"]
+    got = officer.get(url, query_string={"limit": 1000, "from": mid}).get_json()["passages"]
+    assert len(got) == sum(1 for r in everything if r["captured_at"] >= mid)
+    # A location/time search needs no verification: every row says so.
+    assert {r["state"] for r in everything} == {"not_required"}
+    assert officer.get(f"{url}?state=not_required").get_json()["total"] == len(everything)
+    assert officer.get(f"{url}?state=confirmed").get_json()["total"] == 0
+
+
+def test_timeline_and_locations_add_up(officer, ran):
+    base = f"/api/v1/searches/{ran['eid']}/results"
+    hist = officer.get(f"{base}/histogram?buckets=12").get_json()
+    assert len(hist["buckets"]) == 12
+    assert sum(b["passages"] for b in hist["buckets"]) == hist["total"] == len(ran["held"])
+    resp = officer.get(f"{base}/locations")
+    assert resp.mimetype == "application/geo+json"
+    feats = resp.get_json()["features"]
+    assert [f["id"] for f in feats] == [ran["loc"]]
+    assert feats[0]["properties"]["passages"] == len(ran["held"])
+    # The timeline brushed to its first bucket is the table filtered to it.
+    first = hist["buckets"][0]
+    n = officer.get(base, query_string={"from": first["start"], "to": first["end"]}
+                    ).get_json()["total"]
+    assert n == first["passages"]
+
+
+@pytest.mark.parametrize("query", ["limit=1e20", "limit=100000", "offset=-1", "sort=id;drop",
+                                   "order=up", "state=maybe", "from=2026-12-01T10:00",
+                                   "from=2026-12-02T10:00Z&to=2026-12-01T10:00Z",
+                                   "plate=" + "A" * 41, "buckets=0"])
+def test_bad_arguments_are_refused(officer, ran, query):
+    url = f"/api/v1/searches/{ran['eid']}/results"
+    if query.startswith("buckets"):
+        url += "/histogram"
+    resp = officer.get(f"{url}?{query}")
+    assert resp.status_code == 400, (query, resp.get_json())
+
+
+def test_the_same_search_again_is_recognised(officer, ran, conn):
+    before_audit = _audit_count(conn, ran["rid"])
+    again = officer.post(f"/api/v1/requests/{ran['rid']}/searches",
+                         json={"kind": "block", "parameters": ran["params"]})
+    assert again.status_code == 200
+    body = again.get_json()
+    assert body["already"] == "run" and body["enquiry_id"] == ran["eid"]
+    assert body["passages_kept"] == len(ran["held"])
+    conn.rollback()
+    assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                        (ran["rid"],)).fetchone()["n"] == 1
+    assert _audit_count(conn, ran["rid"]) == before_audit
+    # A different window is a different search: previewed anew.
+    from datetime import datetime
+
+    start = ran["params"]["window"]["start"]
+    end = (datetime.fromisoformat(start) + timedelta(hours=1)).isoformat()
+    fresh = officer.post(f"/api/v1/requests/{ran['rid']}/searches", json={
+        "kind": "block", "parameters": dict(ran["params"], window={"start": start, "end": end})})
+    assert fresh.status_code == 201, fresh.get_json()
+    assert fresh.get_json()["enquiry_id"] != ran["eid"] and "already" not in fresh.get_json()
+
+
+def test_results_before_the_run_and_a_package_before_any_search(officer, demo_db, truth):
+    rid = confirmed_request(officer)
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 409 and "no search" in resp.get_json()["message"]
+    pre = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "block", "parameters": {
+            "selection": {"kind": "pick", "locations": [truth["convoy"]["passages"][0]["location"]]},
+            "window": {"start": demo_db["start"].isoformat(),
+                       "end": (demo_db["start"] + timedelta(hours=1)).isoformat()}}})
+    eid = pre.get_json()["enquiry_id"]
+    assert officer.get(f"/api/v1/searches/{eid}/results").status_code == 409
+    assert officer.post(f"/api/v1/requests/{rid}/package").status_code == 409

@@ -1,0 +1,92 @@
+"""JSON API of a search's held results (casework.results): later pages, the table's sort
+and filters, the timeline and the map's points per location, read from what the run
+kept, never by running the search again (thin handlers)."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from anpr.errors import BadInput
+from casework import results
+from webmap.auth import current_account, requires
+from webmap.db import get_conn
+from webmap.openapi import ERROR, register_paths
+from webmap.payload import jsonable
+
+results_api = Blueprint("results_api", __name__)
+
+
+def _filters() -> results.Filters:
+    return results.Filters.parse(request.args)
+
+
+@results_api.get("/searches/<int:enquiry_id>/results")
+@requires("officer")
+def held_page(enquiry_id: int):
+    order = request.args.get("order", "asc")
+    if order not in ("asc", "desc"):
+        raise BadInput("order must be asc or desc")
+    return jsonify(jsonable(results.page(
+        get_conn(), current_account(), enquiry_id, limit=request.args.get("limit"),
+        offset=request.args.get("offset"), sort=request.args.get("sort"),
+        descending=order == "desc", filters=_filters())))
+
+
+@results_api.get("/searches/<int:enquiry_id>/results/histogram")
+@requires("officer")
+def held_histogram(enquiry_id: int):
+    return jsonify(jsonable(results.histogram(get_conn(), current_account(), enquiry_id,
+                                              buckets=request.args.get("buckets", 48),
+                                              filters=_filters())))
+
+
+@results_api.get("/searches/<int:enquiry_id>/results/locations")
+@requires("officer")
+def held_locations(enquiry_id: int):
+    body = jsonify(jsonable(results.locations(get_conn(), current_account(), enquiry_id,
+                                              filters=_filters())))
+    body.mimetype = "application/geo+json"
+    return body
+
+
+_EID = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_FILTERS = [
+    {"name": "plate", "in": "query", "schema": {"type": "string", "maxLength": 40},
+     "description": "Plate or part of one (dashes and case ignored)"},
+    {"name": "camera", "in": "query", "schema": {"type": "string", "maxLength": 64}},
+    {"name": "location", "in": "query", "schema": {"type": "string", "maxLength": 64}},
+    {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"},
+     "description": "ISO 8601 with offset; inclusive"},
+    {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"},
+     "description": "ISO 8601 with offset; exclusive"},
+    {"name": "state", "in": "query", "schema": {"enum": list(results.STATES)},
+     "description": "Verification state (R7)"},
+]
+_HELD = ("Read from the passages the run kept (live, or the secured copy after expiry): "
+         "the search is not run again and nothing is added to the audit log. 409 before "
+         "the search has run; 404 for a search that is not the caller's to handle.")
+register_paths({
+    "/api/v1/searches/{enquiry_id}/results": {"get": {
+        "summary": "A page of a search's held results, sorted and filtered",
+        "description": _HELD + " Pages by offset over a stable order; any page size up to "
+                       f"{results.MAX_PAGE}; `page.next_offset` is null on the last page.",
+        "parameters": [_EID, *_FILTERS,
+                       {"name": "limit", "in": "query",
+                        "schema": {"type": "integer", "minimum": 0,
+                                   "maximum": results.MAX_PAGE, "default": 100}},
+                       {"name": "offset", "in": "query",
+                        "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                       {"name": "sort", "in": "query", "schema": {"enum": list(results.SORTS)}},
+                       {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"]}}],
+        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/results/histogram": {"get": {
+        "summary": "The held results over time in equal buckets (the timeline)",
+        "description": _HELD, "parameters": [
+            _EID, *_FILTERS, {"name": "buckets", "in": "query",
+                              "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/results/locations": {"get": {
+        "summary": "The held results per camera location, as GeoJSON points with counts",
+        "description": _HELD, "parameters": [_EID, *_FILTERS],
+        "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
+                      "400": ERROR, "404": ERROR, "409": ERROR}}},
+})
