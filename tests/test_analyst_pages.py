@@ -231,7 +231,20 @@ def test_browser_analyst_without_a_grant_sees_nothing(browser, live_server, prov
 
 
 def test_other_roles_are_refused_in_words(app, provided):
-    officer = SessionClient(app, "officer.mn")  # the handling officer: casework, not here
+    editor = SessionClient(app, "editor")  # a plan editor has no casework relations
     for url in ("/analyse", f"/analyse/{provided['rid']}"):
-        r = officer.get(url)
+        r = editor.get(url)
         assert r.status_code == 403 and "voor analisten" in r.get_data(as_text=True), url
+
+
+def test_officers_and_requesters_find_what_was_provided_to_them(app, provided):
+    """The handling officer finds his provided request here too; an officer of the unit
+    without a relation finds nothing and gets the 404 of a request that does not exist."""
+    handler = SessionClient(app, "officer.mn")
+    assert provided["reference"] in handler.get("/analyse").get_data(as_text=True)
+    assert handler.get(f"/analyse/{provided['rid']}").status_code == 200
+    colleague = SessionClient(app, "officer2.mn")
+    assert provided["reference"] not in colleague.get("/analyse").get_data(as_text=True)
+    assert colleague.get(f"/analyse/{provided['rid']}").status_code == 404
+    requester = SessionClient(app, "requester.mn")
+    assert requester.get("/analyse").status_code == 200

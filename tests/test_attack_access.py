@@ -80,8 +80,10 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/requests/<int:request_id>/verify"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/photos"): Req(Level.VIEW),
     # The analysts' pages: what was provided (409 until it is), for analysts only.
-    ("GET", "/analyse/<int:request_id>"): Req(Level.PROVIDED, roles=("analyst",)),
-    ("GET", "/analyse/<int:request_id>/download"): Req(Level.PROVIDED, roles=("analyst",)),
+    ("GET", "/analyse/<int:request_id>"): Req(Level.PROVIDED,
+                                               roles=("analyst", "officer", "requester")),
+    ("GET", "/analyse/<int:request_id>/download"): Req(Level.PROVIDED,
+                                                        roles=("analyst", "officer", "requester")),
     # The search gate: request_id in the body (test_search_gate_follows_the_rule).
     **{("POST", f"/api/v1/search/{k}"): Roles(("officer",))
        for k in ("block", "common", "convoy", "partial", "plate", "route")},
@@ -109,6 +111,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/plans"): Roles(PUBLIC),
     ("GET", "/api/v1/plans/<int:year>"): Roles(PUBLIC),
     ("GET", "/api/v1/plans/<int:year>/amendments"): Roles(PUBLIC),
+    ("GET", "/api/v1/plans/<int:year>/cameras"): Roles(PUBLIC),
     ("POST", "/api/v1/plans/<int:year>/amendments"): Roles(("plan_editor",)),
     ("DELETE", "/api/v1/plans/<int:year>/cameras/<camera_id>"): Roles(("plan_editor",)),
     ("POST", "/api/v1/plans/<int:year>/draft"): Roles(("plan_editor",)),
@@ -140,7 +143,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/registry/locations/<code>/history"):
         Roles(("plan_editor", "auditor", "admin")),
     ("GET", "/registry"): Roles(("plan_editor",)),
-    ("GET", "/analyse"): Roles(("analyst",)),
+    ("GET", "/analyse"): Roles(("analyst", "officer", "requester")),
     ("GET", "/plans"): Roles(PUBLIC),
     ("GET", "/plans/<int:year>"): Roles(PUBLIC),
     ("GET", "/plans/<int:year>/cameraplan.<fmt>"): Roles(PUBLIC),

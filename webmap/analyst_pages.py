@@ -38,6 +38,10 @@ from webmap.db import get_conn
 analyst_pages = Blueprint("analyst_pages", __name__)
 
 ANALYST = "analyst"
+#: Who may look for provided results here: analysts (grants), officers (members of an
+#: investigation, grant holders, the handling officer) and requesters of record; what
+#: each sees is decided per request by casework.access.
+VIEWERS = ("analyst", "officer", "requester")
 ROUTE_FORMATS = ("geojson", "gpkg", "kml", "gpx")
 PASSAGE_FILES = {"passages.csv": "text/csv; charset=utf-8",
                  "passages.csvt": "text/plain; charset=utf-8",
@@ -55,7 +59,8 @@ KINDS = {"plate": "Q1 kenteken(s)", "partial": "Q2 deel van kenteken",
 def viewable(conn: psycopg.Connection, account: Account) -> list[dict[str, Any]]:
     """The requests whose provided results ``account`` may see, newest first.
 
-    The SQL only gathers candidates (a grant, a membership, the requester of record); each
+    The SQL only gathers candidates (a grant, a membership, the requester of record, the
+    handling officer's own provided requests); each
     is then put to ``casework.access.level``, the one rule, so nothing is listed that the
     request's own page would refuse."""
     rows = conn.execute("""
@@ -64,6 +69,8 @@ def viewable(conn: psycopg.Connection, account: Account) -> list[dict[str, Any]]
             OR r.investigation_id IN (SELECT investigation_id FROM investigation_member
                                        WHERE account_id = %(a)s)
             OR r.requester_account_id = %(a)s
+            OR (r.officer_id = %(a)s AND EXISTS (SELECT 1 FROM provision p
+                                                  WHERE p.request_id = r.id))
          ORDER BY r.id DESC""", {"a": account.id}).fetchall()
     out = []
     for row in rows:
@@ -171,12 +178,13 @@ def _forbidden(exc: Forbidden):
     # On these GET-only pages the one refusal is the role at the door (webmap.auth): an
     # analyst's relation to a request is at most PROVIDED, which the 404 above answers.
     return render_template("analyst/error.html",
-                           message="Deze pagina's zijn voor analisten: geleverde resultaten "
-                                   "waartoe u toegang heeft gekregen.", detail=exc.message), 403
+                           message="Deze pagina's zijn voor analisten, opsporingsambtenaren "
+                                   "en aanvragers: geleverde resultaten waartoe u toegang heeft "
+                                   "gekregen.", detail=exc.message), 403
 
 
 @analyst_pages.get("/analyse")
-@requires(ANALYST)
+@requires(*VIEWERS)
 def index():
     acc = current_account()
     rows = viewable(get_conn(), acc) if acc.unit_code else []
@@ -185,7 +193,7 @@ def index():
 
 
 @analyst_pages.get("/analyse/<int:request_id>")
-@requires(ANALYST)
+@requires(*VIEWERS)
 def results_page(request_id: int):
     conn = get_conn()
     try:
@@ -201,7 +209,7 @@ def results_page(request_id: int):
 
 
 @analyst_pages.get("/analyse/<int:request_id>/download")
-@requires(ANALYST)
+@requires(*VIEWERS)
 def download(request_id: int):
     """``?file=passages.csv`` (or ``.csvt``, ``.prj``, ``.geojson``) or
     ``route-<search id>.<geojson|gpkg|kml|gpx>``; names in the manifest's files."""

@@ -68,6 +68,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # cannot expose a page.
     app.config.setdefault("ANPR_DEFAULT_DENY", True)
     auth.init_app(app)
+    from webmap import navigation
+
+    navigation.init_app(app)
 
     import importlib
 

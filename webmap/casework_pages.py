@@ -76,12 +76,11 @@ def login_page():
             status = exc.status
         else:
             login(acc)
-            if acc.role == "analyst":  # their landing page: what was provided to them
-                return redirect(_safe_next(request.args.get("next") or
-                                           url_for("analyst_pages.index")))
-            if acc.role != "officer":
-                return redirect(_safe_next(request.args.get("next") or "/"))
-            return redirect(_safe_next(request.args.get("next")))
+            # Back where a page sent the person to log in, else the role's start page
+            # (webmap/navigation.py): the dashboard for officers.
+            from webmap.navigation import start_page
+
+            return redirect(_safe_next(request.args.get("next") or start_page(acc)))
     return render_template("casework/login.html", error=error, username=username), status
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, current_app, request
+from flask import render_template, Blueprint, Response, current_app, request
 
 from anpr import clock
 from anpr.errors import BadInput, NotFound
@@ -35,9 +35,18 @@ def monitor_page():
     conn = get_conn()
     refresh(conn, [d for d in stored_days(conn) if start <= d <= end])
     tables = reports.monitor(conn, start, end)
-    return Response(reports.render_html(tables, reports.charts(conn, start, end),
-                                        f"Monitor 126jj {start:%d-%m-%Y} t/m {end:%d-%m-%Y}"),
-                    mimetype="text/html")
+    return _page(reports.render_html(tables, reports.charts(conn, start, end),
+                                     f"Monitor 126jj {start:%d-%m-%Y} t/m {end:%d-%m-%Y}"))
+
+
+def _page(html: str) -> Response:
+    """A report with the site's navigation bar (templates/_nav.html) at its top."""
+    from flask import url_for
+
+    css = f'<link rel="stylesheet" href="{url_for("static", filename="css/app.css")}">'
+    nav = render_template("_nav.html")
+    html = html.replace("</head>", css + "</head>", 1).replace("<body>", "<body>" + nav, 1)
+    return Response(html, mimetype="text/html")
 
 
 @reports_pages.get("/reports/monitor/<key>.csv")
@@ -61,5 +70,5 @@ def privacy_audit_page(year: int):
     if not 2019 <= year <= 2100:
         raise BadInput("year out of range")
     home = current_app.config["ANPR_SETTINGS"].database.home  # the signed checkpoints (R6)
-    return Response(reports.render_html(reports.privacy_audit(get_conn(), year, home), {},
-                                        f"Privacy-audit 126jj {year}"), mimetype="text/html")
+    return _page(reports.render_html(reports.privacy_audit(get_conn(), year, home), {},
+                                     f"Privacy-audit 126jj {year}"))

@@ -34,13 +34,17 @@ BEGIN
         IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anpr_retention') THEN
             EXECUTE format('ALTER TABLE jj126.%I OWNER TO anpr_retention', part);
         END IF;
+        -- The day counts read one day's partition by name (ingest/rollup.py).
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anpr_app') THEN
+            EXECUTE format('GRANT SELECT ON jj126.%I TO anpr_app', part);
+        END IF;
     END IF;
     RETURN part;
 END
 $fn$;
 COMMENT ON FUNCTION jj126.ensure_partition(date) IS
     'Create (if missing) the passage partition for one UTC capture day, owned by the '
-    'retention role; returns its name. Runs as the owner.';
+    'retention role and readable by the app; returns its name. Runs as the owner.';
 """
 
 OLD_FUNCTION = """
