@@ -152,7 +152,7 @@ def test_sharp_regions_are_earned():
     pair = [Detection("vehicle", 0.9, vehicle), Detection("plate", 0.9, plate)]
     for reads in (lambda crops: [Read("COMOHOPPER", 0.99)] * len(crops),
                   lambda crops: [Read("", 0.99)] * len(crops),
-                  lambda crops: [Read("GN1233", 0.3)] * len(crops)):
+                  lambda crops: [Read("GN1233", 0.2)] * len(crops)):
         assert kept(pair, reads) == {("vehicle", vehicle): False, ("plate", plate): False}
     assert not any(r.sharp for r in sharp_regions(pair, shape, cfg))
     # a vehicle without a plate, or with its plate where no plate sits (a strip over the
