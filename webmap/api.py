@@ -22,6 +22,13 @@ api = Blueprint("api", __name__)
 STAFF = ("officer", "analyst", "plan_editor", "auditor", "admin")
 
 
+def _geojson(data):
+    """GeoJSON as application/geo+json, as the OpenAPI document says."""
+    resp = jsonify(data)
+    resp.mimetype = "application/geo+json"
+    return resp
+
+
 def _limits() -> Limits:
     web = current_app.config["ANPR_SETTINGS"].web
     return Limits(max_vertices=web.max_geometry_vertices, max_area_km2=web.max_selection_km2)
@@ -43,37 +50,37 @@ def health():
 @api.get("/locations")
 @requires(*STAFF)
 def list_locations():
-    return jsonify(rq.locations(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
+    return _geojson(rq.locations(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
                                 unit=request.args.get("unit") or None))
 
 
 @api.get("/locations/<code>")
 @requires(*STAFF)
 def get_location(code: str):
-    return jsonify(rq.location(get_conn(), code))
+    return _geojson(rq.location(get_conn(), code))
 
 
 @api.get("/cameras")
 @requires(*STAFF)
 def list_cameras():
-    return jsonify(rq.cameras(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
+    return _geojson(rq.cameras(get_conn(), bbox=rq.parse_bbox(request.args.get("bbox")),
                               location=request.args.get("location") or None))
 
 
 @api.get("/cameras/<camera_id>")
 @requires(*STAFF)
 def get_camera(camera_id: str):
-    return jsonify(rq.camera(get_conn(), camera_id))
+    return _geojson(rq.camera(get_conn(), camera_id))
 
 
 @api.get("/roads")
 @requires(*STAFF)
 def list_roads():
-    return jsonify(rq.roads(get_conn()))
+    return _geojson(rq.roads(get_conn()))
 
 
 @api.post("/selection")
 @requires("officer", "analyst", "plan_editor")
 def selection():
     sel = parse_selection(json_object(), _limits())
-    return jsonify(as_feature_collection(select_cameras(get_conn(), sel), sel))
+    return _geojson(as_feature_collection(select_cameras(get_conn(), sel), sel))

@@ -42,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     # Every JSON body read through request.get_json goes through webmap.payload.loads.
     app.request_class = SafeRequest
+    from webmap.payload import IsoJSONProvider
+
+    app.json = IsoJSONProvider(app)  # dates as ISO 8601, never Flask's RFC 822
     settings = settings_mod.load()
     app.config.update(
         ANPR_SETTINGS=settings,
@@ -133,8 +136,12 @@ def _register_errors(app: Flask) -> None:
                            f"{request.max_content_length // (1024 * 1024)} MB this address takes")
         _undo_and_record(exc.code or 500, "http", description)
         if _wants_json():
-            return jsonify({"error": exc.name.lower().replace(" ", "_"),
-                            "message": description}), exc.code
+            resp = jsonify({"error": exc.name.lower().replace(" ", "_"),
+                            "message": description})
+            for name, value in exc.get_headers():  # a 405 keeps its Allow header
+                if name.lower() != "content-type":
+                    resp.headers[name] = value
+            return resp, exc.code
         return exc
 
     @app.errorhandler(Exception)

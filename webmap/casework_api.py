@@ -11,6 +11,7 @@ from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
+from webmap.schemas import DATE_TIME, ref
 
 casework_api = Blueprint("casework_api", __name__)
 
@@ -244,12 +245,33 @@ REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"ty
 ACCOUNT_PATH = {"name": "account_id", "in": "path", "required": True,
                 "schema": {"type": "integer"}}
 _ok = {"description": "ok"}
+
+
+def _json(schema: dict, description: str = "ok") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(name: str, required: bool = True) -> dict:
+    return {"required": required, "content": {"application/json": {"schema": ref(name)}}}
+
+
+_REQ_OK = _json(ref("Request"), "the request")
+_NO_BODY = _body("Empty", required=False)
+_LIST = _json({"type": "array", "items": {"type": "object"}})
 register_paths({
     "/api/v1/session": {
-        "get": {"summary": "The current account and the CSRF token", "responses": {"200": _ok}},
+        "get": {"summary": "The current account and the CSRF token",
+                "description": "Start here: the CSRF token that the login (and every later "
+                               "write) sends as X-CSRF-Token.",
+                "responses": {"200": _json(ref("Session"))}},
         "post": {"summary": "Log in (username, password); returns the CSRF token",
-                 "responses": {"200": _ok, "401": ERROR, "403": ERROR}},
-        "delete": {"summary": "Log out", "responses": {"200": _ok}}},
+                 "description": "Sets the session cookie; send the answered `csrf_token` as "
+                                "X-CSRF-Token on every write from now on.",
+                 "requestBody": _body("Login"),
+                 "responses": {"200": _json(ref("Session")), "401": ERROR, "403": ERROR}},
+        "delete": {"summary": "Log out", "requestBody": _NO_BODY,
+                   "responses": {"200": _json({"type": "object", "properties": {
+                       "ok": {"type": "boolean"}}})}}},
     "/api/v1/crimes": {"get": {"summary": "Crimes and whether art. 67 lid 1 Sv applies",
                                "responses": {"200": _ok, "401": ERROR, "403": ERROR}}},
     "/api/v1/requests": {
@@ -257,38 +279,47 @@ register_paths({
                 "responses": {"200": _ok, "401": ERROR, "403": ERROR}},
         "post": {"summary": "Register a request and its order (refused with the reason when "
                             "the crime does not qualify)",
-                 "responses": {"201": _ok, "400": ERROR, "422": _ok, "403": ERROR}}},
+                 "requestBody": _body("RequestRegistration"),
+                 "responses": {"201": _REQ_OK, "400": ERROR, "403": ERROR,
+                               "422": _json(ref("Request"), "registered as rejected: the "
+                                            "crime does not qualify (qualification.reason)")}}},
     "/api/v1/requests/{request_id}": {"get": {"summary": "One request", "parameters": [REQ_PATH],
-                                              "responses": {"200": _ok, "403": ERROR, "404": ERROR}}},
+                                              "responses": {"200": _REQ_OK, "403": ERROR,
+                                                            "404": ERROR}}},
     **{f"/api/v1/requests/{{request_id}}/{verb}": {"post": {
-        "summary": summary, "parameters": [REQ_PATH],
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}}
-       for verb, summary in [("confirm", "Confirm the registered data (then frozen)"),
-                             ("correct", "A correction as a new, logged version"),
-                             ("reject", "Reject with a reason (kept)"),
-                             ("cancel", "Cancel before confirmation"),
-                             ("written-order", "Attach the written order (multipart 'document')")]},
+        "summary": summary, "parameters": [REQ_PATH], "requestBody": body,
+        "responses": {"200": _REQ_OK, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}}
+       for verb, summary, body in [
+           ("confirm", "Confirm the registered data (then frozen); searches may start",
+            _NO_BODY),
+           ("correct", "A correction as a new, logged version", _body("Correction")),
+           ("reject", "Reject with a reason (kept)", _body("Reason")),
+           ("cancel", "Cancel before confirmation", _NO_BODY),
+           ("written-order", "Attach the written order (multipart 'document')",
+            {"required": True, "content": {"multipart/form-data": {
+                "schema": ref("WrittenOrder")}}})]},
     "/api/v1/requests/{request_id}/handover": {
         "get": {"summary": "Colleagues who may take over (not in the investigation); the "
                            "hand-overs so far are in the request's `handovers`",
                 "parameters": [REQ_PATH],
-                "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
+                "responses": {"200": _LIST, "403": ERROR, "404": ERROR}},
         "post": {"summary": "Hand the request over (to: account id or username, reason); "
                             "the colleague becomes the handling officer (recorded)",
-                 "parameters": [REQ_PATH],
-                 "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR,
+                 "parameters": [REQ_PATH], "requestBody": _body("Handover"),
+                 "responses": {"200": _REQ_OK, "400": ERROR, "403": ERROR, "404": ERROR,
                                "409": ERROR}}},
     "/api/v1/requests/{request_id}/members": {
         "get": {"summary": "Recorded members of the request's investigation",
                 "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
         "post": {"summary": "Record a member of the investigation (account: id or username)",
-                 "parameters": [REQ_PATH],
+                 "parameters": [REQ_PATH], "requestBody": _body("AccountRef"),
                  "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/grants": {
         "get": {"summary": "Grants to see what was provided (viewing level 2)",
                 "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
         "post": {"summary": "Grant an account outside the investigation sight of what was "
                             "provided (account: id or username)", "parameters": [REQ_PATH],
+                 "requestBody": _body("AccountRef"),
                  "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/members/{account_id}": {
         "delete": {"summary": "End a recorded membership of the investigation",
@@ -301,11 +332,8 @@ register_paths({
         "put": {"summary": "Record the requester of record, who sees what was provided "
                            "(account: id or username; null clears it)",
                 "parameters": [REQ_PATH],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["account"],
-                    "properties": {"account": {"oneOf": [{"type": "integer"}, {"type": "string"},
-                                                         {"type": "null"}]}}}}}},
-                "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
+                "requestBody": _body("Requester"),
+                "responses": {"200": _REQ_OK, "400": ERROR, "404": ERROR}}},
 })
 
 
@@ -464,13 +492,19 @@ register_paths({
                 "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
         "post": {"summary": "Preview a search inside the request's order (kind: plate, partial, "
                             "block, convoy, common, route; parameters as for /search)",
-                 "parameters": [REQ_PATH],
-                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
+                 "description": "Block (Q3) needs an explicit selection (`selection` or "
+                                "`cameras`); an order that names plates refuses block (Q3) "
+                                "and common (Q5) searches (403). The same search again "
+                                "answers 200 with the one already previewed (`already`).",
+                 "parameters": [REQ_PATH], "requestBody": _body("EnquiryPreview"),
+                 "responses": {"200": _json(ref("Enquiry")), "201": _json(ref("Enquiry")), "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/run": {"post": {
         "summary": "Run a previewed search; results are kept and held", "parameters": [_SEARCH],
+        "requestBody": _NO_BODY,
         "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/stop": {"post": {
         "summary": "Stop after the preview (recorded)", "parameters": [_SEARCH],
+        "requestBody": _NO_BODY,
         "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/reads": {"get": {
         "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500); crops=1 puts "
@@ -479,18 +513,22 @@ register_paths({
         "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",
-        "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+        "parameters": [REQ_PATH], "requestBody": _body("Verdicts"),
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
     "/api/v1/passages/{passage_id}/crop": {"get": {
         "summary": "The plate crop of a read in one of your requests",
         "parameters": [{"name": "passage_id", "in": "path", "required": True,
                         "schema": {"type": "integer"}}],
-        "responses": {"200": {"description": "JPEG"}, "404": ERROR}}},
+        "responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {"schema": {
+            "type": "string", "format": "binary"}}}}, "404": ERROR}}},
     "/api/v1/requests/{request_id}/package": {"post": {
         "summary": "Make and download the provision package (once)", "parameters": [REQ_PATH],
-        "responses": {"200": {"description": "zip"}, "409": ERROR, "403": ERROR}}},
+        "requestBody": _NO_BODY,
+        "responses": {"200": {"description": "zip", "content": {"application/zip": {"schema": {
+            "type": "string", "format": "binary"}}}}, "409": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/complete": {"post": {
         "summary": "Complete the request; secured results are released", "parameters": [REQ_PATH],
-        "responses": {"200": _ok, "409": ERROR}}},
+        "requestBody": _NO_BODY, "responses": {"200": _REQ_OK, "409": ERROR}}},
     "/api/v1/requests/{request_id}/provided": {"get": {
         "summary": "The manifest of what was provided (investigation members or grant holders)",
         "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "409": ERROR}}},

@@ -8,14 +8,22 @@ from flask import Flask
 ERROR = {"$ref": "#/components/responses/Error"}
 FC = {"description": "GeoJSON FeatureCollection",
       "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}
+FEATURE = {"description": "GeoJSON Feature", "content": {"application/geo+json": {
+    "schema": {"type": "object", "required": ["type"], "properties": {"type": {"const": "Feature"}}}}}}
 BBOX = {"name": "bbox", "in": "query", "required": False,
         "description": "minlon,minlat,maxlon,maxlat in WGS84",
         "schema": {"type": "string", "example": "4.7,52.2,5.1,52.5"}}
 
 PATHS: dict[str, dict[str, Any]] = {
-    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}},
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {
+        "description": "OpenAPI 3.1", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["openapi", "paths"]}}}}}}},
     "/api/v1/health": {"get": {"summary": "Liveness and database check",
-                               "responses": {"200": {"description": "ok"}, "503": ERROR}}},
+                               "responses": {"200": {"description": "ok", "content": {
+                                   "application/json": {"schema": {"type": "object",
+                                   "properties": {"status": {"const": "ok"},
+                                                  "postgis": {"type": "string"}}}}}},
+                                   "503": ERROR}}},
     "/api/v1/locations": {"get": {
         "summary": "Camera locations with camera counts",
         "parameters": [BBOX, {"name": "unit", "in": "query", "schema": {"type": "string"},
@@ -24,7 +32,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/locations/{code}": {"get": {
         "summary": "One location with its cameras",
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "GeoJSON Feature"}, "404": ERROR}}},
+        "responses": {"200": FEATURE, "404": ERROR}}},
     "/api/v1/cameras": {"get": {
         "summary": "Cameras (lane geometry where known)",
         "parameters": [BBOX, {"name": "location", "in": "query", "schema": {"type": "string"}}],
@@ -32,7 +40,7 @@ PATHS: dict[str, dict[str, Any]] = {
     "/api/v1/cameras/{camera_id}": {"get": {
         "summary": "One camera",
         "parameters": [{"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "GeoJSON Feature"}, "404": ERROR}}},
+        "responses": {"200": FEATURE, "404": ERROR}}},
     "/api/v1/roads": {"get": {"summary": "The road network", "responses": {"200": FC}}},
     "/api/v1/selection": {"post": {
         "summary": "Resolve a drawn or picked selection to cameras",
@@ -58,10 +66,92 @@ def register_paths(paths: dict[str, dict[str, Any]],
 
 
 def openapi_document(app: Flask) -> dict[str, Any]:
+    """The document, completed from the routes themselves: each operation's security
+    requirement and its 401/403 answers follow the access rule its view declares
+    (webmap.auth), and every 2xx answer has a schema."""
+    import copy
+
+    from webmap.schemas import SCHEMAS
+
     doc = _base_document()
-    doc["paths"] = {**PATHS, **_EXTRA_PATHS}
-    doc["components"]["schemas"].update(_EXTRA_SCHEMAS)
+    doc["paths"] = copy.deepcopy({**PATHS, **_EXTRA_PATHS})
+    doc["components"]["schemas"].update(copy.deepcopy(_EXTRA_SCHEMAS))
+    doc["components"]["schemas"].update(copy.deepcopy(SCHEMAS))
+    for rule in app.url_map.iter_rules():
+        path = openapi_path(rule.rule)
+        ops = doc["paths"].get(path)
+        if ops is None:
+            continue
+        access = getattr(app.view_functions.get(rule.endpoint), "anpr_access", None)
+        for method in rule.methods or ():
+            op = ops.get(method.lower())
+            if op is not None:
+                _complete(op, method, access)
     return doc
+
+
+def openapi_path(rule: str) -> str:
+    """A Werkzeug rule (``/requests/<int:request_id>``) as an OpenAPI path."""
+    import re
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _complete(op: dict[str, Any], method: str, access: Any) -> None:
+    from webmap.auth import DEVICE, PUBLIC
+
+    responses = op.setdefault("responses", {})
+    write = method in _WRITES
+    if access == DEVICE:
+        op["security"] = [{"deviceKey": []}]
+        responses.setdefault("401", ERROR)
+    elif access == PUBLIC:
+        op["security"] = [{"csrfToken": []}] if write else [{}]
+        if write:
+            responses.setdefault("403", ERROR)
+    elif isinstance(access, tuple):
+        op["security"] = [{"sessionCookie": [], "csrfToken": []}] if write else \
+            [{"sessionCookie": []}]
+        op["x-roles"] = list(access)
+        roles = ", ".join(access)
+        note = f"Roles: {roles}."
+        if note not in op.get("description", ""):
+            op["description"] = (op.get("description", "") + "\n\n" + note).strip()
+        responses.setdefault("401", ERROR)
+        responses.setdefault("403", ERROR)
+    if "requestBody" in op:
+        responses.setdefault("400", ERROR)
+    for code, resp in list(responses.items()):
+        if code.startswith("2") and "$ref" not in resp and not resp.get("content"):
+            resp = responses[code] = dict(resp)
+            resp.setdefault("description", "ok")
+            resp["content"] = {"application/json": {"schema": {
+                "type": ["object", "array"]}}}
+
+
+def check_body(body: Any) -> Any:
+    """Check the current request's JSON body against its operation's schema in this
+    document (webmap.payload.json_object calls it, so after the handler's access checks):
+    a body the document calls invalid is a 400 naming each problem. Returns the body."""
+    from flask import current_app, request
+
+    from webmap import schemas
+
+    app = current_app._get_current_object()
+    doc = app.extensions.get("anpr_openapi")
+    if doc is None:
+        doc = app.extensions["anpr_openapi"] = openapi_document(app)
+    if request.url_rule is None:
+        return body
+    op = doc["paths"].get(openapi_path(request.url_rule.rule), {}).get(request.method.lower())
+    schema = (((op or {}).get("requestBody") or {}).get("content") or {}).get(
+        "application/json", {}).get("schema")
+    if schema is not None:
+        schemas.check_body(schema, doc["components"], body)
+    return body
 
 
 def _base_document() -> dict[str, Any]:
@@ -72,17 +162,31 @@ def _base_document() -> dict[str, Any]:
         "paths": PATHS,
         "components": {
             "responses": {"Error": {"description": "Error with a user-safe message", "content": {
-                "application/json": {"schema": {"type": "object", "required": ["error", "message"],
-                                                "properties": {"error": {"type": "string"},
-                                                               "message": {"type": "string"},
-                                                               "details": {"type": "object"}}}}}}},
+                "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "securitySchemes": {
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                                  "description": "The session cookie that POST /api/v1/session "
+                                                 "(username, password) sets; it holds only a "
+                                                 "random token, checked server-side on "
+                                                 "every call"},
+                "csrfToken": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token",
+                              "description": "Every write (the login included) carries the "
+                                             "session's CSRF token: GET /api/v1/session gives "
+                                             "it, the login answers a fresh one"},
+                "deviceKey": {"type": "http", "scheme": "bearer",
+                              "description": "A camera's or site's device key "
+                                             "(`anpr intake keys`), as Authorization: Bearer; "
+                                             "no cookie, no CSRF token"}},
             "schemas": {
                 "FeatureCollection": {"type": "object", "required": ["type", "features"],
                                       "properties": {"type": {"const": "FeatureCollection"},
                                                      "features": {"type": "array"}}},
                 "Selection": {"type": "object", "properties": {
-                    "kind": {"enum": ["polygon", "rectangle", "circle", "corridor", "pick"]},
-                    "geometry": {"type": "object", "description": "GeoJSON geometry, WGS84"},
+                    "kind": {"enum": ["polygon", "rectangle", "circle", "corridor", "pick"],
+                             "x-message": "unknown selection kind: give polygon, rectangle, "
+                                          "circle, corridor or pick"},
+                    "geometry": {"type": "object", "description": "GeoJSON geometry, WGS84",
+                                 "x-message": "geometry must be a GeoJSON object (WGS84)"},
                     "radius_m": {"type": "number", "minimum": 1, "maximum": 50000},
                     "buffer_m": {"type": "number", "minimum": 1, "maximum": 5000},
                     "inout": {"enum": ["in", "out"]},

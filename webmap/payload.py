@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Request, request
+from flask.json.provider import DefaultJSONProvider
 
 from anpr.errors import BadInput
 
@@ -109,7 +110,8 @@ class SafeRequest(Request):
 
 
 def json_object() -> dict[str, Any]:
-    """The request body, which must be a JSON object sent as application/json."""
+    """The request body, which must be a JSON object sent as application/json and valid
+    against its operation's schema in the OpenAPI document (webmap.openapi.check_body)."""
     if not request.is_json:
         raise BadInput("send the body as application/json")
     try:
@@ -118,7 +120,9 @@ def json_object() -> dict[str, Any]:
         raise BadInput("the body is not valid JSON") from None
     if not isinstance(body, dict):
         raise BadInput("the body must be a JSON object")
-    return body
+    from webmap.openapi import check_body
+
+    return check_body(body)  # against the schema the OpenAPI document gives (one source)
 
 
 def int_arg(name: str, default: int, lo: int, hi: int) -> int:
@@ -155,3 +159,17 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(jsonable(v) for v in value)
     return value
+
+
+class IsoJSONProvider(DefaultJSONProvider):
+    """Flask's JSON with dates and times as ISO 8601 (with the offset a timestamptz
+    carries) instead of RFC 822 ("Tue, 01 Dec 2026 20:09:57 GMT"), and sets as sorted
+    lists: every answer of the API writes times one way, whatever the handler passed."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, (datetime, date)):
+            return o.isoformat()
+        if isinstance(o, (set, frozenset)):
+            return sorted(o)
+        return DefaultJSONProvider.default(o)

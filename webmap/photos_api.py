@@ -84,17 +84,24 @@ register_paths({
     "/api/v1/requests/{request_id}/photos/approve": {"post": {
         "summary": "Approve a page of photos in one action: photos [{passage_id, boxes}] "
                    "(1 to 100), each recorded and audited on its own; all or none",
-        "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+        "parameters": [_REQ],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/PagePhotoApproval"}}}},
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
                                             "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}": {"get": {
         "summary": "The detector's blurred photo, or its approved copy; never the "
                    "unblurred original: 409 `photo_not_blurred` with details.photo_state "
                    "(pending, set_aside, not_queued) until the detector has blurred it",
-        "parameters": [_REQ, _PAS], "responses": {"200": {"description": "JPEG"},
+        "parameters": [_REQ, _PAS], "responses": {"200": {"description": "JPEG", "content": {
+            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}}},
                                                   "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}/approve": {"post": {
         "summary": "Approve a photo with extra blur boxes [[x1, y1, x2, y2], ...] in pixels; "
                    "the blurred copy is written irreversibly and is final",
-        "parameters": [_REQ, _PAS], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+        "parameters": [_REQ, _PAS],
+        "requestBody": {"required": False, "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/PhotoApproval"}}}},
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
                                                   "404": ERROR, "409": ERROR}}},
 })

@@ -152,6 +152,29 @@ def add_amendment(year: int):
     return jsonify(result), 201
 
 
+@plans_api.get("/plans/<int:year>/cameras")
+def plan_cameras(year: int):
+    """The cameras of a plan (published, or a draft for an editor), with the mobile
+    cameras its amendments added: the same list the plan layer and its exports show."""
+    _public(year)
+    plan = plans.get_plan(get_conn(), year)
+    rows = get_conn().execute("""
+        SELECT c.id, l.code AS location_code, c.inout, c.lane, c.bearing, c.mounting,
+               c.facing, 'plan' AS source, NULL::date AS effective_from,
+               NULL::date AS effective_to
+          FROM plan_camera pc JOIN camera c ON c.id = pc.camera_id
+          JOIN location l ON l.id = c.location_id
+         WHERE pc.plan_id = %(p)s
+        UNION ALL
+        SELECT c.id, l.code, c.inout, c.lane, c.bearing, c.mounting, c.facing, 'amendment',
+               a.effective_from, a.effective_to
+          FROM plan_amendment a JOIN camera c ON c.id = a.camera_id
+          JOIN location l ON l.id = c.location_id
+         WHERE a.plan_id = %(p)s
+         ORDER BY 1, 8""", {"p": plan["id"]}).fetchall()
+    return jsonify({"year": year, "state": plan["state"], "cameras": rows})
+
+
 @plans_api.get("/plans/diff")
 def plan_diff():
     try:
@@ -165,7 +188,7 @@ def plan_diff():
 
 # Access declarations for the account layer (webmap.auth): reads of published plans are
 # public, every change is for camera-plan editors.
-for _view in (list_plans, get_plan, validation, list_amendments, plan_diff):
+for _view in (list_plans, get_plan, validation, list_amendments, plan_cameras, plan_diff):
     _view.anpr_access = "public"
 for _view in (draft, set_motivation, add_location, remove_location, remove_camera, set_mobile,
               ratify, publish, add_amendment):
@@ -176,13 +199,52 @@ _OK = {"description": "ok"}
 _YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
-def _op(summary: str, *params: dict, body: bool = False, codes=("400", "404", "409")) -> dict:
+def _op(summary: str, *params: dict, body: dict | None = None, codes=("400", "404", "409"),
+        ok: dict | None = None, required: bool = True) -> dict:
     op: dict[str, Any] = {"summary": summary, "parameters": list(params),
-                          "responses": {"200": _OK, **{c: _ERR for c in codes}}}
-    if body:
-        op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"type": "object"}}}}
+                          "responses": {"200": ok or _OK, **{c: _ERR for c in codes}}}
+    if body is not None:
+        op["requestBody"] = {"required": required, "content": {"application/json": {
+            "schema": body}}}
     return op
+
+
+_TEXT = {"type": "string", "maxLength": 4000}
+_DAY = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
+_DRAFT = {"type": "object", "properties": {"locations": {
+    "type": "array", "items": {"type": "string"},
+    "description": "location codes (default: every location of the registry)"}}}
+_LOCATION = {"type": "object", "required": ["code"],
+             "properties": {"code": {"type": "string", "minLength": 1}}}
+_MOTIVATION = {"type": "object", "additionalProperties": False, "properties": {
+    "criteria": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+                 "description": "art. 3 lid 2: letters a, b, c"},
+    "motivation": _TEXT, "prosecutor": _TEXT, "signed_on": {"type": ["string", "null"]},
+    "claimed_by": _TEXT}}
+_MOBILE = {"type": "object", "required": ["unit", "kind", "count"], "properties": {
+    "unit": {"type": "string"}, "kind": {"type": "string"},
+    "count": {"type": "integer", "minimum": 0}}}
+_RATIFY = {"type": "object", "required": ["chief"], "properties": {"chief": {"type": "string"}}}
+_AMEND = {"type": "object", "required": ["camera", "kind", "motivation", "prosecutor",
+                                         "effective_from"],
+          "properties": {"camera": {"type": "string"}, "kind": {"type": "string"},
+                         "criteria": {"oneOf": [{"type": "string"},
+                                                {"type": "array", "items": {"type": "string"}}]},
+                         "motivation": {"type": "string"}, "prosecutor": {"type": "string"},
+                         "effective_from": _DAY, "effective_to": {**_DAY,
+                                                                  "type": ["string", "null"]}}}
+_CAMERAS = {"description": "the plan's cameras", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["year", "cameras"], "properties": {
+        "year": {"type": "integer"}, "state": {"type": "string"},
+        "cameras": {"type": "array", "items": {"type": "object", "required": ["id"],
+                                               "properties": {
+            "id": {"type": "string"}, "location_code": {"type": "string"},
+            "inout": {"enum": ["in", "out"]}, "lane": {"type": "integer"},
+            "bearing": {"type": "number"}, "mounting": {"enum": ["fixed", "mobile"]},
+            "facing": {"enum": ["front", "rear"]},
+            "source": {"enum": ["plan", "amendment"]},
+            "effective_from": {"type": ["string", "null"], "format": "date"},
+            "effective_to": {"type": ["string", "null"], "format": "date"}}}}}}}}}
 
 
 _EDIT = ("400", "401", "403", "404", "409")  # changes need a logged-in plan editor
@@ -192,26 +254,31 @@ register_paths({
     "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)")},
     "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
     "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR,
-                                               codes=_EDIT)},
+                                               codes=_EDIT, body=_DRAFT, required=False)},
     "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
     "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
-                                                   body=True, codes=_EDIT)},
+                                                   body=_LOCATION, codes=_EDIT)},
     "/api/v1/plans/{year}/locations/{code}": {
         "put": _op("Set criteria (a/b/c), motivation, prosecutor's signature, claim", _YEAR,
-                   _CODE, body=True, codes=_EDIT),
+                   _CODE, body=_MOTIVATION, codes=_EDIT),
         "delete": _op("Take a location out of a draft", _YEAR, _CODE, codes=_EDIT)},
     "/api/v1/plans/{year}/cameras/{camera_id}": {
         "delete": _op("Take a camera out of a draft", _YEAR, _CAM, codes=_EDIT)},
     "/api/v1/plans/{year}/mobile": {"put": _op("Mobile cameras per unit and kind of location",
-                                               _YEAR, body=True, codes=_EDIT)},
+                                               _YEAR, body=_MOBILE, codes=_EDIT)},
     "/api/v1/plans/{year}/ratify": {"post": _op("Record the chief of police's ratification",
-                                                _YEAR, body=True, codes=_EDIT)},
+                                                _YEAR, body=_RATIFY, codes=_EDIT)},
     "/api/v1/plans/{year}/publish": {"post": _op("Publish (refused while errors remain; frozen "
-                                                 "after)", _YEAR, codes=_EDIT)},
+                                                 "after)", _YEAR, codes=_EDIT,
+                                                 body={"type": "object", "maxProperties": 0},
+                                                 required=False)},
     "/api/v1/plans/{year}/amendments": {
         "get": _op("Mobile cameras added during the year", _YEAR),
-        "post": _op("Add a mobile camera to a published plan", _YEAR, body=True,
+        "post": _op("Add a mobile camera to a published plan", _YEAR, body=_AMEND,
                     codes=_EDIT)},
+    "/api/v1/plans/{year}/cameras": {"get": _op(
+        "The plan's cameras (a published plan for anyone, a draft for its editors), with "
+        "the mobile cameras its amendments added", _YEAR, codes=("400", "404"), ok=_CAMERAS)},
     "/api/v1/plans/diff": {"get": _op("Differences between two years' plans",
                                       {"name": "from", "in": "query", "required": True,
                                        "schema": {"type": "integer"}},

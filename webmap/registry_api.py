@@ -449,6 +449,12 @@ def _op(summary: str, *params: dict, body: dict | None = None, ok: str = "200",
     return op
 
 
+def _png(op: dict[str, Any]) -> dict[str, Any]:
+    op["responses"]["200"] = {"description": "PNG", "content": {"image/png": {"schema": {
+        "type": "string", "format": "binary"}}}}
+    return op
+
+
 _CODE, _CAM = _p("code"), _p("camera_id")
 _OBJ = {"type": "object"}
 register_paths({
@@ -495,17 +501,19 @@ register_paths({
                               "label": {"type": "string"}}})},
     f"{API}/cameras/{{camera_id}}/masks/{{mask_id}}": {"delete": _op(
         "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"))},
-    f"{API}/cameras/{{camera_id}}/frame": {"post": _op(
+    f"{API}/cameras/{{camera_id}}/frame": {"post": {**_png(_op(
         "Blur an editor's own frame of the camera's view (body: image/jpeg or image/png) with "
         "the detector's blur, nothing detected so all of it pixelated; answered as PNG, kept "
-        "nowhere", _CAM)},
-    f"{API}/cameras/{{camera_id}}/camera-frame.png": {"get": _op(
+        "nowhere", _CAM)), "requestBody": {"required": True, "content": {
+            t: {"schema": {"type": "string", "format": "binary"}}
+            for t in ("image/jpeg", "image/png")}}}},
+    f"{API}/cameras/{{camera_id}}/camera-frame.png": {"get": _png(_op(
         "The camera's newest processed frame, blurred again with nothing detected (all of it "
-        "pixelated), to draw masks on; 404 when there is none", _CAM)},
-    f"{API}/cameras/{{camera_id}}/frame.png": {"get": _op(
+        "pixelated), to draw masks on; 404 when there is none", _CAM))},
+    f"{API}/cameras/{{camera_id}}/frame.png": {"get": _png(_op(
         "A neutral placeholder reference frame (PNG with a pixel grid) to draw masks on", _CAM,
         {"name": "width", "in": "query", "schema": {"type": "integer"}},
-        {"name": "height", "in": "query", "schema": {"type": "integer"}})},
+        {"name": "height", "in": "query", "schema": {"type": "integer"}}))},
 }, schemas={
     "RegistryLocation": {"type": "object", "required": ["code", "name", "unit_code", "lon", "lat"],
                          "properties": {"code": {"type": "string", "example": "MN-A12-901"},
@@ -515,13 +523,14 @@ register_paths({
                                         "owner": {"enum": list(registry.OWNERS)},
                                         "mounting": {"enum": ["fixed", "mobile"]}}},
     "RegistryCamera": {"type": "object",
-                       "required": ["id", "location_code", "inout", "lane", "active_from"],
+                       "required": ["id", "location_code", "inout", "active_from"],
+                       "anyOf": [{"required": ["lane"]}, {"required": ["bearing"]}],
                        "properties": {"id": {"type": "string", "example": "MN-A12-901-R1"},
                                       "location_code": {"type": "string"},
                                       "bearing": {"type": "number", "minimum": 0, "maximum": 360},
                                       "inout": {"enum": ["in", "out"]},
                                       "lane": {"type": "integer", "minimum": 1, "maximum": 12},
                                       "active_from": {"type": "string", "format": "date"},
-                                      "lane_geom": {"type": "object"},
+                                      "lane_geom": {"type": ["object", "null"]},
                                       "facing": {"enum": ["front", "rear"]}}},
 })

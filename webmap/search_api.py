@@ -299,11 +299,42 @@ _COMMON_PROPS = {"window": {"$ref": "#/components/schemas/SearchWindow"},
 _ERR = {"$ref": "#/components/responses/Error"}
 
 
-def _op(summary: str, props: dict[str, Any], description: str = "") -> dict[str, Any]:
+_IN_REQUEST = {"request_id": {"type": "integer", "minimum": 1,
+                              "description": "the confirmed request the search is made for "
+                                             "(R5)",
+                              "x-required-message": "searches run inside a request: give the "
+                                                    "request_id of a confirmed request (R5: no "
+                                                    "search without a concrete request)"},
+               "enquiry_id": {"type": "integer", "minimum": 1,
+                              "description": "the enquiry its count preview answered",
+                              "x-required-message": "results follow a count preview: give the "
+                                                    "enquiry_id the preview returned"}}
+_RULES = ("Every search runs inside a confirmed request (`request_id`) and starts as a count "
+          "preview (`…/preview`), which answers the `enquiry_id` that the result call must "
+          "name with the same parameters (409 otherwise). A block search (Q3) needs an "
+          "explicit selection (`selection` or `cameras`); an order that names plates "
+          "refuses block (Q3) and common (Q5) searches (403).")
+
+
+def _op(summary: str, props: dict[str, Any], description: str = "", *,
+        stage: str = "run", fc: bool = False) -> dict[str, Any]:
+    """A search operation; ``stage`` preview needs request_id, run and export the
+    enquiry_id too, coverage neither."""
+    required = {"preview": ["request_id"], "run": ["request_id", "enquiry_id"],
+                "coverage": []}[stage]
+    if stage != "coverage":
+        description = (description + "\n\n" + _RULES).strip()
+    ok = ({"description": "GeoJSON FeatureCollection (format geojson)", "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}
+        if fc else {"description": "result", "content": {"application/json": {"schema": {
+            "type": "object"}}}})
     return {"post": {"summary": summary, "description": description, "requestBody": {
         "required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {**_COMMON_PROPS, **props}}}}},
-        "responses": {"200": {"description": "result"}, "400": _ERR, "403": _ERR}}}
+            "type": "object", "required": required,
+            "properties": {**(_IN_REQUEST if stage != "coverage" else {}), **_COMMON_PROPS,
+                           **props}}}}},
+        "responses": {"200": ok, "400": _ERR, "403": _ERR, "409": _ERR}}}
 
 
 _PLATE = {"plates": {"type": "array", "items": {"type": "string"}}}
@@ -321,23 +352,34 @@ _ROUTE = {**_TARGET, "detour_minutes": {"type": "number", "minimum": 1, "maximum
                                          "default": 15},
           "format": {"enum": ["json", "geojson"]}}
 
+_EXPORT = _op(
+    "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]}},
+    "GeoJSON, GeoPackage, KML or GPX, each with a time per vertex or point")
+_EXPORT["post"]["responses"]["200"] = {"description": "the route file", "content": {
+    "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},
+    **{t: {"schema": {"type": "string", "format": "binary"}} for t in (
+        "application/geopackage+sqlite3", "application/vnd.google-earth.kml+xml",
+        "application/gpx+xml")}}}
 register_paths({
     "/api/v1/search/plate": _op("Q1 plate history", _PLATE),
-    "/api/v1/search/plate/preview": _op("Q1 count preview", _PLATE),
+    "/api/v1/search/plate/preview": _op("Q1 count preview", _PLATE, stage="preview"),
     "/api/v1/search/partial": _op("Q2 partial plate (? one character, * any run)", _PATTERN),
-    "/api/v1/search/partial/preview": _op("Q2 count preview", _PATTERN),
+    "/api/v1/search/partial/preview": _op("Q2 count preview", _PATTERN, stage="preview"),
     "/api/v1/search/block": _op("Q3 block query at the selected cameras", {}),
-    "/api/v1/search/block/preview": _op("Q3 count preview", {}),
+    "/api/v1/search/block/preview": _op("Q3 count preview", {}, stage="preview"),
     "/api/v1/search/convoy": _op("Q4 convoy, ranked by significance", _CONVOY),
-    "/api/v1/search/convoy/preview": _op("Q4 preview: the target's passages", _TARGET),
+    "/api/v1/search/convoy/preview": _op("Q4 preview: the target's passages", _TARGET,
+                                         stage="preview"),
     "/api/v1/search/common": _op("Q5 plates seen at k or more sites", _SITES),
-    "/api/v1/search/common/preview": _op("Q5 count preview", _SITES),
-    "/api/v1/search/route": _op("Q6 route with leg flags (pgRouting)", _ROUTE),
-    "/api/v1/search/route/preview": _op("Q6 preview: the plate's passages", _TARGET),
-    "/api/v1/search/route/export": _op(
-        "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]}},
-        "GeoJSON, GeoPackage, KML or GPX, each with a time per vertex or point"),
-    "/api/v1/search/coverage": _op("Cameras not active or not in the plan during a window", {}),
+    "/api/v1/search/common/preview": _op("Q5 count preview", _SITES, stage="preview"),
+    "/api/v1/search/route": _op("Q6 route with leg flags (pgRouting); format geojson "
+                                "answers application/geo+json", _ROUTE, fc=True),
+    "/api/v1/search/route/preview": _op("Q6 preview: the plate's passages", _TARGET,
+                                        stage="preview"),
+    "/api/v1/search/route/export": _EXPORT,
+    "/api/v1/search/coverage": _op("Cameras not active or not in the plan during a window", {},
+                                   "Outside any request: names cameras, never plates.",
+                                   stage="coverage"),
 }, {
     "SearchWindow": _W,
     "SearchScope": {"type": "object", "description": "What the order allows (R5)",

@@ -1,0 +1,227 @@
+"""The JSON Schemas of the API's request and answer bodies: one source for the OpenAPI
+document (webmap.openapi) and for the check every JSON body passes before its handler runs
+(:func:`check_body`). A body the document calls invalid is refused with a 400 that names
+each problem (``details.problems``: the field's path and what is wrong), so the document
+and the server cannot disagree. The handlers and the domain functions still check what a
+schema cannot say (a crime that qualifies, a window inside the order).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from anpr.errors import BadInput
+
+REF = "#/components/schemas/"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": REF + name}
+
+
+DATE_TIME = {"type": "string", "format": "date-time",
+             "description": "ISO 8601 with an explicit offset, e.g. 2026-12-01T20:09:57+01:00"}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
+ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1,
+                                                               "maxLength": 64}],
+              "description": "an account id or username"}
+BOX = {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
+       "description": "[x1, y1, x2, y2] in pixels of the photo"}
+JSON_OBJECT = {"type": "object"}
+JSON_ANY = {"description": "JSON"}
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {"type": "object", "required": ["error", "message"],
+              "properties": {"error": {"type": "string", "description": "a stable code"},
+                             "message": {"type": "string",
+                                         "description": "safe to show the user"},
+                             "details": {"type": "object"}}},
+    "Login": {"type": "object", "required": ["username", "password"],
+              "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 64},
+                             "password": {"type": "string", "minLength": 1,
+                                          "maxLength": 256}},
+              "example": {"username": "officer.mn", "password": "…"}},
+    "Session": {"type": "object", "required": ["csrf_token"], "properties": {
+        "csrf_token": {"type": "string",
+                       "description": "send it as X-CSRF-Token on every write"},
+        "username": {"type": "string"}, "role": {"type": "string"},
+        "unit": {"type": ["string", "null"]},
+        "account": {"type": ["object", "null"]}}},
+    "Investigation": {
+        "type": "object", "required": ["system", "number", "name"],
+        "description": "The investigation in the registration system (BVH or Summ-IT); one "
+                       "investigation number is one investigation",
+        "properties": {"system": {"enum": ["BVH", "Summ-IT"]},
+                       "number": {"type": "string", "minLength": 1, "maxLength": 64},
+                       "name": {"type": "string", "minLength": 1, "maxLength": 200}}},
+    "OrderWindow": {"type": "object", "required": ["start", "end"],
+                    "properties": {"start": DATE_TIME, "end": DATE_TIME},
+                    "description": "Half-open, at most 28 days, the end after the start"},
+    "OrderScope": {
+        "type": "object", "required": ["windows"],
+        "description": "What the prosecutor's order allows (R5): time windows, and the "
+                       "cameras, locations, drawn areas and plates it names",
+        "properties": {
+            "windows": {"type": "array", "minItems": 1, "maxItems": 50,
+                        "items": ref("OrderWindow"),
+                        "x-message": "the order's scope needs at least one time window "
+                                     "(at most 50)"},
+            "plates": {"type": "array", "items": {"type": "string", "maxLength": 20}},
+            "patterns": {"type": "array", "items": {"type": "string", "maxLength": 20}},
+            "cameras": {"type": "array", "items": {"type": "string"}},
+            "locations": {"type": "array", "items": {"type": "string"}},
+            "areas": {"type": "array", "maxItems": 50, "items": ref("Selection")}}},
+    "RequestRegistration": {
+        "type": "object",
+        "required": ["received_at", "requester_name", "requester_function", "order_reference",
+                     "prosecutor", "prosecutor_office", "order_at", "order_kind", "purpose",
+                     "facts", "suspect", "investigation", "scope"],
+        "description": "A request and the prosecutor's order behind it. The crime must "
+                       "allow pre-trial detention (art. 67 lid 1 Sv; `crime_code` from GET "
+                       "/api/v1/crimes), or the request is a search for a fugitive "
+                       "(`fugitive`); a known crime that does not qualify is registered as "
+                       "rejected (422, with the reason).",
+        "properties": {
+            "received_at": DATE_TIME, "order_at": {**DATE_TIME, "description":
+                                                   "when the order was given; not in the future"},
+            "requester_name": TEXT, "requester_function": TEXT, "order_reference": TEXT,
+            "prosecutor": TEXT, "prosecutor_office": TEXT, "purpose": TEXT, "facts": TEXT,
+            "suspect": TEXT,
+            "order_kind": {"enum": ["written", "verbal"],
+                           "description": "a verbal order needs its written order within "
+                                          "three days (POST …/written-order)"},
+            "crime_code": {"type": ["string", "null"], "maxLength": 20, "example": "289"},
+            "fugitive": {"type": "boolean", "default": False},
+            "foreign_request": {"type": "boolean", "default": False},
+            "photos": {"type": "boolean", "default": False,
+                       "description": "the order asks for overview photos (R8)"},
+            "convoy_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 60},
+            "investigation": ref("Investigation"),
+            "scope": ref("OrderScope")},
+        "example": {"received_at": "2026-12-01T09:00:00+01:00", "requester_name": "J. de Vries",
+                    "requester_function": "rechercheur", "order_reference": "OvJ-2026-118",
+                    "prosecutor": "mr. A. Bakker", "prosecutor_office": "Parket Midden-NL",
+                    "order_at": "2026-12-01T08:30:00+01:00", "order_kind": "written",
+                    "crime_code": "289", "purpose": "reconstructie", "facts": "…",
+                    "suspect": "…",
+                    "investigation": {"system": "BVH", "number": "2026-0042",
+                                      "name": "Onderzoek Eik"},
+                    "scope": {"windows": [{"start": "2026-11-20T00:00:00+01:00",
+                                           "end": "2026-11-21T00:00:00+01:00"}],
+                              "plates": ["AB123C"]}}},
+    "Correction": {"type": "object", "required": ["changes", "reason"],
+                   "description": "A correction of registered fields as a new, logged version",
+                   "properties": {"changes": {"type": "object", "minProperties": 1,
+                                              "description": "field: new value, as in "
+                                                             "RequestRegistration"},
+                                  "reason": {"type": "string", "minLength": 1,
+                                             "maxLength": 2000}}},
+    "Reason": {"type": "object", "required": ["reason"],
+               "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+    "Empty": {"type": "object", "maxProperties": 0, "description": "no body, or {}"},
+    "AccountRef": {"type": "object", "required": ["account"],
+                   "properties": {"account": ID_OR_NAME}},
+    "Handover": {"type": "object", "required": ["to", "reason"],
+                 "properties": {"to": ID_OR_NAME,
+                                "reason": {"type": "string", "minLength": 1,
+                                           "maxLength": 2000}}},
+    "Requester": {"type": "object", "required": ["account"],
+                  "properties": {"account": {"oneOf": [{"type": "integer"}, {"type": "string"},
+                                                       {"type": "null"}]}}},
+    "EnquiryPreview": {
+        "type": "object", "required": ["kind", "parameters"],
+        "description": "A search inside the request's order, first as a count preview; "
+                       "POST /api/v1/searches/{enquiry_id}/run runs it. Block (Q3) needs an "
+                       "explicit `selection` or `cameras`; an order that names plates "
+                       "refuses block (Q3) and common (Q5) searches.",
+        "properties": {"kind": {"enum": ["plate", "partial", "block", "convoy", "common",
+                                         "route"]},
+                       "parameters": {"type": "object",
+                                      "description": "as the body of /api/v1/search/{kind}"}}},
+    "Verdict": {"type": "object", "required": ["passage_id", "captured_at", "verdict"],
+                "properties": {"passage_id": {"type": "integer", "minimum": 1},
+                               "captured_at": DATE_TIME,
+                               "verdict": {"enum": ["confirmed", "rejected"]}}},
+    "Verdicts": {"type": "object", "required": ["verdicts"],
+                 "properties": {"verdicts": {"type": "array", "minItems": 1, "maxItems": 500,
+                                             "items": ref("Verdict")}}},
+    "PhotoApproval": {"type": "object",
+                      "properties": {"boxes": {"type": "array", "maxItems": 200, "items": BOX,
+                                               "default": []}}},
+    "PagePhotoApproval": {
+        "type": "object", "required": ["photos"],
+        "properties": {"photos": {"type": "array", "maxItems": 100, "items": {
+            "type": "object", "required": ["passage_id"],
+            "properties": {"passage_id": {"type": "integer", "minimum": 1},
+                           "boxes": {"type": "array", "maxItems": 200, "items": BOX}}}}}},
+    "WrittenOrder": {"type": "object", "required": ["document"],
+                     "properties": {"document": {"type": "string", "format": "binary",
+                                                 "description": "PDF or image of the order"}}},
+    "Request": {
+        "type": "object", "required": ["id", "reference", "status"],
+        "description": "A request as registered; times ISO 8601 with offset",
+        "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
+                       "status": {"type": "string"},
+                       "received_at": DATE_TIME, "order_at": DATE_TIME,
+                       "qualification": {"type": "object", "properties": {
+                           "ok": {"type": "boolean"}, "reason": {"type": "string"}}}}},
+    "Enquiry": {"type": "object", "required": ["enquiry_id"],
+                "properties": {"enquiry_id": {"type": "integer"}}},
+}
+
+
+def check_body(schema: dict[str, Any], components: dict[str, Any], body: Any) -> None:
+    """Refuse ``body`` unless it is valid against ``schema`` (refs into ``components``)."""
+    from jsonschema import Draft202012Validator
+
+    root = {"components": components, "allOf": [schema]}
+    errors = sorted(Draft202012Validator(root).iter_errors(body),
+                    key=lambda e: list(e.absolute_path))
+    if not errors:
+        return
+    problems = [{"field": ".".join(str(p) for p in e.absolute_path) or "(body)",
+                 "problem": _problem(e)} for e in errors[:20]]
+    raise BadInput(problems[0]["problem"], details={"problems": problems})
+
+
+def _words(values: list[Any]) -> str:
+    names = [str(v) for v in values]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _problem(error) -> str:
+    """What is wrong, in words a person can act on (a schema may give its own,
+    ``x-message``)."""
+    path = [str(p) for p in error.absolute_path]
+    field = ".".join(path) or "the body"
+    leaf = path[-1] if path else "the body"
+    if isinstance(error.schema, dict) and error.schema.get("x-message"):
+        return error.schema["x-message"]
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        sub = (error.schema.get("properties") or {}).get(missing) or {}
+        if isinstance(sub, dict) and sub.get("x-required-message"):
+            return sub["x-required-message"]
+        return f"{'.'.join(path + [missing])} is required"
+    if kind == "enum":
+        return f"unknown {leaf} {error.instance!r}: give {_words(value)}"
+    if kind == "const":
+        return f"{field} must be {value!r}"
+    if kind == "type":
+        types = value if isinstance(value, list) else [value]
+        words = {"integer": "a whole number", "number": "a number", "string": "text",
+                 "boolean": "true or false", "object": "a JSON object", "array": "a list",
+                 "null": "null"}
+        return f"{field} must be {_words([words.get(t, t) for t in types])}"
+    if kind in ("minItems", "maxItems"):
+        return f"{field} needs {'at least' if kind == 'minItems' else 'at most'} {value} item(s)"
+    if kind in ("minLength", "maxLength"):
+        return (f"{field} is required" if kind == "minLength" and value == 1
+                else f"{field} is {'too short' if kind == 'minLength' else 'too long'}")
+    if kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{field} is out of range ({kind} {value})"
+    if kind in ("oneOf", "anyOf") and isinstance(value, list):
+        return f"{field} does not match any of the accepted forms"
+    if kind == "additionalProperties":
+        return f"{field}: {error.message[:300]}"
+    return f"{field}: {error.message[:300]}"
