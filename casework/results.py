@@ -201,3 +201,17 @@ def locations(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
          "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
          "properties": {k: r[k] for k in ("code", "name", "passages", "plates", "first",
                                           "last")}} for r in rows]}
+
+
+def route_geojson(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
+    """A run route search's route through its held, not rejected passages, as GeoJSON
+    (the legs coloured by flag on the request's map); the package's is the same."""
+    from casework.provision import held_route
+    from gis.export import route_geojson as as_geojson
+
+    enq = _ran(conn, officer, enquiry_id)
+    if enq["kind"] != "route":
+        raise BadInput("only a route search (Q6) has a route")
+    search = conn.execute("SELECT id, parameters FROM enquiry WHERE id = %s",
+                          (enquiry_id,)).fetchone()
+    return as_geojson(held_route(conn, search))

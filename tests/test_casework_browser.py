@@ -333,3 +333,75 @@ def test_relations_and_handover_from_the_request_page(page, live_server, demo_db
     assert {"investigation.member", "grant.view", "grant.revoked", "request.requester",
             "request.handover"} <= actions
     assert page.errors == []
+
+
+def test_results_are_worked_on_the_request_page(page, live_server, demo_db, truth, database_url):
+    """Issue 13: a search run from the request page shows its held results there: points per
+    location on the map, the timeline, a table that pages and filters; a route shows its
+    legs; asking the same search again shows the one already run, and the audit log holds
+    one run."""
+    from conftest import SessionClient  # noqa: F401  (same accounts as the page)
+
+    loc = truth["convoy"]["passages"][0]["location"]
+    plate = truth["detour"]["plate"]
+    log_in(page, live_server, "officer.mn")
+    # An order naming no plate (Q3 is refused in an order that names plates).
+    fill_request(page, demo_db, number="SIT-BROWSER-WORKSPACE", order_ref="OvJ-B-1004",
+                 locations=loc)
+    page.click("#register")
+    page.wait_for_url("**/requests/*")
+    rid = confirm_request(page)
+    # Q3 at the order's location: preview, run, and the results appear on the same page.
+    page.select_option("#s-kind", "block")
+    page.fill("#s-locations", loc)
+    page.click("#s-preview")
+    try:
+        page.wait_for_selector("#preview-box:not([hidden])")
+    except Exception:
+        raise AssertionError(page.inner_text("#req-message")) from None
+    page.click("#s-run")
+    page.wait_for_selector("#workspace:not([hidden])")
+    page.wait_for_selector("#ws-table[data-total]")
+    total = int(page.get_attribute("#ws-table", "data-total"))
+    kept = int(page.get_attribute("#run-summary", "data-kept"))
+    assert total == kept > 10
+    page.wait_for_selector("#ws-map[data-points='1']")
+    page.wait_for_selector("#ws-timeline[data-total]")
+    assert int(page.get_attribute("#ws-timeline", "data-total")) == total
+    # Pages of 10 through every held row.
+    page.select_option("#wf-size", "10")
+    page.wait_for_function("document.querySelectorAll('#ws-table tbody tr').length === 10")
+    first = page.get_attribute("#ws-table tbody tr", "data-passage")
+    page.click("#ws-next")
+    page.wait_for_selector("#ws-table[data-offset='10']")
+    assert page.get_attribute("#ws-table tbody tr", "data-passage") != first
+    assert page.inner_text("#ws-pageinfo").startswith("11–")
+    # A bar of the timeline filters the table to its period.
+    bars = page.locator(".ws-bar")
+    busiest = max(range(bars.count()), key=lambda i: float(
+        bars.nth(i).evaluate("b => parseFloat(b.style.height)")))
+    bars.nth(busiest).click()
+    page.wait_for_selector("#ws-period-clear:not([hidden])")
+    page.wait_for_function(f"Number(document.querySelector('#ws-table').dataset.total) < {total}")
+    # A plate filter.
+    some = page.locator("#ws-table tbody tr td:nth-child(2)").first.inner_text()
+    page.click("#ws-period-clear")
+    page.fill("#wf-plate", some)
+    page.click("#wf-apply")
+    page.wait_for_function("[...document.querySelectorAll('#ws-table tbody tr td:nth-child(2)')]"
+                           f".every(td => td.innerText.includes('{some}'))")
+    # The same search again: recognised, nothing run, its results shown.
+    page.click("#s-preview")
+    page.wait_for_selector("#req-message:not([hidden])")
+    assert "al uitgevoerd" in page.inner_text("#req-message")
+    # Q6: the route's legs on the map.
+    page.select_option("#s-kind", "route")
+    page.fill("#s-plate", plate)
+    page.click("#s-preview")
+    page.wait_for_selector("#preview-box:not([hidden])")
+    page.click("#s-run")
+    page.wait_for_selector("#ws-map[data-legs]")
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        runs = audit.entries(c, subject=f"request:{rid}", action="search.run")
+    assert len(runs) == 2
+    assert page.errors == []

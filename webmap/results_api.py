@@ -48,6 +48,14 @@ def held_locations(enquiry_id: int):
     return body
 
 
+@results_api.get("/searches/<int:enquiry_id>/results/route")
+@requires("officer")
+def held_route(enquiry_id: int):
+    body = jsonify(jsonable(results.route_geojson(get_conn(), current_account(), enquiry_id)))
+    body.mimetype = "application/geo+json"
+    return body
+
+
 _EID = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _FILTERS = [
     {"name": "plate", "in": "query", "schema": {"type": "string", "maxLength": 40},
@@ -87,6 +95,12 @@ register_paths({
     "/api/v1/searches/{enquiry_id}/results/locations": {"get": {
         "summary": "The held results per camera location, as GeoJSON points with counts",
         "description": _HELD, "parameters": [_EID, *_FILTERS],
+        "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
+                      "400": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/results/route": {"get": {
+        "summary": "A route search's route through its held, not rejected passages (GeoJSON "
+                   "layers route, legs with their flag, passages); the package's is the same",
+        "description": _HELD, "parameters": [_EID],
         "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
                       "400": ERROR, "404": ERROR, "409": ERROR}}},
 })

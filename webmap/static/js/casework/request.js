@@ -164,6 +164,10 @@
     return parts.join("; ");
   }
 
+  function openResults(id, kind, params) {
+    if (window.workspace) { window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : "")); }
+  }
+
   function loadSearches() {
     C.api("GET", base + "/searches").then(function (rows) {
       var tb = document.querySelector("#searches tbody");
@@ -173,7 +177,10 @@
         var tr = document.createElement("tr");
         tr.dataset.id = s.id; tr.dataset.state = s.run_at ? "run" : s.stopped_after_preview ? "stopped" : "preview";
         tr.innerHTML = "<td>" + s.id + "</td><td>" + C.esc(C.KINDS[s.kind] || s.kind) + "</td><td>" + C.esc(describe(s.kind, s.parameters)) +
-          "</td><td>" + (s.preview ? s.preview.passages + " passages" : "") + "</td><td>" + C.esc(state) + (s.needs_verification ? "" : " (geen verificatie nodig)") + "</td>";
+          "</td><td>" + (s.preview ? s.preview.passages + " passages" : "") + "</td><td>" + C.esc(state) + (s.needs_verification ? "" : " (geen verificatie nodig)") + "</td><td>" +
+          (s.run_at ? '<button type="button" class="ws-open">Resultaten</button>' : "") + "</td>";
+        var btn = tr.querySelector(".ws-open");
+        if (btn) { btn.addEventListener("click", function () { openResults(s.id, s.kind, s.parameters); }); }
         tb.appendChild(tr);
       });
     });
@@ -191,8 +198,15 @@
       ev.preventDefault();
       C.message(msg, null); $("run-summary").hidden = true;
       var kind = $("s-kind").value;
-      C.api("POST", base + "/searches", { kind: kind, parameters: parameters(kind) }).then(function (r) {
+      var params = parameters(kind);
+      C.api("POST", base + "/searches", { kind: kind, parameters: params }).then(function (r) {
         current = r.enquiry_id;
+        if (r.already === "run") {  // the same search again: show what it kept, run nothing
+          $("preview-box").hidden = true;
+          C.message(msg, "Deze zoekvraag is al uitgevoerd (#" + r.enquiry_id + "): de veiliggestelde resultaten staan hieronder.", "ok");
+          openResults(r.enquiry_id, kind, params);
+          return;
+        }
         var p = r.preview;
         $("pv-passages").textContent = p.passages != null ? p.passages : (p.plates_at_k != null ? p.plates_at_k : "-");
         $("pv-plates").textContent = p.plates != null ? p.plates : "-";
@@ -211,6 +225,7 @@
         s.textContent = "Uitgevoerd: " + r.passages_kept + " passages veiliggesteld bij dit verzoek." +
           (r.result && r.result.plates ? " " + (Array.isArray(r.result.plates) ? r.result.plates.length : r.result.plates) + " kentekens." : "");
         loadSearches(); loadVerifyState();
+        openResults(r.enquiry_id, r.kind, null);
       }).catch(fail("Niet uitgevoerd"));
     });
     $("s-stop").addEventListener("click", function () {
