@@ -453,11 +453,14 @@ def dashboard(conn: psycopg.Connection, officer: Account, *, status: str | None 
                i.number AS investigation_number, i.name AS investigation_name,
                (SELECT count(*) FROM enquiry e WHERE e.request_id = r.id AND e.run_at IS NOT NULL)
                    AS searches,
-               (SELECT count(*) FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
-                 LEFT JOIN verification v ON v.passage_id = er.passage_id
-                                         AND v.captured_at = er.captured_at
-                 WHERE e.request_id = r.id AND e.needs_verification AND v.verdict IS NULL)
-                   AS unverified
+               -- As the request's reads page counts them (casework.verification): each
+               -- read once however many searches found it, a read to verify, with a crop.
+               (SELECT count(DISTINCT (er.captured_at, er.passage_id))
+                  FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
+                   AND er.verify AND er.has_crop
+                  LEFT JOIN verification v ON v.passage_id = er.passage_id
+                                          AND v.captured_at = er.captured_at
+                 WHERE e.request_id = r.id AND v.verdict IS NULL) AS unverified
           FROM request r JOIN investigation i ON i.id = r.investigation_id
           LEFT JOIN account o ON o.id = r.officer_id
          WHERE r.unit_code = %(unit)s

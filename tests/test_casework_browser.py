@@ -405,3 +405,39 @@ def test_results_are_worked_on_the_request_page(page, live_server, demo_db, trut
         runs = audit.entries(c, subject=f"request:{rid}", action="search.run")
     assert len(runs) == 2
     assert page.errors == []
+
+
+def test_irreversible_actions_ask_first(browser, live_server, demo_db, truth, people):
+    """The one-time package, completing and rejecting say what happens and wait for a yes:
+    declined, nothing happens."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True)
+    pg = ctx.new_page()
+    asked: list[str] = []
+    pg.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    log_in(pg, live_server, "officer.mn")
+    fill_request(pg, demo_db, number="SIT-BROWSER-ASK", order_ref="OvJ-B-1005",
+                 locations=truth["convoy"]["passages"][0]["location"])
+    pg.click("#register")
+    pg.wait_for_url("**/requests/*")
+    pg.click("#confirm-open")
+    pg.click("#confirm-yes")
+    pg.wait_for_selector("#request[data-status='confirmed']")
+    pg.select_option("#s-kind", "block")
+    pg.fill("#s-locations", truth["convoy"]["passages"][0]["location"])
+    pg.click("#s-preview")
+    pg.wait_for_selector("#preview-box:not([hidden])")
+    pg.click("#s-run")
+    pg.wait_for_selector("#workspace:not([hidden])")
+    pg.click("#package")
+    pg.wait_for_timeout(300)
+    assert asked and "één keer" in asked[-1]
+    pg.reload()
+    assert pg.get_attribute("#request", "data-status") == "confirmed"
+    pg.click("#reject-box summary")
+    pg.fill("#reject-reason", "onvoldoende grond")
+    pg.click("#reject")
+    pg.wait_for_timeout(300)
+    assert "definitief" in asked[-1]
+    pg.reload()
+    assert pg.get_attribute("#request", "data-status") == "confirmed"
+    ctx.close()

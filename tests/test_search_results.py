@@ -159,3 +159,34 @@ def test_results_before_the_run_and_a_package_before_any_search(officer, demo_db
     eid = pre.get_json()["enquiry_id"]
     assert officer.get(f"/api/v1/searches/{eid}/results").status_code == 409
     assert officer.post(f"/api/v1/requests/{rid}/package").status_code == 409
+
+
+def test_dashboard_counts_what_the_request_page_counts(app, officer, demo_db, truth,
+                                                       database_url):
+    """Issue 13: the dashboard's 'te verifiëren' is the request's reads still to verify,
+    each read once although two searches found it, reads without a crop not counted."""
+    import uuid
+
+    from casework_support import cropped_copies
+
+    lead = "DC" + uuid.uuid4().hex[:4].upper()
+    copies = cropped_copies(app, database_url, truth["convoy"]["lead"], lead, without_crop=1)
+    rid = confirmed_request(officer, plates=[lead])
+    whole = {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}
+    wider = {"start": (demo_db["start"] - timedelta(hours=1)).isoformat(),
+             "end": demo_db["end"].isoformat()}
+    for window in (whole, wider):  # the same reads found twice
+        pre = officer.post(f"/api/v1/requests/{rid}/searches", json={
+            "kind": "plate", "parameters": {"plates": [lead], "window": window}})
+        assert officer.post(f"/api/v1/searches/{pre.get_json()['enquiry_id']}/run"
+                            ).status_code == 200
+    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
+    first = reads["reads"][0]
+    officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        {"passage_id": first["passage_id"], "captured_at": first["captured_at"],
+         "verdict": "confirmed"}]})
+    remaining = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["remaining"]
+    assert remaining == len(copies) - 2  # one verified, one without a crop
+    row = next(r for r in officer.get("/api/v1/requests").get_json()["requests"]
+               if r["id"] == rid)
+    assert row["unverified"] == remaining

@@ -96,6 +96,8 @@
     C.api("POST", base + "/cancel").then(reload).catch(fail("Niet geannuleerd"));
   });
   on("reject", "click", function () {
+    if (!$("reject-reason").value.trim()) { C.message(msg, "Geef de reden van de afwijzing."); return; }
+    if (!window.confirm("Verzoek afwijzen? Dit is definitief: er kan daarna niet meer in gezocht worden. De reden wordt vastgelegd.")) { return; }
     C.api("POST", base + "/reject", { reason: $("reject-reason").value }).then(reload).catch(fail("Niet afgewezen"));
   });
   on("correct", "click", function () {
@@ -249,6 +251,8 @@
   loadVerifyState();
 
   on("package", "click", function () {
+    if (!window.confirm("Pakket nu downloaden? Dit kan één keer: het verzoek staat daarna op 'geleverd' en de levering wordt vastgelegd. " +
+        "Alleen geverifieerde passages (en goedgekeurde, geblurde foto's) gaan mee.")) { return; }
     var btn = $("package");
     btn.disabled = true;
     fetch(base + "/package", { method: "POST", headers: { "X-CSRF-Token": C.csrf() }, credentials: "same-origin" }).then(function (r) {
@@ -262,6 +266,7 @@
     }).catch(function (e) { btn.disabled = false; C.message(msg, "Pakket niet gemaakt: " + e.message); });
   });
   on("complete", "click", function () {
+    if (!window.confirm("Verzoek afronden? De veiliggestelde resultaten worden daarna vernietigd zodra hun 28 dagen om zijn; dit kan niet worden teruggedraaid.")) { return; }
     C.api("POST", base + "/complete").then(reload).catch(fail("Niet afgerond"));
   });
   if (data.status === "provided" || data.status === "completed") {
