@@ -201,3 +201,22 @@ def test_the_worker_records_the_readers_opinion_per_passage(cams, intake_url, tm
             assert for_passages(c, [(p[0], p[1]) for p in passages]) == {}   # gone with the frame
     finally:
         app.extensions["anpr_pool"].close()
+
+
+def test_the_thread_setting_is_torchs_thread_count_in_a_worker():
+    """ANPR_DETECTOR_THREADS is what torch runs a node's model, face detector and plate
+    reader with (one process-wide setting, applied when the node's model loads)."""
+    import torch
+
+    from anpr import settings as settings_mod
+    from detector.worker import detector_for
+
+    before = torch.get_num_threads()
+    try:
+        detector_for(settings_mod.load({"ANPR_DETECTOR_THREADS": "1"}))
+        assert torch.get_num_threads() == 1
+        reader = PlateReader()
+        reader.read_many([np.zeros((20, 80, 3), np.uint8)])
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
