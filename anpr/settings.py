@@ -78,6 +78,12 @@ REGISTRY: dict[str, Setting] = {
         Setting("ANPR_WEB_THREADS", 8, "Worker threads of the web server.", _positive_int),
         Setting("ANPR_SECRET_KEY", None,
                 "Secret for session cookies; generated into ANPR_HOME when unset."),
+        Setting("ANPR_MAP_TILE_URL", None,
+                "A tile layer the police network serves internally, as a URL template with "
+                "{z}/{x}/{y} (e.g. a WMTS REST mirror of the national topographic background "
+                "map, EPSG:3857 tiles); used on the maps instead of the offline vector basemap."),
+        Setting("ANPR_MAP_TILE_ATTRIBUTION", "",
+                "Attribution shown with ANPR_MAP_TILE_URL's tiles."),
         Setting("ANPR_SECURE_COOKIES", False,
                 "Mark cookies Secure (set true behind HTTPS in production).", _bool),
         Setting("ANPR_SESSION_IDLE_MINUTES", 30,
@@ -191,6 +197,8 @@ class WebSettings:
     max_selection_km2: int
     session_idle_minutes: int = 30
     session_max_hours: int = 12
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,6 +254,16 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _tile_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://", "/")) or not all(
+            part in url for part in ("{z}", "{x}", "{y}")):
+        raise ConfigurationError("ANPR_MAP_TILE_URL must be an http(s) URL template with "
+                                 "{z}, {x} and {y}")
+    return url
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise ConfigurationError naming the bad one."""
     env = os.environ if env is None else env
@@ -283,6 +301,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             max_geometry_vertices=_read(env, "ANPR_MAX_GEOMETRY_VERTICES"),
             max_selection_km2=_read(env, "ANPR_MAX_SELECTION_KM2"),
             session_idle_minutes=_read(env, "ANPR_SESSION_IDLE_MINUTES"),
+            map_tile_url=_tile_url(_read(env, "ANPR_MAP_TILE_URL")),
+            map_tile_attribution=_read(env, "ANPR_MAP_TILE_ATTRIBUTION"),
             session_max_hours=_read(env, "ANPR_SESSION_MAX_HOURS"),
         ),
         retention=RetentionSettings(

@@ -83,3 +83,57 @@ def test_lanes_and_directions_when_zoomed_in(page, client, artifacts):
                            timeout=15_000)
     page.screenshot(path=str(artifacts / "map-lanes.png"))
     assert not page.errors, page.errors
+
+
+def test_place_search_legend_and_road_numbers_offline(page, live_server, artifacts):
+    """Issue 13: the map reads at street level without internet: a place search over the
+    basemap's 677 places, road numbers from zoom 10, a legend for the camera colours."""
+    page.wait_for_selector("#place-list[data-count]", state="attached")
+    assert int(page.get_attribute("#place-list", "data-count")) > 600
+    page.fill("#place-q", "Amersfoort")
+    page.click("#place-search button")
+    page.wait_for_selector("#place-search[data-found]")
+    assert page.evaluate("anprMap.map.getZoom()") == 14
+    centre = page.evaluate("[anprMap.map.getCenter().lat, anprMap.map.getCenter().lng]")
+    assert abs(centre[0] - 52.155) < 0.05 and abs(centre[1] - 5.387) < 0.05
+    # A small place only GeoNames knows is labelled at this zoom.
+    assert page.locator(".place-label", has_text="Hoogland").count() >= 1
+    assert int(page.get_attribute("#map", "data-road-numbers")) > 0
+    page.evaluate("anprMap.map.setView([52.09, 5.12], 11, {animate: false})")
+    page.wait_for_timeout(200)
+    assert page.locator(".road-number").count() > 0
+    legend = page.inner_text("#legend")
+    for words in ("politie", "Marechaussee", "CJIB", "niet actief"):
+        assert words in legend
+    page.fill("#place-q", "Nergenshuizen")
+    page.click("#place-search button")
+    assert "niet gevonden" in page.inner_text("#message")
+    foreign = [u for u in page.requests if not u.startswith(live_server) and not u.startswith("data:")]
+    assert not foreign and not page.errors
+    page.screenshot(path=str(artifacts / "map-place-search.png"))
+
+
+def test_an_internal_tile_layer_replaces_the_basemap(app, browser, live_server, people):
+    """ANPR_MAP_TILE_URL: the maps ask the police network's tile server (here a path of the
+    app itself) for their background instead of drawing the vector land."""
+    from dataclasses import replace
+
+    settings = app.config["ANPR_SETTINGS"]
+    app.config["ANPR_SETTINGS"] = replace(settings, web=replace(
+        settings.web, map_tile_url="/tiles-test/{z}/{x}/{y}.png",
+        map_tile_attribution="PDOK BRT-A (spiegel)"))
+    ctx = browser.new_context(viewport={"width": 1200, "height": 800})
+    pg = ctx.new_page()
+    asked: list[str] = []
+    pg.on("request", lambda r: asked.append(r.url))
+    try:
+        log_in(pg, live_server, "analyst.mn")
+        pg.goto(live_server + "/")
+        pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+        pg.wait_for_timeout(300)
+        assert any("/tiles-test/8/" in u for u in asked), asked[:20]
+        assert not any(u.endswith("/static/basemap/land.geojson") for u in asked)
+        assert "PDOK BRT-A" in pg.inner_text(".leaflet-control-attribution")
+    finally:
+        app.config["ANPR_SETTINGS"] = settings
+        ctx.close()

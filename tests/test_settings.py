@@ -41,3 +41,9 @@ def test_the_settings_document_is_generated_from_the_registry():
     assert text == settings_mod.markdown()
     missing = [name for name in settings_mod.REGISTRY if f"`{name}`" not in text]
     assert not missing
+
+@pytest.mark.parametrize("url", ["ftp://tiles/{z}/{x}/{y}", "https://tiles/{z}/{x}.png",
+                                 "javascript:alert(1)//{z}{x}{y}"])
+def test_a_tile_url_must_be_an_http_template(url):
+    with pytest.raises(ConfigurationError, match="ANPR_MAP_TILE_URL"):
+        settings_mod.load({"ANPR_MAP_TILE_URL": url})

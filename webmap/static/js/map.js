@@ -33,7 +33,7 @@
   function plainFetchJSON(url, options) {
     return fetch(url, options).then(function (r) {
       return r.json().then(function (body) {
-        if (!r.ok) { var e = new Error(body.message || r.statusText); e.body = body; throw e; }
+        if (!r.ok) { var e = new Error(body.bericht || body.message || r.statusText); e.body = body; throw e; }
         return body;
       });
     });
@@ -59,22 +59,49 @@
       return { color: nl ? "#8a8a8a" : "#a8a8a8", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
     }
   }).addTo(map);
+  // A tile layer the police network serves (ANPR_MAP_TILE_URL) replaces the vector land.
+  var mapEl = document.getElementById("map");
+  if (mapEl.dataset.tiles) {
+    L.tileLayer(mapEl.dataset.tiles, { pane: "basemap", maxZoom: 19, attribution: mapEl.dataset.tilesAttribution || "" }).addTo(map);
+  } else {
+    fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+  }
   var places = L.layerGroup().addTo(map);
-  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+  var placeIndex = [];
   fetchJSON("/static/basemap/places.geojson").then(function (d) {
+    var list = document.getElementById("place-list");
     d.features.forEach(function (f) {
-      var c = f.geometry.coordinates;
+      var c = f.geometry.coordinates, p = f.properties;
       var m = L.circleMarker([c[1], c[0]], { radius: 2, color: "#444", weight: 1, interactive: false, pane: "basemap" });
-      m.bindTooltip(f.properties.name, { permanent: true, direction: "right", className: "place-label", offset: [4, 0] });
-      m.rank = f.properties.pop_rank;
+      m.bindTooltip(p.name, { permanent: true, direction: "right", className: "place-label", offset: [4, 0] });
+      m.rank = p.pop_rank;
       places.addLayer(m);
+      var label = p.name + (p.municipality && p.municipality !== p.name ? " (" + p.municipality + ")" : "");
+      placeIndex.push({ label: label, name: p.name.toLowerCase(), at: [c[1], c[0]] });
+      if (list) { var o = document.createElement("option"); o.value = label; list.appendChild(o); }
     });
+    if (list) { list.dataset.count = String(placeIndex.length); }
     updatePlaces();
   });
+  // Place search (offline: the basemap's places): to the place at street level.
+  var placeForm = document.getElementById("place-search");
+  if (placeForm) {
+    placeForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var q = document.getElementById("place-q").value.trim().toLowerCase();
+      var hit = placeIndex.filter(function (p) { return p.label.toLowerCase() === q; })[0] ||
+        placeIndex.filter(function (p) { return p.name === q; })[0] ||
+        placeIndex.filter(function (p) { return p.name.indexOf(q) === 0; })[0];
+      if (!hit) { showMessage("Plaats niet gevonden: " + q); return; }
+      showMessage(null);
+      map.setView(hit.at, 14);
+      placeForm.dataset.found = hit.label;
+    });
+  }
   function updatePlaces() {
     var z = map.getZoom();
     places.eachLayer(function (m) {
-      var show = z >= 10 || (z >= 9 && m.rank <= 30) || m.rank <= 12;
+      var show = z >= 11 || (z >= 10 && m.rank <= 48) || (z >= 9 && m.rank <= 30) || m.rank <= 12;
       if (show) { m.openTooltip(); m.setStyle({ opacity: 1 }); } else { m.closeTooltip(); m.setStyle({ opacity: 0 }); }
     });
   }
@@ -90,6 +117,28 @@
       layer.bindTooltip(esc(f.properties.road) + " (" + f.properties.speed_kmh + " km/h, " + f.properties.lanes + " rijstroken)", { sticky: true });
     }
   }).addTo(map);
+
+  // Road numbers on the network from zoom 10: a shield on every eighth segment of a road.
+  var roadNumbers = L.layerGroup();
+  function addRoadNumbers(fc) {
+    var seen = {};
+    fc.features.forEach(function (f) {
+      var road = f.properties.road, coords = f.geometry.coordinates;
+      if (!road || !coords || coords.length < 2) { return; }
+      seen[road] = (seen[road] || 0) + 1;
+      if (seen[road] % 8 !== 1) { return; }
+      var mid = coords[Math.floor(coords.length / 2)];
+      roadNumbers.addLayer(L.marker([mid[1], mid[0]], { interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "", html: '<span class="road-number ' + (road.charAt(0) === "A" ? "a" : "n") + '">' + esc(road) + "</span>",
+          iconSize: null }) }));
+    });
+    document.getElementById("map").dataset.roadNumbers = String(roadNumbers.getLayers().length);
+    updateRoadNumbers();
+  }
+  function updateRoadNumbers() {
+    if (map.getZoom() >= 10) { roadNumbers.addTo(map); } else { roadNumbers.remove(); }
+  }
+  map.on("zoomend", updateRoadNumbers);
 
   // --- camera locations (clustered) ------------------------------------------------------
   var clusters = L.markerClusterGroup({ maxClusterRadius: 45, disableClusteringAtZoom: 12 }).addTo(map);
@@ -214,6 +263,7 @@
   // --- load data ---------------------------------------------------------------------------
   Promise.all([fetchJSON(API + "/roads"), fetchJSON(API + "/locations")]).then(function (res) {
     roads.addData(res[0]);
+    addRoadNumbers(res[0]);
     res[1].features.forEach(function (f) {
       var c = f.geometry.coordinates;
       locationIndex[f.id] = [c[1], c[0]];
