@@ -62,10 +62,10 @@ def test_registration_schema_names_the_nested_investigation(client):
     assert "crime_code" in reg["properties"]
     searches = doc["paths"]["/api/v1/search/plate"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
-    assert searches["required"] == ["request_id", "enquiry_id"]
+    assert searches["required"] == ["request_id", "enquiry_id", "window"]
     preview = doc["paths"]["/api/v1/search/plate/preview"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]
-    assert preview["required"] == ["request_id"]
+    assert preview["required"] == ["request_id", "window"]
     block = doc["paths"]["/api/v1/search/block"]["post"]["description"]
     assert "explicit selection" in block and "Q3" in block and "Q5" in block
 

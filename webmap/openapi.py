@@ -122,8 +122,10 @@ def _complete(op: dict[str, Any], method: str, access: Any) -> None:
             op["description"] = (op.get("description", "") + "\n\n" + note).strip()
         responses.setdefault("401", ERROR)
         responses.setdefault("403", ERROR)
-    if "requestBody" in op:
+    if "requestBody" in op or op.get("parameters"):
         responses.setdefault("400", ERROR)
+    if any(p.get("in") == "path" for p in op.get("parameters", [])):
+        responses.setdefault("404", ERROR)  # no such request, camera, plan...
     for code, resp in list(responses.items()):
         if code.startswith("2") and "$ref" not in resp and not resp.get("content"):
             resp = responses[code] = dict(resp)

@@ -290,7 +290,9 @@ _W = {"type": "object", "required": ["start", "end"],
       "properties": {"start": {"type": "string", "format": "date-time"},
                      "end": {"type": "string", "format": "date-time"}},
       "description": "Half-open window, ISO 8601 with an explicit offset, at most 28 days"}
-_COMMON_PROPS = {"window": {"$ref": "#/components/schemas/SearchWindow"},
+_COMMON_PROPS = {"window": {"$ref": "#/components/schemas/SearchWindow",
+                            "x-required-message": "window must be an object with start and "
+                                                  "end (ISO 8601 with offset)"},
                  "selection": {"$ref": "#/components/schemas/Selection"},
                  "cameras": {"type": "array", "items": {"type": "string"}},
                  "scope": {"$ref": "#/components/schemas/SearchScope"},
@@ -322,6 +324,8 @@ def _op(summary: str, props: dict[str, Any], description: str = "", *,
     enquiry_id too, coverage neither."""
     required = {"preview": ["request_id"], "run": ["request_id", "enquiry_id"],
                 "coverage": []}[stage]
+    if "sites" not in props:  # Q5 gives a window per site
+        required = required + ["window"]
     if stage != "coverage":
         description = (description + "\n\n" + _RULES).strip()
     ok = ({"description": "GeoJSON FeatureCollection (format geojson)", "content": {
