@@ -31,7 +31,9 @@ from ingest.bulk import normalise_plate
 log = logging.getLogger(__name__)
 
 REQUIRED = ("camera", "captured_at", "plate", "lat", "lon", "capture_id")
-FIELDS = REQUIRED + ("country", "confidence", "overview", "crop")
+FIELDS = REQUIRED + ("country", "confidence", "overview", "crop", "alternatives")
+#: At most this many alternative candidate reads per passage (the peers' top-N, N = 10).
+MAX_ALTERNATIVES = 10
 
 _PLATE_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-]{0,19}")
 _CAPTURE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -71,6 +73,9 @@ class Passage(NamedTuple):
     overview: str | None
     crop: str | None
     segment_id: int | None
+    #: The camera's other candidate reads (normalised) and their confidences, or None.
+    alternatives: tuple[str, ...] | None = None
+    alternative_confidences: tuple[float, ...] | None = None
 
     @property
     def key(self) -> tuple[str, str, datetime]:
@@ -261,9 +266,13 @@ class Validator:
 
         overview = self._image_ref(rec.get("overview"), "overview")
         crop = self._image_ref(rec.get("crop"), "crop")
+        raw_alts = rec.get("alternatives")
+        alts = confs = None
+        if raw_alts not in (None, "", []):
+            alts, confs = alternatives(raw_alts, plate)
         self.days.add(day)
         return Passage(camera, captured_at, plate, plate_raw, country, confidence, lon, lat,
-                       capture_id, overview, crop, segment_id)
+                       capture_id, overview, crop, segment_id, alts, confs)
 
     def _timestamp(self, raw: Any) -> datetime:
         if not isinstance(raw, str):
@@ -317,6 +326,64 @@ class Validator:
                 or ".." in raw.split("/")):
             raise Rejected("bad_image", f"{name} must be a relative file name (no '..')")
         return raw
+
+
+def _csv_alternatives(raw: str) -> list[dict[str, Any]]:
+    """The CSV column form ``PLATE:0.42;PLATE:0.31`` (docs/intake.md) as JSON's list."""
+    out = []
+    for part in raw.split(";"):
+        plate, sep, conf = part.strip().rpartition(":")
+        if not sep or not plate:
+            raise Rejected("bad_alternatives", "alternatives in CSV are PLATE:confidence "
+                           "pairs separated by ';' (e.g. 12ABC3:0.41;12A8C3:0.22)")
+        out.append({"plate": plate, "confidence": conf})
+    return out
+
+
+def alternatives(raw: Any, plate: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Validated alternative reads: each ``{plate, confidence}``, the plate validated and
+    normalised like the read itself, the confidence 0..1; at most ``MAX_ALTERNATIVES``;
+    none equal to the read or to another (that would count one candidate twice)."""
+    if isinstance(raw, str):
+        raw = _csv_alternatives(raw)
+    if not isinstance(raw, list):
+        raise Rejected("bad_alternatives", "alternatives must be a list of "
+                       "{plate, confidence} objects")
+    if len(raw) > MAX_ALTERNATIVES:
+        raise Rejected("too_many_alternatives",
+                       f"at most {MAX_ALTERNATIVES} alternative reads per passage")
+    plates: list[str] = []
+    confs: list[float] = []
+    for i, alt in enumerate(raw, 1):
+        if not isinstance(alt, Mapping):
+            raise Rejected("bad_alternatives", f"alternative {i} must be an object with "
+                           "plate and confidence")
+        alt_raw = alt.get("plate")
+        if not isinstance(alt_raw, str) or not _PLATE_RAW.fullmatch(alt_raw):
+            raise Rejected("bad_alternatives", f"alternative {i}: plate must be 1-20 letters, "
+                           "digits, spaces, dots or dashes, starting with a letter or digit")
+        alt_plate = normalise_plate(alt_raw)
+        if not 1 <= len(alt_plate) <= 12:
+            raise Rejected("bad_alternatives", f"alternative {i}: a plate has 1 to 12 "
+                           "letters and digits")
+        if alt_plate == plate:
+            raise Rejected("bad_alternatives", f"alternative {i} is the read itself")
+        if alt_plate in plates:
+            raise Rejected("bad_alternatives", f"alternative {i} repeats an earlier one")
+        conf = alt.get("confidence")
+        if conf in (None, ""):
+            raise Rejected("bad_alternatives", f"alternative {i} needs a confidence")
+        try:
+            conf = _number(conf, "alternatives")
+        except Rejected:
+            raise Rejected("bad_alternatives", f"alternative {i}: confidence must be a "
+                           "number") from None
+        if not 0.0 <= conf <= 1.0:
+            raise Rejected("bad_alternatives", f"alternative {i}: confidence must lie "
+                           "between 0 and 1")
+        plates.append(alt_plate)
+        confs.append(conf)
+    return tuple(plates), tuple(confs)
 
 
 def check_image(data: bytes, max_kb: int, name: str = "image") -> None:
@@ -388,7 +455,8 @@ def detect_format(name: str) -> str:
 # -- rows for COPY -------------------------------------------------------------------------
 
 COLUMNS = ("camera_id", "captured_at", "plate", "plate_raw", "country", "confidence", "geom",
-           "capture_id", "overview_key", "crop_key", "segment_id")
+           "capture_id", "overview_key", "crop_key", "segment_id", "alternatives",
+           "alternative_confidences")
 _EWKB_POINT = struct.Struct("<BIIdd")
 
 
@@ -408,4 +476,7 @@ def copy_line(p: Passage, overview_key: str | None = None, crop_key: str | None 
         _copy_text(p.camera), p.captured_at.isoformat(), p.plate, p.plate_raw,
         p.country or "\\N", "\\N" if p.confidence is None else repr(p.confidence), geom,
         p.capture_id, overview_key or "\\N", crop_key or "\\N",
-        "\\N" if p.segment_id is None else str(p.segment_id))) + "\n"
+        "\\N" if p.segment_id is None else str(p.segment_id),
+        "\\N" if p.alternatives is None else "{" + ",".join(p.alternatives) + "}",
+        "\\N" if p.alternative_confidences is None else
+        "{" + ",".join(map(repr, p.alternative_confidences)) + "}")) + "\n"

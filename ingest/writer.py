@@ -31,7 +31,8 @@ STAGE = sql.Identifier("intake_stage")
 CREATE_STAGE = sql.SQL(
     "CREATE TEMP TABLE IF NOT EXISTS {} (camera_id text, captured_at timestamptz, plate text, "
     "plate_raw text, country varchar(3), confidence real, geom geometry(Point, 4326), "
-    "capture_id text, overview_key text, crop_key text, segment_id integer) ON COMMIT DROP"
+    "capture_id text, overview_key text, crop_key text, segment_id integer, "
+    "alternatives text[], alternative_confidences real[]) ON COMMIT DROP"
 ).format(STAGE)
 COPY_STAGE = sql.SQL("COPY {} ({}) FROM STDIN").format(STAGE, _COLS)
 MERGE = sql.SQL(

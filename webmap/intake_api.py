@@ -165,5 +165,14 @@ register_paths({
                          "confidence": {"type": "number", "minimum": 0, "maximum": 1},
                          "lat": {"type": "number"}, "lon": {"type": "number"},
                          "capture_id": {"type": "string", "maxLength": 128},
-                         "overview": {"type": "string"}, "crop": {"type": "string"}}},
+                         "overview": {"type": "string"}, "crop": {"type": "string"},
+                         "alternatives": {
+                             "type": "array", "maxItems": 10,
+                             "description": "the camera's other candidate reads (docs/intake.md); "
+                                            "none equal to `plate` or to another",
+                             "items": {"type": "object", "required": ["plate", "confidence"],
+                                       "properties": {
+                                           "plate": {"type": "string", "maxLength": 20},
+                                           "confidence": {"type": "number", "minimum": 0,
+                                                          "maximum": 1}}}}}},
 })
