@@ -8,6 +8,10 @@ measure it, install it into a folder of its own and put that folder on the path:
     .venv/bin/pip install --target /tmp/rapidocr-env rapidocr-onnxruntime==1.4.4
     PYTHONPATH=/tmp/rapidocr-env .venv/bin/python scripts/ocr_side_by_side.py [N]
 
+rapidocr 3.x ships PP-OCRv6's small networks in its wheel the same way
+(``.venv/bin/pip install --target /tmp/rapidocr3-env rapidocr==3.10.0 onnxruntime``,
+then ``PYTHONPATH=/tmp/rapidocr3-env``); the script takes whichever is on the path.
+
 Both read the same held-out crops (recognition only: the crop is the plate region
 already); the package's text is upper-cased and stripped to letters and digits, and
 (for a fair count) the letters O and I it may read for 0 and 1 are mapped to digits.
@@ -28,21 +32,32 @@ from detector.ocr import Read, default_reader  # noqa: E402
 from detector.ocr_train import _figures, camera_crops  # noqa: E402
 
 
+def _clean(text) -> str:
+    return re.sub(r"[^A-Z0-9]", "", str(text).upper()).replace("O", "0").replace("I", "1")
+
+
 def rapid_reader():
-    from rapidocr_onnxruntime import RapidOCR
+    """rapidocr 3.x (PP-OCRv6 in its wheel) if it is on the path, else rapidocr-onnxruntime."""
+    try:
+        from rapidocr import RapidOCR
 
-    engine = RapidOCR()
+        engine, name = RapidOCR(), "rapidocr 3.x (PP-OCRv6 small rec)"
 
-    def read(crops):
-        out = []
-        for c in crops:
+        def one(c):
+            res = engine(c, use_det=False, use_cls=False, use_rec=True)
+            txts, scores = getattr(res, "txts", None) or ("",), getattr(res, "scores", None) or (0.0,)
+            return Read(_clean(txts[0]), float(scores[0]))
+    except ImportError:
+        from rapidocr_onnxruntime import RapidOCR
+
+        engine, name = RapidOCR(), "rapidocr-onnxruntime 1.4.4 (PP-OCRv4 rec)"
+
+        def one(c):
             result, _ = engine(c, use_det=False, use_cls=False, use_rec=True)
             text, score = (result[0] if result else ("", 0.0))
-            text = re.sub(r"[^A-Z0-9]", "", str(text).upper()).replace("O", "0").replace("I", "1")
-            out.append(Read(text, float(score)))
-        return out
+            return Read(_clean(text), float(score))
 
-    return read
+    return name, lambda crops: [one(c) for c in crops]
 
 
 def main(n: int = 500) -> dict:
@@ -50,7 +65,8 @@ def main(n: int = 500) -> dict:
             "scene_crops": platecrops.scene_crops(126, "test", max(1, n // 3)),
             "camera_crops": camera_crops(126, n)}
     ours = default_reader()
-    readers = {"anpr-ocr (ours)": ours.read_many, "rapidocr-onnxruntime 1.4.4 (PP-OCRv4 rec)": rapid_reader()}
+    name, rapid = rapid_reader()
+    readers = {"anpr-ocr (ours)": ours.read_many, name: rapid}
     report: dict = {"seed": 126, "split": "test", "readers": {}}
     for name, read in readers.items():
         row = {}
