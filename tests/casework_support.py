@@ -24,7 +24,9 @@ def crop_jpeg() -> bytes:
 def cropped_copies(app, database_url: str, source_plate: str, plate: str, *,
                    without_crop: int = 0) -> list[dict]:
     """The passages of ``source_plate`` again, a second later, as passages of ``plate``,
-    each with a stored plate crop but the last ``without_crop``."""
+    each with a stored plate crop but the last ``without_crop``. Each copy is taken by a
+    camera of the same location facing the other way where there is one, so the copies
+    are no convoy partners of the source plate for the other tests."""
     vault = photo_vault(app)
     out = []
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
@@ -38,8 +40,12 @@ def cropped_copies(app, database_url: str, source_plate: str, plate: str, *,
             out.append(conn.execute(
                 "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
                 " confidence, geom, crop_key, capture_id, segment_id)"
-                " SELECT camera_id, captured_at + interval '1 second', %s, %s, country,"
-                " confidence, geom, %s, %s, segment_id FROM jj126.passage"
+                " SELECT COALESCE((SELECT c2.id FROM camera c1 JOIN camera c2"
+                "   ON c2.location_id = c1.location_id"
+                "  AND c2.segment_direction IS DISTINCT FROM c1.segment_direction"
+                "  WHERE c1.id = p.camera_id ORDER BY c2.id LIMIT 1), p.camera_id),"
+                " captured_at + interval '1 second', %s, %s, country,"
+                " confidence, geom, %s, %s, segment_id FROM jj126.passage p"
                 " WHERE id = %s AND captured_at = %s"
                 " RETURNING id, camera_id, captured_at, crop_key",
                 (plate, plate, key, f"cropped-{plate}-{s['id']}", s["id"], s["captured_at"])

@@ -248,8 +248,14 @@ def _grid_request(app, demo_db, truth, database_url, n: int, number: str) -> dic
             new = conn.execute(
                 "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
                 " confidence, geom, overview_key, crop_key, capture_id, segment_id)"
-                " SELECT camera_id, captured_at + %s * interval '1 second', %s, %s, country,"
-                " confidence, geom, %s, %s, %s, segment_id FROM jj126.passage"
+                # A camera of the location facing the other way: no convoy partner of
+                # the lead for the other tests.
+                " SELECT COALESCE((SELECT c2.id FROM camera c1 JOIN camera c2"
+                "   ON c2.location_id = c1.location_id"
+                "  AND c2.segment_direction IS DISTINCT FROM c1.segment_direction"
+                "  WHERE c1.id = p.camera_id ORDER BY c2.id LIMIT 1), p.camera_id),"
+                " captured_at + %s * interval '1 second', %s, %s, country,"
+                " confidence, geom, %s, %s, %s, segment_id FROM jj126.passage p"
                 " WHERE id = %s AND captured_at = %s RETURNING camera_id, captured_at, capture_id",
                 (k + 1, plate, plate, key, vault.put(day, crop_jpeg()), f"grid-{plate}-{k}",
                  src["id"], src["captured_at"])).fetchone()

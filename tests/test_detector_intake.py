@@ -371,7 +371,13 @@ def test_the_photo_a_search_shows_is_the_blurred_one(app, login, demo_camera, da
     assert aside.status_code == 409 and aside.get_json()["details"]["photo_state"] == "set_aside"
     assert "corrupt or truncated image" in aside.get_json()["message"]
     page = officer.get(base).get_json()
-    states = {p["passage_id"]: p["photo_state"] for p in page["photos"]}
+    # The set-aside photo is not in the grid to approve: it is listed apart, with why.
+    assert {p["passage_id"]: p["photo_state"] for p in page["photos"]} == {first["id"]: "blurred"}
+    (gone,) = page["unavailable"]
+    assert gone["passage_id"] == second["id"] and gone["photo_state"] == "set_aside"
+    assert "corrupt or truncated image" in gone["reason"]
+    everything = officer.get(base + "?all=1").get_json()
+    states = {p["passage_id"]: p["photo_state"] for p in everything["photos"]}
     assert states == {first["id"]: "blurred", second["id"]: "set_aside"}
     assert (page["remaining"], page["pending"], page["not_available"]) == (1, 0, 1)
 
