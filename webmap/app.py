@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from anpr import settings as settings_mod
 from anpr.errors import AnprError, Unauthenticated
+from webmap.messages_nl import bericht
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,9 @@ def _register_errors(app: Flask) -> None:
             log.error("%s: %s", type(exc).__name__, exc.message)
         else:
             log.info("refused %s %s: %s", request.method, request.path, exc.message)
-        return jsonify(exc.to_dict()), exc.status
+        body = exc.to_dict()
+        body["bericht"] = bericht(exc.message, exc.status)  # the pages show the Dutch
+        return jsonify(body), exc.status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -137,7 +140,8 @@ def _register_errors(app: Flask) -> None:
         _undo_and_record(exc.code or 500, "http", description)
         if _wants_json():
             resp = jsonify({"error": exc.name.lower().replace(" ", "_"),
-                            "message": description})
+                            "message": description,
+                            "bericht": bericht(description, exc.code or 500)})
             for name, value in exc.get_headers():  # a 405 keeps its Allow header
                 if name.lower() != "content-type":
                     resp.headers[name] = value
@@ -149,7 +153,8 @@ def _register_errors(app: Flask) -> None:
         log.exception("unhandled error on %s %s", request.method, request.path)
         _undo_and_record(500, "internal_error", "internal error")
         return jsonify({"error": "internal_error",
-                        "message": "an internal error occurred; it has been logged"}), 500
+                        "message": "an internal error occurred; it has been logged",
+                        "bericht": bericht("", 500)}), 500
 
 
 def _undo_and_record(status: int, code: str, message: str) -> None:

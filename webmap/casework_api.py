@@ -9,6 +9,7 @@ from casework import access, documents, requests as req_mod
 from casework.access import Level
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
+from webmap.messages_nl import bericht
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
 from webmap.schemas import DATE_TIME, ref
@@ -97,7 +98,10 @@ def register():
     _with_unit()
     result = req_mod.register(get_conn(), current_account(), json_object())
     status = 201 if result["status"] == "registered" else 422
-    return jsonify(_view(result)), status
+    body = _view(result)
+    if isinstance(body.get("qualification"), dict):  # the page shows the reason in Dutch
+        body["qualification"]["reden"] = bericht(body["qualification"].get("reason") or "", 422)
+    return jsonify(body), status
 
 
 @casework_api.get("/requests/<int:request_id>")

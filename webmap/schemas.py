@@ -33,7 +33,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error", "message"],
               "properties": {"error": {"type": "string", "description": "a stable code"},
                              "message": {"type": "string",
-                                         "description": "safe to show the user"},
+                                         "description": "safe to show the user (English, "
+                                                        "for integrators and logs)"},
+                             "bericht": {"type": "string",
+                                         "description": "the same refusal in Dutch, as "
+                                                        "the officers' pages show it"},
                              "details": {"type": "object"}}},
     "Login": {"type": "object", "required": ["username", "password"],
               "properties": {"username": {"type": "string", "minLength": 1, "maxLength": 64},

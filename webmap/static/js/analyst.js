@@ -25,7 +25,8 @@
       .then(function (r) {
         return r.json().catch(function () { return null; }).then(function (body) {
           if (!r.ok || body === null) {
-            throw new Error(r.status === 404 ? "Niet gevonden: dit verzoek bestaat niet of u heeft er geen toegang toe."
+            throw new Error(body && body.bericht && r.status !== 404 && r.status !== 409 ? body.bericht
+              : r.status === 404 ? "Niet gevonden: dit verzoek bestaat niet of u heeft er geen toegang toe."
               : (r.status === 409 ? "Voor dit verzoek is nog niets geleverd."
                 : "De gegevens konden niet worden geladen (fout " + r.status + ")."));
           }

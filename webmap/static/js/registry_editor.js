@@ -36,10 +36,11 @@
     };
     return options.method && options.method !== "GET" ? csrfToken.then(go) : go("");
   }
-  /** The server's own message (clear English, from anpr.errors), or words for an answer
-   * that carries none (a proxy's page, a lost connection): never a raw exception. */
+  /** The server's own message (in Dutch, ``bericht``; else its English, from anpr.errors), or
+   * words for an answer that carries none (a proxy's page, a lost connection): never a raw
+   * exception. */
   function serverMessage(r, body) {
-    if (body && body.message) { return body.message; }
+    if (body && (body.bericht || body.message)) { return body.bericht || body.message; }
     if (r.status === 401) { return "U bent niet (meer) aangemeld; meld u opnieuw aan."; }
     if (r.status === 403) { return "Dit mag uw account niet (alleen cameraplan-redacteuren)."; }
     if (r.status === 413) { return "Het bestand is te groot voor de server."; }

@@ -102,7 +102,7 @@
         var reading = type.indexOf("json") >= 0 ? r.json() : Promise.resolve({});
         return reading.then(function (b) {
           var label = r.status === 403 ? "Geweigerd" : r.status === 401 ? "Niet ingelogd" : r.status >= 500 ? "Serverfout" : "Fout";
-          var e = new Error(label + " (" + r.status + "): " + (b.message || r.statusText));
+          var e = new Error(label + " (" + r.status + "): " + (b.bericht || b.message || r.statusText));
           e.status = r.status; e.body = b;
           throw e;
         });

@@ -16,7 +16,7 @@
     return fetch(url, opts).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (!r.ok && r.status !== 422) {
-          var e = new Error(data.message || r.statusText); e.status = r.status; e.body = data; throw e;
+          var e = new Error(data.bericht || data.message || r.statusText); e.status = r.status; e.body = data; throw e;
         }
         data.__status = r.status;
         return data;

@@ -256,7 +256,7 @@
     var btn = $("package");
     btn.disabled = true;
     fetch(base + "/package", { method: "POST", headers: { "X-CSRF-Token": C.csrf() }, credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.message || r.statusText); }); }
+      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.bericht || b.message || r.statusText); }); }
       return r.blob().then(function (blob) {
         var a = document.createElement("a");
         a.href = URL.createObjectURL(blob); a.download = data.reference + ".zip";

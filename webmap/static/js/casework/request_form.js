@@ -140,7 +140,7 @@
     btn.disabled = true;
     C.api("POST", "/api/v1/requests", collect()).then(function (r) {
       if (r.__status === 422) {
-        C.message(msg, "Verzoek " + r.reference + " is geregistreerd en geweigerd: " + (r.qualification ? r.qualification.reason : r.rejected_reason), "error");
+        C.message(msg, "Verzoek " + r.reference + " is geregistreerd en geweigerd: " + (r.qualification ? (r.qualification.reden || r.qualification.reason) : r.rejected_reason), "error");
         msg.dataset.refused = String(r.id);
         var a = document.createElement("a");
         a.href = "/requests/" + r.id; a.textContent = " Bekijk het geweigerde verzoek"; msg.appendChild(a);

@@ -1,0 +1,105 @@
+"""Dutch refusals for the officers' pages (issue 13): every message the server raises has a
+Dutch sentence, and real refusals through the HTTP path answer it as ``bericht``, with the
+variable parts (counts, references, times in Europe/Amsterdam) carried over."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from refusal_sources import messages
+from test_casework_enquiries import _confirmed, _order, _window, truth  # noqa: F401 (fixture)
+from webmap import messages_nl
+
+AMS = ZoneInfo("Europe/Amsterdam")
+
+
+def _shown(t: datetime) -> str:
+    t = t.astimezone(AMS)
+    return t.strftime("%d-%m-%Y %H:%M:%S" if t.second else "%d-%m-%Y %H:%M")
+
+
+def test_every_raised_message_has_a_dutch_sentence():
+    found = messages()
+    assert len(found) > 200  # the scan reads the source (it would pass vacuously if not)
+    missing = {t: where for t, where in found.items() if t not in messages_nl.TABLE}
+    assert not missing, "refusals without a Dutch sentence in webmap/messages_nl.py:\n" + "\n".join(
+        f"  {where[0]}: {t!r}" for t, where in sorted(missing.items()))
+
+
+def test_every_dutch_sentence_uses_the_parts_it_is_given():
+    import string
+
+    for english, dutch in messages_nl.TABLE.items():
+        holes = sum(1 for _l, f, _s, _c in string.Formatter().parse(english) if f is not None)
+        used = {f for _l, f, _s, _c in string.Formatter().parse(dutch) if f is not None}
+        assert used <= {str(i) for i in range(holes)}, english
+        assert dutch.format(*(["x"] * holes))  # no stray braces
+
+
+def test_variable_parts_carry_over_in_dutch():
+    t = messages_nl.translate
+    assert t("3 plate read(s) are not verified yet; verify them before provision") == \
+        "3 kentekenlezing(en) nog niet geverifieerd; verifieer ze vóór het leveren."
+    assert t("request MN-2026-0042 is provided") == "Verzoek MN-2026-0042 is geleverd."
+    assert t("scope area 2: polygon has no area") == \
+        "Gebied 2 van het bevel: het vlak heeft geen oppervlakte"
+    # Winter and summer time: 06:00 UTC is 07:00 in January and 08:00 in July.
+    got = t("the window 2026-01-10T06:00:00+00:00 .. 2026-07-10T06:00:00+00:00 lies outside "
+            "the order's time (2026-01-01T00:00:00+00:00 .. 2026-01-02T00:00:00+00:00)")
+    assert got == ("Het tijdvak 10-01-2026 07:00 – 10-07-2026 08:00 ligt buiten de tijd van het "
+                   "bevel (01-01-2026 01:00 – 02-01-2026 01:00).")
+    assert "UTC" not in got and "+00:00" not in got
+    assert t("correctie geweigerd: unknown crime code 'XX9'") == \
+        "correctie geweigerd: onbekende misdrijfcode 'XX9'"
+    assert t("something nobody wrote") is None
+    assert messages_nl.bericht("something nobody wrote", 409).startswith("Dit kan nu niet")
+
+
+def test_refusals_through_http_answer_dutch(app, database_url, login, demo_db, truth):  # noqa: F811
+    from casework_support import cropped_copies
+
+    officer = login("officer.mn")
+    # Bad JSON: English message unchanged, Dutch bericht beside it.
+    resp = officer.post("/api/v1/requests", data="{not json", content_type="application/json")
+    body = resp.get_json()
+    assert resp.status_code == 400 and "not valid JSON" in body["message"]
+    assert body["bericht"] == "De gegevens zijn geen geldige JSON."
+    # An address that does not exist (werkzeug's own 404).
+    body = officer.get("/api/v1/no-such-thing").get_json()
+    assert body["bericht"] == "Niet gevonden." and body["message"]
+    # A search outside the order's window: the times in Amsterdam, not UTC.
+    lead = "NL" + uuid.uuid4().hex[:6].upper()
+    copies = cropped_copies(app, database_url, truth["convoy"]["lead"], lead, without_crop=1)
+    blind = copies[-1]
+    locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
+    rid = _confirmed(officer, _order(demo_db, plates=[lead], locations=locations))
+    early = demo_db["start"] - timedelta(hours=2)
+    resp = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
+        "plates": [lead], "window": {"start": early.isoformat(), "end": demo_db["end"].isoformat()}}})
+    body = resp.get_json()
+    assert resp.status_code == 403 and "lies outside the order's time" in body["message"]
+    assert body["bericht"].startswith(f"Het tijdvak {_shown(early)} – {_shown(demo_db['end'])} "
+                                      "ligt buiten de tijd van het bevel (")
+    assert _shown(demo_db["start"]) in body["bericht"]
+    assert "+00:00" not in body["bericht"] and "T" not in body["bericht"].split("(")[1]
+    # A package with reads not yet verified: the count carried over.
+    pre = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
+        "plates": [lead], "window": _window(demo_db)}}).get_json()
+    run = officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()
+    left = run["passages_kept"] - 1  # the read without a crop cannot be verified
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    body = resp.get_json()
+    assert resp.status_code == 409 and "not verified yet" in body["message"]
+    assert body["bericht"] == (f"{left} kentekenlezing(en) nog niet geverifieerd; verifieer ze "
+                               "vóór het leveren.")
+    # A verdict without a crop: already Dutch, with its passage.
+    resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        {"passage_id": blind["id"], "captured_at": blind["captured_at"].isoformat(),
+         "verdict": "confirmed"}]})
+    body = resp.get_json()
+    assert resp.status_code == 409 and body["error"] == "not_verifiable"
+    assert body["bericht"] == body["message"] and str(blind["id"]) in body["bericht"]
+    # A request that is not the officer's to confirm again.
+    body = officer.post(f"/api/v1/requests/{rid}/confirm").get_json()
+    assert "bevestigd" in body["bericht"] and body["message"] != body["bericht"], body
