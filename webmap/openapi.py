@@ -130,8 +130,8 @@ def _complete(op: dict[str, Any], method: str, access: Any) -> None:
         if code.startswith("2") and "$ref" not in resp and not resp.get("content"):
             resp = responses[code] = dict(resp)
             resp.setdefault("description", "ok")
-            resp["content"] = {"application/json": {"schema": {
-                "type": ["object", "array"]}}}
+            resp["content"] = {"application/json": {"schema": {"anyOf": [
+                {"type": "object"}, {"type": "array", "items": {}}]}}}
 
 
 def check_body(body: Any) -> Any:
@@ -182,7 +182,8 @@ def _base_document() -> dict[str, Any]:
             "schemas": {
                 "FeatureCollection": {"type": "object", "required": ["type", "features"],
                                       "properties": {"type": {"const": "FeatureCollection"},
-                                                     "features": {"type": "array"}}},
+                                                     "features": {"type": "array",
+                                                                  "items": {"type": "object"}}}},
                 "Selection": {"type": "object", "properties": {
                     "kind": {"enum": ["polygon", "rectangle", "circle", "corridor", "pick"],
                              "x-message": "unknown selection kind: give polygon, rectangle, "
