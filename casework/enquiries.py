@@ -123,11 +123,14 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
     if kind == "plate":
         plates, window, cams = (normalise_plates(params.get("plates")), _window(params),
                                 _cameras(conn, params) or scope.order_cameras())
+        misreads = sp.misreads(params)
         if preview:
-            return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope), list
+            return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope,
+                                       misreads=misreads), list
         out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope,
-                                 limit=sp.PAGE["plate"])
-        return out, lambda: _refs(conn, plate.plate_where(plates, window, cams), True)
+                                 limit=sp.PAGE["plate"], misreads=misreads)
+        return out, lambda: _refs(conn, plate.plate_where(plates, window, cams,
+                                                          misreads=misreads), True)
     if kind == "partial":
         pattern, window = normalise_pattern(params.get("pattern")), _window(params)
         cams = _cameras(conn, params)
@@ -149,11 +152,12 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
     if kind == "convoy":
         target, window = normalise_plate(params.get("plate")), _window(params)
         minutes, shared = sp.convoy_minutes(params, scope), sp.min_shared(params)
+        misreads = sp.misreads(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=scope.order_cameras()), list
+                                       cameras=scope.order_cameras(), misreads=misreads), list
         out = convoy.convoy(conn, target, window, minutes, scope=scope, min_shared=shared,
-                            limit=sp.PAGE["convoy"])
+                            limit=sp.PAGE["convoy"], misreads=misreads)
 
         def refs() -> list[tuple[int, Any, str, bool]]:
             found = [(t["id"], t["at"], t["camera_id"], True) for t in out["target_passages"]]
@@ -174,11 +178,12 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         return out, refs
     if kind == "route":
         target, window = normalise_plate(params.get("plate")), _window(params)
-        detour_s = sp.detour_seconds(params)
+        detour_s, misreads = sp.detour_seconds(params), sp.misreads(params)
         if preview:
             return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=scope.order_cameras()), list
-        out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s)
+                                       cameras=scope.order_cameras(), misreads=misreads), list
+        out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s,
+                          misreads=misreads)
         return out, lambda: [(p["id"], p["captured_at"], p["camera_id"], True)
                              for p in out["passages"]]
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")

@@ -101,12 +101,14 @@ SELECT 0 AS kind, row_number() OVER (ORDER BY a.passages DESC, l.code) AS ord,
        a.passages, a.plates, a.first_at, a.last_at,
        NULL::bigint AS id, NULL::text AS camera_id, NULL::timestamptz AS captured_at,
        NULL::text AS plate, NULL::text AS plate_raw, NULL::text AS country,
-       NULL::text AS confidence, NULL::text AS inout, NULL::int AS lane
+       NULL::text AS confidence, NULL::text AS inout, NULL::int AS lane,
+       NULL::text[] AS alternatives, NULL::real[] AS alternative_confidences
   FROM agg a LEFT JOIN location l ON l.id = a.location_id
 UNION ALL
 SELECT 1, NULL, l.code, l.name, ST_X(g.geom), ST_Y(g.geom),
        NULL, NULL, NULL, NULL, p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw,
-       p.country, p.confidence::text, c.inout::text, c.lane
+       p.country, p.confidence::text, c.inout::text, c.lane,
+       p.alternatives, p.alternative_confidences
   FROM page p
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   CROSS JOIN LATERAL (SELECT CASE WHEN {stored} THEN {stored_geom} ELSE l.geom END AS geom) g
@@ -148,16 +150,25 @@ PAGE_FROM_HITS = """
 KEY_COLUMNS = "p.camera_id, p.captured_at, p.plate"
 #: What a page row reads from the table (the location and camera come from the registry).
 PAGE_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
-                "p.confidence, p.geom")
+                "p.confidence, p.geom, p.alternatives, p.alternative_confidences")
 #: What the plate index carries (migration 0015): a page row but for its position.
 PLATE_INDEX_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
-                       "p.confidence")
+                       "p.confidence, NULL::text[] AS alternatives, "
+                       "NULL::real[] AS alternative_confidences")
+#: A search including probable misreads (gis.search.misreads) marks each row by its read
+#: and candidate reads, which the plate index does not carry: they come from the table
+#: (the hits are still few, from the plate index and the alternatives' GIN index).
+MISREAD_COLUMNS = ("p.id, p.camera_id, p.captured_at, p.plate, p.plate_raw, p.country, "
+                   "p.confidence, p.alternatives, p.alternative_confidences")
 #: Per page mode: the page's SQL, what the hits carry, and where a stored position is.
 PAGES = {"hits": (PAGE_FROM_HITS, PLATE_INDEX_COLUMNS, "NULL"),
+         "misread": (PAGE_FROM_HITS, MISREAD_COLUMNS, "NULL"),
          "direct": (PAGE_DIRECT, KEY_COLUMNS, "p.geom"),
          "key": (PAGE_BY_KEY, KEY_COLUMNS, "p.geom")}
 #: Page orders on the key columns only, so the hits come from the covering indexes.
-_ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id"}
+_ORDERS = {"time": "captured_at, camera_id, plate", "plate": "plate, captured_at, camera_id",
+           # exact reads of the ordered plates first, then probable misreads, each by time
+           "misread": "(plate <> ALL(%(misread_ordered)s::text[])), captured_at, camera_id, plate"}
 
 
 def generic(cur: psycopg.Cursor, q: sql.Composable | str, args: dict[str, Any]) -> list[Any]:
@@ -177,7 +188,7 @@ def generic(cur: psycopg.Cursor, q: sql.Composable | str, args: dict[str, Any]) 
 
 def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[str, Any],
            limit: int, offset: int, verification: bool, order: str = "time",
-           page: str = "direct") -> dict[str, Any]:
+           page: str = "direct", matcher: Any = None) -> dict[str, Any]:
     """The common result: totals, per-location aggregate, one page of rows.
 
     One statement. The hits are read once into a CTE, from which the per-location
@@ -189,7 +200,9 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     ``"key"`` when a filter is not an index condition (a plate pattern, which a plain
     index scan would test on every table row of the prefix range: the page's rows are
     read by their keys). A pattern search over 120 M passages thus reads index entries
-    for its prefix range but table rows for one page only.
+    for its prefix range but table rows for one page only. With a ``matcher``
+    (``gis.search.misreads.Matcher``, the option "including probable misreads") the
+    exact reads come first and every row says how it matched and how likely it is.
 
     Results come back in binary form as tuples: decoding thousands of rows into dicts
     of text values was most of the time of a one-hour block query. The confidence
@@ -204,14 +217,18 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
                                       row_cols=sql.SQL(PAGE_COLUMNS)))
     cur = conn.cursor(row_factory=tuple_row, binary=True)
     args = {**where.params, "limit": limit, "offset": offset}
-    if page == "hits":
+    if matcher is not None:
+        args["misread_ordered"] = list(matcher.ordered)
+    if page in ("hits", "misread"):
         fetched = generic(cur, q, args)
     else:
         fetched = cur.execute(q, args).fetchall()
     # Locations by their rank from the database; the page (a few thousand rows at most)
     # by its order keys here, which spares the database a second sort after the joins.
     page_key = {"time": lambda r: (r[12], r[11], r[13], r[10]),
-                "plate": lambda r: (r[13], r[12], r[11], r[10])}[order]
+                "plate": lambda r: (r[13], r[12], r[11], r[10]),
+                "misread": lambda r: (r[13] not in matcher.ordered, r[12], r[11], r[13],
+                                      r[10])}[order]
     fetched = (sorted((r for r in fetched if r[0] == 0), key=lambda r: r[1])
                + sorted((r for r in fetched if r[0] == 1), key=page_key))
     total, plates_all, locations, page = 0, 0, [], []
@@ -229,6 +246,10 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
                          "confidence": None if r[16] is None else float(r[16]),
                          "lon": r[4], "lat": r[5], "location_code": r[2],
                          "location_name": r[3], "inout": r[17], "lane": r[18]})
+            if matcher is not None:
+                page[-1].update(matcher.mark(r[13], r[19], r[20]))
+                page[-1]["alternatives"] = [{"plate": a, "confidence": round(float(c), 4)}
+                                            for a, c in zip(r[19] or (), r[20] or ())]
     stored = [r for r in page if r["lon"] is None]
     if stored:
         where_stored = {r["id"]: r for r in stored}

@@ -25,19 +25,22 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from gis.search.base import generic
+from gis.search.misreads import Matcher
 from gis.search.scope import Scope, Window
 
 BAND_SQL = """
 WITH target AS MATERIALIZED (
-    SELECT p.id, p.captured_at, p.camera_id, c.location_id, c.segment_direction
+    SELECT p.id, p.captured_at, p.camera_id, c.location_id, c.segment_direction, p.plate,
+           p.alternatives, p.alternative_confidences
       FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
-     WHERE p.plate = %(plate)s AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+     WHERE {target} AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
        AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
      ORDER BY p.captured_at
      LIMIT %(max_targets)s
 )
 SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id AS target_camera,
-       l.code AS location_code, o.plate, o.captured_at, o.camera_id
+       l.code AS location_code, o.plate, o.captured_at, o.camera_id,
+       t.plate AS target_plate, t.alternatives, t.alternative_confidences
   FROM target t
   JOIN location l ON l.id = t.location_id
   JOIN camera c2 ON c2.location_id = t.location_id AND c2.segment_direction = t.segment_direction
@@ -48,7 +51,7 @@ SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id
          WHERE q.camera_id = c2.id
            AND q.captured_at >= t.captured_at - %(band)s
            AND q.captured_at <= t.captured_at + %(band)s
-           AND q.plate <> %(plate)s
+           AND {partner}
         OFFSET 0) o ON true  -- a fence: keeps the band inside the index condition
  ORDER BY t.captured_at, o.captured_at
 """
@@ -80,8 +83,12 @@ def vehicles_per_day(conn: psycopg.Connection, window: Window) -> float:
 
 def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float, *,
            scope: Scope | None = None, min_shared: int = 2, limit: int = 50,
-           offset: int = 0) -> dict[str, Any]:
-    """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance."""
+           offset: int = 0, misreads: bool = False) -> dict[str, Any]:
+    """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance.
+
+    With ``misreads`` the target's passages include its probable misreads
+    (``gis.search.misreads``), exact reads first, each marked with how it matched; a
+    plate equivalent to the target's is not counted as a partner."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
         if scope.convoy_minutes is not None and minutes > scope.convoy_minutes:
@@ -94,10 +101,15 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     # A generic plan, planned once per connection: planning the band's lateral probe
     # over every day partition cost more than running it; it is pruned per probe.
     # Rows as tuples: TARGET_ID, TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA.
-    rows = generic(conn.cursor(row_factory=tuple_row), BAND_SQL,
+    matcher = Matcher.of([plate]) if misreads else None
+    q = BAND_SQL.format(
+        target=matcher.where_sql() if matcher else "p.plate = %(plate)s",
+        partner="q.plate <> ALL(%(misread_plates)s::text[])" if matcher
+        else "q.plate <> %(plate)s")
+    rows = generic(conn.cursor(row_factory=tuple_row), q,
                    {"plate": plate, "start": window.start, "end": window.end,
                     "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS,
-                    "cameras": cameras})
+                    "cameras": cameras, **(matcher.params() if matcher else {})})
     targets: dict[int, dict[str, Any]] = {}
     band_plates: dict[int, set[str]] = defaultdict(set)
     by_plate: dict[str, list[tuple]] = defaultdict(list)
@@ -105,6 +117,8 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
         tid = r[0]
         if tid not in targets:
             targets[tid] = {"id": tid, "at": r[1], "camera_id": r[3], "location_code": r[4]}
+            if matcher is not None:
+                targets[tid].update(matcher.mark(r[8], r[9], r[10]), plate=r[8])
         if r[5] is None:
             continue
         band_plates[tid].add(r[5])
@@ -144,10 +158,13 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
             "passages": passages,
         })
     ranked.sort(key=lambda x: (-x["score"], -x["shared_passages"], x["plate"]))
-    return {"search": "convoy",
-            "params": {"plate": plate, "window": window.as_dict(), "minutes": minutes,
-                       "min_shared": min_shared},
-            "target_passages": sorted(targets.values(), key=lambda t: t["at"]),
+    params = {"plate": plate, "window": window.as_dict(), "minutes": minutes,
+              "min_shared": min_shared}
+    if matcher is not None:
+        params["misreads"] = True
+    return {"search": "convoy", "params": params,
+            "target_passages": sorted(targets.values(),
+                                      key=lambda t: (t.get("match", "exact") != "exact", t["at"])),
             "vehicles_per_day_estimate": round(v),
             "partners_total": len(ranked), "partners": ranked[offset:offset + limit],
             "page": {"limit": limit, "offset": offset,

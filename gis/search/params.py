@@ -46,6 +46,18 @@ def k(params: dict[str, Any]) -> int:
     return _whole(K if value is None else value, "k", 2, 25)
 
 
+def misreads(params: dict[str, Any]) -> bool:
+    """The option "including probable misreads" (``gis.search.misreads``): off unless
+    ``misreads`` is ``true``; anything but a boolean is refused, not taken as true."""
+    value = params.get("misreads", False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadInput("misreads moet true of false zijn (inclusief waarschijnlijke "
+                       "misleesingen)")
+    return value
+
+
 def detour_seconds(params: dict[str, Any]) -> float:
     return parse_minutes(params.get("detour_minutes", DETOUR_MINUTES), "detour_minutes",
                          low=1, high=600) * 60

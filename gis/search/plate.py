@@ -1,7 +1,11 @@
 """Q1 plate history: every passage of one or more full plates in a window.
 
 Served by the ``(plate, captured_at)`` index on each day partition the window touches.
-Plate reads must be verified before provision (R7), so previews count that work.
+Plate reads must be verified before provision (R7), so previews count that work. With
+``misreads`` (the option "including probable misreads", ``gis.search.misreads``) the
+passages whose read or a candidate read equals an ordered plate up to OCR confusions
+are found too, exact reads first, each row marked with how it matched; the order's
+scope is checked against the ordered plates only (R5).
 """
 from __future__ import annotations
 
@@ -11,35 +15,50 @@ import psycopg
 
 from gis.search import base
 from gis.search.coverage import coverage
+from gis.search.misreads import Matcher
 from gis.search.scope import Scope, Window
 
 
 def plate_where(plates: tuple[str, ...], window: Window,
-                cameras: tuple[str, ...] | None) -> base.Where:
+                cameras: tuple[str, ...] | None, *, misreads: bool = False) -> base.Where:
+    if misreads:
+        matcher = Matcher.of(plates)
+        return (base.Where().add(matcher.where_sql(), **matcher.params())
+                .window(window).cameras(cameras))
     return (base.Where().add("p.plate = ANY(%(plates)s::text[])", plates=list(plates))
             .window(window).cameras(cameras))
 
 
 def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
                   cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
-                  limit: int = base.DEFAULT_PAGE, offset: int = 0) -> dict[str, Any]:
+                  limit: int = base.DEFAULT_PAGE, offset: int = 0,
+                  misreads: bool = False) -> dict[str, Any]:
     """Passages of ``plates`` (normalised) in ``window``, optionally at ``cameras`` only."""
     if scope is not None:
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
-    where = plate_where(plates, window, cameras)
-    out = base.result(conn, where, search="plate",
-                      params={"plates": list(plates), "window": window.as_dict(),
-                              "cameras": list(cameras) if cameras else None},
-                      limit=limit, offset=offset, verification=True, page="hits")
+    where = plate_where(plates, window, cameras, misreads=misreads)
+    params = {"plates": list(plates), "window": window.as_dict(),
+              "cameras": list(cameras) if cameras else None}
+    if misreads:
+        matcher = Matcher.of(plates)
+        params["misreads"] = True
+        out = base.result(conn, where, search="plate", params=params, limit=limit,
+                          offset=offset, verification=True, page="misread", order="misread",
+                          matcher=matcher)
+        out["misread_plates"] = len(matcher.variants)
+    else:
+        out = base.result(conn, where, search="plate", params=params, limit=limit,
+                          offset=offset, verification=True, page="hits")
     out["coverage"] = coverage(conn, cameras, window)
     return out
 
 
 def plate_preview(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
-                  cameras: tuple[str, ...] | None = None, scope: Scope | None = None
-                  ) -> dict[str, Any]:
+                  cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
+                  misreads: bool = False) -> dict[str, Any]:
     if scope is not None:
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
-    return base.preview(conn, plate_where(plates, window, cameras), verification=True)
+    return base.preview(conn, plate_where(plates, window, cameras, misreads=misreads),
+                        verification=True)

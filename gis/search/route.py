@@ -17,10 +17,12 @@ from typing import Any
 
 import psycopg
 
+from gis.search.misreads import Matcher
 from gis.search.scope import Scope, Window
 
 PASSAGES_SQL = """
 SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+       p.alternatives, p.alternative_confidences,
        c.segment_direction AS dir, l.code AS location_code, l.segment_id, l.segment_fraction AS frac,
        ST_X(l.geom) AS loc_lon, ST_Y(l.geom) AS loc_lat,
        s.source, s.target, s.cost, s.reverse_cost
@@ -28,7 +30,7 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
   JOIN camera c ON c.id = p.camera_id
   JOIN location l ON l.id = c.location_id
   LEFT JOIN road_segment s ON s.id = l.segment_id
- WHERE p.plate = %(plate)s AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+ WHERE {plate} AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
    AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
  ORDER BY p.captured_at, p.id
  LIMIT %(max)s
@@ -88,19 +90,33 @@ def _paths(conn: psycopg.Connection, pairs: set[tuple[int, int]]
 
 def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope | None = None,
           detour_min_s: float = 900.0, detour_ratio: float = 1.2,
-          impossible_ratio: float = 0.6, max_passages: int = MAX_PASSAGES) -> dict[str, Any]:
-    """The plate's route in ``window``: passages, legs with flags, and per-vertex times."""
+          impossible_ratio: float = 0.6, max_passages: int = MAX_PASSAGES,
+          misreads: bool = False) -> dict[str, Any]:
+    """The plate's route in ``window``: passages, legs with flags, and per-vertex times.
+
+    With ``misreads`` the route also runs through the passages that are probable misreads
+    of the plate (``gis.search.misreads``): the legs stay in time order, and each passage
+    says how it matched, so a leg to a misread is seen as one."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
     # A location-limited order: only the order's cameras are read, in the query itself
     # (R5; a refusal never reveals where else the plate was seen).
     cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
-    rows = [dict(r) for r in conn.execute(PASSAGES_SQL, {
+    matcher = Matcher.of([plate]) if misreads else None
+    condition = matcher.where_sql() if matcher else "p.plate = %(plate)s"
+    rows = [dict(r) for r in conn.execute(PASSAGES_SQL.format(plate=condition), {
         "plate": plate, "start": window.start, "end": window.end, "max": max_passages,
-        "cameras": cameras}).fetchall()]
-    return route_of(conn, plate, window, rows, detour_min_s=detour_min_s,
-                    detour_ratio=detour_ratio, impossible_ratio=impossible_ratio,
-                    max_passages=max_passages)
+        "cameras": cameras, **(matcher.params() if matcher else {})}).fetchall()]
+    out = route_of(conn, plate, window, rows, detour_min_s=detour_min_s,
+                   detour_ratio=detour_ratio, impossible_ratio=impossible_ratio,
+                   max_passages=max_passages)
+    if matcher is not None:
+        out["params"]["misreads"] = True
+        for row, shown in zip(rows, out["passages"]):
+            shown.update(matcher.mark(row["plate"], row["alternatives"],
+                                      row["alternative_confidences"]))
+            shown["plate"] = row["plate"]
+    return out
 
 
 def route_of(conn: psycopg.Connection, plate: str, window: Window, rows: list[dict[str, Any]],

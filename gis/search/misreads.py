@@ -1,0 +1,174 @@
+"""OCR equivalence: the plates a camera may have read instead of the ordered one (issue 18).
+
+Cameras misread B as 8, D or O as 0, S as 5, Z as 2, G as 6. With the option "including
+probable misreads" (``misreads: true``) a plate search also finds passages whose read,
+or one of whose alternative candidate reads (intake, DESIGN.md section 5), equals the
+ordered plate up to such confusions. The ordered plate stays the plate searched for
+(R5): the order's scope is checked against it alone; a probable misread is a passage of
+the ordered plate that the camera read wrongly, not another plate, and it must be
+verified against its crop (R7) like every plate read.
+
+Efficient by construction: the equivalent plates are generated here (bounded:
+``MAX_SUBSTITUTIONS`` characters changed, at most ``MAX_PLATES`` plates, most likely
+first) and looked up in the plate index with ``plate = ANY(...)``, and in the partial
+GIN index on the alternatives with ``&&`` (migration 0022a); nothing is scanned.
+
+The table is per position in the Dutch side-codes (Kentekenreglement): a side-code
+says for each of the six characters whether it is a letter or a digit, and a character
+is misread as something that looks like it, so the confusions of a letter position (a
+true letter read as a digit or another letter) differ from a digit position's. A
+plate that fits no side-code (foreign, personalised) uses both tables at every
+position. The factors are prior likelihoods of a confusion relative to a clean read,
+from the peers' published confusion pairs, not measured on our cameras; docs/misreads.md
+prints the table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import combinations, product
+from typing import Any, Iterable, Sequence
+
+#: The Dutch side-codes 1-14 as letter (L) / digit (D) positions, dashes left out.
+SIDE_CODES: dict[int, str] = {
+    1: "LLDDDD", 2: "DDDDLL", 3: "DDLLDD", 4: "LLDDLL", 5: "LLLLDD", 6: "DDLLLL",
+    7: "DDLLLD", 8: "DLLLDD", 9: "LLDDDL", 10: "LDDDLL", 11: "LLLDDL", 12: "LDDLLL",
+    13: "DLLDDD", 14: "DDDLLD"}
+
+#: A true letter at a letter position, and what a camera may read instead (likelihood).
+LETTER_POSITION: dict[str, tuple[tuple[str, float], ...]] = {
+    "B": (("8", 0.5), ("3", 0.1)),
+    "D": (("0", 0.5), ("O", 0.4)),
+    "G": (("6", 0.5), ("C", 0.2)),
+    "S": (("5", 0.5),),
+    "Z": (("2", 0.5), ("7", 0.1)),
+    "T": (("7", 0.2), ("1", 0.2)),
+    "J": (("1", 0.1),),
+    "L": (("1", 0.1),),
+    "N": (("H", 0.2),),
+    "H": (("N", 0.2),),
+    "K": (("X", 0.2),),
+    "X": (("K", 0.2),),
+    "P": (("R", 0.2),),
+    "R": (("P", 0.2), ("B", 0.1)),
+    "V": (("Y", 0.1),),
+    "F": (("E", 0.1),),
+}
+#: A true digit at a digit position, and what a camera may read instead.
+DIGIT_POSITION: dict[str, tuple[tuple[str, float], ...]] = {
+    "8": (("B", 0.5), ("3", 0.1)),
+    "0": (("O", 0.5), ("D", 0.4), ("Q", 0.1)),
+    "1": (("I", 0.5), ("7", 0.2), ("L", 0.1), ("T", 0.1)),
+    "5": (("S", 0.5), ("6", 0.1)),
+    "2": (("Z", 0.5),),
+    "6": (("G", 0.5), ("5", 0.1)),
+    "7": (("1", 0.2), ("T", 0.2)),
+    "4": (("A", 0.2),),
+    "3": (("8", 0.1),),
+}
+#: Characters changed at most, and plates generated at most per ordered plate.
+MAX_SUBSTITUTIONS = 2
+MAX_PLATES = 64
+
+EXACT, ALTERNATIVE, EQUIVALENT = "exact", "alternative_read", "equivalent_characters"
+#: Order of the marks in a result (exact matches first, R7: the officer sees them first).
+RANK = {EXACT: 0, ALTERNATIVE: 1, EQUIVALENT: 2}
+_ALNUM = re.compile(r"[A-Z0-9]{1,12}")
+
+
+def side_code(plate: str) -> int | None:
+    """The Dutch side-code a normalised plate fits, or None (foreign, personalised)."""
+    if len(plate) != 6:
+        return None
+    shape = "".join("D" if ch.isdigit() else "L" for ch in plate)
+    return next((n for n, code in SIDE_CODES.items() if code == shape), None)
+
+
+def _options(ch: str, kind: str | None) -> tuple[tuple[str, float], ...]:
+    if kind == "L":
+        opts = LETTER_POSITION.get(ch, ())
+    elif kind == "D":
+        opts = DIGIT_POSITION.get(ch, ())
+    else:
+        opts = LETTER_POSITION.get(ch, ()) + DIGIT_POSITION.get(ch, ())
+    return tuple((c, f) for c, f in opts if f > 0)
+
+
+def equivalents(plate: str, *, max_substitutions: int = MAX_SUBSTITUTIONS,
+                max_plates: int = MAX_PLATES) -> dict[str, float]:
+    """The plates a camera may have read for ``plate`` (normalised), each with its
+    likelihood (the product of its confusions' factors), the most likely ``max_plates``;
+    the plate itself is not among them."""
+    if not _ALNUM.fullmatch(plate):
+        return {}
+    code = side_code(plate)
+    kinds = SIDE_CODES[code] if code is not None else [None] * len(plate)
+    per_pos = [_options(ch, kind) for ch, kind in zip(plate, kinds)]
+    found: dict[str, float] = {}
+    positions = [i for i, opts in enumerate(per_pos) if opts]
+    for n in range(1, max_substitutions + 1):
+        for where in combinations(positions, n):
+            for picks in product(*(per_pos[i] for i in where)):
+                chars = list(plate)
+                likelihood = 1.0
+                for i, (ch, factor) in zip(where, picks):
+                    chars[i] = ch
+                    likelihood *= factor
+                other = "".join(chars)
+                if other != plate and likelihood > found.get(other, 0.0):
+                    found[other] = likelihood
+    best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:max_plates]
+    return {p: round(f, 4) for p, f in best}
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """The ordered plates, their equivalents, and how a found passage matched them."""
+
+    ordered: tuple[str, ...]
+    variants: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plates: Iterable[str]) -> "Matcher":
+        ordered = tuple(dict.fromkeys(plates))
+        variants: dict[str, float] = {}
+        for p in ordered:
+            for other, f in equivalents(p).items():
+                if other not in ordered and f > variants.get(other, 0.0):
+                    variants[other] = f
+        return cls(ordered, variants)
+
+    @property
+    def plates(self) -> list[str]:
+        """Every plate looked up: the ordered ones first, then their equivalents."""
+        return list(self.ordered) + sorted(self.variants)
+
+    def mark(self, plate: str, alternatives: Sequence[str] | None = None,
+             confidences: Sequence[float] | None = None) -> dict[str, Any]:
+        """How a passage matched: ``exact``, ``alternative_read`` (a candidate read is an
+        ordered plate, or equivalent to one: its confidence times the equivalence's
+        likelihood) or ``equivalent_characters`` (the read is equivalent); the likelier
+        of the last two when both hold, and which plate or candidate did."""
+        if plate in self.ordered:
+            return {"match": EXACT, "likelihood": 1.0, "matched_plate": plate}
+        best: dict[str, Any] | None = None
+        if plate in self.variants:
+            best = {"match": EQUIVALENT, "likelihood": self.variants[plate],
+                    "matched_plate": plate}
+        for alt, conf in zip(alternatives or (), confidences or ()):
+            factor = 1.0 if alt in self.ordered else self.variants.get(alt)
+            if factor is None:
+                continue
+            likelihood = round(float(conf) * factor, 4)
+            if best is None or likelihood > best["likelihood"]:
+                best = {"match": ALTERNATIVE, "likelihood": likelihood, "matched_plate": alt}
+        return best or {"match": EQUIVALENT, "likelihood": 0.0, "matched_plate": plate}
+
+    def where_sql(self, column: str = "p") -> str:
+        """The condition on a passage: its read or a candidate read is one of the plates
+        (the plate index and the partial GIN index on the alternatives)."""
+        return (f"({column}.plate = ANY(%(misread_plates)s::text[]) "
+                f"OR {column}.alternatives && %(misread_plates)s::text[])")
+
+    def params(self) -> dict[str, Any]:
+        return {"misread_plates": self.plates}

@@ -1,0 +1,147 @@
+"""Searches including probable misreads (issue 18), through the request flow on PostGIS.
+
+A planted misread of the ordered plate (B read as 8) and a passage whose alternative
+read is the plate are found with ``misreads: true`` and not without, each marked with how
+it matched, exact reads first; the order's scope still names the plate searched for (R5).
+"""
+from __future__ import annotations
+
+import uuid
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from gis.search.misreads import Matcher, equivalents, side_code
+from conftest import NL_NORTH, NL_SOUTH
+from test_casework_enquiries import _confirmed, _order, _window
+
+NL = [{"kind": "polygon", "geometry": NL_NORTH}, {"kind": "polygon", "geometry": NL_SOUTH}]
+
+
+def test_equivalents_follow_the_side_code_positions():
+    assert side_code("BR12KS") == 4 and side_code("12BXT4") == 7 and side_code("AB") is None
+    eq = equivalents("BR12KS")
+    assert eq["8R12KS"] == 0.5 and eq["BR12K5"] == 0.5 and eq["8RI2KS"] == 0.25
+    assert "BR12KS" not in eq and len(eq) <= 64
+    assert all(sum(a != b for a, b in zip(p, "BR12KS")) <= 2 for p in eq)
+    # a digit position's 1 reads as I, a letter position's never as 8
+    assert "BRI2KS" in eq and not any(p[2] == "B" for p in eq)
+    m = Matcher.of(["BR12KS"])
+    assert m.mark("BR12KS")["match"] == "exact"
+    assert m.mark("8R12KS") == {"match": "equivalent_characters", "likelihood": 0.5,
+                                "matched_plate": "8R12KS"}
+    assert m.mark("XX99XX", ["ZZ11ZZ", "BR12KS"], [0.6, 0.35])["match"] == "alternative_read"
+
+
+@pytest.fixture(scope="module")
+def planted(database_url, demo_db):
+    """A plate of its own: two exact reads, one read with B as 8, one passage read as
+    something else whose alternative read is the plate, and one of another plate."""
+    tail = uuid.uuid4().hex[:4].upper()
+    digits = "".join(str(int(c, 16) % 10) for c in tail[:2])
+    letters = "".join("BDFGHJKLNPRSTVXZ"[int(c, 16)] for c in tail[2:])
+    plate = "BR" + digits + letters
+    misread = "8R" + digits + letters
+    other = "ZX" + digits + letters
+    rows = {}
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        src = c.execute(
+            "SELECT id, captured_at FROM jj126.passage WHERE captured_at >= %s AND "
+            "captured_at < %s ORDER BY captured_at, id LIMIT 5 OFFSET 50",
+            (demo_db["start"], demo_db["end"])).fetchall()
+        assert len(src) == 5
+        plan = [("exact1", plate, None, None), ("exact2", plate, None, None),
+                ("eightb", misread, None, None),
+                ("alt", other[::-1], [plate, "QQ" + digits + letters], [0.35, 0.1]),
+                ("other", other, None, None)]
+        for s, (name, read, alts, confs) in zip(src, plan):
+            rows[name] = c.execute(
+                "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+                " confidence, geom, capture_id, segment_id, alternatives,"
+                " alternative_confidences)"
+                " SELECT camera_id, captured_at + interval '3 seconds', %s, %s, 'NL', 0.8,"
+                " geom, %s, segment_id, %s, %s FROM jj126.passage"
+                " WHERE id = %s AND captured_at = %s RETURNING id, captured_at",
+                (read, read, f"misread-{name}-{tail}", alts, confs, s["id"], s["captured_at"])
+            ).fetchone()
+        c.commit()
+    return {"plate": plate, "misread": misread, "other": other, "rows": rows}
+
+
+def _search(officer, rid, kind, parameters):
+    resp = officer.post(f"/api/v1/requests/{rid}/searches",
+                        json={"kind": kind, "parameters": parameters})
+    return resp
+
+
+def _run(officer, rid, kind, parameters):
+    resp = _search(officer, rid, kind, parameters)
+    assert resp.status_code == 201, resp.get_json()
+    run = officer.post(f"/api/v1/searches/{resp.get_json()['enquiry_id']}/run")
+    assert run.status_code == 200, run.get_json()
+    return resp.get_json()["preview"], run.get_json()
+
+
+def test_plate_history_finds_probable_misreads_only_with_the_option(login, demo_db, planted):
+    officer = login("officer.mn")
+    plate, ids = planted["plate"], {k: v["id"] for k, v in planted["rows"].items()}
+    rid = _confirmed(officer, _order(demo_db, plates=[plate], areas=NL))
+    window = _window(demo_db)
+    _, plain = _run(officer, rid, "plate", {"plates": [plate], "window": window})
+    found = {p["id"] for p in plain["result"]["passages"]}
+    assert found == {ids["exact1"], ids["exact2"]}
+    assert plain["passages_kept"] == 2 and "match" not in plain["result"]["passages"][0]
+
+    pre, run = _run(officer, rid, "plate",
+                    {"plates": [plate], "window": window, "misreads": True})
+    assert pre["passages"] == 4 and run["passages_kept"] == 4
+    rows = run["result"]["passages"]
+    marks = {p["id"]: p for p in rows}
+    assert set(marks) == {ids["exact1"], ids["exact2"], ids["eightb"], ids["alt"]}
+    assert ids["other"] not in marks
+    assert [p["match"] for p in rows[:2]] == ["exact", "exact"]  # exact reads first
+    assert marks[ids["eightb"]]["match"] == "equivalent_characters"
+    assert marks[ids["eightb"]]["plate"] == planted["misread"]  # the read stays as read
+    assert marks[ids["eightb"]]["likelihood"] == 0.5
+    assert marks[ids["alt"]]["match"] == "alternative_read"
+    assert marks[ids["alt"]]["likelihood"] == pytest.approx(0.35)
+    assert marks[ids["alt"]]["matched_plate"] == plate
+    assert all(p["likelihood"] == 1.0 for p in rows if p["match"] == "exact")
+
+
+def test_route_and_convoy_take_the_option(login, demo_db, planted):
+    officer = login("officer.mn")
+    plate, ids = planted["plate"], {k: v["id"] for k, v in planted["rows"].items()}
+    rid = _confirmed(officer, _order(demo_db, plates=[plate], areas=NL))
+    window = _window(demo_db)
+    _, route = _run(officer, rid, "route", {"plate": plate, "window": window, "misreads": True})
+    marks = {p["id"]: p["match"] for p in route["result"]["passages"]}
+    assert marks == {ids["exact1"]: "exact", ids["exact2"]: "exact",
+                     ids["eightb"]: "equivalent_characters", ids["alt"]: "alternative_read"}
+    _, exact_route = _run(officer, rid, "route", {"plate": plate, "window": window})
+    assert {p["id"] for p in exact_route["result"]["passages"]} == {ids["exact1"], ids["exact2"]}
+    _, convoy = _run(officer, rid, "convoy", {"plate": plate, "window": window,
+                                               "misreads": True})
+    targets = convoy["result"]["target_passages"]
+    assert [t["match"] for t in targets][:2] == ["exact", "exact"]
+    assert {t["id"]: t["match"] for t in targets}[ids["eightb"]] == "equivalent_characters"
+    assert planted["misread"] not in {p["plate"] for p in convoy["result"]["partners"]}
+
+
+def test_the_scope_still_names_the_plate_and_bad_options_are_refused(login, demo_db, planted,
+                                                                     conn):
+    officer = login("officer.mn")
+    rid = _confirmed(officer, _order(demo_db, plates=[planted["plate"]], areas=NL))
+    window = _window(demo_db)
+    before = conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                          (rid,)).fetchone()["n"]
+    for asked in (planted["misread"], planted["other"]):
+        resp = _search(officer, rid, "plate", {"plates": [asked], "window": window,
+                                               "misreads": True})
+        assert resp.status_code == 403, resp.get_json()
+        assert resp.get_json()["error"] == "outside_scope"
+    resp = _search(officer, rid, "plate", {"plates": [planted["plate"]], "window": window,
+                                           "misreads": "ja"})
+    assert resp.status_code == 400 and "misreads" in resp.get_json()["message"]
+    assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                        (rid,)).fetchone()["n"] == before
