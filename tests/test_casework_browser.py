@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -197,9 +197,12 @@ def test_block_request_drawn_on_the_map_needs_no_verification(page, live_server,
                                                                truth, database_url,
                                                                artifacts, tmp_path):
     log_in(page, live_server, "officer2.mn")
-    hour = (demo_db["end"] - (demo_db["end"] - demo_db["start"]) / 2)
+    # Half an hour around a planted convoy passage: traffic there whatever the hour of the
+    # day the suite runs (the demo's nights are quiet).
+    passing = datetime.fromisoformat(truth["convoy"]["passages"][0]["lead_at"])
+    start = passing.replace(second=0, microsecond=0) - timedelta(minutes=15)
     fill_request(page, demo_db, number="SIT-BROWSER-BLOCK", order_ref="OvJ-B-2002",
-                 window=(hour, hour.replace(minute=30)))
+                 window=(start, start + timedelta(minutes=30)))
     # The order's locations: a rectangle drawn on the map around one planted location.
     loc = truth["convoy"]["passages"][0]["location"]
     lat, lon = page.evaluate(f"anprMap.locationIndex[{json.dumps(loc)}]")
