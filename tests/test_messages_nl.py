@@ -4,11 +4,14 @@ variable parts (counts, references, times in Europe/Amsterdam) carried over."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+from browser_support import browser  # noqa: F401 (fixture)
 from refusal_sources import messages
 from test_casework_enquiries import _confirmed, _order, _window, truth  # noqa: F401 (fixture)
+
 from webmap import messages_nl
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -23,7 +26,8 @@ def test_every_raised_message_has_a_dutch_sentence():
     found = messages()
     assert len(found) > 200  # the scan reads the source (it would pass vacuously if not)
     missing = {t: where for t, where in found.items() if t not in messages_nl.TABLE}
-    assert not missing, "refusals without a Dutch sentence in webmap/messages_nl.py:\n" + "\n".join(
+    assert not missing, ("refusals without a Dutch sentence: add each to webmap/messages_nl.py TABLE "
+                         "(or DUTCH_ALREADY when the source says it in Dutch):\n") + "\n".join(
         f"  {where[0]}: {t!r}" for t, where in sorted(missing.items()))
 
 
@@ -103,3 +107,52 @@ def test_refusals_through_http_answer_dutch(app, database_url, login, demo_db, t
     # A request that is not the officer's to confirm again.
     body = officer.post(f"/api/v1/requests/{rid}/confirm").get_json()
     assert "bevestigd" in body["bericht"] and body["message"] != body["bericht"], body
+
+
+@pytest.mark.browser
+def test_the_request_page_shows_the_refusal_in_dutch(browser, live_server, demo_db,  # noqa: F811
+                                                    truth, people):  # noqa: F811
+    """A search outside the order's window, asked on the request page in Chromium (the
+    browser in UTC): the officer reads the Dutch refusal with Amsterdam times."""
+    from browser_support import log_in
+
+    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, timezone_id="UTC")
+    pg = ctx.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(pg, live_server, "officer.mn")
+    lead = truth["convoy"]["lead"]
+    body = _order(demo_db, plates=[lead], locations=[truth["convoy"]["passages"][0]["location"]])
+    rid = pg.evaluate("""body => window.casework.api("POST", "/api/v1/requests", body)
+        .then(r => window.casework.api("POST", "/api/v1/requests/" + r.id + "/confirm")
+        .then(() => r.id))""", body)
+    pg.goto(f"{live_server}/requests/{rid}")
+    pg.wait_for_selector("#request[data-status='confirmed']")
+    pg.select_option("#s-kind", "plate")
+    pg.fill("#s-plates", lead)
+    early = demo_db["start"] - timedelta(hours=2)
+    pg.fill("#s-start", early.astimezone(AMS).strftime("%Y-%m-%dT%H:%M"))
+    pg.click("#s-preview")
+    pg.wait_for_function("document.getElementById('req-message').textContent.length > 0")
+    text = pg.text_content("#req-message")
+    assert "ligt buiten de tijd van het bevel" in text, text
+    assert _shown(early.replace(second=0, microsecond=0)) in text, text
+    assert "outside" not in text and "+00:00" not in text and "UTC" not in text, text
+    assert not errors
+    ctx.close()
+
+
+def test_a_refused_registration_and_its_page_give_the_reason_in_dutch(login, demo_db):
+    """R3: a crime outside art. 67 lid 1 Sv; the reason is kept in English (the record), the
+    form and the request page show it in Dutch."""
+    officer = login("officer.mn")
+    body = _order(demo_db, locations=["MN-A12-001"])
+    body["crime_code"] = "266"
+    resp = officer.post("/api/v1/requests", json=body)
+    got = resp.get_json()
+    assert resp.status_code == 422 and "does not allow pre-trial" in got["rejected_reason"]
+    assert "is geen misdrijf waarvoor voorlopige hechtenis is toegelaten" in \
+        got["qualification"]["reden"]
+    page = officer.get(f"/requests/{got['id']}").get_data(as_text=True)
+    assert "Afgewezen: " in page and "voorlopige hechtenis is toegelaten" in page
+    assert "does not allow" not in page

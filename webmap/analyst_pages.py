@@ -34,6 +34,7 @@ from casework import access
 from casework import requests as req_mod
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
+from webmap.messages_nl import bericht
 
 analyst_pages = Blueprint("analyst_pages", __name__)
 
@@ -180,7 +181,7 @@ def _forbidden(exc: Forbidden):
     return render_template("analyst/error.html",
                            message="Deze pagina's zijn voor analisten, opsporingsambtenaren "
                                    "en aanvragers: geleverde resultaten waartoe u toegang heeft "
-                                   "gekregen.", detail=exc.message), 403
+                                   "gekregen.", detail=bericht(exc.message, 403)), 403
 
 
 @analyst_pages.get("/analyse")
@@ -201,7 +202,7 @@ def results_page(request_id: int):
     except Conflict as exc:
         return render_template("analyst/error.html", message="Voor dit verzoek is nog niets "
                                "geleverd; zodra de geautoriseerde opsporingsambtenaar levert, "
-                               "staan de resultaten hier.", detail=exc.message), 409
+                               "staan de resultaten hier.", detail=bericht(exc.message, 409)), 409
     manifest = got["manifest"]
     return render_template("analyst/results.html", req=got["request"], manifest=manifest,
                            routes=route_searches(manifest), kinds=KINDS,

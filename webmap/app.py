@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from anpr import settings as settings_mod
 from anpr.errors import AnprError, Unauthenticated
-from webmap.messages_nl import bericht
+from webmap.messages_nl import bericht, dutch
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module, attr, prefix in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module), attr), url_prefix=prefix)
     _register_errors(app)
+    app.jinja_env.filters["nl"] = dutch  # a stored refusal's reason, shown in Dutch
     return app
 
 

@@ -16,6 +16,7 @@ from casework import overview
 from casework import requests as req_mod
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
+from webmap.messages_nl import bericht
 
 casework_pages = Blueprint("casework_pages", __name__)
 
@@ -37,7 +38,7 @@ def _to_login(exc: Unauthenticated):
 
 @casework_pages.errorhandler(Forbidden)
 def _forbidden(exc: Forbidden):
-    return render_template("casework/error.html", message=exc.message), 403
+    return render_template("casework/error.html", message=bericht(exc.message, 403)), 403
 
 
 @casework_pages.errorhandler(NotFound)
@@ -72,7 +73,7 @@ def login_page():
                                         request.form.get("password", "")[:256],
                                         source=request.remote_addr or "unknown")
         except (Unauthenticated, Forbidden) as exc:
-            error = LOGIN_MESSAGES.get(exc.message, exc.message)
+            error = LOGIN_MESSAGES.get(exc.message) or bericht(exc.message, exc.status)
             status = exc.status
         else:
             login(acc)

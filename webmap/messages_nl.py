@@ -439,22 +439,23 @@ TABLE: dict[str, str] = {
 DUTCH_ALREADY = [
     "een correctie zonder wijzigingen: noem de velden en hun nieuwe waarde",
     "het onderzoek van een aanvraag kan niet worden gecorrigeerd; registreer een nieuwe aanvraag",
-    "{} kan niet worden gecorrigeerd: daaraan hangen wettelijke termijnen (72 uur voor het "
-    "schriftelijke bevel, art. 8 AMvB); annuleer of wijs de aanvraag af en registreer haar opnieuw",
-    "een mondeling bevel wordt niet schriftelijk door een correctie: voeg het document van het "
-    "schriftelijke bevel toe (written-order)",
-    "na bevestiging kan het bevel niet worden verruimd met foto's; registreer een nieuwe aanvraag "
-    "op een nieuw bevel",
-    "na bevestiging kan de konvooiband niet worden verruimd; registreer een nieuwe aanvraag op "
-    "een nieuw bevel",
+    ("{} kan niet worden gecorrigeerd: daaraan hangen wettelijke termijnen (72 uur voor het "
+     "schriftelijke bevel, art. 8 AMvB); annuleer of wijs de aanvraag af en registreer haar opnieuw"),
+    ("een mondeling bevel wordt niet schriftelijk door een correctie: voeg het document van het "
+     "schriftelijke bevel toe (written-order)"),
+    ("na bevestiging kan het bevel niet worden verruimd met foto's; registreer een nieuwe aanvraag "
+     "op een nieuw bevel"),
+    ("na bevestiging kan de konvooiband niet worden verruimd; registreer een nieuwe aanvraag op "
+     "een nieuw bevel"),
     "correctie geweigerd: {}",
-    "{} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel over worden gegeven "
-    "(passage {})",
+    ("{} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel over worden gegeven "
+     "(passage {})"),
     "het bevel staat een konvooizoekvraag toe van ten hoogste +/- {} minuten",
     "{} moet een geheel getal van {} tot {} zijn",
-    "het bevel staat een konvooizoekvraag toe van ten hoogste +/- {} minuten; gevraagd is +/- {} "
-    "minuten",
+    ("het bevel staat een konvooizoekvraag toe van ten hoogste +/- {} minuten; gevraagd is +/- {} "
+     "minuten"),
     "Uw account hoort niet bij een eenheid: er zijn geen verzoeken te zien.",
+    "misreads moet true of false zijn (inclusief waarschijnlijke misleesingen)",
 ]
 for _t in DUTCH_ALREADY:
     TABLE.setdefault(_t, "".join(
@@ -488,7 +489,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
             literal += len(lit)
             if field is not None:
                 rx += "(.+?)"
-        out.append((literal, re.compile(rx, re.S), dutch))
+        out.append((literal, re.compile(rx, re.DOTALL), dutch))
     # The most specific template first: "no request {}" before "{} is required".
     out.sort(key=lambda t: -t[0])
     return [(rx, dutch) for _n, rx, dutch in out]
@@ -540,3 +541,11 @@ def fallback(status: int) -> str:
 def bericht(message: str, status: int) -> str:
     """What the pages show: the Dutch of ``message``, or the general sentence."""
     return translate(message) or fallback(status)
+
+
+def dutch(text: str | None) -> str:
+    """A stored text that may be a refusal's English (a request registered as rejected keeps
+    its qualification's reason): its Dutch, else the text as it is (an officer's own words)."""
+    if not text:
+        return ""
+    return translate(text) or text
