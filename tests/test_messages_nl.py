@@ -56,6 +56,9 @@ def test_variable_parts_carry_over_in_dutch():
     assert "UTC" not in got and "+00:00" not in got
     assert t("correctie geweigerd: unknown crime code 'XX9'") == \
         "correctie geweigerd: onbekende misdrijfcode 'XX9'"
+    assert t("requester name is required") == "De naam van de aanvrager is verplicht."
+    assert t("window 2 start is not an ISO 8601 time: 'gisteren'") == \
+        "Het begin van tijdvak 2 is geen geldig tijdstip: 'gisteren'."
     assert t("something nobody wrote") is None
     assert messages_nl.bericht("something nobody wrote", 409).startswith("Dit kan nu niet")
 

@@ -33,6 +33,31 @@ WORDS = {**STATUS, **SEARCHES, "cameras": "camera's", "locations": "locaties", "
          "camera": "camera", "location": "locatie", "group": "groep", "plates": "kentekens",
          "patterns": "patronen"}
 
+# Field names the server puts in its messages, as the request form labels them.
+FIELDS = {"requester name": "de naam van de aanvrager",
+          "requester function": "de functie van de aanvrager",
+          "order reference": "het kenmerk van het bevel", "prosecutor": "de officier van justitie",
+          "prosecutor office": "het parket", "purpose": "het doel",
+          "facts": "de feiten en omstandigheden", "suspect": "de verdachte / het signalement",
+          "received at": "het tijdstip van ontvangst",
+          "order date and time": "de datum en tijd van het bevel",
+          "order at": "de datum en tijd van het bevel", "from": "het begin", "to": "het einde",
+          "limit": "het aantal (limit)", "offset": "de positie (offset)",
+          "window": "het tijdvak", "scope window": "het tijdvak van het bevel"}
+_WINDOW_PART = re.compile(r"(scope )?window(?: (\d+))? (start|end)")
+
+
+def _field(value: str) -> str | None:
+    if value in FIELDS:
+        return FIELDS[value]
+    m = _WINDOW_PART.fullmatch(value)
+    if m:
+        which = "het begin" if m.group(3) == "start" else "het einde"
+        window = f"tijdvak {m.group(2)}" if m.group(2) else "het tijdvak"
+        return f"{which} van {window}" + (" van het bevel" if m.group(1) else "")
+    return None
+
+
 TABLE: dict[str, str] = {
     # anpr/accounts.py, webmap/auth.py: accounts and sessions
     "no such account": "Dit account bestaat niet.",
@@ -340,7 +365,7 @@ TABLE: dict[str, str] = {
     "daylight saving changes":
         "{0} heeft geen tijdzone; geef die op (bijv. +01:00) zodat het tijdstip rond de "
         "overgang van zomer- naar wintertijd eenduidig is.",
-    "{} ends before it starts ({} .. {})": "{0} eindigt vóór het begint ({1} – {2}).",
+    "{} ends before it starts ({} .. {})": "{0}: het einde ligt vóór het begin ({1} – {2}).",
     "{} is longer than {} days; passages are kept only {} days":
         "{0} is langer dan {1} dagen; passages worden maar {2} dagen bewaard.",
     "a plate must be text": "Een kenteken moet tekst zijn.",
@@ -500,6 +525,9 @@ def _part(value: str) -> str:
     named as the pages do, a time in Amsterdam local time."""
     if value in WORDS:
         return WORDS[value]
+    field = _field(value)
+    if field:
+        return field
     if " " in value.strip():
         inner = translate(value, _nested=True)
         if inner is not None:
@@ -516,7 +544,9 @@ def translate(message: str, *, _nested: bool = False) -> str | None:
     for rx, dutch in _patterns():
         m = rx.fullmatch(text)
         if m:
-            return dutch.format(*(_part(g) for g in m.groups()))
+            out = dutch.format(*(_part(g) for g in m.groups()))
+            # A sentence that opens with a variable part ("het begin van ...") opens upper.
+            return out[:1].upper() + out[1:] if dutch.startswith("{") and not _nested else out
     return None
 
 
