@@ -166,13 +166,14 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             return found + [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
         return out, refs
     if kind == "common":
-        sites, k = _sites(conn, params), sp.k(params)
+        sites, k, misreads = _sites(conn, params), sp.k(params), sp.misreads(params)
         if preview:
             return common.common_preview(conn, sites, k, scope=scope), list
-        out = common.common_plates(conn, sites, k, scope=scope, limit=sp.PAGE["common"])
+        out = common.common_plates(conn, sites, k, scope=scope, limit=sp.PAGE["common"],
+                                   misreads=misreads)
 
         def refs() -> list[tuple[int, Any, str, bool]]:
-            triples = [(x["camera_id"], x["captured_at"], p["plate"])
+            triples = [(x["camera_id"], x["captured_at"], x.get("plate", p["plate"]))
                        for p in out["plates"] for x in p["passages"]]
             return [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
         return out, refs

@@ -61,7 +61,7 @@ def planted(database_url, demo_db):
                 " alternative_confidences)"
                 " SELECT camera_id, captured_at + interval '3 seconds', %s, %s, 'NL', 0.8,"
                 " geom, %s, segment_id, %s, %s FROM jj126.passage"
-                " WHERE id = %s AND captured_at = %s RETURNING id, captured_at",
+                " WHERE id = %s AND captured_at = %s RETURNING id, captured_at, camera_id",
                 (read, read, f"misread-{name}-{tail}", alts, confs, s["id"], s["captured_at"])
             ).fetchone()
         c.commit()
@@ -145,3 +145,29 @@ def test_the_scope_still_names_the_plate_and_bad_options_are_refused(login, demo
     assert resp.status_code == 400 and "misreads" in resp.get_json()["message"]
     assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
                         (rid,)).fetchone()["n"] == before
+
+
+def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, planted):
+    """Q5 has no ordered plate: reads that differ only by look-alike characters count as
+    one plate at k sites, its most frequent read shown, each passage marked."""
+    from datetime import timedelta
+
+    officer = login("officer.mn")
+    rid = _confirmed(officer, _order(demo_db, areas=NL))
+    rows = planted["rows"]
+
+    def site(name, keys):
+        times = [rows[k]["captured_at"] for k in keys]
+        return {"name": name, "cameras": sorted({rows[k]["camera_id"] for k in keys}),
+                "window": {"start": (min(times) - timedelta(seconds=1)).isoformat(),
+                           "end": (max(times) + timedelta(seconds=1)).isoformat()}}
+
+    sites = [site("A", ["exact1", "exact2"]), site("B", ["eightb"])]
+    _, plain = _run(officer, rid, "common", {"sites": sites, "k": 2})
+    assert planted["plate"] not in {p["plate"] for p in plain["result"]["plates"]}
+    _, run = _run(officer, rid, "common", {"sites": sites, "k": 2, "misreads": True})
+    found = {p["plate"]: p for p in run["result"]["plates"]}
+    assert planted["plate"] in found, found.keys()
+    marks = [(x["plate"], x["match"]) for x in found[planted["plate"]]["passages"]]
+    assert marks == [(planted["plate"], "exact")] * 2 + [(planted["misread"],
+                                                          "equivalent_characters")]

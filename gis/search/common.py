@@ -16,6 +16,7 @@ from psycopg import sql
 
 from anpr.errors import BadInput
 from gis.search.coverage import coverage
+from gis.search.misreads import CANON_FROM, CANON_TO, Matcher
 from gis.search.scope import Scope, Window
 
 MAX_SITES = 25
@@ -28,14 +29,20 @@ class Site:
     window: Window
 
 
-def _site_union(sites: list[Site]) -> tuple[sql.Composable, dict[str, Any]]:
+def _site_union(sites: list[Site], misreads: bool = False
+                ) -> tuple[sql.Composable, dict[str, Any]]:
+    """One index scan per site; ``key`` is the plate, or with ``misreads`` its look-alike
+    class (``gis.search.misreads.canonical``), by which the plates are grouped."""
     parts, params = [], {}
+    key = sql.SQL("translate(p.plate, {}, {})").format(
+        sql.Literal(CANON_FROM), sql.Literal(CANON_TO)) if misreads else sql.SQL("p.plate")
     for i, site in enumerate(sites):
         parts.append(sql.SQL(
-            "SELECT {i}::int AS site, p.plate, p.captured_at, p.camera_id FROM jj126.passage p "
+            "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id "
+            "FROM jj126.passage p "
             "WHERE p.camera_id = ANY({cams}::text[]) AND p.captured_at >= {s} AND "
             "p.captured_at < {e}").format(
-            i=sql.Literal(i), cams=sql.Placeholder(f"c{i}"), s=sql.Placeholder(f"s{i}"),
+            i=sql.Literal(i), key=key, cams=sql.Placeholder(f"c{i}"), s=sql.Placeholder(f"s{i}"),
             e=sql.Placeholder(f"e{i}")))
         params.update({f"c{i}": list(site.cameras), f"s{i}": site.window.start,
                        f"e{i}": site.window.end})
@@ -62,33 +69,51 @@ def _check(scope: Scope | None, sites: list[Site]) -> None:
 
 
 def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
-                  scope: Scope | None = None, limit: int = 200, offset: int = 0
-                  ) -> dict[str, Any]:
-    """Plates seen at ``k`` or more sites, with where and when, most sites first."""
+                  scope: Scope | None = None, limit: int = 200, offset: int = 0,
+                  misreads: bool = False) -> dict[str, Any]:
+    """Plates seen at ``k`` or more sites, with where and when, most sites first.
+
+    With ``misreads`` reads that differ only by look-alike characters count as one
+    plate: the plate shown is the group's most frequent read, and each passage says how
+    its read matched it (``exact`` first, then ``equivalent_characters``)."""
     validate_sites(sites, k)
     _check(scope, sites)
-    union, params = _site_union(sites)
+    union, params = _site_union(sites, misreads)
     q = sql.SQL("""
         WITH hits AS MATERIALIZED ({union}),
-        hot AS (SELECT plate FROM hits GROUP BY plate HAVING count(DISTINCT site) >= %(k)s)
-        SELECT h.plate, h.site, h.captured_at, h.camera_id, l.code AS location_code
-          FROM hits h JOIN hot USING (plate)
+        hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s)
+        SELECT h.key, h.plate, h.site, h.captured_at, h.camera_id, l.code AS location_code
+          FROM hits h JOIN hot USING (key)
           JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
-         ORDER BY h.plate, h.captured_at""").format(union=union)
+         ORDER BY h.key, h.captured_at""").format(union=union)
     plates: dict[str, dict[str, Any]] = {}
     for r in conn.execute(q, {**params, "k": k}).fetchall():
-        p = plates.setdefault(r["plate"], {"plate": r["plate"], "sites": set(), "passages": []})
+        p = plates.setdefault(r["key"], {"plate": r["plate"], "sites": set(), "passages": []})
         p["sites"].add(r["site"])
         p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
                               "location_code": r["location_code"],
-                              "captured_at": r["captured_at"]})
+                              "captured_at": r["captured_at"], "plate": r["plate"]})
+    for p in plates.values():
+        reads = [x["plate"] for x in p["passages"]]
+        if not misreads:
+            for x in p["passages"]:
+                del x["plate"]
+            continue
+        p["plate"] = max(sorted(set(reads)), key=reads.count)
+        matcher = Matcher.of([p["plate"]])
+        for x in p["passages"]:
+            x.update(matcher.mark(x["plate"]))
+        p["passages"].sort(key=lambda x: (x["match"] != "exact", x["captured_at"]))
     ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
                       "sites": [sites[i].name for i in sorted(p["sites"])],
                       "passages": p["passages"]} for p in plates.values()),
                     key=lambda x: (-x["sites_count"], x["plate"]))
-    return {"search": "common",
-            "params": {"k": k, "sites": [{"name": s.name, "cameras": list(s.cameras),
-                                          "window": s.window.as_dict()} for s in sites]},
+    out_params: dict[str, Any] = {"k": k, "sites": [
+        {"name": s.name, "cameras": list(s.cameras), "window": s.window.as_dict()}
+        for s in sites]}
+    if misreads:
+        out_params["misreads"] = True
+    return {"search": "common", "params": out_params,
             "plates_total": len(ranked), "plates": ranked[offset:offset + limit],
             "page": {"limit": limit, "offset": offset,
                      "next_offset": offset + limit if offset + limit < len(ranked) else None},

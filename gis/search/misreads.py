@@ -70,6 +70,21 @@ DIGIT_POSITION: dict[str, tuple[tuple[str, float], ...]] = {
 MAX_SUBSTITUTIONS = 2
 MAX_PLATES = 64
 
+#: For searches without an ordered plate (Q5 common plates): the look-alike classes, each
+#: to one representative, so plates that differ only by such characters group together
+#: (position-blind: a grouping of found reads, not a generation of plates to look up).
+CLASSES = ("B8", "0ODQ", "1I", "S5", "Z2", "G6")
+CANON_FROM = "".join(c[1:] for c in CLASSES)
+CANON_TO = "".join(c[0] * (len(c) - 1) for c in CLASSES)
+_CANON = str.maketrans(CANON_FROM, CANON_TO)
+
+
+def canonical(plate: str) -> str:
+    """The plate with each look-alike character replaced by its class's representative
+    (SQL: ``translate(plate, CANON_FROM, CANON_TO)``)."""
+    return plate.translate(_CANON)
+
+
 EXACT, ALTERNATIVE, EQUIVALENT = "exact", "alternative_read", "equivalent_characters"
 #: Order of the marks in a result (exact matches first, R7: the officer sees them first).
 RANK = {EXACT: 0, ALTERNATIVE: 1, EQUIVALENT: 2}
