@@ -40,7 +40,7 @@ def ran(officer, demo_db, truth, database_url):
     with psycopg.connect(database_url, row_factory=dict_row) as c:
         held = {(r["passage_id"], r["captured_at"]) for r in c.execute(
             "SELECT passage_id, captured_at FROM enquiry_result WHERE enquiry_id = %s", (eid,))}
-    assert len(held) > 20
+    assert len(held) > 7  # more than one page of 7 (the demo's nights are quiet)
     return {"rid": rid, "eid": eid, "params": params, "held": held, "loc": loc}
 
 
