@@ -3,8 +3,8 @@
 Walks the source with ``ast``: ``raise X("...")``, ``raise X(f"...")`` and ``"..." + ...``
 of every subclass of ``anpr.errors.AnprError`` (also those defined outside anpr.errors,
 such as ``OutsideScope``), calls of small helpers that raise their own argument
-(``_bad("...")``), module constants passed by name (``REFUSED``), and the reasons a
-``Qualification`` gives. Each message becomes a template: its literal text with ``{}`` for
+(``_bad("...")``), module constants passed by name (``REFUSED``), the reasons a
+``Qualification`` gives and a schema's ``x-message``/``x-required-message``. Each message becomes a template: its literal text with ``{}`` for
 every variable part, the form ``webmap.messages_nl.TABLE`` is keyed by.
 """
 from __future__ import annotations
@@ -118,6 +118,12 @@ def messages() -> dict[str, list[str]]:
                 add(node.args[helpers[fn]], where)
             elif fn == "Qualification" and len(node.args) > 1:
                 add(node.args[1], where)  # its reason is raised as a refusal
+        for node in ast.walk(tree):  # a schema's own words for a body that does not fit it
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    if isinstance(k, ast.Constant) and k.value in ("x-message",
+                                                                   "x-required-message"):
+                        add(v, f"{rel}:{v.lineno}")
     return found
 
 

@@ -31,7 +31,11 @@ SEARCHES = {"block query": "blokbevraging", "block search": "blokbevraging",
             "convoy search": "konvooizoekvraag", "route search": "routezoekvraag"}
 WORDS = {**STATUS, **SEARCHES, "cameras": "camera's", "locations": "locaties", "groups": "groepen",
          "camera": "camera", "location": "locatie", "group": "groep", "plates": "kentekens",
-         "patterns": "patronen"}
+         "patterns": "patronen",
+         # webmap/schemas.py _problem's words for a JSON type
+         "a whole number": "een geheel getal", "a number": "een getal", "text": "tekst",
+         "true or false": "waar of onwaar", "a JSON object": "een object", "a list": "een lijst",
+         "the body": "de gegevens", "(body)": "de gegevens"}
 
 # Field names the server puts in its messages, as the request form labels them.
 FIELDS = {"requester name": "de naam van de aanvrager",
@@ -450,7 +454,12 @@ TABLE: dict[str, str] = {
         "{0} moet een begin en een einde hebben (met tijdzone).",
     "the request is larger than the {} MB this address takes":
         "Het verzoek is groter dan de {0} MB die dit adres aanneemt.",
-    # webmap/schemas.py _problem: a body that does not fit its schema
+    # webmap/schemas.py: a body that does not fit its schema (x-message, then _problem)
+    "geometry must be a GeoJSON object (WGS84)": "De geometrie moet een GeoJSON-object (WGS84) zijn.",
+    "unknown selection kind: give polygon, rectangle, circle, corridor or pick":
+        "Onbekende soort selectie: kies vlak, rechthoek, cirkel, corridor of aanwijzen.",
+    "the order's scope needs at least one time window (at most 50)":
+        "Het bevel heeft ten minste één tijdvak nodig (ten hoogste 50).",
     "{} needs at least {} item(s)": "{0} heeft ten minste {1} element(en) nodig.",
     "{} needs at most {} item(s)": "{0} heeft ten hoogste {1} element(en).",
     "{} is too short": "{0} is te kort.",
