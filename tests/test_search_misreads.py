@@ -171,3 +171,18 @@ def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, pl
     marks = [(x["plate"], x["match"]) for x in found[planted["plate"]]["passages"]]
     assert marks == [(planted["plate"], "exact")] * 2 + [(planted["misread"],
                                                           "equivalent_characters")]
+
+
+def test_docs_print_the_confusion_table_of_the_code():
+    from pathlib import Path
+
+    from gis.search.misreads import CLASSES, DIGIT_POSITION, LETTER_POSITION, SIDE_CODES
+
+    doc = (Path(__file__).parent.parent / "docs" / "misreads.md").read_text()
+    lines = [f"| {n} | `{c}` |" for n, c in SIDE_CODES.items()]
+    for table in (LETTER_POSITION, DIGIT_POSITION):
+        lines += ["| `{}` | {} |".format(ch, ", ".join(f"`{c}` ({f:g})" for c, f in opts))
+                  for ch, opts in table.items()]
+    missing = [line for line in lines if line not in doc]
+    assert not missing, missing
+    assert ", ".join(f"`{c}`" for c in CLASSES) in doc
