@@ -18,6 +18,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ["casework", "gis", "webmap", "anpr/accounts.py", "anpr/errors.py"]
 
 
+# Functions whose returned text is raised elsewhere (``raise Conflict(held)``): name -> the
+# tuple element that holds the message, or None for the value itself.
+RETURNED = {"provision_held": None, "blur_state": 1}
+
+
 def _files() -> list[Path]:
     out: list[Path] = []
     for name in SCANNED:
@@ -91,8 +96,9 @@ def messages() -> dict[str, list[str]]:
             if isinstance(node, ast.FunctionDef):
                 params = [a.arg for a in node.args.args]
                 for sub in ast.walk(node):
+                    # raise X(param) or raise status_exc(param): a helper raising its argument
                     if (isinstance(sub, ast.Raise) and isinstance(sub.exc, ast.Call)
-                            and _name(sub.exc.func) in errors and sub.exc.args
+                            and sub.exc.args
                             and isinstance(sub.exc.args[0], ast.Name)
                             and sub.exc.args[0].id in params):
                         helpers[node.name] = params.index(sub.exc.args[0].id)
@@ -108,6 +114,13 @@ def messages() -> dict[str, list[str]]:
     for path, tree in trees.items():
         rel = path.relative_to(ROOT)
         for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name in RETURNED:
+                for ret in ast.walk(node):
+                    if isinstance(ret, ast.Return) and ret.value is not None:
+                        value, index = ret.value, RETURNED[node.name]
+                        if index is not None and isinstance(value, ast.Tuple):
+                            value = value.elts[index]
+                        add(value, f"{rel}:{ret.lineno}")
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             fn = _name(node.func)

@@ -76,6 +76,8 @@ TABLE: dict[str, str] = {
     "an account {} already exists": "Er bestaat al een account {0}.",
     "unknown unit {}": "Onbekende eenheid {0}.",
     "log in first": "Log eerst in.",
+    "missing or wrong CSRF token; reload the page":
+        "De beveiligingscode van de pagina ontbreekt of is verlopen; laad de pagina opnieuw.",
     "this page is not available": "Deze pagina is niet beschikbaar.",
     "log in as a camera-plan editor to change plans or the registry":
         "Log in als cameraplan-redacteur om plannen of het register te wijzigen.",
@@ -151,6 +153,13 @@ TABLE: dict[str, str] = {
         "voer eerst de telling uit.",
     "parameters must be an object": "De parameters moeten een object zijn.",
     # casework/photos.py: photos
+    "blurred by the detector": "Vervaagd door de detector.",
+    "blurring pending: the detector has not processed this photo yet":
+        "Vervagen loopt: de detector heeft deze foto nog niet verwerkt.",
+    "set aside by the detector: {}; the photo is not shown or provided":
+        "Door de detector terzijde gelegd: {0}; de foto wordt niet getoond of geleverd.",
+    "not queued for blurring; the unblurred photo is not shown or provided":
+        "Niet aangeboden om te vervagen; de onvervaagde foto wordt niet getoond of geleverd.",
     "the order does not ask for photos; none are shown or provided (R8)":
         "Het bevel vraagt niet om foto's; er worden geen foto's getoond of geleverd (R8).",
     "page size must be 1 to {}": "De paginagrootte moet 1 tot {0} zijn.",
@@ -182,6 +191,9 @@ TABLE: dict[str, str] = {
     # casework/provision.py: the one-time package
     "request {} is {}; a package is made once for a confirmed request":
         "Verzoek {0} is {1}; een pakket wordt eenmaal gemaakt voor een bevestigd verzoek.",
+    "this unit holds provision until the written order is attached (due {})":
+        "Deze eenheid houdt het leveren aan tot het schriftelijke bevel is toegevoegd "
+        "(uiterlijk {0}).",
     "no search of this request has run: there is nothing to provide":
         "Er is nog geen zoekvraag van dit verzoek uitgevoerd: er is niets te leveren.",
     "{} plate read(s) are not verified yet; verify them before provision":
