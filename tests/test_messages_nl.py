@@ -159,3 +159,16 @@ def test_a_refused_registration_and_its_page_give_the_reason_in_dutch(login, dem
     page = officer.get(f"/requests/{got['id']}").get_data(as_text=True)
     assert "Afgewezen: " in page and "voorlopige hechtenis is toegelaten" in page
     assert "does not allow" not in page
+
+
+def test_the_photos_page_says_in_dutch_why_a_photo_is_missing(app, demo_db, truth,  # noqa: F811
+                                                              database_url, people):
+    from test_casework_photos import _grid_request
+
+    made = _grid_request(app, demo_db, truth, database_url, 1, "SIT-PHOTO-NL")
+    page = made["officer"].get(f"/api/v1/requests/{made['id']}/photos").get_json()
+    (gone,) = page["unavailable"]
+    assert gone["reason"].startswith("set aside by the detector: ")  # English kept
+    assert gone["reden"].startswith("Door de detector terzijde gelegd: ")
+    assert gone["reden"].endswith("; de foto wordt niet getoond of geleverd.")
+    assert all(p["photo_bericht"] == "Vervaagd door de detector." for p in page["photos"])

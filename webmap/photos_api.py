@@ -9,6 +9,7 @@ from anpr.errors import BadInput
 from casework import photos
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
+from webmap.messages_nl import dutch
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
 
@@ -40,9 +41,16 @@ def list_photos(request_id: int):
 
     size = int_arg("page_size", photos.PAGE_SIZE, 1, photos.MAX_PAGE)
     offset = int_arg("offset", 0, 0, 10**9)
-    return jsonify(jsonable(photos.photos(get_conn(), current_account(), request_id,
-                                          page_size=size, offset=offset,
-                                          include_approved=request.args.get("all") == "1")))
+    page = photos.photos(get_conn(), current_account(), request_id, page_size=size,
+                         offset=offset, include_approved=request.args.get("all") == "1")
+    # The page shows why a photo is not there in Dutch (issue 13); the English stays.
+    for p in page.get("photos", []):
+        if p.get("photo_message"):
+            p["photo_bericht"] = dutch(p["photo_message"])
+    for u in page.get("unavailable", []):
+        if u.get("reason"):
+            u["reden"] = dutch(u["reason"])
+    return jsonify(jsonable(page))
 
 
 @photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")

@@ -62,7 +62,7 @@
       var tr = document.createElement("tr");
       tr.dataset.passage = String(u.passage_id);
       tr.innerHTML = "<td>" + C.esc(u.plate) + "</td><td>" + C.esc(u.location_code) + "</td><td>" + C.esc(C.fmt(u.captured_at)) +
-        "</td><td>niet beschikbaar: " + C.esc(u.reason) + "</td>";
+        "</td><td>niet beschikbaar: " + C.esc(u.reden || u.reason) + "</td>";
       tb.appendChild(tr);
     });
   }
@@ -89,7 +89,7 @@
                       not_queued: "niet beschikbaar: niet aangeboden voor vervagen" }[p.photo_state] || p.photo_state;
         if (!shown) { fig.classList.add("not-blurred"); fig.dataset.state = p.photo_state; }
         fig.innerHTML = (shown ? '<img alt="foto ' + C.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b") + '">'
-                               : '<p class="photo-state" title="' + C.esc(p.photo_message) + '">' + C.esc(state) + "</p>") + "<figcaption>" +
+                               : '<p class="photo-state" title="' + C.esc(p.photo_bericht || p.photo_message) + '">' + C.esc(state) + "</p>") + "<figcaption>" +
           C.esc(p.plate) + " &middot; " + C.esc(p.location_code) + " &middot; " + C.esc(C.fmt(p.captured_at)) +
           (p.approved ? " &middot; goedgekeurd door " + C.esc(p.approved_by) : "") + '<span class="photo-note"></span></figcaption>';
         fig.addEventListener("click", function () { setCursor(i); });
