@@ -157,3 +157,13 @@ def test_a_published_plans_cameras_through_the_json_api(client, demo_db, databas
     assert client.get(f"/api/v1/plans/{year + 3}/cameras").status_code == 404
     doc = _doc(client)
     assert "/api/v1/plans/{year}/cameras" in doc["paths"]
+
+
+def test_a_time_offset_postgresql_cannot_hold_is_a_400(app, people):
+    """Found by the fuzzer: a verdict's captured_at with offset -22:11 answered 500."""
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer, days=2)
+    r = officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        {"verdict": "rejected", "captured_at": "0635-10-31T02:38:52-22:11", "passage_id": 389}]})
+    assert r.status_code == 400, r.get_json()
+    assert r.get_json()["details"]["problems"][0]["field"] == "verdicts.0.captured_at"

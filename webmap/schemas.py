@@ -18,7 +18,10 @@ def ref(name: str) -> dict[str, str]:
     return {"$ref": REF + name}
 
 
+#: An offset PostgreSQL can store: at most 15:59 from UTC (real ones lie within 14:00).
 DATE_TIME = {"type": "string", "format": "date-time",
+             "pattern": r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                        r"([Zz]|[+-](0\d|1[0-5]):?[0-5]\d)$",
              "description": "ISO 8601 with an explicit offset, e.g. 2026-12-01T20:09:57+01:00"}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
 ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1,
@@ -201,6 +204,9 @@ def _problem(error) -> str:
     if isinstance(error.schema, dict) and error.schema.get("x-message"):
         return error.schema["x-message"]
     kind, value = error.validator, error.validator_value
+    if kind == "pattern" and error.schema.get("format") == "date-time":
+        return (f"{field}: give the time as ISO 8601 with its UTC offset (at most 15:59), "
+                f"e.g. 2026-12-01T20:09:57+01:00")
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         sub = (error.schema.get("properties") or {}).get(missing) or {}
