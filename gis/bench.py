@@ -137,6 +137,11 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     base = _baseline(conn, lambda p: plate.plate_history(conn, (p,), last_day, limit=500),
                      sample[0])
     add(f"Q1 plate, {days:.0f} d (baseline: seq scan, 1 d)", t, base, "<= 15")
+    # Q1 including probable misreads (issue 18): the same plates, beside the exact search
+    q1m = lambda p: plate.plate_history(conn, (p,), span, limit=500, misreads=True)  # noqa: E731
+    tm = _timed(conn, q1m, sample[:runs + 1])
+    add(f"Q1 plate with misreads, {days:.0f} d (baseline: exact Q1 p50)", tm, _p(t, 50),
+        "<= 50")
     # Q2
     pats = [(p[:2] + "??" + p[-2:]) if i % 2 == 0 else ("*" + p[-3:])
             for i, p in enumerate(sample[:runs + 1])]

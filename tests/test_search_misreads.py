@@ -186,3 +186,27 @@ def test_docs_print_the_confusion_table_of_the_code():
     missing = [line for line in lines if line not in doc]
     assert not missing, missing
     assert ", ".join(f"`{c}`" for c in CLASSES) in doc
+
+
+def test_the_misread_lookup_is_index_probes_not_a_scan(conn, demo_db, planted):
+    """The equivalent plates go to the plate index, the candidates to the partial GIN
+    index on the alternatives. The demo's partitions are small, so their window's time
+    index is as cheap as any probe; with that path closed (a partition's unique key leads
+    with the camera) the plan must be the two probes, never a scan of a partition."""
+    import json as _json
+
+    from gis.search.plate import plate_where
+    from gis.search.scope import Window
+
+    where = plate_where((planted["plate"],), Window(demo_db["start"], demo_db["end"]), None,
+                        misreads=True)
+    assert len(where.params["misread_plates"]) > 10
+    for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+        conn.execute(f"SET LOCAL {setting} = off")
+    # The window as a filter the time-led indexes cannot take (an expression on it).
+    cond = where.sql().as_string(conn).replace("p.captured_at", "(p.captured_at + '0 s')")
+    plan = _json.dumps(conn.execute("EXPLAIN (FORMAT JSON) SELECT p.id FROM jj126.passage p "
+                                    "WHERE " + cond, where.params).fetchone()["QUERY PLAN"])
+    assert "Seq Scan" not in plan
+    assert "BitmapOr" in plan, plan[:1500]
+    assert "_alternatives_idx" in plan and "_plate_captured_at_" in plan, plan[:1500]
