@@ -6,6 +6,11 @@ passage's 28 days across enquiries: the same read is not verified twice. Reads o
 location/time searches need no verification and are marked "not verified" in packages.
 A read whose passage has no plate crop cannot be verified: no verdict is accepted for it,
 it is listed and provided as "niet te verifiëren", and it does not hold up provision.
+
+A second opinion on every read: the detector's plate reader reads each passage's crop
+(``detector_plate_opinion``, :mod:`detector.opinions`). Reads it disagrees with come
+first, then reads it agrees with at low confidence, each marked; the officer's verdict
+stays the decision, and the machine's opinion is recorded beside it in the audit log.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from anpr import audit
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict
 from casework import requests as req_mod
+from detector.opinions import LOW_CONFIDENCE, for_passages
 
 PAGE_SIZES = (10, 50, 100, 500)
 
@@ -31,21 +37,31 @@ class NotVerifiable(Conflict):
 
 
 #: The request's reads, one per passage (several searches may find the same one), with
-#: their verdicts: from the results' own index and the verdicts' key, no passage read.
+#: their verdicts and the plate reader's opinion: from the results' own index, the
+#: verdicts' key and the opinions' key, no passage read. ``machine_rank``: 0 the reader
+#: disagrees with the camera, 1 it agrees with low confidence, 2 it agrees (or no opinion).
 JUDGED_SQL = """
 SELECT DISTINCT ON (er.captured_at, er.passage_id)
        er.passage_id, er.captured_at, er.camera_id, er.has_crop,
-       v.verdict::text AS verdict, v.verified_at, v.officer_id AS verified_by_id
+       v.verdict::text AS verdict, v.verified_at, v.officer_id AS verified_by_id,
+       o.text AS machine_read, o.confidence AS machine_confidence,
+       CASE WHEN o.frame_id IS NULL THEN 2 WHEN o.agrees IS NOT TRUE THEN 0
+            WHEN o.confidence < %(low)s THEN 1 ELSE 2 END AS machine_rank
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id AND er.verify
   LEFT JOIN verification v ON v.passage_id = er.passage_id AND v.captured_at = er.captured_at
+  LEFT JOIN detector_plate_opinion o ON o.passage_id = er.passage_id
+                                    AND o.captured_at = er.captured_at
  WHERE e.request_id = %(request)s
- ORDER BY er.captured_at, er.passage_id
+ ORDER BY er.captured_at, er.passage_id, o.read_at DESC NULLS LAST
 """
 
-#: How a page is ordered: a key put in front (say, reads the plate reader disagrees
-#: with first) is a column of ``judged`` joined in ``JUDGED_SQL``.
-PAGE_ORDER = ("captured_at", "passage_id")
+#: How a page is ordered: reads the plate reader disagrees with first, then those it
+#: is unsure of, then by time.
+PAGE_ORDER = ("machine_rank", "captured_at", "passage_id")
+#: What the officer sees of the machine's opinion, by ``machine_rank``.
+MACHINE_FLAGS = {0: "disagrees", 1: "unsure", 2: "agrees"}
+MACHINE_MARKS = {0: "uitlezing wijkt af van de camera", 1: "uitlezing onzeker"}
 
 #: One statement per call: the counts and one page, each passage of the page found by
 #: its unique key in its day partition or as its secured copy (R1, photo_tables).
@@ -62,7 +78,8 @@ page AS (
 SELECT c.total, c.verified, c.not_verifiable, r.*
   FROM counts c LEFT JOIN LATERAL (
     SELECT pg.passage_id, pg.captured_at, pg.camera_id, pg.has_crop, pg.verdict,
-           pg.verified_at, va.username AS verified_by, p.plate, p.plate_raw, p.country,
+           pg.verified_at, pg.machine_read, pg.machine_confidence, pg.machine_rank,
+           va.username AS verified_by, p.plate, p.plate_raw, p.country,
            p.confidence, p.crop_key, l.code AS location_code
       FROM page pg
       JOIN request rq ON rq.id = %(request)s
@@ -94,7 +111,7 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
     order = sql.SQL(", ").join(sql.Identifier(k) for k in PAGE_ORDER)
     rows = conn.execute(sql.SQL(READS_SQL).format(order=order),
                         {"request": request_id, "all": include_verified, "limit": page_size,
-                         "offset": offset}).fetchall()
+                         "offset": offset, "low": LOW_CONFIDENCE}).fetchall()
     counts = rows[0]
     page = [{k: v for k, v in r.items() if k not in ("total", "verified", "not_verifiable")}
             for r in rows if r["passage_id"] is not None]
@@ -102,6 +119,11 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
         r["verifiable"] = r["has_crop"] or r["verdict"] is not None
         if not r["verifiable"]:
             r["status"] = NOT_VERIFIABLE
+        rank = r.pop("machine_rank")
+        r["machine"] = None if r["machine_read"] is None else {
+            "read": r["machine_read"], "confidence": round(float(r["machine_confidence"]), 3),
+            "flag": MACHINE_FLAGS[rank], "mark": MACHINE_MARKS.get(rank)}
+        del r["machine_read"], r["machine_confidence"]
         key = r.pop("crop_key")
         if crop_reader is not None and key:
             try:
@@ -152,6 +174,15 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
             f"{len(blind)} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel "
             "over worden gegeven (passage " + ", ".join(map(str, blind[:10])) + ")",
             details={"not_verifiable": blind})
+    # The machine's opinion beside the officer's verdict (the verdict decides): the
+    # verdicts that go against it are named in the audit record.
+    opinions = for_passages(conn, [(p[0], p[1]) for p in parsed])
+    against = [{"passage_id": pid, "verdict": verdict, "machine_read": o.text,
+                "machine_confidence": round(o.confidence, 3),
+                "machine_agrees_with_camera": o.agrees_with_camera}
+               for pid, at, verdict in parsed
+               if (o := opinions.get((pid, at))) is not None
+               and (o.agrees_with_camera is not True) == (verdict == "confirmed")]
     # One statement for the page; an existing verdict stands (no second verification).
     stored = conn.execute(
         "INSERT INTO verification (passage_id, captured_at, verdict, officer_id)"
@@ -163,7 +194,8 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
     audit.record(conn, officer.username, "verify", f"request:{request_id}",
                  confirmed=sum(1 for p in parsed if p[2] == "confirmed"),
                  rejected=sum(1 for p in parsed if p[2] == "rejected"),
-                 already_verified=len(parsed) - stored)
+                 already_verified=len(parsed) - stored,
+                 machine_opinions=len(opinions), against_machine=against[:100])
     return {"stored": stored, "already_verified": len(parsed) - stored}
 
 
@@ -171,4 +203,4 @@ def unverified_count(conn: psycopg.Connection, request_id: int) -> int:
     """Reads that still need a verdict (a read without a crop cannot have one)."""
     return conn.execute(f"SELECT count(*) AS n FROM ({JUDGED_SQL}) r"
                         " WHERE verdict IS NULL AND has_crop",
-                        {"request": request_id}).fetchone()["n"]
+                        {"request": request_id, "low": LOW_CONFIDENCE}).fetchone()["n"]
