@@ -59,6 +59,11 @@ def test_variable_parts_carry_over_in_dutch():
     assert t("requester name is required") == "De naam van de aanvrager is verplicht."
     assert t("window 2 start is not an ISO 8601 time: 'gisteren'") == \
         "Het begin van tijdvak 2 is geen geldig tijdstip: 'gisteren'."
+    member = ("you are a member of this investigation and may not search for it; hand it "
+              "over to a colleague")
+    assert t(member) == ("U bent lid van dit onderzoek en mag er niet voor zoeken; draag het "
+                         "verzoek over aan een collega.")
+    assert t(member + " (a.jansen)").endswith("aan een collega (a.jansen).")
     assert t("something nobody wrote") is None
     assert messages_nl.bericht("something nobody wrote", 409).startswith("Dit kan nu niet")
 

@@ -534,7 +534,7 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
             rx += re.escape(lit)
             literal += len(lit)
             if field is not None:
-                rx += "(.+?)"
+                rx += "(.*?)"
         out.append((literal, re.compile(rx, re.DOTALL), dutch))
     # The most specific template first: "no request {}" before "{} is required".
     out.sort(key=lambda t: -t[0])
