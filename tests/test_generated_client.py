@@ -25,8 +25,8 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
         anpr_client = importlib.import_module("anpr_client")
         api = importlib.import_module("anpr_client.api.default")
         models = importlib.import_module("anpr_client.models")
-        names = ("get_api_v1_session", "post_api_v1_session", "post_api_v1_requests",
-                 "post_api_v1_requests_request_id_confirm", "get_api_v1_requests_request_id")
+        names = ("api_session", "api_login", "register",
+                 "confirm", "get_request")
         ops = {n: importlib.import_module(f"anpr_client.api.default.{n}") for n in names}
         assert api and models
 
@@ -36,8 +36,8 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
             base_url=live_server, token="", prefix="", auth_header_name="X-CSRF-Token",
             raise_on_unexpected_status=True)
         http = client.get_httpx_client()
-        http.headers["X-CSRF-Token"] = ops["get_api_v1_session"].sync(client=client).csrf_token
-        session = ops["post_api_v1_session"].sync(
+        http.headers["X-CSRF-Token"] = ops["api_session"].sync(client=client).csrf_token
+        session = ops["api_login"].sync(
             client=client, body=models.Login(username="officer.mn", password=TEST_PASSWORD))
         assert getattr(session, "role", None) == "officer", session
         http.headers["X-CSRF-Token"] = session.csrf_token
@@ -54,13 +54,13 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
             "scope": {"windows": [{"start": (now - timedelta(days=2)).isoformat(),
                                    "end": now.isoformat()}],
                       "areas": [{"kind": "polygon", "geometry": NL_NORTH}]}})
-        created = ops["post_api_v1_requests"].sync(client=client, body=body)
+        created = ops["register"].sync(client=client, body=body)
         assert isinstance(created, models.Request), created
         assert created.status == "registered"
-        confirmed = ops["post_api_v1_requests_request_id_confirm"].sync(
+        confirmed = ops["confirm"].sync(
             client=client, request_id=created.id)
         assert confirmed.status == "confirmed", confirmed
-        again = ops["get_api_v1_requests_request_id"].sync(client=client, request_id=created.id)
+        again = ops["get_request"].sync(client=client, request_id=created.id)
         assert again.id == created.id and again.received_at.tzinfo is not None
     finally:
         sys.path.remove(str(tmp_path))

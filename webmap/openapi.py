@@ -77,6 +77,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     doc["paths"] = copy.deepcopy({**PATHS, **_EXTRA_PATHS})
     doc["components"]["schemas"].update(copy.deepcopy(_EXTRA_SCHEMAS))
     doc["components"]["schemas"].update(copy.deepcopy(SCHEMAS))
+    names: dict[str, list[tuple[str, str]]] = {}
     for rule in app.url_map.iter_rules():
         path = openapi_path(rule.rule)
         ops = doc["paths"].get(path)
@@ -87,7 +88,25 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             op = ops.get(method.lower())
             if op is not None:
                 _complete(op, method, access)
+                names.setdefault(_operation_name(rule.endpoint, path), []).append(
+                    (path, method.lower()))
+    # operationId (the generated client's function names): the view's name, with its
+    # blueprint where two views share a name, and the path's tail where a view serves two.
+    for name, where in names.items():
+        shortest = min(len(path) for path, _ in where)
+        for path, method in where:
+            tail = path.rstrip("/").rsplit("/", 1)[-1].strip("{}")
+            doc["paths"][path][method].setdefault(
+                "operationId", name if len(path) == shortest else f"{name}_{tail}")
     return doc
+
+
+def _operation_name(endpoint: str, path: str) -> str:
+    blueprint, _, view = endpoint.rpartition(".")
+    if view in {"get_camera", "get_location", "list_cameras", "list_locations"} and \
+            "registry" in path:
+        return f"registry_{view}"
+    return view
 
 
 def openapi_path(rule: str) -> str:
