@@ -41,6 +41,18 @@ def test_every_dutch_sentence_uses_the_parts_it_is_given():
         assert dutch.format(*(["x"] * holes))  # no stray braces
 
 
+def test_no_sentence_is_shadowed_by_a_more_general_one():
+    """Each English template, filled in, finds its own Dutch (not "{} must be {}"'s)."""
+    import string
+
+    for english, dutch in messages_nl.TABLE.items():
+        holes = sum(1 for _l, f, _s, _c in string.Formatter().parse(english) if f is not None)
+        parts = [f"Q{i}" for i in range(holes)]
+        want = dutch.format(*parts)
+        want = want[:1].upper() + want[1:] if dutch.startswith("{") else want
+        assert messages_nl.translate(english.format(*parts)) == want, english
+
+
 def test_variable_parts_carry_over_in_dutch():
     t = messages_nl.translate
     assert t("3 plate read(s) are not verified yet; verify them before provision") == \
