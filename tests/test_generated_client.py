@@ -25,8 +25,8 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
         anpr_client = importlib.import_module("anpr_client")
         api = importlib.import_module("anpr_client.api.default")
         models = importlib.import_module("anpr_client.models")
-        names = ("api_session", "api_login", "register",
-                 "confirm", "get_request")
+        names = ("api_session", "api_login", "register", "confirm", "get_request",
+                 "search_preview", "search_run", "reads")
         ops = {n: importlib.import_module(f"anpr_client.api.default.{n}") for n in names}
         assert api and models
 
@@ -62,5 +62,18 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
         assert confirmed.status == "confirmed", confirmed
         again = ops["get_request"].sync(client=client, request_id=created.id)
         assert again.id == created.id and again.received_at.tzinfo is not None
+
+        # A plate search inside the order: the count preview first, then the run.
+        search = {"kind": "plate", "parameters": {
+            "plates": ["GC001X"], "window": {"start": (now - timedelta(days=1)).isoformat(),
+                                            "end": now.isoformat()}}}
+        preview = ops["search_preview"].sync(
+            client=client, request_id=created.id,
+            body=models.EnquiryPreview.from_dict(search))
+        assert isinstance(preview, models.Enquiry), preview
+        ran = ops["search_run"].sync_detailed(client=client, enquiry_id=preview.enquiry_id)
+        assert ran.status_code == 200, ran.content
+        page = ops["reads"].sync_detailed(client=client, request_id=created.id)
+        assert page.status_code == 200, page.content
     finally:
         sys.path.remove(str(tmp_path))
