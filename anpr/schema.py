@@ -16,7 +16,7 @@ from sqlalchemy import (
     Index, Integer, MetaData, Numeric, REAL, SmallInteger, String, Table, Text, UniqueConstraint,
     func, text,
 )
-from sqlalchemy.dialects.postgresql import ENUM, JSONB, TSTZRANGE
+from sqlalchemy.dialects.postgresql import ARRAY as _ARRAY, ENUM, JSONB, TSTZRANGE
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -215,6 +215,9 @@ passage = Table(
     Column("capture_id", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("segment_id", Integer, comment="road segment the passage was matched to"),
+    # The camera's other candidate reads and their confidences (migration 0022a).
+    Column("alternatives", _ARRAY(Text)),
+    Column("alternative_confidences", _ARRAY(REAL)),
     UniqueConstraint("camera_id", "captured_at", "capture_id", postgresql_include=["plate"]),
     CheckConstraint("plate ~ '^[A-Z0-9]{1,12}$'", name="plate_normalised"),
     CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)",
@@ -224,6 +227,8 @@ passage = Table(
           postgresql_include=["camera_id", "id", "plate_raw", "country", "confidence"]),
     Index("ix_passage_plate_reversed", func.reverse(text("plate")), "captured_at",
           postgresql_include=["plate", "camera_id"]),
+    Index("ix_passage_alternatives", "alternatives", postgresql_using="gin",
+          postgresql_where=text("alternatives IS NOT NULL")),
     schema="jj126",
     postgresql_partition_by="RANGE (captured_at)",
     comment="126jj passages, one partition per UTC capture day; immutable.",
