@@ -104,11 +104,32 @@ class Filters:
 
 def _ran(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
     access.require_enquiry(conn, officer, enquiry_id, access.Level.ACT)
-    enq = conn.execute("SELECT id, kind, run_at, result_count FROM enquiry WHERE id = %s",
-                       (enquiry_id,)).fetchone()
+    enq = conn.execute("SELECT id, kind, run_at, result_count, parameters FROM enquiry "
+                       "WHERE id = %s", (enquiry_id,)).fetchone()
     if enq["run_at"] is None:
         raise Conflict("this search has not run yet: it holds no results")
     return enq
+
+
+def _marker(enq: dict[str, Any]):
+    """How a held row of a search including probable misreads matched (issue 18), from
+    its read against the ordered plates: exact, equivalent characters, or else through an
+    alternative read (its likelihood is in the run's result; held rows may be secured
+    copies, which keep the read only). None for other searches."""
+    params = enq.get("parameters") or {}
+    if params.get("misreads") is not True or enq["kind"] not in ("plate", "route", "convoy"):
+        return None
+    from gis.search.misreads import ALTERNATIVE, Matcher
+    from gis.search.scope import normalise_plate
+
+    raw = params.get("plates") if enq["kind"] == "plate" else [params.get("plate")]
+    matcher = Matcher.of(normalise_plate(p) for p in raw or [])
+
+    def mark(plate: str) -> dict[str, Any]:
+        if plate in matcher.ordered or plate in matcher.variants:
+            return matcher.mark(plate)
+        return {"match": ALTERNATIVE, "likelihood": None, "matched_plate": None}
+    return mark
 
 
 def _rows(filters: Filters) -> tuple[sql.Composable, dict[str, Any]]:
@@ -146,8 +167,11 @@ def page(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
     else:
         total = conn.execute(sql.SQL("SELECT count(*) AS n {}").format(rows_sql),
                              params).fetchone()["n"]
+    mark = _marker(enq)
     for r in rows:
         r.pop("total")
+        if mark is not None:
+            r.update(mark(r["plate"]))
     return {"enquiry_id": enquiry_id, "kind": enq["kind"], "held": enq["result_count"],
             "total": total, "passages": rows,
             "page": {"limit": limit, "offset": offset,

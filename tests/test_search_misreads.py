@@ -107,6 +107,12 @@ def test_plate_history_finds_probable_misreads_only_with_the_option(login, demo_
     assert marks[ids["alt"]]["likelihood"] == pytest.approx(0.35)
     assert marks[ids["alt"]]["matched_plate"] == plate
     assert all(p["likelihood"] == 1.0 for p in rows if p["match"] == "exact")
+    # The held results, read back later, say the same of each row.
+    held = officer.get(f"/api/v1/searches/{run['enquiry_id']}/results?limit=50").get_json()
+    assert {r["passage_id"]: r["match"] for r in held["passages"]} == {
+        i: marks[i]["match"] for i in marks}
+    plain_held = officer.get(f"/api/v1/searches/{plain['enquiry_id']}/results").get_json()
+    assert "match" not in plain_held["passages"][0]
 
 
 def test_route_and_convoy_take_the_option(login, demo_db, planted):
