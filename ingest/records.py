@@ -371,14 +371,15 @@ def alternatives(raw: Any, plate: str) -> tuple[tuple[str, ...], tuple[float, ..
         if alt_plate in plates:
             raise Rejected("bad_alternatives", f"alternative {i} repeats an earlier one")
         conf = alt.get("confidence")
-        if conf in (None, ""):
-            raise Rejected("bad_alternatives", f"alternative {i} needs a confidence")
-        try:
-            conf = _number(conf, "alternatives")
-        except Rejected:
-            raise Rejected("bad_alternatives", f"alternative {i}: confidence must be a "
-                           "number") from None
-        if not 0.0 <= conf <= 1.0:
+        if type(conf) is not float:  # JSON's usual form passes straight on
+            if conf in (None, ""):
+                raise Rejected("bad_alternatives", f"alternative {i} needs a confidence")
+            try:
+                conf = _number(conf, "alternatives")
+            except Rejected:
+                raise Rejected("bad_alternatives", f"alternative {i}: confidence must be a "
+                               "number") from None
+        if not 0.0 <= conf <= 1.0:  # NaN fails this too
             raise Rejected("bad_alternatives", f"alternative {i}: confidence must lie "
                            "between 0 and 1")
         plates.append(alt_plate)
