@@ -485,8 +485,9 @@ register_paths({
                                                      "properties": {
                                                          "status": {"enum": list(registry.STATUSES)},
                                                          "start": {"type": "string", "format": "date-time"},
-                                                         "end": {"type": "string", "format": "date-time"},
-                                                         "note": {"type": "string"}}})},
+                                                         "end": {"type": ["string", "null"],
+                                                                 "format": "date-time"},
+                                                         "note": {"type": ["string", "null"]}}})},
     f"{API}/cameras/{{camera_id}}/history": {"get": _op(
         "Changes to the camera and its masks, newest first (editors, auditors, administrators)",
         _CAM)},
@@ -498,7 +499,7 @@ register_paths({
                               "type": "array", "items": {"type": "number"}}},
                               "frame_width": {"type": "integer"},
                               "frame_height": {"type": "integer"},
-                              "label": {"type": "string"}}})},
+                              "label": {"type": ["string", "null"]}}})},
     f"{API}/cameras/{{camera_id}}/masks/{{mask_id}}": {"delete": _op(
         "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"))},
     f"{API}/cameras/{{camera_id}}/frame": {"post": {**_png(_op(
