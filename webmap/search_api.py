@@ -137,7 +137,7 @@ def _ok(result: dict[str, Any]) -> Response:
 def plate_search():
     data = json_object()
     plates = normalise_plates(data.get("plates", data.get("plate")))
-    args = dict(cameras=_cameras(data), scope=_scope(data))
+    args = dict(cameras=_cameras(data), scope=_scope(data), misreads=sp.misreads(data))
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), plates, _window(data), **args))
     if (ran := _first_run(data, "plate")) is not None:
@@ -199,14 +199,16 @@ def convoy_search():
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
-                                       cameras=_order_cameras(data)))
+                                       cameras=_order_cameras(data),
+                                       misreads=sp.misreads(data)))
     scope = _scope(data)
     minutes, min_shared = sp.convoy_minutes(data, scope), sp.min_shared(data)
     if (ran := _first_run(data, "convoy")) is not None:
         return _ok(ran)
     limit, offset = page_args(data.get("limit", sp.PAGE["convoy"]), data.get("offset"))
     return _ok(convoy.convoy(get_conn(), target, window, minutes, scope=scope,
-                             min_shared=min_shared, limit=limit, offset=offset))
+                             min_shared=min_shared, limit=limit, offset=offset,
+                             misreads=sp.misreads(data)))
 
 
 def _sites(data: dict[str, Any]) -> list[common.Site]:
@@ -237,11 +239,11 @@ def common_search():
         return _ok(ran)
     limit, offset = page_args(data.get("limit", sp.PAGE["common"]), data.get("offset"))
     return _ok(common.common_plates(get_conn(), sites, k, scope=_scope(data), limit=limit,
-                                    offset=offset))
+                                    offset=offset, misreads=sp.misreads(data)))
 
 
 def _route_args(data: dict[str, Any]) -> dict[str, Any]:
-    return {"detour_min_s": sp.detour_seconds(data)}
+    return {"detour_min_s": sp.detour_seconds(data), "misreads": sp.misreads(data)}
 
 
 @search_api.post("/route")
@@ -252,7 +254,8 @@ def route_search():
     target, window = _target(data), _window(data)
     if request.path.endswith("/preview"):
         return _ok(plate.plate_preview(get_conn(), (target,), window, scope=_scope(data),
-                                       cameras=_order_cameras(data)))
+                                       cameras=_order_cameras(data),
+                                       misreads=sp.misreads(data)))
     args = _route_args(data)
     result = _first_run(data, "route") or route.route(get_conn(), target, window,
                                                       scope=_scope(data), **args)
@@ -341,13 +344,16 @@ def _op(summary: str, props: dict[str, Any], description: str = "", *,
         "responses": {"200": ok, "400": _ERR, "403": _ERR, "409": _ERR}}}
 
 
-_PLATE = {"plates": {"type": "array", "items": {"type": "string"}}}
+_MISREADS = {"misreads": {"type": "boolean", "default": False,
+                          "description": "including probable misreads (docs/misreads.md): "
+                                         "each row says how it matched, exact first"}}
+_PLATE = {"plates": {"type": "array", "items": {"type": "string"}}, **_MISREADS}
 _PATTERN = {"pattern": {"type": "string", "example": "AB??12"}}
-_TARGET = {"plate": {"type": "string"}}
+_TARGET = {"plate": {"type": "string"}, **_MISREADS}
 _CONVOY = {**_TARGET, "minutes": {"type": "number", "minimum": 0.1, "maximum": 60, "default": 2,
                                   "description": "at most the order's convoy band"},
            "min_shared": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 2}}
-_SITES = {"k": {"type": "integer", "minimum": 2, "maximum": 25, "default": 2}, "sites": {"type": "array", "items": {
+_SITES = {**_MISREADS, "k": {"type": "integer", "minimum": 2, "maximum": 25, "default": 2}, "sites": {"type": "array", "items": {
     "type": "object", "properties": {"name": {"type": "string"},
                                      "window": {"$ref": "#/components/schemas/SearchWindow"},
                                      "selection": {"$ref": "#/components/schemas/Selection"},
