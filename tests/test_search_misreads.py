@@ -216,3 +216,21 @@ def test_the_misread_lookup_is_index_probes_not_a_scan(conn, demo_db, planted):
     assert "Seq Scan" not in plan
     assert "BitmapOr" in plan, plan[:1500]
     assert "_alternatives_idx" in plan and "_plate_captured_at_" in plan, plan[:1500]
+
+
+def test_the_raw_search_api_reads_the_same_option(search_client, demo_db, planted):
+    ids = {k: v["id"] for k, v in planted["rows"].items()}
+    body = {"plates": [planted["plate"]], "window": _window(demo_db)}
+    plain = search_client.post("/api/v1/search/plate", json=body)
+    assert plain.status_code == 200, plain.get_json()
+    assert {p["id"] for p in plain.get_json()["passages"]} == {ids["exact1"], ids["exact2"]}
+    found = search_client.post("/api/v1/search/plate", json={**body, "misreads": True})
+    assert found.status_code == 200, found.get_json()
+    marks = {p["id"]: p["match"] for p in found.get_json()["passages"]}
+    assert marks == {ids["exact1"]: "exact", ids["exact2"]: "exact",
+                     ids["eightb"]: "equivalent_characters", ids["alt"]: "alternative_read"}
+    later = search_client.post("/api/v1/search/plate",
+                               json={**body, "misreads": True, "limit": 2, "offset": 2})
+    assert later.status_code == 200, later.get_json()
+    assert {p["match"] for p in later.get_json()["passages"]} == {"equivalent_characters",
+                                                                  "alternative_read"}
