@@ -149,6 +149,7 @@ def test_the_scope_still_names_the_plate_and_bad_options_are_refused(login, demo
     resp = _search(officer, rid, "plate", {"plates": [planted["plate"]], "window": window,
                                            "misreads": "ja"})
     assert resp.status_code == 400 and "misreads" in resp.get_json()["message"]
+    assert "verkeerd gelezen" in resp.get_json()["bericht"]
     assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
                         (rid,)).fetchone()["n"] == before
 

@@ -402,6 +402,9 @@ TABLE: dict[str, str] = {
     "send multipart/form-data (records + photo parts) or application/json":
         "Stuur multipart/form-data (records en foto's) of application/json.",
     "limit must be a whole number": "Het aantal (limit) moet een geheel getal zijn.",
+    "misreads (including probable misreads) must be true or false":
+        "misreads (inclusief waarschijnlijk verkeerd gelezen kentekens) moet true of false "
+        "zijn.",
     "limit must be at least 1": "Het aantal (limit) moet ten minste 1 zijn.",
     "offset must be a whole number": "De positie (offset) moet een geheel getal zijn.",
     "offset must not be negative": "De positie (offset) mag niet negatief zijn.",

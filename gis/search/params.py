@@ -53,8 +53,7 @@ def misreads(params: dict[str, Any]) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise BadInput("misreads moet true of false zijn (inclusief waarschijnlijke "
-                       "misleesingen)")
+        raise BadInput("misreads (including probable misreads) must be true or false")
     return value
 
 
