@@ -197,14 +197,15 @@ def test_block_request_drawn_on_the_map_needs_no_verification(page, live_server,
                                                                truth, database_url,
                                                                artifacts, tmp_path):
     log_in(page, live_server, "officer2.mn")
-    # Half an hour around a planted convoy passage: traffic there whatever the hour of the
-    # day the suite runs (the demo's nights are quiet).
-    passing = datetime.fromisoformat(truth["convoy"]["passages"][0]["lead_at"])
-    start = passing.replace(second=0, microsecond=0) - timedelta(minutes=15)
+    # Half an hour of a planted crime site's window: traffic there whatever the hour of the
+    # day the suite runs (the demo's nights are quiet), and no test's copies of a plate.
+    site = truth["crime_sites"]["sites"][0]
+    start = datetime.fromisoformat(site["from"]).replace(second=0, microsecond=0) + \
+        timedelta(minutes=1)
     fill_request(page, demo_db, number="SIT-BROWSER-BLOCK", order_ref="OvJ-B-2002",
                  window=(start, start + timedelta(minutes=30)))
     # The order's locations: a rectangle drawn on the map around one planted location.
-    loc = truth["convoy"]["passages"][0]["location"]
+    loc = site["location_code"]
     lat, lon = page.evaluate(f"anprMap.locationIndex[{json.dumps(loc)}]")
     page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 14, {{animate: false}})")
     page.wait_for_timeout(300)
@@ -472,9 +473,9 @@ def test_partial_convoy_and_common_from_the_request_page(page, live_server, demo
         page.wait_for_function(f"document.querySelector('#workspace').dataset.enquiry && "
                                f"document.querySelector('#workspace').dataset.enquiry !== '{before}'")
         page.select_option("#wf-size", "1000")
-        page.wait_for_function("document.querySelector('#ws-table').dataset.total && "
-                               "document.querySelectorAll('#ws-table tbody tr').length == "
-                               "Math.min(1000, Number(document.querySelector('#ws-table').dataset.total))")
+        eid = page.get_attribute("#workspace", "data-enquiry")
+        page.wait_for_function(f"document.querySelector('#ws-table').dataset.enquiry === '{eid}' && "
+                               "document.querySelector('#ws-table').dataset.size === '1000'")
         return set(page.eval_on_selector_all("#ws-table tbody tr td:nth-child(2)",
                                              "tds => tds.map(t => t.innerText)"))
 

@@ -99,6 +99,7 @@
       var last = Math.min(r.page.offset + r.passages.length, r.total);
       $("ws-pageinfo").textContent = (r.total ? (r.page.offset + 1) + "–" + last : "0") + " van " + r.total;
       $("ws-table").dataset.total = String(r.total); $("ws-table").dataset.offset = String(r.page.offset);
+      $("ws-table").dataset.enquiry = String(r.enquiry_id); $("ws-table").dataset.size = String(size);
       $("ws-prev").disabled = r.page.offset === 0;
       $("ws-next").disabled = r.page.next_offset == null;
       ws.next = r.page.next_offset;
@@ -115,6 +116,8 @@
 
   function open(id, kind, title) {
     ws.id = id; ws.kind = kind; ws.offset = 0; ws.filters = {};
+    delete $("ws-table").dataset.enquiry;  // until this search's rows are drawn
+    document.querySelector("#ws-table tbody").innerHTML = "";
     ["wf-plate", "wf-camera", "wf-location", "wf-state"].forEach(function (f) { $(f).value = ""; });
     $("ws-period").textContent = "het hele venster"; $("ws-period-clear").hidden = true;
     $("workspace").hidden = false; $("workspace").dataset.enquiry = String(id);
