@@ -490,6 +490,16 @@ def provided(request_id: int):
 
 
 _SEARCH = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _PAGE_ARGS(most: int, default: int) -> list[dict]:
+    """page_size, offset and all=1 (the verified or approved ones too) of a paged list."""
+    return [{"name": "page_size", "in": "query", "schema": {
+                "type": "integer", "minimum": 1, "maximum": most, "default": default}},
+            {"name": "offset", "in": "query", "schema": {
+                "type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}},
+            {"name": "all", "in": "query", "schema": {"enum": ["0", "1"]},
+             "description": "1: the ones already done too"}]
 register_paths({
     "/api/v1/requests/{request_id}/searches": {
         "get": {"summary": "The request's searches", "parameters": [REQ_PATH],
@@ -514,7 +524,10 @@ register_paths({
         "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500); crops=1 puts "
                    "each read's plate crop inline (data URL); a read without a crop is "
                    "listed (all=1) as not verifiable",
-        "parameters": [REQ_PATH], "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+        "parameters": [REQ_PATH, *_PAGE_ARGS(500, 50),
+                       {"name": "crops", "in": "query", "schema": {"enum": ["0", "1"]},
+                        "description": "1: each read's plate crop inline"}],
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",
         "parameters": [REQ_PATH], "requestBody": _body("Verdicts"),

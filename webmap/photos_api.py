@@ -87,8 +87,14 @@ register_paths({
     "/api/v1/requests/{request_id}/photos": {"get": {
         "summary": "Overview photos of the request's results to approve (only when the order "
                    "asks for photos); approved ones hidden unless all=1",
-        "parameters": [_REQ], "responses": {"200": _ok, "400": ERROR, "403": ERROR,
-                                            "404": ERROR, "409": ERROR}}},
+        "parameters": [_REQ, {"name": "page_size", "in": "query", "schema": {
+                           "type": "integer", "minimum": 1, "maximum": photos.MAX_PAGE,
+                           "default": photos.PAGE_SIZE}},
+                       {"name": "offset", "in": "query", "schema": {
+                           "type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}},
+                       {"name": "all", "in": "query", "schema": {"enum": ["0", "1"]},
+                        "description": "1: approved ones too"}],
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/approve": {"post": {
         "summary": "Approve a page of photos in one action: photos [{passage_id, boxes}] "
                    "(1 to 100), each recorded and audited on its own; all or none",
