@@ -38,7 +38,9 @@ def _opinion(conn, passage: dict, text: str, confidence: float) -> None:
     fid = conn.execute(
         "INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, state)"
         " SELECT camera_id, captured_at, capture_id, 'test/overview', 'done' FROM jj126.passage"
-        " WHERE id = %s AND captured_at = %s RETURNING id",
+        " WHERE id = %s AND captured_at = %s"
+        # a frame already queued for the passage (by another test's path) is the frame
+        " ON CONFLICT (camera_id, capture_id) DO UPDATE SET state = 'done' RETURNING id",
         (passage["id"], passage["captured_at"])).fetchone()[0]
     conn.execute(
         "INSERT INTO detector_plate_opinion (frame_id, passage_id, captured_at, text, confidence,"
