@@ -239,3 +239,26 @@ def route_geojson(conn: psycopg.Connection, officer: Account, enquiry_id: int) -
     search = conn.execute("SELECT id, parameters FROM enquiry WHERE id = %s",
                           (enquiry_id,)).fetchone()
     return as_geojson(held_route(conn, search))
+
+
+def plates(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
+           limit: Any = None, filters: Filters = Filters()) -> dict[str, Any]:
+    """The held results per plate, ranked by how often each was seen (convoy partners,
+    common plates): passages, locations, first and last passage."""
+    enq = _ran(conn, officer, enquiry_id)
+    limit, _ = page_args(100 if limit is None else limit, 0)
+    if limit > MAX_PAGE:
+        raise BadInput(f"limit must be between 0 and {MAX_PAGE}")
+    rows_sql, params = _rows(filters)
+    params.update(enquiry=enquiry_id, limit=limit)
+    rows = conn.execute(sql.SQL("""
+        SELECT p.plate, count(*) AS passages, count(DISTINCT l.code) AS locations,
+               array_agg(DISTINCT l.code ORDER BY l.code) AS location_codes,
+               bool_or(er.verify) AS target, min(p.captured_at) AS first,
+               max(p.captured_at) AS last, count(*) OVER () AS total {}
+         GROUP BY p.plate ORDER BY bool_or(er.verify) DESC, count(DISTINCT l.code) DESC,
+               count(*) DESC, p.plate LIMIT %(limit)s""").format(rows_sql), params).fetchall()
+    total = rows[0]["total"] if rows else 0
+    for r in rows:
+        r.pop("total")
+    return {"enquiry_id": enquiry_id, "kind": enq["kind"], "total": total, "plates": rows}

@@ -77,6 +77,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/histogram"): Req(Level.ACT),
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/locations"): Req(Level.ACT),
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/route"): Req(Level.ACT),
+    ("GET", "/api/v1/searches/<int:enquiry_id>/results/plates"): Req(Level.ACT),
     ("GET", "/requests/<int:request_id>"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/verify"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/photos"): Req(Level.VIEW),

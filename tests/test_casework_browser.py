@@ -487,6 +487,14 @@ def test_partial_convoy_and_common_from_the_request_page(page, live_server, demo
     page.fill("#s-minutes", "2")
     plates = run_and_plates()
     assert {conv["lead"], conv["follower"]} <= plates
+    # Convoy partners ranked: the target first, the follower high; a click marks its places.
+    page.wait_for_selector("#ws-plates li")
+    ranked = page.eval_on_selector_all("#ws-plates .ws-plate", "bs => bs.map(b => b.dataset.plate)")
+    assert ranked[0] == conv["lead"] and conv["follower"] in ranked[:5]
+    page.click(f"#ws-plates .ws-plate[data-plate='{conv['follower']}']")
+    page.wait_for_function(f"[...document.querySelectorAll('#ws-table tbody tr td:nth-child(2)')]"
+                           f".every(td => td.innerText === '{conv['follower']}')")
+    page.wait_for_selector("path.ws-lit")
     page.select_option("#s-kind", "common")
     for i, (site, locs) in enumerate(zip(sites, site_locs)):
         li = page.locator("#s-sites li").nth(i)
@@ -499,4 +507,5 @@ def test_partial_convoy_and_common_from_the_request_page(page, live_server, demo
             r.method == "POST" else None)
     plates = run_and_plates()
     assert set(truth["crime_sites"]["plates"]) & plates, sent
+    page.wait_for_selector("#ws-map[data-sites='2']")  # both sites outlined
     assert page.errors == []

@@ -48,6 +48,13 @@ def held_locations(enquiry_id: int):
     return body
 
 
+@results_api.get("/searches/<int:enquiry_id>/results/plates")
+@requires("officer")
+def held_plates(enquiry_id: int):
+    return jsonify(jsonable(results.plates(get_conn(), current_account(), enquiry_id,
+                                           limit=request.args.get("limit"), filters=_filters())))
+
+
 @results_api.get("/searches/<int:enquiry_id>/results/route")
 @requires("officer")
 def held_route(enquiry_id: int):
@@ -97,6 +104,14 @@ register_paths({
         "description": _HELD, "parameters": [_EID, *_FILTERS],
         "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
                       "400": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/results/plates": {"get": {
+        "summary": "The held results per plate, ranked (a search's own plate first, then by "
+                   "locations and passages): convoy partners, common plates",
+        "description": _HELD, "parameters": [
+            _EID, *_FILTERS, {"name": "limit", "in": "query",
+                              "schema": {"type": "integer", "minimum": 0,
+                                         "maximum": results.MAX_PAGE}}],
+        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/route": {"get": {
         "summary": "A route search's route through its held, not rejected passages (GeoJSON "
                    "layers route, legs with their flag, passages); the package's is the same",

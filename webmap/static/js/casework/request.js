@@ -9,6 +9,7 @@
   var base = "/api/v1/requests/" + data.id;
   var msg = $("req-message");
   var current = null;   // the previewed enquiry
+  var currentParams = null;  // and its parameters
 
   function fail(prefix) {
     return function (e) {
@@ -167,7 +168,7 @@
   }
 
   function openResults(id, kind, params) {
-    if (window.workspace) { window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : "")); }
+    if (window.workspace) { window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : ""), params); }
   }
 
   function loadSearches() {
@@ -202,7 +203,7 @@
       var kind = $("s-kind").value;
       var params = parameters(kind);
       C.api("POST", base + "/searches", { kind: kind, parameters: params }).then(function (r) {
-        current = r.enquiry_id;
+        current = r.enquiry_id; currentParams = params;
         if (r.already === "run") {  // the same search again: show what it kept, run nothing
           $("preview-box").hidden = true;
           C.message(msg, "Deze zoekvraag is al uitgevoerd (#" + r.enquiry_id + "): de veiliggestelde resultaten staan hieronder.", "ok");
@@ -227,7 +228,7 @@
         s.textContent = "Uitgevoerd: " + r.passages_kept + " passages veiliggesteld bij dit verzoek." +
           (r.result && r.result.plates ? " " + (Array.isArray(r.result.plates) ? r.result.plates.length : r.result.plates) + " kentekens." : "");
         loadSearches(); loadVerifyState();
-        openResults(r.enquiry_id, r.kind, null);
+        openResults(r.enquiry_id, r.kind, currentParams);
       }).catch(fail("Niet uitgevoerd"));
     });
     $("s-stop").addEventListener("click", function () {

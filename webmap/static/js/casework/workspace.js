@@ -35,12 +35,15 @@
       var bounds = [];
       fc.features.forEach(function (f) {
         var c = f.geometry.coordinates, n = f.properties.passages;
-        var m = L.circleMarker([c[1], c[0]], { radius: 4 + Math.sqrt(n) * 2, color: "#15426a", weight: 1, fillOpacity: 0.6 });
+        var lit = ws.highlight && ws.highlight.indexOf(f.properties.code) >= 0;
+        var m = L.circleMarker([c[1], c[0]], { radius: 4 + Math.sqrt(n) * 2, color: lit ? "#c62828" : "#15426a",
+          weight: lit ? 3 : 1, fillOpacity: 0.6, className: lit ? "ws-lit" : "" });
         m.bindTooltip(C.esc(f.properties.code + " " + (f.properties.name || "")) + ": " + n + " passages");
         m.on("click", function () { $("wf-location").value = f.properties.code; applyFilters(); });
         m.feature = f; ws.layers.addLayer(m); bounds.push([c[1], c[0]]);
       });
       $("ws-map").dataset.points = String(fc.features.length);
+      drawSites(fc.features);
       if (bounds.length) { ws.map.fitBounds(bounds, { maxZoom: 12, padding: [20, 20] }); }
     });
     if (ws.kind === "route") {
@@ -58,6 +61,46 @@
         $("ws-map").dataset.legs = String(legs);
       });
     }
+  }
+
+  // Plates ranked (the search's own plate first, then by locations and passages): convoy
+  // partners and common plates; a click filters the table and marks the plate's locations.
+  function drawPlates() {
+    C.api("GET", "/api/v1/searches/" + ws.id + "/results/plates?" + query({ limit: 50 })).then(function (r) {
+      var ol = $("ws-plates");
+      ol.innerHTML = r.plates.map(function (p) {
+        return '<li><button type="button" class="ws-plate" data-plate="' + C.esc(p.plate) + '" data-locations="' + C.esc(p.location_codes.join(",")) + '">' +
+          C.esc(p.plate) + "</button> " + p.passages + " passages op " + p.locations + (p.locations === 1 ? " locatie" : " locaties") +
+          (p.target ? " (gezocht kenteken)" : "") + "</li>";
+      }).join("");
+      ol.dataset.total = String(r.total);
+      ol.querySelectorAll(".ws-plate").forEach(function (b) {
+        b.addEventListener("click", function () {
+          $("wf-plate").value = b.dataset.plate;
+          ws.highlight = b.dataset.locations.split(",");
+          applyFilters();
+        });
+      });
+    });
+  }
+
+  // Q5: each site of the search outlined on the map, with its name.
+  function drawSites(points) {
+    if (!ws.params || !ws.params.sites) { return; }
+    var byCode = {};
+    points.forEach(function (f) { byCode[f.properties.code] = f.geometry.coordinates; });
+    var outlined = 0;
+    ws.params.sites.forEach(function (site) {
+      var locs = (site.selection && site.selection.locations) || [];
+      var pts = locs.map(function (c) { return byCode[c]; }).filter(Boolean);
+      if (!pts.length) { return; }
+      var lat = pts.reduce(function (a, c) { return a + c[1]; }, 0) / pts.length;
+      var lon = pts.reduce(function (a, c) { return a + c[0]; }, 0) / pts.length;
+      ws.layers.addLayer(L.circle([lat, lon], { radius: 1500, color: "#6a1b9a", weight: 2, dashArray: "6 4", fill: false, className: "ws-site" })
+        .bindTooltip(C.esc(site.name || "locatie"), { permanent: true, direction: "top" }));
+      outlined += 1;
+    });
+    $("ws-map").dataset.sites = String(outlined);
   }
 
   function drawTimeline() {
@@ -108,14 +151,15 @@
 
   function applyFilters() {
     ws.filters.plate = $("wf-plate").value.trim();
+    if (!ws.filters.plate) { ws.highlight = null; }
     ws.filters.camera = $("wf-camera").value.trim();
     ws.filters.location = $("wf-location").value.trim();
     ws.filters.state = $("wf-state").value;
     ws.offset = 0; drawTable(); drawTimeline(); drawMap();
   }
 
-  function open(id, kind, title) {
-    ws.id = id; ws.kind = kind; ws.offset = 0; ws.filters = {};
+  function open(id, kind, title, params) {
+    ws.id = id; ws.kind = kind; ws.offset = 0; ws.filters = {}; ws.params = params || null; ws.highlight = null;
     delete $("ws-table").dataset.enquiry;  // until this search's rows are drawn
     document.querySelector("#ws-table tbody").innerHTML = "";
     ["wf-plate", "wf-camera", "wf-location", "wf-state"].forEach(function (f) { $(f).value = ""; });
@@ -123,7 +167,7 @@
     $("workspace").hidden = false; $("workspace").dataset.enquiry = String(id);
     $("ws-title").textContent = title || ("#" + id);
     ensureMap(); ws.map.invalidateSize();
-    drawMap(); drawTimeline(); drawTable();
+    drawMap(); drawTimeline(); drawTable(); drawPlates();
   }
 
   if ($("workspace")) {
