@@ -413,7 +413,8 @@ def test_refused_activation_and_a_broken_answer_read_as_words(editor_page, scrat
     pg.click("#status-form button[type=submit]")
     pg.wait_for_selector("#message:not([hidden])", timeout=15_000)
     text = pg.inner_text("#message")
-    assert "cannot become active" in text and "bearing is 270" in text, text
+    # The editor reads the server's reason in Dutch (webmap/messages_nl.py), numbers kept.
+    assert "kan niet actief worden" in text and "koers is 270 graden" in text, text
     assert scratch.get(f"{API}/cameras/{CAMERA}").get_json()["status"] == "defect"
 
     pg.route("**/api/v1/registry/cameras/*/status",

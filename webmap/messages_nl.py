@@ -333,6 +333,18 @@ TABLE: dict[str, str] = {
     "unknown selection kind {}": "Onbekende soort selectie {0}.",
     "inout must be 'in' or 'out'": "De richting is 'in' of 'uit'.",
     "lanes must be a list of lane numbers 1..12": "De rijstroken zijn een lijst van nummers 1..12.",
+    # camera_registry.registry.check_can_be_active: the problems joined by "; "
+    "camera {} cannot become active: {}": "Camera {0} kan niet actief worden: {1}.",
+    "it has neither a lane nor a bearing: draw its lane in the direction of travel or state "
+    "its bearing": "ze heeft geen rijstrook en geen koers: teken haar rijstrook in de "
+                   "rijrichting of geef haar koers",
+    "its lane is drawn towards {} degrees but its bearing is {} degrees: redraw the lane in "
+    "the direction of travel or correct the bearing":
+        "haar rijstrook is getekend richting {0} graden maar haar koers is {1} graden: teken "
+        "de rijstrook opnieuw in de rijrichting of verbeter de koers",
+    "its lane lies {} m from location {} (at most {} m): move the lanes with the location or "
+    "redraw the lane": "haar rijstrook ligt {0} m van locatie {1} (ten hoogste {2} m): "
+                       "verplaats de rijstroken met de locatie of teken de rijstrook opnieuw",
     "{} must be a list of ids": "{0} moeten een lijst van id's zijn.",
     "too many {}": "Te veel {0}.",
     "a selection needs a geometry or at least one location, group or camera":
@@ -552,6 +564,10 @@ def _part(value: str) -> str:
     field = _field(value)
     if field:
         return field
+    if "; " in value:  # several nested refusals, each put in Dutch
+        pieces = [translate(p, _nested=True) for p in value.split("; ")]
+        if all(pieces):
+            return "; ".join(p.rstrip(".") for p in pieces)
     if " " in value.strip():
         inner = translate(value, _nested=True)
         if inner is not None:
