@@ -110,7 +110,11 @@ def test_every_parameter_gives_the_same_result_through_both_doors(app, officer, 
         kept = {t["id"] for t in res["target_passages"]}
         assert kept <= held and out["passages_kept"] == len(held)
         lists[shared] = _convoy_ids(res)
-    assert len(lists[1]) > len(lists[2]) > len(lists[3]) and lists[3][0][0] == follower
+    # Each stricter list is the looser one cut at min_shared (which partners drop out at
+    # 2 depends on the hour the demo traffic ends); at 3 the one-off partners are gone.
+    for k in (2, 3):
+        assert lists[k] == [x for x in lists[1] if x[1] >= k]
+    assert len(lists[1]) > len(lists[3]) and lists[3][0][0] == follower
     narrow = {"plate": lead, "window": window, "minutes": 0.1, "min_shared": 1}
     out, _ = _flow(officer, country, "convoy", narrow)
     assert _convoy_ids(out["result"]) == _convoy_ids(_direct(app, country, "convoy", narrow))
