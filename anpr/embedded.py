@@ -229,7 +229,10 @@ class Cluster:
         with self._lock():
             self.init()
             if self.running():
-                self._ensure_database()  # roles and owner also on a cluster made before them
+                # A cluster started before the roles existed gets them (and hands its
+                # objects to the owner) once; afterwards a start of a running one is free.
+                if not all(self.role_password_file(s).exists() for s in _role_names()):
+                    self._ensure_database()
                 return
             port = self.port()
             if not port_free(port):
@@ -308,6 +311,12 @@ class Cluster:
             info["socket_dir"] = str(self.socket_dir)
             info["owner"] = self.service_user if self._as_root() else pwd.getpwuid(os.geteuid()).pw_name
         return info
+
+
+def _role_names() -> tuple[str, ...]:
+    from anpr.privileges import LOGIN_ROLES
+
+    return tuple(LOGIN_ROLES)
 
 
 def port_free(port: int) -> bool:

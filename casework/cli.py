@@ -118,12 +118,10 @@ def member(obj: Context, request_id: int, account: str, by: str, remove: bool) -
     """Record ACCOUNT as a member of the investigation of request REQUEST_ID (R2, R10)."""
     from casework import access
 
-    if remove:
-        _relation(obj, by, access.remove_member, request_id, _who(account))
-        click.echo(f"{account} is no longer a member of the investigation of request {request_id}")
-        return
-    _relation(obj, by, access.add_member, request_id, _who(account))
-    click.echo(f"{account} recorded as a member of the investigation of request {request_id}")
+    _relation(obj, by, access.remove_member if remove else access.add_member, request_id,
+              _who(account))
+    click.echo(f"{account} {'is no longer' if remove else 'recorded as'} a member of the "
+               f"investigation of request {request_id}")
 
 
 @accounts_group.command("grant")
@@ -136,12 +134,10 @@ def grant(obj: Context, request_id: int, account: str, by: str, revoke: bool) ->
     """Grant ACCOUNT sight of what was provided for REQUEST_ID (viewing level 2, R10)."""
     from casework import access, provision
 
-    if revoke:
-        _relation(obj, by, access.revoke_grant, request_id, _who(account))
-        click.echo(f"{account} may no longer see what was provided for request {request_id}")
-        return
-    _relation(obj, by, provision.grant, request_id, _who(account))
-    click.echo(f"{account} may see what was provided for request {request_id}")
+    _relation(obj, by, access.revoke_grant if revoke else provision.grant, request_id,
+              _who(account))
+    may = "may no longer" if revoke else "may"
+    click.echo(f"{account} {may} see what was provided for request {request_id}")
 
 
 @accounts_group.command("requester")

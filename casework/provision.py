@@ -79,6 +79,18 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
 """
 
 
+def provided_rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the request's passages (``ROWS_SQL``), those provided: rejected misreads left
+    out, in capture order."""
+    return sorted((r for r in found if r["verdict"] != "rejected"),
+                  key=lambda r: (r["captured_at"], r["id"]))
+
+
+def passage_files(rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    """The package's passage files: CSV (WKT, .csvt, .prj) and GeoJSON."""
+    return export.provision_passages(rows, _status)
+
+
 def held_route(conn: psycopg.Connection, search: dict[str, Any]) -> dict[str, Any]:
     """A route search's route through the passages it holds, with the search's own
     parameters (the plate as it was normalised, its detour threshold)."""
@@ -142,13 +154,12 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     _check_ready(conn, officer, req, found, approved)
     if conn.execute("SELECT 1 FROM provision WHERE request_id = %s", (request_id,)).fetchone():
         raise Conflict("the package of this request has already been provided")
-    rows = [r for r in found if r["verdict"] != "rejected"]
-    rows.sort(key=lambda r: (r["captured_at"], r["id"]))
+    rows = provided_rows(found)
     rejected = len(found) - len(rows)
     searches = enq_mod.list_for(conn, request_id)
     files: dict[str, bytes] = {}
 
-    files.update(export.provision_passages(rows, _status))  # CSV (WKT, .csvt, .prj), GeoJSON
+    files.update(passage_files(rows))
     for s in searches:
         if s["kind"] == "route" and s["run_at"] is not None:
             files[f"route-{s['id']}.geojson"] = export.export_route(

@@ -236,9 +236,7 @@ def route_geojson(conn: psycopg.Connection, officer: Account, enquiry_id: int) -
     enq = _ran(conn, officer, enquiry_id)
     if enq["kind"] != "route":
         raise BadInput("only a route search (Q6) has a route")
-    search = conn.execute("SELECT id, parameters FROM enquiry WHERE id = %s",
-                          (enquiry_id,)).fetchone()
-    return as_geojson(held_route(conn, search))
+    return as_geojson(held_route(conn, enq))
 
 
 def plates(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,

@@ -12,8 +12,8 @@ A request the analyst has no relation to is "not found", as one that does not ex
 
 What is shown is what the package held: the request's run searches' passages less the
 rejected misreads (``casework.provision.ROWS_SQL``), and the route searches the manifest
-lists, rebuilt from their parameters inside the order's scope. Each file is compared with
-the SHA-256 the manifest recorded, so the page says whether it is still the provided file
+lists, built as the package built them (through the passages each search held, the
+rejected misreads left out). Each file is compared with the SHA-256 the manifest recorded, so the page says whether it is still the provided file
 (retention destroys passages 28 days after capture once the enquiry is completed, R1).
 Every file an analyst reads is audit-logged (``provided.read``).
 """
@@ -117,17 +117,14 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
     The third is True when the file's SHA-256 is the one in the manifest, False when it
     differs (passages destroyed by retention since), None for a format the package did not
     hold (a route as GeoPackage, KML or GPX)."""
-    from casework import enquiries as enq_mod
     from casework import provision
     from gis import export
 
     got = provided(conn, account, request_id)
     req, manifest = got["request"], got["manifest"]
     if name in PASSAGE_FILES:
-        rows = [r for r in conn.execute(provision.ROWS_SQL, (request_id,)).fetchall()
-                if r["verdict"] != "rejected"]
-        rows.sort(key=lambda r: (r["captured_at"], r["id"]))
-        data, media = export.provision_passages(rows, provision._status)[name], PASSAGE_FILES[name]
+        rows = provision.provided_rows(conn.execute(provision.ROWS_SQL, (request_id,)).fetchall())
+        data, media = provision.passage_files(rows)[name], PASSAGE_FILES[name]
     else:
         m = _ROUTE_FILE.match(name)
         search = next((s for s in route_searches(manifest) if m and s["id"] == int(m["id"])),
@@ -135,16 +132,9 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
         if search is None:
             raise BadInput(f"{name!r} is not a file of this provision; the files are "
                            f"{', '.join(file_names(manifest))}")
-        from gis.search import params as sp
-        from gis.search.route import route
-        from gis.search.scope import normalise_plate, parse_window
-
-        # The search as it ran (casework.enquiries: the plate normalised, its own detour
-        # threshold), inside the order's scope.
-        p = search["parameters"]
-        result = route(conn, normalise_plate(p["plate"]),
-                       parse_window(p["window"]["start"], p["window"]["end"]),
-                       scope=enq_mod.scope_of(conn, req), detour_min_s=sp.detour_seconds(p))
+        # The route as the package built it: through the passages the search held, the
+        # rejected misreads left out (casework.provision.held_route).
+        result = provision.held_route(conn, search)
         data, media, _ = export.export_route(result, m["fmt"])
     recorded = manifest["files"].get(name)
     same = None if recorded is None else hashlib.sha256(data).hexdigest() == recorded
