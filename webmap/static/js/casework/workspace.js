@@ -11,6 +11,16 @@
     not_verifiable: "niet te verifiëren", not_required: "geen verificatie nodig" };
   var FLAGS = { ok: "#2e7d32", detour_or_stop: "#ef6c00", impossible: "#c62828", no_route: "#757575" };
   var ws = { id: null, offset: 0, filters: {}, map: null, layers: null };
+  var asked = {};
+
+  // Only the answer to the latest call of each kind is drawn: a slow answer to an earlier
+  // call (another page size, filter or search) must not overwrite a later one.
+  function latest(kind, url) {
+    var n = (asked[kind] = (asked[kind] || 0) + 1);
+    return C.api("GET", url).then(function (r) {
+      return asked[kind] === n ? r : new Promise(function () {});
+    });
+  }
 
   function ensureMap() {
     if (ws.map) { return; }
@@ -31,7 +41,7 @@
     ws.layers.clearLayers();
     var base = "/api/v1/searches/" + ws.id + "/results";
     var q = query();
-    C.api("GET", base + "/locations?" + q).then(function (fc) {
+    latest("locations", base + "/locations?" + q).then(function (fc) {
       var bounds = [];
       fc.features.forEach(function (f) {
         var c = f.geometry.coordinates, n = f.properties.passages;
@@ -47,7 +57,7 @@
       if (bounds.length) { ws.map.fitBounds(bounds, { maxZoom: 12, padding: [20, 20] }); }
     });
     if (ws.kind === "route") {
-      C.api("GET", base + "/route").then(function (fc) {
+      latest("route", base + "/route").then(function (fc) {
         var legs = 0;
         fc.features.forEach(function (f) {
           if (f.properties.layer !== "legs") { return; }
@@ -60,13 +70,15 @@
         });
         $("ws-map").dataset.legs = String(legs);
       });
+    } else {
+      asked.route = (asked.route || 0) + 1;  // a previous search's route is not drawn
     }
   }
 
   // Plates ranked (the search's own plate first, then by locations and passages): convoy
   // partners and common plates; a click filters the table and marks the plate's locations.
   function drawPlates() {
-    C.api("GET", "/api/v1/searches/" + ws.id + "/results/plates?" + query({ limit: 50 })).then(function (r) {
+    latest("plates", "/api/v1/searches/" + ws.id + "/results/plates?" + query({ limit: 50 })).then(function (r) {
       var ol = $("ws-plates");
       ol.innerHTML = r.plates.map(function (p) {
         return '<li><button type="button" class="ws-plate" data-plate="' + C.esc(p.plate) + '" data-locations="' + C.esc(p.location_codes.join(",")) + '">' +
@@ -104,7 +116,7 @@
   }
 
   function drawTimeline() {
-    C.api("GET", "/api/v1/searches/" + ws.id + "/results/histogram?" + query({ buckets: 48 })).then(function (h) {
+    latest("histogram", "/api/v1/searches/" + ws.id + "/results/histogram?" + query({ buckets: 48 })).then(function (h) {
       var box = $("ws-timeline"), max = 1;
       h.buckets.forEach(function (b) { max = Math.max(max, b.passages); });
       box.innerHTML = h.buckets.map(function (b, i) {
@@ -127,7 +139,7 @@
   function drawTable() {
     var size = Number($("wf-size").value);
     var sort = $("wf-sort").value.split(":");
-    C.api("GET", "/api/v1/searches/" + ws.id + "/results?" + query({ limit: size, offset: ws.offset, sort: sort[0], order: sort[1] })).then(function (r) {
+    latest("table", "/api/v1/searches/" + ws.id + "/results?" + query({ limit: size, offset: ws.offset, sort: sort[0], order: sort[1] })).then(function (r) {
       var tb = document.querySelector("#ws-table tbody");
       tb.innerHTML = r.passages.length ? "" : '<tr><td colspan="7">Geen passages bij deze filters.</td></tr>';
       r.passages.forEach(function (p) {
