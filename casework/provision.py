@@ -162,8 +162,11 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     files.update(passage_files(rows))
     for s in searches:
         if s["kind"] == "route" and s["run_at"] is not None:
-            files[f"route-{s['id']}.geojson"] = export.export_route(
-                held_route(conn, s), "geojson")[0]
+            # The route in every format an analyst opens (GeoJSON, GeoPackage, KML, GPX),
+            # each made the same way as the analyst's later download of it.
+            route = held_route(conn, s)
+            for fmt in export.FORMATS:
+                files[f"route-{s['id']}.{fmt}"] = export.export_route(route, fmt)[0]
     missing_images = 0
     # R8: where the officer approved a photo, its irreversibly blurred copy is provided.
     if photo_reader is not None:

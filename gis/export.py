@@ -128,6 +128,7 @@ def route_geojson(result: dict[str, Any]) -> dict[str, Any]:
 def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
     import geopandas as gpd
     import pandas as pd
+    import pyogrio
     from shapely.geometry import LineString, Point
 
     def frame(records: list[dict[str, Any]], columns: list[str], geoms: list[Any],
@@ -148,19 +149,29 @@ def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
     for col in ("expected_s", "excess_s", "kmh_straight"):
         if col in leg_df:
             leg_df[col] = leg_df[col].astype("float64")
-    # GeoPackage 1.2: Debian 12's GDAL 3.6 (and QGIS LTR's) reads 1.4 only "partially".
-    pass_df.to_file(path, layer="passages", driver="GPKG", engine="pyogrio",
-                    geometry_type="Point", dataset_options={"VERSION": "1.2"})
-    leg_df.to_file(path, layer="legs", driver="GPKG", engine="pyogrio", mode="a",
-                   geometry_type="LineString")
-    line = _route_line(result)
-    if len(line) >= 2:
-        route_df = frame([{"plate": result["params"]["plate"], "from_at": ps[0]["captured_at"],
-                           "to_at": ps[-1]["captured_at"], "legs": len(legs)}],
-                         ["plate", "from_at", "to_at", "legs"], [LineString(line)],
-                         ("from_at", "to_at"))
-        route_df.to_file(path, layer="route", driver="GPKG", engine="pyogrio", mode="a",
-                         geometry_type="LineString")
+    # The file is the same bytes each time it is made from the same route (the package's
+    # manifest records its SHA-256, and a later download is compared with it): GDAL stamps
+    # each layer's ``last_change`` with OGR_CURRENT_DATE when set, else with the clock, so
+    # the stamp is the route's last passage.
+    last = _utc(ps[-1]["captured_at"]) if ps else datetime(1970, 1, 1, tzinfo=timezone.utc)
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": last.strftime("%Y-%m-%dT%H:%M:%S.000Z")})
+    try:
+        # GeoPackage 1.2: Debian 12's GDAL 3.6 (and QGIS LTR's) reads 1.4 only "partially".
+        pass_df.to_file(path, layer="passages", driver="GPKG", engine="pyogrio",
+                        geometry_type="Point", dataset_options={"VERSION": "1.2"})
+        leg_df.to_file(path, layer="legs", driver="GPKG", engine="pyogrio", mode="a",
+                       geometry_type="LineString")
+        line = _route_line(result)
+        if len(line) >= 2:
+            route_df = frame([{"plate": result["params"]["plate"],
+                               "from_at": ps[0]["captured_at"], "to_at": ps[-1]["captured_at"],
+                               "legs": len(legs)}],
+                             ["plate", "from_at", "to_at", "legs"], [LineString(line)],
+                             ("from_at", "to_at"))
+            route_df.to_file(path, layer="route", driver="GPKG", engine="pyogrio", mode="a",
+                             geometry_type="LineString")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
 
 
 # --- KML ----------------------------------------------------------------------------------

@@ -134,6 +134,40 @@ def test_downloads_are_the_provided_files_and_open_in_gdal(app, provided, tmp_pa
         assert types["captured_at_utc"].startswith("datetime64"), types
 
 
+def test_package_holds_the_route_in_every_format_and_each_opens_in_gdal(app, provided, tmp_path):
+    """The one-time package holds the route as GeoJSON, GeoPackage, KML and GPX; each opens
+    in GDAL with its layers' geometry type, the CRS declared and the provided passages
+    counted; a later download by the analyst is the same bytes as the package held."""
+    z, route = provided["zip"], provided["route"]
+    manifest = provided["manifest"]
+    analyst = SessionClient(app, "analyst.mn")
+    counted = {}
+    for fmt, layers in (("geojson", None), ("gpkg", {"passages": "Point", "legs": "LineString",
+                                                     "route": "LineString"}),
+                        ("kml", None), ("gpx", {"tracks": "MultiLineString",
+                                                "track_points": "Point", "routes": "LineString"})):
+        name = f"route-{route}.{fmt}"
+        assert name in z.namelist() and name in manifest["files"], name
+        data = z.read(name)
+        path = tmp_path / name
+        path.write_bytes(data)
+        found = {n: g for n, g in pyogrio.list_layers(path)}
+        for layer, geom in (layers or {}).items():
+            assert found.get(layer) == geom, (name, found)
+            assert pyogrio.read_info(path, layer=layer)["crs"] == "EPSG:4326", name
+        if fmt == "gpkg":
+            counted[fmt] = pyogrio.read_info(path, layer="passages")["features"]
+        if fmt == "gpx":
+            counted[fmt] = pyogrio.read_info(path, layer="track_points",
+                                            force_feature_count=True)["features"]
+        r = analyst.get(f"/analyse/{provided['rid']}/download", query_string={"file": name})
+        assert r.status_code == 200 and r.headers["X-Same-As-Provided"] == "yes", name
+        assert r.data == data, name
+    on_route = [f for f in json.loads(z.read(f"route-{route}.geojson"))["features"]
+                if f["properties"]["layer"] == "passages"]
+    assert counted == {"gpkg": len(on_route), "gpx": len(on_route)} and len(on_route) >= 4
+
+
 def test_route_as_gpx_and_kml(app, provided, tmp_path):
     analyst = SessionClient(app, "analyst.mn")
     for fmt in ("gpx", "kml"):

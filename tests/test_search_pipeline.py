@@ -396,7 +396,7 @@ def test_package_route_is_the_held_route_of_verified_reads(app, people, demo_db,
     resp = officer.post(f"/api/v1/requests/{rid}/package")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     zf = zipfile.ZipFile(io.BytesIO(resp.data))
-    [name] = [n for n in zf.namelist() if n.startswith("route-")]
+    [name] = [n for n in zf.namelist() if n.startswith("route-") and n.endswith(".geojson")]
     route = json.loads(zf.read(name))
     on_route = {f["properties"]["passage_id"] for f in route["features"]
                 if f["properties"]["layer"] == "passages"}
