@@ -169,8 +169,12 @@ class PhotoPlan:
                  truth["duplicate"]["plate"]: "duplicate"}
         for plate, sites in truth["crime_sites"]["plates"].items():
             cases.setdefault(plate, f"crime sites {sites}")
+        # The cases' own passages first, then their look-alike misreads, then the rest
+        # (the planted misread vehicles), so a small budget still photographs the cases.
         for r in records:
-            self.shots.append(Shot(dict(r), r["plate"], cases.get(r["plate"])))
+            if r["plate"] in cases:
+                self.shots.append(Shot(dict(r), r["plate"], cases[r["plate"]]))
+        rest = [r for r in records if r["plate"] not in cases]
         taken = set(cases)
         crime = truth["crime_sites"]["at_3_sites"][0]
         site_no = truth["crime_sites"]["plates"][crime][0]
@@ -194,6 +198,12 @@ class PhotoPlan:
                 "lon": round(float(generator.cam_lon[cam]), 7),
                 "capture_id": f"{us}-m{n}"}
             self.shots.append(Shot(record, other, cases[plate]))
+        # a planted misread's crop shows the vehicle's true plate (what the officer sees)
+        true_of = {x["capture_id"]: plate
+                   for plate, v in truth.get("misreads", {}).get("vehicles", {}).items()
+                   for x in v["misread"]}
+        for r in rest:
+            self.shots.append(Shot(dict(r), true_of.get(r["capture_id"], r["plate"]), None))
 
     def take(self, batch) -> Iterable[dict[str, Any]]:
         """The batch's records not chosen for photos; the chosen ones join ``shots``."""

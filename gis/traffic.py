@@ -91,18 +91,31 @@ class PassageBatch:
     countries: np.ndarray
     first_seq: int = 0
     capture_prefix: str = ""
+    #: Planted misreads (:func:`plant_misreads`): per passage the camera's read where it
+    #: is not the plate ("" where it is), and the camera's alternative candidate reads
+    #: (a tuple of (plate, confidence) pairs, or None); None when no passage has one.
+    reads: np.ndarray | None = None
+    alternatives: np.ndarray | None = None
 
     def __len__(self) -> int:
         return int(self.camera.shape[0])
 
+    def read_plates(self) -> np.ndarray:
+        """The plate each passage was read as: its vehicle's plate, or the misread."""
+        plates = self.plates[self.plate]
+        if self.reads is None:
+            return plates
+        return np.where(self.reads != "", self.reads, plates)
+
     def to_records(self) -> Iterator[dict[str, Any]]:
         """Yield intake records (DESIGN section 5) for these passages, in array order."""
         iso = np.datetime_as_string(self.captured_at.astype("datetime64[us]"), unit="us")
-        plates = self.plates[self.plate]
+        plates = self.read_plates()
         countries = self.countries[self.plate]
+        alts = self.alternatives
         for i in range(len(self)):
             us = int(self.captured_at[i])
-            yield {
+            rec = {
                 "camera": self.cameras[int(self.camera[i])],
                 "captured_at": f"{iso[i]}+00:00",
                 "plate": str(plates[i]),
@@ -112,12 +125,17 @@ class PassageBatch:
                 "lon": round(float(self.lon[i]), 7),
                 "capture_id": f"{us}-{self.capture_prefix}{self.first_seq + i}",
             }
+            if alts is not None and alts[i]:
+                rec["alternatives"] = [{"plate": a, "confidence": c} for a, c in alts[i]]
+            yield rec
 
     def slice(self, lo: int, hi: int, first_seq: int) -> PassageBatch:
         """Rows lo..hi as a new batch sharing the lookup tables."""
         return PassageBatch(self.camera[lo:hi], self.captured_at[lo:hi], self.plate[lo:hi],
                             self.confidence[lo:hi], self.lon[lo:hi], self.lat[lo:hi], self.cameras,
-                            self.plates, self.countries, first_seq, self.capture_prefix)
+                            self.plates, self.countries, first_seq, self.capture_prefix,
+                            None if self.reads is None else self.reads[lo:hi],
+                            None if self.alternatives is None else self.alternatives[lo:hi])
 
 
 def to_us(dt: datetime) -> int:
@@ -410,11 +428,13 @@ class TrafficGenerator:
         return cam, t_us, veh
 
     def generate(self, start: datetime, end: datetime, per_day: int,
-                 batch_size: int = BATCH_SIZE) -> Iterator[PassageBatch]:
+                 batch_size: int = BATCH_SIZE, misreads: float = 0.0) -> Iterator[PassageBatch]:
         """Background passages in [start, end) at ``per_day`` passages per day.
 
         Work is done per UTC day; each day's passages are sorted by time and yielded
-        in batches of ``batch_size``. Same arguments, same bytes.
+        in batches of ``batch_size``. With ``misreads``, that share of them is read
+        with a confusable character (:func:`plant_misreads`, a random stream of its own:
+        everything else stays as without). Same arguments, same bytes.
         """
         start_us, end_us = to_us(start), to_us(end)
         if end_us <= start_us:
@@ -475,6 +495,9 @@ class TrafficGenerator:
             lat = self.cam_lat[cam] + rng.normal(0, 2.0 / 111_320, n)
             lon = self.cam_lon[cam] + rng.normal(0, 2.0 / 68_000, n)
             day = PassageBatch(cam, t_us, veh, conf, lon, lat, self.camera_ids, pool["plates"], pool["countries"])
+            if misreads > 0:
+                day = plant_misreads(day, np.random.default_rng(
+                    [self.seed, 7, per_day, day_us // DAY_US]), misreads)
             for b in range(0, n, batch_size):
                 yield day.slice(b, min(b + batch_size, n), seq + b)
             seq += n
@@ -614,8 +637,10 @@ class TrafficGenerator:
             lat=self.cam_lat[cam] + rng.normal(0, 2.0 / 111_320, n),
             cameras=self.camera_ids, plates=np.array(table, dtype="U7"),
             countries=np.array(["NL"] * len(table), dtype="U2"), capture_prefix="p")
+        batch, misread_truth = plant_misread_case(self, lo, hi, plates[40:44], batch, seed)
         truth: GroundTruth = {
             "seed": seed, "window": [at(lo), at(hi)], "reserved_plate_prefix": "Z",
+            "misreads": misread_truth,
             "convoy": {"lead": lead, "follower": follower, "commuter": commuter, "passages": convoy,
                        "commuter_shared": shared},
             "detour": detour,
@@ -640,3 +665,10 @@ class TrafficGenerator:
             if len(chosen) == n:
                 return chosen
         raise ValueError(f"could not find {n} camera locations {min_m / 1000:.0f} km apart")
+
+
+from gis.traffic_misreads import (  # noqa: E402  (they build on PassageBatch above)
+    MISREAD_SHARE, misread_of, plant_misread_case, plant_misreads)
+
+__all__ = ["MISREAD_SHARE", "PassageBatch", "TrafficGenerator", "misread_of",
+           "plant_misreads"]

@@ -14,7 +14,7 @@ import psycopg
 _NOT_PLATE = re.compile(r"[^A-Z0-9]")
 
 COPY_SQL = ("COPY jj126.passage (camera_id, captured_at, plate, plate_raw, country, confidence,"
-            " geom, capture_id) FROM STDIN")
+            " geom, capture_id, alternatives, alternative_confidences) FROM STDIN")
 
 
 def normalise_plate(raw: str) -> str:
@@ -23,13 +23,18 @@ def normalise_plate(raw: str) -> str:
 
 
 def copy_records(conn: psycopg.Connection, records: Iterable[Mapping]) -> int:
+    """COPY the records; a record's alternative candidate reads (``alternatives``: a list
+    of ``{plate, confidence}``) go into the same row, in the same pass."""
     n = 0
     with conn.cursor() as cur, cur.copy(COPY_SQL) as copy:
         for r in records:
+            alts = r.get("alternatives")
             copy.write_row((
                 r["camera"], r["captured_at"], normalise_plate(r["plate"]), r["plate"],
                 r.get("country"), r.get("confidence"),
                 f"SRID=4326;POINT({float(r['lon'])} {float(r['lat'])})", str(r["capture_id"]),
+                [normalise_plate(a["plate"]) for a in alts] if alts else None,
+                [float(a["confidence"]) for a in alts] if alts else None,
             ))
             n += 1
     return n
