@@ -58,6 +58,10 @@ POLICY: dict[str, dict[str, str]] = {
     "public.passage_day_stat": {APP: "SELECT, INSERT, UPDATE",
                                 RETENTION: "SELECT, INSERT, UPDATE", AUDITOR: READ},
     "public.retention_log": {APP: READ, RETENTION: "SELECT, INSERT", AUDITOR: READ},
+    # Verdicts on probable misreads per camera and character pair (the verification
+    # trigger counts them; no plates): the searches and the monitoring report read them.
+    "public.misread_confusion": {APP: "SELECT, INSERT, UPDATE", RETENTION: READ,
+                                 AUDITOR: READ},
     # Casework: the app's own; retention forgets what was recorded about destroyed days.
     "public.request": {APP: ALL, RETENTION: READ},
     "public.request_version": {APP: "SELECT, INSERT"},

@@ -313,6 +313,8 @@ secured_passage = Table(
     Column("secured_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("blurred_key", Text,
            comment="The detector's blurred photo, secured under the enquiry's key (R8)."),
+    Column("alternatives", _ARRAY(Text)),
+    Column("alternative_confidences", _ARRAY(REAL)),
     schema="jj126",
     comment="Copies of held passages secured before their day was destroyed (R1).",
 )

@@ -130,7 +130,7 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
         out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope,
                                  limit=sp.PAGE["plate"], misreads=misreads)
         return out, lambda: _refs(conn, plate.plate_where(plates, window, cams,
-                                                          misreads=misreads), True)
+                                                          misreads=misreads, conn=conn), True)
     if kind == "partial":
         pattern, window = normalise_pattern(params.get("pattern")), _window(params)
         cams = _cameras(conn, params)

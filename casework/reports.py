@@ -304,13 +304,45 @@ def figure10_table(conn, start: date, end: date) -> Table:
                  ["Geleverde passages", "Aantal verzoeken"], rows)
 
 
+# -- misreads per camera (issue 18) ---------------------------------------------------------
+
+def misread_rates(conn: psycopg.Connection, start: date, end: date) -> Table:
+    """Verdicts on reads per camera in the period (capture days), from
+    ``misread_confusion`` (counts only, no plates): how many verified reads, how many
+    characters officers confirmed as misread and rejected, and the confirmed misreads per
+    100 verified reads, the worst camera first: a badly aimed or dirty camera stands out.
+    The character pairs confirmed most at a camera are named."""
+    rows = conn.execute("""
+        SELECT camera_id,
+               sum(confirmed + rejected) FILTER (WHERE read_char = '') AS verified,
+               coalesce(sum(confirmed) FILTER (WHERE read_char <> ''), 0) AS misread,
+               coalesce(sum(rejected) FILTER (WHERE read_char <> ''), 0) AS rejected,
+               array_agg(read_char || '/' || true_char ORDER BY confirmed DESC, read_char)
+                   FILTER (WHERE read_char <> '' AND confirmed > 0) AS pairs
+          FROM misread_confusion WHERE day >= %s AND day <= %s
+         GROUP BY camera_id""", (start, end)).fetchall()
+    out = []
+    for r in rows:
+        verified = int(r["verified"] or 0)
+        rate = round(100.0 * int(r["misread"]) / verified, 1) if verified else 0.0
+        out.append((rate, [r["camera_id"], verified, int(r["misread"]), int(r["rejected"]),
+                           pct_nl(rate), ", ".join((r["pairs"] or [])[:3])]))
+    out = [row for _, row in sorted(out, key=lambda x: (-x[0], -x[1][2], x[1][0]))]
+    return Table("misreads", "Verkeerd gelezen kentekens per camera",
+                 ["Camera", "Geverifieerde lezingen", "Bevestigd verkeerd gelezen tekens",
+                  "Afgewezen gelijkenissen", "Verkeerd gelezen per 100 lezingen",
+                  "Meest bevestigd (gelezen/werkelijk)"], out,
+                 ["Uit de oordelen van verbalisanten over waarschijnlijk verkeerd gelezen "
+                  "kentekens; alleen tellingen per camera en teken, geen kentekens."])
+
+
 # -- the whole monitor ---------------------------------------------------------------------
 
 def monitor(conn: psycopg.Connection, start: date, end: date) -> list[Table]:
     t5, t6 = tables5_6(conn, start, end)
     return [table1(conn, start, end), table2(conn, start, end), table3(conn, start, end),
             table4(conn, start, end), t5, t6, table7(conn, start, end), table8(conn, start, end),
-            figure10_table(conn, start, end)]
+            figure10_table(conn, start, end), misread_rates(conn, start, end)]
 
 
 def charts(conn: psycopg.Connection, start: date, end: date) -> dict[str, str]:

@@ -111,24 +111,24 @@ def _ran(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[st
     return enq
 
 
-def _marker(enq: dict[str, Any]):
+def _marker(conn: psycopg.Connection, enq: dict[str, Any]):
     """How a held row of a search including probable misreads matched (issue 18), from
-    its read against the ordered plates: exact, equivalent characters, or else through an
-    alternative read (its likelihood is in the run's result; held rows may be secured
-    copies, which keep the read only). None for other searches."""
+    its read and its alternative candidate reads (secured copies keep them too) against
+    the ordered plates: exact, equivalent characters, or an alternative read. None for
+    other searches."""
     params = enq.get("parameters") or {}
     if params.get("misreads") is not True or enq["kind"] not in ("plate", "route", "convoy"):
         return None
-    from gis.search.misreads import ALTERNATIVE, Matcher
+    from gis.search.misreads import Matcher, learned
     from gis.search.scope import normalise_plate
 
     raw = params.get("plates") if enq["kind"] == "plate" else [params.get("plate")]
-    matcher = Matcher.of(normalise_plate(p) for p in raw or [])
+    plates = [normalise_plate(p) for p in raw or []]
+    matcher = Matcher.of(plates, learned(conn, plates))
 
-    def mark(plate: str) -> dict[str, Any]:
-        if plate in matcher.ordered or plate in matcher.variants:
-            return matcher.mark(plate)
-        return {"match": ALTERNATIVE, "likelihood": None, "matched_plate": None}
+    def mark(row: dict[str, Any]) -> dict[str, Any]:
+        return matcher.mark(row["plate"], row["alternatives"], row["alternative_confidences"],
+                            camera=row["camera_id"])
     return mark
 
 
@@ -156,6 +156,7 @@ def page(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
                p.country, p.confidence, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
                l.code AS location_code, l.name AS location_name, c.inout::text AS direction,
                c.lane, er.verify AS needs_verification, er.has_crop,
+               p.alternatives, p.alternative_confidences,
                {state} AS state, count(*) OVER () AS total
         {rows}
         ORDER BY {key} {direction}, p.captured_at {direction}, p.id {direction}
@@ -167,11 +168,15 @@ def page(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
     else:
         total = conn.execute(sql.SQL("SELECT count(*) AS n {}").format(rows_sql),
                              params).fetchone()["n"]
-    mark = _marker(enq)
+    mark = _marker(conn, enq)
     for r in rows:
         r.pop("total")
         if mark is not None:
-            r.update(mark(r["plate"]))
+            r.update(mark(r))
+        alts, confs = r.pop("alternatives"), r.pop("alternative_confidences")
+        if mark is not None:
+            r["alternatives"] = [{"plate": a, "confidence": round(float(c), 4)}
+                                 for a, c in zip(alts or (), confs or ())]
     return {"enquiry_id": enquiry_id, "kind": enq["kind"], "held": enq["result_count"],
             "total": total, "passages": rows,
             "page": {"limit": limit, "offset": offset,

@@ -242,7 +242,8 @@ def secured_passages(conn: psycopg.Connection, enquiry_ref: str) -> list[dict[st
     return conn.execute(
         "SELECT passage_id, captured_at, camera_id, plate, plate_raw, country, confidence, "
         "ST_X(geom) AS lon, ST_Y(geom) AS lat, overview_key, crop_key, capture_id, "
-        "received_at, secured_at FROM jj126.secured_passage WHERE enquiry_ref = %s "
+        "received_at, secured_at, alternatives, alternative_confidences "
+        "FROM jj126.secured_passage WHERE enquiry_ref = %s "
         "ORDER BY captured_at, passage_id", (enquiry_ref,)).fetchall()
 
 
@@ -253,10 +254,10 @@ def secure_day(conn: psycopg.Connection, day: date, vault: PhotoVault | None) ->
     rows = conn.execute(sql.SQL(
         "INSERT INTO jj126.secured_passage (enquiry_ref, passage_id, captured_at, camera_id, "
         "plate, plate_raw, country, confidence, geom, overview_key, crop_key, capture_id, "
-        "received_at, blurred_key) "
+        "received_at, blurred_key, alternatives, alternative_confidences) "
         "SELECT h.enquiry_ref, p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, "
         "p.country, p.confidence, p.geom, p.overview_key, p.crop_key, p.capture_id, "
-        "p.received_at, f.blurred_key FROM jj126.result_hold h JOIN {} p "
+        "p.received_at, f.blurred_key, p.alternatives, p.alternative_confidences FROM jj126.result_hold h JOIN {} p "
         "ON p.id = h.passage_id AND p.captured_at = h.captured_at "
         "LEFT JOIN detector_frame f ON f.camera_id = p.camera_id "
         "AND f.capture_id = p.capture_id AND f.captured_at = p.captured_at "

@@ -247,7 +247,7 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
                          "lon": r[4], "lat": r[5], "location_code": r[2],
                          "location_name": r[3], "inout": r[17], "lane": r[18]})
             if matcher is not None:
-                page[-1].update(matcher.mark(r[13], r[19], r[20]))
+                page[-1].update(matcher.mark(r[13], r[19], r[20], camera=r[11]))
                 page[-1]["alternatives"] = [{"plate": a, "confidence": round(float(c), 4)}
                                             for a, c in zip(r[19] or (), r[20] or ())]
     stored = [r for r in page if r["lon"] is None]

@@ -25,7 +25,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from gis.search.base import generic
-from gis.search.misreads import Matcher
+from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
 BAND_SQL = """
@@ -101,7 +101,7 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     # A generic plan, planned once per connection: planning the band's lateral probe
     # over every day partition cost more than running it; it is pruned per probe.
     # Rows as tuples: TARGET_ID, TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA.
-    matcher = Matcher.of([plate]) if misreads else None
+    matcher = Matcher.of([plate], learned(conn, [plate])) if misreads else None
     q = BAND_SQL.format(
         target=matcher.where_sql() if matcher else "p.plate = %(plate)s",
         partner="q.plate <> ALL(%(misread_plates)s::text[])" if matcher
@@ -118,7 +118,7 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
         if tid not in targets:
             targets[tid] = {"id": tid, "at": r[1], "camera_id": r[3], "location_code": r[4]}
             if matcher is not None:
-                targets[tid].update(matcher.mark(r[8], r[9], r[10]), plate=r[8])
+                targets[tid].update(matcher.mark(r[8], r[9], r[10], camera=r[3]), plate=r[8])
         if r[5] is None:
             continue
         band_plates[tid].add(r[5])

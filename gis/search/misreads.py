@@ -19,15 +19,23 @@ is misread as something that looks like it, so the confusions of a letter positi
 true letter read as a digit or another letter) differ from a digit position's. A
 plate that fits no side-code (foreign, personalised) uses both tables at every
 position. The factors are prior likelihoods of a confusion relative to a clean read,
-from the peers' published confusion pairs, not measured on our cameras; docs/misreads.md
-prints the table.
+from the peers' published confusion pairs; docs/misreads.md prints the table.
+
+Learned from verdicts: officers' verdicts on probable misreads are counted per camera and
+character pair (``misread_confusion``, a trigger on ``verification``, migration 0023b).
+A pair's factor at a camera is the prior pulled towards what officers found there,
+``(prior * PRIOR_WEIGHT + confirmed) / (PRIOR_WEIGHT + confirmed + rejected)``: a pair
+confirmed often at that camera gives its reads there a higher likelihood, one rejected
+often a lower one. The plates generated for an ordered plate use each pair's best
+factor over all cameras, so a confusion that a camera really makes is among the
+``MAX_PLATES`` looked up.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from itertools import combinations, product
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 #: The Dutch side-codes 1-14 as letter (L) / digit (D) positions, dashes left out.
 SIDE_CODES: dict[int, str] = {
@@ -69,6 +77,34 @@ DIGIT_POSITION: dict[str, tuple[tuple[str, float], ...]] = {
 #: Characters changed at most, and plates generated at most per ordered plate.
 MAX_SUBSTITUTIONS = 2
 MAX_PLATES = 64
+#: Verdicts a prior factor weighs as (the pseudo-count of the learned factor).
+PRIOR_WEIGHT = 4.0
+
+#: Learned verdicts: (camera, read_char, true_char) -> (confirmed, rejected).
+Learned = Mapping[tuple[str, str, str], tuple[int, int]]
+
+
+def learned_factor(prior: float, confirmed: int, rejected: int) -> float:
+    """The prior factor of a confusion pulled towards the officers' verdicts on it."""
+    return (prior * PRIOR_WEIGHT + confirmed) / (PRIOR_WEIGHT + confirmed + rejected)
+
+
+def learned(conn: Any, plates: Iterable[str] = ()) -> dict[tuple[str, str, str],
+                                                           tuple[int, int]]:
+    """The verdicts counted per camera and character pair (all days; counts, no plates),
+    for the true characters of ``plates`` (all pairs when none are given)."""
+    chars = sorted({ch for p in plates for ch in p})
+    rows = conn.execute(
+        "SELECT camera_id, read_char, true_char, sum(confirmed)::int AS confirmed,"
+        " sum(rejected)::int AS rejected FROM misread_confusion"
+        " WHERE cardinality(%(chars)s::text[]) = 0 OR true_char = ANY(%(chars)s::text[])"
+        " GROUP BY camera_id, read_char, true_char", {"chars": chars}).fetchall()
+    out = {}
+    for r in rows:
+        r = r if isinstance(r, dict) else dict(zip(
+            ("camera_id", "read_char", "true_char", "confirmed", "rejected"), r))
+        out[(r["camera_id"], r["read_char"], r["true_char"])] = (r["confirmed"], r["rejected"])
+    return out
 
 #: For searches without an ordered plate (Q5 common plates): the look-alike classes, each
 #: to one representative, so plates that differ only by such characters group together
@@ -109,16 +145,31 @@ def _options(ch: str, kind: str | None) -> tuple[tuple[str, float], ...]:
     return tuple((c, f) for c, f in opts if f > 0)
 
 
+def _kinds(plate: str) -> Sequence[str | None]:
+    code = side_code(plate)
+    return SIDE_CODES[code] if code is not None else [None] * len(plate)
+
+
+def prior(true_char: str, read_char: str, kind: str | None) -> float:
+    """The table's factor of reading ``true_char`` as ``read_char`` at a position of that
+    kind (L, D, None for both tables), 0 when the table has no such confusion."""
+    return max((f for c, f in _options(true_char, kind) if c == read_char), default=0.0)
+
+
 def equivalents(plate: str, *, max_substitutions: int = MAX_SUBSTITUTIONS,
-                max_plates: int = MAX_PLATES) -> dict[str, float]:
+                max_plates: int = MAX_PLATES,
+                best: Mapping[tuple[str, str], float] | None = None) -> dict[str, float]:
     """The plates a camera may have read for ``plate`` (normalised), each with its
     likelihood (the product of its confusions' factors), the most likely ``max_plates``;
-    the plate itself is not among them."""
+    the plate itself is not among them. ``best`` gives learned factors per (read_char,
+    true_char) that replace the table's where higher."""
     if not _ALNUM.fullmatch(plate):
         return {}
-    code = side_code(plate)
-    kinds = SIDE_CODES[code] if code is not None else [None] * len(plate)
+    kinds = _kinds(plate)
     per_pos = [_options(ch, kind) for ch, kind in zip(plate, kinds)]
+    if best:
+        per_pos = [tuple((c, max(f, best.get((c, ch), 0.0))) for c, f in opts)
+                   for ch, opts in zip(plate, per_pos)]
     found: dict[str, float] = {}
     positions = [i for i, opts in enumerate(per_pos) if opts]
     for n in range(1, max_substitutions + 1):
@@ -142,16 +193,51 @@ class Matcher:
 
     ordered: tuple[str, ...]
     variants: dict[str, float] = field(default_factory=dict)
+    learned: Learned = field(default_factory=dict)
 
     @classmethod
-    def of(cls, plates: Iterable[str]) -> "Matcher":
+    def of(cls, plates: Iterable[str], learned: Learned | None = None) -> "Matcher":
+        """The matcher of the ordered ``plates``, with verdicts ``learned`` per camera
+        and character pair (:func:`learned`) when given."""
         ordered = tuple(dict.fromkeys(plates))
+        learned = dict(learned or {})
+        best: dict[tuple[str, str], float] = {}
+        for (_, read_char, true_char), (conf, rej) in learned.items():
+            key = (read_char, true_char)
+            for kind in ("L", "D", None):
+                p = prior(true_char, read_char, kind)
+                if p > 0:
+                    best[key] = max(best.get(key, 0.0), learned_factor(p, conf, rej))
         variants: dict[str, float] = {}
         for p in ordered:
-            for other, f in equivalents(p).items():
+            for other, f in equivalents(p, best=best).items():
                 if other not in ordered and f > variants.get(other, 0.0):
                     variants[other] = f
-        return cls(ordered, variants)
+        return cls(ordered, variants, learned)
+
+    def likelihood(self, plate: str, camera: str | None = None) -> float | None:
+        """The likelihood that ``plate`` (a read) is a misread of an ordered plate at
+        ``camera``: the product of its confusions' factors, each learned at that camera
+        where officers gave verdicts on it; None when it is no equivalent."""
+        if plate not in self.variants:
+            return None
+        if camera is None or not self.learned:
+            return self.variants[plate]
+        best = 0.0
+        for ordered in self.ordered:
+            if len(ordered) != len(plate):
+                continue
+            pairs = [(i, r, t) for i, (r, t) in enumerate(zip(plate, ordered)) if r != t]
+            if not 0 < len(pairs) <= MAX_SUBSTITUTIONS:
+                continue
+            kinds = _kinds(ordered)
+            f = 1.0
+            for i, r, t in pairs:
+                p = prior(t, r, kinds[i])
+                got = self.learned.get((camera, r, t))
+                f *= learned_factor(p, *got) if got else p
+            best = max(best, f)
+        return round(best, 4)
 
     @property
     def plates(self) -> list[str]:
@@ -159,19 +245,21 @@ class Matcher:
         return list(self.ordered) + sorted(self.variants)
 
     def mark(self, plate: str, alternatives: Sequence[str] | None = None,
-             confidences: Sequence[float] | None = None) -> dict[str, Any]:
+             confidences: Sequence[float] | None = None,
+             camera: str | None = None) -> dict[str, Any]:
         """How a passage matched: ``exact``, ``alternative_read`` (a candidate read is an
         ordered plate, or equivalent to one: its confidence times the equivalence's
         likelihood) or ``equivalent_characters`` (the read is equivalent); the likelier
-        of the last two when both hold, and which plate or candidate did."""
+        of the last two when both hold, and which plate or candidate did. With the
+        ``camera``, the factors learned there from verdicts count."""
         if plate in self.ordered:
             return {"match": EXACT, "likelihood": 1.0, "matched_plate": plate}
         best: dict[str, Any] | None = None
         if plate in self.variants:
-            best = {"match": EQUIVALENT, "likelihood": self.variants[plate],
+            best = {"match": EQUIVALENT, "likelihood": self.likelihood(plate, camera),
                     "matched_plate": plate}
         for alt, conf in zip(alternatives or (), confidences or ()):
-            factor = 1.0 if alt in self.ordered else self.variants.get(alt)
+            factor = 1.0 if alt in self.ordered else self.likelihood(alt, camera)
             if factor is None:
                 continue
             likelihood = round(float(conf) * factor, 4)

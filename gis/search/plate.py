@@ -15,14 +15,18 @@ import psycopg
 
 from gis.search import base
 from gis.search.coverage import coverage
-from gis.search.misreads import Matcher
+from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
 
 def plate_where(plates: tuple[str, ...], window: Window,
-                cameras: tuple[str, ...] | None, *, misreads: bool = False) -> base.Where:
+                cameras: tuple[str, ...] | None, *, misreads: bool = False,
+                matcher: Matcher | None = None,
+                conn: psycopg.Connection | None = None) -> base.Where:
+    """The condition of Q1; with ``misreads`` the plates its matcher looks up (learned
+    from the verdicts on ``conn`` when given, so held results are what the search found)."""
     if misreads:
-        matcher = Matcher.of(plates)
+        matcher = matcher or Matcher.of(plates, learned(conn, plates) if conn else None)
         return (base.Where().add(matcher.where_sql(), **matcher.params())
                 .window(window).cameras(cameras))
     return (base.Where().add("p.plate = ANY(%(plates)s::text[])", plates=list(plates))
@@ -37,11 +41,12 @@ def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Win
     if scope is not None:
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
-    where = plate_where(plates, window, cameras, misreads=misreads)
+    # The plates looked up use what officers' verdicts taught (gis.search.misreads).
+    matcher = Matcher.of(plates, learned(conn, plates)) if misreads else None
+    where = plate_where(plates, window, cameras, misreads=misreads, matcher=matcher)
     params = {"plates": list(plates), "window": window.as_dict(),
               "cameras": list(cameras) if cameras else None}
-    if misreads:
-        matcher = Matcher.of(plates)
+    if matcher is not None:
         params["misreads"] = True
         out = base.result(conn, where, search="plate", params=params, limit=limit,
                           offset=offset, verification=True, page="misread", order="misread",
@@ -60,5 +65,6 @@ def plate_preview(conn: psycopg.Connection, plates: tuple[str, ...], window: Win
     if scope is not None:
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
-    return base.preview(conn, plate_where(plates, window, cameras, misreads=misreads),
-                        verification=True)
+    matcher = Matcher.of(plates, learned(conn, plates)) if misreads else None
+    return base.preview(conn, plate_where(plates, window, cameras, misreads=misreads,
+                                          matcher=matcher), verification=True)

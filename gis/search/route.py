@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 
-from gis.search.misreads import Matcher
+from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
 PASSAGES_SQL = """
@@ -102,7 +102,7 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
     # A location-limited order: only the order's cameras are read, in the query itself
     # (R5; a refusal never reveals where else the plate was seen).
     cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
-    matcher = Matcher.of([plate]) if misreads else None
+    matcher = Matcher.of([plate], learned(conn, [plate])) if misreads else None
     condition = matcher.where_sql() if matcher else "p.plate = %(plate)s"
     rows = [dict(r) for r in conn.execute(PASSAGES_SQL.format(plate=condition), {
         "plate": plate, "start": window.start, "end": window.end, "max": max_passages,
@@ -114,7 +114,8 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
         out["params"]["misreads"] = True
         for row, shown in zip(rows, out["passages"]):
             shown.update(matcher.mark(row["plate"], row["alternatives"],
-                                      row["alternative_confidences"]))
+                                      row["alternative_confidences"],
+                                      camera=row["camera_id"]))
             shown["plate"] = row["plate"]
     return out
 
