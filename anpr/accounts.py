@@ -242,24 +242,96 @@ def end_session(conn: psycopg.Connection, token: str, reason: str = "logout") ->
                      reason=reason)
 
 
-def end_sessions(conn: psycopg.Connection, account_id: int, reason: str, actor: str) -> int:
-    """End every live session of an account (password change, suspension)."""
+def end_sessions(conn: psycopg.Connection, account_id: int, reason: str, actor: str,
+                 *, keep: str | None = None) -> int:
+    """End every live session of an account (password change, suspension); ``keep``: the
+    token of one session that goes on (the browser that changed the password)."""
     ended = conn.execute("UPDATE web_session SET ended_at = %s, ended_reason = %s"
-                         " WHERE account_id = %s AND ended_at IS NULL",
-                         (clock.now(), reason, account_id)).rowcount
+                         " WHERE account_id = %s AND ended_at IS NULL AND id <> %s",
+                         (clock.now(), reason, account_id,
+                          _token_hash(keep) if keep else "")).rowcount
     if ended:
         audit.record(conn, actor, "session.end", f"account:{account_id}", reason=reason,
                      sessions=ended)
     return ended
 
 
-def set_password(conn: psycopg.Connection, account_id: int, password: str, actor: str) -> None:
-    """A new password; every session of the account ends (R10)."""
+def set_password(conn: psycopg.Connection, account_id: int, password: str, actor: str,
+                 *, keep: str | None = None) -> int:
+    """A new password; every session of the account ends (R10), but for the one of the
+    token ``keep`` where the account changed its own. Returns the sessions ended."""
     _check_password(password)
     conn.execute("UPDATE account SET password_hash = %s WHERE id = %s",
                  (_hasher.hash(password), account_id))
     audit.record(conn, actor, "account.password", f"account:{account_id}")
-    end_sessions(conn, account_id, "password", actor)
+    return end_sessions(conn, account_id, "password", actor, keep=keep)
+
+
+def change_own_password(conn: psycopg.Connection, account: Account, token: str, current: str,
+                        new: str, repeated: str) -> int:
+    """The account changes its own password from its session ``token``: the current
+    password must be right, the new one given twice. A wrong current password counts as a
+    failed login (it locks the account after MAX_FAILURES, and then every session ends), and
+    it is audit-logged and committed before the refusal, like a refused login. On success
+    the account's other sessions end; returns how many."""
+    if not all(isinstance(v, str) for v in (current, new, repeated)):
+        raise BadInput("give the current password and the new one twice")
+    row = conn.execute("SELECT * FROM account WHERE id = %s FOR UPDATE",
+                       (account.id,)).fetchone()
+    subject = f"account:{account.id}"
+    if row is None or not _verify(row["password_hash"], current[:256]):
+        failures = (row["failed_logins"] if row else 0) + 1
+        locked = clock.now() + LOCKOUT if failures >= MAX_FAILURES else None
+        conn.execute("UPDATE account SET failed_logins = %s, locked_until = %s WHERE id = %s",
+                     (failures, locked, account.id))
+        audit.record(conn, account.username, "account.password.refused", subject,
+                     reason="wrong current password", failures=failures,
+                     locked=locked is not None)
+        if locked:
+            end_sessions(conn, account.id, "locked", account.username)
+        conn.commit()
+        raise Forbidden("the current password is wrong")
+    if new != repeated:
+        raise BadInput("the new password and its repetition differ")
+    if new == current:
+        raise BadInput("the new password must differ from the current one")
+    conn.execute("UPDATE account SET failed_logins = 0, locked_until = NULL WHERE id = %s",
+                 (account.id,))
+    return set_password(conn, account.id, new, account.username, keep=token)
+
+
+def live_sessions(conn: psycopg.Connection, account_id: int, *, idle: timedelta,
+                  max_age: timedelta) -> list[dict[str, Any]]:
+    """The account's sessions that still let someone in (not ended, within the idle and
+    absolute timeouts), newest first. ``id`` is the stored SHA-256 of the cookie's token,
+    from which the token cannot be found."""
+    now = clock.now()
+    return list(conn.execute("""
+        SELECT id, created_at, last_seen, source FROM web_session
+         WHERE account_id = %s AND ended_at IS NULL AND last_seen >= %s AND created_at >= %s
+         ORDER BY created_at DESC, id""", (account_id, now - idle, now - max_age)).fetchall())
+
+
+def end_own_session(conn: psycopg.Connection, account: Account, session_id: str,
+                    current_token: str | None) -> None:
+    """The account ends one of its other sessions. A session of another account answers as
+    one that does not exist (NotFound), so ids reveal nothing; its own current one is
+    ended by logging out."""
+    if current_token and session_id == _token_hash(current_token):
+        raise Conflict("this is the session you are using: log out to end it")
+    row = conn.execute("""
+        UPDATE web_session SET ended_at = %s, ended_reason = 'ended by the account'
+         WHERE id = %s AND account_id = %s AND ended_at IS NULL RETURNING id""",
+                       (clock.now(), session_id, account.id)).fetchone()
+    if row is None:
+        raise NotFound("no such session")
+    audit.record(conn, account.username, "session.end", f"account:{account.id}",
+                 reason="ended by the account", session=session_id[:12])
+
+
+def session_id_of(token: str | None) -> str | None:
+    """The stored id of the session of ``token`` (to mark the current one)."""
+    return _token_hash(token) if token else None
 
 
 def deactivate(conn: psycopg.Connection, account_id: int, actor: str,

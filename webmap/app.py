@@ -33,6 +33,8 @@ BLUEPRINTS: list[tuple[str, str, str | None]] = [
     ("webmap.reports_pages", "reports_pages", None),
     ("webmap.registry_api", "registry_api", None),
     ("webmap.analyst_pages", "analyst_pages", None),
+    ("webmap.account_api", "account_api", "/api/v1"),
+    ("webmap.account_api", "account_pages", None),
 ]
 
 

@@ -70,6 +70,19 @@ TABLE: dict[str, str] = {
     "your role ({}) may not do this": "Uw rol ({0}) mag dit niet doen.",
     "a password needs at least {} characters": "Een wachtwoord heeft ten minste {0} tekens nodig.",
     "password too long": "Het wachtwoord is te lang.",
+    # anpr/accounts.py: the account page (own password, own sessions)
+    "give the current password and the new one twice":
+        "Geef het huidige wachtwoord en tweemaal het nieuwe.",
+    "the current password is wrong":
+        "Het huidige wachtwoord klopt niet. Het wachtwoord is niet gewijzigd; na vijf mislukte "
+        "pogingen wordt het account een kwartier geblokkeerd.",
+    "the new password and its repetition differ":
+        "Het nieuwe wachtwoord en de herhaling ervan zijn niet gelijk.",
+    "the new password must differ from the current one":
+        "Het nieuwe wachtwoord moet anders zijn dan het huidige.",
+    "this is the session you are using: log out to end it":
+        "Dit is de sessie die u nu gebruikt: meld u af om haar te beëindigen.",
+    "no such session": "Deze sessie bestaat niet (meer).",
     "unknown role {}; one of {}": "Onbekende rol {0}; kies een van: {1}.",
     "username: letters, digits, dots and dashes, at most 64":
         "Gebruikersnaam: letters, cijfers, punten en streepjes, ten hoogste 64 tekens.",

@@ -34,6 +34,9 @@ NAV: dict[str, tuple[tuple[str, str, str], ...]] = {
               ("privacy", "Privacy-audit", "reports_pages.privacy_audit_page"),
               ("plans", "Cameraplannen", "plan_pages.index")),
 }
+#: Every logged-in role reaches its own account page (who, sessions, password).
+ACCOUNT = ("account", "Account", "account_pages.account_page")
+NAV = {role: (*entries, ACCOUNT) for role, entries in NAV.items()}
 PUBLIC_NAV = (("plans", "Cameraplannen", "plan_pages.index"),
               ("public-map", "Openbare kaart", "plan_pages.public_map"))
 ROLE_NAMES = {"officer": "opsporingsambtenaar", "analyst": "analist", "requester": "aanvrager",

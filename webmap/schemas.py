@@ -47,6 +47,14 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                              "password": {"type": "string", "minLength": 1,
                                           "maxLength": 256}},
               "example": {"username": "officer.mn", "password": "…"}},
+    "PasswordChange": {
+        "type": "object", "required": ["current", "new", "repeat"],
+        "description": "The account's own password: the current one and the new one twice; "
+                       "on success the account's other sessions end",
+        "properties": {"current": {"type": "string", "minLength": 1, "maxLength": 256},
+                       "new": {"type": "string", "minLength": 1, "maxLength": 256},
+                       "repeat": {"type": "string", "minLength": 1, "maxLength": 256}},
+        "example": {"current": "…", "new": "…", "repeat": "…"}},
     "Session": {"type": "object", "required": ["csrf_token"], "properties": {
         "csrf_token": {"type": "string",
                        "description": "send it as X-CSRF-Token on every write"},
