@@ -94,11 +94,16 @@ def test_plate_lookalikes_on_real_photos_are_not_kept_sharp(region):
 def test_plates_of_held_out_scenes_still_earn_their_sharp_region():
     """The reader must not blur the plates an overview photo exists to show: with the
     true plate and vehicle boxes as detections, most legible plates are kept sharp (the
-    others are blurred with their vehicle: when in doubt, blur)."""
+    others are blurred with their vehicle: when in doubt, blur).
+
+    200 scenes, not 60: a handful of plates read just either side of the reader's 0.3
+    threshold, and over 60 scenes one plate that flips with the OpenCV or numpy build (the
+    JPEG and gamma steps of the renderer) moved the share across the floor (44 of 63 with
+    one build, 40 of 63 with another)."""
     from detector.render import PLATE, VEHICLE, render_scene
 
     kept = legible = 0
-    for i in range(60):
+    for i in range(200):
         scene = render_scene(126, "test", i)
         dets = [Detection("plate" if c == PLATE else "vehicle", 0.9, (x1, y1, x2, y2))
                 for c, x1, y1, x2, y2 in scene.boxes if c in (PLATE, VEHICLE)]
@@ -108,7 +113,7 @@ def test_plates_of_held_out_scenes_still_earn_their_sharp_region():
                 legible += 1
                 kept += r.sharp
     print(f"plates kept sharp: {kept}/{legible}")
-    assert legible >= 40 and kept / legible >= 0.65     # 44 of 63 with the shipped reader
+    assert legible >= 180 and kept / legible >= 0.65    # 155 of 217 (0.71), shipped reader
 
 
 def test_training_is_reproducible_by_seed(tmp_path):
