@@ -136,7 +136,7 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     t = _timed(conn, q1, sample[:runs + 1])
     base = _baseline(conn, lambda p: plate.plate_history(conn, (p,), last_day, limit=500),
                      sample[0])
-    add(f"Q1 plate, {days:.0f} d (baseline: seq scan, 1 d)", t, base, "<= 15")
+    add(f"Q1 plate, {days:.0f} d (baseline: seq scan, 1 d)", t, base, "<= 10")
     # Q1 including probable misreads (issue 18): the same plates, beside the exact search
     q1m = lambda p: plate.plate_history(conn, (p,), span, limit=500, misreads=True)  # noqa: E731
     tm = _timed(conn, q1m, sample[:runs + 1])
@@ -148,7 +148,7 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     t = _timed(conn, lambda pat: partial.partial_plate(conn, pat, span, limit=500), pats)
     base = _baseline(conn, lambda pat: partial.partial_plate(conn, pat, last_day, limit=500),
                      pats[0])
-    add(f"Q2 partial AB??12 / *12X, {days:.0f} d (baseline 1 d)", t, base, "<= 500")
+    add(f"Q2 partial AB??12 / *12X, {days:.0f} d (baseline 1 d)", t, base, "<= 250")
     # Q3
     args = [(tuple(rng.choice(locs)), hour_window()) for _ in range(runs + 1)]
     t = _timed(conn, lambda a: block.block_preview(conn, a[0], a[1]), args)
@@ -164,14 +164,14 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     t = _timed(conn, lambda p: convoy.convoy(conn, p, span, 2.0), targets)
     base = _baseline(conn, lambda p: convoy.convoy(conn, p, last_day, 2.0), targets[0])
     add(f"Q4 convoy, {statistics.median(counts):.0f} target passages +/-2 min (baseline 1 d)",
-        t, base, "<= 150")
+        t, base, "<= 100")
     # Q5
     def sites() -> list[common.Site]:
         return [common.Site(f"s{i}", tuple(rng.choice(locs)), hour_window(2)) for i in range(10)]
     args5 = [sites() for _ in range(runs + 1)]
     t = _timed(conn, lambda s: common.common_plates(conn, s, 3), args5)
     base = _baseline(conn, lambda s: common.common_plates(conn, s, 3), args5[0])
-    add("Q5 common plates, 10 sites x 2 h, k=3", t, base, "<= 500")
+    add("Q5 common plates, 10 sites x 2 h, k=3", t, base, "<= 250")
     # Q6
     rplates = _plates_with(conn, span, 40, 60, max(runs // 2, 3) + 1, rng)
     counts = [plate.plate_preview(conn, (p,), span)["passages"] for p in rplates]

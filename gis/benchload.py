@@ -19,13 +19,13 @@ import psycopg
 from psycopg import sql
 
 from anpr import clock
-from gis.traffic import PassageBatch, TrafficGenerator
+from gis.traffic import MISREAD_SHARE, PassageBatch, TrafficGenerator, to_us
 from ingest.partitions import partition_name
 
 log = logging.getLogger(__name__)
 
 COPY_SQL = ("COPY jj126.passage (camera_id, captured_at, plate, plate_raw, country, confidence,"
-            " geom, capture_id) FROM STDIN")
+            " geom, capture_id, alternatives, alternative_confidences) FROM STDIN")
 _EWKB_POINT_4326 = bytes.fromhex("0101000020E6100000")
 
 
@@ -41,19 +41,28 @@ def _ewkb_hex(lon: np.ndarray, lat: np.ndarray) -> list[str]:
 
 
 def batch_copy_text(batch: PassageBatch, prefix: str = "") -> str:
-    """COPY text rows for one batch of generated passages."""
+    """COPY text rows for one batch of generated passages, misreads read as misread with
+    the camera's alternative reads (``gis.traffic.plant_misreads``)."""
     n = len(batch)
     ts = np.datetime_as_string(batch.captured_at.astype("datetime64[us]"), unit="us")
     cams = np.asarray(batch.cameras, dtype=object)[batch.camera]
-    plates = batch.plates[batch.plate]
+    plates = batch.read_plates()
     countries = batch.countries[batch.plate]
     conf = np.round(batch.confidence.astype(np.float64), 3)
     geoms = _ewkb_hex(batch.lon, batch.lat)
     seq = np.arange(batch.first_seq, batch.first_seq + n)
-    lines = [f"{c}\t{t}+00\t{p}\t{p}\t{k}\t{f}\t{g}\t{u}-{prefix}{batch.capture_prefix}{s}\n"
-             for c, t, p, k, f, g, u, s in zip(cams.tolist(), ts.tolist(), plates.tolist(),
-                                                countries.tolist(), conf.tolist(), geoms,
-                                                batch.captured_at.tolist(), seq.tolist())]
+    if batch.alternatives is None:
+        alts = ["\\N\t\\N"] * n
+    else:
+        alts = ["\\N\t\\N" if not a else
+                "{" + ",".join(x for x, _ in a) + "}\t{" + ",".join(str(c) for _, c in a) + "}"
+                for a in batch.alternatives.tolist()]
+    lines = [f"{c}\t{t}+00\t{p}\t{p}\t{k}\t{f}\t{g}\t{u}-{prefix}{batch.capture_prefix}{s}"
+             f"\t{a}\n"
+             for c, t, p, k, f, g, u, s, a in zip(cams.tolist(), ts.tolist(), plates.tolist(),
+                                                   countries.tolist(), conf.tolist(), geoms,
+                                                   batch.captured_at.tolist(), seq.tolist(),
+                                                   alts)]
     return "".join(lines)
 
 
@@ -80,7 +89,8 @@ def _load_day_detached(conn: psycopg.Connection, generator: TrafficGenerator, da
     conn.execute(sql.SQL("ALTER TABLE jj126.{} ALTER COLUMN id SET DEFAULT nextval({})").format(
         sql.Identifier(name), sql.Literal(seq_name)))
     n = 0
-    for batch in generator.generate(day, nxt, per_day, batch_size=200_000):
+    for batch in generator.generate(day, nxt, per_day, batch_size=200_000,
+                                    misreads=MISREAD_SHARE):
         _copy_text_into(conn, name, batch_copy_text(batch))
         n += len(batch)
     conn.execute("SET maintenance_work_mem = '512MB'")
@@ -102,7 +112,8 @@ def _load_day_detached(conn: psycopg.Connection, generator: TrafficGenerator, da
 
 def _copy_text_into(conn: psycopg.Connection, table: str, text: str) -> None:
     stmt = sql.SQL("COPY jj126.{} (camera_id, captured_at, plate, plate_raw, country, "
-                   "confidence, geom, capture_id) FROM STDIN").format(sql.Identifier(table))
+                   "confidence, geom, capture_id, alternatives, alternative_confidences) "
+                   "FROM STDIN").format(sql.Identifier(table))
     with conn.cursor() as cur, cur.copy(stmt) as copy:
         copy.write(text.encode())
 
@@ -139,7 +150,12 @@ def load_national(conn: psycopg.Connection, *, days: int, per_day: int, end: dat
     loaded, seconds = 0, 0.0
     planted_end = min(end, last_day + timedelta(days=1))
     truth = None
-    # Newest day first, planted cases right after it: an interrupted load still has the
+    planted = None
+    if not _has_planted(conn, first_day):
+        planted, truth = generator.plant_cases(planted_end - timedelta(hours=6), planted_end,
+                                               seed=seed)
+    # Newest day first, planted cases as soon as the days they fall in are there (before
+    # 06:00 UTC their six hours begin on the day before): an interrupted load still has the
     # cases and a contiguous window ending now.
     for i in reversed(range(days)):
         day = first_day + timedelta(days=i)
@@ -152,11 +168,10 @@ def load_national(conn: psycopg.Connection, *, days: int, per_day: int, end: dat
             loaded += n
             seconds += dt
             echo(f"{day:%Y-%m-%d}: {n:,} passages in {dt:,.0f} s ({n / dt:,.0f}/s)")
-        if i == days - 1 and not _has_planted(conn, first_day):
-            planted, truth = generator.plant_cases(planted_end - timedelta(hours=6), planted_end,
-                                                   seed=seed)
+        if planted is not None and to_us(day) <= int(planted.captured_at.min()):
             _copy_text(conn, batch_copy_text(planted, prefix="bench"))
             conn.commit()
+            planted = None
             if truth_path is not None:
                 truth_path.write_text(json.dumps(truth, indent=2, default=str))
     conn.execute("ANALYZE jj126.passage")
