@@ -216,3 +216,32 @@ def test_grants_survive_a_second_migration(database_url, conn):
                          "('public'::regnamespace, 'jj126'::regnamespace) AND relkind IN "
                          "('r','p','v') AND NOT relispartition ORDER BY 1").fetchall()
     assert before == after
+
+
+# -- the audit log keeps its own time (R6: a writer cannot backdate a record) -----------
+
+@pytest.mark.parametrize("at", ["2020-01-01T00:00:00+00", "2999-01-01T00:00:00+00", None])
+def test_the_app_role_cannot_choose_an_audit_records_time(urls, at):
+    """A record's ``at`` is the database's clock: the app role naming a time of its own
+    (earlier, later, or none) is refused, and nothing is stored."""
+    marker = f"backdate-{at}"
+    with _as(urls["app"]) as c:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="sets its own time"):
+            c.execute("INSERT INTO audit_log (actor, action, subject, at) VALUES "
+                      "('app', 'privilege.test', %s, %s)", (marker, at))
+        assert c.execute("SELECT count(*) FROM audit_log WHERE subject = %s",
+                         (marker,)).fetchone()[0] == 0
+
+
+def test_an_audit_record_is_stamped_by_the_database(urls):
+    """Written without a time, a record gets the time of its transaction, sealed into the
+    chain with it."""
+    with _as(urls["app"]) as c:
+        c.execute("BEGIN")
+        now = c.execute("SELECT now()").fetchone()[0]
+        rid = c.execute("INSERT INTO audit_log (actor, action, subject) VALUES "
+                        "('app', 'privilege.test', 'stamped') RETURNING id").fetchone()[0]
+        c.execute("COMMIT")
+        at, sealed = c.execute("SELECT at, hash IS NOT NULL FROM audit_log WHERE id = %s",
+                               (rid,)).fetchone()
+    assert at == now and sealed
