@@ -133,8 +133,11 @@ def superuser_conn(server_url, database_url):
 def app(app_database_url, demo_db):
     from webmap.app import create_app
 
+    # Every answer of the JSON API is checked against the OpenAPI document (status code
+    # listed, body valid against its schema): each test that calls the API checks the
+    # contract too.
     application = create_app({"DATABASE_URL": app_database_url, "TESTING": True,
-                              "SECRET_KEY": "test-secret"})
+                              "SECRET_KEY": "test-secret", "ANPR_CHECK_RESPONSES": True})
     yield application
     application.extensions["anpr_pool"].close()
 

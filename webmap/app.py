@@ -83,6 +83,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module, attr, prefix in BLUEPRINTS:
         app.register_blueprint(getattr(importlib.import_module(module), attr), url_prefix=prefix)
     _register_errors(app)
+    if app.config.get("ANPR_CHECK_RESPONSES"):
+        from webmap.openapi import check_response
+
+        app.after_request(check_response)
     app.jinja_env.filters["nl"] = dutch  # a stored refusal's reason, shown in Dutch
     return app
 
@@ -118,6 +122,50 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
+def _wants_html() -> bool:
+    """A browser asking for a page (Accept prefers text/html) outside the JSON API: it gets
+    the Dutch error page with the navigation bar; every other caller keeps JSON."""
+    if request.path.startswith("/api/"):
+        return False
+    return request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html"
+
+
+#: The heading of the error page per status (the message below it is messages_nl's Dutch).
+ERROR_TITLES = {400: "Onjuiste invoer", 401: "Niet aangemeld", 403: "Geen toegang",
+                404: "Niet gevonden", 405: "Niet toegestaan", 409: "Niet mogelijk",
+                413: "Te groot", 429: "Te veel verzoeken", 503: "Tijdelijk niet beschikbaar"}
+
+
+def _error_page(status: int, message: str, headers: Any = ()):
+    """The Dutch error page for every role (templates/error.html): the navigation bar, what
+    went wrong in words, the way back to the role's start page. Should the page itself fail
+    (the error may be the database's), a bare Dutch page still goes out."""
+    from flask import g, make_response, render_template
+
+    from webmap import navigation
+    from webmap.auth import _load_account
+
+    title = ERROR_TITLES.get(status, "Er ging iets mis" if status >= 500 else "Niet mogelijk")
+    try:
+        if "account" not in g:  # an address no route matched: who is asking is not read yet
+            g.account = _load_account()
+        account = g.account
+        html = render_template("error.html", status=status, title=title,
+                               message=bericht(message, status),
+                               start=navigation.start_page(account) if account else
+                               url_for("plan_pages.index"))
+    except Exception:  # noqa: BLE001 - the answer must still go out
+        log.exception("could not render the error page")
+        html = (f"<!doctype html><html lang=\"nl\"><title>{title}</title><h1>{title}</h1>"
+                f"<p>{bericht('', status)}</p><p><a href=\"/\">Naar de startpagina</a></p></html>")
+    resp = make_response(html, status)
+    resp.mimetype = "text/html"
+    for name, value in headers:
+        if name.lower() != "content-type":
+            resp.headers[name] = value
+    return resp
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AnprError)
     def anpr_error(exc: AnprError):
@@ -130,6 +178,8 @@ def _register_errors(app: Flask) -> None:
             log.error("%s: %s", type(exc).__name__, exc.message)
         else:
             log.info("refused %s %s: %s", request.method, request.path, exc.message)
+        if _wants_html():
+            return _error_page(exc.status, exc.message)
         body = exc.to_dict()
         body["bericht"] = bericht(exc.message, exc.status)  # the pages show the Dutch
         return jsonify(body), exc.status
@@ -149,12 +199,16 @@ def _register_errors(app: Flask) -> None:
                 if name.lower() != "content-type":
                     resp.headers[name] = value
             return resp, exc.code
+        if _wants_html():
+            return _error_page(exc.code or 500, description, exc.get_headers())
         return exc
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         _undo_and_record(500, "internal_error", "internal error")
+        if _wants_html():
+            return _error_page(500, "")
         return jsonify({"error": "internal_error",
                         "message": "an internal error occurred; it has been logged",
                         "bericht": bericht("", 500)}), 500

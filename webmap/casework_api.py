@@ -531,7 +531,8 @@ register_paths({
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",
         "parameters": [REQ_PATH], "requestBody": _body("Verdicts"),
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+                      "409": ERROR}}},  # a read without a crop cannot be verified
     "/api/v1/passages/{passage_id}/crop": {"get": {
         "summary": "The plate crop of a read in one of your requests",
         "parameters": [{"name": "passage_id", "in": "path", "required": True,

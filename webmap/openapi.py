@@ -143,6 +143,8 @@ def _complete(op: dict[str, Any], method: str, access: Any) -> None:
         responses.setdefault("403", ERROR)
     if "requestBody" in op or op.get("parameters"):
         responses.setdefault("400", ERROR)
+    if "requestBody" in op:
+        responses.setdefault("413", ERROR)  # over the body limit (MAX_CONTENT_LENGTH)
     if any(p.get("in") == "path" for p in op.get("parameters", [])):
         responses.setdefault("404", ERROR)  # no such request, camera, plan...
     for code, resp in list(responses.items()):
@@ -157,14 +159,11 @@ def check_body(body: Any) -> Any:
     """Check the current request's JSON body against its operation's schema in this
     document (webmap.payload.json_object calls it, so after the handler's access checks):
     a body the document calls invalid is a 400 naming each problem. Returns the body."""
-    from flask import current_app, request
+    from flask import request
 
     from webmap import schemas
 
-    app = current_app._get_current_object()
-    doc = app.extensions.get("anpr_openapi")
-    if doc is None:
-        doc = app.extensions["anpr_openapi"] = openapi_document(app)
+    doc = _document()
     if request.url_rule is None:
         return body
     op = doc["paths"].get(openapi_path(request.url_rule.rule), {}).get(request.method.lower())
@@ -173,6 +172,64 @@ def check_body(body: Any) -> Any:
     if schema is not None:
         schemas.check_body(schema, doc["components"], body)
     return body
+
+
+def _document() -> dict[str, Any]:
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    doc = app.extensions.get("anpr_openapi")
+    if doc is None:
+        doc = app.extensions["anpr_openapi"] = openapi_document(app)
+    return doc
+
+
+class ResponseContractError(AssertionError):
+    """An answer the document does not describe (raised only where responses are checked:
+    the test suite), so every test that calls the API also checks the contract."""
+
+
+def check_response(response):
+    """Check a JSON answer of an /api/v1 operation against its documented answer: the
+    status code must be listed and a JSON body must be valid against its schema. The
+    app runs it after every request where ``ANPR_CHECK_RESPONSES`` is set (the tests), so
+    the document cannot describe answers the server does not give."""
+    from flask import request
+
+    from webmap import schemas
+
+    if request.url_rule is None or not request.path.startswith("/api/v1/") \
+            or response.direct_passthrough or response.status_code >= 500:
+        return response
+    doc = _document()
+    op = doc["paths"].get(openapi_path(request.url_rule.rule), {}).get(request.method.lower())
+    if op is None:
+        return response
+    where = f"{request.method} {request.url_rule.rule} {response.status_code}"
+    responses = op.get("responses", {})
+    documented = responses.get(str(response.status_code)) or \
+        responses.get(f"{str(response.status_code)[0]}XX") or responses.get("default")
+    if documented is None:
+        raise ResponseContractError(f"{where}: status not documented "
+                                    f"(documented: {sorted(responses)})")
+    if "$ref" in documented:
+        documented = doc["components"]["responses"][documented["$ref"].rsplit("/", 1)[-1]]
+    mime = (response.mimetype or "").lower()
+    content = documented.get("content") or {}
+    if not content or mime not in ("application/json", "application/geo+json"):
+        return response
+    if mime not in content:
+        raise ResponseContractError(f"{where}: {mime} answered, documented "
+                                    f"{sorted(content)}")
+    schema = content[mime].get("schema")
+    if schema is not None:
+        try:
+            schemas.check_body(schema, doc["components"], response.get_json())
+        except Exception as exc:  # BadInput names each problem
+            problems = getattr(exc, "details", {}).get("problems") or str(exc)
+            raise ResponseContractError(f"{where}: answer does not match its schema: "
+                                        f"{problems}") from None
+    return response
 
 
 def _base_document() -> dict[str, Any]:

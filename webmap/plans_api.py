@@ -54,11 +54,8 @@ def get_plan(year: int):
 
 @plans_api.post("/plans/<int:year>/draft")
 def draft(year: int):
-    body = request.get_json(silent=True) if request.data else {}
-    locations = (body or {}).get("locations")
-    if locations is not None and not (isinstance(locations, list)
-                                      and all(isinstance(x, str) for x in locations)):
-        raise BadInput("locations must be a list of location codes")
+    body = json_object() if request.get_data(cache=True) else {}   # the body is optional
+    locations = body.get("locations")
     return jsonify(plans.create_draft(get_conn(), year, actor=acting_user(),
                                       locations=locations)), 201
 
@@ -200,9 +197,9 @@ _YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "int
 
 
 def _op(summary: str, *params: dict, body: dict | None = None, codes=("400", "404", "409"),
-        ok: dict | None = None, required: bool = True) -> dict:
+        ok: dict | None = None, required: bool = True, status: str = "200") -> dict:
     op: dict[str, Any] = {"summary": summary, "parameters": list(params),
-                          "responses": {"200": ok or _OK, **{c: _ERR for c in codes}}}
+                          "responses": {status: ok or _OK, **{c: _ERR for c in codes}}}
     if body is not None:
         op["requestBody"] = {"required": required, "content": {"application/json": {
             "schema": body}}}
@@ -212,7 +209,8 @@ def _op(summary: str, *params: dict, body: dict | None = None, codes=("400", "40
 _TEXT = {"type": "string", "maxLength": 4000}
 _DAY = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
 _DRAFT = {"type": "object", "properties": {"locations": {
-    "type": "array", "items": {"type": "string"},
+    "type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 64},
+    "maxItems": 2000, "x-message": "locations must be a list of location codes",
     "description": "location codes (default: every location of the registry)"}}}
 _LOCATION = {"type": "object", "required": ["code"],
              "properties": {"code": {"type": "string", "minLength": 1}}}
@@ -254,7 +252,8 @@ register_paths({
     "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)")},
     "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
     "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR,
-                                               codes=_EDIT, body=_DRAFT, required=False)},
+                                               codes=_EDIT, body=_DRAFT, required=False,
+                                               status="201")},
     "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
     "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
                                                    body=_LOCATION, codes=_EDIT)},
