@@ -229,9 +229,11 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
                       vault_for(obj, retention_url)).start()
     if obj.settings.database.audit_checkpoint_interval_s:  # R6: the chain head signed
         from anpr.audit import CheckpointLoop
+        from anpr.embedded import server_uid
 
         CheckpointLoop(obj.url(role="auditor"), obj.settings.database.home,
-                       obj.settings.database.audit_checkpoint_interval_s).start()
+                       obj.settings.database.audit_checkpoint_interval_s,
+                       server_uid(obj.settings.database)).start()
     host = host or obj.settings.web.host
     port = port or obj.settings.web.port
     click.echo(f"map ready at http://{host}:{port}/  (Ctrl-C stops)")

@@ -10,6 +10,11 @@ The cluster's superuser (``anpr``) only bootstraps: it creates the login roles o
 ``anpr/privileges.py`` (owner, app, retention, auditor; a password file each under
 ``ANPR_HOME/pg``), the database owned by ``anpr_owner`` and its extensions. Migrations
 connect as the owner, the web app and workers as ``anpr_app``.
+
+The service user owns only the data, socket and log under ``ANPR_HOME/pg``. What a
+database superuser makes the server do (pg_read_file, COPY ... TO PROGRAM) runs as that
+user, so the audit chain's signing key and checkpoints (``ANPR_HOME/audit``, private to
+the application's user) stay out of its reach (``server_uid``, anpr.audit, R6).
 """
 from __future__ import annotations
 
@@ -119,6 +124,14 @@ class Cluster:
                  self.service_user],
                 check=True, capture_output=True,
             )
+
+    def server_uid(self) -> int:
+        """The OS user the server runs as: what a database superuser's pg_read_file or
+        COPY ... TO PROGRAM acts as, and so who must not reach the audit folder (R6)."""
+        if self._as_root():
+            self._ensure_service_user()
+            return pwd.getpwnam(self.service_user).pw_uid
+        return os.geteuid()
 
     def _chown(self, path: Path) -> None:
         if self._as_root():
@@ -339,6 +352,12 @@ def free_port() -> int:
 
 def cluster_for(settings: DatabaseSettings) -> Cluster:
     return Cluster(home=settings.home, service_user=settings.service_user)
+
+
+def server_uid(settings: DatabaseSettings) -> int | None:
+    """The embedded cluster's OS user; None with DATABASE_URL (the server's host keeps
+    its own users: docs/audit.md says what to check there)."""
+    return None if settings.url else cluster_for(settings).server_uid()
 
 
 def database_url(settings: DatabaseSettings, *, start: bool = True, role: str = "app") -> str:

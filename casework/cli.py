@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -174,15 +175,29 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The auditor's own copy of checkpoint.pub: the checkpoints must be signed "
+                   "by it (nothing in ANPR_HOME is trusted for the signature); implies "
+                   "checkpoints are required.")
+@click.option("--checkpoints", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A checkpoint file held elsewhere (the auditor's copy) instead of "
+                   "ANPR_HOME/audit/checkpoints.jsonl; implies checkpoints are required.")
+@click.option("--require-checkpoints", is_flag=True,
+              help="Fail when there is no signed checkpoint of this database, also where "
+                   "ANPR_HOME holds no signing key.")
 @pass_ctx
-def verify(obj: Context) -> None:
+def verify(obj: Context, public_key, checkpoints, require_checkpoints) -> None:
     """Recompute the hash chain and hold it against the signed checkpoints; exit 1 and say
-    what is wrong if it fails."""
+    what is wrong if it fails. Checkpoints are expected once the first was written (the
+    signing key exists) or when a key, file or --require-checkpoints is given: missing or
+    emptied, verification fails. A fresh installation that never wrote one passes with a
+    note."""
     from anpr import audit
     from anpr.database import connect
 
     with connect(obj.url(role="auditor")) as conn:
-        report = audit.verify(conn, obj.settings.database.home)
+        report = audit.verify(conn, obj.settings.database.home, public_key=public_key,
+                              checkpoints=checkpoints, require=require_checkpoints)
     if report.ok:
         anchored = (f", {report.checkpoints} signed checkpoints hold (the last at record "
                     f"{report.anchored_seq})" if report.checkpoints else "")
@@ -200,15 +215,20 @@ def verify(obj: Context) -> None:
 @audit_group.command("checkpoint")
 @pass_ctx
 def checkpoint(obj: Context) -> None:
-    """Verify the chain, then sign its head into the checkpoint file in the app home."""
+    """Verify the chain, then sign its head into ANPR_HOME/audit/checkpoints.jsonl (a folder
+    the database server's OS user cannot reach)."""
     from anpr import audit
     from anpr.cli import _guard
     from anpr.database import connect
+    from anpr.embedded import server_uid
 
     with connect(obj.url(role="auditor")) as conn:
-        mark = _guard(audit.checkpoint, conn, obj.settings.database.home)
+        mark = _guard(audit.checkpoint, conn, obj.settings.database.home,
+                      server_uid=server_uid(obj.settings.database))
     click.echo(f"audit checkpoint written: record {mark['seq']}, hash {mark['hash'][:16]}..."
-               f" ({obj.settings.database.home / audit.CHECKPOINT_FILE})")
+               f" ({mark['file']})")
+    if mark["warning"]:
+        click.echo(f"warning: {mark['warning']}", err=True)
 
 
 @click.group("report")
