@@ -59,3 +59,37 @@ def test_editor_drafts_and_is_recorded(login, demo_db, conn):
     last = conn.execute("SELECT actor, entity_key FROM registry_change ORDER BY id DESC LIMIT 1"
                         ).fetchone()
     assert last["actor"] == "editor" and last["entity_key"] == f"2046/{code}"
+
+
+def test_the_editors_flow_answers_as_the_document_says(login, demo_db, conn):
+    """Every change of a draft through the API, each answer checked against its documented
+    schema by the tests' app (webmap.openapi.check_response)."""
+    editor = login("editor")
+    codes = [r["code"] for r in conn.execute(
+        "SELECT l.code FROM location l WHERE EXISTS (SELECT 1 FROM camera c WHERE "
+        "c.location_id = l.id) ORDER BY l.code LIMIT 3").fetchall()]
+    draft = editor.post("/api/v1/plans/2047/draft", json={"locations": codes[:2]})
+    assert draft.status_code == 201 and draft.get_json()["locations"] == 2
+    added = editor.post("/api/v1/plans/2047/locations", json={"code": codes[2]})
+    assert added.status_code == 201 and added.get_json()["added"] is True
+    motivated = editor.put(f"/api/v1/plans/2047/locations/{codes[2]}",
+                           json={"criteria": ["b"], "motivation": "Doorgaande route",
+                                 "prosecutor": "mr. P. Test", "signed_on": "2046-12-01"})
+    assert motivated.status_code == 200 and motivated.get_json()["signed_on"] == "2046-12-01"
+    mobile = editor.put("/api/v1/plans/2047/mobile",
+                        json={"unit": "MN", "kind": "junction", "count": 2})
+    assert mobile.status_code == 200 and mobile.get_json()["count"] == 2
+    camera = conn.execute("SELECT c.id FROM camera c JOIN location l ON l.id = c.location_id"
+                          " WHERE l.code = %s ORDER BY c.id LIMIT 1", (codes[0],)).fetchone()
+    gone = editor.delete(f"/api/v1/plans/2047/cameras/{camera['id']}")
+    assert gone.status_code == 200 and gone.get_json()["removed"] is True
+    out = editor.delete(f"/api/v1/plans/2047/locations/{codes[1]}")
+    assert out.status_code == 200 and out.get_json()["cameras_removed"] >= 1
+    checked = editor.get("/api/v1/plans/2047/validation").get_json()
+    assert checked["errors"] >= 1 and checked["problems"][0]["severity"] == "error"
+    ratified = editor.post("/api/v1/plans/2047/ratify", json={"chief": "korpschef (test)"})
+    assert ratified.status_code == 200 and ratified.get_json()["ratified_by"]
+    assert editor.get("/api/v1/plans/2047").get_json()["locations"] == 2
+    listed = editor.get("/api/v1/plans").get_json()["plans"]
+    assert {"year": 2047, "state": "draft"}.items() <= next(
+        p for p in listed if p["year"] == 2047).items()

@@ -13,6 +13,7 @@ from camera_registry import plans
 from webmap.db import get_conn
 from webmap.openapi import register_paths
 from webmap.payload import iso_date, json_object
+from webmap.schemas import DATE_TIME
 
 plans_api = Blueprint("plans_api", __name__)
 
@@ -245,36 +246,141 @@ _CAMERAS = {"description": "the plan's cameras", "content": {"application/json":
             "effective_to": {"type": ["string", "null"], "format": "date"}}}}}}}}}
 
 
+def _json(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_NULLABLE_TIME = {"anyOf": [DATE_TIME, {"type": "null"}]}
+_NULLABLE_DAY = {"type": ["string", "null"], "format": "date"}
+_CRITERIA = {"type": "array", "items": {"enum": ["a", "b", "c"]},
+             "description": "art. 3 lid 2: a risk location, b intensive traffic or a "
+                            "specific function, c a known crime location"}
+_COUNTS = {"locations": {"type": "integer", "minimum": 0},
+           "cameras": {"type": "integer", "minimum": 0},
+           "amendments": {"type": "integer", "minimum": 0}}
+_PLAN = {"type": "object", "required": ["year", "state", "locations", "cameras"],
+         "properties": {
+             "id": {"type": "integer"}, "year": {"type": "integer"},
+             "state": {"enum": ["draft", "published"]},
+             "created_at": DATE_TIME, "created_by": {"type": "string"},
+             "published_at": _NULLABLE_TIME, "published_by": {"type": ["string", "null"]},
+             "ratified_by": {"type": ["string", "null"]}, "ratified_at": _NULLABLE_TIME,
+             **_COUNTS, "mobile": {"type": "integer", "minimum": 0,
+                                   "description": "mobile cameras declared per unit, summed"},
+             "prior_mobile": {"type": "integer", "minimum": 0,
+                              "description": "last year's mobile locations listed"}}}
+_PLANS = {"type": "object", "required": ["plans"], "properties": {"plans": {
+    "type": "array", "items": {"type": "object", "required": ["year", "state"], "properties": {
+        "year": {"type": "integer"}, "state": {"enum": ["draft", "published"]},
+        "published_at": _NULLABLE_TIME, "ratified_by": {"type": ["string", "null"]},
+        **_COUNTS}}}}}
+_PROBLEMS = {"type": "object", "required": ["year", "problems", "errors", "warnings"],
+             "properties": {
+                 "year": {"type": "integer"},
+                 "errors": {"type": "integer", "minimum": 0,
+                            "description": "problems that block publication"},
+                 "warnings": {"type": "integer", "minimum": 0},
+                 "problems": {"type": "array", "items": {
+                     "type": "object", "required": ["kind", "severity", "message"],
+                     "properties": {"kind": {"type": "string"},
+                                    "severity": {"enum": ["error", "warning"]},
+                                    "message": {"type": "string"},
+                                    "location": {"type": "string"},
+                                    "camera": {"type": "string"},
+                                    "unit": {"type": "string"}}}}}}
+_AMENDMENT_ROW = {"type": "object", "required": ["id", "camera_id", "effective_from"],
+                  "properties": {
+                      "id": {"type": "integer"}, "camera_id": {"type": "string"},
+                      "location_code": {"type": "string"}, "unit_code": {"type": "string"},
+                      "kind": {"type": "string"}, "criteria": _CRITERIA,
+                      "motivation": {"type": "string"}, "prosecutor": {"type": "string"},
+                      "effective_from": {"type": "string", "format": "date"},
+                      "effective_to": _NULLABLE_DAY, "recorded_by": {"type": "string"},
+                      "recorded_at": DATE_TIME, "lon": {"type": "number"},
+                      "lat": {"type": "number"}}}
+_AMENDMENTS = {"type": "object", "required": ["year", "amendments"],
+               "properties": {"year": {"type": "integer"},
+                              "amendments": {"type": "array", "items": _AMENDMENT_ROW}}}
+_AMENDED = {"type": "object", "required": ["id", "year", "camera", "effective_from"],
+            "properties": {
+                "id": {"type": "integer"}, "year": {"type": "integer"},
+                "camera": {"type": "string"}, "location": {"type": "string"},
+                "unit": {"type": "string"}, "kind": {"type": "string"}, "criteria": _CRITERIA,
+                "effective_from": {"type": "string", "format": "date"},
+                "effective_to": _NULLABLE_DAY, "recorded_by": {"type": "string"},
+                "recorded_at": DATE_TIME}}
+_LOCATION_CHANGE = {"type": "object", "required": ["year", "location"], "properties": {
+    "year": {"type": "integer"}, "location": {"type": "string"},
+    "added": {"const": True}, "removed": {"const": True},
+    "cameras_removed": {"type": "integer", "minimum": 0},
+    "criteria": _CRITERIA, "motivation": {"type": ["string", "null"]},
+    "prosecutor": {"type": ["string", "null"]}, "signed_on": _NULLABLE_DAY,
+    "claimed_by": {"type": ["string", "null"]}}}
+_CAMERA_REMOVED = {"type": "object", "required": ["year", "camera", "removed"], "properties": {
+    "year": {"type": "integer"}, "camera": {"type": "string"}, "removed": {"const": True}}}
+_MOBILE_SET = {"type": "object", "required": ["year", "unit", "kind", "count"], "properties": {
+    "year": {"type": "integer"}, "unit": {"type": "string"}, "kind": {"type": "string"},
+    "count": {"type": "integer", "minimum": 0}}}
+_SITE = {"type": "object", "properties": {
+    "code": {"type": "string"}, "unit": {"type": "string"}, "name": {"type": "string"},
+    "lon": {"type": "number"}, "lat": {"type": "number"}}}
+_DIFF = {"type": "object", "required": ["from", "to", "counts"], "properties": {
+    "from": {"type": "integer"}, "to": {"type": "integer"},
+    "locations_added": {"type": "array", "items": _SITE},
+    "locations_removed": {"type": "array", "items": _SITE},
+    "locations_moved": {"type": "array", "items": {"type": "object"}},
+    "criteria_changed": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "criteria_from": _CRITERIA, "criteria_to": _CRITERIA,
+        "motivation_from": {"type": ["string", "null"]},
+        "motivation_to": {"type": ["string", "null"]}}}},
+    "cameras_added": {"type": "array", "items": {"type": "object", "properties": {
+        "camera": {"type": "string"}, "location": {"type": "string"}}}},
+    "cameras_removed": {"type": "array", "items": {"type": "object"}},
+    "cameras_moved": {"type": "array", "items": {"type": "object"}},
+    "counts": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}}}
+
 _EDIT = ("400", "401", "403", "404", "409")  # changes need a logged-in plan editor
 _CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}
 _CAM = {"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}
 register_paths({
-    "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)")},
-    "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR)},
+    "/api/v1/plans": {"get": _op("Camera plans (drafts too for a logged-in plan editor)",
+                                 codes=(), ok=_json("the plans, newest first", _PLANS))},
+    "/api/v1/plans/{year}": {"get": _op("One plan's state and counts", _YEAR,
+                                        codes=("404",), ok=_json("the plan", _PLAN))},
     "/api/v1/plans/{year}/draft": {"post": _op("Draft a plan from the registry", _YEAR,
                                                codes=_EDIT, body=_DRAFT, required=False,
-                                               status="201")},
-    "/api/v1/plans/{year}/validation": {"get": _op("Every problem of the plan", _YEAR)},
-    "/api/v1/plans/{year}/locations": {"post": _op("Add a registry location to a draft", _YEAR,
-                                                   body=_LOCATION, codes=_EDIT)},
+                                               status="201", ok=_json("the draft", _PLAN))},
+    "/api/v1/plans/{year}/validation": {"get": _op(
+        "Every problem of the plan, errors first", _YEAR, codes=("404",),
+        ok=_json("the problems", _PROBLEMS))},
+    "/api/v1/plans/{year}/locations": {"post": _op(
+        "Add a registry location to a draft", _YEAR, body=_LOCATION, codes=_EDIT,
+        status="201", ok=_json("added", _LOCATION_CHANGE))},
     "/api/v1/plans/{year}/locations/{code}": {
         "put": _op("Set criteria (a/b/c), motivation, prosecutor's signature, claim", _YEAR,
-                   _CODE, body=_MOTIVATION, codes=_EDIT),
-        "delete": _op("Take a location out of a draft", _YEAR, _CODE, codes=_EDIT)},
+                   _CODE, body=_MOTIVATION, codes=_EDIT,
+                   ok=_json("the location's motivation as stored", _LOCATION_CHANGE)),
+        "delete": _op("Take a location out of a draft", _YEAR, _CODE, codes=_EDIT,
+                      ok=_json("removed, with its cameras", _LOCATION_CHANGE))},
     "/api/v1/plans/{year}/cameras/{camera_id}": {
-        "delete": _op("Take a camera out of a draft", _YEAR, _CAM, codes=_EDIT)},
+        "delete": _op("Take a camera out of a draft", _YEAR, _CAM, codes=_EDIT,
+                      ok=_json("removed", _CAMERA_REMOVED))},
     "/api/v1/plans/{year}/mobile": {"put": _op("Mobile cameras per unit and kind of location",
-                                               _YEAR, body=_MOBILE, codes=_EDIT)},
+                                               _YEAR, body=_MOBILE, codes=_EDIT,
+                                               ok=_json("as stored", _MOBILE_SET))},
     "/api/v1/plans/{year}/ratify": {"post": _op("Record the chief of police's ratification",
-                                                _YEAR, body=_RATIFY, codes=_EDIT)},
+                                                _YEAR, body=_RATIFY, codes=_EDIT,
+                                                ok=_json("the plan", _PLAN))},
     "/api/v1/plans/{year}/publish": {"post": _op("Publish (refused while errors remain; frozen "
                                                  "after)", _YEAR, codes=_EDIT,
                                                  body={"type": "object", "maxProperties": 0},
-                                                 required=False)},
+                                                 required=False,
+                                                 ok=_json("the published plan", _PLAN))},
     "/api/v1/plans/{year}/amendments": {
-        "get": _op("Mobile cameras added during the year", _YEAR),
+        "get": _op("Mobile cameras added during the year", _YEAR, codes=("404",),
+                   ok=_json("the amendments", _AMENDMENTS)),
         "post": _op("Add a mobile camera to a published plan", _YEAR, body=_AMEND,
-                    codes=_EDIT)},
+                    codes=_EDIT, status="201", ok=_json("the amendment", _AMENDED))},
     "/api/v1/plans/{year}/cameras": {"get": _op(
         "The plan's cameras (a published plan for anyone, a draft for its editors), with "
         "the mobile cameras its amendments added", _YEAR, codes=("400", "404"), ok=_CAMERAS)},
@@ -282,5 +388,8 @@ register_paths({
                                       {"name": "from", "in": "query", "required": True,
                                        "schema": {"type": "integer"}},
                                       {"name": "to", "in": "query", "required": True,
-                                       "schema": {"type": "integer"}})},
+                                       "schema": {"type": "integer"}},
+                                      codes=("400", "404"),
+                                      ok=_json("what changed from one year to the next",
+                                               _DIFF))},
 })
