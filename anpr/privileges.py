@@ -69,6 +69,8 @@ POLICY: dict[str, dict[str, str]] = {
     "public.enquiry": {APP: ALL, RETENTION: READ},
     "public.enquiry_result": {APP: ALL, RETENTION: "SELECT, DELETE"},
     "public.verification": {APP: ALL, RETENTION: "SELECT, DELETE"},
+    # Pages of reads handed to officers (spot-check, #15): the app's own, short-lived.
+    "public.verification_page": {APP: ALL},
     "public.photo_approval": {APP: ALL, RETENTION: "SELECT, UPDATE, DELETE"},
     "public.provision": {APP: ALL},
     "public.authorisation": {APP: ALL},

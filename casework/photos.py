@@ -52,10 +52,11 @@ class Vault(Protocol):
 #: ``{passage}`` narrows it to one passage.
 PHOTOS_SQL = f"""
 WITH refs AS MATERIALIZED (
-  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id
+  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id,
+         er.ordered_plate
     FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
    WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL {{passage}}
-   ORDER BY er.captured_at, er.passage_id),
+   ORDER BY er.captured_at, er.passage_id, er.ordered_plate DESC),
 photos AS MATERIALIZED (
   SELECT r.passage_id, r.captured_at, p.plate, p.camera_id, p.overview_key,
          {PHOTO_STATE} AS photo_state,
@@ -68,6 +69,7 @@ photos AS MATERIALIZED (
                                              rq.reference) p
     {FRAME_JOIN}
     LEFT JOIN verification v ON v.passage_id = r.passage_id AND v.captured_at = r.captured_at
+                            AND v.ordered_plate = r.ordered_plate
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
    WHERE p.overview_key IS NOT NULL AND v.verdict IS DISTINCT FROM 'rejected')
@@ -85,14 +87,16 @@ _SHOWN = """LEFT JOIN camera c ON c.id = x.camera_id LEFT JOIN location l ON l.i
 #: counts as ready here; its row says what it is.
 GRID_SQL = f"""
 WITH refs AS MATERIALIZED (
-  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id
+  SELECT DISTINCT ON (er.captured_at, er.passage_id) er.passage_id, er.captured_at, er.camera_id,
+         er.ordered_plate
     FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
    WHERE e.request_id = %(request)s AND e.run_at IS NOT NULL AND er.has_photo
-   ORDER BY er.captured_at, er.passage_id),
+   ORDER BY er.captured_at, er.passage_id, er.ordered_plate DESC),
 shown AS MATERIALIZED (
   SELECT r.passage_id, r.captured_at, r.camera_id, a.passage_id IS NOT NULL AS approved
     FROM refs r
     LEFT JOIN verification v ON v.passage_id = r.passage_id AND v.captured_at = r.captured_at
+                            AND v.ordered_plate = r.ordered_plate
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
    WHERE v.verdict IS DISTINCT FROM 'rejected'),

@@ -26,29 +26,42 @@ from anpr.errors import BadInput, Conflict
 from casework import enquiries as enq_mod
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
-from casework.verification import NOT_VERIFIABLE, unverified_count
+from casework.verification import NOT_VERIFIABLE, Matches, unverified_count
 from gis import export
 
 log = logging.getLogger(__name__)
 
+#: The request's passages, each once, with the verdict on its question (R7, issue 18):
+#: where a search including probable misreads found it other than exactly, whether the
+#: crop shows that ordered plate (that question first), else the read as read; with the
+#: plate reader's opinion as it was kept with the verdict, and whether a plate search
+#: (an ordered plate) found it.
 ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
+       p.alternatives, p.alternative_confidences,
        l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
        bool_or(er.verify) OVER (PARTITION BY p.id, p.captured_at) AS needs_verification,
-       v.verdict::text AS verdict, {PHOTO_STATE} AS photo_state
+       bool_or(er.verify AND e.kind IN ('plate', 'route', 'convoy'))
+           OVER (PARTITION BY p.id, p.captured_at) AS plate_ordered,
+       er.ordered_plate AS question, v.verdict::text AS verdict,
+       v.machine_read, v.machine_confidence, v.machine_flag, {PHOTO_STATE} AS photo_state
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
   {CASE_PASSAGE_JOIN}
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   {FRAME_JOIN}
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+                          AND v.ordered_plate = er.ordered_plate
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
- ORDER BY p.id, p.captured_at
+ ORDER BY p.id, p.captured_at, er.verify DESC, er.ordered_plate DESC
 """
 
 CSV_COLUMNS = export.PASSAGE_COLUMNS
+#: How a row matched, as the package says it.
+MATCH_WORDS = {"exact": "exact", "alternative_read": "alternative read",
+               "equivalent_characters": "equivalent characters"}
 
 
 def _status(row: dict[str, Any]) -> str:
@@ -56,8 +69,31 @@ def _status(row: dict[str, Any]) -> str:
         return "not verified (location/time search: no verification required)"
     if row["verdict"] is None and not row["crop_key"]:
         return NOT_VERIFIABLE
+    if row["verdict"] == "confirmed" and row["question"]:
+        return (f"verified: confirmed, the crop shows the ordered plate {row['question']}: "
+                "the camera misread it (the read is provided as read)")
     return {"confirmed": "verified: confirmed", None: "unverified"}.get(row["verdict"],
                                                                       row["verdict"])
+
+
+def _matched(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each row with how it matched (issue 18): ``match`` (exact, alternative read,
+    equivalent characters; empty for a location/time row), ``ordered_plate`` (the plate
+    the crop was compared with: the ordered plate of a probable misread, the read of a
+    plate search's exact match) and ``camera_misread`` (yes for a confirmed probable
+    misread, no for another verified read). The read itself stays as read."""
+    match = Matches()
+    for r in rows:
+        if not r["needs_verification"]:
+            r.update(match="", ordered_plate="", camera_misread="")
+            continue
+        r["match"] = MATCH_WORDS[match(r["question"], r["plate"], r["alternatives"],
+                                       r["alternative_confidences"])]
+        r["ordered_plate"] = r["question"] or (r["plate"] if r["plate_ordered"] else "")
+        r["camera_misread"] = ("" if r["verdict"] is None
+                               else "yes" if r["question"] and r["verdict"] == "confirmed"
+                               else "no")
+    return rows
 
 
 #: The passages a route search holds, as ``gis.search.route.PASSAGES_SQL`` shapes them:
@@ -74,6 +110,7 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
   JOIN location l ON l.id = c.location_id
   LEFT JOIN road_segment s ON s.id = l.segment_id
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+                          AND v.ordered_plate = er.ordered_plate
  WHERE e.id = %s AND v.verdict IS DISTINCT FROM 'rejected'
  ORDER BY p.captured_at, p.id
 """
@@ -81,9 +118,9 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
 
 def provided_rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Of the request's passages (``ROWS_SQL``), those provided: rejected misreads left
-    out, in capture order."""
-    return sorted((r for r in found if r["verdict"] != "rejected"),
-                  key=lambda r: (r["captured_at"], r["id"]))
+    out, in capture order, each saying how it matched."""
+    return _matched(sorted((r for r in found if r["verdict"] != "rejected"),
+                           key=lambda r: (r["captured_at"], r["id"])))
 
 
 def passage_files(rows: list[dict[str, Any]]) -> dict[str, bytes]:

@@ -454,12 +454,13 @@ def dashboard(conn: psycopg.Connection, officer: Account, *, status: str | None 
                (SELECT count(*) FROM enquiry e WHERE e.request_id = r.id AND e.run_at IS NOT NULL)
                    AS searches,
                -- As the request's reads page counts them (casework.verification): each
-               -- read once however many searches found it, a read to verify, with a crop.
-               (SELECT count(DISTINCT (er.captured_at, er.passage_id))
+               -- read and question once however many searches found it, to verify, with a crop.
+               (SELECT count(DISTINCT (er.captured_at, er.passage_id, er.ordered_plate))
                   FROM enquiry e JOIN enquiry_result er ON er.enquiry_id = e.id
                    AND er.verify AND er.has_crop
                   LEFT JOIN verification v ON v.passage_id = er.passage_id
                                           AND v.captured_at = er.captured_at
+                                          AND v.ordered_plate = er.ordered_plate
                  WHERE e.request_id = r.id AND v.verdict IS NULL) AS unverified
           FROM request r JOIN investigation i ON i.id = r.investigation_id
           LEFT JOIN account o ON o.id = r.officer_id

@@ -6,10 +6,10 @@ one metadata object Alembic compares holds every table.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index,
+    REAL, BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index,
     Integer, SmallInteger, String, Table, Text, UniqueConstraint, func, text,
 )
-from sqlalchemy.dialects.postgresql import ENUM, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, ENUM, JSONB, UUID
 
 from anpr.schema import metadata
 
@@ -193,8 +193,13 @@ enquiry_result = Table(
            comment="The passage has a plate crop; a read without one cannot be verified (R7)"),
     Column("has_photo", Boolean, nullable=False,
            comment="The passage has an overview photo (R8)"),
+    Column("ordered_plate", Text, nullable=False, server_default=text("''"),
+           comment="R7: the ordered plate this row is verified against when a search "
+                   "including probable misreads found it other than exactly; '' when the "
+                   "read is verified as read"),
     Index("ix_enquiry_result_page", "enquiry_id", "captured_at", "passage_id",
-          postgresql_include=["camera_id", "verify", "has_crop", "has_photo"]),
+          postgresql_include=["camera_id", "verify", "has_crop", "has_photo",
+                              "ordered_plate"]),
     Index("ix_enquiry_result_passage", "passage_id", "captured_at"),
     comment="References only: rows are read from jj126 (or its secured copy), never copied.",
 )
@@ -206,7 +211,36 @@ verification = Table(
     Column("verdict", VERDICT, nullable=False),
     Column("officer_id", Integer, ForeignKey("account.id"), nullable=False),
     Column("verified_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    comment="R7: one verdict per read, held for the passage's 28 days; never a correction.",
+    Column("ordered_plate", Text, primary_key=True, server_default=text("''"),
+           comment="What the crop was compared with: '' the read as read; else the ordered "
+                   "plate (confirmed: the crop shows it, the camera misread it)"),
+    Column("machine_read", Text,
+           comment="The plate reader's reading of the crop as the officer had it beside the "
+                   "verdict (#15)"),
+    Column("machine_confidence", REAL),
+    Column("machine_flag", Text,
+           comment="The plate reader against the camera's read: disagrees, unsure (low "
+                   "confidence) or agrees"),
+    CheckConstraint("machine_flag IN ('disagrees', 'unsure', 'agrees')", name="machine_flag"),
+    comment="R7: one verdict per read and question, held for the passage's 28 days; never a "
+            "correction.",
+)
+
+verification_page = Table(
+    "verification_page", metadata,
+    Column("id", UUID, primary_key=True, server_default=text("gen_random_uuid()")),
+    Column("request_id", Integer, ForeignKey("request.id"), nullable=False),
+    Column("officer_id", Integer, ForeignKey("account.id"), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False, server_default=func.now(),
+           index=True),
+    Column("passage_ids", ARRAY(BigInteger), nullable=False),
+    Column("captured_ats", ARRAY(DateTime(timezone=True)), nullable=False),
+    Column("ordered_plates", ARRAY(Text), nullable=False),
+    Column("confirmable", ARRAY(Boolean), nullable=False),
+    Column("challenge", Integer),
+    comment="R7/#15: a page of reads handed to an officer, until its verdicts are given: the "
+            "reads, which may be confirmed with the page, and the spot-check read to answer "
+            "on its own.",
 )
 
 provision = Table(

@@ -36,32 +36,46 @@ class NotVerifiable(Conflict):
     code = "not_verifiable"
 
 
-#: The request's reads, one per passage (several searches may find the same one), with
-#: their verdicts and the plate reader's opinion: from the results' own index, the
-#: verdicts' key and the opinions' key, no passage read. ``machine_rank``: 0 the reader
-#: disagrees with the camera, 1 it agrees with low confidence, 2 it agrees (or no opinion).
+#: The request's reads, one per passage and question (several searches may find the same
+#: one), with their verdicts and the plate reader's opinion: from the results' own index,
+#: the verdicts' key and the opinions' key, no passage read. A read's question is the plate
+#: its crop is compared with (``ordered_plate``: '' the read as read; for a row that a
+#: search including probable misreads found other than exactly, the ordered plate), and
+#: its verdict is the one given for that question only: a verdict for one ordered plate
+#: never counts for another (issue 18). ``machine_rank``: 0 the reader disagrees with
+#: the camera, 1 it agrees with low confidence, 2 it agrees, NULL no opinion.
+#: ``page_rank`` orders the page: the reads that need a verdict of their own first
+#: (disagreeing, unsure, probable misreads, no opinion), then those the reader agrees with
+#: (4), which may be confirmed with the page.
 JUDGED_SQL = """
-SELECT DISTINCT ON (er.captured_at, er.passage_id)
-       er.passage_id, er.captured_at, er.camera_id, er.has_crop,
+SELECT j.*, CASE WHEN j.machine_rank = 0 THEN 0 WHEN j.machine_rank = 1 THEN 1
+                 WHEN j.ordered_plate <> '' THEN 2 WHEN j.machine_rank IS NULL THEN 3
+                 ELSE 4 END AS page_rank
+  FROM (
+SELECT DISTINCT ON (er.captured_at, er.passage_id, er.ordered_plate)
+       er.passage_id, er.captured_at, er.camera_id, er.has_crop, er.ordered_plate,
        v.verdict::text AS verdict, v.verified_at, v.officer_id AS verified_by_id,
        o.text AS machine_read, o.confidence AS machine_confidence,
-       CASE WHEN o.frame_id IS NULL THEN 2 WHEN o.agrees IS NOT TRUE THEN 0
+       CASE WHEN o.frame_id IS NULL THEN NULL WHEN o.agrees IS NOT TRUE THEN 0
             WHEN o.confidence < %(low)s THEN 1 ELSE 2 END AS machine_rank
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id AND er.verify
   LEFT JOIN verification v ON v.passage_id = er.passage_id AND v.captured_at = er.captured_at
+                          AND v.ordered_plate = er.ordered_plate
   LEFT JOIN detector_plate_opinion o ON o.passage_id = er.passage_id
                                     AND o.captured_at = er.captured_at
  WHERE e.request_id = %(request)s
- ORDER BY er.captured_at, er.passage_id, o.read_at DESC NULLS LAST
+ ORDER BY er.captured_at, er.passage_id, er.ordered_plate, o.read_at DESC NULLS LAST) j
 """
 
-#: How a page is ordered: reads the plate reader disagrees with first, then those it
-#: is unsure of, then by time.
-PAGE_ORDER = ("machine_rank", "captured_at", "passage_id")
+#: How a page is ordered: the reads that need a verdict of their own first (the plate
+#: reader disagrees, is unsure, a probable misread, no opinion), then by time.
+PAGE_ORDER = ("page_rank", "captured_at", "passage_id", "ordered_plate")
 #: What the officer sees of the machine's opinion, by ``machine_rank``.
 MACHINE_FLAGS = {0: "disagrees", 1: "unsure", 2: "agrees"}
 MACHINE_MARKS = {0: "uitlezing wijkt af van de camera", 1: "uitlezing onzeker"}
+#: ``page_rank`` of the reads the plate reader agrees with (an exact read, sure).
+AGREEING = 4
 
 #: One statement per call: the counts and one page, each passage of the page found by
 #: its unique key in its day partition or as its secured copy (R1, photo_tables).
@@ -79,8 +93,10 @@ SELECT c.total, c.verified, c.not_verifiable, r.*
   FROM counts c LEFT JOIN LATERAL (
     SELECT pg.passage_id, pg.captured_at, pg.camera_id, pg.has_crop, pg.verdict,
            pg.verified_at, pg.machine_read, pg.machine_confidence, pg.machine_rank,
+           pg.page_rank, pg.ordered_plate,
            va.username AS verified_by, p.plate, p.plate_raw, p.country,
-           p.confidence, p.crop_key, l.code AS location_code
+           p.confidence, p.crop_key, p.alternatives, p.alternative_confidences,
+           l.code AS location_code
       FROM page pg
       JOIN request rq ON rq.id = %(request)s
       CROSS JOIN LATERAL jj126.case_passage_at(pg.camera_id, pg.captured_at, pg.passage_id,
@@ -89,6 +105,26 @@ SELECT c.total, c.verified, c.not_verifiable, r.*
       LEFT JOIN account va ON va.id = pg.verified_by_id) r ON true
  ORDER BY {{order}}
 """
+
+
+class Matches:
+    """How a read matched the plate it is compared with (issue 18): ``exact`` for a read
+    verified as read, else how the search including probable misreads found it
+    (``alternative_read`` or ``equivalent_characters``, ``gis.search.misreads``)."""
+
+    def __init__(self) -> None:
+        self._matchers: dict[str, Any] = {}
+
+    def __call__(self, question: str, read: str, alternatives=None, confidences=None) -> str:
+        from gis.search.misreads import EXACT, Matcher
+
+        if not question:
+            return EXACT
+        matcher = self._matchers.get(question)
+        if matcher is None:
+            matcher = self._matchers[question] = Matcher.of([question])
+        return matcher.mark(read, alternatives, confidences)["match"]
+
 
 #: Shown and provided for a read whose passage has no plate crop: nothing to verify
 #: against, so no verdict may be given (R7).
@@ -115,12 +151,21 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
     counts = rows[0]
     page = [{k: v for k, v in r.items() if k not in ("total", "verified", "not_verifiable")}
             for r in rows if r["passage_id"] is not None]
+    match = Matches()
     for r in page:
         r["verifiable"] = r["has_crop"] or r["verdict"] is not None
         if not r["verifiable"]:
             r["status"] = NOT_VERIFIABLE
+        # The question: the plate the crop must show (the ordered plate of a probable
+        # misread, else the read itself), and how the read matched it.
+        question = r.pop("ordered_plate")
+        r["match"] = match(question, r["plate"], r.pop("alternatives"),
+                           r.pop("alternative_confidences"))
+        r["ordered_plate"] = question or r["plate"]
+        # A read needs a verdict of its own unless the plate reader agrees with it.
+        r["individual"] = r.pop("page_rank") != AGREEING
         rank = r.pop("machine_rank")
-        r["machine"] = None if r["machine_read"] is None else {
+        r["machine"] = None if rank is None else {
             "read": r["machine_read"], "confidence": round(float(r["machine_confidence"]), 3),
             "flag": MACHINE_FLAGS[rank], "mark": MACHINE_MARKS.get(rank)}
         del r["machine_read"], r["machine_confidence"]
@@ -137,11 +182,8 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
             "remaining": total - verified - nv}
 
 
-def record(conn: psycopg.Connection, officer: Account, request_id: int,
-           verdicts: list[dict[str, Any]]) -> dict[str, int]:
-    """Store verdicts for reads of this request; an existing verdict stands (no second one)."""
-    req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+def _parse(verdicts: Any) -> list[tuple[int, datetime, str, str | None]]:
+    """The verdicts as (passage id, capture time, verdict, plate named or None)."""
     if not isinstance(verdicts, list) or not verdicts or len(verdicts) > 500:
         raise BadInput("send 1 to 500 verdicts")
     parsed = []
@@ -156,47 +198,114 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
             raise BadInput("each verdict needs passage_id and captured_at") from exc
         if at.tzinfo is None:
             raise BadInput("captured_at needs its UTC offset")
-        parsed.append((pid, at, v["verdict"]))
-    found = conn.execute("""
-        SELECT t.pid, t.at, bool_or(er.has_crop) AS has_crop
-          FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
-          JOIN enquiry_result er ON er.passage_id = t.pid AND er.captured_at = t.at
-                                AND er.verify
-          JOIN enquiry e ON e.id = er.enquiry_id AND e.request_id = %s
-         GROUP BY t.pid, t.at""",
-                         ([p[0] for p in parsed], [p[1] for p in parsed], request_id)).fetchall()
-    if len(found) != len({(p[0], p[1]) for p in parsed}):
+        named = v.get("ordered_plate")
+        if named is not None and (not isinstance(named, str) or len(named) > 20):
+            raise BadInput("ordered_plate must be the plate the crop was compared with")
+        parsed.append((pid, at, v["verdict"], named or None))
+    return parsed
+
+
+#: Each named read's questions in the request (the plates its crop is compared with:
+#: '' the read as read, or an ordered plate) and whether it has a crop.
+QUESTIONS_SQL = """
+SELECT t.pid, t.at, er.ordered_plate, bool_or(er.has_crop) AS has_crop,
+       min(er.camera_id) AS camera_id
+  FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
+  JOIN enquiry_result er ON er.passage_id = t.pid AND er.captured_at = t.at AND er.verify
+  JOIN enquiry e ON e.id = er.enquiry_id AND e.request_id = %s
+ GROUP BY t.pid, t.at, er.ordered_plate"""
+
+
+def _questions(conn: psycopg.Connection, request: dict[str, Any],
+               parsed: list[tuple[int, datetime, str, str | None]]
+               ) -> dict[tuple[int, datetime, str], str]:
+    """Each verdict's question, as ``{(passage id, capture time, question): verdict}``: the
+    one its read is asked in this request, or the one it names. A verdict on a probable
+    misread is a verdict on whether the crop shows that ordered plate (issue 18)."""
+    rows = conn.execute(QUESTIONS_SQL, ([p[0] for p in parsed], [p[1] for p in parsed],
+                                        request["id"])).fetchall()
+    asked: dict[tuple[int, datetime], dict[str, dict]] = {}
+    for r in rows:
+        asked.setdefault((r["pid"], r["at"]), {})[r["ordered_plate"]] = r
+    if len(asked) != len({(p[0], p[1]) for p in parsed}):
         raise BadInput("some reads are not results of this request's plate searches")
-    blind = [r["pid"] for r in found if not r["has_crop"]]
+    out: dict[tuple[int, datetime, str], str] = {}
+    for pid, at, verdict, named in parsed:
+        questions = asked[(pid, at)]
+        if named is not None and named in questions:
+            question = named
+        elif named is None and len(questions) == 1:
+            question = next(iter(questions))
+        elif named is not None and "" in questions and named == _read(conn, request, pid, at,
+                                                                    questions[""]):
+            question = ""
+        else:
+            raise BadInput(f"passage {pid} is compared with another plate in this request: "
+                           "name its ordered_plate as the reads list gives it")
+        if out.setdefault((pid, at, question), verdict) != verdict:
+            raise BadInput(f"passage {pid} has two different verdicts")
+    blind = sorted({pid for pid, at, q in out if not asked[(pid, at)][q]["has_crop"]})
     if blind:
         # R7: a verdict is given against the crop; without one there is nothing to judge.
         raise NotVerifiable(
             f"{len(blind)} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel "
             "over worden gegeven (passage " + ", ".join(map(str, blind[:10])) + ")",
             details={"not_verifiable": blind})
-    # The machine's opinion beside the officer's verdict (the verdict decides): the
-    # verdicts that go against it are named in the audit record.
-    opinions = for_passages(conn, [(p[0], p[1]) for p in parsed])
+    return out
+
+
+def _read(conn, request: dict[str, Any], pid: int, at: datetime, row: dict) -> str | None:
+    found = conn.execute("SELECT plate FROM jj126.case_passage_at(%s, %s, %s, %s)",
+                         (row["camera_id"], at, pid, request["reference"])).fetchone()
+    return found["plate"] if found else None
+
+
+def record(conn: psycopg.Connection, officer: Account, request_id: int,
+           verdicts: list[dict[str, Any]]) -> dict[str, int]:
+    """Store verdicts for reads of this request; an existing verdict on the same question
+    stands (no second one). The plate reader's opinion goes with each verdict."""
+    req = req_mod.get(conn, request_id)
+    req_mod.check_handler(conn, officer, req)
+    given = _questions(conn, req, _parse(verdicts))
+    # The machine's opinion beside the officer's verdict (the verdict decides): kept with
+    # the verdict, and the verdicts that go against it are named in the audit record.
+    opinions = for_passages(conn, [(k[0], k[1]) for k in given])
     against = [{"passage_id": pid, "verdict": verdict, "machine_read": o.text,
                 "machine_confidence": round(o.confidence, 3),
                 "machine_agrees_with_camera": o.agrees_with_camera}
-               for pid, at, verdict in parsed
+               for (pid, at, _q), verdict in given.items()
                if (o := opinions.get((pid, at))) is not None
                and (o.agrees_with_camera is not True) == (verdict == "confirmed")]
+    keys = list(given)
+    machine = [opinions.get((k[0], k[1])) for k in keys]
     # One statement for the page; an existing verdict stands (no second verification).
     stored = conn.execute(
-        "INSERT INTO verification (passage_id, captured_at, verdict, officer_id)"
-        " SELECT t.pid, t.at, t.verdict::read_verdict, %s"
-        " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[]) AS t(pid, at, verdict)"
+        "INSERT INTO verification (passage_id, captured_at, ordered_plate, verdict, officer_id,"
+        " machine_read, machine_confidence, machine_flag)"
+        " SELECT t.pid, t.at, t.question, t.verdict::read_verdict, %s, t.mread, t.mconf, t.mflag"
+        " FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::text[], %s::text[],"
+        "             %s::real[], %s::text[]) AS t(pid, at, question, verdict, mread, mconf, mflag)"
         " ON CONFLICT DO NOTHING",
-        (officer.id, [p[0] for p in parsed], [p[1] for p in parsed],
-         [p[2] for p in parsed])).rowcount
+        (officer.id, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+         [given[k] for k in keys], [o.text if o else None for o in machine],
+         [o.confidence if o else None for o in machine],
+         [_flag(o) for o in machine])).rowcount
     audit.record(conn, officer.username, "verify", f"request:{request_id}",
-                 confirmed=sum(1 for p in parsed if p[2] == "confirmed"),
-                 rejected=sum(1 for p in parsed if p[2] == "rejected"),
-                 already_verified=len(parsed) - stored,
+                 confirmed=sum(1 for v in given.values() if v == "confirmed"),
+                 rejected=sum(1 for v in given.values() if v == "rejected"),
+                 already_verified=len(given) - stored,
                  machine_opinions=len(opinions), against_machine=against[:100])
-    return {"stored": stored, "already_verified": len(parsed) - stored}
+    return {"stored": stored, "already_verified": len(given) - stored}
+
+
+def _flag(o) -> str | None:
+    """The opinion's flag as the reads page showed it (``machine_rank``), from the row's
+    own record of whether the reader agreed with the camera."""
+    if o is None:
+        return None
+    if o.agrees_with_camera is not True:
+        return "disagrees"
+    return "unsure" if o.confidence < LOW_CONFIDENCE else "agrees"
 
 
 def unverified_count(conn: psycopg.Connection, request_id: int) -> int:

@@ -310,13 +310,20 @@ def export_route(result: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
 
 #: Columns of passages.csv, in order; the GeoJSON carries the same as properties (the WKT
 #: column is its geometry). ``WKT`` first: GDAL's CSV driver reads it as the geometry.
+#: Per row also how it matched (issue 18: ``exact``, ``alternative read``, ``equivalent
+#: characters``; empty for a location/time row), the ordered plate the crop was compared
+#: with, whether the camera misread it (``yes`` for a confirmed probable misread: the crop
+#: shows the ordered plate, the read stays as read), and the plate reader's opinion kept
+#: with the verdict (#15: its read, confidence and flag against the camera's read).
 PASSAGE_COLUMNS = ["WKT", "passage_id", "captured_at_utc", "captured_at_local", "plate",
                    "plate_as_read", "country", "confidence", "camera", "location_code",
-                   "location_name", "direction", "lane", "lon", "lat", "verification"]
+                   "location_name", "direction", "lane", "lon", "lat", "verification",
+                   "match", "ordered_plate", "camera_misread", "machine_read",
+                   "machine_confidence", "machine_flag"]
 #: GDAL field types of the columns (the .csvt beside the CSV).
 PASSAGE_TYPES = ["WKT", "Integer64", "DateTime", "DateTime", "String", "String", "String",
                  "Real", "String", "String", "String", "String", "Integer", "Real", "Real",
-                 "String"]
+                 "String", "String", "String", "String", "String", "Real", "String"]
 
 
 def passage_record(row: dict[str, Any], verification: str) -> dict[str, Any]:
@@ -329,7 +336,13 @@ def passage_record(row: dict[str, Any], verification: str) -> dict[str, Any]:
             "confidence": row["confidence"], "camera": row["camera_id"],
             "location_code": row["location_code"], "location_name": row["location_name"],
             "direction": row["inout"], "lane": row["lane"], "lon": lon, "lat": lat,
-            "verification": verification}
+            "verification": verification, "match": row.get("match", ""),
+            "ordered_plate": row.get("ordered_plate", ""),
+            "camera_misread": row.get("camera_misread", ""),
+            "machine_read": row.get("machine_read"),
+            "machine_confidence": (None if row.get("machine_confidence") is None
+                                   else round(float(row["machine_confidence"]), 3)),
+            "machine_flag": row.get("machine_flag")}
 
 
 def provision_passages(rows: Iterable[dict[str, Any]],

@@ -52,3 +52,15 @@ def cropped_copies(app, database_url: str, source_plate: str, plate: str, *,
             ).fetchone())
         conn.commit()
     return out
+
+
+def give_verdicts(officer, request_id: int, verdicts: dict[int, str]):
+    """The officer's verdicts (``{passage_id: "confirmed" | "rejected"}``) on reads of the
+    request, given read by read as the verify page gives them; returns the answer."""
+    page = officer.get(f"/api/v1/requests/{request_id}/reads?page_size=500").get_json()
+    shown = {r["passage_id"]: r for r in page["reads"]}
+    missing = set(verdicts) - set(shown)
+    assert not missing, f"reads not on the page to verify: {sorted(missing)}"
+    return officer.post(f"/api/v1/requests/{request_id}/verdicts", json={"verdicts": [
+        {"passage_id": pid, "captured_at": shown[pid]["captured_at"], "verdict": v}
+        for pid, v in verdicts.items()]})
