@@ -299,3 +299,143 @@ def test_a_malformed_login_is_a_clear_refusal(app, demo_db, username):
     resp = c.post("/login", data={"username": username, "password": TEST_PASSWORD + "\x00",
                                   "csrf_token": token})
     assert 400 <= resp.status_code < 500
+
+
+# -- refusals at the door are audit-logged, at a bounded rate (R10, R6) -----------------
+
+@pytest.fixture
+def door(app_database_url, demo_db):
+    """An app of its own, so its refusal windows start empty; its clock is the test's."""
+    from webmap.app import create_app
+
+    application = create_app({"DATABASE_URL": app_database_url, "TESTING": True,
+                              "SECRET_KEY": "test-secret", "ANPR_REFUSAL_WINDOW_S": 60,
+                              "ANPR_REFUSAL_SOURCES": 3})
+    now = [1000.0]
+    application.extensions["anpr_refusals"].clock = lambda: now[0]
+    yield application, now
+    application.extensions["anpr_pool"].close()
+
+
+def _source() -> str:
+    return "10.%d.%d.%d" % tuple(uuid.uuid4().bytes[:3])
+
+
+def _at(source: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": source}}
+
+
+def _logged(database_url, action: str, source: str | None = None, after: int = 0, *,
+            summaries: bool = False) -> list:
+    """The records of refusals of ``action`` (the first of each window), or with
+    ``summaries`` the records that count the ones after it."""
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        return conn.execute(
+            "SELECT id, actor, subject, details FROM audit_log WHERE action = %s AND id > %s"
+            " AND (%s::text IS NULL OR details->>'source' = %s) AND details ? 'count' = %s"
+            " ORDER BY id", (action, after, source, source, summaries)).fetchall()
+
+
+def _last_id(database_url) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+
+
+def test_a_request_without_a_valid_session_is_logged(door, database_url):
+    app, _ = door
+    anon, page, stale = _source(), _source(), _source()
+    assert app.test_client().get(ME, **_at(anon)).status_code == 401
+    [rec] = _logged(database_url, "auth.refused", anon)
+    assert rec["actor"] == "anonymous" and rec["subject"] == ME
+    assert rec["details"]["reason"] == "no session" and rec["details"]["method"] == "GET"
+    # A page sends the browser to the login, and is logged the same way.
+    resp = app.test_client().get("/dashboard", **_at(page))
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+    assert [r["subject"] for r in _logged(database_url, "auth.refused", page)] == ["/dashboard"]
+    # A cookie replayed after logout: the session it names has ended.
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    stolen = _cookie(officer)
+    assert officer.delete("/api/v1/session").status_code == 200
+    assert _replay(app, stolen).get(ME, **_at(stale)).status_code == 401
+    [rec] = _logged(database_url, "auth.refused", stale)
+    assert rec["details"]["reason"] == "session ended or expired"
+    # Public routes refuse nothing, and log nothing.
+    quiet = _source()
+    assert app.test_client().get("/api/v1/plans", **_at(quiet)).status_code == 200
+    assert _logged(database_url, "auth.refused", quiet) == []
+
+
+def test_a_wrong_csrf_token_and_a_wrong_device_key_are_logged(door, database_url):
+    app, _ = door
+    src = _source()
+    name = _fresh_officer(database_url)
+    officer = SessionClient(app, name)
+    resp = officer.client.post("/api/v1/requests", json={}, headers={"X-CSRF-Token": "forged"},
+                               **_at(src))
+    assert resp.status_code == 403
+    [rec] = _logged(database_url, "csrf.refused", src)
+    assert rec["actor"] == name and rec["subject"] == "/api/v1/requests"
+    for key, reason in (("anprdev_nosuch_0123456789abcdef", "not valid"), (None, "is required")):
+        where = _source()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        resp = app.test_client().post("/api/v1/intake/passages", json={"records": []},
+                                      headers=headers, **_at(where))
+        assert resp.status_code == 401
+        [rec] = _logged(database_url, "device.refused", where)
+        assert rec["actor"] == "anonymous" and reason in rec["details"]["reason"]
+        assert key is None or key not in json_text(rec["details"])  # never the key sent
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def test_a_flood_of_refusals_is_counted_not_written_one_by_one(door, database_url):
+    """120 refusals from one address in a minute: one record per kind at once, and after
+    the window one summary each with the count; the log does not grow with the flood."""
+    app, now = door
+    src = _source()
+    before = _last_id(database_url)
+    anon = app.test_client()
+    for _ in range(40):
+        assert anon.get(ME, **_at(src)).status_code == 401
+        assert anon.post("/api/v1/requests", json={}, **_at(src)).status_code == 403
+        assert anon.post("/api/v1/intake/passages", json={"records": []},
+                         headers={"Authorization": "Bearer anprdev_x_y"},
+                         **_at(src)).status_code == 401
+    for kind in ("auth.refused", "csrf.refused", "device.refused"):
+        assert len(_logged(database_url, kind, src)) == 1, kind
+        assert _logged(database_url, kind, src, summaries=True) == [], kind
+    assert _last_id(database_url) - before < 10  # (other sessions may write meanwhile)
+    now[0] += 61  # the window ends; the next request of anyone writes the summaries
+    assert app.test_client().get("/api/v1/plans", **_at(_source())).status_code == 200
+    for kind, path in (("auth.refused", ME), ("csrf.refused", "/api/v1/requests"),
+                       ("device.refused", "/api/v1/intake/passages")):
+        [summary] = _logged(database_url, kind, src, summaries=True)
+        assert summary["details"]["count"] == 39, kind
+        assert summary["details"]["paths"] == [path] and summary["details"]["window_s"] == 60
+    # A new window: the next refusal is written at once again.
+    assert anon.get(ME, **_at(src)).status_code == 401
+    assert len(_logged(database_url, "auth.refused", src)) == 2
+
+
+def test_refusals_from_many_addresses_share_one_bounded_record(door, database_url):
+    """An attacker who spreads the flood over addresses gets at most ANPR_REFUSAL_SOURCES
+    (here 3) records of their own; the rest are counted together."""
+    app, now = door
+    before = _last_id(database_url)
+    sources = [_source() for _ in range(10)]
+    for src in sources:
+        for _ in range(2):
+            assert app.test_client().get(ME, **_at(src)).status_code == 401
+    firsts = _logged(database_url, "auth.refused", after=before)
+    assert [r["details"]["source"] for r in firsts] == sources[:3] + ["many sources"]
+    now[0] += 61
+    assert app.test_client().get("/api/v1/plans").status_code == 200
+    summaries = {r["details"]["source"]: r["details"]["count"]
+                 for r in _logged(database_url, "auth.refused", after=before,
+                                  summaries=True)}
+    assert summaries == {**{s: 1 for s in sources[:3]}, "many sources": 13}

@@ -12,13 +12,22 @@ is decided by the server-side record of that token (``web_session``, see
 anpr.accounts), checked on every request: logout, a password change, a suspension and
 the idle and absolute timeouts (ANPR_SESSION_IDLE_MINUTES, ANPR_SESSION_MAX_HOURS) end
 it, and a copy of the cookie replayed afterwards is anonymous.
+
+Refusals at the door are audit-logged (R10: detection of unauthorised access attempts):
+a protected route without a valid session (``auth.refused``), a missing or wrong CSRF
+token (``csrf.refused``), a missing, wrong or revoked device key (``device.refused``).
+Anyone can send those without an account, so they go through ``RefusalLog``, which
+bounds what a flood of them can write to the chain.
 """
 from __future__ import annotations
 
 import hmac
 import logging
 import secrets
-from datetime import timedelta
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Callable
 
@@ -113,23 +122,146 @@ def _load_account() -> Account | None:
     conn.commit()  # an ended session or a new last_seen holds, whatever the request does
     if account is None:
         session.pop("sid", None)  # anonymous from now on; the CSRF token stays
+        g.stale_session = True
     return account
 
 
-def _refuse(kind: str, message: str, status_exc) -> None:
+# -- refusals at the door, logged without letting a flood of them flood the log ---------------
+
+@dataclass
+class _Window:
+    opened: float
+    first_at: str
+    repeated: int = 0
+    paths: set[str] = field(default_factory=set)
+
+
+class RefusalLog:
+    """Audit records of refusals that need no account, at a bounded rate.
+
+    Per kind of refusal, actor and source address, the first refusal of a window of
+    ``window_s`` seconds is written at once (path, method, reason); the ones after it in
+    the same window are only counted, and written as ONE more record of the same kind
+    (``count``: how many more, ``since``, ``until``, up to five of the paths) at the first
+    request after the window has ended. At most ``max_sources`` such windows are open at a time; refusals
+    beyond them are counted together in one more per kind (source "many sources"). So
+    whatever its rate and however many addresses it comes from, a flood writes at most
+    2 x (``max_sources`` + 3) records per window and web process (with the defaults, 60 s
+    and 100 sources: under 4 a second), and each attempt is still counted.
+    Behind a proxy the source is the proxy's address: all refusals then share one window.
+    """
+
+    def __init__(self, window_s: float = 60.0, max_sources: int = 100,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.window_s, self.max_sources, self.clock = window_s, max_sources, clock
+        self._open: dict[tuple[str, str, str], _Window] = {}
+        self._lock = threading.Lock()
+
+    def note(self, conn, kind: str, actor: str, source: str, **details) -> None:
+        """Count one refusal; write what is due (this one, or ended windows) and commit."""
+        now = self.clock()
+        with self._lock:
+            due = self._ended(now)
+            key = (kind, actor, source)
+            if key not in self._open and len(self._open) >= self.max_sources:
+                key = (kind, "anonymous", "many sources")
+                actor, source = key[1], key[2]
+            window = self._open.get(key)
+            if window is None:
+                self._open[key] = _Window(now, _utc())
+                first = True
+            else:
+                window.repeated += 1
+                if len(window.paths) < 5:
+                    window.paths.add(str(details.get("path", ""))[:200])
+                first = False
+        self._write(conn, due)
+        if first:
+            audit.record(conn, actor, kind, str(details.pop("path", ""))[:200] or None,
+                         source=source, **details)
+        conn.commit()
+
+    def flush(self, conn) -> None:
+        """Write the records of windows that have ended (called on every request)."""
+        if not self._open:
+            return
+        now = self.clock()
+        with self._lock:
+            due = self._ended(now)
+        if due:
+            self._write(conn, due)
+            conn.commit()
+
+    def _ended(self, now: float) -> list[tuple[tuple[str, str, str], _Window]]:
+        ended = [(k, w) for k, w in self._open.items() if now - w.opened >= self.window_s]
+        for k, _ in ended:
+            del self._open[k]
+        return ended
+
+    def _write(self, conn, due) -> None:
+        for (kind, actor, source), w in due:
+            if w.repeated:
+                audit.record(conn, actor, kind, None, source=source,
+                             count=w.repeated, since=w.first_at, until=_utc(),
+                             window_s=self.window_s, paths=sorted(w.paths))
+
+
+def _utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _refusals() -> RefusalLog:
+    return current_app.extensions["anpr_refusals"]
+
+
+def note_refusal(kind: str, reason: str) -> None:
+    """Log a refusal at the door (rate-bounded, see RefusalLog), in its own commit."""
     from webmap.db import get_conn
 
     account = g.get("account")
-    audit.record(get_conn(), account.username if account else "anonymous", kind,
-                 request.path[:200], method=request.method,
-                 source=request.remote_addr or "unknown")
-    get_conn().commit()
+    conn = get_conn()
+    conn.rollback()  # only the record: nothing the refused request did is kept
+    _refusals().note(conn, kind, account.username if account else "anonymous",
+                     request.remote_addr or "unknown", path=request.path,
+                     method=request.method, reason=reason)
+
+
+def _refuse(kind: str, message: str, status_exc) -> None:
+    note_refusal(kind, message)
     raise status_exc(message)
+
+
+def _refuse_account(message: str) -> None:
+    """A logged-in account at a door its role may not pass: every attempt is its own
+    record (an account answers for what it tries; the bound is for the anonymous)."""
+    from webmap.db import get_conn
+
+    conn = get_conn()
+    audit.record(conn, g.account.username, "access.refused", request.path[:200],
+                 method=request.method, source=request.remote_addr or "unknown")
+    conn.commit()
+    raise Forbidden(message)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_account"] = current_account
+    app.extensions["anpr_refusals"] = RefusalLog(
+        app.config.get("ANPR_REFUSAL_WINDOW_S", 60.0),
+        app.config.get("ANPR_REFUSAL_SOURCES", 100))
+
+    @app.after_request
+    def device_refused(response):
+        """A device route answers 401 for a missing, wrong or revoked key (ingest.devices):
+        logged like the other refusals at the door."""
+        if response.status_code == 401 and request.endpoint is not None and getattr(
+                current_app.view_functions.get(request.endpoint), "anpr_access", None) == DEVICE:
+            body = response.get_json(silent=True) or {}
+            try:
+                note_refusal("device.refused", str(body.get("message", "device key refused")))
+            except Exception:  # the answer still goes out; the failure is in the log
+                log.exception("could not log the refused device key")
+        return response
 
     @app.before_request
     def authorise():
@@ -140,6 +272,10 @@ def init_app(app: Flask) -> None:
         if access == DEVICE:
             return None
         g.account = _load_account()
+        if _refusals()._open:  # summaries of ended windows of refusals
+            from webmap.db import get_conn
+
+            _refusals().flush(get_conn())
         if access is None:
             if current_app.config.get("ANPR_DEFAULT_DENY", True):
                 log.error("route %s declares no access rule: refused", request.endpoint)
@@ -156,8 +292,10 @@ def init_app(app: Flask) -> None:
         if access == PUBLIC:
             return None
         if g.account is None:
+            note_refusal("auth.refused", "session ended or expired" if g.get("stale_session")
+                         else "no session")
             raise Unauthenticated("log in first")
         if g.account.role not in access:
-            _refuse("access.refused", f"your role ({accounts.ROLE_LABELS[g.account.role]}) "
-                                      "may not do this", Forbidden)
+            _refuse_account(f"your role ({accounts.ROLE_LABELS[g.account.role]}) "
+                            "may not do this")
         return None
