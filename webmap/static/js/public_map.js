@@ -16,15 +16,12 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
+  /** The shared basemap (basemap.js): land or the internal tiles, places and the place
+   * search; no road network (that is for staff behind a login). */
   function baseMap(el) {
     var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
-    map.attributionControl.addAttribution("Basiskaart: Natural Earth");
-    map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
-    var land = L.geoJSON(null, { pane: "basemap", interactive: false, style: function (f) {
-      var nl = f.properties.iso_a3 === "NLD";
-      return { color: "#8a8a8a", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
-    } }).addTo(map);
-    fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+    var base = window.AnprBasemap.add(map, { roads: false });
+    window.AnprBasemap.placeControl(base);
     return map;
   }
   function message(text) {
