@@ -10,7 +10,9 @@ camera_registry.registry, so each lands in the history with the importing editor
 Layers: ``locations`` (Point; code, name, unit_code, road, hectometre, owner, mounting and
 the standing plan motivation: criteria, motivation, prosecutor, signed_on, claimed_by)
 and ``cameras`` (LineString lane or no geometry; id, location_code, bearing, inout, lane,
-mounting, facing, active_from, active_to). A GeoJSON file holds one layer.
+mounting, facing, active_from, active_to). A GeoJSON file holds one layer. The
+GeoPackage (version 1.2) has DATE columns for signed_on, active_from and active_to, as the
+plan layer has; GeoJSON carries them as ISO dates, which GDAL reads as Date.
 """
 from __future__ import annotations
 
@@ -33,6 +35,16 @@ CAMERA_COLUMNS = ("id", "location_code", "bearing", "inout", "lane", "mounting",
                   "active_from", "active_to")
 ACCEPTED_CRS = {"EPSG:4326", "OGC:CRS84"}
 MAX_PROBLEMS = 200
+#: Columns written as GeoPackage DATE (not TEXT), as the plan layer's dates are.
+DATE_COLUMNS = {"signed_on", "active_from", "active_to"}
+#: Numbers: REAL and INTEGER columns (the rest is text).
+REAL_COLUMNS = {"hectometre", "bearing"}
+INT_COLUMNS = {"lane"}
+#: The geometry type of each layer (a camera without a drawn lane has none).
+GEOMETRY_TYPES = {"locations": "Point", "cameras": "LineString"}
+#: GeoPackage version written: 1.2, which Debian 12's GDAL (QGIS LTR's) reads without the
+#: "partially supported" warning it gives 1.4 (camera_registry.publication.GPKG_VERSION).
+GPKG_VERSION = "1.2"
 
 
 def _frames(conn: psycopg.Connection):
@@ -62,8 +74,36 @@ def _frames(conn: psycopg.Connection):
     return frame(locs, LOCATION_COLUMNS), frame(cams, CAMERA_COLUMNS)
 
 
+def _write_gpkg_layer(path: Path, layer: str, frame: Any, append: bool) -> None:
+    """One layer with real DATE columns: pyogrio's data frames know no date type (a
+    ``datetime.date`` or ISO text becomes TEXT), so the columns go in as numpy arrays, as
+    :func:`camera_registry.publication._write_gpkg` writes the plan layer."""
+    import numpy as np
+    import shapely
+    from pyogrio.raw import write
+
+    names = [c for c in frame.columns if c != "geometry"]
+    columns = []
+    for name in names:
+        values = frame[name].tolist()
+        if name in DATE_COLUMNS:
+            columns.append(np.array([v or "NaT" for v in values], dtype="datetime64[D]"))
+        elif name in REAL_COLUMNS:
+            columns.append(np.array([np.nan if v is None else v for v in values], dtype="float64"))
+        elif name in INT_COLUMNS:  # never null (the schema requires a lane number)
+            columns.append(np.array(values, dtype="int64"))
+        else:
+            columns.append(np.array(values, dtype=object))
+    geoms = np.array([None if g is None else shapely.to_wkb(g) for g in frame.geometry],
+                     dtype=object)
+    write(str(path), geoms, columns, fields=names, layer=layer, driver="GPKG",
+          geometry_type=GEOMETRY_TYPES[layer], crs="EPSG:4326", append=append,
+          **({} if append else {"dataset_options": {"VERSION": GPKG_VERSION}}))
+
+
 def export_registry(conn: psycopg.Connection, fmt: str, layer: str = "locations") -> bytes:
-    """The registry as a GeoPackage (both layers) or GeoJSON (one layer)."""
+    """The registry as a GeoPackage (both layers, dates as DATE columns) or GeoJSON (one
+    layer, dates as ISO text, which GDAL reads as Date)."""
     if fmt not in ("gpkg", "geojson"):
         raise BadInput("export format is gpkg or geojson")
     if layer not in ("locations", "cameras"):
@@ -72,8 +112,8 @@ def export_registry(conn: psycopg.Connection, fmt: str, layer: str = "locations"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"registry.{fmt}"
         if fmt == "gpkg":
-            locs.to_file(path, layer="locations", driver="GPKG", engine="pyogrio")
-            cams.to_file(path, layer="cameras", driver="GPKG", engine="pyogrio", append=True)
+            _write_gpkg_layer(path, "locations", locs, append=False)
+            _write_gpkg_layer(path, "cameras", cams, append=True)
         else:
             (locs if layer == "locations" else cams).to_file(path, driver="GeoJSON",
                                                              engine="pyogrio")
@@ -82,6 +122,8 @@ def export_registry(conn: psycopg.Connection, fmt: str, layer: str = "locations"
 
 def _clean(value: Any) -> Any:
     if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if type(value).__name__ == "NaTType":  # an empty DATE column read back (pandas.NaT)
         return None
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d")

@@ -2,7 +2,8 @@
 
 One zip per request: ``manifest.json`` (request, order reference, searches with their
 parameters, counts, SHA-256 of every file), the passages as CSV and GeoJSON with a
-verification status per row, routes as GeoJSON where a route search ran, plate crops,
+verification status per row, each route where a route search ran (GeoJSON one file per
+layer, GeoPackage, KML and GPX: ``gis.export.ROUTE_FILES``), plate crops,
 and blurred photos only when the order asks for photos (R8): the officer's approved copy
 of the detector's blurred version, never an unblurred original; a photo the detector set
 aside is "not available". Rejected reads (misreads)
@@ -199,11 +200,11 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     files.update(passage_files(rows))
     for s in searches:
         if s["kind"] == "route" and s["run_at"] is not None:
-            # The route in every format an analyst opens (GeoJSON, GeoPackage, KML, GPX),
-            # each made the same way as the analyst's later download of it.
+            # The route in every format an analyst opens (GeoJSON one file per layer,
+            # GeoPackage, KML, GPX), each made the same way as the analyst's later download.
             route = held_route(conn, s)
-            for fmt in export.FORMATS:
-                files[f"route-{s['id']}.{fmt}"] = export.export_route(route, fmt)[0]
+            for part in export.ROUTE_FILES:
+                files[export.route_file_name(s["id"], part)] = export.route_file(route, part)[0]
     missing_images = 0
     # R8: where the officer approved a photo, its irreversibly blurred copy is provided.
     if photo_reader is not None:

@@ -7,11 +7,14 @@ What every export keeps to, because analysts open them in GDAL and QGIS:
   (pgRouting's path) is drawn, but its vertices get no time; a leg carries the times of the
   two passages that bound it (``from_at``/``to_at``).
 - one geometry type per layer: passages are Points, legs and the whole route LineStrings.
-  GeoPackage and KML keep them in separate layers (folders); GeoJSON, one layer in GDAL by
-  nature, marks each feature with a ``layer`` property (``passages``, ``legs``, ``route``).
+  GeoPackage and KML keep them in separate layers (folders); GeoJSON, one layer per file in
+  GDAL by nature, is one file per layer (``passages.geojson``, ``legs.geojson``,
+  ``route.geojson``: :data:`ROUTE_FILES`), each a FeatureCollection named after its layer.
 - real date-times: GeoPackage DATETIME columns (UTC, as the GeoPackage standard stores them),
   ISO 8601 with offset in GeoJSON and CSV (which GDAL types as DateTime), KML ``TimeStamp``
   and ``TimeSpan``, GPX ``<time>`` on the passages only.
+- typed attributes: KML's ``ExtendedData`` follows a ``Schema`` per layer, so GDAL reads the
+  legs' seconds and metres as numbers, not text.
 - the CRS declared: WGS 84 longitude/latitude (EPSG:4326) everywhere; the CSV carries a
   ``WKT`` column (GDAL's CSV driver reads it as the geometry without options) with a
   ``.prj`` and ``.csvt`` beside it for the CRS and field types.
@@ -33,11 +36,16 @@ from typing import Any, Callable, Iterable
 from xml.etree import ElementTree as ET
 
 from anpr import clock
+from anpr.errors import BadInput
 
 FORMATS = {"geojson": ("application/geo+json", "geojson"),
            "gpkg": ("application/geopackage+sqlite3", "gpkg"),
            "kml": ("application/vnd.google-earth.kml+xml", "kml"),
            "gpx": ("application/gpx+xml", "gpx")}
+#: The route's layers: passages (Point), legs and the whole route line (LineString).
+ROUTE_LAYERS = ("passages", "legs", "route")
+#: A route's files: GeoJSON one per layer, GeoPackage, KML and GPX each all layers in one.
+ROUTE_FILES = (*(f"{layer}.geojson" for layer in ROUTE_LAYERS), "gpkg", "kml", "gpx")
 _WGS84 = "EPSG:4326"
 #: WKT of WGS 84 for the CSV's .prj (GDAL reads it as EPSG:4326).
 _WGS84_PRJ = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
@@ -94,33 +102,49 @@ def _route_line(result: dict[str, Any]) -> list[list[float]]:
 def route_geojson(result: dict[str, Any]) -> dict[str, Any]:
     """The route as one GeoJSON FeatureCollection whose features say their ``layer``:
     ``route`` (the whole road line), ``legs`` (one line per leg with its flag and the two
-    passage times) and ``passages`` (points with their time). Times are ISO 8601 strings
-    with offset; the road vertices carry none."""
+    passage times) and ``passages`` (points with their time). For the map's drawing (the
+    request page); a file for GIS is :func:`route_layers`, one collection per layer."""
+    layers = route_layers(result)
+    features = [{**f, "properties": {"layer": layer, **f["properties"]}}
+                for layer in ("route", "legs", "passages") for f in layers[layer]["features"]]
+    return {"type": "FeatureCollection", "name": f"route {result['params']['plate']}",
+            "features": features}
+
+
+def route_layers(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The route as GeoJSON, one FeatureCollection per layer (``passages``: Points,
+    ``legs``: LineStrings, ``route``: the one road line), each named after its layer so GDAL
+    reads one geometry type per file. Times are ISO 8601 strings with the Amsterdam offset
+    (GDAL types them DateTime); the road vertices carry none. The route line's collection
+    is empty when there is no leg."""
     plate = result["params"]["plate"]
     ps = _passages(result)
-    features: list[dict[str, Any]] = []
+    out = {layer: {"type": "FeatureCollection", "name": layer, "features": []}
+           for layer in ROUTE_LAYERS}
     line = _route_line(result)
     if len(line) >= 2:
-        features.append({"type": "Feature", "id": "route",
-                         "geometry": {"type": "LineString", "coordinates": line},
-                         "properties": {"layer": "route", "plate": plate,
-                                        "from_at": _local_iso(ps[0]["captured_at"]),
-                                        "to_at": _local_iso(ps[-1]["captured_at"]),
-                                        "legs": len(result["legs"])}})
+        out["route"]["features"].append({
+            "type": "Feature", "id": "route",
+            "geometry": {"type": "LineString", "coordinates": line},
+            "properties": {"plate": plate, "from_at": _local_iso(ps[0]["captured_at"]),
+                           "to_at": _local_iso(ps[-1]["captured_at"]),
+                           "legs": len(result["legs"])}})
     for leg in _legs(result):
         props = {k: v for k, v in leg.items() if k != "coordinates"}
-        props.update(layer="legs", from_at=_local_iso(leg["from_at"]),
+        props.update(plate=plate, from_at=_local_iso(leg["from_at"]),
                      to_at=_local_iso(leg["to_at"]))
-        features.append({"type": "Feature", "id": f"leg-{leg['index']}",
-                         "geometry": {"type": "LineString", "coordinates": leg["coordinates"]},
-                         "properties": props})
+        out["legs"]["features"].append({
+            "type": "Feature", "id": f"leg-{leg['index']}",
+            "geometry": {"type": "LineString", "coordinates": leg["coordinates"]},
+            "properties": props})
     for p in ps:
-        features.append({"type": "Feature", "id": f"passage-{p['passage_id']}",
-                         "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-                         "properties": {"layer": "passages", "passage_id": p["passage_id"],
-                                        "camera": p["camera"], "location_code": p["location_code"],
-                                        "captured_at": _local_iso(p["captured_at"])}})
-    return {"type": "FeatureCollection", "name": f"route {plate}", "features": features}
+        out["passages"]["features"].append({
+            "type": "Feature", "id": f"passage-{p['passage_id']}",
+            "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+            "properties": {"passage_id": p["passage_id"], "plate": plate, "camera": p["camera"],
+                           "location_code": p["location_code"],
+                           "captured_at": _local_iso(p["captured_at"])}})
+    return out
 
 
 # --- GeoPackage ---------------------------------------------------------------------------
@@ -177,6 +201,19 @@ def _write_gpkg(path: Path, result: dict[str, Any]) -> None:
 # --- KML ----------------------------------------------------------------------------------
 
 _KML_NS = "http://www.opengis.net/kml/2.2"
+#: Each KML layer's attributes and their KML types (its ``Schema``): GDAL reads an untyped
+#: ``Data`` as text, a ``SimpleData`` of a typed ``SimpleField`` as that type. Passage ids
+#: are text: KML's ``int`` is 32-bit, a passage id is not.
+KML_SCHEMAS: dict[str, dict[str, str]] = {
+    "route": {"plate": "string", "legs": "int"},
+    "legs": {"index": "int", "from_location": "string", "to_location": "string",
+             "from_camera": "string", "to_camera": "string", "from_passage": "string",
+             "to_passage": "string", "flag": "string", "observed_s": "double",
+             "expected_s": "double", "excess_s": "double", "length_m": "double",
+             "straight_m": "double", "kmh_straight": "double"},
+    "passages": {"passage_id": "string", "plate": "string", "camera": "string",
+                 "location_code": "string"},
+}
 
 
 def _kml_coords(coords: Iterable[Iterable[float]]) -> str:
@@ -215,6 +252,17 @@ def _kml(result: dict[str, Any]) -> bytes:
     style = sub(doc, "Style", id="passage")
     icon = sub(style, "IconStyle")
     sub(icon, "color", "ffff0000")
+    for layer, fields in KML_SCHEMAS.items():
+        schema = sub(doc, "Schema", name=layer, id=layer)
+        for name, kind in fields.items():
+            sub(schema, "SimpleField", name=name, type=kind)
+
+    def data(pm: ET.Element, layer: str, values: dict[str, Any]) -> None:
+        """The placemark's attributes as its layer's Schema types them (None left out)."""
+        typed = sub(sub(pm, "ExtendedData"), "SchemaData", schemaUrl=f"#{layer}")
+        for name in KML_SCHEMAS[layer]:
+            if values.get(name) is not None:
+                sub(typed, "SimpleData", str(values[name]), name=name)
 
     line = _route_line(result)
     if len(line) >= 2:
@@ -226,6 +274,7 @@ def _kml(result: dict[str, Any]) -> bytes:
         sub(span, "begin", _utc_z(result["passages"][0]["captured_at"]))
         sub(span, "end", _utc_z(result["passages"][-1]["captured_at"]))
         sub(pm, "styleUrl", "#route")
+        data(pm, "route", {"plate": result["params"]["plate"], "legs": len(result["legs"])})
         sub(sub(pm, "LineString"), "coordinates", _kml_coords(line))
     folder = sub(doc, "Folder")
     sub(folder, "name", "legs")
@@ -239,10 +288,7 @@ def _kml(result: dict[str, Any]) -> bytes:
         sub(span, "begin", _utc_z(leg["from_at"]))
         sub(span, "end", _utc_z(leg["to_at"]))
         sub(pm, "styleUrl", f"#leg-{leg['flag']}")
-        data = sub(pm, "ExtendedData")
-        for key in ("flag", "observed_s", "expected_s", "length_m"):
-            if leg[key] is not None:
-                sub(sub(data, "Data", name=key), "value", str(leg[key]))
+        data(pm, "legs", leg)
         sub(sub(pm, "LineString"), "coordinates", _kml_coords(leg["coordinates"]))
     folder = sub(doc, "Folder")
     sub(folder, "name", "passages")
@@ -252,9 +298,7 @@ def _kml(result: dict[str, Any]) -> bytes:
         sub(pm, "description", f"camera {p['camera']}, {_local_iso(p['captured_at'])}")
         sub(sub(pm, "TimeStamp"), "when", _utc_z(p["captured_at"]))
         sub(pm, "styleUrl", "#passage")
-        data = sub(pm, "ExtendedData")
-        sub(sub(data, "Data", name="passage_id"), "value", str(p["passage_id"]))
-        sub(sub(data, "Data", name="camera"), "value", p["camera"])
+        data(pm, "passages", {**p, "plate": result["params"]["plate"]})
         sub(sub(pm, "Point"), "coordinates", _kml_coords([(p["lon"], p["lat"])]))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -291,11 +335,26 @@ def _gpx(result: dict[str, Any]) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def export_route(result: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
-    """The route in ``fmt``: (file bytes, MIME type, file suffix)."""
+def check_layer(fmt: str, layer: Any) -> str | None:
+    """The layer a route file in ``fmt`` holds: for GeoJSON one of :data:`ROUTE_LAYERS`
+    (refused otherwise, before any search runs), for the others all (None)."""
+    if fmt != "geojson":
+        return None
+    if layer not in ROUTE_LAYERS:
+        raise BadInput(f"a route as GeoJSON is one file per layer: give layer "
+                       f"{', '.join(ROUTE_LAYERS[:-1])} or {ROUTE_LAYERS[-1]}")
+    return layer
+
+
+def export_route(result: dict[str, Any], fmt: str,
+                 layer: str | None = None) -> tuple[bytes, str, str]:
+    """The route in ``fmt``: (file bytes, MIME type, file suffix). GeoJSON is one file per
+    layer (``layer``: passages, legs or route; suffix ``<layer>.geojson``)."""
     mimetype, suffix = FORMATS[fmt]
     if fmt == "geojson":
-        return json.dumps(route_geojson(result), ensure_ascii=False).encode(), mimetype, suffix
+        layer = check_layer(fmt, layer)
+        return (json.dumps(route_layers(result)[layer], ensure_ascii=False).encode(), mimetype,
+                f"{layer}.{suffix}")
     if fmt == "kml":
         return _kml(result), mimetype, suffix
     if fmt == "gpx":
@@ -304,6 +363,20 @@ def export_route(result: dict[str, Any], fmt: str) -> tuple[bytes, str, str]:
         path = Path(tmp) / f"route.{suffix}"
         _write_gpkg(path, result)
         return path.read_bytes(), mimetype, suffix
+
+
+def route_file(result: dict[str, Any], part: str) -> tuple[bytes, str]:
+    """One of :data:`ROUTE_FILES` (``legs.geojson``, ``gpkg`` ...): (bytes, MIME type)."""
+    layer, _, fmt = part.rpartition(".")
+    data, mimetype, _ = export_route(result, fmt, layer or None)
+    return data, mimetype
+
+
+def route_file_name(search_id: int, part: str) -> str:
+    """A route search's file as the package and the analyst's page name it:
+    ``route-<id>-legs.geojson``, ``route-<id>.gpkg``."""
+    layer, _, fmt = part.rpartition(".")
+    return f"route-{search_id}-{layer}.{fmt}" if layer else f"route-{search_id}.{fmt}"
 
 
 # --- the provision package's passages -----------------------------------------------------

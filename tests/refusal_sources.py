@@ -13,14 +13,21 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The code an officer's, requester's, analyst's or editor's request runs through. The
-# operators' command line (anpr/embedded.py, settings.py, audit.py) answers in English.
-SCANNED = ["casework", "gis", "webmap", "anpr/accounts.py", "anpr/errors.py"]
+# The code an officer's, requester's, analyst's or editor's request runs through: the
+# casework, the searches, the pages and APIs, the camera registry and plans (the registry
+# editor and plan pages), the photo store behind the photos pages, the devices' intake and
+# the frame decoder behind the editor's reference frame. The operators' command line
+# (anpr/embedded.py, settings.py, audit.py) answers in English.
+SCANNED = ["casework", "gis", "webmap", "camera_registry", "anpr/accounts.py",
+           "anpr/errors.py", "ingest/intake.py", "ingest/images.py", "detector/frames.py"]
 
 
 # Functions whose returned text is raised elsewhere (``raise Conflict(held)``): name -> the
 # tuple element that holds the message, or None for the value itself.
 RETURNED = {"provision_held": None, "blur_state": 1}
+# Python's own exceptions: a helper raising one of these with its argument is no refusal.
+BUILTIN_ERRORS = {n for n, v in vars(__import__("builtins")).items()
+                  if isinstance(v, type) and issubclass(v, BaseException)}
 
 
 def _files() -> list[Path]:
@@ -97,7 +104,9 @@ def messages() -> dict[str, list[str]]:
                 params = [a.arg for a in node.args.args]
                 for sub in ast.walk(node):
                     # raise X(param) or raise status_exc(param): a helper raising its argument
+                    # (a refusal; not a lookup's own ``raise KeyError(code)``)
                     if (isinstance(sub, ast.Raise) and isinstance(sub.exc, ast.Call)
+                            and _name(sub.exc.func) not in BUILTIN_ERRORS
                             and sub.exc.args
                             and isinstance(sub.exc.args[0], ast.Name)
                             and sub.exc.args[0].id in params):

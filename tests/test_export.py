@@ -30,8 +30,8 @@ def lead_route(database_url, demo_db):
     return result
 
 
-def _write(tmp_path, result, fmt):
-    payload, mimetype, suffix = export_route(result, fmt)
+def _write(tmp_path, result, fmt, layer=None):
+    payload, mimetype, suffix = export_route(result, fmt, layer)
     path = tmp_path / f"route.{suffix}"
     path.write_bytes(payload)
     return path, payload
@@ -118,27 +118,70 @@ def test_kml_time_primitives_styles_and_route_line(tmp_path, lead_route):
     assert used == [f"#leg-{leg['flag']}" for leg in lead_route["legs"]]
 
 
-def test_geojson_layers_and_iso_times(tmp_path, lead_route):
-    path, payload = _write(tmp_path, lead_route, "geojson")
-    data = json.loads(payload)
-    by_layer: dict[str, list] = {}
-    for f in data["features"]:
-        by_layer.setdefault(f["properties"]["layer"], []).append(f)
-    assert len(by_layer["passages"]) == len(lead_route["passages"])
-    assert len(by_layer["legs"]) == len(lead_route["legs"]) and len(by_layer["route"]) == 1
-    assert {f["geometry"]["type"] for f in by_layer["passages"]} == {"Point"}
-    assert {f["geometry"]["type"] for f in by_layer["legs"] + by_layer["route"]} == {"LineString"}
-    for f in data["features"]:
+@pytest.mark.parametrize("layer, geometry, times", [
+    ("passages", "Point", ("captured_at",)), ("legs", "LineString", ("from_at", "to_at")),
+    ("route", "LineString", ("from_at", "to_at"))])
+def test_geojson_is_one_file_per_layer_with_its_geometry_type(tmp_path, lead_route, layer,
+                                                              geometry, times):
+    """GDAL reads each route GeoJSON as one layer named after it, of one geometry type (not
+    "Unknown", as the one mixed file read), in EPSG:4326, with date-time fields."""
+    path, payload = _write(tmp_path, lead_route, "geojson", layer)
+    assert path.name == f"route.{layer}.geojson"
+    assert [tuple(x) for x in pyogrio.list_layers(path)] == [(layer, geometry)]
+    info = pyogrio.read_info(path)
+    assert info["geometry_type"] == geometry and info["crs"] == "EPSG:4326"
+    want = {"passages": len(lead_route["passages"]), "legs": len(lead_route["legs"]),
+            "route": 1}[layer]
+    assert info["features"] == want
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert all(types[k].startswith("datetime64") for k in times), types
+    assert "layer" not in types and "times" not in types
+    if layer == "legs":
+        assert types["observed_s"] == "float64" and types["length_m"] == "float64", types
+        assert types["index"].startswith("int"), types
+    if layer == "passages":
+        assert types["passage_id"].startswith("int"), types
+        df = pyogrio.read_dataframe(path)
+        assert _same_times(df["captured_at"], lead_route)
+        assert set(df["plate"]) == {lead_route["params"]["plate"]}
+    for f in json.loads(payload)["features"]:
         for key, value in f["properties"].items():
             assert not isinstance(value, list), key  # no string lists (per-vertex times)
-            if key in ("captured_at", "from_at", "to_at"):
+            if key in times:
                 assert datetime.fromisoformat(value).utcoffset() is not None, key
-    info = pyogrio.read_info(path)
-    assert info["crs"] == "EPSG:4326"
+
+
+def test_geojson_without_a_layer_is_refused(lead_route):
+    from anpr.errors import BadInput
+
+    with pytest.raises(BadInput, match="one file per layer"):
+        export_route(lead_route, "geojson")
+    assert export.route_file_name(7, "legs.geojson") == "route-7-legs.geojson"
+    assert export.route_file_name(7, "gpkg") == "route-7.gpkg"
+    assert [p for p in export.ROUTE_FILES if p.endswith(".geojson")] == [
+        "passages.geojson", "legs.geojson", "route.geojson"]
+
+
+def test_kml_attributes_are_typed(tmp_path, lead_route):
+    """The legs' seconds and metres come back from GDAL as numbers (a typed Schema), not
+    as text, as the plan KML's attributes do."""
+    path, payload = _write(tmp_path, lead_route, "kml")
+    info = pyogrio.read_info(path, layer="legs")
     types = dict(zip(info["fields"], info["dtypes"]))
-    assert all(types[k].startswith("datetime64") for k in ("captured_at", "from_at", "to_at"))
-    df = pyogrio.read_dataframe(path, where="layer = 'passages'")
-    assert len(df) == len(lead_route["passages"])
+    for name in ("observed_s", "expected_s", "excess_s", "length_m", "straight_m"):
+        assert types[name] == "float64", (name, types)
+    assert types["index"].startswith("int") and types["flag"] == "object", types
+    legs = pyogrio.read_dataframe(path, layer="legs")
+    assert legs["observed_s"].round(1).tolist() == [round(leg["observed_s"], 1)
+                                                    for leg in lead_route["legs"]]
+    assert legs["length_m"].round(1).tolist() == [leg["length_m"] for leg in lead_route["legs"]]
+    info = pyogrio.read_info(path, layer="passages")
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert {"passage_id", "camera", "location_code", "plate"} <= set(types)
+    info = pyogrio.read_info(path, layer="route")
+    types = dict(zip(info["fields"], info["dtypes"]))
+    assert types["legs"].startswith("int"), types
+    assert b"<Data " not in payload and payload.count(b"<Schema ") == 3
 
 
 def test_provision_passage_files_open_in_gdal(tmp_path, conn, demo_db, lead_route):
@@ -195,16 +238,49 @@ def test_plan_layer_gpkg_has_date_columns(tmp_path, conn, demo_db):
     assert (df["valid_from"].dt.year == year).all()
 
 
-@pytest.mark.parametrize("fmt", list(export.FORMATS))
-def test_a_route_without_legs_still_opens(tmp_path, database_url, demo_db, lead_route, fmt):
+@pytest.mark.parametrize("part", export.ROUTE_FILES)
+def test_a_route_without_legs_still_opens(tmp_path, database_url, demo_db, lead_route, part):
     """One passage (no leg) and none at all: valid, empty layers rather than a 500."""
     one = {**lead_route, "passages": lead_route["passages"][:1], "legs": []}
     none = {**lead_route, "passages": [], "legs": []}
+    layer, _, fmt = part.rpartition(".")
     for result, n in ((one, 1), (none, 0)):
-        path, _ = _write(tmp_path, result, fmt)
-        layer = {"gpx": "track_points", "kml": "passages", "gpkg": "passages"}.get(fmt)
+        path, _ = _write(tmp_path, result, fmt, layer or None)
+        if layer in ("legs", "route"):  # no leg: an empty collection
+            assert json.loads(path.read_bytes())["features"] == []
+            continue
+        layer_name = {"gpx": "track_points", "kml": "passages", "gpkg": "passages"}.get(fmt)
         if fmt == "kml" and n == 0:
             assert pyogrio.list_layers(path) is not None
             continue
-        df = pyogrio.read_dataframe(path, layer=layer) if layer else pyogrio.read_dataframe(path)
+        df = (pyogrio.read_dataframe(path, layer=layer_name) if layer_name
+              else pyogrio.read_dataframe(path))
         assert len(df) == n
+
+
+def test_the_route_export_endpoint_gives_geojson_per_layer(app, login, demo_db, tmp_path):
+    """The officers' route export (/api/v1/search/route/export): GeoJSON one file per layer,
+    refused without a layer (in Dutch, before the search runs), each file one geometry
+    type in GDAL."""
+    from conftest import SearchClient, confirmed_request
+
+    truth = json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
+    plate = truth["detour"]["plate"]
+    rid = confirmed_request(login("officer.mn"), plates=[plate], days=2)
+    officer = SearchClient(app, "officer.mn", rid)  # each call after its preview
+    body = {"plate": plate, "window": {"start": demo_db["start"].isoformat(),
+                                       "end": demo_db["end"].isoformat()}}
+    r = officer.post("/api/v1/search/route/export", json={**body, "format": "geojson"})
+    assert r.status_code == 400
+    assert r.get_json()["bericht"] == ("Een route als GeoJSON is één bestand per laag: geef laag "
+                                       "passages, legs of route.")
+    for layer, geometry in (("passages", "Point"), ("legs", "LineString"),
+                            ("route", "LineString")):
+        r = officer.post("/api/v1/search/route/export",
+                         json={**body, "format": "geojson", "layer": layer})
+        assert r.status_code == 200, r.get_data(as_text=True)[:300]
+        assert f'route-{plate}.{layer}.geojson"' in r.headers["Content-Disposition"]
+        path = tmp_path / f"{layer}.geojson"
+        path.write_bytes(r.data)
+        assert [tuple(x) for x in pyogrio.list_layers(path)] == [(layer, geometry)]
+        assert pyogrio.read_info(path)["crs"] == "EPSG:4326"

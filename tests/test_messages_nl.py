@@ -80,6 +80,13 @@ def test_variable_parts_carry_over_in_dutch():
     assert messages_nl.bericht("something nobody wrote", 409).startswith("Dit kan nu niet")
 
 
+def test_the_general_sentences_speak_of_no_request():
+    """The general sentence stands in for any refusal, the registry's and the plans' too:
+    none of them may speak of a request (issue 19: a registry 409 said "verzoek")."""
+    for status in (400, 403, 404, 405, 409, 413, 415, 500):
+        assert "verzoek" not in messages_nl.fallback(status).lower(), status
+
+
 def test_refusals_through_http_answer_dutch(app, database_url, login, demo_db, truth):  # noqa: F811
     from casework_support import cropped_copies
 

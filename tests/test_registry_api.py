@@ -525,3 +525,65 @@ def test_a_large_frame_upload_is_read_up_to_its_own_limit(editor):
     r = editor.post(f"{API}/cameras/{cam}/frame", data=b"\xff" * (26 * 1024 * 1024),
                     headers={"Content-Type": "image/jpeg"})
     assert r.status_code == 413 and "25 MB" in r.get_json()["message"], r.get_json()
+
+
+def test_the_editors_refusals_come_in_dutch(editor, conn):
+    """Issue 19: each refusal the editor meets has its own Dutch sentence (``bericht``), the
+    page's general one is never needed, and a 409 speaks of no request."""
+    from webmap import messages_nl
+
+    _place(editor)
+    _camera(editor)
+    general = set(messages_nl.FALLBACK.values())
+    cases = [
+        ("post", "/locations", LOC, 409,
+         "Locatie MN-ZZ7-101 bestaat al; kies een ander volgnummer of bewerk de bestaande "
+         "locatie."),
+        ("post", "/locations", LOC | {"code": "A12-1"}, 400,
+         "Locatiecode 'A12-1' volgt de naamgeving EENHEID-WEG-VOLGNUMMER niet (bijv. "
+         "AM-A10-003)."),
+        ("post", "/locations", LOC | {"code": "RT-ZZ7-102"}, 400,
+         "Locatiecode RT-ZZ7-102 begint niet met haar eenheid MN."),
+        ("post", "/locations", LOC | {"code": "MN-ZZ7-103", "owner": "army"}, 400,
+         "Onbekende eigenaar 'army': geef police, kmar, cjib, municipality of commercial."),
+        ("post", "/locations", LOC | {"code": "MN-ZZ7-103", "hectometre": 100000}, 400,
+         "De hectometer is het hectometerpaaltje langs de weg, van 0 tot 99999,9."),
+        ("post", "/cameras", {"id": "MN-ZZ7-101-X1", "location_code": "MN-ZZ7-101",
+                              "bearing": 90, "inout": "in", "lane": 1,
+                              "active_from": "2026-01-01"}, 400,
+         "Camera-id 'MN-ZZ7-101-X1' volgt de naamgeving niet: MN-ZZ7-101-R1 of MN-ZZ7-101-L1."),
+        ("post", "/cameras", {"id": "MN-ZZ7-101-R1", "location_code": "MN-ZZ7-101",
+                              "bearing": 90, "inout": "in", "lane": 1,
+                              "active_from": "2026-01-01"}, 409,
+         "Camera MN-ZZ7-101-R1 bestaat al."),
+        ("post", "/cameras", {"id": "MN-ZZ7-101-R2", "location_code": "MN-ZZ7-101",
+                              "inout": "in", "lane": 2, "active_from": "2026-01-01"}, 400,
+         "Een camera wordt pas actief met een getekende rijstrook of een opgegeven koers."),
+        ("patch", "/cameras/MN-ZZ7-101-R1", {"bearing": 400}, 400,
+         "De koers is de rijrichting in graden (0-360)."),
+        ("post", "/cameras/MN-ZZ7-101-R1/status", {"status": "kapot",
+                                                   "start": "2026-01-01T00:00:00+01:00"}, 400,
+         "Onbekende status 'kapot': geef active, defect, roadworks of retired."),
+        ("post", "/cameras/MN-ZZ7-101-R1/masks",
+         {"polygon": [[0, 0], [100, 100], [100, 0], [0, 100]], "frame_width": 1280,
+          "frame_height": 720}, 400,
+         "Het privacymasker is geen geldig vlak: snijdt de omtrek zichzelf? Teken het opnieuw."),
+        ("post", "/cameras/MN-ZZ7-101-R1/masks",
+         {"polygon": [[1200, 600], [1300, 600], [1300, 700]], "frame_width": 1280,
+          "frame_height": 720}, 400,
+         "Het privacymasker ligt (deels) buiten het beeld van 1280x720 pixels; teken het "
+         "binnen het referentiebeeld."),
+        ("delete", "/cameras/MN-ZZ7-101-R1/masks/999999999", None, 404,
+         "Camera MN-ZZ7-101-R1 heeft geen privacymasker 999999999."),
+        ("patch", "/locations/MN-ZZ7-404", {"name": "x"}, 404, "Er is geen locatie MN-ZZ7-404."),
+    ]
+    for method, path, body, status, dutch in cases:
+        r = getattr(editor, method)(f"{API}{path}", **({} if body is None else {"json": body}))
+        got = r.get_json()
+        assert r.status_code == status, (path, got)
+        assert got["bericht"] == dutch, (path, got)
+        assert got["bericht"] not in general and "verzoek" not in got["bericht"]
+    r = editor.post(f"{API}/cameras/MN-ZZ7-101-R1/frame", data=b"not an image",
+                    headers={"Content-Type": "image/png"})
+    assert r.get_json()["bericht"] == ("Het beeld kan niet worden gebruikt: dit is geen beeld "
+                                       "(onbekend formaat, 12 bytes).")

@@ -115,3 +115,43 @@ def test_bad_camera_lane_refused(demo_db, conn, tmp_path):
     with pytest.raises(BadInput) as refused:
         exchange.import_registry(conn, path, actor=ED)
     assert "unknown location" in refused.value.details["problems"][0]
+
+
+def test_export_gpkg_has_date_columns(demo_db, conn, tmp_path):
+    """Issue 19: dates are DATE columns in the GeoPackage (as the plan layer's), not TEXT;
+    GeoPackage 1.2 so Debian's GDAL (QGIS LTR) opens it without a warning, and the values
+    are the registry's own; a file with them re-imports unchanged (dry run)."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "registry.gpkg"
+    path.write_bytes(exchange.export_registry(conn, "gpkg"))
+    want = {"locations": ("signed_on",), "cameras": ("active_from", "active_to")}
+    geometry = {"locations": "Point", "cameras": "LineString"}
+    for layer, dates in want.items():
+        info = pyogrio.read_info(path, layer=layer)
+        assert info["crs"] == "EPSG:4326" and info["geometry_type"] == geometry[layer]
+        types = dict(zip(info["fields"], info["ogr_types"]))
+        assert all(types[d] == "OFTDate" for d in dates), (layer, types)
+        assert types["hectometre" if layer == "locations" else "bearing"] == "OFTReal"
+        assert types["code" if layer == "locations" else "id"] == "OFTString"
+    cams = pyogrio.read_dataframe(path, layer="cameras")
+    row = conn.execute("SELECT id, active_from, active_to FROM camera ORDER BY id LIMIT 1"
+                       ).fetchone()
+    got = cams.set_index("id").loc[row["id"]]
+    assert got["active_from"].date() == row["active_from"]
+    assert (got["active_to"] != got["active_to"]) if row["active_to"] is None else \
+        got["active_to"].date() == row["active_to"]
+    locs = pyogrio.read_dataframe(path, layer="locations")
+    signed = conn.execute("SELECT l.code, m.signed_on FROM location l JOIN location_motivation m"
+                          " ON m.location_id = l.id WHERE m.signed_on IS NOT NULL LIMIT 1"
+                          ).fetchone()
+    if signed:
+        assert locs.set_index("code").loc[signed["code"], "signed_on"].date() == signed["signed_on"]
+    report = exchange.import_registry(conn, path, actor=ED)
+    assert report["locations"]["update"] == [] and report["cameras"]["update"] == []
+    if shutil.which("ogrinfo"):
+        out = subprocess.run(["ogrinfo", "-ro", "-so", "-al", str(path)], capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0 and "Warning" not in out.stderr, out.stderr
+        assert "active_from: Date" in out.stdout and "signed_on: Date" in out.stdout

@@ -396,14 +396,14 @@ def test_package_route_is_the_held_route_of_verified_reads(app, people, demo_db,
     resp = officer.post(f"/api/v1/requests/{rid}/package")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     zf = zipfile.ZipFile(io.BytesIO(resp.data))
-    [name] = [n for n in zf.namelist() if n.startswith("route-") and n.endswith(".geojson")]
+    [name] = [n for n in zf.namelist() if n.startswith("route-")
+              and n.endswith("-passages.geojson")]
     route = json.loads(zf.read(name))
-    on_route = {f["properties"]["passage_id"] for f in route["features"]
-                if f["properties"]["layer"] == "passages"}
+    on_route = {f["properties"]["passage_id"] for f in route["features"]}
     assert on_route == held - {misread}
-    assert route["name"] == f"route {lead}"
+    assert {f["properties"]["plate"] for f in route["features"]} == {lead}
     # The search's own detour threshold: at 1 minute every slow leg is a detour or stop.
-    legs = [f for f in route["features"] if f["properties"]["layer"] == "legs"]
+    legs = json.loads(zf.read(name.replace("-passages.", "-legs.")))["features"]
     assert legs and all(f["properties"]["flag"] != "ok" or
                         f["properties"]["observed_s"] - f["properties"]["expected_s"] < 60
                         for f in legs)

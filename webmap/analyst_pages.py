@@ -4,7 +4,7 @@ An analyst works on what an authorised officer provided, never on the store: the
 the requests whose provided results the analyst may see, shows one request's provided
 passages and routes on the map, and offers them as files (``gis.export``): the package's
 passages as CSV (with its ``.csvt`` and ``.prj``) and GeoJSON, each route search as
-GeoJSON, GeoPackage, KML and GPX.
+GeoJSON (one file per layer: passages, legs, the route line), GeoPackage, KML and GPX.
 
 Who may see what is decided by ``casework.access`` alone (level ``PROVIDED``: grant
 holders, members of the investigation, the requester of record); this module only asks it.
@@ -43,12 +43,16 @@ ANALYST = "analyst"
 #: investigation, grant holders, the handling officer) and requesters of record; what
 #: each sees is decided per request by casework.access.
 VIEWERS = ("analyst", "officer", "requester")
-ROUTE_FORMATS = ("geojson", "gpkg", "kml", "gpx")
+#: A route's files (``gis.export.ROUTE_FILES``) and how the page names them.
+ROUTE_FILES = {"passages.geojson": "GeoJSON passages", "legs.geojson": "GeoJSON trajecten",
+               "route.geojson": "GeoJSON routelijn", "gpkg": "GeoPackage", "kml": "KML",
+               "gpx": "GPX"}
 PASSAGE_FILES = {"passages.csv": "text/csv; charset=utf-8",
                  "passages.csvt": "text/plain; charset=utf-8",
                  "passages.prj": "text/plain; charset=utf-8",
                  "passages.geojson": "application/geo+json"}
-_ROUTE_FILE = re.compile(r"^route-(?P<id>[0-9]{1,12})\.(?P<fmt>geojson|gpkg|kml|gpx)$")
+_ROUTE_FILE = re.compile(r"^route-(?P<id>[0-9]{1,12})(?:-(?P<layer>passages|legs|route)"
+                         r"\.geojson|\.(?P<fmt>gpkg|kml|gpx))$")
 #: Dutch names of the search kinds, as the officers' pages name them.
 KINDS = {"plate": "Q1 kenteken(s)", "partial": "Q2 deel van kenteken",
          "block": "Q3 blokbevraging", "convoy": "Q4 konvooi",
@@ -115,8 +119,8 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
     request's reference).
 
     The third is True when the file's SHA-256 is the one in the manifest, False when it
-    differs (passages destroyed by retention since), None for a format the package did not
-    hold (a route as GeoPackage, KML or GPX)."""
+    differs (passages destroyed by retention since), None for a file the package did not
+    hold (a package made before the route came in every format, or as GeoJSON per layer)."""
     from casework import provision
     from gis import export
 
@@ -135,7 +139,8 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
         # The route as the package built it: through the passages the search held, the
         # rejected misreads left out (casework.provision.held_route).
         result = provision.held_route(conn, search)
-        data, media, _ = export.export_route(result, m["fmt"])
+        data, media = export.route_file(result, f"{m['layer']}.geojson" if m["layer"]
+                                        else m["fmt"])
     recorded = manifest["files"].get(name)
     same = None if recorded is None else hashlib.sha256(data).hexdigest() == recorded
     audit.record(conn, account.username, "provided.read", f"request:{request_id}",
@@ -144,11 +149,19 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
 
 
 def file_names(manifest: dict[str, Any]) -> list[str]:
-    return [*PASSAGE_FILES, *(f"route-{s['id']}.{fmt}" for s in route_searches(manifest)
-                              for fmt in ROUTE_FORMATS)]
+    from gis import export
+
+    return [*PASSAGE_FILES, *(export.route_file_name(s["id"], part)
+                              for s in route_searches(manifest) for part in export.ROUTE_FILES)]
 
 
 # -- web ---------------------------------------------------------------------------------------
+
+def _route_file_name(search_id: int, part: str) -> str:
+    from gis import export
+
+    return export.route_file_name(search_id, part)
+
 
 def clock_parse(value: str | None) -> datetime | None:
     """A manifest's ISO time for the templates (shown in Europe/Amsterdam)."""
@@ -196,14 +209,16 @@ def results_page(request_id: int):
     manifest = got["manifest"]
     return render_template("analyst/results.html", req=got["request"], manifest=manifest,
                            routes=route_searches(manifest), kinds=KINDS,
-                           formats=ROUTE_FORMATS, tz=clock.AMSTERDAM, parse=clock_parse)
+                           route_files=ROUTE_FILES, file_name=_route_file_name,
+                           tz=clock.AMSTERDAM, parse=clock_parse)
 
 
 @analyst_pages.get("/analyse/<int:request_id>/download")
 @requires(*VIEWERS)
 def download(request_id: int):
-    """``?file=passages.csv`` (or ``.csvt``, ``.prj``, ``.geojson``) or
-    ``route-<search id>.<geojson|gpkg|kml|gpx>``; names in the manifest's files."""
+    """``?file=passages.csv`` (or ``.csvt``, ``.prj``, ``.geojson``) or a route's file:
+    ``route-<search id>-<passages|legs|route>.geojson`` or ``route-<search id>.<gpkg|kml|gpx>``;
+    names in the manifest's files."""
     name = request.args.get("file", "")
     data, media, same, ref = provided_file(get_conn(), current_account(), request_id, name[:80])
     ref = re.sub(r"[^A-Za-z0-9-]", "_", ref)

@@ -487,7 +487,8 @@ register_paths({
                                                          "start": {"type": "string", "format": "date-time"},
                                                          "end": {"type": ["string", "null"],
                                                                  "format": "date-time"},
-                                                         "note": {"type": ["string", "null"]}}})},
+                                                         "note": {"type": ["string", "null"]}}},
+                    codes=("400", "401", "403", "404", "409"))},  # 409: may not become active
     f"{API}/cameras/{{camera_id}}/history": {"get": _op(
         "Changes to the camera and its masks, newest first (editors, auditors, administrators)",
         _CAM)},

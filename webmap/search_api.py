@@ -268,16 +268,17 @@ def route_search():
 @search_api.post("/route/export")
 @requires("officer")
 def route_export():
-    from gis.export import FORMATS, export_route
+    from gis.export import FORMATS, check_layer, export_route
 
     data = json_object()
     fmt = data.get("format")
     if fmt not in FORMATS:
         raise BadInput(f"format must be one of {', '.join(sorted(FORMATS))}")
+    layer = check_layer(fmt, data.get("layer"))  # GeoJSON: one file per layer (issue 19)
     target, window, args = _target(data), _window(data), _route_args(data)
     result = _first_run(data, "route") or route.route(get_conn(), target, window,
                                                       scope=_scope(data), **args)
-    payload, mimetype, suffix = export_route(result, fmt)
+    payload, mimetype, suffix = export_route(result, fmt, layer)
     return Response(payload, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="route-{target}.{suffix}"'})
 
@@ -363,7 +364,11 @@ _ROUTE = {**_TARGET, "detour_minutes": {"type": "number", "minimum": 1, "maximum
           "format": {"enum": ["json", "geojson"]}}
 
 _EXPORT = _op(
-    "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]}},
+    "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]},
+                           "layer": {"enum": ["passages", "legs", "route"],
+                                     "description": "with format geojson, required: GeoJSON "
+                                                    "is one file per layer (passages: Points; "
+                                                    "legs, route: LineStrings)"}},
     "GeoJSON, GeoPackage, KML or GPX, each with a time per vertex or point")
 _EXPORT["post"]["responses"]["200"] = {"description": "the route file", "content": {
     "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},

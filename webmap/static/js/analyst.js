@@ -57,7 +57,30 @@
   var passageLayer = L.featureGroup().addTo(map);
   var passages = [];
 
-  function verified(p) { return /^verified/.test(p.verification) ? "verified" : "not verified"; }
+  /** The package's verification status (English, as the CSV carries it for integrators):
+   * its kind for the filter and its words on the page, in Dutch. */
+  function verificationKind(v) {
+    v = String(v || "");
+    if (/^verified\b/.test(v)) { return "verified"; }
+    if (/^not verified \(location\/time/.test(v)) { return "location_time"; }
+    if (/^niet te verifi/.test(v)) { return "not_verifiable"; }
+    return "unverified";
+  }
+  function verificationText(v) {
+    v = String(v || "");
+    var m = /^verified: confirmed, the crop shows the ordered plate (\S+): the camera misread it/.exec(v);
+    if (m) {
+      return "geverifieerd: bevestigd; de uitsnede toont het gevraagde kenteken " + m[1] +
+        " (de camera las het verkeerd; de lezing is geleverd zoals gelezen)";
+    }
+    if (/^verified: confirmed/.test(v)) { return "geverifieerd: bevestigd"; }
+    if (/^verified/.test(v)) { return "geverifieerd"; }
+    if (/^not verified \(location\/time/.test(v)) {
+      return "niet geverifieerd (zoekvraag op locatie/tijd: geen verificatie nodig)";
+    }
+    if (v === "unverified") { return "niet geverifieerd"; }
+    return v;  // already Dutch ("niet te verifiëren (geen uitsnede)") or unknown: as it is
+  }
   function moment(id) {
     var v = $(id).value;
     return v ? new Date(window.AnprTime.localToISO(v)).getTime() : null;
@@ -75,17 +98,18 @@
       if (loc && (p.location_code + " " + p.location_name).toLowerCase().indexOf(loc) < 0) { return; }
       if (from !== null && t < from) { return; }
       if (to !== null && t > to) { return; }
-      if (ver && verified(p) !== ver) { return; }
+      if (ver && verificationKind(p.verification) !== ver) { return; }
       var c = f.geometry.coordinates;
       L.circleMarker([c[1], c[0]], { radius: 6, color: "#0b2e4f", weight: 1, fillColor: "#1e88e5",
         fillOpacity: 0.85, className: "an-passage" })
         .bindPopup("<b>" + esc(p.plate) + "</b><br>" + esc(showTime(p.captured_at_utc)) + "<br>" +
           esc(p.location_code) + " " + esc(p.location_name) + "<br>camera " + esc(p.camera) + ", rijstrook " +
-          esc(p.lane) + ", " + esc(DIRECTION[p.direction] || p.direction) + "<br><i>" + esc(p.verification) + "</i>")
+          esc(p.lane) + ", " + esc(DIRECTION[p.direction] || p.direction) + "<br><i>" + esc(verificationText(p.verification)) + "</i>")
         .addTo(passageLayer);
       rows.push("<tr data-passage=\"" + esc(p.passage_id) + "\"><td>" + esc(showTime(p.captured_at_utc)) +
         "</td><td class=\"plate\">" + esc(p.plate) + "</td><td>" + esc(p.location_code) + " " + esc(p.location_name) +
-        "</td><td>" + esc(DIRECTION[p.direction] || p.direction) + "</td><td>" + esc(p.verification) + "</td></tr>");
+        "</td><td>" + esc(DIRECTION[p.direction] || p.direction) + "</td><td data-verification=\"" +
+        esc(verificationKind(p.verification)) + "\">" + esc(verificationText(p.verification)) + "</td></tr>");
     });
     $("passages").tBodies[0].innerHTML = rows.join("") ||
       "<tr><td colspan=\"5\">Geen passages binnen de filters.</td></tr>";
@@ -94,14 +118,14 @@
     shown.textContent = rows.length + " van " + passages.length + " passages getoond";
   }
 
+  /** A route's legs (its file route-<id>-legs.geojson: LineStrings, one per leg). */
   function drawRoute(fc) {
     fc.features.forEach(function (f) {
       var p = f.properties;
-      if (p.layer !== "legs") { return; }
       var ll = f.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
       L.polyline(ll, { color: FLAG_COLOURS[p.flag] || FLAG_COLOURS.ok, weight: p.flag === "ok" ? 4 : 6, opacity: 0.9,
         dashArray: p.flag === "no_route" ? "6 6" : null, className: "an-leg leg-" + p.flag })
-        .bindTooltip("Route " + esc(fc.name.replace(/^route /, "")) + ", traject " + (p.index + 1) + ": " +
+        .bindTooltip("Route " + esc(p.plate) + ", traject " + (p.index + 1) + ": " +
           esc(FLAG_LABELS[p.flag] || p.flag), { sticky: true })
         .addTo(routeLayer);
     });
@@ -112,7 +136,7 @@
   var routes = (el.dataset.routes || "").split(",").filter(Boolean);
   var loads = [fetchJSON(el.dataset.passagesUrl).then(function (fc) { passages = fc.features; render(); })];
   routes.forEach(function (id) {
-    loads.push(fetchJSON(base + "?file=route-" + encodeURIComponent(id) + ".geojson").then(drawRoute));
+    loads.push(fetchJSON(base + "?file=route-" + encodeURIComponent(id) + "-legs.geojson").then(drawRoute));
   });
   Promise.all(loads).then(function () {
     var b = passageLayer.getBounds();

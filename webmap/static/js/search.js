@@ -477,11 +477,14 @@
       }).join(" ") + "</div>";
     resultsEl.innerHTML = "";
     var exp = document.createElement("div"); exp.className = "buttons";
-    exp.innerHTML = "Exporteren: " + ["geojson", "gpkg", "kml", "gpx"].map(function (fmt) {
-      return "<button type=\"button\" data-format=\"" + fmt + "\">" + fmt.toUpperCase() + "</button>";
+    // GeoJSON is one file per layer (passages, legs, the route line); the others hold all.
+    exp.innerHTML = "Exporteren: " + [["geojson", "passages", "GeoJSON passages"],
+      ["geojson", "legs", "GeoJSON trajecten"], ["geojson", "route", "GeoJSON routelijn"],
+      ["gpkg", "", "GeoPackage"], ["kml", "", "KML"], ["gpx", "", "GPX"]].map(function (f) {
+      return "<button type=\"button\" data-format=\"" + f[0] + "\" data-layer=\"" + f[1] + "\">" + f[2] + "</button>";
     }).join("");
     exp.querySelectorAll("button").forEach(function (b) {
-      b.addEventListener("click", function () { exportRoute(b.dataset.format); });
+      b.addEventListener("click", function () { exportRoute(b.dataset.format, b.dataset.layer); });
     });
     resultsEl.appendChild(exp);
     var wrap = document.createElement("div"); wrap.className = "scroll";
@@ -506,14 +509,15 @@
     resultsEl.appendChild(wrap);
   }
 
-  function exportRoute(fmt) {
+  function exportRoute(fmt, layer) {
     var q = state.query;
     if (!q || q.kind !== "route") { return; }
     var body = { plate: q.body.plate, window: q.body.window, detour_minutes: q.body.detour_minutes, format: fmt };
+    if (layer) { body.layer = layer; }
     post("/route/export", body).then(function (blob) {
       var a = document.createElement("a");
       a.href = URL.createObjectURL(blob instanceof Blob ? blob : new Blob([JSON.stringify(blob)], { type: "application/geo+json" }));
-      a.download = "route-" + q.body.plate + "." + fmt;
+      a.download = "route-" + q.body.plate + "." + (layer ? layer + "." : "") + fmt;
       document.body.appendChild(a); a.click(); a.remove();
       setTimeout(function () { URL.revokeObjectURL(a.href); }, 5000);
     }).catch(showError);

@@ -54,13 +54,15 @@
     C.api("POST", url, { account: who }).then(function () { $(inputId).value = ""; C.message(msg, null); people(listId, url, kind); })
       .catch(fail("Niet vastgelegd"));
   }
-  if ($("relations-box")) {
+  if ($("relations-box") && $("ho-to")) {  // no hand-over once the request is completed
     C.api("GET", base + "/handover").then(function (list) {
       var sel = $("ho-to");
       list.forEach(function (c) {
         var o = document.createElement("option"); o.value = c.username; o.textContent = c.full_name + " (" + c.username + ")"; sel.appendChild(o);
       });
     }).catch(function () {});
+  }
+  if ($("relations-box")) {
     people("members-list", base + "/members", "Zijn inzage");
     people("grants-list", base + "/grants", "De inzage");
     on("member-add-do", "click", function () { addPerson("member-add", base + "/members", "members-list", "Zijn inzage"); });
