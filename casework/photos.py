@@ -345,9 +345,10 @@ def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any]
          key, digest, officer.id)).fetchone()
     if stored is None:
         raise Conflict("this photo has just been approved by someone else")
+    # The passage by its id only (no capture time): docs/audit.md, what a record keeps.
     audit.record(conn, officer.username, "photo.approve", f"request:{request_id}",
-                 passage=passage_id, captured_at=row["captured_at"], boxes=clean,
-                 source_key=source_key, image_key=key, sha256=digest)
+                 passage=passage_id, boxes=clean, source_key=source_key, image_key=key,
+                 sha256=digest)
     return {"passage_id": passage_id, "captured_at": row["captured_at"], "boxes": clean,
             "image_key": key, "sha256": digest, "approved_at": stored["approved_at"],
             "approved_by": officer.username}

@@ -270,7 +270,8 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
     # The machine's opinion beside the officer's verdict (the verdict decides): kept with
     # the verdict, and the verdicts that go against it are named in the audit record.
     opinions = for_passages(conn, [(k[0], k[1]) for k in given])
-    against = [{"passage_id": pid, "verdict": verdict, "machine_read": o.text,
+    # Named by passage id only, never the reader's text (docs/audit.md, what a record keeps).
+    against = [{"passage_id": pid, "verdict": verdict,
                 "machine_confidence": round(o.confidence, 3),
                 "machine_agrees_with_camera": o.agrees_with_camera}
                for (pid, at, _q), verdict in given.items()

@@ -189,6 +189,9 @@ def test_approval_recorded_irreversible_and_packaged(photo_request, conn):
     assert row["boxes"] == [BOX] and row["source_key"] == photo_request["blurred_key"]
     logged = audit.entries(conn, subject=f"request:{rid}", action="photo.approve")[0]["details"]
     assert logged["boxes"] == [BOX] and logged["sha256"] == row["sha256"]
+    # The passage by its id only: no capture time in a record kept for years (docs/audit.md).
+    assert logged["passage"] == pid and "captured_at" not in logged
+    assert row["captured_at"].isoformat()[:16] not in json.dumps(logged)
 
     # The photo now shown is the approved copy; a second approval is refused (final).
     shown = officer.get(f"/api/v1/requests/{rid}/photos/{pid}").data
