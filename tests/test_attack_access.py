@@ -43,7 +43,26 @@ class Roles:
     roles: tuple[str, ...] | str
 
 
+@dataclass(frozen=True)
+class Search:
+    """A search route: the request is named in the body (``request_id``; ``enquiry_id``
+    after the preview) and put to the access rule by the search gate. ``coverage`` names
+    no request (it reads no passage): any officer."""
+    kind: str
+    stage: str  # preview, run (results), export, coverage
+    level: Level = Level.ACT
+    roles: tuple[str, ...] = ("officer",)
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A read's plate crop: the handling officer of a request whose results hold it."""
+    level: Level = Level.ACT
+    roles: tuple[str, ...] = ("officer",)
+
+
 R = "/api/v1/requests/<int:request_id>"
+SEARCH_KINDS = ("block", "common", "convoy", "partial", "plate", "route")
 POLICY: dict[tuple[str, str], Req | Roles] = {
     # -- request-bound: the casework ------------------------------------------------------
     ("GET", R): Req(Level.VIEW),
@@ -79,6 +98,7 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/locations"): Req(Level.ACT),
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/route"): Req(Level.ACT),
     ("GET", "/api/v1/searches/<int:enquiry_id>/results/plates"): Req(Level.ACT),
+    ("GET", "/api/v1/searches/<int:enquiry_id>/results/answer"): Req(Level.ACT),
     ("GET", "/requests/<int:request_id>"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/verify"): Req(Level.VIEW),
     ("GET", "/requests/<int:request_id>/photos"): Req(Level.VIEW),
@@ -88,14 +108,12 @@ POLICY: dict[tuple[str, str], Req | Roles] = {
     ("GET", "/analyse/<int:request_id>/download"): Req(Level.PROVIDED,
                                                         roles=("analyst", "officer", "requester")),
     # The search gate: request_id in the body (test_search_gate_follows_the_rule).
-    **{("POST", f"/api/v1/search/{k}"): Roles(("officer",))
-       for k in ("block", "common", "convoy", "partial", "plate", "route")},
-    **{("POST", f"/api/v1/search/{k}/preview"): Roles(("officer",))
-       for k in ("block", "common", "convoy", "partial", "plate", "route")},
-    ("POST", "/api/v1/search/route/export"): Roles(("officer",)),
-    ("POST", "/api/v1/search/coverage"): Roles(("officer",)),
-    # A read's plate crop: only the handling officer's (test_crop_only_for_the_handler).
-    ("GET", "/api/v1/passages/<int:passage_id>/crop"): Roles(("officer",)),
+    **{("POST", f"/api/v1/search/{k}"): Search(k, "run") for k in SEARCH_KINDS},
+    **{("POST", f"/api/v1/search/{k}/preview"): Search(k, "preview") for k in SEARCH_KINDS},
+    ("POST", "/api/v1/search/route/export"): Search("route", "export"),
+    ("POST", "/api/v1/search/coverage"): Search("coverage", "coverage", Level.NONE),
+    # A read's plate crop: only the handling officer's (test_crop_follows_the_relation).
+    ("GET", "/api/v1/passages/<int:passage_id>/crop"): Crop(),
     # -- the unit's overview and registration ------------------------------------------------
     ("GET", "/api/v1/requests"): Roles(("officer",)),
     ("POST", "/api/v1/requests"): Roles(("officer",)),
@@ -194,6 +212,10 @@ RELATIONS = {
     "requester, not of record": ("acc.requester2", "requester", "MN", Level.NONE),
     "analyst with a grant": ("acc.analyst", "analyst", "MN", Level.PROVIDED),
     "analyst without a grant": ("acc.analyst2", "analyst", "MN", Level.NONE),
+    # The other roles, with no relation to any request (accounts of the session, conftest).
+    "plan editor": ("editor", "plan_editor", None, Level.NONE),
+    "auditor": ("auditor", "auditor", None, Level.NONE),
+    "admin": ("admin", "admin", None, Level.NONE),
     "anonymous": (None, None, None, Level.NONE),
 }
 # An account per role, for the wrong-role check of the other routes.
@@ -342,7 +364,9 @@ def world(app, database_url, clients, demo_db, truth):
                             json={"account": who}).status_code == 201
     assert handler.put(f"/api/v1/requests/{rid}/requester",
                        json={"account": "acc.requester"}).status_code == 200
-    return {"rid": rid, "eid": eid, "pid": pid, "plate": lead}
+    return {"rid": rid, "eid": eid, "pid": pid, "plate": lead, "locations": locs,
+            "cameras": sorted({r["camera_id"] for r in reads.get("reads", [])}),
+            "times": sorted({r["captured_at"][:16] for r in reads.get("reads", [])})}
 
 
 def _url(rule: str, world: dict, *, rid: int | None = None, eid: int | None = None) -> str:
@@ -401,6 +425,136 @@ def test_request_route_follows_the_relation(clients, world, conn, method, rule, 
     if username and resp.status_code in (403, 404) and role in entry.roles:
         logged = audit.entries(conn, subject=f"request:{world['rid']}", action="access.refused")
         assert any(e["actor"] == username for e in logged), relation
+
+
+# -- the search gate and the plate crop, for every relation (R2, R10) -------------------------
+
+@pytest.fixture(scope="module")
+def area(clients, world, demo_db):
+    """A confirmed request of acc.handler on the world's locations without plates (so every
+    kind of search is inside its order), with the same relations recorded, and the
+    handling officer's preview of each kind: the enquiry ids the result calls name."""
+    handler = clients["handling officer"]
+    rid = _confirmed(handler, _order(demo_db, [], world["locations"]))
+    assert handler.post(f"/api/v1/requests/{rid}/members",
+                        json={"account": "acc.member"}).status_code == 201
+    for who in ("acc.grantee", "acc.analyst"):
+        assert handler.post(f"/api/v1/requests/{rid}/grants",
+                            json={"account": who}).status_code == 201
+    assert handler.put(f"/api/v1/requests/{rid}/requester",
+                       json={"account": "acc.requester"}).status_code == 200
+    start, end = demo_db["start"], demo_db["end"]
+    mid = start + (end - start) / 2
+    whole = _window(demo_db)
+    here = {"kind": "pick", "locations": world["locations"][:1]}
+    plate = world["plate"]
+    params = {
+        "plate": {"plates": [plate], "window": whole},
+        "partial": {"pattern": plate[:4] + "*", "window": whole},
+        "block": {"selection": here, "window": whole},
+        "convoy": {"plate": plate, "window": whole},
+        "common": {"k": 2, "sites": [
+            {"name": "eerst", "selection": here,
+             "window": {"start": start.isoformat(), "end": mid.isoformat()}},
+            {"name": "later", "selection": here,
+             "window": {"start": mid.isoformat(), "end": end.isoformat()}}]},
+        "route": {"plate": plate, "window": whole},
+        "coverage": {"selection": here, "window": whole},
+    }
+    eids = {}
+    for kind in SEARCH_KINDS:
+        pre = handler.post(f"/api/v1/search/{kind}/preview",
+                           json={"request_id": rid, **params[kind]})
+        assert pre.status_code == 200, (kind, pre.get_json())
+        eids[kind] = pre.get_json()["enquiry_id"]
+    return {"rid": rid, "params": params, "eids": eids}
+
+
+def _search_body(area: dict, entry: Search, *, rid: int | None = None,
+                 eid: int | None = None) -> dict:
+    body = dict(area["params"][entry.kind])
+    if entry.stage == "coverage":
+        return body
+    body["request_id"] = rid if rid is not None else area["rid"]
+    if entry.stage in ("run", "export"):
+        body["enquiry_id"] = eid if eid is not None else area["eids"][entry.kind]
+    if entry.stage == "export":
+        body["format"] = "gpx"
+    return body
+
+
+def _reveals(text: str, world: dict) -> list[str]:
+    """What a refusal must never show: the request's facts, its plate, the cameras and
+    times of its reads."""
+    secrets = ["GEHEIME-FEITEN-XYZ", "GEHEIME-VERDACHTE-XYZ", world["plate"],
+               *world["cameras"], *world["times"]]
+    return [x for x in secrets if x in text]
+
+
+def _enquiries(conn, rid: int) -> int:
+    conn.rollback()
+    return conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                        (rid,)).fetchone()["n"]
+
+
+SEARCH_ROUTES = [(m, r) for (m, r), e in POLICY.items() if isinstance(e, Search)]
+
+
+@pytest.mark.parametrize("relation", list(RELATIONS))
+@pytest.mark.parametrize("method,rule", SEARCH_ROUTES)
+def test_search_gate_follows_the_rule(clients, world, area, conn, method, rule, relation):
+    """Every search route, every kind and stage, against every relation to the request:
+    the handling officer searches; everyone else is refused before anything is searched
+    or stored, an unrelated officer with the 404 of a request that does not exist."""
+    entry = POLICY[(method, rule)]
+    username, role, _unit, have = RELATIONS[relation]
+    allowed = role in entry.roles and have >= entry.level
+    before = _enquiries(conn, area["rid"])
+    resp = _call(clients[relation], method, rule, _search_body(area, entry))
+    text = resp.get_data(as_text=True)
+    if allowed:
+        assert resp.status_code == 200, (relation, rule, resp.status_code, text[:300])
+        if entry.stage == "preview":
+            assert resp.get_json()["enquiry_id"] == area["eids"][entry.kind]
+        return
+    assert _refused(resp), (relation, rule, resp.status_code, text[:300])
+    assert _reveals(text, world) == [], (relation, rule)
+    assert _enquiries(conn, area["rid"]) == before, (relation, rule)
+    if resp.status_code == 404:
+        # Guessing request ids reveals nothing: a request that does not exist answers alike.
+        ghost = _call(clients[relation], method, rule,
+                      _search_body(area, entry, rid=NO_SUCH, eid=NO_SUCH))
+        assert ghost.status_code == 404
+        assert (ghost.get_data(as_text=True).replace(str(NO_SUCH), "N")
+                == re.sub(rf"\b{area['rid']}\b", "N", text)), (relation, rule)
+    if username and role in entry.roles:
+        logged = audit.entries(conn, subject=f"request:{area['rid']}", action="access.refused")
+        assert any(e["actor"] == username for e in logged), relation
+    elif username:
+        logged = audit.entries(conn, subject=rule, action="access.refused")
+        assert any(e["actor"] == username for e in logged), relation
+
+
+CROP = "/api/v1/passages/<int:passage_id>/crop"
+
+
+@pytest.mark.parametrize("relation", list(RELATIONS))
+def test_crop_follows_the_relation(clients, world, relation):
+    """A read's plate crop: the handling officer of the request whose results hold it; for
+    anyone else the read is not there (an unrelated officer gets the answer of a passage
+    id that does not exist)."""
+    entry = POLICY[("GET", CROP)]
+    _username, role, _unit, have = RELATIONS[relation]
+    resp = clients[relation].get(CROP.replace("<int:passage_id>", str(world["pid"])))
+    if role in entry.roles and have >= entry.level:
+        assert resp.status_code == 200 and resp.mimetype == "image/jpeg", relation
+        return
+    text = resp.get_data(as_text=True)
+    assert _refused(resp) or resp.status_code == 404, (relation, resp.status_code)
+    assert _reveals(text, world) == [] and "image/jpeg" not in resp.mimetype
+    if resp.status_code == 404:
+        ghost = clients[relation].get(CROP.replace("<int:passage_id>", str(NO_SUCH)))
+        assert (ghost.status_code, ghost.get_data(as_text=True)) == (404, text), relation
 
 
 def _sample(rule: str) -> str:
