@@ -6,8 +6,10 @@ they need (casework.access: ACT, VIEW, PROVIDED) and each relation to the reques
 driven through the real HTTP path (login, CSRF, PostGIS): handling officer, a colleague
 of the same unit who does not handle it, an officer without a unit, an officer of
 another unit, a member of the investigation, a grant holder, a requester, an analyst
-with and without a grant, and anonymous. Other routes state the roles allowed; anonymous
-and a wrong role must be refused.
+with and without a grant, a plan editor, an auditor, an administrator, and anonymous.
+The search routes (``Search``: every kind and stage, the request named in the body) and
+the plate crop (``Crop``) are driven through the same relations. Other routes state the
+roles allowed; anonymous and a wrong role must be refused.
 """
 from __future__ import annotations
 
