@@ -79,9 +79,12 @@ REGISTRY: dict[str, Setting] = {
         Setting("ANPR_SECRET_KEY", None,
                 "Secret for session cookies; generated into ANPR_HOME when unset."),
         Setting("ANPR_MAP_TILE_URL", None,
-                "A tile layer the police network serves internally, as a URL template with "
-                "{z}/{x}/{y} (e.g. a WMTS REST mirror of the national topographic background "
-                "map, EPSG:3857 tiles); used on the maps instead of the offline vector basemap."),
+                "A tile layer the police network serves internally: a URL template with "
+                "{z}/{x}/{y}, or a WMTS one (KVP GetTile or REST) with {TileMatrix}, {TileCol} "
+                "and {TileRow} in the EPSG:3857 (GoogleMapsCompatible) matrix set, e.g. a "
+                "mirror of the national topographic background map; every map (the officers' "
+                "map, the request workspace, the public plan map) uses it instead of the "
+                "offline vector basemap."),
         Setting("ANPR_MAP_TILE_ATTRIBUTION", "",
                 "Attribution shown with ANPR_MAP_TILE_URL's tiles."),
         Setting("ANPR_SECURE_COOKIES", False,
@@ -254,13 +257,21 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: A WMTS template's placeholders (tile matrix set EPSG:3857 / GoogleMapsCompatible, where
+#: the matrix is the zoom level and the column and row are x and y) as the maps' {z}/{x}/{y}.
+WMTS_PLACEHOLDERS = {"{TileMatrix}": "{z}", "{TileCol}": "{x}", "{TileRow}": "{y}"}
+
+
 def _tile_url(url: str | None) -> str | None:
     if url is None:
         return None
+    for wmts, xyz in WMTS_PLACEHOLDERS.items():
+        url = url.replace(wmts, xyz)
     if not url.startswith(("https://", "http://", "/")) or not all(
             part in url for part in ("{z}", "{x}", "{y}")):
         raise ConfigurationError("ANPR_MAP_TILE_URL must be an http(s) URL template with "
-                                 "{z}, {x} and {y}")
+                                 "{z}, {x} and {y}, or a WMTS one with {TileMatrix}, "
+                                 "{TileCol} and {TileRow}")
     return url
 
 
