@@ -45,3 +45,41 @@ def test_the_places_lie_on_dutch_land():
 
 def test_the_land_file_stays_small():
     assert (BASEMAP / "land.geojson").stat().st_size < 400_000
+
+
+def test_a_wmts_template_is_taken_as_the_maps_tiles():
+    """ANPR_MAP_TILE_URL may be a WMTS template (KVP or REST, EPSG:3857 matrix set): its
+    TileMatrix/TileCol/TileRow become the maps' z/x/y; without them it is refused."""
+    import pytest
+
+    from anpr import settings as settings_mod
+    from anpr.errors import ConfigurationError
+
+    kvp = ("https://brt.politie.local/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+           "&LAYER=standaard&STYLE=default&TILEMATRIXSET=EPSG:3857&TILEMATRIX={TileMatrix}"
+           "&TILEROW={TileRow}&TILECOL={TileCol}&FORMAT=image/png")
+    web = settings_mod.load({"ANPR_MAP_TILE_URL": kvp}).web
+    assert web.map_tile_url.endswith("TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&FORMAT=image/png")
+    rest = "https://brt.politie.local/wmts/standaard/EPSG:3857/{TileMatrix}/{TileCol}/{TileRow}.png"
+    assert settings_mod.load({"ANPR_MAP_TILE_URL": rest}).web.map_tile_url.endswith(
+        "/EPSG:3857/{z}/{x}/{y}.png")
+    with pytest.raises(ConfigurationError, match="TileMatrix"):
+        settings_mod.load({"ANPR_MAP_TILE_URL": "https://t/wmts?TILEMATRIX={TileMatrix}"})
+
+
+def test_every_page_names_the_tiles_to_its_maps(app, client, demo_db):
+    """The setting reaches every page through base.html (basemap.js reads it), the public
+    plan map included; unset, no page names tiles."""
+    from dataclasses import replace
+
+    assert 'name="anpr-map-tiles"' not in client.get("/plans/map").get_data(as_text=True)
+    settings = app.config["ANPR_SETTINGS"]
+    app.config["ANPR_SETTINGS"] = replace(settings, web=replace(
+        settings.web, map_tile_url="https://brt.politie.local/{z}/{x}/{y}.png",
+        map_tile_attribution="BRT-A (spiegel)"))
+    try:
+        html = client.get("/plans/map").get_data(as_text=True)
+    finally:
+        app.config["ANPR_SETTINGS"] = settings
+    assert ('<meta name="anpr-map-tiles" content="https://brt.politie.local/{z}/{x}/{y}.png" '
+            'data-attribution="BRT-A (spiegel)">') in html
