@@ -15,7 +15,9 @@ stays the decision, and the machine's opinion is recorded beside it in the audit
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+import secrets
+import uuid
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 import psycopg
@@ -34,6 +36,23 @@ class NotVerifiable(Conflict):
     """A verdict for a read whose passage has no plate crop (409): refused (R7)."""
 
     code = "not_verifiable"
+
+
+class PageRequired(Conflict):
+    """Verdicts that name no page of reads handed out to this officer for this request,
+    one that expired or was used, or reads that are not on it (409, #15)."""
+
+    code = "verification_page"
+
+
+class SpotCheckUnanswered(Conflict):
+    """A page's verdicts without the officer's own answer on its spot-check read (409)."""
+
+    code = "spot_check"
+
+
+#: How long a page of reads handed out stays open for its verdicts.
+PAGE_TTL = timedelta(hours=12)
 
 
 #: The request's reads, one per passage and question (several searches may find the same
@@ -158,7 +177,7 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
             r["status"] = NOT_VERIFIABLE
         # The question: the plate the crop must show (the ordered plate of a probable
         # misread, else the read itself), and how the read matched it.
-        question = r.pop("ordered_plate")
+        question = r["question"] = r.pop("ordered_plate")
         r["match"] = match(question, r["plate"], r.pop("alternatives"),
                            r.pop("alternative_confidences"))
         r["ordered_plate"] = question or r["plate"]
@@ -176,15 +195,51 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
                     crop_reader(key)).decode()
             except Exception:  # noqa: BLE001 - a destroyed key or a missing object
                 r["crop"] = None
+    issued = _issue(conn, officer, request_id, page)
+    for r in page:
+        del r["question"]
     total, verified, nv = counts["total"], counts["verified"], counts["not_verifiable"]
     return {"reads": page, "page_size": page_size, "offset": offset,
             "total": total, "verified": verified, "not_verifiable": nv,
-            "remaining": total - verified - nv}
+            "remaining": total - verified - nv, "page": issued}
 
 
-def _parse(verdicts: Any) -> list[tuple[int, datetime, str, str | None]]:
+def _issue(conn: psycopg.Connection, officer: Account, request_id: int,
+           shown: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Hand out the page of reads just listed (#15): the reads still to verify on it,
+    which of them may be confirmed with the page (the plate reader agrees with an exact
+    read), and one of those, chosen here at random, as the spot-check the officer must
+    answer on its own. Kept on the server until its verdicts are given."""
+    conn.execute("DELETE FROM verification_page WHERE issued_at < now() - %s", (PAGE_TTL,))
+    todo = [r for r in shown if r["verdict"] is None and r["verifiable"]]
+    for r in shown:
+        r["spot_check"] = False
+    if not todo:
+        return None
+    confirmable = [not r["individual"] for r in todo]
+    spot = (secrets.choice([i for i, c in enumerate(confirmable) if c])
+            if any(confirmable) else None)
+    row = conn.execute(
+        "INSERT INTO verification_page (request_id, officer_id, passage_ids, captured_ats,"
+        " ordered_plates, confirmable, challenge) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING id, issued_at",
+        (request_id, officer.id, [r["passage_id"] for r in todo],
+         [r["captured_at"] for r in todo], [r["question"] for r in todo], confirmable,
+         None if spot is None else spot + 1)).fetchone()
+    out = {"id": str(row["id"]), "reads": len(todo), "confirmable": sum(confirmable),
+           "expires_at": row["issued_at"] + PAGE_TTL, "spot_check": None}
+    if spot is not None:
+        r = todo[spot]
+        r["spot_check"] = True
+        out["spot_check"] = {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
+                             "ordered_plate": r["ordered_plate"]}
+    return out
+
+
+def _parse(verdicts: Any, *, empty: bool = False
+           ) -> list[tuple[int, datetime, str, str | None]]:
     """The verdicts as (passage id, capture time, verdict, plate named or None)."""
-    if not isinstance(verdicts, list) or not verdicts or len(verdicts) > 500:
+    if not isinstance(verdicts, list) or len(verdicts) > 500 or not (verdicts or empty):
         raise BadInput("send 1 to 500 verdicts")
     parsed = []
     for v in verdicts:
@@ -220,8 +275,9 @@ def _questions(conn: psycopg.Connection, request: dict[str, Any],
                parsed: list[tuple[int, datetime, str, str | None]]
                ) -> dict[tuple[int, datetime, str], str]:
     """Each verdict's question, as ``{(passage id, capture time, question): verdict}``: the
-    one its read is asked in this request, or the one it names. A verdict on a probable
-    misread is a verdict on whether the crop shows that ordered plate (issue 18)."""
+    one its read is asked in this request, or, where it is asked against two plates, the
+    one it names. A verdict on a probable misread is a verdict on whether the crop shows
+    that ordered plate (issue 18)."""
     rows = conn.execute(QUESTIONS_SQL, ([p[0] for p in parsed], [p[1] for p in parsed],
                                         request["id"])).fetchall()
     asked: dict[tuple[int, datetime], dict[str, dict]] = {}
@@ -232,10 +288,10 @@ def _questions(conn: psycopg.Connection, request: dict[str, Any],
     out: dict[tuple[int, datetime, str], str] = {}
     for pid, at, verdict, named in parsed:
         questions = asked[(pid, at)]
-        if named is not None and named in questions:
-            question = named
-        elif named is None and len(questions) == 1:
+        if len(questions) == 1:
             question = next(iter(questions))
+        elif named is not None and named in questions:
+            question = named
         elif named is not None and "" in questions and named == _read(conn, request, pid, at,
                                                                     questions[""]):
             question = ""
@@ -261,12 +317,73 @@ def _read(conn, request: dict[str, Any], pid: int, at: datetime, row: dict) -> s
 
 
 def record(conn: psycopg.Connection, officer: Account, request_id: int,
-           verdicts: list[dict[str, Any]]) -> dict[str, int]:
-    """Store verdicts for reads of this request; an existing verdict on the same question
-    stands (no second one). The plate reader's opinion goes with each verdict."""
+           body: dict[str, Any]) -> dict[str, Any]:
+    """Store the verdicts of a page of reads handed out by :func:`reads` (#15).
+
+    ``body``: ``page`` (its id), ``verdicts`` (the officer's own, read by read),
+    ``spot_check`` (the officer's own verdict on the page's spot-check read, required
+    when the page has one) and ``confirm_rest`` (confirm the page's reads that the plate
+    reader agrees with and that got no verdict of their own; the others never are). An
+    existing verdict on the same question stands (no second one). The plate reader's
+    opinion goes with each verdict."""
     req = req_mod.get(conn, request_id)
     req_mod.check_handler(conn, officer, req)
-    given = _questions(conn, req, _parse(verdicts))
+    own = _parse(body.get("verdicts", []), empty=True)
+    spot = body.get("spot_check")
+    if spot is not None:
+        spot = _parse([spot])[0]
+    confirm_rest = body.get("confirm_rest", False)
+    if not isinstance(confirm_rest, bool):
+        raise BadInput("confirm_rest must be true or false")
+    page_id = body.get("page")
+    if page_id is not None:
+        try:
+            page_id = uuid.UUID(str(page_id))
+        except ValueError as exc:
+            raise BadInput("page must be the id of a page of reads (from the reads list)") \
+                from exc
+    given = _questions(conn, req, own + ([spot] if spot else [])) if own or spot else {}
+    if page_id is None:
+        raise PageRequired("verdicts are given on a page of reads: load the reads and send "
+                           "the page's id with its verdicts")
+    page = conn.execute(
+        "SELECT * FROM verification_page WHERE id = %s AND request_id = %s AND officer_id = %s"
+        " AND issued_at > now() - %s FOR UPDATE",
+        (page_id, request_id, officer.id, PAGE_TTL)).fetchone()
+    if page is None:
+        raise PageRequired("this page of reads is unknown, expired or already used: load the "
+                           "reads again")
+    on_page = {(pid, at, q): c for pid, at, q, c in zip(
+        page["passage_ids"], page["captured_ats"], page["ordered_plates"], page["confirmable"])}
+    if any(k not in on_page for k in given):
+        raise PageRequired("some verdicts name reads that are not on this page: load the reads "
+                           "again")
+    spot_key = None
+    if page["challenge"] is not None:
+        i = page["challenge"] - 1
+        spot_key = (page["passage_ids"][i], page["captured_ats"][i], page["ordered_plates"][i])
+        named = spot and next((k for k in given if (k[0], k[1]) == (spot[0], spot[1])), None)
+        if named != spot_key:
+            raise SpotCheckUnanswered(
+                f"answer the spot-check first: read {spot_key[0]} of this page needs its own "
+                "verdict before the page's verdicts are accepted")
+    rest = [k for k, c in on_page.items() if c and k not in given] if confirm_rest else []
+    verdicts = {**given, **{k: "confirmed" for k in rest}}
+    stored = _store(conn, officer, request_id, verdicts,
+                    spot=None if spot_key is None else
+                    {"passage_id": spot_key[0], "verdict": given[spot_key]},
+                    with_page=len(rest))
+    conn.execute("DELETE FROM verification_page WHERE id = %s", (page_id,))
+    left = sum(1 for k, c in on_page.items() if not c and k not in given)
+    return {"stored": stored, "already_verified": len(verdicts) - stored,
+            "confirmed_with_page": len(rest), "left_for_own_verdict": left}
+
+
+def _store(conn: psycopg.Connection, officer: Account, request_id: int,
+           given: dict[tuple[int, datetime, str], str], *, spot: dict | None,
+           with_page: int) -> int:
+    """Insert the verdicts in one statement, each with the plate reader's opinion, and
+    audit-log them; returns how many were new."""
     # The machine's opinion beside the officer's verdict (the verdict decides): kept with
     # the verdict, and the verdicts that go against it are named in the audit record.
     opinions = for_passages(conn, [(k[0], k[1]) for k in given])
@@ -295,8 +412,9 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
                  confirmed=sum(1 for v in given.values() if v == "confirmed"),
                  rejected=sum(1 for v in given.values() if v == "rejected"),
                  already_verified=len(given) - stored,
+                 spot_check=spot, confirmed_with_page=with_page,
                  machine_opinions=len(opinions), against_machine=against[:100])
-    return {"stored": stored, "already_verified": len(given) - stored}
+    return stored
 
 
 def _flag(o) -> str | None:

@@ -54,13 +54,30 @@ def cropped_copies(app, database_url: str, source_plate: str, plate: str, *,
     return out
 
 
+def on_page(page: dict, verdicts: list[dict]) -> dict:
+    """The body that gives ``verdicts`` on a page of reads as the verify page sends it: the
+    page handed out with the reads (``page``: the reads list's answer), the officer's
+    verdicts, and among them the answer on the page's spot-check read."""
+    spot = page["page"] and page["page"]["spot_check"]
+    body = {"verdicts": list(verdicts)}
+    if page["page"]:
+        body["page"] = page["page"]["id"]
+    if spot:
+        answer = [v for v in verdicts if v["passage_id"] == spot["passage_id"]]
+        assert answer, "the page's spot-check read must be answered"
+        body["verdicts"] = [v for v in verdicts if v["passage_id"] != spot["passage_id"]]
+        body["spot_check"] = answer[0]
+    return body
+
+
 def give_verdicts(officer, request_id: int, verdicts: dict[int, str]):
     """The officer's verdicts (``{passage_id: "confirmed" | "rejected"}``) on reads of the
-    request, given read by read as the verify page gives them; returns the answer."""
+    request, given read by read on a page as the verify page gives them; returns the
+    answer."""
     page = officer.get(f"/api/v1/requests/{request_id}/reads?page_size=500").get_json()
     shown = {r["passage_id"]: r for r in page["reads"]}
     missing = set(verdicts) - set(shown)
     assert not missing, f"reads not on the page to verify: {sorted(missing)}"
-    return officer.post(f"/api/v1/requests/{request_id}/verdicts", json={"verdicts": [
+    return officer.post(f"/api/v1/requests/{request_id}/verdicts", json=on_page(page, [
         {"passage_id": pid, "captured_at": shown[pid]["captured_at"], "verdict": v}
-        for pid, v in verdicts.items()]})
+        for pid, v in verdicts.items()]))

@@ -145,9 +145,15 @@ def test_plate_request_from_login_to_package(page, app, live_server, demo_db, tr
     page.keyboard.press("j")
     assert page.get_attribute("#reads tbody tr[data-index='1']", "data-pending") == "confirmed"
     page.screenshot(path=str(artifacts / "casework-verify.png"))
+    # These reads have no second opinion (the detector has not read their crops): each is
+    # marked as needing its own verdict, and approving the page confirms none of them.
+    assert "disputed" in page.get_attribute("#reads tbody tr[data-index='2']", "class")
+    assert "geen tweede oordeel" in page.inner_text("#reads tbody tr[data-index='2']")
     for _ in range(50):
         if page.query_selector("#all-done"):
             break
+        for _ in range(int(page.get_attribute("#reads", "data-own") or 0)):
+            page.keyboard.press("b")
         page.keyboard.press("p")
         page.wait_for_timeout(400)
     page.wait_for_selector("#all-done")
@@ -508,4 +514,77 @@ def test_partial_convoy_and_common_from_the_request_page(page, live_server, demo
     plates = run_and_plates()
     assert set(truth["crime_sites"]["plates"]) & plates, sent
     page.wait_for_selector("#ws-map[data-sites='2']")  # both sites outlined
+    assert page.errors == []
+
+
+def test_a_page_of_agreeing_reads_waits_for_its_spot_check(page, app, live_server, demo_db,
+                                                          truth, database_url, login,
+                                                          artifacts):
+    """Issue 15 by keyboard: the read the plate reader disagrees with comes first, marked,
+    with the reader's opinion beside the crop; the agreeing reads are approved with the
+    page only after the server's spot-check read is answered with a key; the disputed read
+    is never confirmed with the page and gets its own verdict."""
+    import uuid
+
+    from casework_support import cropped_copies
+    from test_verification_opinion import _opinion, _order
+
+    plate = "KB" + uuid.uuid4().hex[:4].upper() + "7"
+    copies = cropped_copies(app, database_url, truth["convoy"]["lead"], plate)
+    disputed = copies[-1]
+    with psycopg.connect(database_url) as c:
+        for p in copies:
+            _opinion(c, p, plate[:-1] + "1" if p is disputed else plate, 0.95)
+        c.commit()
+    officer = login("officer.mn")
+    locations = sorted({p["location"] for p in truth["convoy"]["passages"]})
+    rid = officer.post("/api/v1/requests", json=_order(demo_db, plates=[plate],
+                                                       locations=locations)).get_json()["id"]
+    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    pre = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "plate", "parameters": {
+        "plates": [plate], "window": {"start": demo_db["start"].isoformat(),
+                                      "end": demo_db["end"].isoformat()}}}).get_json()
+    assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").status_code == 200
+
+    log_in(page, live_server, "officer.mn")
+    page.goto(f"{live_server}/requests/{rid}/verify")
+    page.wait_for_selector("#reads[data-loaded] tbody tr[data-index]")
+    first = "#reads tbody tr[data-index='0']"
+    assert page.get_attribute(first, "data-passage") == str(disputed["id"])
+    assert "disputed" in page.get_attribute(first, "class")
+    assert "wijkt af" in page.inner_text(f"{first} .machine-cell")
+    assert plate[:-1] + "1" in page.inner_text(f"{first} .machine-cell")
+    assert plate in page.inner_text(f"{first} td.ordered")
+    assert page.get_attribute("#reads", "data-own") == "1"
+    spot_row = page.query_selector("#reads tbody tr.spot-check")
+    spot = spot_row.get_attribute("data-passage")
+    assert spot != str(disputed["id"])
+    assert "disputed" not in spot_row.get_attribute("class")
+    page.screenshot(path=str(artifacts / "casework-verify-opinions.png"))
+
+    # p first asks the spot-check; other keys wait for it; b answers it and the page goes.
+    page.keyboard.press("p")
+    page.wait_for_selector("#spot-check:not([hidden])")
+    assert page.get_attribute("#spot-check", "data-passage") == spot
+    assert plate in page.inner_text("#spot-check")
+    page.keyboard.press("j")
+    assert page.get_attribute("#reads tbody tr.current", "data-passage") == spot
+    with psycopg.connect(database_url) as c:
+        assert c.execute("SELECT count(*) FROM verification WHERE passage_id = ANY(%s)",
+                         ([p["id"] for p in copies],)).fetchone()[0] == 0
+    page.keyboard.press("b")
+    page.wait_for_selector("#counts[data-remaining='1']")
+    assert page.get_attribute(first, "data-passage") == str(disputed["id"])
+    # The disputed read: its own verdict (a: the crop does not show the camera's read).
+    page.keyboard.press("a")
+    page.keyboard.press("p")
+    page.wait_for_selector("#all-done")
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        got = {r["passage_id"]: r for r in c.execute(
+            "SELECT passage_id, verdict::text AS verdict, machine_flag FROM verification"
+            " WHERE passage_id = ANY(%s)", ([p["id"] for p in copies],)).fetchall()}
+    assert set(got) == {p["id"] for p in copies}
+    assert (got[disputed["id"]]["verdict"], got[disputed["id"]]["machine_flag"]) == (
+        "rejected", "disagrees")
+    assert {got[p["id"]]["verdict"] for p in copies if p is not disputed} == {"confirmed"}
     assert page.errors == []

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from anpr import audit
+from casework_support import on_page
 
 UTC = timezone.utc
 
@@ -107,19 +108,23 @@ def test_plate_search_from_request_to_package(app, database_url, login, demo_db,
     verdicts = [{"passage_id": r["passage_id"], "captured_at": r["captured_at"],
                  "verdict": "confirmed"} for r in reads]
     verdicts[0]["verdict"] = "rejected"  # one misread
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": verdicts}
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, verdicts)
                         ).get_json()["stored"] == len(verdicts)
-    # A second verdict on the same read does not replace the first.
+    # A second verdict on the same read does not replace the first: a verified read is on
+    # no page handed out, so a verdict for it is refused and the first one stands.
     again = [{**verdicts[0], "verdict": "confirmed"}]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": again}
-                        ).get_json()["already_verified"] == 1
+    listed = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10&all=1").get_json()
+    resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(listed, again))
+    assert resp.status_code == 409 and resp.get_json()["error"] == "verification_page"
+    assert conn.execute("SELECT verdict::text AS v FROM verification WHERE passage_id = %s",
+                        (verdicts[0]["passage_id"],)).fetchone()["v"] == "rejected"
     while True:
-        rest = officer.get(f"/api/v1/requests/{rid}/reads?page_size=50").get_json()["reads"]
-        if not rest:
+        rest = officer.get(f"/api/v1/requests/{rid}/reads?page_size=50").get_json()
+        if not rest["reads"]:
             break
-        officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(rest, [
             {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-             "verdict": "confirmed"} for r in rest]})
+             "verdict": "confirmed"} for r in rest["reads"]]))
     resp = officer.post(f"/api/v1/requests/{rid}/package")
     assert resp.status_code == 200, resp.get_json()
     z = zipfile.ZipFile(io.BytesIO(resp.data))

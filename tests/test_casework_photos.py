@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from anpr import audit
+from casework_support import on_page
 from conftest import photo_vault
 
 UTC = timezone.utc
@@ -122,10 +123,11 @@ def _photo_request(app, demo_db, truth, database_url, plate: str, number: str) -
     }).get_json()
     assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
         "passages_kept"] == 1
-    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["reads"]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
+    reads = page["reads"]
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
         {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-         "verdict": "confirmed"} for r in reads]}).status_code == 200
+         "verdict": "confirmed"} for r in reads])).status_code == 200
     return {"officer": officer, "id": rid, "passage": reads[0]["passage_id"], "key": key,
             "original": decoded, "blurred_key": frame["blurred_key"], "blurred": blurred}
 
@@ -280,10 +282,10 @@ def _grid_request(app, demo_db, truth, database_url, n: int, number: str) -> dic
     }).get_json()
     assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
         "passages_kept"] == n + 1
-    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=100").get_json()["reads"]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=100").get_json()
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
         {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-         "verdict": "confirmed"} for r in reads]}).status_code == 200
+         "verdict": "confirmed"} for r in page["reads"]])).status_code == 200
     return {"officer": officer, "id": rid, "plate": plate}
 
 

@@ -25,6 +25,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from casework_support import on_page
 from detector import queue
 from detector.blur import Detection
 from detector.worker import Worker, WorkerConfig
@@ -321,10 +322,10 @@ def test_the_photo_a_search_shows_is_the_blurred_one(app, login, demo_camera, da
                                       "end": now.isoformat()}}}).get_json()
     assert officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run").get_json()[
         "passages_kept"] == 2
-    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["reads"]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
         {"passage_id": x["passage_id"], "captured_at": x["captured_at"], "verdict": "confirmed"}
-        for x in reads]}).status_code == 200
+        for x in page["reads"]])).status_code == 200
     by_capture = {}
     with psycopg.connect(database_url, row_factory=dict_row) as c:
         for p in c.execute("SELECT id, capture_id, overview_key FROM jj126.passage"

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from casework_support import give_verdicts
 from conftest import photo_vault
 from test_retention_secured import _order
 
@@ -82,9 +83,7 @@ def _counts(conn, camera, day) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def _verdicts(officer, rid, d, **given):
-    resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
-        {"passage_id": d["passages"][k]["id"], "captured_at": d["passages"][k]["at"].isoformat(),
-         "verdict": v} for k, v in given.items()]})
+    resp = give_verdicts(officer, rid, {d["passages"][k]["id"]: v for k, v in given.items()})
     assert resp.status_code == 200, resp.get_json()
 
 

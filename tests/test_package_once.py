@@ -8,7 +8,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from casework_support import cropped_copies
+from casework_support import cropped_copies, on_page
 from conftest import SessionClient, confirmed_request
 
 UTC = timezone.utc
@@ -28,12 +28,12 @@ def test_two_downloads_at_once_give_one_package(app, database_url, people, demo_
     run = first.post(f"/api/v1/searches/{pre.get_json()['enquiry_id']}/run")
     assert run.status_code == 200 and run.get_json()["passages_kept"] > 0, run.get_json()
     while True:
-        reads = first.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()["reads"]
-        if not reads:
+        page = first.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
+        if not page["reads"]:
             break
-        assert first.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+        assert first.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
             {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-             "verdict": "confirmed"} for r in reads]}).status_code == 200
+             "verdict": "confirmed"} for r in page["reads"]])).status_code == 200
 
     barrier = threading.Barrier(2)
     answers: list[int] = []

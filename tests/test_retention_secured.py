@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from casework_support import give_verdicts
 from conftest import photo_vault
 
 UTC = timezone.utc
@@ -120,9 +121,7 @@ def test_an_open_enquiry_works_from_its_secured_copy(expired_day, login, databas
     held_p, rel_p = d["passages"]["held"], d["passages"]["released"]
 
     # The second request is verified, provided and completed before its day expires.
-    assert officer.post(f"/api/v1/requests/{released['id']}/verdicts", json={"verdicts": [
-        {"passage_id": rel_p["id"], "captured_at": rel_p["at"].isoformat(),
-         "verdict": "confirmed"}]}).status_code == 200
+    assert give_verdicts(officer, released["id"], {rel_p["id"]: "confirmed"}).status_code == 200
     assert officer.post(f"/api/v1/requests/{released['id']}/package").status_code == 200
     assert officer.post(f"/api/v1/requests/{released['id']}/complete").status_code == 200
 
@@ -144,9 +143,7 @@ def test_an_open_enquiry_works_from_its_secured_copy(expired_day, login, databas
     assert reads["reads"][0]["plate"] == d["plates"]["held"]
     crop = officer.get(f"/api/v1/passages/{pid}/crop")
     assert crop.status_code == 200 and crop.data == held_p["crop"]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
-        {"passage_id": pid, "captured_at": held_p["at"].isoformat(),
-         "verdict": "confirmed"}]}).status_code == 200
+    assert give_verdicts(officer, rid, {pid: "confirmed"}).status_code == 200
 
     # Photos: the detector's blurred photo was secured with it, and is approved as before.
     listed = officer.get(f"/api/v1/requests/{rid}/photos").get_json()

@@ -375,7 +375,7 @@ def test_package_route_is_the_held_route_of_verified_reads(app, people, demo_db,
     import uuid
     import zipfile
 
-    from casework_support import cropped_copies
+    from casework_support import cropped_copies, on_page
 
     lead = "RP" + uuid.uuid4().hex[:4].upper()
     copies = cropped_copies(app, database_url, truth["detour"]["plate"], lead)
@@ -386,13 +386,13 @@ def test_package_route_is_the_held_route_of_verified_reads(app, people, demo_db,
     out, held = _flow(officer, rid, "route", {"plate": typed, "window": window,
                                               "detour_minutes": 1})
     assert held == {c["id"] for c in copies}
-    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()["reads"]
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
     verdicts = [{"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-                 "verdict": "confirmed"} for r in reads]
+                 "verdict": "confirmed"} for r in page["reads"]]
     verdicts[-1]["verdict"] = "rejected"
     misread = verdicts[-1]["passage_id"]
     assert officer.post(f"/api/v1/requests/{rid}/verdicts",
-                        json={"verdicts": verdicts}).status_code == 200
+                        json=on_page(page, verdicts)).status_code == 200
     resp = officer.post(f"/api/v1/requests/{rid}/package")
     assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
     zf = zipfile.ZipFile(io.BytesIO(resp.data))

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from casework_support import on_page
 from conftest import SessionClient, confirmed_request
 
 
@@ -182,9 +183,9 @@ def test_dashboard_counts_what_the_request_page_counts(app, officer, demo_db, tr
                             ).status_code == 200
     reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
     first = reads["reads"][0]
-    officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": [
+    officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(reads, [
         {"passage_id": first["passage_id"], "captured_at": first["captured_at"],
-         "verdict": "confirmed"}]})
+         "verdict": "confirmed"}]))
     remaining = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["remaining"]
     assert remaining == len(copies) - 2  # one verified, one without a crop
     row = next(r for r in officer.get("/api/v1/requests").get_json()["requests"]

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 import psycopg
 
+from casework_support import on_page
+
 UTC = timezone.utc
 
 
@@ -79,7 +81,8 @@ def test_disagreements_and_unsure_reads_come_first_marked_and_recorded(app, data
                                       "end": demo_db["end"].isoformat()}}})
     assert resp.status_code == 201, resp.get_json()
     officer.post(f"/api/v1/searches/{resp.get_json()['enquiry_id']}/run")
-    reads = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()["reads"]
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=10").get_json()
+    reads = page["reads"]
     assert len(reads) == len(copies)
     # the latest read comes first because the machine disagrees, then the unsure one
     assert [r["passage_id"] for r in reads[:2]] == [late_disagreeing["id"], unsure["id"]]
@@ -92,7 +95,7 @@ def test_disagreements_and_unsure_reads_come_first_marked_and_recorded(app, data
     # the officer decides; a confirmation the machine disagrees with is recorded beside it
     verdicts = [{"passage_id": r["passage_id"], "captured_at": r["captured_at"],
                  "verdict": "confirmed"} for r in reads]
-    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json={"verdicts": verdicts}
+    assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, verdicts)
                         ).get_json()["stored"] == len(verdicts)
     with psycopg.connect(database_url) as c:
         details = c.execute("SELECT details FROM audit_log WHERE action = 'verify' AND subject = %s"

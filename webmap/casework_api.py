@@ -416,7 +416,7 @@ def verdicts(request_id: int):
 
     _request(request_id)
     return jsonify(verification.record(get_conn(), current_account(), request_id,
-                                       json_object().get("verdicts")))
+                                       json_object()))
 
 
 def _photo_reader():
@@ -524,15 +524,30 @@ register_paths({
         "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500); crops=1 puts "
                    "each read's plate crop inline (data URL); a read without a crop is "
                    "listed (all=1) as not verifiable",
+        "description": "Each answer hands out a page (`page`: its id, how many of its reads "
+                       "may be confirmed with the page, and the spot-check read the officer "
+                       "must answer on its own), kept on the server for its verdicts. Each "
+                       "read says how it matched (`match`), the plate its crop must show "
+                       "(`ordered_plate`), whether it needs a verdict of its own "
+                       "(`individual`: the plate reader disagrees, is unsure, has no opinion, "
+                       "or it is a probable misread) and the reader's opinion (`machine`).",
         "parameters": [REQ_PATH, *_PAGE_ARGS(500, 50),
                        {"name": "crops", "in": "query", "schema": {"enum": ["0", "1"]},
                         "description": "1: each read's plate crop inline"}],
         "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
-        "summary": "Verdicts (confirmed or rejected) for reads; a verdict holds 28 days",
+        "summary": "Verdicts (confirmed or rejected) for the reads of a page handed out by "
+                   "the reads list; a verdict holds 28 days",
+        "description": "Names the page (`page`); carries the officer's own verdicts read by "
+                       "read (`verdicts`) and, when the page has one, the answer on its "
+                       "spot-check read (`spot_check`); `confirm_rest` confirms the page's "
+                       "reads that the plate reader agrees with and that got no verdict of "
+                       "their own (never the others). No page, an unknown, expired or used "
+                       "one, reads not on it, the spot-check unanswered, or a read without a "
+                       "crop: 409, nothing stored.",
         "parameters": [REQ_PATH], "requestBody": _body("Verdicts"),
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
-                      "409": ERROR}}},  # a read without a crop cannot be verified
+        "responses": {"200": _json(ref("VerdictsStored")), "400": ERROR, "403": ERROR,
+                      "404": ERROR, "409": ERROR}}},
     "/api/v1/passages/{passage_id}/crop": {"get": {
         "summary": "The plate crop of a read in one of your requests",
         "parameters": [{"name": "passage_id", "in": "path", "required": True,

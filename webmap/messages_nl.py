@@ -302,6 +302,33 @@ TABLE: dict[str, str] = {
     "to must be after from": "Het einde moet na het begin liggen.",
     # casework/verification.py: verifying reads
     "send 1 to 500 verdicts": "Stuur 1 tot 500 oordelen.",
+    # casework/verification.py: the question of a read and the page with its spot-check
+    # (issues 18 and 15)
+    "ordered_plate must be the plate the crop was compared with":
+        "Het gevraagde kenteken moet het kenteken zijn waarmee de uitsnede is vergeleken.",
+    "passage {} is compared with another plate in this request: name its ordered_plate as "
+    "the reads list gives it":
+        "Passage {0} wordt in deze aanvraag met een ander kenteken vergeleken: noem het "
+        "gevraagde kenteken zoals de lijst met lezingen het geeft.",
+    "passage {} has two different verdicts": "Passage {0} heeft twee verschillende oordelen.",
+    "confirm_rest must be true or false":
+        "Het bevestigen van de overige lezingen is waar of onwaar.",
+    "page must be the id of a page of reads (from the reads list)":
+        "De pagina moet het kenmerk zijn van een pagina met lezingen (uit de lijst met lezingen).",
+    "verdicts are given on a page of reads: load the reads and send the page's id with its "
+    "verdicts":
+        "Oordelen worden per pagina met lezingen gegeven: laad de lezingen en stuur het "
+        "kenmerk van de pagina met de oordelen mee.",
+    "this page of reads is unknown, expired or already used: load the reads again":
+        "Deze pagina met lezingen is onbekend, verlopen of al gebruikt: laad de lezingen "
+        "opnieuw.",
+    "some verdicts name reads that are not on this page: load the reads again":
+        "Sommige oordelen gaan over lezingen die niet op deze pagina staan: laad de lezingen "
+        "opnieuw.",
+    "answer the spot-check first: read {} of this page needs its own verdict before the "
+    "page's verdicts are accepted":
+        "Beantwoord eerst de steekproef: lezing {0} van deze pagina heeft een eigen oordeel "
+        "nodig voordat de oordelen van de pagina worden aanvaard.",
     "each verdict needs passage_id, captured_at and verdict (confirmed or rejected)":
         "Elk oordeel heeft een passage, een tijdstip en een oordeel (bevestigd of verworpen) nodig.",
     "each verdict needs passage_id and captured_at": "Elk oordeel heeft een passage en een tijdstip nodig.",

@@ -158,12 +158,40 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "Verdict": {"type": "object", "required": ["passage_id", "captured_at", "verdict"],
                 "properties": {"passage_id": {"type": "integer", "minimum": 1},
                                "captured_at": DATE_TIME,
-                               "verdict": {"enum": ["confirmed", "rejected"]}}},
+                               "verdict": {"enum": ["confirmed", "rejected"]},
+                               "ordered_plate": {
+                                   "type": "string", "maxLength": 20,
+                                   "description": "the plate the crop was compared with, as "
+                                                  "the reads list gives it (needed only when "
+                                                  "a read is asked against two plates)"}}},
     "Verdicts": {"type": "object", "required": ["verdicts"],
-                 "properties": {"verdicts": {"type": "array", "minItems": 1, "maxItems": 500,
-                                             "items": ref("Verdict")}},
-                 "example": {"verdicts": [{"passage_id": 81234, "verdict": "confirmed",
-                                           "captured_at": "2026-11-20T08:14:03+01:00"}]}},
+                 "properties": {
+                     "page": {"type": "string", "maxLength": 64,
+                              "description": "the id of the page of reads handed out by the "
+                                             "reads list (required: 409 without it)"},
+                     "verdicts": {"type": "array", "maxItems": 500, "items": ref("Verdict"),
+                                  "description": "the officer's own verdicts, read by read"},
+                     "spot_check": {"allOf": [ref("Verdict")],
+                                    "description": "the officer's own verdict on the page's "
+                                                   "spot-check read"},
+                     "confirm_rest": {"type": "boolean", "default": False,
+                                      "description": "confirm the page's reads that the plate "
+                                                     "reader agrees with and that got no "
+                                                     "verdict of their own"}},
+                 "example": {"page": "0b7e4d52-6f0e-4c55-9a57-2f1f5c1f3a10",
+                             "verdicts": [{"passage_id": 81234, "verdict": "rejected",
+                                           "captured_at": "2026-11-20T08:14:03+01:00"}],
+                             "spot_check": {"passage_id": 81250, "verdict": "confirmed",
+                                            "captured_at": "2026-11-20T08:19:41+01:00"},
+                             "confirm_rest": True}},
+    "VerdictsStored": {
+        "type": "object",
+        "required": ["stored", "already_verified", "confirmed_with_page",
+                     "left_for_own_verdict"],
+        "properties": {"stored": {"type": "integer", "minimum": 0},
+                       "already_verified": {"type": "integer", "minimum": 0},
+                       "confirmed_with_page": {"type": "integer", "minimum": 0},
+                       "left_for_own_verdict": {"type": "integer", "minimum": 0}}},
     "PhotoApproval": {"type": "object",
                       "properties": {"boxes": {"type": "array", "maxItems": 200, "items": BOX,
                                                "default": []}}},
