@@ -541,7 +541,7 @@ CROP = "/api/v1/passages/<int:passage_id>/crop"
 
 
 @pytest.mark.parametrize("relation", list(RELATIONS))
-def test_crop_follows_the_relation(clients, world, relation):
+def test_crop_follows_the_relation(clients, world, conn, relation):
     """A read's plate crop: the handling officer of the request whose results hold it; for
     anyone else the read is not there (an unrelated officer gets the answer of a passage
     id that does not exist)."""
@@ -557,6 +557,10 @@ def test_crop_follows_the_relation(clients, world, relation):
     if resp.status_code == 404:
         ghost = clients[relation].get(CROP.replace("<int:passage_id>", str(NO_SUCH)))
         assert (ghost.status_code, ghost.get_data(as_text=True)) == (404, text), relation
+        # ... and the attempt is logged, as every refused request route is (R10)
+        logged = audit.entries(conn, subject=f"passage:{world['pid']}",
+                               action="access.refused")
+        assert any(e["actor"] == _username for e in logged), relation
 
 
 def _sample(rule: str) -> str:

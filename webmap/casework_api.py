@@ -447,6 +447,12 @@ def crop(passage_id: int):
     row = next((r for r in rows if access.level(conn, acc, req_mod.get(conn, r["request_id"]))
                 >= Level.ACT), None)
     if row is None or not row["crop_key"]:
+        if row is None:  # no request of this officer's holds the read: an attempt, logged
+            from anpr import audit
+
+            audit.record(conn, acc.username, "access.refused", f"passage:{passage_id}",
+                         reason="no request of the officer holds this read", needed="act")
+            conn.commit()
         raise NotFound("no plate crop for this read in your requests")
     from flask import Response
 
