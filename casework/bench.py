@@ -13,7 +13,15 @@ The passages come in through intake (``ingest.intake.intake_batch``), each with 
 overview photo and a plate crop rendered by ``detector/render.py``, stored encrypted
 as intake stores them; a detector worker then processes every frame. The worker runs
 without a detection model here: the detector has its own benchmark (``anpr bench
-detector``), this one measures the officer's pages. The data lives in its own database
+detector``), this one measures the officer's pages. The shipped plate reader then reads
+every crop (``detector_plate_opinion``, as a worker with the reader records it), so the
+reads are listed with the machine's opinion beside them and ordered by it, and a page
+of agreeing reads is confirmed with its spot-check, as an officer works them (#15).
+
+With Chromium at hand, the officer's own part is measured too (``casework.bench_officer``):
+one verification page of 500 and one photo page of 48 worked by keyboard in a browser,
+the key presses counted, and the officer time for 30,000 passages with photos
+extrapolated beside the report's way. The data lives in its own database
 (``anpr_bench_casework`` by default) and is loaded once per size; a request is made
 afresh each run, after the previous run's verdicts on those passages are deleted (a
 verdict holds across requests, so there would be nothing left to verify).
@@ -61,19 +69,20 @@ def _admin_url(obj) -> str:
 
 # -- the data: passages with photos, through intake and a detector worker -----------------
 
-def _pool(n: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Rendered overview scenes and plate crops; each passage gets one of them with a
-    few pixels of its own, so every stored photo is a different object."""
-    from detector.render import plate_text, printed_plate, render_plate_crop, render_scene
+def _pool(n: int, seed: int) -> list[np.ndarray]:
+    """Rendered overview scenes; each passage gets one of them with a few pixels of its
+    own, so every stored photo is a different object. (A passage's plate crop is rendered
+    for its own plate: the crop shows the plate the camera read, as verification and the
+    plate reader need it.)"""
+    from detector.render import plate_text, printed_plate, render_scene
 
     rng = np.random.default_rng(seed)
-    scenes, crops = [], []
+    scenes = []
     for i in range(n):
         plate = PREFIX + plate_text(rng)[2:]
         scenes.append(render_scene(seed, "bench", i, width=320, height=180,
                                    plate=printed_plate(plate)).image)
-        crops.append(render_plate_crop(printed_plate(plate), seed, "bench", i))
-    return scenes, crops
+    return scenes
 
 
 def _jpeg(img: np.ndarray, salt: str, n: int) -> bytes:
@@ -96,7 +105,7 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
     from detector.worker import Worker
     from ingest.intake import intake_batch
 
-    tag = f"bench-cw-{n}-"
+    tag = f"bench-cw2-{n}-"      # cw2: each crop shows its passage's own plate
     if not conn.execute("SELECT 1 FROM location LIMIT 1").fetchone():
         load_demo(conn, settings, traffic=False)
         conn.commit()
@@ -113,10 +122,10 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
         end = clock.now().replace(second=0, microsecond=0) - timedelta(minutes=5)
         start = end - timedelta(hours=2)
         step = (end - start) / n
-        scenes, crops = _pool(24, 126)
+        scenes = _pool(24, 126)
         rng = np.random.default_rng(126)
         salt = uuid.uuid4().hex
-        from detector.render import plate_text
+        from detector.render import plate_text, printed_plate, render_plate_crop
 
         t0 = time.perf_counter()
         batch = 2000
@@ -126,7 +135,8 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
                 cam = loc["cameras"][i % len(loc["cameras"])]
                 plate = PREFIX + plate_text(rng)[2:]
                 images[f"o{i}"] = _jpeg(scenes[i % len(scenes)], salt, i)
-                images[f"c{i}"] = _jpeg(crops[i % len(crops)], salt, -1 - i)
+                images[f"c{i}"] = _jpeg(render_plate_crop(printed_plate(plate), 126, "bench", i),
+                                        salt, -1 - i)
                 records.append({"camera": cam, "captured_at": (start + step * i).isoformat(),
                                 "plate": plate, "country": "NL", "confidence": 0.95,
                                 "lat": loc["lat"], "lon": loc["lon"],
@@ -150,16 +160,64 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
                config=config, discard=vault.supersede).run(drain=True)
         echo(f"detector worker (no model): {frames:,} frames in "
              f"{time.perf_counter() - t0:.0f} s")
+    _opinions(conn, vault, tag, echo)
     have = conn.execute("SELECT min(captured_at) AS start, max(captured_at) AS end, count(*) AS n"
                         " FROM jj126.passage WHERE capture_id LIKE %s",
                         (tag + "%",)).fetchone()
-    # A verdict holds for the passage across requests (R7): a later run on the same
-    # passages would find nothing to verify, so the previous run's verdicts go first.
+    forget_verdicts(conn, tag)
+    return {"location": loc["code"], "cameras": list(loc["cameras"]), "start": have["start"],
+            "end": have["end"], "passages": have["n"], "tag": tag}
+
+
+def forget_verdicts(conn: psycopg.Connection, tag: str) -> None:
+    """A verdict holds for the passage across requests (R7): a later request on the same
+    passages would find nothing to verify, so the bench's earlier verdicts go first."""
     conn.execute("DELETE FROM verification v USING jj126.passage p WHERE p.capture_id LIKE %s"
                  " AND v.passage_id = p.id AND v.captured_at = p.captured_at", (tag + "%",))
     conn.commit()
-    return {"location": loc["code"], "cameras": list(loc["cameras"]), "start": have["start"],
-            "end": have["end"], "passages": have["n"]}
+
+
+def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], None],
+              batch: int = 256) -> None:
+    """The shipped plate reader's opinion of each bench passage's crop that has none yet,
+    recorded under its frame as a worker with the reader records it (``detector.queue``)."""
+    from detector.frames import decode
+    from detector.ocr import default_reader
+
+    todo = conn.execute("""
+        SELECT f.id AS frame_id, p.id, p.captured_at, p.crop_key, p.plate
+          FROM jj126.passage p
+          JOIN detector_frame f ON f.camera_id = p.camera_id AND f.capture_id = p.capture_id
+                               AND f.captured_at = p.captured_at
+         WHERE p.capture_id LIKE %s AND p.crop_key IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM detector_plate_opinion o
+                            WHERE o.passage_id = p.id AND o.captured_at = p.captured_at)
+         ORDER BY p.captured_at""", (tag + "%",)).fetchall()
+    if not todo:
+        return
+    reader = default_reader()
+    t0 = time.perf_counter()
+    for b in range(0, len(todo), batch):
+        rows = todo[b:b + batch]
+        got = reader.read_many([decode(vault.get(r["crop_key"])) for r in rows])
+        conn.execute(
+            "INSERT INTO detector_plate_opinion (frame_id, passage_id, captured_at, text,"
+            " confidence, side_code, crop, model, agrees)"
+            " SELECT t.frame, t.pid, t.at, t.text, t.conf, t.code, 'camera', %s,"
+            " t.text = t.plate FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[],"
+            " %s::text[], %s::real[], %s::smallint[], %s::text[])"
+            " AS t(frame, pid, at, text, conf, code, plate) ON CONFLICT DO NOTHING",
+            (reader.version, [r["frame_id"] for r in rows], [r["id"] for r in rows],
+             [r["captured_at"] for r in rows], [g.text for g in got],
+             [min(1.0, max(0.0, g.confidence)) for g in got], [g.side_code for g in got],
+             [r["plate"] for r in rows]))
+        conn.commit()
+    agree = conn.execute("SELECT count(*) FILTER (WHERE o.agrees AND o.confidence >= 0.8) AS n,"
+                         " count(*) AS total FROM jj126.passage p JOIN detector_plate_opinion o"
+                         " ON o.passage_id = p.id AND o.captured_at = p.captured_at"
+                         " WHERE p.capture_id LIKE %s", (tag + "%",)).fetchone()
+    echo(f"plate reader: {len(todo):,} crops read in {time.perf_counter() - t0:.0f} s; "
+         f"it agrees surely with {agree['n']:,} of {agree['total']:,} camera reads")
 
 
 # -- the officer's steps, through the API --------------------------------------------------
@@ -220,10 +278,9 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
-def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
-            echo: Callable[[str], None]) -> tuple[list[Figure], dict[str, Any]]:
-    api = _Api(app, officer)
-    figures: list[Figure] = []
+def searched_request(api: _Api, data: dict[str, Any]) -> tuple[int, dict[str, float]]:
+    """A confirmed request with photos ordered, its block query and partial-plate search
+    previewed and run over the bench passages; returns its id and each step's time."""
     n = data["passages"]
     resp, ms_register = api.call("POST", "/api/v1/requests", _order(data))
     rid = resp.get_json()["id"]
@@ -244,22 +301,41 @@ def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
         kept = resp.get_json()["passages_kept"]
         if kept != n:
             raise click.ClickException(f"the {kind} search kept {kept} passages, not {n}")
+    return rid, steps
+
+
+def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
+            echo: Callable[[str], None]) -> tuple[list[Figure], dict[str, Any]]:
+    api = _Api(app, officer)
+    figures: list[Figure] = []
+    n = data["passages"]
+    rid, steps = searched_request(api, data)
+    base = f"/api/v1/requests/{rid}"
     for name, ms in steps.items():
         figures.append(Figure(f"{name} (ms)", ms, "ms", target=f"<= {PAGE_TARGET_MS:g}"
                               if "preview" in name else None))
 
     parts: dict[str, list[float]] = {"reads": [], "verdicts": [], "list": [], "approve": []}
 
-    def verify_pages(size: int, pages: int | None) -> list[float]:
+    def verify_pages(size: int, pages: int | None, *, each_own: bool) -> list[float]:
+        """Pages as the verify page sends them (#15): the reads that need a verdict of
+        their own confirmed one by one, the spot-check answered, the rest confirmed with
+        the page; ``each_own``: every read its own verdict (the report's way)."""
         times = []
         while pages is None or len(times) < pages:
             resp, ms_get = api.call("GET", f"{base}/reads?page_size={size}&crops=1")
             page = resp.get_json()
             if not page["reads"]:
                 break
-            _, ms_post = api.call("POST", f"{base}/verdicts", {"verdicts": [
+            spot = page["page"]["spot_check"]
+            body = {"page": page["page"]["id"], "confirm_rest": True, "verdicts": [
                 {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-                 "verdict": "confirmed"} for r in page["reads"]]})
+                 "verdict": "confirmed"} for r in page["reads"]
+                if (each_own or r["individual"]) and not r["spot_check"]]}
+            if spot:
+                body["spot_check"] = {"passage_id": spot["passage_id"],
+                                      "captured_at": spot["captured_at"], "verdict": "confirmed"}
+            _, ms_post = api.call("POST", f"{base}/verdicts", body)
             times.append(ms_get + ms_post)
             if size == READS_PAGE:
                 parts["reads"].append(ms_get)
@@ -299,9 +375,9 @@ def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
 
     echo(f"verification: {baseline_pages} baseline pages of {BASE_READS_PAGE}, then pages of "
          f"{READS_PAGE}")
-    base_v = verify_pages(BASE_READS_PAGE, baseline_pages)
+    base_v = verify_pages(BASE_READS_PAGE, baseline_pages, each_own=True)
     done_by_base = len(base_v) * BASE_READS_PAGE
-    bench_v = verify_pages(READS_PAGE, None)
+    bench_v = verify_pages(READS_PAGE, None, each_own=False)
     echo(f"photos: {baseline_pages} baseline pages of {BASE_PHOTOS_PAGE}, then pages of "
          f"{PHOTOS_PAGE}")
     base_p = photo_pages_one_by_one(BASE_PHOTOS_PAGE, baseline_pages)
@@ -348,6 +424,7 @@ def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
                target=f"<= {PACKAGE_TARGET_S:g}"),
     ]
     info = {"request": rid, "package_mib": len(package_bytes) / 2**20,
+            "read_page_s": mean(base_v) / 1000, "photo_page_s": mean(base_p) / 1000,
             "photos_in_package": manifest["counts"]["photos"],
             "crops_in_package": manifest["counts"]["crops"]}
     return figures, info
@@ -361,10 +438,13 @@ def measure(app, officer: str, data: dict[str, Any], baseline_pages: int,
                    "extrapolated from them.")
 @click.option("--database", default="anpr_bench_casework", show_default=True,
               help="Benchmark database on the same server (created and loaded if missing).")
+@click.option("--officer/--no-officer", default=None,
+              help="Work one verification page and one photo page by keyboard in Chromium "
+                   "and extrapolate the officer's time (default: where Chromium is found).")
 @click.option("--json", "as_json", is_flag=True, help="Print {\"figures\": [...]}.")
 @click.pass_obj
 def casework_bench(obj, passages: int, baseline_pages: int, database: str,
-                   as_json: bool) -> None:
+                   officer: bool | None, as_json: bool) -> None:
     """A block query with photos from preview to package through the API, beside the
     report's 10 reads and 12 photos a page."""
     from anpr import accounts
@@ -374,6 +454,11 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
 
     if passages < 1 or baseline_pages < 1:
         raise click.BadParameter("give at least one passage and one baseline page")
+    from casework.bench_officer import chromium
+
+    if officer and chromium() is None:
+        raise click.ClickException("--officer needs Chromium and Playwright")
+    browser = chromium() is not None if officer is None else officer
     server = _admin_url(obj)
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
@@ -384,19 +469,42 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
     migrate(url)
     echo = (lambda m: click.echo(m, err=True))
     vault = open_vault(obj.settings, url)
-    officer = f"bench.{uuid.uuid4().hex[:8]}"
+    username = f"bench.{uuid.uuid4().hex[:8]}"
     with psycopg.connect(url, row_factory=dict_row) as conn:
         data = load(conn, obj.settings, url, vault, passages, echo=echo)
-        accounts.create(conn, officer, "B. Enchmark", "officer", PASSWORD, unit_code=UNIT,
+        accounts.create(conn, username, "B. Enchmark", "officer", PASSWORD, unit_code=UNIT,
                         granted_by="anpr bench casework")
         conn.commit()
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": uuid.uuid4().hex})
     try:
-        figures, info = measure(app, officer, data, baseline_pages, echo)
+        figures, info = measure(app, username, data, baseline_pages, echo)
+        info["effort"] = None
+        if browser:
+            from casework import bench_officer
+
+            # A request of its own for the browser, on the same passages afresh: the
+            # officer's first verification page of 500 and photo page of 48.
+            with psycopg.connect(url) as conn:
+                forget_verdicts(conn, data["tag"])
+            rid, _ = searched_request(_Api(app, username), data)
+            echo(f"officer: request {rid}, one verification page of 500 and one photo page of "
+                 "48 by keyboard in Chromium")
+            info["effort"] = bench_officer.drive(app, username, PASSWORD, rid)
+            figures += bench_officer.figures(info["effort"], info["read_page_s"],
+                                             info["photo_page_s"])
     finally:
         app.extensions["anpr_pool"].close()
     echo(f"data: {data['passages']:,} passages at {data['location']} "
          f"({len(data['cameras'])} cameras) in {database}; request {info['request']}; "
          f"package {info['package_mib']:.0f} MiB with {info['photos_in_package']:,} photos and "
          f"{info['crops_in_package']:,} crops")
+    if info["effort"] is not None:
+        from casework.bench_officer import ATTENTION
+
+        e = info["effort"]
+        echo(f"officer (browser): verification page of {e.reads} reads, {e.own} of their own, "
+             f"spot-check {'asked' if e.spot_check else 'none'}: {e.verify_keys} keys; photo "
+             f"page of {e.photos}: {e.photo_keys} key; attention assumed (s): {ATTENTION}")
+        echo("officer minutes for 30,000 passages with photos: " + ", ".join(
+            f"{k} {v / 60:,.0f}" for k, v in e.parts(30_000).items()))
     report(figures, as_json)

@@ -190,7 +190,7 @@ def test_a_verdict_answers_one_question_the_crop_against_one_plate(
             assert row["ordered_plate"] == d["x"]
             assert row["camera_misread"] == misread
             assert row["verification"].startswith("verified: confirmed")
-        assert by_id[pid]["plate"] == p[[k for k, v in p.items() if v["id"] == pid][0]]["read"]
+        assert by_id[pid]["plate"] == next(v["read"] for v in p.values() if v["id"] == pid)
     assert d["x"] in by_id[eight]["verification"] and "misread" in by_id[eight]["verification"]
 
     # The package of W's request holds no row: each read was rejected for W.

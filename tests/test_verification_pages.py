@@ -172,7 +172,7 @@ def test_a_page_is_the_officers_own_for_its_request(app, database_url, login, de
         page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=50").get_json()
         pages.append((rid, page["page"]["id"]))
         reads.append(page["reads"])
-    (rid_a, page_a), (rid_b, page_b) = pages
+    (_, page_a), (rid_b, page_b) = pages
     resp = officer.post(f"/api/v1/requests/{rid_b}/verdicts", json={
         "page": page_a, "verdicts": [_one(reads[1][0])]})
     assert resp.status_code == 409 and resp.get_json()["error"] == "verification_page"
