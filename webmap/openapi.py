@@ -141,8 +141,9 @@ def _complete(op: dict[str, Any], method: str, access: Any) -> None:
             op["description"] = (op.get("description", "") + "\n\n" + note).strip()
         responses.setdefault("401", ERROR)
         responses.setdefault("403", ERROR)
-    if "requestBody" in op or op.get("parameters"):
-        responses.setdefault("400", ERROR)
+    # Any operation: a NUL or a lone surrogate in the path or any query argument is refused
+    # at the door (webmap.app._refuse_bad_text), declared or not.
+    responses.setdefault("400", ERROR)
     if "requestBody" in op:
         responses.setdefault("413", ERROR)  # over the body limit (MAX_CONTENT_LENGTH)
     if any(p.get("in") == "path" for p in op.get("parameters", [])):
