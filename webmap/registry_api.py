@@ -25,6 +25,7 @@ from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import iso_date, json_object, jsonable
+from webmap.schemas import DATE_TIME, ref
 
 log = logging.getLogger(__name__)
 
@@ -441,9 +442,14 @@ def _p(name: str, kind: str = "string") -> dict[str, Any]:
 
 
 def _op(summary: str, *params: dict, body: dict | None = None, ok: str = "200",
-        codes: tuple[str, ...] = ("400", "401", "403", "404")) -> dict[str, Any]:
+        codes: tuple[str, ...] = ("400", "401", "403", "404"),
+        answer: str | None = None) -> dict[str, Any]:
+    """An operation; ``answer`` names its 2xx body's schema in the components."""
+    done: dict[str, Any] = {"description": "ok"}
+    if answer is not None:
+        done["content"] = {"application/json": {"schema": ref(answer)}}
     op: dict[str, Any] = {"summary": summary, "parameters": list(params),
-                          "responses": {ok: {"description": "ok"}, **{c: ERROR for c in codes}}}
+                          "responses": {ok: done, **{c: ERROR for c in codes}}}
     if body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     return op
@@ -455,31 +461,98 @@ def _png(op: dict[str, Any]) -> dict[str, Any]:
     return op
 
 
+_DAY = {"type": "string", "format": "date"}
+_LINE = {"type": "object", "required": ["type", "coordinates"],
+         "properties": {"type": {"const": "LineString"}, "coordinates": {"type": "array"}}}
+_LOCATION_FIELDS = {
+    "code": {"type": "string"}, "name": {"type": "string"}, "unit_code": {"type": "string"},
+    "lon": {"type": "number"}, "lat": {"type": "number"}, "road": {"type": ["string", "null"]},
+    "hectometre": {"type": ["number", "null"]}, "owner": {"enum": list(registry.OWNERS)},
+    "mounting": {"enum": ["fixed", "mobile"]}}
+_CAMERA_FIELDS = {
+    "id": {"type": "string"}, "location_code": {"type": "string"},
+    "inout": {"enum": ["in", "out"]}, "lane": {"type": ["integer", "null"]},
+    "bearing": {"type": ["number", "null"]}, "facing": {"enum": ["front", "rear"]},
+    "mounting": {"enum": ["fixed", "mobile"]}, "status": {"enum": list(registry.STATUSES)},
+    "active_from": _DAY, "active_to": {"type": ["string", "null"], "format": "date"},
+    "lane_geom": {"anyOf": [_LINE, {"type": "null"}]},
+    "segment_direction": {"type": ["integer", "null"]}}
+_PERIOD = {"type": "object", "required": ["id", "status", "start"], "properties": {
+    "id": {"type": "integer"}, "status": {"enum": list(registry.STATUSES)},
+    "start": DATE_TIME, "end": {"anyOf": [DATE_TIME, {"type": "null"}]},
+    "note": {"type": ["string", "null"]}}}
+_MASK = {"type": "object", "required": ["id", "polygon", "frame_width", "frame_height"],
+         "properties": {"id": {"type": "integer"}, "camera_id": {"type": "string"},
+                        "label": {"type": ["string", "null"]},
+                        "frame_width": {"type": "integer"}, "frame_height": {"type": "integer"},
+                        "polygon": {"type": "array", "items": {
+                            "type": "array", "items": {"type": "number"},
+                            "minItems": 2, "maxItems": 2}}}}
+_CHANGE = {"type": "object", "required": ["id", "action", "actor", "at"], "properties": {
+    "id": {"type": "integer"}, "entity": {"type": "string"}, "entity_key": {"type": "string"},
+    "action": {"type": "string"}, "actor": {"type": "string"}, "at": DATE_TIME,
+    "before": {"type": ["object", "null"]}, "after": {"type": ["object", "null"]}}}
+_FRAME = {"type": "object", "required": ["width", "height"],
+          "properties": {"width": {"type": "integer"}, "height": {"type": "integer"}}}
+#: What the registry answers: locations, cameras, periods, masks and their history.
+_ANSWERS: dict[str, dict[str, Any]] = {
+    "StoredLocation": {"type": "object", "required": ["code", "name", "lon", "lat"],
+                       "properties": _LOCATION_FIELDS},
+    "StoredLocationWithCameras": {
+        "type": "object", "required": ["code", "cameras"],
+        "properties": {**_LOCATION_FIELDS, "cameras": {
+            "type": "array", "items": {"type": "object", "required": ["id"],
+                                       "properties": _CAMERA_FIELDS}}}},
+    "StoredCamera": {"type": "object", "required": ["id", "location_code", "inout"],
+                     "properties": _CAMERA_FIELDS},
+    "StoredCameraInFull": {
+        "type": "object", "required": ["id", "location_code", "status_periods", "masks",
+                                       "frame"],
+        "properties": {**_CAMERA_FIELDS, "status_periods": {"type": "array", "items": _PERIOD},
+                       "masks": {"type": "array", "items": _MASK}, "frame": _FRAME}},
+    "CameraWithPeriod": {"type": "object", "required": ["id", "period"],
+                         "properties": {**_CAMERA_FIELDS, "period": _PERIOD}},
+    "StatusPeriods": {"type": "object", "required": ["camera", "periods"], "properties": {
+        "camera": {"type": "string"}, "periods": {"type": "array", "items": _PERIOD}}},
+    "LocationHistory": {"type": "object", "required": ["location", "changes"], "properties": {
+        "location": {"type": "string"}, "changes": {"type": "array", "items": _CHANGE}}},
+    "CameraHistory": {"type": "object", "required": ["camera", "changes"], "properties": {
+        "camera": {"type": "string"}, "changes": {"type": "array", "items": _CHANGE}}},
+    "Masks": {"type": "object", "required": ["camera", "frame", "masks"], "properties": {
+        "camera": {"type": "string"}, "frame": _FRAME,
+        "masks": {"type": "array", "items": _MASK}}},
+    "Mask": _MASK,
+    "MaskDeleted": {"type": "object", "required": ["deleted"],
+                    "properties": {"deleted": {"type": "integer"}}},
+}
+
 _CODE, _CAM = _p("code"), _p("camera_id")
 _OBJ = {"type": "object"}
 register_paths({
     f"{API}/locations": {"post": _op(
         "Place a new location (code UNIT-ROAD-SEQ, WGS84 point inside the Netherlands)",
         body={"$ref": "#/components/schemas/RegistryLocation"}, ok="201",
-        codes=("400", "401", "403", "409"))},
+        codes=("400", "401", "403", "409"), answer="StoredLocation")},
     f"{API}/locations/{{code}}": {
-        "get": _op("A location as stored, with its cameras (camera-plan editors)", _CODE),
+        "get": _op("A location as stored, with its cameras (camera-plan editors)", _CODE,
+                   answer="StoredLocationWithCameras"),
         "patch": _op("Edit or move a location (lon and lat together; move_lanes: true shifts "
-                     "its cameras' lanes along); recorded with who and when", _CODE, body=_OBJ)},
+                     "its cameras' lanes along); recorded with who and when", _CODE, body=_OBJ,
+                     answer="StoredLocation")},
     f"{API}/locations/{{code}}/history": {"get": _op(
         "Changes to the location, its cameras and masks, newest first (editors, auditors, "
-        "administrators)", _CODE)},
+        "administrators)", _CODE, answer="LocationHistory")},
     f"{API}/cameras": {"post": _op(
         "Add a camera (id LOCATION-R|L<lane>; lane_geom a LineString in the direction of "
         "travel); a lane or a bearing is required (a lane alone gives the bearing)", body={"$ref": "#/components/schemas/RegistryCamera"}, ok="201",
-        codes=("400", "401", "403", "404", "409"))},
+        codes=("400", "401", "403", "404", "409"), answer="StoredCamera")},
     f"{API}/cameras/{{camera_id}}": {
         "get": _op("A camera with its status periods, privacy masks and reference frame size",
-                   _CAM),
+                   _CAM, answer="StoredCameraInFull"),
         "patch": _op("Set bearing, in/out, facing, the lane line or the active period", _CAM,
-                     body=_OBJ)},
+                     body=_OBJ, answer="StoredCamera")},
     f"{API}/cameras/{{camera_id}}/status": {
-        "get": _op("Status periods of a camera", _CAM),
+        "get": _op("Status periods of a camera", _CAM, answer="StatusPeriods"),
         "post": _op("Record a status period (active, defect, roadworks, retired); times with "
                     "offset", _CAM, ok="201", body={"type": "object", "required": ["status", "start"],
                                                      "properties": {
@@ -488,21 +561,24 @@ register_paths({
                                                          "end": {"type": ["string", "null"],
                                                                  "format": "date-time"},
                                                          "note": {"type": ["string", "null"]}}},
-                    codes=("400", "401", "403", "404", "409"))},  # 409: may not become active
+                    codes=("400", "401", "403", "404", "409"),  # 409: may not become active
+                    answer="CameraWithPeriod")},
     f"{API}/cameras/{{camera_id}}/history": {"get": _op(
         "Changes to the camera and its masks, newest first (editors, auditors, administrators)",
-        _CAM)},
+        _CAM, answer="CameraHistory")},
     f"{API}/cameras/{{camera_id}}/masks": {
-        "get": _op("Privacy masks in pixel coordinates of the reference frame", _CAM),
+        "get": _op("Privacy masks in pixel coordinates of the reference frame", _CAM,
+                   answer="Masks"),
         "post": _op("Add a privacy mask; it must lie wholly inside the frame", _CAM, ok="201",
                     body={"type": "object", "required": ["polygon", "frame_width", "frame_height"],
                           "properties": {"polygon": {"type": "array", "items": {
                               "type": "array", "items": {"type": "number"}}},
                               "frame_width": {"type": "integer"},
                               "frame_height": {"type": "integer"},
-                              "label": {"type": ["string", "null"]}}})},
+                              "label": {"type": ["string", "null"]}}}, answer="Mask")},
     f"{API}/cameras/{{camera_id}}/masks/{{mask_id}}": {"delete": _op(
-        "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"))},
+        "Remove a privacy mask (recorded)", _CAM, _p("mask_id", "integer"),
+        answer="MaskDeleted")},
     f"{API}/cameras/{{camera_id}}/frame": {"post": {**_png(_op(
         "Blur an editor's own frame of the camera's view (body: image/jpeg or image/png) with "
         "the detector's blur, nothing detected so all of it pixelated; answered as PNG, kept "
@@ -517,6 +593,7 @@ register_paths({
         {"name": "width", "in": "query", "schema": {"type": "integer"}},
         {"name": "height", "in": "query", "schema": {"type": "integer"}}))},
 }, schemas={
+    **_ANSWERS,
     "RegistryLocation": {"type": "object", "required": ["code", "name", "unit_code", "lon", "lat"],
                          "properties": {"code": {"type": "string", "example": "MN-A12-901"},
                                         "name": {"type": "string"}, "unit_code": {"type": "string"},
