@@ -63,10 +63,19 @@ def dataset(seed: int, split: str, n_crops: int, n_scenes: int, workers: int = 2
 def train(*, seed: int = 126, steps: int = 1500, batch: int = 64, n_crops: int = 20000,
           n_scenes: int = 1500, threads: int = 2, out: Path = DEFAULT_WEIGHTS,
           evaluate_after: bool = True) -> dict:
-    """Train from scratch and write ``out`` and its card; returns the card."""
+    """Train from scratch and write ``out`` and its card; returns the card. Torch runs on
+    ``threads`` threads meanwhile; the process gets its own thread count back."""
+    from detector.train import torch_threads
+
+    with torch_threads(threads):
+        return _train(seed=seed, steps=steps, batch=batch, n_crops=n_crops, n_scenes=n_scenes,
+                      threads=threads, out=out, evaluate_after=evaluate_after)
+
+
+def _train(*, seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, threads: int,
+           out: Path, evaluate_after: bool) -> dict:
     import torch
 
-    torch.set_num_threads(max(1, threads))
     torch.manual_seed(seed)
     t0 = time.time()
     x, labels = dataset(seed, "train", n_crops, n_scenes, workers=threads)

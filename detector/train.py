@@ -19,10 +19,11 @@ import logging
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from anpr.errors import BadInput
 
@@ -39,7 +40,12 @@ def offline_ultralytics(threads: int = 2) -> None:
     """Keep ultralytics from any network access and torch within its CPU share.
 
     Must run before ``import ultralytics``: it reads these variables at import time.
+    Before torch's first import it also makes torch's OpenMP threads sleep when they
+    wait for each other instead of spinning (``OMP_WAIT_POLICY=PASSIVE``, unless set):
+    on cores shared with other work a spinning thread holds the core its partner needs,
+    and two threads ran up to ten times slower than one (docs/detector.md, Threads).
     """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_VERBOSE", "False")
     config = RUNS_DIR / ".ultralytics"
@@ -48,6 +54,20 @@ def offline_ultralytics(threads: int = 2) -> None:
     import torch
 
     torch.set_num_threads(max(1, threads))
+
+
+@contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """torch's thread count for a block; what the process had before is given back
+    (the count is process-wide: training, the face detector and the model share it)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass
@@ -96,6 +116,19 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     if not data_yaml.is_file():
         raise BadInput(f"data set description {data_yaml} does not exist")
     names = _read_names(data_yaml)
+    with torch_threads(threads):   # the caller's thread count comes back afterwards
+        return _train(data_yaml, names, epochs=epochs, imgsz=imgsz, batch=batch, seed=seed,
+                      threads=threads, out=out, name=name, architecture=architecture,
+                      weights=weights, patience=patience, fraction=fraction, data_info=data_info,
+                      hours=hours, infer_imgsz=infer_imgsz, runs_dir=runs_dir,
+                      warmup_epochs=warmup_epochs)
+
+
+def _train(data_yaml: Path, names: dict[int, str], *, epochs: int, imgsz: int, batch: int,
+           seed: int, threads: int, out: Path | None, name: str, architecture: str,
+           weights: Path | None, patience: int, fraction: float, data_info: dict | None,
+           hours: float | None, infer_imgsz: int | None, runs_dir: Path | None,
+           warmup_epochs: float) -> TrainResult:
     offline_ultralytics(threads)
     from ultralytics import YOLO
 
@@ -120,7 +153,8 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     card = {
         "model": out.name,
         "version": model_version(out),
-        "architecture": architecture if not weights else f"fine-tuned from {Path(weights).name}",
+        "architecture": architecture if not weights
+        else f"fine-tuned from {Path(weights).name} ({model_version(Path(weights))})",
         "classes": names,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "data": {"yaml": str(data_yaml), **(data_info or _dataset_info(data_yaml))},

@@ -125,13 +125,20 @@ def test_training_is_reproducible_by_seed(tmp_path):
         out = tmp_path / name
         train(seed=seed, steps=3, batch=8, n_crops=48, n_scenes=0, threads=1, out=out,
               evaluate_after=False)
+        # torch's thread count is the process's: training gives back what it found
+        assert torch.get_num_threads() == 3
         PlateReader(out)                                  # loads as shipped weights do
         return torch.load(out, weights_only=True)
 
     def same(x: dict, y: dict) -> bool:
         return x.keys() == y.keys() and all(torch.equal(x[k], y[k]) for k in x)
 
-    a, b, c = weights(7, "a.pt"), weights(7, "b.pt"), weights(8, "c.pt")
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        a, b, c = weights(7, "a.pt"), weights(7, "b.pt"), weights(8, "c.pt")
+    finally:
+        torch.set_num_threads(before)
     assert same(a, b) and not same(a, c)
 
 
