@@ -4,10 +4,17 @@ The baseline is what a project without a trained model would reach for: OpenCV's
 built-in HOG people detector (Dalal-Triggs), run on exactly the same frames in the same
 process, so the ratio survives the noise of a shared machine. Figures: detection alone,
 the face detector (MTCNN) alone on the whole frame at full size (the face source runs
-it at full size only where the frame stays sharp, see ``detector.blur._face``), detection plus the full blur with every source (what a
-worker does per frame, minus storage), and HOG alone; with 1080p frames, detection plus
-blur in seconds per frame beside Plate Recognizer Blur's published 0.24-0.53 s per
-1080p image on a CPU (its best figure is the baseline).
+it at full size only where the frame stays sharp, see ``detector.blur._face``),
+detection plus the full blur with every source (what a worker does per frame, minus
+decoding and storage), and HOG alone; with 1080p frames, detection plus blur in seconds
+per frame beside Plate Recognizer Blur's published 0.24-0.53 s per 1080p image on a CPU.
+DESIGN.md asks for several times faster than that: the target is a third of its best
+figure (three times faster than 0.24 s).
+
+Wall-clock figures on a shared machine depend on what else runs; the CPU time this
+process spent per frame (all its threads) does much less, so the pipeline's figures come
+with it: on an idle machine a frame takes about its CPU time divided by the cores the
+process can use.
 """
 from __future__ import annotations
 
@@ -21,6 +28,7 @@ import numpy as np
 
 
 PLATE_RECOGNIZER_1080P_S = 0.24  # Plate Recognizer Blur, s per 1080p image on a CPU (best of 0.24-0.53)
+SEVERAL_TIMES = 3                # DESIGN.md: "several times faster" than Plate Recognizer Blur
 
 
 def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int = 1,
@@ -47,35 +55,45 @@ def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int =
 
     cfg = BlurConfig()
 
-    def full(imgs: list[np.ndarray]) -> float:
-        t = time.perf_counter()
+    def full(imgs: list[np.ndarray]) -> tuple[float, float]:
+        """Frames per second (wall clock) and CPU seconds per frame."""
+        blur(imgs[0], detector(imgs[:1])[0], facing="front", config=cfg, faces=faces)  # warm-up
+        t, cpu = time.perf_counter(), time.process_time()
         for _ in range(rounds):
             for i in range(0, len(imgs), batch):
                 chunk = imgs[i:i + batch]
                 for img, dets in zip(chunk, detector(chunk)):
                     blur(img, dets, facing="front", config=cfg, faces=faces)
-        return rounds * len(imgs) / (time.perf_counter() - t)
+        n = rounds * len(imgs)
+        return n / (time.perf_counter() - t), (time.process_time() - cpu) / n
 
-    blur_fps = full(frames)
+    blur_fps, blur_cpu = full(frames)
     large_figures = []
     if large:
-        large_figures.append(Figure(
-            f"detector: detection + blur with the face source, s/frame "
-            f"({large[0].shape[1]}x{large[0].shape[0]}; baseline Plate Recognizer Blur's best)",
-            1.0 / full(large), "s", baseline=PLATE_RECOGNIZER_1080P_S,
-            target=f"<= {PLATE_RECOGNIZER_1080P_S}"))
+        size = f"{large[0].shape[1]}x{large[0].shape[0]}"
+        large_fps, large_cpu = full(large)
+        large_figures = [
+            Figure(f"detector: detection + blur with the face source, s/frame ({size}; "
+                   f"baseline Plate Recognizer Blur's best, 0.24 of 0.24-0.53 s)",
+                   1.0 / large_fps, "s", baseline=PLATE_RECOGNIZER_1080P_S,
+                   target=f"<= {1 / SEVERAL_TIMES:.3f} x baseline"),
+            Figure(f"detector: detection + blur, CPU s/frame ({size}, all threads)",
+                   large_cpu, "s", baseline=PLATE_RECOGNIZER_1080P_S)]
 
     t = time.perf_counter()
     for _ in range(rounds):
         for img in frames:
             hog_people(img)
     hog_fps = rounds * len(frames) / (time.perf_counter() - t)
+    size = f"{frames[0].shape[1]}x{frames[0].shape[0]}"
     return [
-        Figure("detector: detection, frames/s (640x480)", det_fps, "fps", baseline=hog_fps),
+        Figure(f"detector: detection, frames/s ({size})", det_fps, "fps", baseline=hog_fps),
         Figure("detector: face detector (MTCNN) alone, whole frame at full size, frames/s",
                face_fps, "fps", baseline=hog_fps),
-        Figure("detector: detection + blur with the face source, frames/s", blur_fps, "fps",
-               baseline=hog_fps, target=">= 8"),
+        Figure(f"detector: detection + blur with the face source, frames/s ({size})", blur_fps,
+               "fps", baseline=hog_fps, target=">= 8"),
+        Figure(f"detector: detection + blur, CPU ms/frame ({size}, all threads)", blur_cpu * 1000,
+               "ms", baseline=1000 / hog_fps),
         *large_figures,
         Figure("baseline: OpenCV HOG people, frames/s", hog_fps, "fps", baseline=hog_fps),
     ]

@@ -265,3 +265,37 @@ def test_blur_command_applies_the_cameras_settings(database_url, monkeypatch, tm
         assert r.exit_code == 1 and "NO-SUCH-CAM" in r.output
     finally:
         remove_test_cameras(database_url, ["DET-LOC-FACE"])
+
+
+def test_the_face_detector_looks_only_where_regions_say_and_sees_faces_reaching_in():
+    """The second pass's call: with regions, MTCNN finds the faces that reach into them
+    (here a strip across the chins of the two men of bus.jpg: each face is mostly outside
+    it) as a call on the whole frame does, and nothing elsewhere; calls side by side
+    (``many``) find what calls one by one find. Torch's thread count is left as found."""
+    import torch
+
+    from detector.faces import default_face_detector
+
+    label = next(im for im in LABELS if im["path"] == "assets/bus.jpg")
+    img = _load(label)
+    faces = default_face_detector()
+
+    def hits(boxes):
+        return [any(_overlaps((b[0], b[1], b[2] - b[0], b[3] - b[1]), f) for b in boxes)
+                for f in label["faces"]]
+
+    before = torch.get_num_threads()
+    whole = faces(img)
+    assert torch.get_num_threads() == before
+    chins = (90.0, 462.0, 330.0, 476.0)
+    inside = faces(img, regions=[chins], max_face=120)
+    assert hits(whole) == hits(inside) == [True, True]
+    assert all(b[3] > chins[1] and b[1] < chins[3] for b in inside)   # every face reaches in
+    far = (500.0, 900.0, 800.0, 1000.0)
+    assert faces(img, regions=[far], max_face=120) == []
+    together = faces.many([(img, {"regions": [chins], "max_face": 120}), (img, {"regions": [far]})])
+    assert hits(together[0]) == [True, True] and together[1] == []
+    assert torch.get_num_threads() == before
+    # the low-resolution pass's minimum: faces of 0.3 of their size (~15 px) are under it
+    small = cv2.resize(img, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA)
+    assert faces(small, min_face=24) == [] and faces(small)
