@@ -30,11 +30,24 @@ def detector() -> None:
 @click.option("--val", "n_val", type=int, default=160, show_default=True)
 @click.option("--test", "n_test", type=int, default=300, show_default=True,
               help="Held-out images, never used in training.")
-def render_cmd(out: Path, seed: int, n_train: int, n_val: int, n_test: int) -> None:
+@click.option("--tile", "tile_size", type=int, default=None,
+              help="Cut train and val scenes into tiles of this size (CPU training).")
+@click.option("--tile-scale", type=float, default=0.65, show_default=True,
+              help="Scale the tiles are cut at: the inference size over the frame size.")
+@click.option("--hard-share", type=float, default=0.0, show_default=True,
+              help="Share of scenes with a hard case (a face filling the frame, people in front "
+                   "of vehicles, plate-like patterns on clothes and glasses); 0 keeps the data "
+                   "set as it always was.")
+@click.option("--test-hard-share", type=float, default=None,
+              help="The same for the held-out split (default: --hard-share).")
+def render_cmd(out: Path, seed: int, n_train: int, n_val: int, n_test: int, tile_size: int | None,
+               tile_scale: float, hard_share: float, test_hard_share: float | None) -> None:
     """Generate a labelled YOLO data set of road scenes (deterministic for a seed)."""
     from detector.render import write_dataset
 
-    yaml_path = write_dataset(out, seed=seed, train=n_train, val=n_val, test=n_test, progress=True)
+    yaml_path = write_dataset(out, seed=seed, train=n_train, val=n_val, test=n_test, progress=True,
+                              tile_size=tile_size, tile_scale=tile_scale, hard_share=hard_share,
+                              test_hard_share=test_hard_share)
     click.echo(f"data set written: {yaml_path}")
 
 
@@ -51,9 +64,15 @@ def render_cmd(out: Path, seed: int, n_train: int, n_val: int, n_test: int) -> N
               help="Start from these weights (fine-tuning) instead of from scratch.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where the model goes; default replaces the shipped model.")
+@click.option("--warmup-epochs", type=float, default=3.0, show_default=True,
+              help="Epochs at a rising learning rate; keep well under what --hours allows.")
+@click.option("--infer-imgsz", type=int, default=None,
+              help="Size whole frames are run at, when training used tiles cut at that scale.")
+@click.option("--name", default="train", show_default=True, help="Run folder under detector/runs/.")
 @pass_ctx
 def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: float | None,
-              imgsz: int, batch: int, weights: Path | None, out: Path | None) -> None:
+              imgsz: int, batch: int, weights: Path | None, out: Path | None,
+              warmup_epochs: float, infer_imgsz: int | None, name: str) -> None:
     """Train offline on the CPU and write the model with its model card."""
     from detector.render import write_dataset
     from detector.train import DATASETS_DIR, train
@@ -61,7 +80,8 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
     if data is None:
         data = write_dataset(DATASETS_DIR / f"synth-{seed}", seed=seed, progress=True)
     result = _guard(train, data, epochs=epochs, hours=hours, imgsz=imgsz, batch=batch, seed=seed,
-                    threads=obj.settings.detector.threads, weights=weights, out=out)
+                    threads=obj.settings.detector.threads, weights=weights, out=out,
+                    warmup_epochs=warmup_epochs, infer_imgsz=infer_imgsz, name=name)
     click.echo(json.dumps({"model": str(result.model_path), "card": str(result.card_path),
                            "validation": result.metrics}, indent=2))
 

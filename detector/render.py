@@ -11,7 +11,16 @@ Every scene is a pure function of ``(seed, split, index)``, so a data set can be
 regenerated bit for bit and the held-out split (``test``) is drawn from a seed stream
 the training split never uses. Besides the YOLO labels, each scene returns a pixel mask
 of every person it drew; the evaluation uses it to measure blur leakage in pixels, not
-boxes, because a breach is a visible face, not a missed rectangle.
+boxes, because a breach is a visible face, not a missed rectangle. It also returns
+the box of every visible head (the per-face detail figures of the evaluation).
+
+Hard cases (``render_scene(hard=...)``, :data:`HARD_CASES`) add what real photographs
+showed the model gets wrong: a head and shoulders filling the frame (a man's head was
+called a vehicle), people crossing in front of vehicles, and plate-like patterns on
+clothes and across eyes (glasses, sunglasses, a name tag or a print on a shirt were
+called plates). They are drawn from a random stream of their own, so a scene without a
+hard case keeps its pixels, and a data set mixes them in only when asked
+(``write_dataset(hard_share=...)``): existing splits stay as they were.
 """
 from __future__ import annotations
 
@@ -41,6 +50,7 @@ SIDE_CODES: tuple[str, ...] = (
 )
 CONDITIONS: tuple[str, ...] = ("day", "night_ir", "rain", "motion_blur", "low_light", "small_plates")
 SPLITS: dict[str, int] = {"train": 0, "val": 1, "test": 2}
+HARD_CASES: tuple[str, ...] = ("face_closeup", "person_front", "plate_pattern")
 
 PLATE_YELLOW = (0, 204, 255)  # BGR of the RDW yellow
 # The plate label is the plate with its immediate surround: a plate is ~4.7x wider than
@@ -74,6 +84,8 @@ class Scene:
     condition: str
     facing: str                             # "front" or "rear": which side the camera sees
     plates: list[str] = field(default_factory=list)
+    heads: list[tuple[float, float, float, float]] = field(default_factory=list)  # visible heads
+    hard: str | None = None                 # the hard case drawn, if any (HARD_CASES)
 
     def yolo_lines(self) -> list[str]:
         h, w = self.image.shape[:2]
@@ -124,9 +136,12 @@ def _draw_houses(img: np.ndarray, rng: np.random.Generator, horizon: int) -> Non
 
 
 def _draw_pedestrian(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
-                     foot: tuple[int, int], height: int, cyclist: bool
-                     ) -> tuple[float, float, float, float]:
-    """A standing or cycling figure; returns its box. Drawn into the person mask too."""
+                     foot: tuple[int, int], height: int, cyclist: bool,
+                     parts: dict | None = None) -> tuple[float, float, float, float]:
+    """A standing or cycling figure; returns its box. Drawn into the person mask too.
+
+    ``parts`` collects the head box and the torso rectangle (``heads``, ``torsos``), which
+    draw nothing and take nothing from ``rng``."""
     fx, fy = foot
     head_r = max(2, height // 14)
     body_w = max(4, height // 5)
@@ -167,13 +182,20 @@ def _draw_pedestrian(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator
             hair = _colour(rng, 0, 90)
             cv2.ellipse(layer, (head_c[0], head_c[1] - head_r // 3), (head_r, max(1, head_r * 2 // 3)),
                         0, 180, 360, hair, -1)
+    if parts is not None:
+        parts.setdefault("heads", []).append(
+            (float(head_c[0] - head_r), float(head_c[1] - head_r), float(head_c[0] + head_r + 1),
+             float(head_c[1] + head_r + 1)))
+        parts.setdefault("torsos", []).append(
+            (fx - body_w // 2, shoulder_y, fx + body_w // 2, hip_y, head_c[0], head_c[1], head_r))
     return (float(x1), float(fy - height), float(x2), float(fy + 1))
 
 
 def _draw_occupant(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
-                   cx: int, base_y: int, size: int, clip: np.ndarray
+                   cx: int, base_y: int, size: int, clip: np.ndarray, parts: dict | None = None
                    ) -> tuple[float, float, float, float] | None:
-    """Head and shoulders behind the windscreen; only the part inside the glass counts."""
+    """Head and shoulders behind the windscreen; only the part inside the glass counts.
+    ``parts["heads"]`` gets the part of the head inside the glass."""
     head_r = max(3, size // 4)
     skin = SKIN[int(rng.integers(len(SKIN)))]
     shirt = _colour(rng, 10, 200)
@@ -197,6 +219,13 @@ def _draw_occupant(img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
     # seen through tinted glass: blend with the glass colour
     img[sel] = (0.8 * body[sel] + 0.2 * img[sel]).astype(np.uint8)
     mask[sel] = 255
+    if parts is not None:
+        head = np.zeros(mask.shape, np.uint8)
+        cv2.circle(head, head_c, head_r, 255, -1)
+        hy, hx = np.nonzero(head & clip)
+        if len(hx):
+            parts.setdefault("heads", []).append(
+                (float(hx.min()), float(hy.min()), float(hx.max() + 1), float(hy.max() + 1)))
     ys, xs = np.nonzero(local)
     return (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
 
@@ -248,7 +277,8 @@ def _draw_plate(img: np.ndarray, rng: np.random.Generator, cx: int, cy: int, pw:
 
 def _draw_vehicle(scene_img: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
                   cx: int, bottom: int, width: int, facing: str, night: bool,
-                  boxes: list, plates: list, plate: str | None = None) -> None:
+                  boxes: list, plates: list, plate: str | None = None,
+                  parts: dict | None = None) -> None:
     """A car, van or truck seen head-on or from behind, plate and occupants included."""
     kind = rng.choice(["car", "car", "car", "van", "truck"])
     height = int(width * {"car": 0.75, "van": 0.95, "truck": 1.15}[kind])
@@ -290,7 +320,7 @@ def _draw_vehicle(scene_img: np.ndarray, mask: np.ndarray, rng: np.random.Genera
         n_occ = 0 if rng.random() < 0.5 else n_occ  # a rear window may show only headrests
     for seat in seats[:n_occ]:
         box = _draw_occupant(scene_img, mask, rng, seat + int(rng.integers(-3, 4)),
-                             glass_bot + occ_size // 6, occ_size, clip)
+                             glass_bot + occ_size // 6, occ_size, clip, parts)
         if box is not None and (box[2] - box[0]) * (box[3] - box[1]) >= 16:
             boxes.append((PERSON, *box))
     # reflection streak over the glass
@@ -314,6 +344,8 @@ def _draw_vehicle(scene_img: np.ndarray, mask: np.ndarray, rng: np.random.Genera
     boxes.append((PLATE, *pbox))
     plates.append(text)
     boxes.append((VEHICLE, float(x1), float(y1), float(x2 + 1), float(bottom + 1)))
+    if parts is not None:
+        parts.setdefault("vehicles", []).append((x1, y1, x2 + 1, bottom + 1))
 
 
 def _apply_condition(img: np.ndarray, rng: np.random.Generator, condition: str) -> np.ndarray:
@@ -345,14 +377,297 @@ def _apply_condition(img: np.ndarray, rng: np.random.Generator, condition: str) 
     return img
 
 
+def _plate_like(layer: np.ndarray, rng: np.random.Generator, x1: int, y1: int, x2: int, y2: int
+                ) -> None:
+    """A plate-like patch inside the rectangle: a name tag, a number or a print on clothes,
+    yellow or white with dark letters and digits, sometimes with a blue band. Never a
+    plate label: the detector must learn that a plate is on a vehicle."""
+    bw, bh = x2 - x1, y2 - y1
+    if bw < 8 or bh < 4:
+        return
+    pw = int(bw * rng.uniform(0.45, 0.95))
+    ph = int(min(bh * 0.6, pw / rng.uniform(2.2, 5.5)))
+    if ph < 3:
+        return
+    px = x1 + int(rng.integers(0, max(1, bw - pw)))
+    py = y1 + int(rng.integers(0, max(1, int(bh * 0.7) - ph)))
+    kind = rng.random()
+    colour = PLATE_YELLOW if kind < 0.4 else (235, 240, 240) if kind < 0.7 else _colour(rng, 120, 250)
+    cv2.rectangle(layer, (px, py), (px + pw, py + ph), colour, -1)
+    if rng.random() < 0.5:
+        cv2.rectangle(layer, (px, py), (px + pw, py + ph), (15, 15, 15), max(1, ph // 12))
+    band = int(pw * 0.09) if rng.random() < 0.2 else 0
+    if band >= 2:
+        cv2.rectangle(layer, (px, py), (px + band, py + ph), EU_BLUE, -1)
+    chars = PLATE_LETTERS + PLATE_DIGITS + "AEIOUCMWY"
+    text = "".join(chars[int(rng.integers(len(chars)))] for _ in range(int(rng.integers(3, 9))))
+    if rng.random() < 0.5:
+        cut = int(rng.integers(1, len(text)))
+        text = text[:cut] + "-" + text[cut:]
+    scale, thick = ph / 32.0, max(1, int(round(ph / 11)))
+    (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    if tw > 0:
+        scale *= min(1.0, (pw - band - 4) / tw)
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thick)
+    cv2.putText(layer, text, (px + band + max(1, (pw - band - tw) // 2), py + (ph + th) // 2),
+                cv2.FONT_HERSHEY_SIMPLEX, scale, (15, 15, 15), thick, cv2.LINE_AA)
+
+
+def _sunglasses(layer: np.ndarray, rng: np.random.Generator, hx: int, hy: int, r: int) -> None:
+    """A dark strip across the eyes of a small head (sunglasses, a visor)."""
+    if r < 3:
+        return
+    half = max(1, int(r * 0.2))
+    y = hy - int(r * 0.1)
+    tone = int(rng.integers(10, 70))
+    cv2.rectangle(layer, (hx - int(r * 0.85), y - half), (hx + int(r * 0.85), y + half), (tone,) * 3, -1)
+
+
+def _draw_portrait(img: np.ndarray, mask: np.ndarray, front: np.ndarray, rng: np.random.Generator,
+                   cx: int, cy: int, a: int, glasses: bool, pattern: bool
+                   ) -> tuple[tuple[float, float, float, float] | None, tuple[float, float, float, float] | None]:
+    """Head and shoulders close to the camera, the face ``2 a`` px high: eyes, brows, nose,
+    mouth (closed or open, shouting), hair or a cap, a beard, glasses or sunglasses, and the
+    torso down to the frame's bottom. Returns the person box and the face box (forehead to
+    chin, ear to ear), each clipped to the frame (None when under a third of it is inside)."""
+    h, w = mask.shape
+    b = max(3, int(a * rng.uniform(0.7, 0.82)))
+    skin = np.array(SKIN[int(rng.integers(len(SKIN)))], float) * rng.uniform(0.85, 1.1)
+    skin_c = tuple(int(v) for v in np.clip(skin, 0, 255))
+    shade_c = tuple(int(v) for v in np.clip(skin * 0.78, 0, 255))
+    hair = _colour(rng, 0, 90) if rng.random() < 0.8 else _colour(rng, 120, 220)
+    shirt = _colour(rng, 10, 230)
+    yaw = rng.uniform(-0.45, 0.45)
+    layer = np.zeros_like(img)
+    sil = np.zeros(mask.shape, np.uint8)
+    shoulder_y = cy + int(a * rng.uniform(1.05, 1.3))
+    sw = int(b * rng.uniform(2.6, 3.6))
+    for dst, col in ((layer, lambda c: c), (sil, lambda c: 255)):
+        cv2.ellipse(dst, (cx, shoulder_y + a // 2), (sw // 2, a // 2 + 1), 0, 180, 360, col(shirt), -1)
+        cv2.rectangle(dst, (cx - sw // 2, shoulder_y + a // 2), (cx + sw // 2, h + a), col(shirt), -1)
+        cv2.rectangle(dst, (cx - int(b * 0.45), cy + a // 2), (cx + int(b * 0.45), shoulder_y + a // 3),
+                      col(shade_c), -1)
+        for side in (-1, 1):   # ears
+            cv2.ellipse(dst, (cx + side * b, cy + a // 10), (max(1, b // 6), max(1, a // 4)), 0, 0, 360,
+                        col(shade_c), -1)
+        cv2.ellipse(dst, (cx, cy), (b, a), 0, 0, 360, col(skin_c), -1)
+    if rng.random() < 0.3:    # an open collar
+        cv2.fillPoly(layer, [np.array([[cx - b // 3, shoulder_y], [cx + b // 3, shoulder_y],
+                                       [cx, shoulder_y + a // 2]], np.int32)], shade_c)
+    # light from one side
+    head = np.zeros(mask.shape, np.uint8)
+    cv2.ellipse(head, (cx, cy), (b, a), 0, 0, 360, 255, -1)
+    xs = np.arange(w, dtype=np.float32)
+    side = 1 if rng.random() < 0.5 else -1
+    gain = 1.0 - 0.22 * np.clip(side * (xs - cx) / max(b, 1), -1, 1)
+    hsel = head > 0
+    layer[hsel] = np.clip(layer[hsel] * np.broadcast_to(gain, mask.shape)[hsel][:, None], 0, 255
+                          ).astype(np.uint8)
+    # hair, or a cap, or bald
+    style = rng.random()
+    if style < 0.15:
+        pass
+    elif style < 0.3:
+        cap = _colour(rng, 10, 230)
+        cv2.ellipse(layer, (cx, cy - int(a * 0.45)), (int(b * 1.05), int(a * 0.6)), 0, 180, 360, cap, -1)
+        cv2.ellipse(layer, (cx + int(yaw * b), cy - int(a * 0.45)), (int(b * 1.1), max(1, a // 10)),
+                    0, 0, 180, cap, -1)
+    else:
+        cv2.ellipse(layer, (cx, cy - int(a * 0.45)), (int(b * 1.04), int(a * 0.62)), 0, 180, 360, hair, -1)
+        if rng.random() < 0.35:   # long hair down the sides
+            for s_ in (-1, 1):
+                cv2.rectangle(layer, (cx + s_ * b - (b // 4 if s_ > 0 else 0), cy - a // 3),
+                              (cx + s_ * b + (b // 4 if s_ < 0 else 0), cy + int(a * 0.9)), hair, -1)
+            for dst in (sil,):
+                for s_ in (-1, 1):
+                    cv2.rectangle(dst, (cx + s_ * b - (b // 4 if s_ > 0 else 0), cy - a // 3),
+                                  (cx + s_ * b + (b // 4 if s_ < 0 else 0), cy + int(a * 0.9)), 255, -1)
+    fx = lambda u: int(cx + (u + yaw) * b * 0.9)   # noqa: E731 - face coordinates, turned by yaw
+    fy = lambda v: int(cy + v * a)                 # noqa: E731
+    line = max(1, a // 22)
+    eye_r = (max(1, int(b * 0.17)), max(1, int(a * 0.07)))
+    for u in (-0.38, 0.38):
+        far = (u > 0) == (yaw < 0)
+        ax = (max(1, int(eye_r[0] * (1 - abs(yaw) if far else 1))), eye_r[1])
+        cv2.ellipse(layer, (fx(u), fy(-0.1)), ax, 0, 0, 360, (225, 230, 230), -1)
+        cv2.circle(layer, (fx(u) + int(yaw * ax[0] * 0.5), fy(-0.1)), max(1, int(a * 0.055)),
+                   _colour(rng, 20, 120), -1)
+        cv2.circle(layer, (fx(u) + int(yaw * ax[0] * 0.5), fy(-0.1)), max(1, int(a * 0.025)), (10, 10, 10), -1)
+        cv2.ellipse(layer, (fx(u), fy(-0.27)), (max(1, int(b * 0.2)), max(1, int(a * 0.06))), 0, 200, 340,
+                    hair, max(1, a // 14))
+    cv2.line(layer, (fx(0), fy(-0.08)), (fx(0.06 + yaw * 0.3), fy(0.3)), shade_c, line + 1)
+    for u in (-0.08, 0.08):
+        cv2.circle(layer, (fx(u + yaw * 0.3), fy(0.32)), max(1, a // 28), (40, 40, 70), -1)
+    if rng.random() < 0.25:   # shouting: an open mouth with teeth
+        cv2.ellipse(layer, (fx(0), fy(0.58)), (max(2, int(b * 0.3)), max(2, int(a * 0.16))), 0, 0, 360,
+                    (30, 20, 60), -1)
+        cv2.ellipse(layer, (fx(0), fy(0.5)), (max(2, int(b * 0.25)), max(1, int(a * 0.04))), 0, 0, 360,
+                    (230, 235, 240), -1)
+    else:
+        lips = (int(rng.integers(50, 110)), int(rng.integers(50, 100)), int(rng.integers(120, 190)))
+        cv2.ellipse(layer, (fx(0), fy(0.56)), (max(2, int(b * 0.33)), max(1, int(a * 0.055))), 0, 0, 360,
+                    lips, -1)
+        cv2.line(layer, (fx(-0.3), fy(0.56)), (fx(0.3), fy(0.56)), (40, 30, 60), max(1, line // 2))
+    if rng.random() < 0.25:   # a beard over jaw and chin
+        beard = np.zeros(mask.shape, np.uint8)
+        cv2.ellipse(beard, (cx, cy), (b, a), 0, 0, 180, 255, -1)
+        cv2.ellipse(beard, (fx(0), fy(0.56)), (max(2, int(b * 0.4)), max(1, int(a * 0.1))), 0, 0, 360, 0, -1)
+        beard[:fy(0.25)] = 0
+        sel = beard > 0
+        tone = np.array(hair, float)
+        layer[sel] = np.clip(tone + rng.normal(0, 18, (int(sel.sum()), 3)), 0, 255).astype(np.uint8)
+    if glasses:
+        frame = (int(rng.integers(0, 80)),) * 3
+        dark = rng.random() < 0.4
+        lens = (max(2, int(b * 0.27)), max(2, int(a * 0.14)))
+        for u in (-0.38, 0.38):
+            c = (fx(u), fy(-0.1))
+            if dark:
+                cv2.ellipse(layer, c, lens, 0, 0, 360, (int(rng.integers(10, 60)),) * 3, -1)
+            elif rng.random() < 0.5:
+                cv2.rectangle(layer, (c[0] - lens[0], c[1] - lens[1]), (c[0] + lens[0], c[1] + lens[1]),
+                              frame, max(1, a // 18))
+            else:
+                cv2.ellipse(layer, c, lens, 0, 0, 360, frame, max(1, a // 18))
+        cv2.line(layer, (fx(-0.38) + lens[0], fy(-0.12)), (fx(0.38) - lens[0], fy(-0.12)), frame,
+                 max(1, a // 18))
+        for u, s_ in ((-0.38, -1), (0.38, 1)):
+            cv2.line(layer, (fx(u) + s_ * lens[0], fy(-0.12)), (cx + s_ * b, fy(-0.05)), frame, max(1, a // 20))
+    if pattern:
+        _plate_like(layer, rng, cx - sw // 3, shoulder_y + a // 2, cx + sw // 3, min(h, shoulder_y + 2 * a))
+    # skin and cloth texture
+    sel = sil > 0
+    noise = rng.normal(0, 5, (int(sel.sum()), 3))
+    img[sel] = np.clip(layer[sel].astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    mask[sel] = 255
+    front[sel] = 255
+
+    def clipped(x1, y1, x2, y2):
+        cx1, cy1, cx2, cy2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
+        if cx2 <= cx1 or cy2 <= cy1 or (cx2 - cx1) * (cy2 - cy1) < (x2 - x1) * (y2 - y1) / 3:
+            return None
+        return (float(cx1), float(cy1), float(cx2), float(cy2))
+
+    ys, xs_ = np.nonzero(sel)
+    person = (float(xs_.min()), float(ys.min()), float(xs_.max() + 1), float(ys.max() + 1)) if len(xs_) else None
+    face = clipped(cx - b, cy - int(a * 0.8), cx + b + 1, cy + a + 1)
+    return person, face
+
+
+def _hard_face_closeup(img, mask, front, rng, parts, horizon, vx, night):
+    """One or two heads and shoulders filling much of the frame, in front of the scene."""
+    h, w = mask.shape
+    boxes, heads = [], []
+    n = 1 if rng.random() < 0.7 else 2
+    xs = sorted(rng.uniform(0.15, 0.85, n)) if n == 1 else [rng.uniform(0.12, 0.4), rng.uniform(0.6, 0.88)]
+    for x in xs:
+        a = int(h * rng.uniform(0.12, 0.42) / (1.3 if n == 2 else 1.0))
+        person, face = _draw_portrait(img, mask, front, rng, int(w * x), int(h * rng.uniform(0.25, 0.6)), a,
+                                      glasses=rng.random() < 0.4, pattern=rng.random() < 0.3)
+        if person:
+            boxes.append((PERSON, *person))
+        if face:
+            heads.append(face)
+    return boxes, heads
+
+
+def _front_pedestrian(img, mask, front, rng, parts, horizon, pattern: bool):
+    """A pedestrian or cyclist crossing in front of a vehicle (or near the camera)."""
+    h, w = mask.shape
+    vehicles = parts.get("vehicles") or []
+    if vehicles and rng.random() < 0.85:
+        x1, y1, x2, y2 = vehicles[int(rng.integers(len(vehicles)))]
+        fy = int(min(h - 2, y2 + rng.uniform(2, 60)))
+        fx = int(rng.uniform(x1, x2))
+        ph = int((y2 - y1) * rng.uniform(1.1, 1.7) * (1 + (fy - y2) / max(1, h - horizon)))
+    else:
+        fy = int(rng.uniform(horizon + 0.5 * (h - horizon), h + 0.4 * h))
+        fx = int(rng.uniform(0.1, 0.9) * w)
+        ph = int(h * rng.uniform(0.45, 1.1))
+    ph = max(24, ph)
+    own = np.zeros(mask.shape, np.uint8)
+    sub: dict = {}
+    box = _draw_pedestrian(img, own, rng, (fx, fy), ph, rng.random() < 0.25, sub)
+    if pattern:
+        layer = img.copy()
+        for tx1, ty1, tx2, ty2, hx, hy, r in sub.get("torsos", []):
+            _plate_like(layer, rng, tx1, ty1, tx2, ty2)
+            if rng.random() < 0.6:
+                _sunglasses(layer, rng, hx, hy, r)
+        sel = own > 0
+        img[sel] = layer[sel]
+    mask |= own
+    front |= own
+    return [(PERSON, *box)], sub.get("heads", [])
+
+
+def _hard_person_front(img, mask, front, rng, parts, horizon, vx, night):
+    """One or two people in front of the vehicles, often over the plate."""
+    boxes, heads = [], []
+    for _ in range(1 if rng.random() < 0.6 else 2):
+        b, hd = _front_pedestrian(img, mask, front, rng, parts, horizon, rng.random() < 0.3)
+        boxes += b
+        heads += hd
+    return boxes, heads
+
+
+def _hard_plate_pattern(img, mask, front, rng, parts, horizon, vx, night):
+    """Plate-like patches on clothes and dark strips across eyes: on the roadside people
+    (where they are visible), on one or two people nearer the camera and on a close head
+    with glasses."""
+    layer = img.copy()
+    for tx1, ty1, tx2, ty2, hx, hy, r in parts.get("torsos", []):
+        if rng.random() < 0.8:
+            _plate_like(layer, rng, tx1, ty1, tx2, ty2)
+        if rng.random() < 0.5:
+            _sunglasses(layer, rng, hx, hy, r)
+    sel = mask > 0   # only what is still visible of them: a vehicle may stand in front
+    img[sel] = layer[sel]
+    boxes, heads = [], []
+    for _ in range(int(rng.integers(1, 3))):
+        b, hd = _front_pedestrian(img, mask, front, rng, parts, horizon, True)
+        boxes += b
+        heads += hd
+    if rng.random() < 0.35:
+        h, w = mask.shape
+        person, face = _draw_portrait(img, mask, front, rng, int(w * rng.uniform(0.1, 0.9)),
+                                      int(h * rng.uniform(0.3, 0.6)), int(h * rng.uniform(0.1, 0.3)),
+                                      glasses=rng.random() < 0.8, pattern=rng.random() < 0.7)
+        if person:
+            boxes.append((PERSON, *person))
+        if face:
+            heads.append(face)
+    return boxes, heads
+
+
+_HARD = {"face_closeup": _hard_face_closeup, "person_front": _hard_person_front,
+         "plate_pattern": _hard_plate_pattern}
+
+
+def _covered(box, front: np.ndarray) -> float:
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    sub = front[max(0, y1):max(0, y2), max(0, x1):max(0, x2)]
+    return float((sub > 0).mean()) if sub.size else 1.0
+
+
+def _visible_heads(heads: list, mask: np.ndarray) -> list:
+    """Heads still visible: at least a third of their box is person pixels."""
+    return [hd for hd in heads if _covered(hd, mask) >= 0.3]
+
+
 def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int = 640,
                  height: int = 480, condition: str | None = None,
-                 facing: str | None = None, plate: str | None = None) -> Scene:
+                 facing: str | None = None, plate: str | None = None,
+                 hard: str | None = None) -> Scene:
     """One overview photo with its labels; the same arguments give the same pixels.
 
     With ``plate`` (printed, dashes and all), the scene holds at least one vehicle and
-    the nearest one carries that plate: the passage a camera photographed.
+    the nearest one carries that plate: the passage a camera photographed. With ``hard``
+    (one of :data:`HARD_CASES`), the same scene with that hard case drawn over it before
+    the condition (night, rain, ...) applies.
     """
+    if hard is not None and hard not in HARD_CASES:
+        raise ValueError(f"unknown hard case {hard!r}; one of {', '.join(HARD_CASES)}")
     rng = np.random.default_rng(scene_seed(seed, split, index))
     if condition is None:
         # the first conditions are easy, so the model learns plates and persons first
@@ -386,6 +701,7 @@ def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int 
 
     boxes: list = []
     plates: list[str] = []
+    parts: dict = {"heads": [], "torsos": [], "vehicles": []}
     # roadside people first (behind vehicles in depth order)
     for _ in range(int(rng.integers(0, 4))):
         side = rng.choice([-1, 1])
@@ -395,7 +711,8 @@ def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int 
         fx = int(vx + side * (road_half + rng.uniform(5, 60)))
         fx = int(np.clip(fx, 10, width - 10))
         ph = int(np.clip(40 + 230 * t * rng.uniform(0.7, 1.1), 28, height * 0.7))
-        boxes.append((PERSON, *_draw_pedestrian(img, mask, rng, (fx, fy), ph, rng.random() < 0.35)))
+        boxes.append((PERSON, *_draw_pedestrian(img, mask, rng, (fx, fy), ph, rng.random() < 0.35,
+                                                parts)))
     # vehicles: far to near
     n_veh = int(rng.integers(1, 3)) if rng.random() < 0.95 else 0
     if plate is not None:
@@ -412,13 +729,23 @@ def render_scene(seed: int, split: str = "train", index: int = 0, *, width: int 
             continue
         # a nearer vehicle covers what is behind it: drop hidden labels afterwards
         _draw_vehicle(img, mask, rng, cx, bottom, vw, facing, night, boxes, plates,
-                      plate if i == len(slots) - 1 else None)
+                      plate if i == len(slots) - 1 else None, parts)
+    if hard is not None:
+        # a stream of its own: the scene under the hard case keeps every pixel it had
+        hrng = np.random.default_rng(scene_seed(seed, f"hard-{hard}-{split}", index))
+        front = np.zeros((height, width), np.uint8)   # what the hard case drew over the scene
+        new_boxes, new_heads = _HARD[hard](img, mask, front, hrng, parts, horizon, vx, night)
+        # labels of what it hides go: a plate a third covered, a vehicle or person mostly
+        limit = {PLATE: 0.3, VEHICLE: 0.6, PERSON: 0.7}
+        boxes = [b for b in boxes if _covered(b[1:], front) <= limit[b[0]]] + new_boxes
+        parts["heads"] = [hd for hd in parts["heads"] if _covered(hd, front) <= 0.5] + new_heads
     img = _apply_condition(img, rng, condition)
     boxes = _visible(boxes, mask)
+    heads = _visible_heads(parts["heads"], mask)
     if rng.random() < 0.8:  # cameras send JPEG
         ok, enc = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(60, 95))])
         img = cv2.imdecode(enc, cv2.IMREAD_COLOR)
-    return Scene(img, boxes, mask, condition, facing, plates)
+    return Scene(img, boxes, mask, condition, facing, plates, heads, hard)
 
 
 def render_plate_crop(plate: str, seed: int, split: str = "crop", index: int = 0, *,
@@ -492,22 +819,47 @@ def tile(scene: Scene, rng: np.random.Generator, scale: float, size: int) -> Sce
             continue
         if (cc - a) * (d - b) >= 0.4 * (x2 - x1) * (y2 - y1):
             kept.append((c, a, b, cc, d))
+    heads = []
+    for x1, y1, x2, y2 in scene.heads:
+        a, b = max(x1 * fx - ox, 0.0), max(y1 * fy - oy, 0.0)
+        cc, d = min(x2 * fx - ox, float(size)), min(y2 * fy - oy, float(size))
+        if cc > a and d > b:
+            heads.append((a, b, cc, d))
     return Scene(img[oy:oy + size, ox:ox + size].copy(), kept,
-                 mask[oy:oy + size, ox:ox + size].copy(), scene.condition, scene.facing, scene.plates)
+                 mask[oy:oy + size, ox:ox + size].copy(), scene.condition, scene.facing, scene.plates,
+                 heads, scene.hard)
+
+
+def hard_case(seed: int, split: str, index: int, share: float) -> str | None:
+    """Which hard case scene ``index`` of a data set with ``share`` hard cases carries
+    (None: none). A stream of its own, so the share changes no scene's pixels."""
+    if share <= 0:
+        return None
+    rng = np.random.default_rng(scene_seed(seed, "hard-" + split, index))
+    if rng.random() >= share:
+        return None
+    return HARD_CASES[int(rng.integers(len(HARD_CASES)))]
 
 
 def write_dataset(root: Path, *, seed: int = 126, train: int = 1000, val: int = 100,
                   test: int = 200, width: int = 640, height: int = 480,
                   tile_size: int | None = None, tile_scale: float = 0.65,
-                  progress: bool = False, resume: bool = False) -> Path:
+                  progress: bool = False, resume: bool = False,
+                  hard_share: float = 0.0, test_hard_share: float | None = None) -> Path:
     """Write a YOLO-format data set (images/, labels/, person masks) and its data.yaml.
 
     ``test`` is the held-out split: never passed to training, not even as validation,
     and always whole frames. With ``tile_size``, the train and val splits are tiles at
-    ``tile_scale`` (see :func:`tile`). Returns the path of the data yaml.
+    ``tile_scale`` (see :func:`tile`); a tile of a face filling the frame is cut at a
+    scale where most of the head fits. ``hard_share`` of the train and val scenes (and
+    ``test_hard_share`` of the held-out ones, default the same) carry a hard case
+    (:func:`hard_case`); with 0, the data set is the one it always was. Returns the path
+    of the data yaml.
     """
     root = Path(root)
     counts = {"train": train, "val": val, "test": test}
+    shares = {"train": hard_share, "val": hard_share,
+              "test": hard_share if test_hard_share is None else test_hard_share}
     stats: dict[str, dict[str, int]] = {}
     for split, n in counts.items():
         (root / "images" / split).mkdir(parents=True, exist_ok=True)
@@ -526,10 +878,14 @@ def write_dataset(root: Path, *, seed: int = 126, train: int = 1000, val: int = 
                     if line.strip():
                         per[CLASSES[int(line.split()[0])]] += 1
                 continue
-            scene = render_scene(seed, split, i, width=width, height=height)
+            hard = hard_case(seed, split, i, shares[split])
+            scene = render_scene(seed, split, i, width=width, height=height, hard=hard)
             if tile_size and split != "test":
-                scene = tile(scene, np.random.default_rng(scene_seed(seed, "tile-" + split, i)),
-                             tile_scale, tile_size)
+                trng = np.random.default_rng(scene_seed(seed, "tile-" + split, i))
+                scale = tile_scale
+                if hard == "face_closeup":   # the head at the sizes whole frames show it
+                    scale = float(trng.uniform(0.5, 1.0)) * tile_size / height
+                scene = tile(scene, trng, scale, tile_size)
             cv2.imwrite(str(root / "images" / split / f"{name}.jpg"), scene.image,
                         [cv2.IMWRITE_JPEG_QUALITY, 95])
             lines = scene.yolo_lines()
@@ -537,7 +893,9 @@ def write_dataset(root: Path, *, seed: int = 126, train: int = 1000, val: int = 
             if split == "test":
                 cv2.imwrite(str(root / "masks" / split / f"{name}.png"), scene.person_mask)
                 meta.append(json.dumps({"image": f"{name}.jpg", "facing": scene.facing,
-                                        "condition": scene.condition, "plates": scene.plates}))
+                                        "condition": scene.condition, "plates": scene.plates,
+                                        "hard": scene.hard,
+                                        "heads": [[round(v, 1) for v in hd] for hd in scene.heads]}))
             for line in lines:
                 per[CLASSES[int(line.split()[0])]] += 1
             if progress and i % 200 == 0:
@@ -553,7 +911,9 @@ def write_dataset(root: Path, *, seed: int = 126, train: int = 1000, val: int = 
     (root / "dataset.json").write_text(json.dumps(
         {"generator": "detector.render", "seed": seed, "size": [width, height],
          "train_tiles": {"size": tile_size, "scale": tile_scale} if tile_size else None,
-         "splits": stats, "held_out": "test", "conditions": list(CONDITIONS)}, indent=2))
+         "splits": stats, "held_out": "test", "conditions": list(CONDITIONS),
+         **({"hard_cases": list(HARD_CASES), "hard_share": shares} if any(shares.values()) else {})},
+        indent=2))
     return yaml_path
 
 

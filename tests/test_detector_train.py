@@ -59,8 +59,17 @@ def test_training_pipeline_end_to_end(tmp_path):
                          tile_scale=0.5)
     assert (tmp_path / "ds" / "masks" / "test" / "test_000000.png").is_file()
     assert not (tmp_path / "ds" / "masks" / "train").exists()
-    result = train(data, epochs=2, imgsz=128, batch=8, seed=3, threads=2,
-                   out=tmp_path / "model" / "tiny.pt", runs_dir=tmp_path / "runs", infer_imgsz=320)
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)
+    try:
+        result = train(data, epochs=2, imgsz=128, batch=8, seed=3, threads=2,
+                       out=tmp_path / "model" / "tiny.pt", runs_dir=tmp_path / "runs",
+                       infer_imgsz=320)
+        assert torch.get_num_threads() == 3     # training gives the thread count back
+    finally:
+        torch.set_num_threads(before)
     assert result.model_path.is_file() and result.model_path.stat().st_size < 20e6
     card = json.loads(result.card_path.read_text())
     assert card["training"]["seed"] == 3 and card["training"]["epochs_run"] == 2
@@ -76,3 +85,52 @@ def test_training_pipeline_end_to_end(tmp_path):
     assert report["blur"]["leakage"]["union"] <= report["blur"]["leakage"]["only_yolo_person"]
     record_in_card(result.model_path, report)
     assert "Held-out evaluation" in result.model_path.with_suffix(".md").read_text()
+
+
+@pytest.mark.parametrize("hard", ["face_closeup", "person_front", "plate_pattern"])
+def test_hard_cases_draw_over_the_same_scene_and_label_what_they_draw(hard):
+    """A hard case is drawn over the very scene drawn without it (its own random stream:
+    every pixel it did not touch is the same), the same arguments give the same pixels,
+    and its labels are persons and heads, never a plate: the plate-like patterns on
+    clothes and the strips over eyes are not plates."""
+    import cv2
+
+    from detector.render import HARD_CASES, PERSON, PLATE, hard_case
+
+    assert hard in HARD_CASES
+    for i in range(4):
+        base = render_scene(126, "train", i, condition="day")
+        s = render_scene(126, "train", i, condition="day", hard=hard)
+        again = render_scene(126, "train", i, condition="day", hard=hard)
+        assert s.hard == hard and np.array_equal(s.image, again.image) and s.boxes == again.boxes
+        changed = np.any(s.image != base.image, axis=2)
+        assert changed.any()
+        # what changed lies on the persons the hard case drew, their bicycles and hair
+        # included (JPEG: within its blocks)
+        drawn = s.person_mask.copy()
+        for _, x1, y1, x2, y2 in (b for b in s.boxes if b[0] == PERSON):
+            drawn[max(0, int(y1)):max(0, int(np.ceil(y2))), max(0, int(x1)):max(0, int(np.ceil(x2)))] = 255
+        assert not (changed & ~(cv2.dilate(drawn, np.ones((33, 33), np.uint8)) > 0)).any()
+        plates = {b for b in s.boxes if b[0] == PLATE}
+        assert plates <= {b for b in base.boxes if b[0] == PLATE}   # none added, hidden ones go
+        persons = {b for b in s.boxes if b[0] == PERSON}
+        assert persons - {b for b in base.boxes if b[0] == PERSON}   # someone new (who may hide another)
+        assert s.heads and all(x2 > x1 and y2 > y1 for x1, y1, x2, y2 in s.heads)
+        if hard == "face_closeup":   # a head filling much of the frame
+            assert max(y2 - y1 for x1, y1, x2, y2 in s.heads) >= 0.15 * s.image.shape[0]
+    # a data set without hard cases is the one it always was
+    assert all(hard_case(126, "train", i, 0.0) is None for i in range(50))
+    picked = [hard_case(126, "train", i, 0.35) for i in range(300)]
+    assert 0.25 < sum(p is not None for p in picked) / 300 < 0.45 and set(picked) - {None} == set(HARD_CASES)
+
+
+def test_people_in_front_of_vehicles_are_labelled_over_them():
+    from detector.render import PERSON, VEHICLE
+
+    over = 0
+    for i in range(10):
+        s = render_scene(126, "train", i, hard="person_front")
+        vehicles = [b for b in s.boxes if b[0] == VEHICLE]
+        for _, x1, y1, x2, y2 in (b for b in s.boxes if b[0] == PERSON):
+            over += any(x1 < vx2 and x2 > vx1 and y2 > vy2 for _, vx1, vy1, vx2, vy2 in vehicles)
+    assert over >= 8   # feet in front of (below) a vehicle's bottom, the body over it
