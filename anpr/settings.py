@@ -100,6 +100,13 @@ REGISTRY: dict[str, Setting] = {
         Setting("ANPR_MAX_SELECTION_KM2", 60000,
                 "Largest drawn selection area in km2 (the Netherlands is ~41,500 km2).",
                 _positive_int),
+        Setting("ANPR_RESULTS_MAX_PAGE", 1000,
+                "Most rows or plates in one page of a search's held results "
+                "(`/searches/{id}/results`, the search endpoints' `limit`).", _positive_int),
+        Setting("ANPR_SEARCH_MAX_RANKED", 10000,
+                "Most convoy partners (Q4) or common plates (Q5) one search holds; a run that "
+                "finds more is refused (narrow the window, band or sites), never cut.",
+                _positive_int),
         Setting("ANPR_RETENTION_DAYS", 28, "Days passages and photos are kept (R1).", _positive_int),
         Setting("ANPR_PARTITIONS_AHEAD", 3, "Daily passage partitions created ahead.", _positive_int),
         # -- intake, image store, retention runs (ingest/) --
@@ -202,6 +209,8 @@ class WebSettings:
     session_max_hours: int = 12
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    results_max_page: int = 1000
+    search_max_ranked: int = 10000
 
 
 @dataclass(frozen=True)
@@ -315,6 +324,8 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
             map_tile_url=_tile_url(_read(env, "ANPR_MAP_TILE_URL")),
             map_tile_attribution=_read(env, "ANPR_MAP_TILE_ATTRIBUTION"),
             session_max_hours=_read(env, "ANPR_SESSION_MAX_HOURS"),
+            results_max_page=_read(env, "ANPR_RESULTS_MAX_PAGE"),
+            search_max_ranked=_read(env, "ANPR_SEARCH_MAX_RANKED"),
         ),
         retention=RetentionSettings(
             days=_read(env, "ANPR_RETENTION_DAYS"),

@@ -6,13 +6,18 @@ becomes a ``gis.search.scope.Scope`` and every search function checks against it
 search is first a count preview; the officer may stop there, which is recorded too.
 Each preview and each run writes an audit record with the items of art. 8 AMvB. The
 passages a run finds are kept as references with the enquiry and held for retention
-(R1: results of an enquiry in progress are secured until it is completed).
+(R1: results of an enquiry in progress are secured until it is completed), in the same
+execution that finds them, so what is held is exactly what the search returned; every
+answer afterwards (a later page, the map, the table, the package) reads those rows
+(``casework.results``). This is the one pipeline of every door: the request flow
+(``/requests/{id}/searches``, ``/searches/{id}/run``) and the search endpoints
+(``/search/...``, ``casework.search_gate``) both preview and run here.
 """
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+from typing import Any
 
 import psycopg
 
@@ -29,7 +34,7 @@ from gis.selection import parse_selection, select_cameras
 
 log = logging.getLogger(__name__)
 
-KINDS = ("plate", "partial", "block", "convoy", "common", "route")
+KINDS = sp.KINDS
 #: Plate searches are verified read by read (R7); location/time searches are not.
 VERIFIED_KINDS = {"plate", "partial", "route", "convoy"}
 SEARCHABLE = ("confirmed", "provided")
@@ -110,27 +115,17 @@ def _sites(conn, params: dict[str, Any]) -> list[common.Site]:
     for i, s in enumerate(raw):
         if not isinstance(s, dict):
             raise BadInput(f"site {i + 1} must be an object")
-        sites.append(common.Site(name=str(s.get("name") or f"site {i + 1}")[:80],
-                                 cameras=_cameras(conn, s, required=True),
+        sites.append(common.Site(name=sp.site_name(s, i), cameras=_cameras(conn, s, required=True),
                                  window=_window(s)))
     return sites
 
 
-def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bool
-              ) -> tuple[dict[str, Any], Callable[[], list[tuple[int, Any, str, bool]]]]:
-    """Run one search; return its output and a function listing the passages it found,
-    as (passage id, capture time, camera, verify)."""
+def _args(conn, kind: str, params: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The one reading of a search's parameters, for its preview and its run alike."""
     if kind == "plate":
-        plates, window, cams = (normalise_plates(params.get("plates")), _window(params),
-                                _cameras(conn, params) or scope.order_cameras())
-        misreads = sp.misreads(params)
-        if preview:
-            return plate.plate_preview(conn, plates, window, cameras=cams, scope=scope,
-                                       misreads=misreads), list
-        out = plate.plate_history(conn, plates, window, cameras=cams, scope=scope,
-                                 limit=sp.PAGE["plate"], misreads=misreads)
-        return out, lambda: _refs(conn, plate.plate_where(plates, window, cams,
-                                                          misreads=misreads, conn=conn), True)
+        return {"plates": normalise_plates(params.get("plates")), "window": _window(params),
+                "cameras": _cameras(conn, params) or scope.order_cameras(),
+                "misreads": sp.misreads(params)}
     if kind == "partial":
         pattern, window = normalise_pattern(params.get("pattern")), _window(params)
         cams = _cameras(conn, params)
@@ -138,78 +133,134 @@ def _dispatch(conn, kind: str, params: dict[str, Any], scope: Scope, preview: bo
             if partial.literal_ends(pattern) == ("", ""):
                 raise BadInput("a pattern with only wildcards needs a camera selection")
             cams = scope.order_cameras()
-        if preview:
-            return partial.partial_preview(conn, pattern, window, cameras=cams, scope=scope), list
-        out = partial.partial_plate(conn, pattern, window, cameras=cams, scope=scope,
-                                    limit=sp.PAGE["partial"])
-        return out, lambda: _refs(conn, partial.pattern_where(pattern, window, cams)[0], True)
+        return {"pattern": pattern, "window": window, "cameras": cams}
     if kind == "block":
-        window, cams = _window(params), _cameras(conn, params, required=True)
-        if preview:
-            return block.block_preview(conn, cams, window, scope=scope), list
-        out = block.block_query(conn, cams, window, scope=scope, limit=sp.PAGE["block"])
-        return out, lambda: _refs(conn, block.block_where(cams, window), False)
-    if kind == "convoy":
-        target, window = normalise_plate(params.get("plate")), _window(params)
-        minutes, shared = sp.convoy_minutes(params, scope), sp.min_shared(params)
-        misreads = sp.misreads(params)
-        if preview:
-            return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=scope.order_cameras(), misreads=misreads), list
-        out = convoy.convoy(conn, target, window, minutes, scope=scope, min_shared=shared,
-                            limit=sp.PAGE["convoy"], misreads=misreads)
-
-        def refs() -> list[tuple[int, Any, str, bool]]:
-            found = [(t["id"], t["at"], t["camera_id"], True) for t in out["target_passages"]]
-            triples = [(x["camera_id"], x["captured_at"], p["plate"])
-                       for p in out["partners"] for x in p["passages"]]
-            return found + [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
-        return out, refs
+        return {"window": _window(params), "cameras": _cameras(conn, params, required=True)}
+    if kind in ("convoy", "route"):
+        out = {"plate": normalise_plate(params.get("plate")), "window": _window(params),
+               "misreads": sp.misreads(params)}
+        if kind == "convoy":
+            out.update(minutes=sp.convoy_minutes(params, scope), min_shared=sp.min_shared(params))
+        else:
+            out["detour_min_s"] = sp.detour_seconds(params)
+        return out
     if kind == "common":
-        sites, k, misreads = _sites(conn, params), sp.k(params), sp.misreads(params)
-        if preview:
-            return common.common_preview(conn, sites, k, scope=scope), list
-        out = common.common_plates(conn, sites, k, scope=scope, limit=sp.PAGE["common"],
-                                   misreads=misreads)
-
-        def refs() -> list[tuple[int, Any, str, bool]]:
-            triples = [(x["camera_id"], x["captured_at"], x.get("plate", p["plate"]))
-                       for p in out["plates"] for x in p["passages"]]
-            return [(i, at, cam, False) for i, at, cam in _ids_for(conn, triples)]
-        return out, refs
-    if kind == "route":
-        target, window = normalise_plate(params.get("plate")), _window(params)
-        detour_s, misreads = sp.detour_seconds(params), sp.misreads(params)
-        if preview:
-            return plate.plate_preview(conn, (target,), window, scope=scope,
-                                       cameras=scope.order_cameras(), misreads=misreads), list
-        out = route.route(conn, target, window, scope=scope, detour_min_s=detour_s,
-                          misreads=misreads)
-        return out, lambda: [(p["id"], p["captured_at"], p["camera_id"], True)
-                             for p in out["passages"]]
+        return {"sites": _sites(conn, params), "k": sp.k(params), "misreads": sp.misreads(params)}
     raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
 
 
-def _refs(conn, where: Where, verify: bool) -> list[tuple[int, Any, str, bool]]:
+def _preview(conn, kind: str, params: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    """The count preview: passages, plates and the verification work, no row listed."""
+    a = _args(conn, kind, params, scope)
+    if kind == "plate":
+        return plate.plate_preview(conn, a["plates"], a["window"], cameras=a["cameras"],
+                                   scope=scope, misreads=a["misreads"])
+    if kind == "partial":
+        return partial.partial_preview(conn, a["pattern"], a["window"], cameras=a["cameras"],
+                                       scope=scope)
+    if kind == "block":
+        return block.block_preview(conn, a["cameras"], a["window"], scope=scope)
+    if kind == "common":
+        return common.common_preview(conn, a["sites"], a["k"], scope=scope,
+                                     misreads=a["misreads"])
+    # Convoy and route read the target's passages at the order's cameras: counted here.
+    return plate.plate_preview(conn, (a["plate"],), a["window"], scope=scope,
+                               cameras=scope.order_cameras(), misreads=a["misreads"])
+
+
+#: Q1-Q3 hold what they find in the statement that finds it: the rows held are exactly
+#: the rows any later page, table or package shows (R1), whatever intake adds meanwhile.
+HOLD_SQL = """
+INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify, has_crop,
+                            has_photo)
+SELECT %(hold_enquiry)s, p.id, p.captured_at, p.camera_id, %(hold_verify)s,
+       p.crop_key IS NOT NULL, p.overview_key IS NOT NULL
+  FROM jj126.passage p
+ WHERE {where}
+ON CONFLICT DO NOTHING
+RETURNING passage_id, captured_at"""
+
+Held = list[tuple[int, Any]]
+
+
+def _hold_where(conn, enquiry_id: int, where: Where, verify: bool) -> Held:
     from psycopg import sql
+    from psycopg.rows import tuple_row
 
-    q = sql.SQL("SELECT p.id, p.captured_at, p.camera_id FROM jj126.passage p"
-                " WHERE {}").format(where.sql())
-    return [(r["id"], r["captured_at"], r["camera_id"], verify)
-            for r in conn.execute(q, where.params)]
+    q = sql.SQL(HOLD_SQL).format(where=where.sql())
+    cur = conn.cursor(row_factory=tuple_row)
+    return [(r[0], r[1]) for r in cur.execute(
+        q, {**where.params, "hold_enquiry": enquiry_id, "hold_verify": verify}).fetchall()]
 
 
-def _ids_for(conn, triples: list[tuple[str, Any, str]]) -> list[tuple[int, Any, str]]:
-    if not triples:
-        return []
-    cams, times, plates = zip(*triples)
-    rows = conn.execute("""
-        SELECT DISTINCT p.id, p.captured_at, p.camera_id FROM jj126.passage p
-          JOIN unnest(%s::text[], %s::timestamptz[], %s::text[]) AS t(camera_id, at, plate)
-            ON p.camera_id = t.camera_id AND p.captured_at = t.at AND p.plate = t.plate
-         WHERE p.captured_at >= %s AND p.captured_at <= %s""",
-                        (list(cams), list(times), list(plates), min(times), max(times))).fetchall()
-    return [(r["id"], r["captured_at"], r["camera_id"]) for r in rows]
+def _at_most(found: int, kind: str) -> None:
+    """A convoy or common-plate run holds every partner or plate it finds, up to the
+    configured most (ANPR_SEARCH_MAX_RANKED); beyond, nothing is held (not a cut list)."""
+    most = sp.held_limits().max_ranked
+    if found <= most:
+        return
+    if kind == "convoy":
+        raise Conflict(f"the convoy search found {found} partners, more than the {most} one "
+                       "search may hold: nothing was held; narrow the window or the band, "
+                       "or ask for more shared passages")
+    raise Conflict(f"the common-plate search found {found} plates, more than the {most} one "
+                   "search may hold: nothing was held; narrow the sites' windows or ask for "
+                   "more sites (k)")
+
+
+def _execute(conn, enquiry_id: int, kind: str, params: dict[str, Any], scope: Scope
+             ) -> tuple[dict[str, Any] | None, Held, dict[str, Any]]:
+    """Run the search once and hold what it found with the enquiry. Returns the search's
+    own answer (None for Q1-Q3, whose answer is read from what they held), the held
+    passages as (id, capture time), and what the run resolved and counted beyond its
+    rows (``enquiry.run_info``: a selection's cameras, Q4's counts, Q5's sites)."""
+    a = _args(conn, kind, params, scope)
+    if kind in ("plate", "partial", "block"):
+        if kind == "plate":
+            where = plate.search_where(conn, a["plates"], a["window"], cameras=a["cameras"],
+                                       scope=scope, misreads=a["misreads"])
+        elif kind == "partial":
+            where = partial.search_where(a["pattern"], a["window"], cameras=a["cameras"],
+                                         scope=scope)
+        else:
+            where = block.search_where(a["cameras"], a["window"], scope=scope)
+        held = _hold_where(conn, enquiry_id, where, kind in VERIFIED_KINDS)
+        return None, held, {"cameras": list(a["cameras"]) if a["cameras"] else None}
+    if kind == "convoy":
+        out, facts = convoy.convoy_run(conn, a["plate"], a["window"], a["minutes"], scope=scope,
+                                       min_shared=a["min_shared"], limit=None,
+                                       misreads=a["misreads"])
+        _at_most(out["partners_total"], kind)
+        refs = [(t["id"], t["at"], t["camera_id"], True, "") for t in out["target_passages"]]
+        refs += [(x["id"], x["captured_at"], x["camera_id"], False, "")
+                 for p in out["partners"] for x in p["passages"]]
+        return out, _keep(conn, enquiry_id, refs), facts
+    if kind == "common":
+        out = common.common_plates(conn, a["sites"], a["k"], scope=scope, limit=None,
+                                   misreads=a["misreads"])
+        _at_most(out["plates_total"], kind)
+        # A read that matched its plate other than exactly is a probable misread inside a
+        # location/time search: it is verified against its crop like a plate search's (R7),
+        # the question being whether the crop shows the plate it was grouped under.
+        refs = []
+        for p in out["plates"]:
+            for x in p["passages"]:
+                inexact = x.get("match", "exact") != "exact"
+                refs.append((x["id"], x["captured_at"], x["camera_id"], inexact,
+                             p["plate"] if inexact else ""))
+        return out, _keep(conn, enquiry_id, refs), {"sites": out["params"]["sites"]}
+    if kind == "route":
+        out = route.route(conn, a["plate"], a["window"], scope=scope,
+                          detour_min_s=a["detour_min_s"], misreads=a["misreads"])
+        refs = [(p["id"], p["captured_at"], p["camera_id"], True, "") for p in out["passages"]]
+        return out, _keep(conn, enquiry_id, refs), {}
+    raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
+
+
+def needs_verification(kind: str, params: dict[str, Any]) -> bool:
+    """Whether a search's reads are verified (R7): plate searches always; a common-plate
+    search including probable misreads for the reads that matched other than exactly."""
+    return kind in VERIFIED_KINDS or kind == "common" and params.get("misreads") is True
 
 
 def _log(conn, officer: Account, req: dict[str, Any], enquiry_id: int, kind: str,
@@ -236,15 +287,17 @@ def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: s
     req = _searchable(conn, officer, request_id)
     if kind not in KINDS:
         raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
+    if not isinstance(params, dict):
+        raise BadInput("parameters must be an object")
     same = identical(conn, request_id, kind, params)
     if same is not None:
         return same
-    out, _ = _dispatch(conn, kind, params, scope_of(conn, req), preview=True)
+    out = _preview(conn, kind, params, scope_of(conn, req))
     row = conn.execute(
         "INSERT INTO enquiry (request_id, officer_id, kind, parameters, preview, previewed_at,"
         " needs_verification) VALUES (%s, %s, %s, %s::jsonb, %s::jsonb, now(), %s) RETURNING id",
         (request_id, officer.id, kind, json.dumps(params), json.dumps(out, default=str),
-         kind in VERIFIED_KINDS)).fetchone()
+         needs_verification(kind, params))).fetchone()
     _log(conn, officer, req, row["id"], kind, params,
          {"preview": {k: out.get(k) for k in ("passages", "plates", "verification_minutes")}},
          "search.preview")
@@ -255,17 +308,21 @@ def identical(conn: psycopg.Connection, request_id: int, kind: str,
               params: dict[str, Any]) -> dict[str, Any] | None:
     """The request's search with the same kind and parameters, if one ran or waits to be
     run: the officer is shown it (and its held results) instead of a second search in
-    the audit log. One stopped after its preview may be asked again."""
-    row = conn.execute(
-        "SELECT id, preview, run_at, result_count FROM enquiry WHERE request_id = %s "
-        "AND kind = %s AND parameters = %s::jsonb AND NOT stopped_after_preview "
-        "ORDER BY run_at IS NULL, id LIMIT 1",
-        (request_id, kind, json.dumps(params))).fetchone()
-    if row is None:
-        return None
-    return {"enquiry_id": row["id"], "kind": kind, "preview": row["preview"],
-            "already": "run" if row["run_at"] is not None else "previewed",
-            "run_at": row["run_at"], "passages_kept": row["result_count"]}
+    the audit log. Parameters are compared as the search reads them
+    (``gis.search.params.canonical``: 'ab-12-cd' is 'AB12CD', an instant is the same
+    with any offset, defaults filled in). One stopped after its preview may be asked
+    again."""
+    want = sp.canonical(kind, params)  # a refusal here is the search's own (400)
+    rows = conn.execute(
+        "SELECT id, parameters, preview, run_at, result_count FROM enquiry "
+        "WHERE request_id = %s AND kind = %s AND NOT stopped_after_preview "
+        "ORDER BY run_at IS NULL, id", (request_id, kind)).fetchall()
+    for row in rows:
+        if sp.same(kind, row["parameters"], want):
+            return {"enquiry_id": row["id"], "kind": kind, "preview": row["preview"],
+                    "already": "run" if row["run_at"] is not None else "previewed",
+                    "run_at": row["run_at"], "passages_kept": row["result_count"]}
+    return None
 
 
 def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> None:
@@ -278,49 +335,72 @@ def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: i
          {"stopped_after_preview": True}, "search.stopped")
 
 
-def run(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
-    """Run a previewed search: fetch results, keep their references, hold them (R1)."""
+def run(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
+        limit: Any = None, offset: Any = None) -> dict[str, Any]:
+    """Run a previewed search once: what it finds is held with the enquiry (R1) in the
+    same execution, and the answer is what it held: Q1-Q3 a first page of the held rows
+    (``limit``, default the search's page), Q4-Q6 the search's own answer built from
+    exactly the rows held (every convoy partner and common plate, or a page of them)."""
+    from casework import results
+
     enq = _enquiry(conn, enquiry_id)
     req = _searchable(conn, officer, enq["request_id"])
     if enq["stopped_after_preview"]:
         raise Conflict("the officer stopped this search after its preview")
     if enq["run_at"] is not None:
         raise Conflict("this search has already been run; its results are kept")
-    out, refs_fn = _dispatch(conn, enq["kind"], enq["parameters"], scope_of(conn, req),
-                             preview=False)
-    refs = refs_fn()
-    _keep(conn, enquiry_id, refs)
+    page = results.page_of(enq["kind"], limit, offset) if limit is not None or offset else None
+    out, held, info = _execute(conn, enquiry_id, enq["kind"], enq["parameters"],
+                               scope_of(conn, req))
     from ingest.retention import hold_results
 
-    hold_results(conn, req["reference"], [(pid, at) for pid, at, _, _ in refs])
-    conn.execute("UPDATE enquiry SET run_at = now(), result_count = %s WHERE id = %s",
-                 (len(refs), enquiry_id))
+    hold_results(conn, req["reference"], held)
+    conn.execute("UPDATE enquiry SET run_at = now(), result_count = %s, run_info = %s::jsonb "
+                 "WHERE id = %s", (len(held), json.dumps(info, default=str), enquiry_id))
     _log(conn, officer, req, enquiry_id, enq["kind"], enq["parameters"],
-         {"passages_found": len(refs)}, "search.run")
+         {"passages_found": len(held)}, "search.run")
+    ran = {**enq, "run_info": info, "result_count": len(held)}
+    if out is None:
+        out = results.view(conn, ran, *(page or results.page_of(enq["kind"], None, None)))
+    elif page is not None:
+        out = results.cut(out, *page)
     return {"enquiry_id": enquiry_id, "kind": enq["kind"], "result": out,
-            "passages_kept": len(refs)}
+            "passages_kept": len(held)}
 
 
-def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool]]) -> None:
-    """Keep a run's passages as references with their camera (the passage's key) and
-    whether the passage has a plate crop (a read without one cannot be verified, R7) and
-    an overview photo;
-    one statement, each passage one probe of its unique key."""
+def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool, str]]) -> Held:
+    """Hold the passages a search found (by id, from its own statement) with their camera
+    (the passage's key), whether each is to be verified and against which plate ('' for
+    the read as read; a misread search of ordered plates has it set by the table's
+    trigger), and whether it has a plate crop (a read without one cannot be verified, R7)
+    and an overview photo; one statement, each passage one probe of its unique key in
+    the day partition the search read (and still holds locked: the rows held are the
+    rows found)."""
     if not refs:
-        return
-    pids, times, cams, verify = (list(x) for x in zip(*refs))
-    conn.execute("""
+        return []
+    merged: dict[tuple[int, Any], tuple[str, bool, str]] = {}
+    for pid, at, cam, verify, question in refs:  # a passage in two bands or sites: once
+        merged[(pid, at)] = (cam, verify, question)
+    pids = [k[0] for k in merged]
+    times = [k[1] for k in merged]
+    cams = [v[0] for v in merged.values()]
+    verify = [v[1] for v in merged.values()]
+    questions = [v[2] for v in merged.values()]
+    rows = conn.execute("""
         INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify,
-                                    has_crop, has_photo)
+                                    has_crop, has_photo, ordered_plate)
         SELECT %s, p.id, p.captured_at, p.camera_id, t.verify, p.crop_key IS NOT NULL,
-               p.overview_key IS NOT NULL
-          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[])
-               AS t(pid, at, camera_id, verify)
+               p.overview_key IS NOT NULL, t.question
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[], %s::text[])
+               AS t(pid, at, camera_id, verify, question)
           JOIN jj126.passage p ON p.camera_id = t.camera_id AND p.captured_at = t.at
                               AND p.id = t.pid
          WHERE p.captured_at >= %s AND p.captured_at <= %s
-        ON CONFLICT DO NOTHING""",
-                 (enquiry_id, pids, times, cams, verify, min(times), max(times)))
+        ON CONFLICT DO NOTHING
+        RETURNING passage_id, captured_at""",
+                        (enquiry_id, pids, times, cams, verify, questions, min(times),
+                         max(times))).fetchall()
+    return [(r["passage_id"], r["captured_at"]) for r in rows]
 
 
 def _enquiry(conn, enquiry_id: int) -> dict[str, Any]:

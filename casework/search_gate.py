@@ -1,15 +1,18 @@
-"""The raw search API (/api/v1/search/...) runs only inside a confirmed request (R5).
+"""The search endpoints (/api/v1/search/...) as views of the one pipeline (R5, R6, R1).
 
-The map's search panel calls the search endpoints directly; this gate makes each call a
-search of a request like any other: the caller must be an authorised officer handling
-the request (R2), the request must be confirmed, the scope is the order's (a scope sent
-by the client is ignored), a result call must name the preview it follows (same kind
-and parameters), and every call is an enquiry with its audit record (R6). A run keeps
-the passages found with the enquiry and holds them for retention, like the casework API.
+The map's search panel and integrators may call a search by its kind with its parameters
+in the body; each call is the request flow's search, nothing of its own: the caller must
+be an authorised officer handling the request (R2), a preview is the request's count
+preview (``casework.enquiries.preview``: recorded once, the same search asked again is
+recognised and answered with the one already previewed or run), a result call names the
+preview it follows (same kind and parameters as the search reads them), the first result
+call runs it once (``casework.enquiries.run``: what it finds is held, R1), and every
+later call (another page, the map again, a route file) reads what the run held
+(``casework.results.view``), never the live store. The scope is always the order's; a
+scope sent by the client is ignored.
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import psycopg
@@ -17,11 +20,11 @@ import psycopg
 from anpr import audit
 from anpr.accounts import Account, require_role
 from anpr.errors import BadInput, Conflict
-from casework import enquiries
-from casework import requests as req_mod
-from gis.search.scope import Scope
+from casework import enquiries, results
+from gis.search import params as sp
 
-PAGING = {"request_id", "enquiry_id", "limit", "offset", "scope", "format", "order"}
+#: Body fields of a call that are not parameters of the search.
+PAGING = {"request_id", "enquiry_id", "limit", "offset", "scope", "format", "layer", "order"}
 
 
 def search_params(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -31,18 +34,8 @@ def search_params(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
-
-
-def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str, Any],
-              kind: str, stage: str) -> tuple[Scope, int, dict[str, Any] | None]:
-    """Check the call and record it; returns the order's scope and the enquiry id.
-
-    ``stage`` is ``preview``, ``run`` (results, first page or later pages) or ``export``.
-    The third value is the first run's result (its first page), which the caller answers
-    with instead of running the search a second time; None for a preview or a later call.
-    """
+def _request(conn: psycopg.Connection, account: Account | None, data: dict[str, Any]
+             ) -> tuple[Account, int]:
     account = require_role(account, "officer")
     rid = data.get("request_id")
     if isinstance(rid, bool) or not isinstance(rid, int):
@@ -50,26 +43,60 @@ def api_scope(conn: psycopg.Connection, account: Account | None, data: dict[str,
                        "request (R5: no search without a concrete request)")
     from casework.access import Level, require
 
-    req = require(conn, account, rid, Level.ACT)  # R2/R10: the handling officer only
-    params = search_params(kind, data)
-    if stage == "preview":
-        out = enquiries.preview(conn, account, rid, kind, params)
-        return enquiries.scope_of(conn, req), out["enquiry_id"], None
+    require(conn, account, rid, Level.ACT)  # R2/R10: the handling officer only
+    return account, rid
+
+
+def preview(conn: psycopg.Connection, account: Account | None, kind: str,
+            data: dict[str, Any]) -> dict[str, Any]:
+    """The request's count preview of the search; with ``enquiry_id`` (which the result
+    call names) and, for a search already previewed or run, ``already``."""
+    account, rid = _request(conn, account, data)
+    out = enquiries.preview(conn, account, rid, kind, search_params(kind, data))
+    body = {**(out["preview"] or {}), "enquiry_id": out["enquiry_id"]}
+    if out.get("already"):
+        body.update(already=out["already"], passages_kept=out["passages_kept"])
+    return body
+
+
+def _enquiry(conn: psycopg.Connection, account: Account | None, kind: str,
+             data: dict[str, Any]) -> tuple[Account, dict[str, Any]]:
+    account, rid = _request(conn, account, data)
     eid = data.get("enquiry_id")
     if isinstance(eid, bool) or not isinstance(eid, int):
         raise BadInput("results follow a count preview: give the enquiry_id the preview returned")
     enq = conn.execute("SELECT * FROM enquiry WHERE id = %s AND request_id = %s",
                        (eid, rid)).fetchone()
-    if enq is None or enq["kind"] != kind or not _same(enq["parameters"], params):
+    if enq is None or enq["kind"] != kind or not sp.same(kind, enq["parameters"],
+                                                         search_params(kind, data)):
         raise Conflict("these results do not follow a preview of the same search in this "
                        "request; preview it first")
-    ran = None
+    return account, enq
+
+
+def results_page(conn: psycopg.Connection, account: Account | None, kind: str,
+                 data: dict[str, Any]) -> dict[str, Any]:
+    """A page of the search's results (``limit``, ``offset``): the first call runs the
+    previewed search (once; what it finds is held), every call after reads the held
+    rows."""
+    account, enq = _enquiry(conn, account, kind, data)
+    limit, offset = results.page_of(kind, data.get("limit"), data.get("offset"))
     if enq["run_at"] is None:
-        ran = enquiries.run(conn, account, eid)["result"]
+        out = enquiries.run(conn, account, enq["id"], limit=limit, offset=offset)["result"]
     else:
-        req = enquiries._searchable(conn, account, rid)
-        audit.record(conn, account.username, f"search.{'export' if stage == 'export' else 'page'}",
-                     f"request:{rid}", enquiry=eid, order_reference=req["order_reference"],
-                     query={"kind": kind, "limit": data.get("limit"),
-                            "offset": data.get("offset"), "format": data.get("format")})
-    return enquiries.scope_of(conn, req_mod.get(conn, rid)), eid, ran
+        out = results.held_view(conn, account, enq["id"], limit=limit, offset=offset)
+    return {**out, "enquiry_id": enq["id"]}
+
+
+def route_export(conn: psycopg.Connection, account: Account | None,
+                 data: dict[str, Any]) -> dict[str, Any]:
+    """The route of a route search as a file leaves the system: run once if it has not
+    run, else the held route; recorded (R6)."""
+    account, enq = _enquiry(conn, account, "route", data)
+    if enq["run_at"] is None:
+        out = enquiries.run(conn, account, enq["id"])["result"]
+    else:
+        out = results.held_view(conn, account, enq["id"])
+    audit.record(conn, account.username, "search.export", f"request:{enq['request_id']}",
+                 enquiry=enq["id"], query={"kind": "route", "format": data.get("format")})
+    return out

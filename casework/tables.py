@@ -175,6 +175,9 @@ enquiry = Table(
     Column("stopped_after_preview", Boolean, nullable=False, server_default=text("false")),
     Column("result_count", Integer),
     Column("needs_verification", Boolean, nullable=False),
+    Column("run_info", JSONB,
+           comment="What the run resolved and counted beyond its held rows (cameras of a "
+                   "selection, Q4 band sizes): no plate or passage time"),
     CheckConstraint("kind IN ('plate', 'partial', 'block', 'convoy', 'common', 'route')",
                     name="kind"),
 )

@@ -4,7 +4,7 @@ plates or convoy band, at either door, and a refusal reveals nothing about passa
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pytest
@@ -87,3 +87,35 @@ def test_an_order_without_plates_is_not_widened_by_a_client_scope(app, officer, 
     r = SearchClient(app, officer.username, rid).post("/api/v1/search/partial/preview", json={
         "pattern": "Q*", "window": window, "scope": {"windows": [window], "patterns": ["Q*"]}})
     assert r.status_code == 403
+
+
+def test_held_results_are_read_only_through_their_own_request(app, officer, truth, window,
+                                                              database_url):
+    """A result call reads held rows only of the preview it follows, in its own request:
+    naming another request's search, or the same search with a wider window, reads and
+    stores nothing; the other request's handler alone reaches its rows."""
+    lead = truth["convoy"]["lead"]
+    params = {"plates": [lead], "window": window}
+    theirs = confirmed_request(SessionClient(app, "officer.mn"), plates=[lead])
+    owner = SearchClient(app, "officer.mn", theirs)
+    ran = owner.post("/api/v1/search/plate", json=params)
+    assert ran.status_code == 200, ran.get_json()
+    eid = ran.get_json()["enquiry_id"]
+    mine = confirmed_request(officer, plates=[lead])
+    before = _stored(database_url, mine)
+    # Their search named from my request: not a preview of mine.
+    r = officer.post("/api/v1/search/plate", json={**params, "request_id": mine,
+                                                   "enquiry_id": eid})
+    assert r.status_code == 409 and lead not in r.get_data(as_text=True)
+    # Their request named outright: no relation, answered as if it did not exist.
+    r = officer.post("/api/v1/search/plate", json={**params, "request_id": theirs,
+                                                   "enquiry_id": eid, "offset": 0})
+    assert r.status_code == 404 and lead not in r.get_data(as_text=True)
+    # Their own search asked with a wider window than its preview: refused, not widened.
+    wide = {**params, "window": {"start": (datetime.fromisoformat(window["start"])
+                                           - timedelta(days=2)).isoformat(),
+                                 "end": window["end"]}}
+    r = SessionClient(app, "officer.mn").post("/api/v1/search/plate", json={
+        **wide, "request_id": theirs, "enquiry_id": eid})
+    assert r.status_code == 409
+    assert _stored(database_url, mine) == before

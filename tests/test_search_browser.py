@@ -162,3 +162,50 @@ def test_api_errors_show_in_panel(page, demo_db):
     page.click("#search-preview-btn")
     page.wait_for_selector("#search-error:not([hidden])")
     assert "selectie" in page.inner_text("#search-error")
+
+
+def test_later_pages_on_the_map_read_the_held_rows(page, search_client, search_request, demo_db,
+                                                   database_url):
+    """The panel's later pages are the rows the search held, read without running it
+    again; asked again, the panel says the search already ran and shows what it held."""
+    from datetime import timedelta
+
+    import psycopg
+
+    def runs() -> tuple[int, int]:
+        with psycopg.connect(database_url) as c:
+            return c.execute(
+                "SELECT (SELECT count(*) FROM enquiry WHERE request_id = %(r)s),"
+                " (SELECT count(*) FROM audit_log WHERE subject = %(s)s"
+                "   AND action = 'search.run')",
+                {"r": search_request, "s": f"request:{search_request}"}).fetchone()
+
+    draw_rectangle(page, 52.15, 5.0, 52.0, 5.25)
+    page.select_option("#search-kind", "block")
+    page.fill("#search-start", local(demo_db["start"]))
+    page.fill("#search-end", local(demo_db["end"] - timedelta(minutes=30)))
+    preview_then_results(page)
+    assert page.get_attribute("#search-preview", "data-already") == ""
+    body = sent_body(page)
+    total = page.evaluate("anprSearch.state.result.passages_total")
+    assert total > 100 and page.locator("#search-rows tbody tr").count() == 100
+    before = runs()
+    page.click("#search-rows .pager .next")
+    page.wait_for_function("anprSearch.state.result && anprSearch.state.result.page.offset === 100 "
+                           "&& document.querySelector('#search-panel').dataset.state === 'results'")
+    shown = page.eval_on_selector_all("#search-rows tbody tr", "els => els.map(e => Number(e.dataset.id))")
+    held = search_client.post("/api/v1/search/block",
+                              json={**body, "limit": 100, "offset": 100}).get_json()
+    assert held["enquiry_id"] == page.evaluate("anprSearch.state.result.enquiry_id")
+    assert shown == [p["id"] for p in held["passages"]]
+    assert runs() == before  # paging ran nothing and recorded no search
+    # The same search asked again: the panel says it ran, and shows what it held.
+    page.click("#search-preview-btn")
+    page.wait_for_selector("#search-panel[data-state='preview']", timeout=30_000)
+    assert page.get_attribute("#search-preview", "data-already") == "run"
+    assert "al uitgevoerd" in page.inner_text("#search-already")
+    page.click("#search-run-btn")
+    page.wait_for_selector("#search-panel[data-state='results']", timeout=60_000)
+    assert page.evaluate("anprSearch.state.result.passages_total") == total
+    assert runs() == before
+    assert not page.errors, page.errors

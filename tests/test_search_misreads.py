@@ -154,7 +154,8 @@ def test_the_scope_still_names_the_plate_and_bad_options_are_refused(login, demo
                         (rid,)).fetchone()["n"] == before
 
 
-def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, planted):
+def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, planted,
+                                                              database_url):
     """Q5 has no ordered plate: reads that differ only by look-alike characters count as
     one plate at k sites, its most frequent read shown, each passage marked."""
     from datetime import timedelta
@@ -170,14 +171,37 @@ def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, pl
                            "end": (max(times) + timedelta(seconds=1)).isoformat()}}
 
     sites = [site("A", ["exact1", "exact2"]), site("B", ["eightb"])]
-    _, plain = _run(officer, rid, "common", {"sites": sites, "k": 2})
+    plain_pre, plain = _run(officer, rid, "common", {"sites": sites, "k": 2})
     assert planted["plate"] not in {p["plate"] for p in plain["result"]["plates"]}
-    _, run = _run(officer, rid, "common", {"sites": sites, "k": 2, "misreads": True})
+    assert plain_pre["verification_required"] is False
+    pre, run = _run(officer, rid, "common", {"sites": sites, "k": 2, "misreads": True})
     found = {p["plate"]: p for p in run["result"]["plates"]}
     assert planted["plate"] in found, found.keys()
     marks = [(x["plate"], x["match"]) for x in found[planted["plate"]]["passages"]]
     assert marks == [(planted["plate"], "exact")] * 2 + [(planted["misread"],
                                                           "equivalent_characters")]
+    # R7: a probable misread inside a location/time search is verified against its crop
+    # (the question: does it show the plate it was grouped under); the exact reads and
+    # every row of the search without the option are not. The preview counts the work.
+    assert pre["verification_required"] is True and pre["to_verify"] >= 1
+    assert pre["verification_minutes"] > 0
+    ids = {k: v["id"] for k, v in planted["rows"].items()}
+    held = {r["passage_id"]: r for r in officer.get(
+        f"/api/v1/searches/{run['enquiry_id']}/results?limit=1000").get_json()["passages"]}
+    to_verify = {i for i, r in held.items() if r["needs_verification"]}
+    assert ids["eightb"] in to_verify and not {ids["exact1"], ids["exact2"]} & to_verify
+    assert to_verify == {x["id"] for p in run["result"]["plates"] for x in p["passages"]
+                         if x["match"] != "exact"}
+    assert len(to_verify) == pre["to_verify"]
+    assert held[ids["eightb"]]["state"] in ("unverified", "not_verifiable")
+    searches = {e["id"]: e for e in officer.get(f"/api/v1/requests/{rid}/searches").get_json()}
+    assert searches[run["enquiry_id"]]["needs_verification"] is True
+    assert searches[plain["enquiry_id"]]["needs_verification"] is False
+    with psycopg.connect(database_url) as c:
+        question = c.execute("SELECT ordered_plate FROM enquiry_result WHERE enquiry_id = %s "
+                             "AND passage_id = %s", (run["enquiry_id"], ids["eightb"])
+                             ).fetchone()[0]
+    assert question == planted["plate"]
 
 
 def test_docs_print_the_confusion_table_of_the_code():

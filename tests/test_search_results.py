@@ -191,3 +191,84 @@ def test_dashboard_counts_what_the_request_page_counts(app, officer, demo_db, tr
     row = next(r for r in officer.get("/api/v1/requests").get_json()["requests"]
                if r["id"] == rid)
     assert row["unverified"] == remaining
+
+
+def test_the_page_maximum_is_a_setting(app, officer, ran, monkeypatch):
+    """ANPR_RESULTS_MAX_PAGE bounds a page of held results, at /results and at the search
+    endpoints alike (1000 by default); beyond it a clear 400."""
+    import dataclasses
+
+    from conftest import SearchClient
+
+    url = f"/api/v1/searches/{ran['eid']}/results"
+    assert officer.get(f"{url}?limit=1000").status_code == 200
+    assert officer.get(f"{url}?limit=1001").status_code == 400
+    settings = app.config["ANPR_SETTINGS"]
+
+    def most(n: int) -> None:
+        monkeypatch.setitem(app.config, "ANPR_SETTINGS", dataclasses.replace(
+            settings, web=dataclasses.replace(settings.web, results_max_page=n)))
+
+    most(5)
+    refused = officer.get(f"{url}?limit=6")
+    assert refused.status_code == 400 and "5" in refused.get_json()["bericht"]
+    page = officer.get(f"{url}?limit=5").get_json()
+    assert len(page["passages"]) == 5 and page["page"]["next_offset"] == 5
+    raw = SearchClient(app, "officer.mn", ran["rid"])
+    assert raw.post("/api/v1/search/block", json={**ran["params"], "limit": 6}).status_code == 400
+    assert len(raw.post("/api/v1/search/block", json={**ran["params"], "limit": 5}
+                        ).get_json()["passages"]) == 5
+    most(2000)
+    page = officer.get(f"{url}?limit=1500").get_json()
+    assert page["page"]["limit"] == 1500 and len(page["passages"]) == min(1500, len(ran["held"]))
+
+
+def test_the_same_search_written_otherwise_is_recognised(app, officer, demo_db, truth, conn):
+    """The same search is recognised by its parameters as the search reads them: a plate
+    typed 'ab-12-cd' is AB12CD, an instant is the same with another UTC offset, a default
+    given is the default; at the search endpoints the one already run is answered from
+    what it held, not run again and not logged again."""
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    from conftest import SearchClient
+
+    lead = truth["convoy"]["lead"]
+    rid = confirmed_request(officer)
+    start, end = demo_db["start"], demo_db["end"]
+    params = {"plates": [lead], "window": {"start": start.isoformat(), "end": end.isoformat()}}
+    pre = officer.post(f"/api/v1/requests/{rid}/searches",
+                       json={"kind": "plate", "parameters": params})
+    assert pre.status_code == 201
+    eid = pre.get_json()["enquiry_id"]
+    assert officer.post(f"/api/v1/searches/{eid}/run").status_code == 200
+    conn.rollback()
+    held = {r["passage_id"] for r in conn.execute(
+        "SELECT passage_id FROM enquiry_result WHERE enquiry_id = %s", (eid,))}
+    audit = _audit_count(conn, rid)
+    typed = {"plates": [f"{lead[:2].lower()}-{lead[2:4]}-{lead[4:].lower()}", lead],
+             "window": {"start": start.astimezone(ZoneInfo("Europe/Amsterdam")).isoformat(),
+                        "end": end.astimezone(timezone(timedelta(hours=-5))).isoformat()},
+             "misreads": False}
+    again = officer.post(f"/api/v1/requests/{rid}/searches",
+                         json={"kind": "plate", "parameters": typed})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["already"] == "run" and again.get_json()["enquiry_id"] == eid
+    body = SearchClient(app, "officer.mn", rid).post("/api/v1/search/plate", json=typed)
+    assert body.status_code == 200, body.get_json()
+    assert body.get_json()["enquiry_id"] == eid
+    assert {p["id"] for p in body.get_json()["passages"]} == held
+    conn.rollback()
+    assert conn.execute("SELECT count(*) AS n FROM enquiry WHERE request_id = %s",
+                        (rid,)).fetchone()["n"] == 1
+    assert _audit_count(conn, rid) == audit
+    # A convoy with its default band written out is the convoy without it.
+    window = params["window"]
+    first = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "convoy", "parameters": {"plate": lead, "window": window}})
+    assert first.status_code == 201
+    same = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "convoy", "parameters": {"plate": lead.lower(), "window": window,
+                                         "minutes": 2, "min_shared": 2, "misreads": False}})
+    assert same.status_code == 200 and same.get_json()["already"] == "previewed"
+    assert same.get_json()["enquiry_id"] == first.get_json()["enquiry_id"]

@@ -300,6 +300,17 @@ TABLE: dict[str, str] = {
     "{} must be text of at most {} characters": "{0} moet tekst van ten hoogste {1} tekens zijn.",
     "state must be one of {}": "De verificatiestatus is een van: {0}.",
     "to must be after from": "Het einde moet na het begin liggen.",
+    # casework/enquiries.py: one search pipeline, every partner or plate held (issue 13)
+    "the convoy search found {} partners, more than the {} one search may hold: nothing "
+    "was held; narrow the window or the band, or ask for more shared passages":
+        "De konvooizoekvraag vond {0} meerijders, meer dan de {1} die één zoekvraag mag "
+        "vasthouden: er is niets veiliggesteld; verklein het tijdvak of de band, of vraag "
+        "om meer gedeelde passages.",
+    "the common-plate search found {} plates, more than the {} one search may hold: "
+    "nothing was held; narrow the sites' windows or ask for more sites (k)":
+        "De zoekvraag gemeenschappelijke kentekens vond {0} kentekens, meer dan de {1} die "
+        "één zoekvraag mag vasthouden: er is niets veiliggesteld; verklein de tijdvakken van "
+        "de plaatsen of vraag om meer plaatsen (k).",
     # casework/verification.py: verifying reads
     "send 1 to 500 verdicts": "Stuur 1 tot 500 oordelen.",
     # casework/verification.py: the question of a read and the page with its spot-check

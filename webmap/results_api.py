@@ -55,6 +55,14 @@ def held_plates(enquiry_id: int):
                                            limit=request.args.get("limit"), filters=_filters())))
 
 
+@results_api.get("/searches/<int:enquiry_id>/results/answer")
+@requires("officer")
+def held_answer(enquiry_id: int):
+    return jsonify(jsonable(results.held_view(get_conn(), current_account(), enquiry_id,
+                                              limit=request.args.get("limit"),
+                                              offset=request.args.get("offset"))))
+
+
 @results_api.get("/searches/<int:enquiry_id>/results/route")
 @requires("officer")
 def held_route(enquiry_id: int):
@@ -83,11 +91,13 @@ register_paths({
     "/api/v1/searches/{enquiry_id}/results": {"get": {
         "summary": "A page of a search's held results, sorted and filtered",
         "description": _HELD + " Pages by offset over a stable order; any page size up to "
-                       f"{results.MAX_PAGE}; `page.next_offset` is null on the last page.",
+                       "the configured maximum (ANPR_RESULTS_MAX_PAGE, 1000 by default; a "
+                       "larger `limit` is a 400); `page.next_offset` is null on the last "
+                       "page.",
         "parameters": [_EID, *_FILTERS,
                        {"name": "limit", "in": "query",
-                        "schema": {"type": "integer", "minimum": 0,
-                                   "maximum": results.MAX_PAGE, "default": 100}},
+                        "schema": {"type": "integer", "minimum": 0, "default": 100},
+                        "description": "rows of the page, at most ANPR_RESULTS_MAX_PAGE"},
                        {"name": "offset", "in": "query",
                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
                        {"name": "sort", "in": "query", "schema": {"enum": list(results.SORTS)}},
@@ -109,8 +119,24 @@ register_paths({
                    "locations and passages): convoy partners, common plates",
         "description": _HELD, "parameters": [
             _EID, *_FILTERS, {"name": "limit", "in": "query",
-                              "schema": {"type": "integer", "minimum": 0,
-                                         "maximum": results.MAX_PAGE}}],
+                              "schema": {"type": "integer", "minimum": 0},
+                              "description": "plates listed, at most ANPR_RESULTS_MAX_PAGE"}],
+        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+    "/api/v1/searches/{enquiry_id}/results/answer": {"get": {
+        "summary": "The held results as the search answers them: Q1-Q3 a page of rows in the "
+                   "search's order with totals and points per location; Q4 the target's "
+                   "passages and a page of partners in the convoy's own ranking (score, shared "
+                   "passages, offsets); Q5 a page of the common plates; Q6 the route through "
+                   "every held passage",
+        "description": _HELD + " The same answer as the run's and as the search endpoints' "
+                       "later calls (`POST /search/{kind}` with `enquiry_id`). `limit`: rows "
+                       "(Q1-Q3) or partners and plates (Q4, Q5), the search's page size by "
+                       "default, at most ANPR_RESULTS_MAX_PAGE.",
+        "parameters": [_EID,
+                       {"name": "limit", "in": "query", "schema": {"type": "integer",
+                                                                   "minimum": 0}},
+                       {"name": "offset", "in": "query",
+                        "schema": {"type": "integer", "minimum": 0, "default": 0}}],
         "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/route": {"get": {
         "summary": "A route search's route through its held, not rejected passages (GeoJSON "

@@ -145,13 +145,20 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "EnquiryPreview": {
         "type": "object", "required": ["kind", "parameters"],
         "description": "A search inside the request's order, first as a count preview; "
-                       "POST /api/v1/searches/{enquiry_id}/run runs it. Block (Q3) needs an "
-                       "explicit `selection` or `cameras`; an order that names plates "
-                       "refuses block (Q3) and common (Q5) searches.",
+                       "POST /api/v1/searches/{enquiry_id}/run runs it once and holds what "
+                       "it finds, which GET /api/v1/searches/{enquiry_id}/results pages "
+                       "through. The same search asked again (its parameters as the search "
+                       "reads them) answers 200 with the one already previewed or run "
+                       "(`already`). Block (Q3) needs an explicit `selection` or `cameras`; "
+                       "an order that names plates refuses block (Q3) and common (Q5) "
+                       "searches.",
         "properties": {"kind": {"enum": ["plate", "partial", "block", "convoy", "common",
                                          "route"]},
                        "parameters": {"type": "object",
-                                      "description": "as the body of /api/v1/search/{kind}"}},
+                                      "description": "the search's parameters, as the body "
+                                                     "of /api/v1/search/{kind} names them "
+                                                     "(no request_id, enquiry_id, limit or "
+                                                     "offset)"}},
         "example": {"kind": "plate", "parameters": {
             "plates": ["AB123C"], "window": {"start": "2026-11-20T00:00:00+01:00",
                                              "end": "2026-11-21T00:00:00+01:00"}}}},

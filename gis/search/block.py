@@ -27,6 +27,13 @@ def _check(scope: Scope | None, cameras: tuple[str, ...], window: Window) -> Non
         scope.check(windows=[window], cameras=cameras, all_plates="block query")
 
 
+def search_where(cameras: tuple[str, ...], window: Window, *, scope: Scope | None = None
+                 ) -> base.Where:
+    """The condition of a Q3 run, checked against the order's scope (R5) first."""
+    _check(scope, cameras, window)
+    return block_where(cameras, window)
+
+
 def block_query(conn: psycopg.Connection, cameras: tuple[str, ...], window: Window, *,
                 scope: Scope | None = None, limit: int = base.DEFAULT_PAGE, offset: int = 0
                 ) -> dict[str, Any]:

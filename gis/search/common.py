@@ -15,8 +15,9 @@ import psycopg
 from psycopg import sql
 
 from anpr.errors import BadInput
+from gis.search.base import VERIFY_SECONDS_PER_READ
 from gis.search.coverage import coverage
-from gis.search.misreads import CANON_FROM, CANON_TO, Matcher
+from gis.search.misreads import CANON_FROM, CANON_TO, Matcher, canonical
 from gis.search.scope import Scope, Window
 
 MAX_SITES = 25
@@ -38,7 +39,7 @@ def _site_union(sites: list[Site], misreads: bool = False
         sql.Literal(CANON_FROM), sql.Literal(CANON_TO)) if misreads else sql.SQL("p.plate")
     for i, site in enumerate(sites):
         parts.append(sql.SQL(
-            "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id "
+            "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id, p.id "
             "FROM jj126.passage p "
             "WHERE p.camera_id = ANY({cams}::text[]) AND p.captured_at >= {s} AND "
             "p.captured_at < {e}").format(
@@ -69,31 +70,62 @@ def _check(scope: Scope | None, sites: list[Site]) -> None:
 
 
 def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
-                  scope: Scope | None = None, limit: int = 200, offset: int = 0,
+                  scope: Scope | None = None, limit: int | None = 200, offset: int = 0,
                   misreads: bool = False) -> dict[str, Any]:
     """Plates seen at ``k`` or more sites, with where and when, most sites first.
 
     With ``misreads`` reads that differ only by look-alike characters count as one
     plate: the plate shown is the group's most frequent read, and each passage says how
-    its read matched it (``exact`` first, then ``equivalent_characters``)."""
+    its read matched it (``exact`` first, then ``equivalent_characters``): one that did
+    not match exactly is a probable misread, to be verified against its crop (R7).
+    ``limit`` None lists every plate."""
     validate_sites(sites, k)
     _check(scope, sites)
     union, params = _site_union(sites, misreads)
     q = sql.SQL("""
         WITH hits AS MATERIALIZED ({union}),
         hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s)
-        SELECT h.key, h.plate, h.site, h.captured_at, h.camera_id, l.code AS location_code
+        SELECT h.site, h.plate, h.captured_at, h.camera_id, h.id, l.code AS location_code
           FROM hits h JOIN hot USING (key)
           JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
          ORDER BY h.key, h.captured_at""").format(union=union)
+    rows = conn.execute(q, {**params, "k": k}).fetchall()
+    return group(conn, rows, sites, k, misreads=misreads, limit=limit, offset=offset)
+
+
+def at_sites(rows: list[dict[str, Any]], sites: list[Site]) -> list[dict[str, Any]]:
+    """Passages (``plate``, ``captured_at``, ``camera_id``, ``id``, ``location_code``) as
+    the sites saw them: one row per site whose cameras and window hold the passage, as
+    the search's UNION ALL of the sites gives them."""
+    out = []
+    for r in rows:
+        for i, site in enumerate(sites):
+            if r["camera_id"] in site.cameras and \
+                    site.window.start <= r["captured_at"] < site.window.end:
+                out.append({**r, "site": i})
+    return out
+
+
+def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site], k: int, *,
+          misreads: bool = False, limit: int | None = None, offset: int = 0
+          ) -> dict[str, Any]:
+    """The plates of ``rows`` (one per site that saw a passage: ``site``, ``plate``,
+    ``captured_at``, ``camera_id``, ``id``, ``location_code``) seen at ``k`` or more
+    sites, ranked: the search's rows, or the rows a run held read back (``at_sites``)."""
     plates: dict[str, dict[str, Any]] = {}
-    for r in conn.execute(q, {**params, "k": k}).fetchall():
-        p = plates.setdefault(r["key"], {"plate": r["plate"], "sites": set(), "passages": []})
+    for r in rows:
+        key = canonical(r["plate"]) if misreads else r["plate"]
+        p = plates.setdefault(key, {"plate": r["plate"], "sites": set(), "passages": []})
         p["sites"].add(r["site"])
         p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
-                              "location_code": r["location_code"],
-                              "captured_at": r["captured_at"], "plate": r["plate"]})
+                              "location_code": r["location_code"], "id": r["id"],
+                              "captured_at": r["captured_at"], "plate": r["plate"],
+                              "_site": r["site"]})
+    plates = {key: p for key, p in plates.items() if len(p["sites"]) >= k}
     for p in plates.values():
+        p["passages"].sort(key=lambda x: (x["captured_at"], x["_site"], x["camera_id"], x["id"]))
+        for x in p["passages"]:
+            del x["_site"]
         reads = [x["plate"] for x in p["passages"]]
         if not misreads:
             for x in p["passages"]:
@@ -103,7 +135,7 @@ def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
         matcher = Matcher.of([p["plate"]])
         for x in p["passages"]:
             x.update(matcher.mark(x["plate"]))
-        p["passages"].sort(key=lambda x: (x["match"] != "exact", x["captured_at"]))
+        p["passages"].sort(key=lambda x: x["match"] != "exact")
     ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
                       "sites": [sites[i].name for i in sorted(p["sites"])],
                       "passages": p["passages"]} for p in plates.values()),
@@ -113,6 +145,7 @@ def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
         for s in sites]}
     if misreads:
         out_params["misreads"] = True
+    limit = len(ranked) if limit is None else limit
     return {"search": "common", "params": out_params,
             "plates_total": len(ranked), "plates": ranked[offset:offset + limit],
             "page": {"limit": limit, "offset": offset,
@@ -121,12 +154,28 @@ def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
 
 
 def common_preview(conn: psycopg.Connection, sites: list[Site], k: int, *,
-                   scope: Scope | None = None) -> dict[str, Any]:
-    """Passages and distinct plates over all sites, before any plate is listed."""
+                   scope: Scope | None = None, misreads: bool = False) -> dict[str, Any]:
+    """Passages and distinct plates over all sites, before any plate is listed. With
+    ``misreads`` the passages whose read is not their look-alike group's most frequent
+    read, in groups seen at ``k`` sites, are probable misreads to verify (R7): counted."""
     validate_sites(sites, k)
     _check(scope, sites)
-    union, params = _site_union(sites)
+    union, params = _site_union(sites, misreads)
     row = conn.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
                                "FROM ({union}) h").format(union=union), params).fetchone()
-    return {"passages": row["passages"], "plates": row["plates"],
-            "verification_required": False, "verification_minutes": 0.0}
+    out = {"passages": row["passages"], "plates": row["plates"],
+           "verification_required": misreads, "verification_minutes": 0.0}
+    if misreads:
+        to_verify = conn.execute(sql.SQL("""
+            WITH hits AS MATERIALIZED ({union}),
+            hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s),
+            reads AS (SELECT h.key, h.plate, count(*) AS n FROM hits h JOIN hot USING (key)
+                       GROUP BY h.key, h.plate),
+            shown AS (SELECT DISTINCT ON (key) key, plate FROM reads
+                       ORDER BY key, n DESC, plate)
+            SELECT count(DISTINCT (h.camera_id, h.captured_at, h.id)) AS n
+              FROM hits h JOIN shown s ON s.key = h.key AND s.plate <> h.plate""").format(
+            union=union), {**params, "k": k}).fetchone()["n"]
+        out["to_verify"] = to_verify
+        out["verification_minutes"] = round(to_verify * VERIFY_SECONDS_PER_READ / 60, 1)
+    return out

@@ -40,13 +40,13 @@ WITH target AS MATERIALIZED (
 )
 SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id AS target_camera,
        l.code AS location_code, o.plate, o.captured_at, o.camera_id,
-       t.plate AS target_plate, t.alternatives, t.alternative_confidences
+       t.plate AS target_plate, t.alternatives, t.alternative_confidences, o.id AS partner_id
   FROM target t
   JOIN location l ON l.id = t.location_id
   JOIN camera c2 ON c2.location_id = t.location_id AND c2.segment_direction = t.segment_direction
                  AND (%(cameras)s::text[] IS NULL OR c2.id = ANY(%(cameras)s::text[]))
   LEFT JOIN LATERAL (
-        SELECT q.plate, q.captured_at, q.camera_id
+        SELECT q.id, q.plate, q.captured_at, q.camera_id
           FROM jj126.passage q
          WHERE q.camera_id = c2.id
            AND q.captured_at >= t.captured_at - %(band)s
@@ -82,13 +82,25 @@ def vehicles_per_day(conn: psycopg.Connection, window: Window) -> float:
 
 
 def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float, *,
-           scope: Scope | None = None, min_shared: int = 2, limit: int = 50,
+           scope: Scope | None = None, min_shared: int = 2, limit: int | None = 50,
            offset: int = 0, misreads: bool = False) -> dict[str, Any]:
     """Vehicles seen with ``plate`` within +/- ``minutes``, ranked by significance.
 
     With ``misreads`` the target's passages include its probable misreads
     (``gis.search.misreads``), exact reads first, each marked with how it matched; a
-    plate equivalent to the target's is not counted as a partner."""
+    plate equivalent to the target's is not counted as a partner. ``limit`` None lists
+    every partner."""
+    return convoy_run(conn, plate, window, minutes, scope=scope, min_shared=min_shared,
+                      limit=limit, offset=offset, misreads=misreads)[0]
+
+
+def convoy_run(conn: psycopg.Connection, plate: str, window: Window, minutes: float, *,
+               scope: Scope | None = None, min_shared: int = 2, limit: int | None = 50,
+               offset: int = 0, misreads: bool = False
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The convoy search and what its ranking weighed that its rows do not say: the
+    estimate of vehicles per day and the number of plates in each target passage's band
+    (counts only), so held results are ranked again exactly as here (``rank``)."""
     if scope is not None:
         scope.check(windows=[window], plates=[plate], cameras_given=False)
         if scope.convoy_minutes is not None and minutes > scope.convoy_minutes:
@@ -100,7 +112,6 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
     cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
     # A generic plan, planned once per connection: planning the band's lateral probe
     # over every day partition cost more than running it; it is pruned per probe.
-    # Rows as tuples: TARGET_ID, TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA.
     matcher = Matcher.of([plate], learned(conn, [plate])) if misreads else None
     q = BAND_SQL.format(
         target=matcher.where_sql() if matcher else "p.plate = %(plate)s",
@@ -110,8 +121,25 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
                    {"plate": plate, "start": window.start, "end": window.end,
                     "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS,
                     "cameras": cameras, **(matcher.params() if matcher else {})})
+    bands: dict[int, set[str]] = {}
+    for r in rows:  # a target without any other plate in its band counts too
+        band = bands.setdefault(r[0], set())
+        if r[5] is not None:
+            band.add(r[5])
+    facts = {"vehicles_per_day": vehicles_per_day(conn, window),
+             "bands": {str(t): len(ps) for t, ps in bands.items()}}
+    return rank(rows, plate, window, minutes, min_shared, facts, matcher=matcher,
+                limit=limit, offset=offset), facts
+
+
+def rank(rows: list[tuple], plate: str, window: Window, minutes: float, min_shared: int,
+         facts: dict[str, Any], *, matcher: Matcher | None = None, limit: int | None = None,
+         offset: int = 0) -> dict[str, Any]:
+    """The ranked partners from the band rows (``BAND_SQL``'s columns: TARGET_ID,
+    TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA, TARGET_PLATE, ALTERNATIVES,
+    CONFIDENCES, PARTNER_ID), weighed by ``facts`` (``convoy_run``): the search's rows,
+    or the rows a run held read back with the counts it kept."""
     targets: dict[int, dict[str, Any]] = {}
-    band_plates: dict[int, set[str]] = defaultdict(set)
     by_plate: dict[str, list[tuple]] = defaultdict(list)
     for r in rows:
         tid = r[0]
@@ -121,9 +149,9 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
                 targets[tid].update(matcher.mark(r[8], r[9], r[10], camera=r[3]), plate=r[8])
         if r[5] is None:
             continue
-        band_plates[tid].add(r[5])
         by_plate[r[5]].append(r)
-    v = vehicles_per_day(conn, window)
+    v = float(facts["vehicles_per_day"])
+    band_sizes = {int(t): n for t, n in facts["bands"].items()}
     log_v = math.log10(v)
     n_targets = len(targets)
     ranked = []
@@ -141,13 +169,14 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
         shared = len(best)
         if shared < min_shared:
             continue
-        log_p = sum(math.log10(max(len(band_plates[t]), 1)) - log_v for t in best)
+        log_p = sum(math.log10(max(band_sizes.get(t, 1), 1)) - log_v for t in best)
         expected_log = log_v + _log10_comb(n_targets, shared) + log_p
         offsets = sorted(best.values())
         locations = {r[4] for r, _ in prs}
-        passages = sorted(({"target_id": r[0], "camera_id": r[7], "captured_at": r[6],
-                            "location_code": r[4], "offset_s": off} for r, off in prs),
-                          key=lambda x: x["captured_at"])
+        passages = sorted(({"id": r[11], "target_id": r[0], "camera_id": r[7],
+                            "captured_at": r[6], "location_code": r[4], "offset_s": off}
+                           for r, off in prs),
+                          key=lambda x: (x["captured_at"], x["target_id"]))
         ranked.append({
             "plate": other, "shared_passages": shared, "locations": len(locations),
             "location_codes": sorted(locations), "score": round(-expected_log, 2),
@@ -162,9 +191,11 @@ def convoy(conn: psycopg.Connection, plate: str, window: Window, minutes: float,
               "min_shared": min_shared}
     if matcher is not None:
         params["misreads"] = True
+    limit = len(ranked) if limit is None else limit
     return {"search": "convoy", "params": params,
             "target_passages": sorted(targets.values(),
-                                      key=lambda t: (t.get("match", "exact") != "exact", t["at"])),
+                                      key=lambda t: (t.get("match", "exact") != "exact", t["at"],
+                                                     t["id"])),
             "vehicles_per_day_estimate": round(v),
             "partners_total": len(ranked), "partners": ranked[offset:offset + limit],
             "page": {"limit": limit, "offset": offset,

@@ -75,6 +75,13 @@ def _check(scope: Scope | None, pattern: str, window: Window,
                     cameras_given=cameras is not None or scope.cameras is not None)
 
 
+def search_where(pattern: str, window: Window, *, cameras: tuple[str, ...] | None = None,
+                 scope: Scope | None = None) -> base.Where:
+    """The condition of a Q2 run, checked against the order's scope (R5) first."""
+    _check(scope, pattern, window, cameras)
+    return pattern_where(pattern, window, cameras)[0]
+
+
 def partial_plate(conn: psycopg.Connection, pattern: str, window: Window, *,
                   cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
                   limit: int = base.DEFAULT_PAGE, offset: int = 0) -> dict[str, Any]:

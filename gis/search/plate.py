@@ -33,6 +33,17 @@ def plate_where(plates: tuple[str, ...], window: Window,
             .window(window).cameras(cameras))
 
 
+def search_where(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
+                 cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
+                 misreads: bool = False) -> base.Where:
+    """The condition of a Q1 run, checked against the order's scope (R5) first: what a
+    request's run holds (``casework.enquiries``) in one statement."""
+    if scope is not None:
+        scope.check(windows=[window], cameras=cameras, plates=plates,
+                    cameras_given=cameras is not None or scope.cameras is not None)
+    return plate_where(plates, window, cameras, misreads=misreads, conn=conn)
+
+
 def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
                   cameras: tuple[str, ...] | None = None, scope: Scope | None = None,
                   limit: int = base.DEFAULT_PAGE, offset: int = 0,

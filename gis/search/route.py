@@ -111,13 +111,18 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
                    detour_ratio=detour_ratio, impossible_ratio=impossible_ratio,
                    max_passages=max_passages)
     if matcher is not None:
-        out["params"]["misreads"] = True
-        for row, shown in zip(rows, out["passages"]):
-            shown.update(matcher.mark(row["plate"], row["alternatives"],
-                                      row["alternative_confidences"],
-                                      camera=row["camera_id"]))
-            shown["plate"] = row["plate"]
+        mark(out, rows, matcher)
     return out
+
+
+def mark(out: dict[str, Any], rows: list[dict[str, Any]], matcher: Matcher) -> None:
+    """Say of each passage of a route including probable misreads how it matched (``rows``
+    as ``PASSAGES_SQL`` gives them, in the route's order), its read beside it."""
+    out["params"]["misreads"] = True
+    for row, shown in zip(rows, out["passages"]):
+        shown.update(matcher.mark(row["plate"], row["alternatives"],
+                                  row["alternative_confidences"], camera=row["camera_id"]))
+        shown["plate"] = row["plate"]
 
 
 def route_of(conn: psycopg.Connection, plate: str, window: Window, rows: list[dict[str, Any]],

@@ -1,11 +1,15 @@
 /* The search panel on the officers' map (Q1-Q6), on top of window.anprMap from map.js.
  *
  * Every search runs as a count preview first (passages, plates, verification work, camera
- * coverage) and only then fetches results. Results are drawn per location (one circle per
- * camera location, sized by count) and listed one page at a time, so 100,000 hits stay
- * usable. Times are entered and shown in Europe/Amsterdam and sent as ISO 8601 with the
- * offset that applied at that moment (so a window across a DST change is what the officer
- * typed); the server stores and answers in UTC. */
+ * coverage) and only then fetches results. The endpoints are views of the request's one
+ * search pipeline: the preview is the request's (the same search asked again is the one
+ * already previewed or run, and says so), the first result call runs the search once and
+ * holds what it finds, and every later page reads those held rows, never the live store.
+ * Results are drawn per location (one circle per camera location, sized by count) and
+ * listed one page at a time, so 100,000 hits stay usable. Times are entered and shown in
+ * Europe/Amsterdam and sent as ISO 8601 with the offset that applied at that moment (so a
+ * window across a DST change is what the officer typed); the server stores and answers in
+ * UTC. */
 (function () {
   "use strict";
 
@@ -247,7 +251,10 @@
       var p = res[0], covs = res[1];
       state.preview = p; state.previewed = JSON.stringify(body); state.kind = kind;
       var ver = p.verification_required ? "ja, ca. " + String(p.verification_minutes).replace(".", ",") + " min (per lezing, R7)" : "niet nodig (locatie/tijd)";
-      previewEl.innerHTML = "<dl>" +
+      var already = p.already === "run" ? "Deze zoekvraag is al uitgevoerd in dit verzoek: de resultaten zijn de " + num(p.passages_kept) + " veiliggestelde passages; er wordt niet opnieuw gezocht."
+        : p.already === "previewed" ? "Deze zoekvraag is in dit verzoek al geteld." : "";
+      previewEl.dataset.already = p.already || "";
+      previewEl.innerHTML = (already ? "<p id=\"search-already\" class=\"note\">" + esc(already) + "</p>" : "") + "<dl>" +
         "<dt>Zoekvraag</dt><dd>" + esc(SEARCH_NAMES[kind]) + "</dd>" +
         "<dt>Passages</dt><dd id=\"search-preview-passages\" data-value=\"" + p.passages + "\">" + num(p.passages) + "</dd>" +
         "<dt>Kentekens</dt><dd id=\"search-preview-plates\" data-value=\"" + p.plates + "\">" + num(p.plates) + "</dd>" +
