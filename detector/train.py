@@ -203,6 +203,51 @@ def model_version(path: Path) -> str:
     return f"{Path(path).stem}@{h}"
 
 
+def _real_photo_lines(real: dict) -> list[str]:
+    """The card's lead: the real photographs (``detector.realphotos.evaluate_real``)."""
+    model = real.get("model", {})
+    blurred = real.get("faces_blurred", {})
+    lines = ["## Real photographs with people (`anpr detector eval --real`)", "",
+             "The whole pipeline (this model and every blur source, the face source "
+             "included) on the real photos that ship in installed packages, faces and persons "
+             f"labelled by hand. Target: {real['target']}; met: {real['met']}. "
+             f"Checker: {real['checker']}.", ""]
+    if blurred:
+        lines += [f"Faces blurred (detail kept under 20%) of {real['faces']}: "
+                  f"{blurred.get('production')} in production, "
+                  f"{blurred.get('without_surroundings')} without the surroundings source, "
+                  f"{blurred.get('without_surroundings_and_faces')} without the surroundings "
+                  "and face sources (the model's own boxes and the cabins alone). The model "
+                  f"covers {model.get('faces_covered_by_person_boxes')} of the faces with its "
+                  f"person boxes, boxes {model.get('faces_boxed_as_vehicle_or_plate')} as a "
+                  f"vehicle or plate, and finds {model.get('persons_found')} of the "
+                  f"{real.get('persons')} persons (IoU 0.5); least blurred person in production: "
+                  f"{real.get('min_person_blurred')} of its box.", ""]
+    lines += ["| photo | faces | detail kept (after/before) | face pixels unchanged "
+              "| faces found before / after | persons blurred | frame blurred "
+              "| without surroundings: detail kept | without surroundings and faces: detail kept "
+              "| model: faces in its person boxes / boxed as vehicle or plate |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in real["images"]:
+        if r.get("missing"):
+            lines.append(f"| {r['image']} | {r['faces']} | (package not installed) | | | | | | | |")
+            continue
+        m = r.get("model", {})
+        ws = r.get("without_surroundings", {})
+        wsf = r.get("without_surroundings_and_faces", {})
+        lines.append(
+            f"| {r['image']} | {r['faces']} | {', '.join(map(str, r['detail_kept'])) or '-'} "
+            f"| {', '.join(map(str, r['pixels_unchanged'])) or '-'} "
+            f"| {r['haar_faces_before']} / {r['haar_faces_after']} "
+            f"| {', '.join(f'{p:.0%}' for p in r.get('persons_blurred', [])) or '-'} "
+            f"| {r['blurred_share']:.0%} "
+            f"| {', '.join(map(str, ws.get('detail_kept', []))) or '-'} "
+            f"| {', '.join(map(str, wsf.get('detail_kept', []))) or '-'} "
+            f"| {sum(m.get('faces_covered_by_person_boxes', []))} / "
+            f"{sum(bool(c) for c in m.get('faces_boxed_as', []))} |")
+    return lines + [""]
+
+
 def write_card(model_path: Path, card: dict) -> Path:
     """The model card as JSON (for programs) and Markdown (for people), beside the model."""
     model_path = Path(model_path)
@@ -223,23 +268,7 @@ def write_card(model_path: Path, card: dict) -> Path:
              f"- created: {card['created']}", ""]
     real = card.get("real_photos")
     if real:
-        lines += ["## Real photographs with people (`anpr detector eval --real`)", "",
-                  "The whole pipeline (this model and every blur source, the face source "
-                  "included) on the real photos that ship in installed packages, faces "
-                  f"labelled by hand. Target: {real['target']}; met: {real['met']}. "
-                  f"Checker: {real['checker']}.", "",
-                  "| photo | faces | detail kept (after/before) | face pixels unchanged "
-                  "| faces found before / after | frame blurred |",
-                  "| --- | --- | --- | --- | --- | --- |"]
-        for r in real["images"]:
-            if r.get("missing"):
-                lines.append(f"| {r['image']} | {r['faces']} | (package not installed) | | | |")
-                continue
-            lines.append(f"| {r['image']} | {r['faces']} | {', '.join(map(str, r['detail_kept']))} "
-                         f"| {', '.join(map(str, r['pixels_unchanged']))} "
-                         f"| {r['haar_faces_before']} / {r['haar_faces_after']} "
-                         f"| {r['blurred_share']:.0%} |")
-        lines.append("")
+        lines += _real_photo_lines(real)
     lines += ["## Data", ""]
     data = card["data"]
     lines += [f"- generator: {data.get('generator')} (seed {data.get('seed')})",

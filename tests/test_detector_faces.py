@@ -1,15 +1,16 @@
 """R8 on real photographs: after the production pipeline no face is recognisable.
 
-The photos are real ones with people that ship inside installed packages (the labels
-are committed in ``tests/data/real_faces.json``, the images are loaded from the
-packages). Per image, after ``anpr detector blur`` (exactly what a worker does):
+The photos are real ones with people that ship inside installed packages (the labels,
+faces and persons, are committed in ``tests/data/real_faces.json``, the images are loaded
+from the packages). Per image, after ``anpr detector blur`` (exactly what a worker does):
 
 - under 20% of each labelled face's detail is kept (variance of the Laplacian inside
   the face box, after / before);
 - OpenCV's Haar cascade, a face detector the pipeline does not use (Viola-Jones,
   shipped by Debian's ``opencv-data``), finds no face in the output, while it finds
   one of the labelled faces in the original (so it can fail; the labels say on which
-  photos it does).
+  photos it does);
+- hardly a pixel of any labelled person's box is left unchanged.
 
 And the face source alone holds: with the photo declared one earned vehicle (a plate
 that passes the plate check at its place, so the surroundings source keeps everything
@@ -111,6 +112,11 @@ def test_the_production_pipeline_leaves_no_face_recognisable(label, tmp_path):
     assert "face" in report["sources"]
     before, after = _load(label), cv2.imread(str(out))
     figures = _assert_no_face_left(label, before, after)
+    # every labelled person is blurred: hardly a pixel of their box is left as it was
+    assert label["persons"]
+    for x1, y1, x2, y2 in label["persons"]:
+        same = (after[y1:y2, x1:x2] == before[y1:y2, x1:x2]).all(axis=2).mean()
+        assert same < 0.05, (label["path"], (x1, y1, x2, y2), same)
     # nothing on a photo of people is kept sharp as a plate: no region reads as one
     assert not [r for r in report["regions"] if r["cls"] == "plate" and r["sharp"]], report["regions"]
     explain = cv2.imread(report["explain"])
@@ -299,3 +305,41 @@ def test_the_face_detector_looks_only_where_regions_say_and_sees_faces_reaching_
     # the low-resolution pass's minimum: faces of 0.3 of their size (~15 px) are under it
     small = cv2.resize(img, None, fx=0.3, fy=0.3, interpolation=cv2.INTER_AREA)
     assert faces(small, min_face=24) == [] and faces(small)
+
+
+def test_the_real_photo_report_splits_what_the_model_and_the_sources_do(tmp_path):
+    """``anpr detector eval --real``: per photo the production figures, the same pipeline
+    without the surroundings source (with and without the face source) and what the model
+    itself says about each face and person; a photo whose package is missing is listed as
+    not installed, never measured as blurred. The card leads with the figures."""
+    from detector.detect import Detector
+    from detector.realphotos import LABELS as REAL, evaluate_real
+    from detector.train import SHIPPED_MODEL, write_card
+    from detector.worker import blur_config_for
+    from anpr import settings as settings_mod
+
+    absent = tmp_path / "absent.json"
+    absent.write_text(json.dumps({"images": [{
+        "package": "debian:no-such-package", "path": "/nonexistent/photo.jpg", "size": [10, 10],
+        "faces": [[1, 1, 5, 5]], "persons": [[0, 0, 9, 9]], "haar_finds_a_face_before": False}]}))
+    report = evaluate_real(Detector(SHIPPED_MODEL), blur_config_for(settings_mod.load({})),
+                           label_files=(REAL, absent))
+    assert report["not_installed"] == ["debian:no-such-package:/nonexistent/photo.jpg"]
+    assert report["met"] and report["faces"] == sum(len(im["faces"]) for im in LABELS)
+    assert report["persons"] == sum(len(im["persons"]) for im in LABELS)
+    blurred = report["faces_blurred"]
+    assert blurred["production"] == report["faces"] >= blurred["without_surroundings"] \
+        >= blurred["without_surroundings_and_faces"]
+    assert report["min_person_blurred"] >= 0.95
+    model = report["model"]
+    assert 0 <= model["faces_covered_by_person_boxes"] <= report["faces"]
+    assert 0 <= model["faces_boxed_as_vehicle_or_plate"] <= report["faces"]
+    for row in report["images"][:-1]:
+        assert len(row["without_surroundings_and_faces"]["detail_kept"]) == row["faces"]
+        assert len(row["model"]["faces_boxed_as"]) == row["faces"]
+    card = tmp_path / "m.pt"
+    card.write_bytes(b"")
+    write_card(card, {"model": "m.pt", "version": "m@0", "architecture": "a", "classes": {0: "plate"},
+                      "created": "now", "data": {}, "training": {}, "real_photos": report})
+    md = card.with_suffix(".md").read_text()
+    assert md.index("Real photographs") < md.index("## Data") and "(package not installed)" in md
