@@ -116,6 +116,16 @@ def test_detection_driven_sources_cover_at_least_the_measured_floor(report):
     assert report["per_class"]["person"]["recall_at_threshold"] >= 0.6
 
 
+def test_no_rendered_head_keeps_its_detail(report):
+    """The real photos' per-face figure on the held-out renders: the detail kept in every
+    head box (variance of the Laplacian, after / before) stays under 20%, and OpenCV's
+    Haar cascade (not used by the pipeline) finds no face in the blurred frames."""
+    heads = report["heads"]
+    assert heads["all"]["heads"] >= 100 and heads["from_16px"]["heads"] >= 50
+    assert heads["all"]["max_detail_kept"] < 0.2, heads["worst"]
+    assert heads["haar_faces_after"] == 0
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _leave_the_registry_as_found(database_url):
     yield
