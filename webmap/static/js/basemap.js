@@ -89,6 +89,8 @@
       var z = map.getZoom();
       h.places.eachLayer(function (m) {
         var show = z >= 11 || (z >= 10 && m.rank <= 48) || (z >= 9 && m.rank <= 30) || m.rank <= 12;
+        if (show === m.shown) { return; }  // only the labels that change: 677 of them
+        m.shown = show;
         if (show) { m.openTooltip(); m.setStyle({ opacity: 1 }); } else { m.closeTooltip(); m.setStyle({ opacity: 0 }); }
       });
     }

@@ -125,9 +125,14 @@
   }
   function list(text) { return String(text || "").split(/[\s,;]+/).map(function (s) { return s.toUpperCase(); }).filter(Boolean); }
   function window_(startId, endId) { return { start: C.localToISO($(startId).value), end: C.localToISO($(endId).value) }; }
+  /** The order's window the officer picked (an order may name several). */
+  function orderWindow() {
+    var sel = $("s-window");
+    return data.scope.windows[sel ? Number(sel.value) || 0 : 0];
+  }
   function addSite(name, locs) {
     var li = document.createElement("li");
-    var w = data.scope.windows[0];
+    var w = orderWindow();
     li.innerHTML = '<input class="site-name" placeholder="naam" value="' + C.esc(name || "") + '"> <input class="site-locs" placeholder="locaties" value="' + C.esc(locs || "") +
       '"><br><input type="datetime-local" class="site-start" step="60"> &ndash; <input type="datetime-local" class="site-end" step="60">';
     li.querySelector(".site-start").value = C.isoToLocal(w.start);
@@ -169,14 +174,27 @@
     return parts.join("; ");
   }
 
-  function openResults(id, kind, params) {
-    if (window.workspace) { window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : ""), params); }
+  function openResults(id, kind, params, answer) {
+    if (window.workspace) {
+      window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : ""), params, answer);
+    }
+  }
+
+  // No package before a search has run (the server refuses it too, 409): say why.
+  function packageState(rows) {
+    var btn = $("package"), note = $("package-note");
+    if (!btn) { return; }
+    var ran = rows.some(function (s) { return s.run_at; });
+    btn.disabled = !ran;
+    btn.dataset.ready = ran ? "1" : "0";
+    if (note) { note.hidden = ran; }
   }
 
   function loadSearches() {
     C.api("GET", base + "/searches").then(function (rows) {
       var tb = document.querySelector("#searches tbody");
       tb.innerHTML = rows.length ? "" : '<tr><td colspan="5">Nog geen zoekvragen.</td></tr>';
+      packageState(rows);
       rows.forEach(function (s) {
         var state = s.run_at ? "uitgevoerd: " + s.result_count + " passages" : s.stopped_after_preview ? "gestopt na voorvertoning" : "voorvertoning";
         var tr = document.createElement("tr");
@@ -192,9 +210,17 @@
   }
 
   if ($("search-form")) {
-    var w = data.scope.windows[0];
-    $("s-start").value = C.isoToLocal(w.start);
-    $("s-end").value = C.isoToLocal(w.end);
+    var fillWindow = function () {
+      var w = orderWindow();
+      $("s-start").value = C.isoToLocal(w.start);
+      $("s-end").value = C.isoToLocal(w.end);
+      document.querySelectorAll("#s-sites li").forEach(function (li) {
+        li.querySelector(".site-start").value = C.isoToLocal(w.start);
+        li.querySelector(".site-end").value = C.isoToLocal(w.end);
+      });
+    };
+    fillWindow();
+    $("s-window").addEventListener("change", fillWindow);
     $("s-kind").addEventListener("change", showFields);
     $("s-add-site").addEventListener("click", function () { addSite(); });
     addSite("locatie 1", (data.scope.locations || [])[0]); addSite("locatie 2", (data.scope.locations || [])[1]);
@@ -230,7 +256,7 @@
         s.textContent = "Uitgevoerd: " + r.passages_kept + " passages veiliggesteld bij dit verzoek." +
           (r.result && r.result.plates ? " " + (Array.isArray(r.result.plates) ? r.result.plates.length : r.result.plates) + " kentekens." : "");
         loadSearches(); loadVerifyState();
-        openResults(r.enquiry_id, r.kind, currentParams);
+        openResults(r.enquiry_id, r.kind, currentParams, r.result);
       }).catch(fail("Niet uitgevoerd"));
     });
     $("s-stop").addEventListener("click", function () {
@@ -279,4 +305,5 @@
         " passages, " + c.misreads_left_out + " misleesde lezingen weggelaten, " + c.crops + " uitsneden, " + c.photos + " foto's. SHA-256 pakket " + C.esc(p.sha256.slice(0, 16)) + "…</div>";
     }).catch(function () {});
   }
+  $("request").dataset.js = "1";  // every handler of the page is in place
 })();
