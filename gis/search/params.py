@@ -1,10 +1,11 @@
-"""The scalar parameters of Q1-Q6: one parser for every door (request flow and raw API).
+"""The parameters of Q1-Q6: one reading for every door (the request flow and the search
+endpoints, both through ``casework.enquiries``).
 
 Each search's numbers (convoy band and minimum shared passages, common-plate k, route
-detour threshold) and its default page size are read here only, so the request flow
-(``casework.enquiries``) and the raw endpoints (``webmap.search_api``) give the same
-result for the same parameters, and a value out of range or of the wrong type is a 400
-at the preview, before anything is stored.
+detour threshold), its default page size and the limits on what is held and read at once
+are read here only, and a value out of range or of the wrong type is a 400 at the
+preview, before anything is stored. ``canonical`` gives a search's parameters as one
+comparable value, by which the same search asked again is recognised.
 """
 from __future__ import annotations
 
