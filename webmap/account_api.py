@@ -117,7 +117,7 @@ register_paths({
             "schema": ref("PasswordChange")}}},
         "responses": {"200": {"description": "changed", "content": {"application/json": {
             "schema": {"type": "object", "required": ["changed", "sessions_ended"],
-                       "properties": {"changed": {"const": True},
+                       "properties": {"changed": {"type": "boolean"},
                                       "sessions_ended": {"type": "integer", "minimum": 0},
                                       "csrf_token": {"type": "string"}}}}}}}}},
 })

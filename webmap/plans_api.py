@@ -311,13 +311,13 @@ _AMENDED = {"type": "object", "required": ["id", "year", "camera", "effective_fr
                 "recorded_at": DATE_TIME}}
 _LOCATION_CHANGE = {"type": "object", "required": ["year", "location"], "properties": {
     "year": {"type": "integer"}, "location": {"type": "string"},
-    "added": {"const": True}, "removed": {"const": True},
+    "added": {"type": "boolean"}, "removed": {"type": "boolean"},
     "cameras_removed": {"type": "integer", "minimum": 0},
     "criteria": _CRITERIA, "motivation": {"type": ["string", "null"]},
     "prosecutor": {"type": ["string", "null"]}, "signed_on": _NULLABLE_DAY,
     "claimed_by": {"type": ["string", "null"]}}}
 _CAMERA_REMOVED = {"type": "object", "required": ["year", "camera", "removed"], "properties": {
-    "year": {"type": "integer"}, "camera": {"type": "string"}, "removed": {"const": True}}}
+    "year": {"type": "integer"}, "camera": {"type": "string"}, "removed": {"type": "boolean"}}}
 _MOBILE_SET = {"type": "object", "required": ["year", "unit", "kind", "count"], "properties": {
     "year": {"type": "integer"}, "unit": {"type": "string"}, "kind": {"type": "string"},
     "count": {"type": "integer", "minimum": 0}}}
