@@ -189,12 +189,12 @@
     return new Ctl().addTo(h.map);
   }
 
-  /** A legend inside the map (bottom left), folded open; `html` is trusted markup. */
-  function legend(map, html, id) {
+  /** A legend inside the map (bottom left), folded shut unless `open`; `html` is trusted markup. */
+  function legend(map, html, id, open) {
     var Ctl = L.Control.extend({ options: { position: "bottomleft" }, onAdd: function () {
       var div = L.DomUtil.create("div", "map-legend");
       if (id) { div.id = id; }
-      div.innerHTML = '<details open><summary>Legenda</summary>' + html + "</details>";
+      div.innerHTML = "<details" + (open ? " open" : "") + "><summary>Legenda</summary>" + html + "</details>";
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       return div;

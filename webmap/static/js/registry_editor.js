@@ -111,16 +111,10 @@
   var map = L.map("map", { minZoom: 6, maxZoom: 19, zoomControl: false }).setView([52.2, 5.3], 8);
   L.control.zoom(ZOOM_NL).addTo(map);
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
-  map.attributionControl.addAttribution("Basiskaart: Natural Earth; wegennet: demo-regio");
-  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
-  var land = L.geoJSON(null, {
-    pane: "basemap", interactive: false,
-    style: function (f) {
-      var nl = f.properties.iso_a3 === "NLD";
-      return { color: nl ? "#8a8a8a" : "#a8a8a8", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
-    }
-  }).addTo(map);
-  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); });
+  map.attributionControl.addAttribution("wegennet: demo-regio");
+  // The shared basemap (basemap.js): land or the internal tiles, places; the editor draws
+  // its own road network below.
+  window.AnprBasemap.add(map, { roads: false });
   var roads = L.geoJSON(null, {
     interactive: false,
     style: function (f) { var a = f.properties.road.charAt(0) === "A"; return { color: a ? "#c0392b" : "#d4a017", weight: a ? 3 : 2, opacity: 0.6 }; }

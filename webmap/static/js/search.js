@@ -338,7 +338,7 @@
       });
       if (r.by_location.length) { map.fitBounds(layers.results.getBounds().pad(0.2), { maxZoom: 13, animate: false }); }
       summaryEl.innerHTML = "<b>" + num(r.passages_total) + "</b> passages, <b>" + num(r.plates_total) + "</b> kentekens op <b>" +
-        r.by_location.length + "</b> locaties" + (r.verification_required ? " &middot; te verifi&euml;ren per lezing" : " &middot; geen verificatie nodig") +
+        r.by_location.length + "</b> " + (r.by_location.length === 1 ? "locatie" : "locaties") + (r.verification_required ? " &middot; te verifi&euml;ren per lezing" : " &middot; geen verificatie nodig") +
         coverageHTML(r.coverage);
       resultsEl.innerHTML = "";
       var det = document.createElement("details");
@@ -398,7 +398,7 @@
       var li = document.createElement("li");
       li.className = "clickable"; li.dataset.plate = p.plate; li.dataset.rank = String(r.page.offset + i + 1); li.dataset.score = String(p.score);
       li.innerHTML = "<b>" + esc(p.plate) + "</b> score " + String(p.score).replace(".", ",") + " &middot; " + p.shared_passages + " gedeeld op " +
-        p.locations + " locaties &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " + offsetText(p.median_offset_s) + ")" +
+        window.AnprBasemap.count(p.locations, "locatie", "locaties") + " &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " + offsetText(p.median_offset_s) + ")" +
         "<div class=\"detail\" hidden></div>";
       li.addEventListener("click", function () { selectPartner(li, p, r); });
       ol.appendChild(li);
