@@ -319,6 +319,16 @@ def test_q4_convoy_ranked_by_its_score_with_offsets(page, live_server, demo_db, 
     assert page.locator("#ws-map path.ws-point").count() >= 1
     coverage_matches(page, eid)
     later_page(page, eid)
+    # Reopened later from the list of searches: the same ranking, from what the run held.
+    page.reload()
+    page.wait_for_selector(f"#searches tr[data-id='{eid}'] .ws-open")
+    page.click(f"#searches tr[data-id='{eid}'] .ws-open")
+    page.wait_for_selector("#ws-plates[data-kind='convoy'] li[data-rank]")
+    again = page.eval_on_selector_all(
+        "#ws-plates li[data-rank]",
+        "ls => ls.map(l => [l.dataset.plate, Number(l.dataset.rank), Number(l.dataset.score)])")
+    assert again == items
+    assert any(u.endswith(f"/api/v1/searches/{eid}/results/answer?limit=50") for u in page.asked)
     assert page.errors == []
 
 
