@@ -1,16 +1,20 @@
 """The officer's own work at volume, driven in a browser (issue 15), for ``anpr bench casework``.
 
 Headless Chromium (Debian's package, driven by Playwright, as the browser tests drive
-it) logs in through the login form and works one verification page of 500 reads and one
+it) logs in through the login form and works verification pages of 500 reads and a
 photo page of 48 photos with the keyboard only, as the pages teach: on the verify page
 ``b`` for each read that needs a verdict of its own (they come first, marked), ``p`` to
 approve the page, and ``b`` when the page asks its spot-check read; on the photo page
-``p``. The script counts the key presses and measures, in the browser, how long the
-officer waits for each next page (the answer to the key, the page drawn).
+``p``. The reads of their own come first, so the first page may hold nothing else: then
+the bench gives the rest of them their verdicts (a key each, as the officer would) and
+the browser works the first page that holds reads the plate reader agrees with too. The
+script counts the key presses and measures, in the browser, how long the officer waits
+for each next page (the answer to the key, the page drawn).
 
-Officer time for a request is then extrapolated from that page, per read and per photo,
-with the attention a person needs for what the page shows. Those seconds are
-assumptions, not measurements, and are printed with the figure (``ATTENTION``):
+Officer time for a request is then extrapolated from the request's mix (how many of its
+reads need a verdict of their own) and the pages worked, per read and per photo, with
+the attention a person needs for what the page shows. Those seconds are assumptions,
+not measurements, and are printed with the figure (``ATTENTION``):
 
 - a read that needs its own verdict, and the spot-check: look at the crop beside the
   plate it must show and decide, ``decide_s``;
@@ -33,7 +37,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -55,31 +59,54 @@ def chromium() -> str | None:
 
 
 @dataclass
-class Effort:
-    """One verification page and one photo page, worked by keyboard in the browser."""
+class PageWork:
+    """One verification page worked by keyboard in the browser."""
 
-    reads: int                 # reads on the verification page
+    reads: int                 # reads on the page
     own: int                   # of them, needing a verdict of their own
     spot_check: bool           # the page asked its spot-check read
-    verify_keys: int
-    verify_wait_s: float       # from the last key to the next page drawn
-    photos: int
+    keys: int
+    wait_s: float              # from the last key to the next page drawn
+
+
+@dataclass
+class Effort:
+    """A request's reads and photos, and the pages worked by keyboard in the browser: the
+    first verification page, and where that held no read the plate reader agrees with,
+    the first page that does (the reads of their own come first)."""
+
+    reads: int                 # the request's reads to verify
+    own: int                   # of them, needing a verdict of their own
+    pages: list[PageWork]
+    photos: int                # photos on the photo page
     photo_keys: int
     photo_wait_s: float
 
+    @property
+    def keys_per_own_read(self) -> float:
+        own = sum(p.own for p in self.pages)
+        return sum(p.keys - 1 - p.spot_check for p in self.pages) / own if own else 1.0
+
     def parts(self, passages: int, attention: dict[str, float] = ATTENTION
               ) -> dict[str, float]:
-        """Officer seconds for ``passages`` reads and photos, extrapolated from these pages,
-        by what they are spent on."""
+        """Officer seconds for ``passages`` reads and photos, extrapolated from the request's
+        mix (reads of their own, reads the reader agrees with) and the pages worked, by what
+        they are spent on: each read of its own a look and its keys, each agreeing read a
+        glance, each page ``p`` and, where it holds agreeing reads, its spot-check."""
         a = attention
-        v = passages / self.reads if self.reads else 0.0
-        p = passages / self.photos if self.photos else 0.0
-        return {"reads of their own": v * (self.own + self.spot_check) * a["decide_s"],
-                "agreeing reads glanced": v * (self.reads - self.own - self.spot_check)
-                * a["glance_s"],
-                "photos looked at": p * self.photos * a["photo_s"],
-                "keys": (v * self.verify_keys + p * self.photo_keys) * a["key_s"],
-                "waiting for pages": v * self.verify_wait_s + p * self.photo_wait_s}
+        scale = passages / self.reads if self.reads else 0.0
+        own, agreeing = self.own * scale, (self.reads - self.own) * scale
+        pages = math.ceil(passages / 500)
+        spot_pages = math.ceil(agreeing / 500)
+        wait = sum(p.wait_s for p in self.pages) / len(self.pages) if self.pages else 0.0
+        photo_pages = passages / self.photos if self.photos else 0.0
+        return {"reads of their own": own * a["decide_s"],
+                "spot-checks": spot_pages * a["decide_s"],
+                "agreeing reads glanced": agreeing * a["glance_s"],
+                "photos looked at": passages * a["photo_s"] if self.photos else 0.0,
+                "keys": (own * self.keys_per_own_read + pages + spot_pages
+                         + photo_pages * self.photo_keys) * a["key_s"],
+                "waiting for pages": pages * wait + photo_pages * self.photo_wait_s}
 
     def officer_seconds(self, passages: int, attention: dict[str, float] = ATTENTION) -> float:
         """Officer time for ``passages`` reads and photos, extrapolated from these pages."""
@@ -129,9 +156,38 @@ def _next_drawn(page, selector: str, attribute: str, before: str | None) -> None
         arg=[selector, attribute, before], timeout=120_000)
 
 
-def drive(app, username: str, password: str, request_id: int) -> Effort:
-    """Work one verification page of 500 and one photo page of 48 of ``request_id`` by
-    keyboard, as ``username``; count the keys, time the waits."""
+def _work_page(page) -> PageWork:
+    """The verify page as it stands: ``b`` on each read that needs its own verdict (they
+    come first), ``p``, and ``b`` on the spot-check read when the page asks it."""
+    page.wait_for_function("Array.from(document.querySelectorAll('#reads img.crop'))"
+                           ".every(i => i.complete)", timeout=120_000)
+    reads = len(page.query_selector_all("#reads tbody tr[data-index]"))
+    own = int(page.get_attribute("#reads", "data-own") or 0)
+    spot = page.query_selector("#reads tbody tr.spot-check") is not None
+    before = page.get_attribute("#reads", "data-loaded")
+    keys = 0
+    for _ in range(own):          # each read of its own: a look, then b
+        page.keyboard.press("b")
+        keys += 1
+    page.keyboard.press("p")
+    keys += 1
+    if spot:                      # the page asks its spot-check read: a look, then b
+        page.wait_for_selector("#spot-check:not([hidden])")
+        page.keyboard.press("b")
+        keys += 1
+    t0 = time.perf_counter()
+    _next_drawn(page, "#reads", "data-loaded", before)
+    return PageWork(reads=reads, own=own, spot_check=spot, keys=keys,
+                    wait_s=time.perf_counter() - t0)
+
+
+def drive(app, username: str, password: str, request_id: int,
+          own_reads_done: Callable[[], None]) -> Effort:
+    """Work the first verification page of 500 and a photo page of 48 of ``request_id`` by
+    keyboard, as ``username``; count the keys, time the waits. Where the first page holds
+    no read the plate reader agrees with, ``own_reads_done`` gives the reads of their own
+    that follow their verdicts (as the officer would, a key each) and the first page
+    with agreeing reads is worked too."""
     from playwright.sync_api import sync_playwright
 
     with _Server(app) as base, sync_playwright() as p:
@@ -147,32 +203,24 @@ def drive(app, username: str, password: str, request_id: int) -> Effort:
             page.wait_for_url(lambda url: "/login" not in url)
 
             # Verification: the page size is set once; then keys only.
-            page.goto(f"{base}/requests/{request_id}/verify")
+            verify = f"{base}/requests/{request_id}/verify"
+            page.goto(verify)
             page.wait_for_selector("#reads[data-loaded] tbody tr[data-index]", timeout=120_000)
             page.select_option("#page-size", "500")
             page.wait_for_selector("#reads[data-page-size='500'] tbody tr[data-index]",
                                    timeout=120_000)
-            page.wait_for_function("Array.from(document.querySelectorAll('#reads img.crop'))"
-                                   ".every(i => i.complete)", timeout=120_000)
-            reads = len(page.query_selector_all("#reads tbody tr[data-index]"))
-            own = int(page.get_attribute("#reads", "data-own") or 0)
-            spot = page.query_selector("#reads tbody tr.spot-check") is not None
-            before = page.get_attribute("#reads", "data-loaded")
-            keys = 0
-            for _ in range(own):          # each disputed read: a look, then b
-                page.keyboard.press("b")
-                keys += 1
-            page.keyboard.press("p")
-            keys += 1
-            if spot:                      # the page asks its spot-check read: a look, then b
-                page.wait_for_selector("#spot-check:not([hidden])")
-                t0 = time.perf_counter()
-                page.keyboard.press("b")
-                keys += 1
-            else:
-                t0 = time.perf_counter()
-            _next_drawn(page, "#reads", "data-loaded", before)
-            verify_wait = time.perf_counter() - t0
+            total = int(page.get_attribute("#counts", "data-remaining"))
+            own = int(page.get_attribute("#counts", "data-own-remaining"))
+            pages = [_work_page(page)]
+            if not pages[0].spot_check and own < total:
+                own_reads_done()
+                page.goto(verify)
+                page.wait_for_selector("#reads[data-loaded] tbody tr[data-index]",
+                                       timeout=120_000)
+                page.select_option("#page-size", "500")
+                page.wait_for_selector("#reads[data-page-size='500'] tbody tr[data-index]",
+                                       timeout=120_000)
+                pages.append(_work_page(page))
 
             # Photos: the grid of 48, every photo drawn, then p.
             page.goto(f"{base}/requests/{request_id}/photos")
@@ -189,8 +237,7 @@ def drive(app, username: str, password: str, request_id: int) -> Effort:
             photo_wait = time.perf_counter() - t0
         finally:
             browser.close()
-    return Effort(reads=reads, own=own, spot_check=spot, verify_keys=keys,
-                  verify_wait_s=verify_wait, photos=photos, photo_keys=1,
+    return Effort(reads=total, own=own, pages=pages, photos=photos, photo_keys=1,
                   photo_wait_s=photo_wait)
 
 
@@ -199,17 +246,18 @@ def figures(effort: Effort, read_page_s: float, photo_page_s: float) -> list[Any
     from anpr.bench import Figure
 
     n = OFFICER_PASSAGES
-    per500 = 500 / effort.reads if effort.reads else 0.0
+    scale = 500 / effort.reads if effort.reads else 0.0
+    own500 = effort.own * scale
+    verify_keys = own500 * effort.keys_per_own_read + 1 + (own500 < 500)
+    wait = sum(p.wait_s for p in effort.pages) / len(effort.pages)
     return [
-        Figure("officer: key presses per 500 reads verified", effort.verify_keys * per500,
-               "n", 500 / 10 * 11),
+        Figure("officer: key presses per 500 reads verified", verify_keys, "n", 500 / 10 * 11),
         Figure("officer: reads needing a verdict of their own (%)",
                100.0 * effort.own / effort.reads if effort.reads else 0.0, "%", 100.0),
         Figure("officer: key presses per 48 photos approved",
                effort.photo_keys * 48 / effort.photos if effort.photos else 0.0, "n",
                48 * ARGUS_PHOTO_KEYS),
-        Figure("officer: wait for the next verification page, browser (ms)",
-               effort.verify_wait_s * 1000, "ms"),
+        Figure("officer: wait for the next verification page, browser (ms)", wait * 1000, "ms"),
         Figure("officer: wait for the next photo page, browser (ms)",
                effort.photo_wait_s * 1000, "ms"),
         Figure(f"officer time for {n:,} passages with photos, extrapolated (min)",

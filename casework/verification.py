@@ -103,12 +103,14 @@ READS_SQL = f"""
 WITH judged AS MATERIALIZED ({JUDGED_SQL}),
 counts AS (
   SELECT count(*) AS total, count(verdict) AS verified,
-         count(*) FILTER (WHERE verdict IS NULL AND NOT has_crop) AS not_verifiable
+         count(*) FILTER (WHERE verdict IS NULL AND NOT has_crop) AS not_verifiable,
+         count(*) FILTER (WHERE verdict IS NULL AND has_crop AND page_rank <> {AGREEING})
+             AS own_remaining
     FROM judged),
 page AS (
   SELECT * FROM judged WHERE %(all)s OR (verdict IS NULL AND has_crop)
    ORDER BY {{order}} LIMIT %(limit)s OFFSET %(offset)s)
-SELECT c.total, c.verified, c.not_verifiable, r.*
+SELECT c.total, c.verified, c.not_verifiable, c.own_remaining, r.*
   FROM counts c LEFT JOIN LATERAL (
     SELECT pg.passage_id, pg.captured_at, pg.camera_id, pg.has_crop, pg.verdict,
            pg.verified_at, pg.machine_read, pg.machine_confidence, pg.machine_rank,
@@ -168,7 +170,8 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
                         {"request": request_id, "all": include_verified, "limit": page_size,
                          "offset": offset, "low": LOW_CONFIDENCE}).fetchall()
     counts = rows[0]
-    page = [{k: v for k, v in r.items() if k not in ("total", "verified", "not_verifiable")}
+    page = [{k: v for k, v in r.items()
+             if k not in ("total", "verified", "not_verifiable", "own_remaining")}
             for r in rows if r["passage_id"] is not None]
     match = Matches()
     for r in page:
@@ -201,7 +204,8 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
     total, verified, nv = counts["total"], counts["verified"], counts["not_verifiable"]
     return {"reads": page, "page_size": page_size, "offset": offset,
             "total": total, "verified": verified, "not_verifiable": nv,
-            "remaining": total - verified - nv, "page": issued}
+            "remaining": total - verified - nv, "own_remaining": counts["own_remaining"],
+            "page": issued}
 
 
 def _issue(conn: psycopg.Connection, officer: Account, request_id: int,

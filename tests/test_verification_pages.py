@@ -67,6 +67,7 @@ def test_a_page_is_confirmed_only_with_its_spot_check_answered(app, database_url
     assert [r["passage_id"] for r in page["reads"][:3]] == [disagreeing["id"], unsure["id"],
                                                             unread["id"]]
     assert [r["individual"] for r in page["reads"]] == [True] * 3 + [False] * len(agreeing)
+    assert page["own_remaining"] == 3
     spot = page["page"]["spot_check"]
     assert spot["passage_id"] in {p["id"] for p in agreeing}
     assert page["page"]["confirmable"] == len(agreeing)

@@ -52,11 +52,12 @@
     }).catch(function () { if (next === want) { next = null; } });
   }
 
-  function load(stored) {
+  function load(stored, own) {
     var size = $("page-size").value, all = $("show-all").checked;
     if (stored !== undefined && next && next.page && next.size === size && !all) {
       var page = next.page;
       page.verified += stored; page.remaining -= stored;
+      page.own_remaining = Math.max(0, page.own_remaining - own);
       show(page, size, all);
       return;
     }
@@ -79,8 +80,10 @@
     $("spot-check").hidden = true;
     spotIndex = -1;
     $("counts").textContent = page.verified + " van " + page.total + " geverifieerd, nog " + page.remaining +
+      (page.own_remaining ? ", waarvan " + page.own_remaining + " met een eigen oordeel" : "") +
       (page.not_verifiable ? " \u00b7 " + page.not_verifiable + " niet te verifi\u00ebren (geen uitsnede)" : "");
     $("counts").dataset.remaining = String(page.remaining);
+    $("counts").dataset.ownRemaining = String(page.own_remaining);
     $("counts").dataset.notVerifiable = String(page.not_verifiable);
     var tb = document.querySelector("#reads tbody");
     tb.innerHTML = "";
@@ -164,7 +167,8 @@
         (res.left_for_own_verdict ? "; " + res.left_for_own_verdict + " lezing(en) wachten nog op een eigen oordeel" : "") + ".", "ok");
       $("approve-page").disabled = false;
       // The page fetched ahead follows this one only when nothing of this one is left.
-      load(res.left_for_own_verdict === 0 && res.stored === open.length ? res.stored : undefined);
+      var ownDone = open.filter(function (r) { return r.individual; }).length;
+      load(res.left_for_own_verdict === 0 && res.stored === open.length ? res.stored : undefined, ownDone);
     }).catch(function (e) { $("approve-page").disabled = false; C.message(msg, "Niet vastgelegd: " + e.message); });
   }
 
