@@ -251,6 +251,12 @@ def test_browser_analyst_downloads_an_export(browser, live_server, provided, tmp
     assert pg.locator("path.an-passage").count() == n
     assert pg.locator("path.an-leg").count() >= 1
     assert pg.locator("#legend").is_visible()
+    # The shared basemap, as on every map: offline land (or the internal tiles), the places
+    # with their search, the road network.
+    pg.wait_for_selector("#map[data-places]", timeout=30000)
+    assert pg.locator("#map").get_attribute("data-basemap") in ("vector", "tiles")
+    assert int(pg.locator("#map").get_attribute("data-places")) > 600
+    assert pg.locator("#map .map-place-search input").count() == 1
     pg.screenshot(path=str(artifacts / "analyst_results.png"))
     # A filter narrows map and list together.
     first = pg.locator("#passages tbody tr").first.get_attribute("data-passage")
@@ -472,7 +478,8 @@ def test_browser_grant_after_completion(browser, live_server, app, provided, dat
     assert pg.locator("#grants-list").is_visible()
     pg.fill("#grant-add", LATE)
     pg.click("#grant-add-do")
-    pg.wait_for_selector("#grants-list li[data-id]")
+    # the list holds the earlier grant already: wait for the new one by its name
+    pg.wait_for_selector(f"#grants-list li[data-id]:has-text('{LATE}')")
     assert LATE in pg.locator("#grants-list").inner_text()
     assert errors == []
     ctx.close()

@@ -37,21 +37,10 @@
   function showTime(iso) { return window.AnprTime.showTime(iso, true); }
 
   var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
-  map.attributionControl.addAttribution("Basiskaart: Natural Earth");
-  map.createPane("basemap"); map.getPane("basemap").style.zIndex = 200;
-  var land = L.geoJSON(null, { pane: "basemap", interactive: false, style: function (f) {
-    var nl = f.properties.iso_a3 === "NLD";
-    return { color: "#8a8a8a", weight: 1, fillColor: nl ? "#f3f1ea" : "#e2e0da", fillOpacity: 1 };
-  } }).addTo(map);
-  fetchJSON("/static/basemap/land.geojson").then(function (d) { land.addData(d); }).catch(function () {});
-
-  // The road network under the results (the officers' map's styling, lighter).
-  map.createPane("roads"); map.getPane("roads").style.zIndex = 300;
-  var roads = L.geoJSON(null, { pane: "roads", interactive: false, style: function (f) {
-    var a = String(f.properties.road).charAt(0) === "A";
-    return { color: a ? "#c0392b" : "#d4a017", weight: a ? 2 : 1.5, opacity: 0.45 };
-  } }).addTo(map);
-  fetchJSON("/api/v1/roads").then(function (d) { roads.addData(d); }).catch(function () {});
+  // The shared basemap (basemap.js): the offline land or the internal tile layer, places
+  // and the place search, the road network with its numbers, lighter under the results.
+  var base = window.AnprBasemap.add(map, { roadOpacity: 0.45 });
+  window.AnprBasemap.placeControl(base);
 
   var routeLayer = L.layerGroup().addTo(map);
   var passageLayer = L.featureGroup().addTo(map);
