@@ -138,10 +138,13 @@ def eval_ocr_cmd(weights: Path | None, seed: int, n_crops: int, n_scenes: int) -
               help="Record the result in the model card.")
 @click.option("--real", is_flag=True,
               help="Instead: the production pipeline on the real photographs with people that "
-                   "ship in installed packages (labels in tests/data/real_faces.json).")
+                   "ship in installed packages (labels in tests/data/real_faces*.json).")
+@click.option("--hard-cases", is_flag=True,
+              help="--data is a held-out split of hard cases (render --hard-share 1): the card "
+                   "records it beside the ordinary held-out evaluation.")
 @pass_ctx
 def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, write_card: bool,
-             real: bool) -> None:
+             real: bool, hard_cases: bool) -> None:
     """Per-class precision/recall/mAP50 and blur leakage on the held-out split."""
     from detector.evaluate import evaluate, record_in_card
 
@@ -159,7 +162,7 @@ def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, writ
                     person_conf=obj.settings.detector.person_conf,
                     conf=obj.settings.detector.conf)
     if write_card:
-        record_in_card(det.path, report)
+        record_in_card(det.path, report, key="evaluation_hard_cases" if hard_cases else "evaluation")
     click.echo(json.dumps(report, indent=2))
 
 

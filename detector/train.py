@@ -257,9 +257,9 @@ def write_card(model_path: Path, card: dict) -> Path:
         existing_eval = existing["evaluation"]
         if existing_eval.get("model_version") == card.get("version"):
             card["evaluation"] = existing_eval
-    if "real_photos" in existing and "real_photos" not in card \
-            and existing.get("version") == card.get("version"):
-        card["real_photos"] = existing["real_photos"]
+    for key in ("real_photos", "evaluation_hard_cases"):
+        if key in existing and key not in card and existing.get("version") == card.get("version"):
+            card[key] = existing[key]
     json_path.write_text(json.dumps(card, indent=2, default=str) + "\n")
     lines = [f"# Model card: {card['model']}", "",
              f"- version: `{card['version']}`",
@@ -284,6 +284,14 @@ def write_card(model_path: Path, card: dict) -> Path:
     if ev:
         lines += ["", "## Held-out evaluation (`anpr detector eval`)", "",
                   "```", json.dumps(ev, indent=2), "```"]
+    hard = card.get("evaluation_hard_cases")
+    if hard:
+        lines += ["", "## Held-out hard cases (`anpr detector eval --data <test split, every scene a "
+                  "hard case>`)", "",
+                  "The held-out split of the same seed with a hard case in every scene "
+                  "(`anpr detector render DIR --train 0 --val 0 --test 150 --hard-share 1`): faces "
+                  "filling the frame, people in front of vehicles, plate-like patterns on clothes "
+                  "and glasses.", "", "```", json.dumps(hard, indent=2), "```"]
     lines += ["", "## Limits", "",
               "Trained on procedurally rendered scenes only. Before production use, "
               "fine-tune on labelled real overview photos of the unit's cameras "

@@ -340,6 +340,8 @@ def test_the_real_photo_report_splits_what_the_model_and_the_sources_do(tmp_path
     card = tmp_path / "m.pt"
     card.write_bytes(b"")
     write_card(card, {"model": "m.pt", "version": "m@0", "architecture": "a", "classes": {0: "plate"},
-                      "created": "now", "data": {}, "training": {}, "real_photos": report})
+                      "created": "now", "data": {}, "training": {}, "real_photos": report,
+                      "evaluation_hard_cases": {"images": 150}})
     md = card.with_suffix(".md").read_text()
     assert md.index("Real photographs") < md.index("## Data") and "(package not installed)" in md
+    assert "Held-out hard cases" in md
