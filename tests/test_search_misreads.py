@@ -259,3 +259,20 @@ def test_the_raw_search_api_reads_the_same_option(search_client, demo_db, plante
     assert later.status_code == 200, later.get_json()
     assert {p["match"] for p in later.get_json()["passages"]} == {"equivalent_characters",
                                                                   "alternative_read"}
+
+
+def test_plate_probes_run_as_a_generic_plan_without_parallel_workers(conn):
+    """gis.search.base.generic: the plate probes (Q1, its misread lookup, the convoy's
+    target) run from a plan made once per connection and never gather parallel workers,
+    whose start cost several times the probes at national scale; the transaction's own
+    settings are back afterwards."""
+    from psycopg.rows import tuple_row
+
+    from gis.search.base import generic
+
+    conn.execute("SET LOCAL max_parallel_workers_per_gather = 2")
+    cur = conn.cursor(row_factory=tuple_row, binary=True)
+    q = ("SELECT current_setting('plan_cache_mode') AS cache,"
+         " current_setting('max_parallel_workers_per_gather') AS workers")
+    assert generic(cur, q, {}) == [("force_generic_plan", "0")]
+    assert list(conn.execute(q).fetchone().values()) == ["auto", "2"]
