@@ -375,7 +375,8 @@ def test_photo_review_grid_by_keyboard(app, demo_db, truth, people, database_url
                                ".every(i => i.complete && i.naturalWidth > 0)")
         assert page.is_visible("#unavailable")
         assert "niet beschikbaar" in page.inner_text("#unavailable-list")
-        assert "not an image" in page.inner_text("#unavailable-list")
+        # the detector's reason, in the officer's Dutch (messages_nl)
+        assert "geen beeld (onbekend formaat" in page.inner_text("#unavailable-list")
 
         def press(key: str) -> None:
             nonlocal presses
