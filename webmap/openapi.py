@@ -5,11 +5,53 @@ from typing import Any
 
 from flask import Flask
 
+from webmap.schemas import feature, feature_collection, ref
+
 ERROR = {"$ref": "#/components/responses/Error"}
-FC = {"description": "GeoJSON FeatureCollection",
-      "content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}
-FEATURE = {"description": "GeoJSON Feature", "content": {"application/geo+json": {
-    "schema": {"type": "object", "required": ["type"], "properties": {"type": {"const": "Feature"}}}}}}
+
+
+def _geo(description: str, name: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/geo+json": {"schema": ref(name)}}}
+
+
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_COUNT = {"type": "integer", "minimum": 0}
+_CAMERA = {"id": {"type": "string"}, "lane": {"type": ["integer", "null"]},
+           "inout": {"enum": ["in", "out"]}, "bearing": {"type": ["number", "null"]},
+           "status": {"type": "string"}, "mounting": {"enum": ["fixed", "mobile"]},
+           "location_code": {"type": "string"}, "location_name": {"type": "string"},
+           "unit_code": _TEXT_OR_NULL, "road": _TEXT_OR_NULL}
+_MAP_CAMERA = {**_CAMERA, "segment_direction": {"type": ["integer", "null"]},
+               "facing": {"enum": ["front", "rear"]},
+               "active_from": {"type": ["string", "null"], "format": "date"},
+               "active_to": {"type": ["string", "null"], "format": "date"}}
+_LOCATION = {"id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
+             "unit_code": _TEXT_OR_NULL, "road": _TEXT_OR_NULL,
+             "hectometre": {"type": ["number", "null"]}, "owner": _TEXT_OR_NULL,
+             "mounting": {"enum": ["fixed", "mobile"]},
+             "cameras": {**_COUNT, "description": "cameras at the location"},
+             "cameras_not_active": _COUNT}
+#: The registry on the map (gis.registry_queries, gis.selection) as GeoJSON.
+MAP_SCHEMAS: dict[str, dict[str, Any]] = {
+    "MapCamera": feature(_MAP_CAMERA, ["id", "inout", "status", "location_code"]),
+    "MapCameras": feature_collection(ref("MapCamera")),
+    "MapLocation": feature(_LOCATION, ["code", "name", "cameras"]),
+    "MapLocations": feature_collection(ref("MapLocation")),
+    "MapLocationWithCameras": feature(
+        {**_LOCATION, "camera_list": {"type": "array", "items": ref("MapCamera")}},
+        ["code", "name", "cameras", "camera_list"]),
+    "MapRoads": feature_collection(feature(
+        {"id": {"type": "integer"}, "road": _TEXT_OR_NULL, "speed_kmh": {"type": "number"},
+         "lanes": {"type": ["integer", "null"]}, "length_m": {"type": "integer"}},
+        ["id", "road"], id_type="integer")),
+    "SelectedCameras": feature_collection(
+        feature({**_CAMERA, "owner": _TEXT_OR_NULL}, ["id", "inout", "location_code"]),
+        locations={"type": "array", "items": {"type": "string"},
+                   "description": "the location codes of the cameras"},
+        area={"type": "object", "description": "the drawn area as GeoJSON (WGS84), for a "
+                                               "polygon, rectangle, circle or corridor"}),
+}
 BBOX = {"name": "bbox", "in": "query", "required": False,
         "description": "minlon,minlat,maxlon,maxlat in WGS84",
         "schema": {"type": "string", "example": "4.7,52.2,5.1,52.5"}}
@@ -28,20 +70,23 @@ PATHS: dict[str, dict[str, Any]] = {
         "summary": "Camera locations with camera counts",
         "parameters": [BBOX, {"name": "unit", "in": "query", "schema": {"type": "string"},
                               "description": "unit code, e.g. MN"}],
-        "responses": {"200": FC, "400": ERROR}}},
+        "responses": {"200": _geo("the locations with their camera counts", "MapLocations"),
+                      "400": ERROR}}},
     "/api/v1/locations/{code}": {"get": {
         "summary": "One location with its cameras",
         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": FEATURE, "404": ERROR}}},
+        "responses": {"200": _geo("the location and its cameras", "MapLocationWithCameras"),
+                      "404": ERROR}}},
     "/api/v1/cameras": {"get": {
         "summary": "Cameras (lane geometry where known)",
         "parameters": [BBOX, {"name": "location", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"200": FC, "400": ERROR}}},
+        "responses": {"200": _geo("the cameras", "MapCameras"), "400": ERROR}}},
     "/api/v1/cameras/{camera_id}": {"get": {
         "summary": "One camera",
         "parameters": [{"name": "camera_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": FEATURE, "404": ERROR}}},
-    "/api/v1/roads": {"get": {"summary": "The road network", "responses": {"200": FC}}},
+        "responses": {"200": _geo("the camera", "MapCamera"), "404": ERROR}}},
+    "/api/v1/roads": {"get": {"summary": "The road network",
+                              "responses": {"200": _geo("the road segments", "MapRoads")}}},
     "/api/v1/selection": {"post": {
         "summary": "Resolve a drawn or picked selection to cameras",
         "description": "Polygon or rectangle (`geometry` Polygon), circle (`geometry` Point "
@@ -50,7 +95,7 @@ PATHS: dict[str, dict[str, Any]] = {
                        "optionally narrowed by `inout` and `lanes`.",
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Selection"}}}},
-        "responses": {"200": FC, "400": ERROR}}},
+        "responses": {"200": _geo("the selected cameras", "SelectedCameras"), "400": ERROR}}},
 }
 
 
@@ -75,6 +120,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 
     doc = _base_document()
     doc["paths"] = copy.deepcopy({**PATHS, **_EXTRA_PATHS})
+    doc["components"]["schemas"].update(copy.deepcopy(MAP_SCHEMAS))
     doc["components"]["schemas"].update(copy.deepcopy(_EXTRA_SCHEMAS))
     doc["components"]["schemas"].update(copy.deepcopy(SCHEMAS))
     names: dict[str, list[tuple[str, str]]] = {}

@@ -7,10 +7,12 @@ from flask import Blueprint, jsonify, request
 
 from anpr.errors import BadInput
 from casework import results
+from gis.search import params as sp
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import jsonable
+from webmap.schemas import DATE_TIME, feature, feature_collection, ref
 
 results_api = Blueprint("results_api", __name__)
 
@@ -84,6 +86,86 @@ _FILTERS = [
     {"name": "state", "in": "query", "schema": {"enum": list(results.STATES)},
      "description": "Verification state (R7)"},
 ]
+_COUNT = {"type": "integer", "minimum": 0}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+#: A row of the held results' table (the rows to sort and filter).
+_HELD_ROW = {
+    "type": "object",
+    "required": ["passage_id", "captured_at", "camera_id", "plate", "lon", "lat",
+                 "location_code", "needs_verification", "has_crop", "state"],
+    "properties": {
+        "passage_id": {"type": "integer"}, "captured_at": DATE_TIME,
+        "camera_id": {"type": "string"}, "plate": {"type": "string"},
+        "plate_raw": _TEXT_OR_NULL, "country": _TEXT_OR_NULL,
+        "confidence": {"type": ["number", "null"]}, "lon": {"type": "number"},
+        "lat": {"type": "number"}, "location_code": {"type": "string"},
+        "location_name": _TEXT_OR_NULL, "direction": {"enum": ["in", "out", None]},
+        "lane": {"type": ["integer", "null"]},
+        "needs_verification": {"type": "boolean", "description": "a plate read, verified "
+                                                                 "against its crop (R7)"},
+        "has_crop": {"type": "boolean"}, "state": {"enum": list(results.STATES)},
+        "match": {"enum": ["exact", "alternative_read", "equivalent_characters"]},
+        "likelihood": {"type": "number"}, "matched_plate": {"type": "string"},
+        "alternatives": {"type": "array", "items": {
+            "type": "object", "required": ["plate", "confidence"],
+            "properties": {"plate": {"type": "string"}, "confidence": {"type": "number"}}}}}}
+_ANSWERS = {
+    "HeldPage": {
+        "type": "object", "required": ["enquiry_id", "kind", "held", "total", "passages",
+                                       "page"],
+        "description": "A page of a search's held results under the filters",
+        "properties": {"enquiry_id": {"type": "integer"}, "kind": {"enum": list(sp.KINDS)},
+                       "held": {**_COUNT, "description": "passages the run held"},
+                       "total": {**_COUNT, "description": "rows under the filters"},
+                       "passages": {"type": "array", "items": _HELD_ROW},
+                       "page": ref("Page")},
+        "example": {"enquiry_id": 412, "kind": "plate", "held": 3, "total": 3,
+                    "passages": [{"passage_id": 81234, "captured_at":
+                                  "2026-11-20T08:14:03+01:00", "camera_id": "MN-A12-004-R1",
+                                  "plate": "AB123C", "plate_raw": "AB-123-C", "country": "NL",
+                                  "confidence": 0.93, "lon": 5.1214, "lat": 52.0907,
+                                  "location_code": "MN-A12-004",
+                                  "location_name": "A12 Utrecht-Oost", "direction": "out",
+                                  "lane": 1, "needs_verification": True, "has_crop": True,
+                                  "state": "unverified"}],
+                    "page": {"limit": 1, "offset": 0, "next_offset": 1}}},
+    "HeldHistogram": {
+        "type": "object", "required": ["enquiry_id", "total", "buckets"],
+        "properties": {"enquiry_id": {"type": "integer"}, "total": _COUNT,
+                       "buckets": {"type": "array", "items": {
+                           "type": "object", "required": ["start", "end", "passages"],
+                           "properties": {"start": DATE_TIME, "end": DATE_TIME,
+                                          "passages": _COUNT}}}}},
+    "HeldLocations": feature_collection(feature(
+        {"code": {"type": "string"}, "name": _TEXT_OR_NULL, "passages": _COUNT,
+         "plates": _COUNT, "first": DATE_TIME, "last": DATE_TIME},
+        ["code", "passages", "plates", "first", "last"])),
+    "HeldPlates": {
+        "type": "object", "required": ["enquiry_id", "kind", "total", "plates"],
+        "properties": {"enquiry_id": {"type": "integer"}, "kind": {"enum": list(sp.KINDS)},
+                       "total": _COUNT, "plates": {"type": "array", "items": {
+                           "type": "object",
+                           "required": ["plate", "passages", "locations", "location_codes",
+                                        "target", "first", "last"],
+                           "properties": {"plate": {"type": "string"}, "passages": _COUNT,
+                                          "locations": _COUNT,
+                                          "location_codes": {"type": "array",
+                                                             "items": {"type": "string"}},
+                                          "target": {"type": "boolean",
+                                                     "description": "the search's own plate"},
+                                          "first": DATE_TIME, "last": DATE_TIME}}}}},
+    "HeldRoute": feature_collection(feature(
+        {"layer": {"enum": ["route", "legs", "passages"]}, "plate": {"type": "string"},
+         "from_at": DATE_TIME, "to_at": DATE_TIME, "captured_at": DATE_TIME,
+         "flag": {"enum": ["ok", "detour_or_stop", "impossible", "no_route"]}},
+        ["layer"]), name={"type": "string"}),
+}
+
+
+def _ok(name: str, mime: str = "application/json") -> dict:
+    return {"description": "ok", "content": {mime: {"schema": ref(name)}}}
+
+
 _HELD = ("Read from the passages the run kept (live, or the secured copy after expiry): "
          "the search is not run again and nothing is added to the audit log. 409 before "
          "the search has run; 404 for a search that is not the caller's to handle.")
@@ -102,17 +184,18 @@ register_paths({
                         "schema": {"type": "integer", "minimum": 0, "default": 0}},
                        {"name": "sort", "in": "query", "schema": {"enum": list(results.SORTS)}},
                        {"name": "order", "in": "query", "schema": {"enum": ["asc", "desc"]}}],
-        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _ok("HeldPage"), "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/histogram": {"get": {
         "summary": "The held results over time in equal buckets (the timeline)",
         "description": _HELD, "parameters": [
             _EID, *_FILTERS, {"name": "buckets", "in": "query",
                               "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
-        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _ok("HeldHistogram"), "400": ERROR, "404": ERROR,
+                      "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/locations": {"get": {
         "summary": "The held results per camera location, as GeoJSON points with counts",
         "description": _HELD, "parameters": [_EID, *_FILTERS],
-        "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
+        "responses": {"200": _ok("HeldLocations", "application/geo+json"),
                       "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/plates": {"get": {
         "summary": "The held results per plate, ranked (a search's own plate first, then by "
@@ -121,7 +204,7 @@ register_paths({
             _EID, *_FILTERS, {"name": "limit", "in": "query",
                               "schema": {"type": "integer", "minimum": 0},
                               "description": "plates listed, at most ANPR_RESULTS_MAX_PAGE"}],
-        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _ok("HeldPlates"), "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/answer": {"get": {
         "summary": "The held results as the search answers them: Q1-Q3 a page of rows in the "
                    "search's order with totals and points per location; Q4 the target's "
@@ -137,11 +220,11 @@ register_paths({
                                                                    "minimum": 0}},
                        {"name": "offset", "in": "query",
                         "schema": {"type": "integer", "minimum": 0, "default": 0}}],
-        "responses": {"200": {"description": "ok"}, "400": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _ok("SearchAnswer"), "400": ERROR, "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/results/route": {"get": {
         "summary": "A route search's route through its held, not rejected passages (GeoJSON "
                    "layers route, legs with their flag, passages); the package's is the same",
         "description": _HELD, "parameters": [_EID],
-        "responses": {"200": {"description": "ok", "content": {"application/geo+json": {}}},
+        "responses": {"200": _ok("HeldRoute", "application/geo+json"),
                       "400": ERROR, "404": ERROR, "409": ERROR}}},
-})
+}, _ANSWERS)

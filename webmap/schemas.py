@@ -224,6 +224,269 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+# -- answers: the shapes the API answers with, shared by the search endpoints, the request
+# flow and the held results (webmap.openapi.check_response checks every answer in the
+# tests against them). Required are the fields every answer carries; more may follow.
+COUNT = {"type": "integer", "minimum": 0}
+NULLABLE_TIME = {"anyOf": [DATE_TIME, {"type": "null"}]}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_MATCH = {
+    "match": {"enum": ["exact", "alternative_read", "equivalent_characters"],
+              "description": "how the read matched the ordered plate (a search including "
+                             "probable misreads, docs/misreads.md)"},
+    "likelihood": {"type": "number", "minimum": 0, "maximum": 1},
+    "matched_plate": {"type": "string"}}
+_ALTERNATIVES = {"type": "array", "description": "the camera's other candidate reads",
+                 "items": {"type": "object", "required": ["plate", "confidence"],
+                           "properties": {"plate": {"type": "string"},
+                                          "confidence": {"type": "number", "minimum": 0,
+                                                         "maximum": 1}}}}
+_COVERAGE = {
+    "window": ref("TimeWindow"),
+    "cameras_selected": COUNT, "cameras_with_gaps": COUNT,
+    "complete": {"type": "boolean",
+                 "description": "no gap and no unknown camera: \"no passage\" may be read as "
+                                "\"not seen at these cameras\""},
+    "gaps": {"type": "array", "items": ref("CoverageGap")},
+    "unknown_cameras": _STRINGS}
+_COVERAGE_REQUIRED = ["window", "cameras_selected", "cameras_with_gaps", "complete", "gaps",
+                      "unknown_cameras"]
+_GEOMETRY = {"type": "object", "required": ["type", "coordinates"],
+             "properties": {"type": {"enum": ["Point", "LineString", "Polygon",
+                                              "MultiLineString", "MultiPolygon"]},
+                            "coordinates": {"type": "array"}}}
+
+
+def feature(properties: dict[str, Any], required: list[str],
+                  id_type: str = "string") -> dict[str, Any]:
+    """A GeoJSON Feature whose properties are ``properties``."""
+    return {"type": "object", "required": ["type", "geometry", "properties"],
+            "properties": {"type": {"enum": ["Feature"]}, "id": {"type": id_type},
+                           "geometry": _GEOMETRY,
+                           "properties": {"type": "object", "required": required,
+                                          "properties": properties}}}
+
+
+def feature_collection(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection of ``item`` (a Feature's schema or a ref)."""
+    return {"type": "object", "required": ["type", "features"],
+            "properties": {"type": {"enum": ["FeatureCollection"]},
+                           "features": {"type": "array", "items": item},
+                           "numberMatched": COUNT, **extra}}
+
+
+ANSWERS: dict[str, dict[str, Any]] = {
+    "TimeWindow": {"type": "object", "required": ["start", "end"],
+                   "properties": {"start": DATE_TIME, "end": DATE_TIME}},
+    "Page": {"type": "object", "required": ["limit", "offset", "next_offset"],
+             "description": "Where this page lies in the held results; `next_offset` is the "
+                            "next page's `offset`, null on the last",
+             "properties": {"limit": COUNT, "offset": COUNT,
+                            "next_offset": {"type": ["integer", "null"], "minimum": 0}}},
+    "SearchPreview": {
+        "type": "object",
+        "required": ["passages", "plates", "verification_required", "verification_minutes"],
+        "description": "A search's count preview: what a run would find, and the verification "
+                       "work (R7), before any row is listed",
+        "properties": {"passages": COUNT, "plates": COUNT, "cameras_hit": COUNT,
+                       "verification_required": {"type": "boolean"},
+                       "verification_minutes": {"type": "number", "minimum": 0},
+                       "to_verify": {**COUNT, "description": "Q5 including probable misreads: "
+                                                             "the reads to verify"},
+                       "access_path": {"enum": ["plate", "prefix", "suffix", "camera"],
+                                       "description": "Q2: the index the pattern is read by"}}},
+    "CoverageGap": {
+        "type": "object", "required": ["camera_id", "location_code", "reason", "note"],
+        "description": "A selected camera that could not see everything in the window: its "
+                       "registry status, active period, a status period, or not in the "
+                       "published plan (then no 126jj passage is stored, R9)",
+        "properties": {"camera_id": {"type": "string"}, "location_code": {"type": "string"},
+                       "reason": {"type": "string", "pattern": "^(status_[a-z_]+|period_[a-z_]+"
+                                                               "|not_yet_active|retired"
+                                                               "|not_in_plan)$"},
+                       "gap_start": NULLABLE_TIME, "gap_end": NULLABLE_TIME,
+                       "note": _TEXT_OR_NULL}},
+    "Coverage": {"type": "object", "required": _COVERAGE_REQUIRED, "properties": _COVERAGE,
+                 "description": "Which selected cameras could not have seen anything in the "
+                                "window: \"no passage found\" is never \"not there\" where a "
+                                "camera had a gap"},
+    "SiteCoverage": {"type": "object", "required": ["site", *_COVERAGE_REQUIRED],
+                     "properties": {"site": {"type": "string"}, **_COVERAGE}},
+    "Passage": {
+        "type": "object",
+        "required": ["id", "camera_id", "captured_at", "plate", "lon", "lat", "location_code"],
+        "description": "A passage as a plate, partial or block search lists it",
+        "properties": {"id": {"type": "integer"}, "camera_id": {"type": "string"},
+                       "captured_at": DATE_TIME, "plate": {"type": "string"},
+                       "plate_raw": _TEXT_OR_NULL, "country": _TEXT_OR_NULL,
+                       "confidence": {"type": ["number", "null"]},
+                       "lon": {"type": "number"}, "lat": {"type": "number"},
+                       "location_code": {"type": "string"}, "location_name": _TEXT_OR_NULL,
+                       "inout": {"enum": ["in", "out", None]},
+                       "lane": {"type": ["integer", "null"]},
+                       **_MATCH, "alternatives": _ALTERNATIVES}},
+    "LocationCount": {
+        "type": "object", "required": ["location_code", "lon", "lat", "passages", "plates"],
+        "description": "The passages of a search at one camera location (the map's points)",
+        "properties": {"location_code": {"type": "string"}, "location_name": _TEXT_OR_NULL,
+                       "lon": {"type": "number"}, "lat": {"type": "number"},
+                       "passages": COUNT, "plates": COUNT, "first_at": NULLABLE_TIME,
+                       "last_at": NULLABLE_TIME}},
+    "PassagesAnswer": {
+        "type": "object",
+        "required": ["search", "params", "passages_total", "plates_total",
+                     "verification_required", "by_location", "passages", "page", "coverage"],
+        "description": "Q1-Q3: a page of the held passages in the search's order, with the "
+                       "totals, the points per location and the cameras' coverage",
+        "properties": {
+            "search": {"enum": ["plate", "partial", "block"]},
+            "enquiry_id": {"type": "integer"},
+            "params": {"type": "object", "required": ["window"], "properties": {
+                "window": ref("TimeWindow"),
+                "cameras": {"type": ["array", "null"], "items": {"type": "string"}},
+                "plates": _STRINGS, "pattern": {"type": "string"},
+                "misreads": {"type": "boolean"}}},
+            "passages_total": COUNT, "plates_total": COUNT,
+            "verification_required": {"type": "boolean"},
+            "by_location": {"type": "array", "items": ref("LocationCount")},
+            "passages": {"type": "array", "items": ref("Passage")},
+            "page": ref("Page"), "coverage": ref("Coverage"),
+            "misread_plates": {**COUNT, "description": "plates looked up as probable "
+                                                       "misreads of the ordered ones"},
+            "access_path": {"enum": ["plate", "prefix", "suffix", "camera"]}}},
+    "ConvoyTarget": {
+        "type": "object", "required": ["id", "at", "camera_id", "location_code"],
+        "description": "A passage of the convoy's target plate",
+        "properties": {"id": {"type": "integer"}, "at": DATE_TIME,
+                       "camera_id": {"type": "string"}, "location_code": {"type": "string"},
+                       "plate": {"type": "string"}, **_MATCH}},
+    "ConvoyPartner": {
+        "type": "object",
+        "required": ["plate", "shared_passages", "locations", "location_codes", "score",
+                     "offsets_s", "before", "after", "median_offset_s", "first_at", "last_at",
+                     "passages"],
+        "description": "A plate seen with the target: in how many of the target's passages' "
+                       "bands and where, its time offsets (seconds, negative before the "
+                       "target) and how unlikely that is by chance (`score`, ranked on)",
+        "properties": {
+            "plate": {"type": "string"}, "shared_passages": COUNT, "locations": COUNT,
+            "location_codes": _STRINGS, "score": {"type": "number"},
+            "offsets_s": {"type": "array", "items": {"type": "number"}},
+            "before": COUNT, "after": COUNT, "median_offset_s": {"type": "number"},
+            "first_at": DATE_TIME, "last_at": DATE_TIME,
+            "passages": {"type": "array", "items": {
+                "type": "object",
+                "required": ["id", "target_id", "camera_id", "captured_at", "location_code",
+                             "offset_s"],
+                "properties": {"id": {"type": "integer"}, "target_id": {"type": "integer"},
+                               "camera_id": {"type": "string"}, "captured_at": DATE_TIME,
+                               "location_code": {"type": "string"},
+                               "offset_s": {"type": "number"}}}}}},
+    "ConvoyAnswer": {
+        "type": "object",
+        "required": ["search", "params", "target_passages", "vehicles_per_day_estimate",
+                     "partners_total", "partners", "page"],
+        "description": "Q4: the target's passages and a page of the partners in the convoy's "
+                       "own ranking",
+        "properties": {
+            "search": {"enum": ["convoy"]}, "enquiry_id": {"type": "integer"},
+            "params": {"type": "object", "required": ["plate", "window", "minutes",
+                                                      "min_shared"],
+                       "properties": {"plate": {"type": "string"}, "window": ref("TimeWindow"),
+                                      "minutes": {"type": "number"}, "min_shared": COUNT,
+                                      "misreads": {"type": "boolean"}}},
+            "target_passages": {"type": "array", "items": ref("ConvoyTarget")},
+            "vehicles_per_day_estimate": COUNT, "partners_total": COUNT,
+            "partners": {"type": "array", "items": ref("ConvoyPartner")},
+            "page": ref("Page")}},
+    "CommonPlate": {
+        "type": "object", "required": ["plate", "sites_count", "sites", "passages"],
+        "description": "A plate seen at k or more of the sites, with its passages there",
+        "properties": {
+            "plate": {"type": "string"}, "sites_count": COUNT, "sites": _STRINGS,
+            "passages": {"type": "array", "items": {
+                "type": "object",
+                "required": ["site", "camera_id", "location_code", "id", "captured_at"],
+                "properties": {"site": {"type": "string"}, "camera_id": {"type": "string"},
+                               "location_code": {"type": "string"}, "id": {"type": "integer"},
+                               "captured_at": DATE_TIME, "plate": {"type": "string"},
+                               **_MATCH}}}}},
+    "CommonAnswer": {
+        "type": "object", "required": ["search", "params", "plates_total", "plates", "page",
+                                       "coverage"],
+        "description": "Q5: a page of the plates seen at k or more sites, and each site's "
+                       "coverage",
+        "properties": {
+            "search": {"enum": ["common"]}, "enquiry_id": {"type": "integer"},
+            "params": {"type": "object", "required": ["k", "sites"], "properties": {
+                "k": COUNT, "misreads": {"type": "boolean"},
+                "sites": {"type": "array", "items": {
+                    "type": "object", "required": ["name", "cameras", "window"],
+                    "properties": {"name": {"type": "string"}, "cameras": _STRINGS,
+                                   "window": ref("TimeWindow")}}}}},
+            "plates_total": COUNT, "plates": {"type": "array", "items": ref("CommonPlate")},
+            "page": ref("Page"),
+            "coverage": {"type": "array", "items": ref("SiteCoverage")}}},
+    "RoutePassage": {
+        "type": "object",
+        "required": ["id", "camera_id", "captured_at", "location_code", "lon", "lat"],
+        "properties": {"id": {"type": "integer"}, "camera_id": {"type": "string"},
+                       "captured_at": DATE_TIME, "location_code": {"type": "string"},
+                       "lon": {"type": "number"}, "lat": {"type": "number"},
+                       "plate": {"type": "string"}, **_MATCH}},
+    "RouteLeg": {
+        "type": "object",
+        "required": ["index", "from_passage", "to_passage", "from_at", "to_at", "observed_s",
+                     "expected_s", "flag", "coordinates", "times"],
+        "description": "Two consecutive passages joined along the road network: observed "
+                       "against expected travel time, flagged",
+        "properties": {
+            "index": COUNT, "from_passage": {"type": "integer"},
+            "to_passage": {"type": "integer"}, "from_camera": {"type": "string"},
+            "to_camera": {"type": "string"}, "from_location": {"type": "string"},
+            "to_location": {"type": "string"}, "from_at": DATE_TIME, "to_at": DATE_TIME,
+            "observed_s": {"type": "number"}, "expected_s": {"type": ["number", "null"]},
+            "excess_s": {"type": ["number", "null"]}, "length_m": {"type": "number"},
+            "straight_m": {"type": "number"}, "kmh_straight": {"type": ["number", "null"]},
+            "flag": {"enum": ["ok", "detour_or_stop", "impossible", "no_route"]},
+            "coordinates": {"type": "array", "items": {"type": "array",
+                                                       "items": {"type": "number"},
+                                                       "minItems": 2, "maxItems": 2}},
+            "times": {"type": "array", "items": DATE_TIME,
+                      "description": "a time per vertex of `coordinates`"}}},
+    "RouteAnswer": {
+        "type": "object",
+        "required": ["search", "params", "passages_total", "truncated", "passages", "stops",
+                     "legs", "flags"],
+        "description": "Q6: the plate's passages in time order and the legs between them",
+        "properties": {
+            "search": {"enum": ["route"]}, "enquiry_id": {"type": "integer"},
+            "params": {"type": "object", "required": ["plate", "window"], "properties": {
+                "plate": {"type": "string"}, "window": ref("TimeWindow"),
+                "misreads": {"type": "boolean"}}},
+            "passages_total": COUNT, "truncated": {"type": "boolean"},
+            "passages": {"type": "array", "items": ref("RoutePassage")},
+            "stops": COUNT, "legs": {"type": "array", "items": ref("RouteLeg")},
+            "flags": {"type": "object",
+                      "required": ["ok", "detour_or_stop", "impossible", "no_route"],
+                      "properties": {f: COUNT for f in ("ok", "detour_or_stop", "impossible",
+                                                        "no_route")}},
+            "geojson": ref("RouteFeatures")}},
+    "RouteFeatures": feature_collection(feature(
+        {"kind": {"enum": ["route", "leg", "passage"]}, "flag": {"type": "string"},
+         "times": {"type": "array", "items": DATE_TIME}, "captured_at": DATE_TIME},
+        ["kind"]), properties={"type": "object", "properties": {
+            "plate": {"type": "string"}, "flags": {"type": "object"}}}),
+    "SearchAnswer": {
+        "description": "A search's answer in its own shape, by `search`: Q1-Q3 "
+                       "PassagesAnswer, Q4 ConvoyAnswer, Q5 CommonAnswer, Q6 RouteAnswer",
+        "oneOf": [ref("PassagesAnswer"), ref("ConvoyAnswer"), ref("CommonAnswer"),
+                  ref("RouteAnswer")]},
+}
+SCHEMAS.update(ANSWERS)
+
+
 def check_body(schema: dict[str, Any], components: dict[str, Any], body: Any) -> None:
     """Refuse ``body`` unless it is valid against ``schema`` (refs into ``components``)."""
     from jsonschema import Draft202012Validator

@@ -17,12 +17,14 @@ from anpr.errors import BadInput
 from casework import search_gate
 from gis.search import coverage, route
 from gis.search import params as sp
-from gis.search.scope import normalise_cameras, parse_window
+from gis.search.common import MAX_SITES
+from gis.search.scope import MAX_PLATES, normalise_cameras, parse_window
 from gis.selection import parse_selection, select_cameras
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import register_paths
 from webmap.payload import json_object, jsonable
+from webmap.schemas import ANSWERS, ref
 
 search_api = Blueprint("search_api", __name__)
 
@@ -128,20 +130,21 @@ _W = {"type": "object", "required": ["start", "end"],
       "properties": {"start": {"type": "string", "format": "date-time"},
                      "end": {"type": "string", "format": "date-time"}},
       "description": "Half-open window, ISO 8601 with an explicit offset, at most 28 days"}
-_COMMON_PROPS = {"window": {"$ref": "#/components/schemas/SearchWindow",
-                            "x-required-message": "window must be an object with start and "
-                                                  "end (ISO 8601 with offset)"},
-                 "selection": {"$ref": "#/components/schemas/Selection"},
-                 "cameras": {"type": "array", "items": {"type": "string"}},
-                 "scope": {"$ref": "#/components/schemas/SearchScope"},
-                 "limit": {"type": "integer", "minimum": 0,
-                           "description": "rows (Q1-Q3) or partners and plates (Q4, Q5) of "
-                                          "the page; the search's page size by default, at "
-                                          "most the configured maximum "
-                                          "(ANPR_RESULTS_MAX_PAGE, 1000 by default)"},
-                 "offset": {"type": "integer", "minimum": 0,
-                            "description": "where the page starts in the held results "
-                                           "(`page.next_offset` of the page before)"}}
+_WINDOW = {"window": {"$ref": "#/components/schemas/SearchWindow",
+                      "x-required-message": "window must be an object with start and end "
+                                            "(ISO 8601 with offset)"}}
+_CAMERAS = {"selection": {"$ref": "#/components/schemas/Selection"},
+            "cameras": {"type": "array", "items": {"type": "string", "maxLength": 64},
+                        "description": "camera ids (instead of a selection)"}}
+_PAGING = {"scope": {"$ref": "#/components/schemas/SearchScope"},
+           "limit": {"type": "integer", "minimum": 0,
+                     "description": "rows (Q1-Q3) or partners and plates (Q4, Q5) of the page; "
+                                    "the search's page size by default, at most the "
+                                    "configured maximum (ANPR_RESULTS_MAX_PAGE, 1000 by "
+                                    "default)"},
+           "offset": {"type": "integer", "minimum": 0,
+                      "description": "where the page starts in the held results "
+                                     "(`page.next_offset` of the page before)"}}
 _ERR = {"$ref": "#/components/responses/Error"}
 
 
@@ -167,87 +170,148 @@ _RULES = ("Every search runs inside a confirmed request (`request_id`) and start
           "search (Q3) needs an explicit selection (`selection` or `cameras`); an order "
           "that names plates refuses block (Q3) and common (Q5) searches (403).")
 
-
-def _op(summary: str, props: dict[str, Any], description: str = "", *,
-        stage: str = "run", fc: bool = False) -> dict[str, Any]:
-    """A search operation; ``stage`` preview needs request_id, run and export the
-    enquiry_id too, coverage neither."""
-    required = {"preview": ["request_id"], "run": ["request_id", "enquiry_id"],
-                "coverage": []}[stage]
-    if "sites" not in props:  # Q5 gives a window per site
-        required = required + ["window"]
-    if stage != "coverage":
-        description = (description + "\n\n" + _RULES).strip()
-    ok = ({"description": "GeoJSON FeatureCollection (format geojson)", "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}
-        if fc else {"description": "result", "content": {"application/json": {"schema": {
-            "type": "object"}}}})
-    return {"post": {"summary": summary, "description": description, "requestBody": {
-        "required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": required,
-            "properties": {**(_IN_REQUEST if stage != "coverage" else {}), **_COMMON_PROPS,
-                           **props}}}}},
-        "responses": {"200": ok, "400": _ERR, "403": _ERR, "404": _ERR, "409": _ERR}}}
-
-
 _MISREADS = {"misreads": {"type": "boolean", "default": False,
                           "description": "including probable misreads (docs/misreads.md): "
                                          "each row says how it matched, exact first"}}
-_PLATE = {"plates": {"type": "array", "items": {"type": "string"}}, **_MISREADS}
-_PATTERN = {"pattern": {"type": "string", "example": "AB??12"}}
-_TARGET = {"plate": {"type": "string"}, **_MISREADS}
-_CONVOY = {**_TARGET, "minutes": {"type": "number", "minimum": 0.1, "maximum": 60, "default": 2,
-                                  "description": "at most the order's convoy band"},
-           "min_shared": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 2}}
-_SITES = {**_MISREADS, "k": {"type": "integer", "minimum": 2, "maximum": 25, "default": 2}, "sites": {"type": "array", "items": {
-    "type": "object", "properties": {"name": {"type": "string"},
-                                     "window": {"$ref": "#/components/schemas/SearchWindow"},
-                                     "selection": {"$ref": "#/components/schemas/Selection"},
-                                     "cameras": {"type": "array", "items": {"type": "string"}}}}}}
-_ROUTE = {**_TARGET, "detour_minutes": {"type": "number", "minimum": 1, "maximum": 600,
-                                         "default": 15},
-          "format": {"enum": ["json", "geojson"]}}
+_PLATE_TEXT = {"type": "string", "maxLength": 40, "x-required-message": "a plate must be text"}
+_TARGET = {"plate": _PLATE_TEXT, **_MISREADS}
+#: Each search's parameters (gis.search.params reads them; it says what a schema cannot:
+#: a plate's characters, a window's length, a selection's area): one schema per kind, the
+#: body of the request flow's preview (``parameters``) and of the search endpoints alike.
+PARAMETERS: dict[str, tuple[dict[str, Any], list[str]]] = {
+    "plate": ({**_WINDOW, **_CAMERAS,
+               "plates": {"type": "array", "items": {"type": "string", "maxLength": 40},
+                          "description": f"1 to {MAX_PLATES} plates, as read or written "
+                                         "(dashes, dots, spaces and case do not count)",
+                          "example": ["AB123C"]}, **_MISREADS}, ["window"]),
+    "partial": ({**_WINDOW, **_CAMERAS,
+                 "pattern": {"type": "string", "maxLength": 40, "example": "AB??12",
+                             "description": "? one character, * any run; a pattern with only "
+                                            "wildcards needs a camera selection",
+                             "x-required-message": "a pattern must be text"}},
+                ["window", "pattern"]),
+    "block": ({**_WINDOW, **_CAMERAS}, ["window"]),
+    "convoy": ({**_WINDOW, **_TARGET,
+                "minutes": {"type": "number", "minimum": 0.1, "maximum": 60,
+                            "default": sp.CONVOY_MINUTES,
+                            "description": "the band, +/- minutes around each of the target's "
+                                           "passages; at most the order's convoy band"},
+                "min_shared": {"type": "integer", "minimum": 1, "maximum": 1000,
+                               "default": sp.MIN_SHARED}}, ["window", "plate"]),
+    "common": ({**_MISREADS,
+                "k": {"type": "integer", "minimum": 2, "maximum": MAX_SITES, "default": sp.K,
+                      "description": "seen at this many sites or more"},
+                "sites": {"type": "array",
+                          "description": f"2 to {MAX_SITES} sites",
+                          "x-required-message": "common-plate search needs a list of sites",
+                          "items": {"type": "object", "required": ["window"],
+                                    "description": "a camera selection (`selection` or "
+                                                   "`cameras`) with its own window",
+                                    "properties": {"name": {"type": "string", "maxLength": 80},
+                                                   **_WINDOW, **_CAMERAS}}}}, ["sites"]),
+    "route": ({**_WINDOW, **_TARGET,
+               "detour_minutes": {"type": "number", "minimum": 1, "maximum": 600,
+                                  "default": sp.DETOUR_MINUTES,
+                                  "description": "a leg this much slower than the road "
+                                                 "network's time is flagged detour_or_stop"}},
+              ["window", "plate"]),
+}
+_NAMES = {kind: kind.capitalize() for kind in PARAMETERS}
+#: Each search's answer (webmap.schemas): what a run and every later page return.
+_ANSWER = {"plate": "PassagesAnswer", "partial": "PassagesAnswer", "block": "PassagesAnswer",
+           "convoy": "ConvoyAnswer", "common": "CommonAnswer", "route": "RouteAnswer"}
 
+
+def _op(summary: str, kind: str | None, description: str = "", *, stage: str = "run",
+        extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A search operation on the parameters of ``kind``: ``stage`` preview needs
+    request_id, run and export the enquiry_id too, coverage neither."""
+    props, needs = PARAMETERS[kind] if kind else ({**_WINDOW, **_CAMERAS}, ["window"])
+    required = {"preview": ["request_id"], "run": ["request_id", "enquiry_id"],
+                "coverage": []}[stage] + needs
+    if stage != "coverage":
+        description = (description + "\n\n" + _RULES).strip()
+    if stage == "preview":
+        ok = _json("the count preview, with the enquiry_id the result call names",
+                   ref("SearchPreviewAnswer"))
+    elif stage == "coverage":
+        ok = _json("the coverage of the selected cameras (all cameras without a selection)",
+                   ref("Coverage"))
+    else:
+        ok = _json("the search's answer: the first call runs it, later ones read what it "
+                   "held", ref(_ANSWER[kind]))
+    body = {**(_IN_REQUEST if stage != "coverage" else {}),
+            **(_PAGING if stage == "run" else {}), **props, **(extra or {})}
+    return {"post": {"summary": summary, "description": description, "requestBody": {
+        "required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": required, "properties": body}}}},
+        "responses": {"200": ok, "400": _ERR, "403": _ERR, "404": _ERR, "409": _ERR}}}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_FORMAT = {"format": {"enum": ["json", "geojson"],
+                      "description": "geojson: the route alone, as application/geo+json"}}
+_ROUTE_RUN = _op("Q6 route with leg flags (pgRouting); format geojson answers "
+                 "application/geo+json", "route", extra=_FORMAT)
+_ROUTE_RUN["post"]["responses"]["200"]["content"]["application/geo+json"] = {
+    "schema": ref("RouteFeatures")}
 _EXPORT = _op(
-    "Q6 route as a file", {**_ROUTE, "format": {"enum": ["geojson", "gpkg", "kml", "gpx"]},
-                           "layer": {"enum": ["passages", "legs", "route"],
-                                     "description": "with format geojson, required: GeoJSON "
-                                                    "is one file per layer (passages: Points; "
-                                                    "legs, route: LineStrings)"}},
+    "Q6 route as a file", "route",
     "GeoJSON, GeoPackage, KML or GPX, each with a time per vertex or point: the route "
-    "through the passages the search held (run once if it has not run)")
+    "through the passages the search held (run once if it has not run)",
+    extra={"format": {"enum": ["geojson", "gpkg", "kml", "gpx"]},
+           "layer": {"enum": ["passages", "legs", "route"],
+                     "description": "with format geojson, required: GeoJSON is one file per "
+                                    "layer (passages: Points; legs, route: LineStrings)"}})
 _EXPORT["post"]["responses"]["200"] = {"description": "the route file", "content": {
     "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},
     **{t: {"schema": {"type": "string", "format": "binary"}} for t in (
         "application/geopackage+sqlite3", "application/vnd.google-earth.kml+xml",
         "application/gpx+xml")}}}
+_SUMMARY = {"plate": ("Q1 plate history", "Q1 count preview"),
+            "partial": ("Q2 partial plate (? one character, * any run)", "Q2 count preview"),
+            "block": ("Q3 block query at the selected cameras", "Q3 count preview"),
+            "convoy": ("Q4 convoy, ranked by significance",
+                       "Q4 preview: the target's passages"),
+            "common": ("Q5 plates seen at k or more sites", "Q5 count preview"),
+            "route": (None, "Q6 preview: the plate's passages")}
 register_paths({
-    "/api/v1/search/plate": _op("Q1 plate history", _PLATE),
-    "/api/v1/search/plate/preview": _op("Q1 count preview", _PLATE, stage="preview"),
-    "/api/v1/search/partial": _op("Q2 partial plate (? one character, * any run)", _PATTERN),
-    "/api/v1/search/partial/preview": _op("Q2 count preview", _PATTERN, stage="preview"),
-    "/api/v1/search/block": _op("Q3 block query at the selected cameras", {}),
-    "/api/v1/search/block/preview": _op("Q3 count preview", {}, stage="preview"),
-    "/api/v1/search/convoy": _op("Q4 convoy, ranked by significance", _CONVOY),
-    "/api/v1/search/convoy/preview": _op("Q4 preview: the target's passages", _CONVOY,
-                                         stage="preview"),
-    "/api/v1/search/common": _op("Q5 plates seen at k or more sites", _SITES),
-    "/api/v1/search/common/preview": _op("Q5 count preview", _SITES, stage="preview"),
-    "/api/v1/search/route": _op("Q6 route with leg flags (pgRouting); format geojson "
-                                "answers application/geo+json", _ROUTE, fc=True),
-    "/api/v1/search/route/preview": _op("Q6 preview: the plate's passages", _ROUTE,
-                                        stage="preview"),
+    **{f"/api/v1/search/{kind}": _op(run, kind) for kind, (run, _) in _SUMMARY.items()
+       if run is not None},
+    **{f"/api/v1/search/{kind}/preview": _op(preview, kind, stage="preview")
+       for kind, (_, preview) in _SUMMARY.items()},
+    "/api/v1/search/route": _ROUTE_RUN,
     "/api/v1/search/route/export": _EXPORT,
-    "/api/v1/search/coverage": _op("Cameras not active or not in the plan during a window", {},
+    "/api/v1/search/coverage": _op("Cameras not active or not in the plan during a window", None,
                                    "Outside any request: names cameras, never plates.",
                                    stage="coverage"),
 }, {
     "SearchWindow": _W,
-    "SearchScope": {"type": "object", "description": "What the order allows (R5)",
+    "SearchScope": {"type": "object", "description": "What the order allows (R5); ignored: "
+                                                     "the order's own scope holds",
                     "properties": {"windows": {"type": "array", "items": _W},
                                    "cameras": {"type": "array", "items": {"type": "string"}},
                                    "plates": {"type": "array", "items": {"type": "string"}},
                                    "patterns": {"type": "array", "items": {"type": "string"}},
                                    "reference": {"type": "string"}}},
+    # The request flow's preview body (EnquiryPreview, webmap.schemas): one per kind.
+    **{f"{name}Parameters": {"type": "object", "required": PARAMETERS[kind][1],
+                             "properties": PARAMETERS[kind][0],
+                             "description": f"The parameters of a {kind} search"}
+       for kind, name in _NAMES.items()},
+    **{f"{name}Enquiry": {"type": "object", "required": ["kind", "parameters"],
+                          "properties": {"kind": {"enum": [kind]},
+                                         "parameters": ref(f"{name}Parameters")}}
+       for kind, name in _NAMES.items()},
+    "SearchPreviewAnswer": {
+        **ANSWERS["SearchPreview"],
+        "required": [*ANSWERS["SearchPreview"]["required"], "enquiry_id"],
+        "properties": {**ANSWERS["SearchPreview"]["properties"],
+                       "enquiry_id": {"type": "integer"},
+                       "already": {"enum": ["previewed", "run"],
+                                   "description": "the same search asked before: this is it"},
+                       "passages_kept": {"type": ["integer", "null"], "minimum": 0}}},
 })
