@@ -276,3 +276,44 @@ def test_plate_probes_run_as_a_generic_plan_without_parallel_workers(conn):
          " current_setting('max_parallel_workers_per_gather') AS workers")
     assert generic(cur, q, {}) == [("force_generic_plan", "0")]
     assert list(conn.execute(q).fetchone().values()) == ["auto", "2"]
+
+
+def test_common_plates_likelihoods_learn_from_the_camera_s_verdicts(login, demo_db, planted,
+                                                                    database_url):
+    """Q5's marks weigh a look-alike read as the plate searches do: with the confusions that
+    officers confirmed at that read's camera (gis.search.misreads.learned), read again
+    from the held results (the likelihood follows today's counts, as Q1's does)."""
+    from datetime import timedelta
+
+    officer = login("officer.mn")
+    rid = _confirmed(officer, _order(demo_db, areas=NL))
+    rows = planted["rows"]
+
+    def site(name, keys):
+        times = [rows[k]["captured_at"] for k in keys]
+        return {"name": name, "cameras": sorted({rows[k]["camera_id"] for k in keys}),
+                "window": {"start": (min(times) - timedelta(seconds=1)).isoformat(),
+                           "end": (max(times) + timedelta(seconds=1)).isoformat()}}
+
+    _, run = _run(officer, rid, "common", {"sites": [site("A", ["exact1", "exact2"]),
+                                                     site("B", ["eightb"])],
+                                           "k": 2, "misreads": True})
+
+    def eightb() -> dict:
+        answer = officer.get(f"/api/v1/searches/{run['enquiry_id']}/results/answer")
+        assert answer.status_code == 200, answer.get_json()
+        group = next(p for p in answer.get_json()["plates"] if p["plate"] == planted["plate"])
+        return next(x for x in group["passages"] if x["id"] == rows["eightb"]["id"])
+
+    before = eightb()["likelihood"]
+    assert 0 < before < 1
+    with psycopg.connect(database_url) as c:  # six confirmed 8-for-B misreads at the camera
+        c.execute("INSERT INTO misread_confusion (camera_id, day, read_char, true_char,"
+                  " confirmed, rejected) VALUES (%s, '2000-01-01', '8', 'B', 6, 0)",
+                  (rows["eightb"]["camera_id"],))
+    try:
+        after = eightb()["likelihood"]
+    finally:
+        with psycopg.connect(database_url) as c:
+            c.execute("DELETE FROM misread_confusion WHERE day = '2000-01-01'")
+    assert after == pytest.approx((before * 4 + 6) / (4 + 6), abs=1e-3)

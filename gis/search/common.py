@@ -17,7 +17,7 @@ from psycopg import sql
 from anpr.errors import BadInput
 from gis.search.base import VERIFY_SECONDS_PER_READ
 from gis.search.coverage import coverage
-from gis.search.misreads import CANON_FROM, CANON_TO, Matcher, canonical
+from gis.search.misreads import CANON_FROM, CANON_TO, Matcher, canonical, learned
 from gis.search.scope import Scope, Window
 
 MAX_SITES = 25
@@ -122,6 +122,10 @@ def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site
                               "captured_at": r["captured_at"], "plate": r["plate"],
                               "_site": r["site"]})
     plates = {key: p for key, p in plates.items() if len(p["sites"]) >= k}
+    # The likelihoods use what officers' verdicts taught per camera and character pair
+    # (gis.search.misreads.learned), as the plate searches do: one look-up for all groups.
+    taught = learned(conn, {x["plate"] for p in plates.values() for x in p["passages"]}) \
+        if misreads and plates else {}
     for p in plates.values():
         p["passages"].sort(key=lambda x: (x["captured_at"], x["_site"], x["camera_id"], x["id"]))
         for x in p["passages"]:
@@ -132,9 +136,9 @@ def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site
                 del x["plate"]
             continue
         p["plate"] = max(sorted(set(reads)), key=reads.count)
-        matcher = Matcher.of([p["plate"]])
+        matcher = Matcher.of([p["plate"]], taught)
         for x in p["passages"]:
-            x.update(matcher.mark(x["plate"]))
+            x.update(matcher.mark(x["plate"], camera=x["camera_id"]))
         p["passages"].sort(key=lambda x: x["match"] != "exact")
     ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
                       "sites": [sites[i].name for i in sorted(p["sites"])],
