@@ -98,3 +98,37 @@ def test_plate_history_recall_with_and_without_the_option(login, demo_db, truth)
             assert marks[key]["needs_verification"] is True
             assert marks[key]["state"] in ("unverified", "not_verifiable")
     assert np.mean(recall_off) < 1.0 and np.mean(recall_on) == 1.0
+
+
+def test_route_and_convoy_target_recall_with_and_without_the_option(login, demo_db, truth):
+    """Q6 (the route's passages) and Q4 (the target's passages, whose bands find the
+    partners) lose the vehicle's misread passages without the option and find every one
+    with it, each marked and held for verification (R7)."""
+    officer = login("officer.mn")
+    window = _window(demo_db)
+    counts = {"route": [0, 0], "convoy": [0, 0]}
+    for plate, v in truth["misreads"]["vehicles"].items():
+        misread = {_key(x["camera"], x["at"]) for x in v["misread"]}
+        rid = _confirmed(officer, _order(demo_db, plates=[plate], areas=NL))
+        for kind, params, rows_of, key_of in (
+                ("route", {"plate": plate, "window": window},
+                 lambda r: r["passages"], lambda p: _key(p["camera_id"], p["captured_at"])),
+                ("convoy", {"plate": plate, "window": window, "minutes": 2},
+                 lambda r: r["target_passages"], lambda t: _key(t["camera_id"], t["at"]))):
+            _, plain = _run(officer, rid, kind, params)
+            off = {key_of(p) for p in rows_of(plain["result"])}
+            assert not off & misread and len(off) == v["passages"] - len(misread), kind
+            _, run = _run(officer, rid, kind, {**params, "misreads": True})
+            got = {key_of(p): p for p in rows_of(run["result"])}
+            assert off | misread <= set(got), kind
+            for key in misread:
+                assert got[key]["match"] in ("equivalent_characters", "alternative_read"), kind
+            held = officer.get(f"/api/v1/searches/{run['enquiry_id']}/results?limit=500"
+                               ).get_json()["passages"]
+            marks = {_key(r["camera_id"], r["captured_at"]): r for r in held}
+            assert all(marks[key]["needs_verification"] for key in misread), kind
+            counts[kind][0] += len(off)
+            counts[kind][1] += len((off | misread) & set(got))
+    total = sum(v["passages"] for v in truth["misreads"]["vehicles"].values())
+    for kind, (off, on) in counts.items():
+        assert off < total and on == total, (kind, off, on, total)
