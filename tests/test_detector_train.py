@@ -134,3 +134,22 @@ def test_people_in_front_of_vehicles_are_labelled_over_them():
         for _, x1, y1, x2, y2 in (b for b in s.boxes if b[0] == PERSON):
             over += any(x1 < vx2 and x2 > vx1 and y2 > vy2 for _, vx1, vy1, vx2, vy2 in vehicles)
     assert over >= 8   # feet in front of (below) a vehicle's bottom, the body over it
+
+
+def test_a_held_out_split_of_hard_cases_records_them_and_the_heads(tmp_path):
+    """``render --hard-share 0 --test-hard-share 1``: training scenes as they always were,
+    every held-out scene a hard case, its meta naming the case and the visible heads."""
+    import json
+
+    data = write_dataset(tmp_path / "ds", seed=126, train=3, val=0, test=4, hard_share=0.0,
+                         test_hard_share=1.0)
+    meta = [json.loads(line) for line in (tmp_path / "ds" / "masks" / "test" / "meta.jsonl").read_text().splitlines()]
+    assert len(meta) == 4 and all(m["hard"] in ("face_closeup", "person_front", "plate_pattern") for m in meta)
+    assert all(m["heads"] and all(len(h) == 4 for h in m["heads"]) for m in meta)
+    plain = render_scene(126, "train", 0)
+    import cv2
+
+    kept = cv2.imread(str(tmp_path / "ds" / "images" / "train" / "train_000000.jpg"))
+    assert np.abs(kept.astype(int) - plain.image).mean() < 2     # the same scene (JPEG 95)
+    info = json.loads((tmp_path / "ds" / "dataset.json").read_text())
+    assert info["hard_share"] == {"train": 0.0, "val": 0.0, "test": 1.0} and data.is_file()
