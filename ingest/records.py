@@ -35,10 +35,14 @@ FIELDS = REQUIRED + ("country", "confidence", "overview", "crop", "alternatives"
 #: At most this many alternative candidate reads per passage (the peers' top-N, N = 10).
 MAX_ALTERNATIVES = 10
 
-_PLATE_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-]{0,19}")
-_CAPTURE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-_COUNTRY = re.compile(r"[A-Za-z]{1,3}")
-_IMAGE_REF = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
+# What a record's text fields may hold (whole values); the API's IntakeRecord schema
+# (webmap/intake_api.py) is built from these, so the two say the same.
+PLATE_RAW = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-]{0,19}")
+#: Letters and digits of a plate once normalised (dots, dashes and spaces dropped).
+PLATE_MAX = 12
+CAPTURE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+COUNTRY = re.compile(r"[A-Za-z]{1,3}")
+IMAGE_REF = re.compile(r"[A-Za-z0-9._\-/]{1,255}")
 # The Netherlands with a margin for border cameras (KMar) and mobile units just across.
 NL_BOUNDS = (2.5, 50.2, 7.8, 54.0)  # min lon, min lat, max lon, max lat
 # RD New (EPSG:28992) extent of the Netherlands: x, y in metres.
@@ -232,11 +236,11 @@ class Validator:
                            f"plan at {captured_at.isoformat()} (R9)")
 
         plate_raw = rec["plate"]
-        if not isinstance(plate_raw, str) or not _PLATE_RAW.fullmatch(plate_raw):
+        if not isinstance(plate_raw, str) or not PLATE_RAW.fullmatch(plate_raw):
             raise Rejected("bad_plate", "plate must be 1-20 letters, digits, spaces, dots or "
                            "dashes, starting with a letter or digit")
         plate = normalise_plate(plate_raw)
-        if not 1 <= len(plate) <= 12:
+        if not 1 <= len(plate) <= PLATE_MAX:
             raise Rejected("bad_plate", "a plate has 1 to 12 letters and digits")
 
         lon, lat, segment_id = self._position(rec["lon"], rec["lat"], info)
@@ -252,14 +256,14 @@ class Validator:
         capture_id = rec["capture_id"]
         if isinstance(capture_id, int) and not isinstance(capture_id, bool):
             capture_id = str(capture_id)
-        if not isinstance(capture_id, str) or not _CAPTURE_ID.fullmatch(capture_id):
+        if not isinstance(capture_id, str) or not CAPTURE_ID.fullmatch(capture_id):
             raise Rejected("bad_capture_id", "capture_id must be 1-128 characters of "
                            "letters, digits, '.', '_', ':' or '-'")
 
         country = rec.get("country")
         if country in (None, ""):
             country = None
-        elif not isinstance(country, str) or not _COUNTRY.fullmatch(country):
+        elif not isinstance(country, str) or not COUNTRY.fullmatch(country):
             raise Rejected("bad_country", "country must be 1-3 letters (e.g. NL, D, B)")
         else:
             country = country.upper()
@@ -322,7 +326,7 @@ class Validator:
     def _image_ref(raw: Any, name: str) -> str | None:
         if raw in (None, ""):
             return None
-        if (not isinstance(raw, str) or not _IMAGE_REF.fullmatch(raw) or raw.startswith("/")
+        if (not isinstance(raw, str) or not IMAGE_REF.fullmatch(raw) or raw.startswith("/")
                 or ".." in raw.split("/")):
             raise Rejected("bad_image", f"{name} must be a relative file name (no '..')")
         return raw
@@ -359,11 +363,11 @@ def alternatives(raw: Any, plate: str) -> tuple[tuple[str, ...], tuple[float, ..
             raise Rejected("bad_alternatives", f"alternative {i} must be an object with "
                            "plate and confidence")
         alt_raw = alt.get("plate")
-        if not isinstance(alt_raw, str) or not _PLATE_RAW.fullmatch(alt_raw):
+        if not isinstance(alt_raw, str) or not PLATE_RAW.fullmatch(alt_raw):
             raise Rejected("bad_alternatives", f"alternative {i}: plate must be 1-20 letters, "
                            "digits, spaces, dots or dashes, starting with a letter or digit")
         alt_plate = normalise_plate(alt_raw)
-        if not 1 <= len(alt_plate) <= 12:
+        if not 1 <= len(alt_plate) <= PLATE_MAX:
             raise Rejected("bad_alternatives", f"alternative {i}: a plate has 1 to 12 "
                            "letters and digits")
         if alt_plate == plate:

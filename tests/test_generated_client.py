@@ -69,7 +69,7 @@ def test_generated_client_registers_and_confirms(live_server, people, tmp_path):
                                             "end": now.isoformat()}}}
         preview = ops["search_preview"].sync(
             client=client, request_id=created.id,
-            body=models.EnquiryPreview.from_dict(search))
+            body=models.PlateEnquiry.from_dict(search))
         assert isinstance(preview, models.Enquiry), preview
         ran = ops["search_run"].sync_detailed(client=client, enquiry_id=preview.enquiry_id)
         assert ran.status_code == 200, ran.content

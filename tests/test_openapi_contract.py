@@ -30,9 +30,58 @@ def test_every_operation_has_body_responses_and_security(client):
             if not oks:
                 missing.append(f"{method} {path}: no 2xx answer")
             for code in oks:
-                if not op["responses"][code].get("content"):
-                    missing.append(f"{method} {path} {code}: no schema")
+                content = op["responses"][code].get("content")
+                if not content:
+                    missing.append(f"{method} {path} {code}: no content")
+                for mime, media in (content or {}).items():
+                    if mime not in ("application/json", "application/geo+json"):
+                        continue
+                    why = _vague(media.get("schema"), doc["components"]["schemas"])
+                    if why:
+                        missing.append(f"{method} {path} {code} {mime}: {why}")
     assert not missing, "\n".join(missing)
+
+
+def _vague(schema, components, seen=()) -> str | None:
+    """Why ``schema`` does not describe an answer (None when it does): missing, an object
+    without properties (``{"type": "object"}``), a list of anything, or a choice between
+    such; references are followed."""
+    if not isinstance(schema, dict) or not schema:
+        return "no schema"
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        if name not in components:
+            return f"unresolved {schema['$ref']}"
+        return None if name in seen else _vague(components[name], components, (*seen, name))
+    for key in ("oneOf", "anyOf", "allOf"):
+        if key in schema:
+            whys = [_vague(s, components, seen) for s in schema[key] if s != {"type": "null"}]
+            return next((w for w in whys if w), None)
+    types = schema.get("type")
+    types = set(types if isinstance(types, list) else [types])
+    if "object" in types and not schema.get("properties") and \
+            not isinstance(schema.get("additionalProperties"), dict):
+        return "an object without properties"
+    if "array" in types:
+        return _vague(schema.get("items"), components, seen) and "a list of anything"
+    if types == {None} and not {"enum", "const"} & set(schema):
+        return "no type"
+    return None
+
+
+def test_the_contract_check_finds_vague_answers():
+    """The check above would find each placeholder the document once had."""
+    components = {"Thing": {"type": "object"}, "Real": {"type": "object", "properties": {
+        "id": {"type": "integer"}}}}
+    assert _vague(None, components) == "no schema"
+    assert _vague({"type": "object"}, components)
+    assert _vague({"anyOf": [{"type": "object"}, {"type": "array", "items": {}}]}, components)
+    assert _vague({"$ref": "#/components/schemas/Thing"}, components)
+    assert _vague({"$ref": "#/components/schemas/Missing"}, components)
+    assert _vague({"type": "array", "items": {"type": "object"}}, components)
+    assert _vague({"$ref": "#/components/schemas/Real"}, components) is None
+    assert _vague({"type": "array", "items": {"$ref": "#/components/schemas/Real"}},
+                  components) is None
 
 
 def test_security_schemes_and_no_header_login(client):

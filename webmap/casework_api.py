@@ -248,7 +248,6 @@ def set_requester(request_id: int):
 REQ_PATH = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 ACCOUNT_PATH = {"name": "account_id", "in": "path", "required": True,
                 "schema": {"type": "integer"}}
-_ok = {"description": "ok"}
 
 
 def _json(schema: dict, description: str = "ok") -> dict:
@@ -261,7 +260,33 @@ def _body(name: str, required: bool = True) -> dict:
 
 _REQ_OK = _json(ref("Request"), "the request")
 _NO_BODY = _body("Empty", required=False)
-_LIST = _json({"type": "array", "items": {"type": "object"}})
+#: A confirmed request: its order's areas resolved to cameras once, searches may start.
+_CONFIRMED = {"description": "the request, confirmed", "content": {"application/json": {
+    "schema": ref("Request"),
+    "example": {"id": 17, "reference": "2026-MN-0017", "status": "confirmed",
+                "unit_code": "MN", "received_at": "2026-12-01T09:00:00+01:00",
+                "order_at": "2026-12-01T08:30:00+01:00", "order_kind": "written",
+                "order_reference": "OvJ-2026-118", "crime_code": "289",
+                "crime_label": "Doodslag", "fugitive": False, "photos": False,
+                "foreign_request": False, "convoy_minutes": None,
+                "confirmed_at": "2026-12-01T09:05:12+01:00",
+                "scope": {"windows": [{"start": "2026-11-20T00:00:00+01:00",
+                                       "end": "2026-11-21T00:00:00+01:00"}],
+                          "plates": ["AB123C"], "patterns": [], "cameras": [],
+                          "locations": [], "areas": [],
+                          "resolved_cameras": ["MN-A12-004-R1", "MN-A12-005-L1"]},
+                "investigation_system": "BVH", "investigation_number": "2026-0042",
+                "investigation_name": "Onderzoek Eik", "officer_username": "officer.mn",
+                "written_order_at": None, "written_order_due": None,
+                "written_order_overdue": False}}}}
+
+
+def _list(name: str) -> dict:
+    return {"type": "array", "items": ref(name)}
+
+
+_MEMBERS = _json(_list("Member"), "the members of the investigation, as recorded now")
+_GRANTS = _json(_list("Grant"), "the grants, as recorded now")
 register_paths({
     "/api/v1/session": {
         "get": {"summary": "The current account and the CSRF token",
@@ -277,10 +302,11 @@ register_paths({
                    "responses": {"200": _json({"type": "object", "properties": {
                        "ok": {"type": "boolean"}}})}}},
     "/api/v1/crimes": {"get": {"summary": "Crimes and whether art. 67 lid 1 Sv applies",
-                               "responses": {"200": _ok, "401": ERROR, "403": ERROR}}},
+                               "responses": {"200": _json(_list("Crime"), "the crimes"),
+                                             "401": ERROR, "403": ERROR}}},
     "/api/v1/requests": {
         "get": {"summary": "The unit's requests with open work and overdue written orders",
-                "responses": {"200": _ok, "401": ERROR, "403": ERROR}},
+                "responses": {"200": _json(ref("RequestList")), "401": ERROR, "403": ERROR}},
         "post": {"summary": "Register a request and its order (refused with the reason when "
                             "the crime does not qualify)",
                  "requestBody": _body("RequestRegistration"),
@@ -292,7 +318,8 @@ register_paths({
                                                             "404": ERROR}}},
     **{f"/api/v1/requests/{{request_id}}/{verb}": {"post": {
         "summary": summary, "parameters": [REQ_PATH], "requestBody": body,
-        "responses": {"200": _REQ_OK, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}}
+        "responses": {"200": _CONFIRMED if verb == "confirm" else _REQ_OK, "400": ERROR,
+                      "403": ERROR, "404": ERROR, "409": ERROR}}}
        for verb, summary, body in [
            ("confirm", "Confirm the registered data (then frozen); searches may start",
             _NO_BODY),
@@ -306,7 +333,7 @@ register_paths({
         "get": {"summary": "Colleagues who may take over (not in the investigation); the "
                            "hand-overs so far are in the request's `handovers`",
                 "parameters": [REQ_PATH],
-                "responses": {"200": _LIST, "403": ERROR, "404": ERROR}},
+                "responses": {"200": _json(_list("Colleague")), "403": ERROR, "404": ERROR}},
         "post": {"summary": "Hand the request over (to: account id or username, reason); "
                             "the colleague becomes the handling officer (recorded)",
                  "parameters": [REQ_PATH], "requestBody": _body("Handover"),
@@ -314,24 +341,24 @@ register_paths({
                                "409": ERROR}}},
     "/api/v1/requests/{request_id}/members": {
         "get": {"summary": "Recorded members of the request's investigation",
-                "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
+                "parameters": [REQ_PATH], "responses": {"200": _MEMBERS, "404": ERROR}},
         "post": {"summary": "Record a member of the investigation (account: id or username)",
                  "parameters": [REQ_PATH], "requestBody": _body("AccountRef"),
-                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
+                 "responses": {"201": _MEMBERS, "400": ERROR, "403": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/grants": {
         "get": {"summary": "Grants to see what was provided (viewing level 2)",
-                "parameters": [REQ_PATH], "responses": {"200": _ok, "404": ERROR}},
+                "parameters": [REQ_PATH], "responses": {"200": _GRANTS, "404": ERROR}},
         "post": {"summary": "Grant an account outside the investigation sight of what was "
                             "provided (account: id or username)", "parameters": [REQ_PATH],
                  "requestBody": _body("AccountRef"),
-                 "responses": {"201": _ok, "400": ERROR, "403": ERROR, "404": ERROR}}},
+                 "responses": {"201": _GRANTS, "400": ERROR, "403": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/members/{account_id}": {
         "delete": {"summary": "End a recorded membership of the investigation",
                    "parameters": [REQ_PATH, ACCOUNT_PATH],
-                   "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
+                   "responses": {"200": _MEMBERS, "400": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/grants/{account_id}": {
         "delete": {"summary": "Withdraw a grant", "parameters": [REQ_PATH, ACCOUNT_PATH],
-                   "responses": {"200": _ok, "400": ERROR, "404": ERROR}}},
+                   "responses": {"200": _GRANTS, "400": ERROR, "404": ERROR}}},
     "/api/v1/requests/{request_id}/requester": {
         "put": {"summary": "Record the requester of record, who sees what was provided "
                            "(account: id or username; null clears it)",
@@ -509,7 +536,7 @@ def _PAGE_ARGS(most: int, default: int) -> list[dict]:
 register_paths({
     "/api/v1/requests/{request_id}/searches": {
         "get": {"summary": "The request's searches", "parameters": [REQ_PATH],
-                "responses": {"200": _ok, "403": ERROR, "404": ERROR}},
+                "responses": {"200": _json(_list("Search")), "403": ERROR, "404": ERROR}},
         "post": {"summary": "Preview a search inside the request's order (kind: plate, partial, "
                             "block, convoy, common, route; parameters as for /search)",
                  "description": "Block (Q3) needs an explicit selection (`selection` or "
@@ -521,11 +548,13 @@ register_paths({
     "/api/v1/searches/{enquiry_id}/run": {"post": {
         "summary": "Run a previewed search; results are kept and held", "parameters": [_SEARCH],
         "requestBody": _NO_BODY,
-        "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _json(ref("SearchRun"), "what the run held"), "403": ERROR,
+                      "404": ERROR, "409": ERROR}}},
     "/api/v1/searches/{enquiry_id}/stop": {"post": {
         "summary": "Stop after the preview (recorded)", "parameters": [_SEARCH],
         "requestBody": _NO_BODY,
-        "responses": {"200": _ok, "403": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _json(ref("SearchStopped")), "403": ERROR, "404": ERROR,
+                      "409": ERROR}}},
     "/api/v1/requests/{request_id}/reads": {"get": {
         "summary": "Plate reads to verify, a page at a time (10, 50, 100, 500); crops=1 puts "
                    "each read's plate crop inline (data URL); a read without a crop is "
@@ -540,7 +569,8 @@ register_paths({
         "parameters": [REQ_PATH, *_PAGE_ARGS(500, 50),
                        {"name": "crops", "in": "query", "schema": {"enum": ["0", "1"]},
                         "description": "1: each read's plate crop inline"}],
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR}}},
+        "responses": {"200": _json(ref("ReadsPage"), "a page of reads, handed out for "
+                                   "verdicts"), "400": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for the reads of a page handed out by "
                    "the reads list; a verdict holds 28 days",
@@ -562,13 +592,23 @@ register_paths({
             "type": "string", "format": "binary"}}}}, "404": ERROR}}},
     "/api/v1/requests/{request_id}/package": {"post": {
         "summary": "Make and download the provision package (once)", "parameters": [REQ_PATH],
-        "requestBody": _NO_BODY,
-        "responses": {"200": {"description": "zip", "content": {"application/zip": {"schema": {
-            "type": "string", "format": "binary"}}}}, "409": ERROR, "403": ERROR}}},
+        "description": "No body (or `{}`). The zip holds manifest.json (the Manifest schema: "
+                       "the request, the order, each search's parameters, the counts and a "
+                       "SHA-256 per file), the passages as CSV and GeoJSON with a "
+                       "verification status per row, a route search's route, the plate "
+                       "crops and, where the order asks for photos, the approved blurred "
+                       "photos. Refused (409) before a search has run or while reads wait "
+                       "for a verdict; GET …/provided gives the manifest afterwards.",
+        "requestBody": {"required": False, "content": {"application/json": {
+            "schema": ref("Empty"), "example": {}}}},
+        "responses": {"200": {"description": "the package (zip)", "content": {
+            "application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+            "409": ERROR, "403": ERROR}}},
     "/api/v1/requests/{request_id}/complete": {"post": {
         "summary": "Complete the request; secured results are released", "parameters": [REQ_PATH],
         "requestBody": _NO_BODY, "responses": {"200": _REQ_OK, "409": ERROR}}},
     "/api/v1/requests/{request_id}/provided": {"get": {
         "summary": "The manifest of what was provided (investigation members or grant holders)",
-        "parameters": [REQ_PATH], "responses": {"200": _ok, "403": ERROR, "409": ERROR}}},
+        "parameters": [REQ_PATH], "responses": {"200": _json(ref("Provided")), "403": ERROR,
+                                                "409": ERROR}}},
 })

@@ -7,11 +7,13 @@ answer. A database outage is a 503, so a device retries, and the retry is idempo
 from __future__ import annotations
 
 import logging
+import re
 
 import psycopg
 from flask import Blueprint, current_app, jsonify, request
 
 from anpr.errors import BadInput, DatabaseUnavailable
+from ingest import records
 from ingest.devices import authenticate, device_cameras
 from ingest.intake import RegistryCache, intake_batch, parse_records
 from webmap import payload
@@ -121,6 +123,63 @@ def intake_passages():
 intake_passages.anpr_access = "device"
 
 
+def _whole(rx: re.Pattern[str], head: str = "") -> str:
+    """A validator's ``fullmatch`` regex as a JSON Schema pattern (which searches)."""
+    return f"^{head}(?:{rx.pattern})$"
+
+
+#: A plate as read, as the validator takes it: its characters, and at most PLATE_MAX
+#: letters and digits once dots, dashes and spaces are dropped.
+_PLATE = {"type": "string",
+          "pattern": _whole(records.PLATE_RAW,
+                            f"(?=(?:[^A-Za-z0-9]*[A-Za-z0-9]){{1,{records.PLATE_MAX}}}"
+                            "[^A-Za-z0-9]*$)"),
+          "description": f"as read: 1-20 letters, digits, spaces, dots or dashes, starting "
+                         f"with a letter or digit; 1 to {records.PLATE_MAX} letters and "
+                         "digits (stored upper case without the rest)"}
+_CONFIDENCE = {"type": "number", "minimum": 0, "maximum": 1}
+_IMAGE = {"type": "string", "pattern": _whole(records.IMAGE_REF, r"(?!/)(?!(?:.*/)?\.\.(?:/|$))"),
+          "description": "the photo's file name: a relative path in bulk files, the name of "
+                         "its multipart part over HTTP (no leading '/', no '..')"}
+_LON_MIN, _LAT_MIN, _LON_MAX, _LAT_MAX = records.NL_BOUNDS
+#: The intake record (DESIGN.md section 5) in its JSON form, built from the validator's own
+#: limits (ingest.records; tests/test_intake_schema.py holds the two together). What only
+#: the validator can judge: the camera registered and in the published plan at that time
+#: (R9), the time neither in the future nor past retention, a fixed camera's position near
+#: its registered location, no alternative equal to the read or to another. CSV's empty
+#: cells count as absent, and its numbers are text.
+INTAKE_RECORD = {
+    "type": "object", "required": list(records.REQUIRED),
+    "properties": {
+        "camera": {"type": "string", "minLength": 1,
+                   "description": "the camera's id in the registry"},
+        "captured_at": {"type": "string", "format": "date-time",
+                        "description": "ISO 8601 with an explicit UTC offset"},
+        "plate": _PLATE,
+        "country": {"type": "string", "pattern": _whole(records.COUNTRY),
+                    "description": "1-3 letters (NL, D, B)"},
+        "confidence": _CONFIDENCE,
+        "lat": {"type": "number", "minimum": _LAT_MIN, "maximum": _LAT_MAX,
+                "description": "WGS84 degrees (not RD New metres), in or just around the "
+                               "Netherlands"},
+        "lon": {"type": "number", "minimum": _LON_MIN, "maximum": _LON_MAX,
+                "description": "WGS84 degrees"},
+        "capture_id": {"type": "string", "pattern": _whole(records.CAPTURE_ID),
+                       "description": "unique per camera: a retry with the same id is a "
+                                      "duplicate, never a second passage"},
+        "overview": _IMAGE, "crop": _IMAGE,
+        "alternatives": {
+            "type": "array", "maxItems": records.MAX_ALTERNATIVES,
+            "description": "the camera's other candidate reads (docs/intake.md); none equal "
+                           "to `plate` or to another",
+            "items": {"type": "object", "required": ["plate", "confidence"],
+                      "properties": {"plate": _PLATE, "confidence": _CONFIDENCE}}}},
+    "example": {"camera": "MN-A12-004-R1", "captured_at": "2026-11-20T08:14:03+01:00",
+                "plate": "AB-123-C", "country": "NL", "confidence": 0.93, "lat": 52.0907,
+                "lon": 5.1214, "capture_id": "cam4-20261120-081403-0017",
+                "overview": "0017-overview.jpg", "crop": "0017-crop.jpg",
+                "alternatives": [{"plate": "AB-123-G", "confidence": 0.04}]}}
+
 RESULT = {"type": "object", "properties": {
     "index": {"type": "integer"}, "capture_id": {"type": ["string", "null"]},
     "status": {"enum": ["accepted", "duplicate", "rejected", "not_stored"]},
@@ -153,26 +212,4 @@ register_paths({
                                    "details.results per record",
                     "content": {"application/json": {"schema": {"type": "object"}}}},
             "503": ERROR}}},
-}, {
-    "IntakeRecord": {"type": "object",
-                     "required": ["camera", "captured_at", "plate", "lat", "lon", "capture_id"],
-                     "properties": {
-                         "camera": {"type": "string"},
-                         "captured_at": {"type": "string", "format": "date-time",
-                                         "description": "ISO 8601 with an explicit offset"},
-                         "plate": {"type": "string", "maxLength": 20},
-                         "country": {"type": "string", "maxLength": 3},
-                         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
-                         "lat": {"type": "number"}, "lon": {"type": "number"},
-                         "capture_id": {"type": "string", "maxLength": 128},
-                         "overview": {"type": "string"}, "crop": {"type": "string"},
-                         "alternatives": {
-                             "type": "array", "maxItems": 10,
-                             "description": "the camera's other candidate reads (docs/intake.md); "
-                                            "none equal to `plate` or to another",
-                             "items": {"type": "object", "required": ["plate", "confidence"],
-                                       "properties": {
-                                           "plate": {"type": "string", "maxLength": 20},
-                                           "confidence": {"type": "number", "minimum": 0,
-                                                          "maximum": 1}}}}}},
-})
+}, {"IntakeRecord": INTAKE_RECORD})

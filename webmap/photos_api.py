@@ -12,6 +12,7 @@ from webmap.db import get_conn
 from webmap.messages_nl import dutch
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
+from webmap.schemas import ref
 
 photos_api = Blueprint("photos_api", __name__)
 
@@ -82,7 +83,12 @@ def approve_page(request_id: int):
 
 _REQ = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PAS = {"name": "passage_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-_ok = {"description": "ok"}
+
+
+def _json(name: str) -> dict:
+    return {"description": "ok", "content": {"application/json": {"schema": ref(name)}}}
+
+
 register_paths({
     "/api/v1/requests/{request_id}/photos": {"get": {
         "summary": "Overview photos of the request's results to approve (only when the order "
@@ -94,14 +100,15 @@ register_paths({
                            "type": "integer", "minimum": 0, "maximum": 10**9, "default": 0}},
                        {"name": "all", "in": "query", "schema": {"enum": ["0", "1"]},
                         "description": "1: approved ones too"}],
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR, "404": ERROR, "409": ERROR}}},
+        "responses": {"200": _json("PhotosPage"), "400": ERROR, "403": ERROR, "404": ERROR,
+                      "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/approve": {"post": {
         "summary": "Approve a page of photos in one action: photos [{passage_id, boxes}] "
                    "(1 to 100), each recorded and audited on its own; all or none",
         "parameters": [_REQ],
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/PagePhotoApproval"}}}},
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+        "responses": {"200": _json("PhotosApproved"), "400": ERROR, "403": ERROR,
                                             "404": ERROR, "409": ERROR}}},
     "/api/v1/requests/{request_id}/photos/{passage_id}": {"get": {
         "summary": "The detector's blurred photo, or its approved copy; never the "
@@ -116,6 +123,6 @@ register_paths({
         "parameters": [_REQ, _PAS],
         "requestBody": {"required": False, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/PhotoApproval"}}}},
-        "responses": {"200": _ok, "400": ERROR, "403": ERROR,
+        "responses": {"200": _json("PhotoApproved"), "400": ERROR, "403": ERROR,
                                                   "404": ERROR, "409": ERROR}}},
 })

@@ -463,7 +463,9 @@ def _png(op: dict[str, Any]) -> dict[str, Any]:
 
 _DAY = {"type": "string", "format": "date"}
 _LINE = {"type": "object", "required": ["type", "coordinates"],
-         "properties": {"type": {"const": "LineString"}, "coordinates": {"type": "array"}}}
+         "properties": {"type": {"enum": ["LineString"]},
+                        "coordinates": {"type": "array", "items": {
+                            "type": "array", "items": {"type": "number"}, "minItems": 2}}}}
 _LOCATION_FIELDS = {
     "code": {"type": "string"}, "name": {"type": "string"}, "unit_code": {"type": "string"},
     "lon": {"type": "number"}, "lat": {"type": "number"}, "road": {"type": ["string", "null"]},

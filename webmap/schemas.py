@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from anpr.errors import BadInput
+from gis.search.params import KINDS
 
 REF = "#/components/schemas/"
 
@@ -30,6 +31,11 @@ ID_OR_NAME = {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "m
 BOX = {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4,
        "description": "[x1, y1, x2, y2] in pixels of the photo"}
 JSON_OBJECT = {"type": "object"}
+#: A request's states (casework.requests; the pages' words in webmap/messages_nl.py STATUS).
+REQUEST_STATES = ("registered", "confirmed", "rejected", "cancelled", "provided", "completed")
+#: The request flow's preview body per kind of search (``PlateEnquiry``: kind and
+#: ``PlateParameters``; webmap.search_api registers them beside the search endpoints).
+_ENQUIRIES = {kind: f"{kind.capitalize()}Enquiry" for kind in KINDS}
 JSON_ANY = {"description": "JSON"}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
@@ -143,22 +149,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                   "properties": {"account": {"oneOf": [{"type": "integer"}, {"type": "string"},
                                                        {"type": "null"}]}}},
     "EnquiryPreview": {
-        "type": "object", "required": ["kind", "parameters"],
         "description": "A search inside the request's order, first as a count preview; "
                        "POST /api/v1/searches/{enquiry_id}/run runs it once and holds what "
                        "it finds, which GET /api/v1/searches/{enquiry_id}/results pages "
-                       "through. The same search asked again (its parameters as the search "
-                       "reads them) answers 200 with the one already previewed or run "
-                       "(`already`). Block (Q3) needs an explicit `selection` or `cameras`; "
-                       "an order that names plates refuses block (Q3) and common (Q5) "
-                       "searches.",
-        "properties": {"kind": {"enum": ["plate", "partial", "block", "convoy", "common",
-                                         "route"]},
-                       "parameters": {"type": "object",
-                                      "description": "the search's parameters, as the body "
-                                                     "of /api/v1/search/{kind} names them "
-                                                     "(no request_id, enquiry_id, limit or "
-                                                     "offset)"}},
+                       "through. `kind` says which search, `parameters` are its parameters "
+                       "as the body of /api/v1/search/{kind} names them (PlateParameters, "
+                       "…; no request_id, enquiry_id, limit or offset). The same search "
+                       "asked again (its parameters as the search reads them) answers 200 "
+                       "with the one already previewed or run (`already`). Block (Q3) needs "
+                       "an explicit `selection` or `cameras`; an order that names plates "
+                       "refuses block (Q3) and common (Q5) searches.",
+        "oneOf": [ref(_ENQUIRIES[kind]) for kind in KINDS],
+        "discriminator": {"propertyName": "kind",
+                          "mapping": {kind: REF + _ENQUIRIES[kind] for kind in KINDS}},
         "example": {"kind": "plate", "parameters": {
             "plates": ["AB123C"], "window": {"start": "2026-11-20T00:00:00+01:00",
                                              "end": "2026-11-21T00:00:00+01:00"}}}},
@@ -212,15 +215,54 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "properties": {"document": {"type": "string", "format": "binary",
                                                  "description": "PDF or image of the order"}}},
     "Request": {
-        "type": "object", "required": ["id", "reference", "status"],
+        "type": "object",
+        "required": ["id", "reference", "status", "unit_code", "received_at", "order_at",
+                     "order_kind", "order_reference", "scope", "investigation_system",
+                     "investigation_number", "investigation_name", "written_order_overdue"],
         "description": "A request as registered; times ISO 8601 with offset",
         "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
-                       "status": {"type": "string"},
+                       "status": {"enum": list(REQUEST_STATES)},
+                       "unit_code": {"type": "string"},
                        "received_at": DATE_TIME, "order_at": DATE_TIME,
+                       "order_kind": {"enum": ["written", "verbal"]},
+                       "order_reference": {"type": "string"},
+                       "crime_code": {"type": ["string", "null"]},
+                       "crime_label": {"type": ["string", "null"]},
+                       "fugitive": {"type": "boolean"}, "photos": {"type": "boolean"},
+                       "foreign_request": {"type": "boolean"},
+                       "convoy_minutes": {"type": ["integer", "null"]},
+                       "scope": {"type": "object", "required": ["windows"],
+                                 "description": "the order's scope as registered; from "
+                                                "confirmation with `resolved_cameras`"},
+                       "investigation_system": {"enum": ["BVH", "Summ-IT"]},
+                       "investigation_number": {"type": "string"},
+                       "investigation_name": {"type": "string"},
+                       "officer_username": {"type": ["string", "null"]},
+                       "written_order_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
+                       "written_order_due": {"anyOf": [DATE_TIME, {"type": "null"}],
+                                             "description": "a verbal order: 72 hours after "
+                                                            "it was given (R4)"},
+                       "written_order_overdue": {"type": "boolean"},
+                       "handovers": {"type": "array", "items": {
+                           "type": "object", "required": ["at", "from_officer", "to_officer"],
+                           "properties": {"at": DATE_TIME, "from_officer": {"type": "string"},
+                                          "to_officer": {"type": "string"},
+                                          "reason": {"type": ["string", "null"]}}}},
                        "qualification": {"type": "object", "properties": {
-                           "ok": {"type": "boolean"}, "reason": {"type": "string"}}}}},
-    "Enquiry": {"type": "object", "required": ["enquiry_id"],
-                "properties": {"enquiry_id": {"type": "integer"}}},
+                           "ok": {"type": "boolean"}, "reason": {"type": "string"},
+                           "reden": {"type": "string"}}}}},
+    "Enquiry": {
+        "type": "object", "required": ["enquiry_id", "kind", "preview"],
+        "description": "A search's count preview in the request; `already` when the same "
+                       "search was previewed or run before (then this is that one)",
+        "properties": {"enquiry_id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
+                       "preview": {"$ref": REF + "SearchPreview"},
+                       "already": {"enum": ["previewed", "run"]},
+                       "run_at": {"anyOf": [DATE_TIME, {"type": "null"}]},
+                       "passages_kept": {"type": ["integer", "null"], "minimum": 0}},
+        "example": {"enquiry_id": 412, "kind": "plate", "preview": {
+            "passages": 3, "plates": 1, "cameras_hit": 2, "verification_required": True,
+            "verification_minutes": 0.3}}},
 }
 
 
@@ -255,7 +297,7 @@ _COVERAGE_REQUIRED = ["window", "cameras_selected", "cameras_with_gaps", "comple
 _GEOMETRY = {"type": "object", "required": ["type", "coordinates"],
              "properties": {"type": {"enum": ["Point", "LineString", "Polygon",
                                               "MultiLineString", "MultiPolygon"]},
-                            "coordinates": {"type": "array"}}}
+                            "coordinates": {"type": "array", "items": {}}}}
 
 
 def feature(properties: dict[str, Any], required: list[str],
@@ -483,6 +525,275 @@ ANSWERS: dict[str, dict[str, Any]] = {
                        "PassagesAnswer, Q4 ConvoyAnswer, Q5 CommonAnswer, Q6 RouteAnswer",
         "oneOf": [ref("PassagesAnswer"), ref("ConvoyAnswer"), ref("CommonAnswer"),
                   ref("RouteAnswer")]},
+    # -- casework: requests, their relations, searches, verification, photos, provision --
+    "Crime": {"type": "object", "required": ["code", "label", "article", "pretrial_detention"],
+              "properties": {"code": {"type": "string"}, "label": {"type": "string"},
+                             "article": {"type": "string"},
+                             "pretrial_detention": {"type": "boolean",
+                                                    "description": "art. 67 lid 1 Sv applies: "
+                                                                   "a 126jj search may be "
+                                                                   "ordered"}}},
+    "RequestSummary": {
+        "type": "object",
+        "required": ["id", "reference", "status", "received_at", "order_kind", "order_at",
+                     "overdue", "searches", "unverified"],
+        "description": "A request as the unit's dashboard lists it",
+        "properties": {
+            "id": {"type": "integer"}, "reference": {"type": "string"},
+            "status": {"enum": list(REQUEST_STATES)}, "received_at": DATE_TIME,
+            "order_kind": {"enum": ["written", "verbal"]}, "order_at": DATE_TIME,
+            "written_order_at": NULLABLE_TIME, "written_order_due": NULLABLE_TIME,
+            "overdue": {"type": "boolean", "description": "a verbal order whose written order "
+                                                         "is past its three days"},
+            "foreign_request": {"type": "boolean"},
+            "officer_id": {"type": ["integer", "null"]}, "officer": _TEXT_OR_NULL,
+            "investigation_number": {"type": "string"}, "investigation_name": {"type": "string"},
+            "searches": {**COUNT, "description": "searches run"},
+            "unverified": {**COUNT, "description": "reads still to verify"}}},
+    "RequestList": {
+        "type": "object",
+        "required": ["requests", "open", "waiting_written_order", "overdue", "unverified",
+                     "not_provided"],
+        "description": "The unit's requests, newest first (at most 500), and its open work",
+        "properties": {
+            "requests": {"type": "array", "items": ref("RequestSummary")},
+            "open": COUNT, "waiting_written_order": COUNT,
+            "overdue": {"type": "array", "items": ref("RequestSummary")},
+            "unverified": COUNT, "not_provided": COUNT}},
+    "Colleague": {"type": "object", "required": ["id", "username", "full_name"],
+                  "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                                 "full_name": {"type": "string"}}},
+    "Member": {"type": "object", "required": ["id", "username", "role", "added_at"],
+               "description": "A recorded member of the request's investigation",
+               "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                              "full_name": {"type": "string"}, "role": {"type": "string"},
+                              "unit_code": _TEXT_OR_NULL, "added_at": DATE_TIME,
+                              "added_by": _TEXT_OR_NULL}},
+    "Grant": {"type": "object", "required": ["id", "username", "role", "granted_at"],
+              "description": "An account outside the investigation with sight of what was "
+                             "provided (viewing level 2)",
+              "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                             "full_name": {"type": "string"}, "role": {"type": "string"},
+                             "unit_code": _TEXT_OR_NULL, "granted_at": DATE_TIME,
+                             "granted_by": _TEXT_OR_NULL}},
+    "Search": {
+        "type": "object",
+        "required": ["id", "kind", "parameters", "previewed_at", "run_at",
+                     "stopped_after_preview", "result_count", "needs_verification", "officer"],
+        "description": "A search of the request: previewed, run (then `result_count` "
+                       "passages held) or stopped after its preview",
+        "properties": {"id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
+                       "parameters": {"type": "object"},
+                       "preview": {"anyOf": [ref("SearchPreview"), {"type": "null"}]},
+                       "previewed_at": DATE_TIME, "run_at": NULLABLE_TIME,
+                       "stopped_after_preview": {"type": "boolean"},
+                       "result_count": {"type": ["integer", "null"], "minimum": 0},
+                       "needs_verification": {"type": "boolean"},
+                       "officer": {"type": "string"}}},
+    "SearchRun": {
+        "type": "object", "required": ["enquiry_id", "kind", "result", "passages_kept"],
+        "description": "The run's answer: what it held, in the search's own shape (Q1-Q3 the "
+                       "first page of rows, Q4-Q6 the whole answer); later pages from "
+                       "GET /searches/{id}/results and /results/answer",
+        "properties": {"enquiry_id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
+                       "result": ref("SearchAnswer"),
+                       "passages_kept": {**COUNT, "description": "passages held with the "
+                                                                 "request (R1)"}},
+        "example": {"enquiry_id": 412, "kind": "plate", "passages_kept": 3, "result": {
+            "search": "plate", "enquiry_id": 412,
+            "params": {"plates": ["AB123C"], "cameras": None,
+                       "window": {"start": "2026-11-20T00:00:00+01:00",
+                                  "end": "2026-11-21T00:00:00+01:00"}},
+            "passages_total": 3, "plates_total": 1, "verification_required": True,
+            "by_location": [{"location_code": "MN-A12-004", "location_name": "A12 Utrecht-Oost",
+                             "lon": 5.1214, "lat": 52.0907, "passages": 3, "plates": 1,
+                             "first_at": "2026-11-20T08:14:03+01:00",
+                             "last_at": "2026-11-20T17:40:11+01:00"}],
+            "passages": [{"id": 81234, "camera_id": "MN-A12-004-R1",
+                          "captured_at": "2026-11-20T08:14:03+01:00", "plate": "AB123C",
+                          "plate_raw": "AB-123-C", "country": "NL", "confidence": 0.93,
+                          "lon": 5.1214, "lat": 52.0907, "location_code": "MN-A12-004",
+                          "location_name": "A12 Utrecht-Oost", "inout": "out", "lane": 1}],
+            "page": {"limit": 1, "offset": 0, "next_offset": 1},
+            "coverage": {"window": {"start": "2026-11-20T00:00:00+01:00",
+                                    "end": "2026-11-21T00:00:00+01:00"},
+                         "cameras_selected": 1324, "cameras_with_gaps": 0, "complete": True,
+                         "gaps": [], "unknown_cameras": []}}}},
+    "SearchStopped": {"type": "object", "required": ["enquiry_id", "stopped_after_preview"],
+                      "properties": {"enquiry_id": {"type": "integer"},
+                                     "stopped_after_preview": {"type": "boolean"}}},
+    "Read": {
+        "type": "object",
+        "required": ["passage_id", "captured_at", "camera_id", "plate", "location_code",
+                     "has_crop", "verdict", "verifiable", "match", "ordered_plate",
+                     "individual", "machine", "spot_check"],
+        "description": "A plate read to verify against its crop (R7)",
+        "properties": {
+            "passage_id": {"type": "integer"}, "captured_at": DATE_TIME,
+            "camera_id": {"type": "string"}, "plate": {"type": "string"},
+            "plate_raw": _TEXT_OR_NULL, "country": _TEXT_OR_NULL,
+            "confidence": {"type": ["number", "null"]}, "location_code": {"type": "string"},
+            "has_crop": {"type": "boolean"},
+            "verdict": {"enum": ["confirmed", "rejected", None]},
+            "verified_at": NULLABLE_TIME, "verified_by": _TEXT_OR_NULL,
+            "verifiable": {"type": "boolean", "description": "false: no crop, no verdict "
+                                                             "possible"},
+            "status": {"type": "string", "description": "why not verifiable"},
+            "match": _MATCH["match"],
+            "ordered_plate": {"type": "string", "description": "the plate the crop must show; "
+                                                               "name it in the verdict"},
+            "individual": {"type": "boolean",
+                           "description": "needs a verdict of its own: the plate reader "
+                                          "disagrees, is unsure or has no opinion, or it is a "
+                                          "probable misread"},
+            "machine": {"anyOf": [{"type": "object", "required": ["read", "confidence", "flag"],
+                                   "properties": {"read": {"type": "string"},
+                                                  "confidence": {"type": "number"},
+                                                  "flag": {"enum": ["disagrees", "unsure",
+                                                                    "agrees"]},
+                                                  "mark": _TEXT_OR_NULL}},
+                                  {"type": "null"}],
+                        "description": "the plate reader's opinion of the crop"},
+            "crop": {"type": ["string", "null"],
+                     "description": "crops=1: the plate crop as a data URL (null when its "
+                                    "photo is gone)"},
+            "spot_check": {"type": "boolean",
+                           "description": "the page's spot-check read: answer it on its own"}}},
+    "ReadsPage": {
+        "type": "object",
+        "required": ["reads", "page_size", "offset", "total", "verified", "not_verifiable",
+                     "remaining", "own_remaining", "page"],
+        "description": "A page of the request's reads and its counts; `page` is the page "
+                       "handed out for verdicts (null when none is left to verify on it)",
+        "properties": {
+            "reads": {"type": "array", "items": ref("Read")},
+            "page_size": {"type": "integer", "minimum": 1}, "offset": COUNT, "total": COUNT,
+            "verified": COUNT, "not_verifiable": COUNT, "remaining": COUNT,
+            "own_remaining": {**COUNT, "description": "reads still needing a verdict of "
+                                                      "their own"},
+            "page": {"anyOf": [ref("VerificationPage"), {"type": "null"}]}},
+        "example": {"page_size": 50, "offset": 0, "total": 2, "verified": 0,
+                    "not_verifiable": 0, "remaining": 2, "own_remaining": 1,
+                    "reads": [
+                        {"passage_id": 81234, "captured_at": "2026-11-20T08:14:03+01:00",
+                         "camera_id": "MN-A12-004-R1", "plate": "AB123C",
+                         "plate_raw": "AB-123-C", "country": "NL", "confidence": 0.93,
+                         "location_code": "MN-A12-004", "has_crop": True, "verdict": None,
+                         "verified_at": None, "verified_by": None, "verifiable": True,
+                         "match": "exact", "ordered_plate": "AB123C", "individual": True,
+                         "machine": {"read": "AB128C", "confidence": 0.71,
+                                     "flag": "disagrees",
+                                     "mark": "uitlezing wijkt af van de camera"},
+                         "spot_check": False},
+                        {"passage_id": 81250, "captured_at": "2026-11-20T08:19:41+01:00",
+                         "camera_id": "MN-A12-005-L1", "plate": "AB123C",
+                         "plate_raw": "AB 123 C", "country": "NL", "confidence": 0.98,
+                         "location_code": "MN-A12-005", "has_crop": True, "verdict": None,
+                         "verified_at": None, "verified_by": None, "verifiable": True,
+                         "match": "exact", "ordered_plate": "AB123C", "individual": False,
+                         "machine": {"read": "AB123C", "confidence": 0.99, "flag": "agrees",
+                                     "mark": None},
+                         "spot_check": True}],
+                    "page": {"id": "0b7e4d52-6f0e-4c55-9a57-2f1f5c1f3a10", "reads": 2,
+                             "confirmable": 1, "expires_at": "2026-12-01T10:00:00+01:00",
+                             "spot_check": {"passage_id": 81250,
+                                            "captured_at": "2026-11-20T08:19:41+01:00",
+                                            "ordered_plate": "AB123C"}}}},
+    "VerificationPage": {
+        "type": "object", "required": ["id", "reads", "confirmable", "expires_at", "spot_check"],
+        "description": "The page of reads handed out for verdicts (POST …/verdicts names its "
+                       "`id`): its reads still to verify, how many may be confirmed with the "
+                       "page, and the spot-check read to answer on its own",
+        "properties": {"id": {"type": "string"}, "reads": COUNT, "confirmable": COUNT,
+                       "expires_at": DATE_TIME,
+                       "spot_check": {"anyOf": [{"type": "object",
+                                                 "required": ["passage_id", "captured_at",
+                                                              "ordered_plate"],
+                                                 "properties": {
+                                                     "passage_id": {"type": "integer"},
+                                                     "captured_at": DATE_TIME,
+                                                     "ordered_plate": {"type": "string"}}},
+                                                {"type": "null"}]}}},
+    "Provided": {
+        "type": "object", "required": ["manifest", "sha256"],
+        "description": "What was provided: the package's manifest and the package's SHA-256",
+        "properties": {"manifest": ref("Manifest"), "sha256": {"type": "string"},
+                       "downloaded_at": NULLABLE_TIME}},
+    "Manifest": {
+        "type": "object",
+        "required": ["request", "order", "searches", "counts", "provided_by", "provided_at",
+                     "files"],
+        "description": "The provision package's manifest.json (DESIGN.md section 5)",
+        "properties": {
+            "request": {"type": "object", "required": ["reference"], "properties": {
+                "reference": {"type": "string"}, "unit": {"type": "string"},
+                "received_at": DATE_TIME, "requester": {"type": "string"},
+                "investigation": {"type": "string"},
+                "foreign_request": {"type": "boolean"}}},
+            "order": {"type": "object", "required": ["reference"], "properties": {
+                "reference": {"type": "string"}, "prosecutor": {"type": "string"},
+                "office": {"type": "string"}, "at": DATE_TIME,
+                "kind": {"enum": ["written", "verbal"]},
+                "written_order_attached": {"type": "boolean"},
+                "photos_ordered": {"type": "boolean"}}},
+            "searches": {"type": "array", "items": {
+                "type": "object", "required": ["id", "kind", "parameters"],
+                "properties": {"id": {"type": "integer"}, "kind": {"enum": list(KINDS)},
+                               "parameters": {"type": "object"}, "previewed_at": DATE_TIME,
+                               "run_at": NULLABLE_TIME,
+                               "stopped_after_preview": {"type": "boolean"},
+                               "passages_found": {"type": ["integer", "null"]}}}},
+            "counts": {"type": "object", "required": ["passages_provided"],
+                       "additionalProperties": COUNT},
+            "provided_by": {"type": "string"}, "provided_at": DATE_TIME,
+            "files": {"type": "object", "additionalProperties": {"type": "string"},
+                      "description": "file name: SHA-256"},
+            "result": {"type": "string", "description": "not available: nothing found"}}},
+    "Photo": {
+        "type": "object",
+        "required": ["passage_id", "captured_at", "plate", "camera_id", "photo_state",
+                     "photo_message", "approved"],
+        "description": "An overview photo to approve, in the state the detector left it",
+        "properties": {
+            "passage_id": {"type": "integer"}, "captured_at": DATE_TIME,
+            "plate": {"type": "string"}, "camera_id": {"type": "string"},
+            "location_code": _TEXT_OR_NULL,
+            "photo_state": {"enum": ["blurred", "pending", "set_aside", "not_queued"],
+                            "description": "only a blurred photo is shown"},
+            "photo_message": {"type": "string"}, "photo_bericht": {"type": "string"},
+            "approved": {"type": "boolean"},
+            "boxes": {"type": ["array", "null"], "items": BOX},
+            "approved_at": NULLABLE_TIME, "approved_by": _TEXT_OR_NULL}},
+    "PhotosPage": {
+        "type": "object",
+        "required": ["photos", "total", "approved", "remaining", "pending", "not_available",
+                     "unavailable", "offset", "page_size"],
+        "properties": {
+            "photos": {"type": "array", "items": ref("Photo")},
+            "total": COUNT, "approved": COUNT, "remaining": COUNT, "pending": COUNT,
+            "not_available": {**COUNT, "description": "set aside by the detector: not shown, "
+                                                      "not provided"},
+            "unavailable": {"type": "array", "items": {
+                "type": "object", "required": ["passage_id", "captured_at", "photo_state",
+                                               "reason"],
+                "properties": {"passage_id": {"type": "integer"}, "captured_at": DATE_TIME,
+                               "plate": {"type": "string"}, "location_code": _TEXT_OR_NULL,
+                               "photo_state": {"type": "string"}, "reason": {"type": "string"},
+                               "reden": {"type": "string"}}}},
+            "offset": COUNT, "page_size": {"type": "integer", "minimum": 1}}},
+    "PhotoApproved": {
+        "type": "object",
+        "required": ["passage_id", "captured_at", "boxes", "sha256", "approved_at",
+                     "approved_by"],
+        "description": "An approved photo: its irreversibly blurred copy is final",
+        "properties": {"passage_id": {"type": "integer"}, "captured_at": DATE_TIME,
+                       "boxes": {"type": "array", "items": BOX},
+                       "image_key": {"type": "string"}, "sha256": {"type": "string"},
+                       "approved_at": DATE_TIME, "approved_by": {"type": "string"}}},
+    "PhotosApproved": {
+        "type": "object", "required": ["approved", "count", "with_boxes"],
+        "properties": {"approved": {"type": "array", "items": ref("PhotoApproved")},
+                       "count": COUNT, "with_boxes": COUNT}},
 }
 SCHEMAS.update(ANSWERS)
 
@@ -496,9 +807,35 @@ def check_body(schema: dict[str, Any], components: dict[str, Any], body: Any) ->
                     key=lambda e: list(e.absolute_path))
     if not errors:
         return
-    problems = [{"field": ".".join(str(p) for p in e.absolute_path) or "(body)",
-                 "problem": _problem(e)} for e in errors[:20]]
+    problems = [p for e in errors for p in _problems(e)][:20]
     raise BadInput(problems[0]["problem"], details={"problems": problems})
+
+
+def _problems(error) -> list[dict[str, str]]:
+    """The problems of one error: for a body that is one of several forms told apart by a
+    field (``discriminator``: an enquiry's ``kind``), what is wrong with the form that field
+    names, instead of "matches none of the forms"."""
+    path = [str(p) for p in error.absolute_path]
+    field = ".".join(path) or "(body)"
+    disc = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if error.validator not in ("oneOf", "anyOf") or not isinstance(disc, dict) or \
+            not isinstance(error.instance, dict):
+        return [{"field": field, "problem": _problem(error)}]
+    name, mapping = disc["propertyName"], disc.get("mapping") or {}
+    if name not in error.instance:
+        return [{"field": field, "problem": f"{'.'.join(path + [name])} is required"}]
+    value = error.instance[name]
+    if not isinstance(value, str) or value not in mapping:
+        return [{"field": ".".join(path + [name]),
+                 "problem": f"unknown {name} {value!r}: give {_words(list(mapping))}"}]
+    branch = next((i for i, s in enumerate(error.validator_value)
+                   if s.get("$ref") == mapping[value]), None)
+    chosen = sorted((e for e in error.context or ()
+                     if e.relative_schema_path and e.relative_schema_path[0] == branch),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if not chosen:
+        return [{"field": field, "problem": _problem(error)}]
+    return [p for e in chosen for p in _problems(e)]
 
 
 def _words(values: list[Any]) -> str:
