@@ -216,3 +216,32 @@ def test_a_time_offset_postgresql_cannot_hold_is_a_400(app, people):
         {"verdict": "rejected", "captured_at": "0635-10-31T02:38:52-22:11", "passage_id": 389}]})
     assert r.status_code == 400, r.get_json()
     assert r.get_json()["details"]["problems"][0]["field"] == "verdicts.0.captured_at"
+
+
+def test_every_example_fits_its_schema(client):
+    """The examples (login, registration, preview, confirm, run, results page, reads page,
+    verdicts, the package...) are valid against the schema they illustrate."""
+    from webmap.schemas import check_body
+
+    doc = _doc(client)
+    components = doc["components"]
+    checked = []
+    for name, schema in components["schemas"].items():
+        if "example" in schema:
+            check_body({k: v for k, v in schema.items() if k != "example"}, components,
+                       schema["example"])
+            checked.append(name)
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            media = [(f"{method} {path} body", m) for m in (
+                (op.get("requestBody") or {}).get("content") or {}).values()]
+            media += [(f"{method} {path} {code}", m) for code, r in op["responses"].items()
+                      for m in (r.get("content") or {}).values()]
+            for where, m in media:
+                if "example" in m:
+                    check_body(m["schema"], components, m["example"])
+                    checked.append(where)
+    for name in ("Login", "RequestRegistration", "EnquiryPreview", "Verdicts", "SearchRun",
+                 "HeldPage", "ReadsPage", "post /api/v1/requests/{request_id}/confirm 200",
+                 "post /api/v1/requests/{request_id}/package body"):
+        assert name in checked, f"{name}: no example"
