@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from anpr.cli import Context, pass_ctx
+from anpr.command import Context, guard, pass_ctx
 
 
 @click.group("accounts")
@@ -28,12 +28,11 @@ def accounts_group() -> None:
 def add(obj: Context, username, full_name, role, unit, granted_by, password_stdin) -> None:
     """Create a personal account; the grant is recorded with who and when."""
     from anpr import accounts
-    from anpr.cli import _guard
     from anpr.database import connect
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     with connect(obj.url()) as conn:
-        acc = _guard(accounts.create, conn, username, full_name, role, password, unit_code=unit,
+        acc = guard(accounts.create, conn, username, full_name, role, password, unit_code=unit,
                      granted_by=granted_by)
     click.echo(f"account {acc.username} ({acc.role}) created")
 
@@ -67,13 +66,12 @@ def review(obj: Context, as_json: bool) -> None:
 def password(obj: Context, username: str, by: str, password_stdin: bool) -> None:
     """Set a new password; every session of the account ends (R10)."""
     from anpr import accounts
-    from anpr.cli import _guard
     from anpr.database import connect
 
     secret = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     with connect(obj.url()) as conn:
-        acc = _guard(accounts.by_username, conn, username)
-        _guard(accounts.set_password, conn, acc.id, secret, by)
+        acc = guard(accounts.by_username, conn, username)
+        guard(accounts.set_password, conn, acc.id, secret, by)
     click.echo(f"password of {acc.username} set; its sessions have ended")
 
 
@@ -85,24 +83,22 @@ def password(obj: Context, username: str, by: str, password_stdin: bool) -> None
 def suspend(obj: Context, username: str, by: str, reason: str) -> None:
     """Suspend an account: authorisations revoked, every session ended at once (R10)."""
     from anpr import accounts
-    from anpr.cli import _guard
     from anpr.database import connect
 
     with connect(obj.url()) as conn:
-        acc = _guard(accounts.by_username, conn, username)
+        acc = guard(accounts.by_username, conn, username)
         accounts.deactivate(conn, acc.id, by, reason)
     click.echo(f"account {acc.username} suspended; its sessions have ended")
 
 
 def _relation(obj: Context, by: str, fn, *args) -> None:
     """Run one of casework.access's recorders as the handling officer named by ``--by``."""
-    from anpr.cli import _guard
     from anpr.database import connect
     from casework import access
 
     with connect(obj.url()) as conn:
-        officer = _guard(access.account_named, conn, by)
-        _guard(fn, conn, officer, *args)
+        officer = guard(access.account_named, conn, by)
+        guard(fn, conn, officer, *args)
 
 
 def _who(value: str) -> int | str:
@@ -218,12 +214,11 @@ def checkpoint(obj: Context) -> None:
     """Verify the chain, then sign its head into ANPR_HOME/audit/checkpoints.jsonl (a folder
     the database server's OS user cannot reach)."""
     from anpr import audit
-    from anpr.cli import _guard
     from anpr.database import connect
     from anpr.embedded import server_uid
 
     with connect(obj.url(role="auditor")) as conn:
-        mark = _guard(audit.checkpoint, conn, obj.settings.database.home,
+        mark = guard(audit.checkpoint, conn, obj.settings.database.home,
                       server_uid=server_uid(obj.settings.database))
     click.echo(f"audit checkpoint written: record {mark['seq']}, hash {mark['hash'][:16]}..."
                f" ({mark['file']})")

@@ -1,5 +1,5 @@
 """The photo approval table (migration 0007), beside the workflow that owns it;
-``anpr.schema`` imports this module so that the one metadata object holds every table."""
+``migrations.model`` collects it with every other package's tables."""
 from __future__ import annotations
 
 from sqlalchemy import (

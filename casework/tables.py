@@ -1,7 +1,7 @@
 """Tables of the legal workflow and the audit log (migration 0006).
 
-Kept beside the workflow that owns them; ``anpr.schema`` imports this module so that the
-one metadata object Alembic compares holds every table.
+Kept beside the workflow that owns them; ``migrations.model`` collects them with every other
+package's tables into the one metadata Alembic compares.
 """
 from __future__ import annotations
 

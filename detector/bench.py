@@ -23,7 +23,7 @@ import time
 import click
 import numpy as np
 
-# anpr.bench imports this module to register the command: import it lazily here, so
+# bench.figures imports this module to register the command: import it lazily here, so
 # importing detector.bench first (a test does) is no circular import.
 
 
@@ -33,7 +33,7 @@ SEVERAL_TIMES = 3                # DESIGN.md: "several times faster" than Plate 
 
 def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int = 1,
             large: list[np.ndarray] | None = None, faces=None) -> list:
-    from anpr.bench import Figure
+    from bench.figures import Figure
     from detector.blur import BlurConfig, blur, hog_people
     from detector.faces import default_face_detector
 
@@ -111,7 +111,7 @@ def bench_detector(n: int, seed: int, n_large: int, threads: int, as_json: bool)
     """Detection and detection+blur (face source included) at 640 px and 1080p."""
     import cv2
 
-    from anpr.bench import report
+    from bench.figures import report
     from detector.detect import Detector
     from detector.render import render_scene
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from anpr.cli import Context, _guard, pass_ctx
+from anpr.command import Context, guard, pass_ctx
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
 
     if data is None:
         data = write_dataset(DATASETS_DIR / f"synth-{seed}", seed=seed, progress=True)
-    result = _guard(train, data, epochs=epochs, hours=hours, imgsz=imgsz, batch=batch, seed=seed,
+    result = guard(train, data, epochs=epochs, hours=hours, imgsz=imgsz, batch=batch, seed=seed,
                     threads=obj.settings.detector.threads, weights=weights, out=out,
                     warmup_epochs=warmup_epochs, infer_imgsz=infer_imgsz, name=name)
     click.echo(json.dumps({"model": str(result.model_path), "card": str(result.card_path),
@@ -123,7 +123,7 @@ def eval_ocr_cmd(weights: Path | None, seed: int, n_crops: int, n_scenes: int) -
     from detector.ocr import DEFAULT_WEIGHTS, PlateReader
     from detector.ocr_train import evaluate
 
-    reader = _guard(PlateReader, weights or DEFAULT_WEIGHTS)
+    reader = guard(PlateReader, weights or DEFAULT_WEIGHTS)
     click.echo(json.dumps({"model": reader.version, **evaluate(
         reader, seed=seed, n_crops=n_crops, n_scenes=n_scenes)}, indent=2))
 
@@ -158,7 +158,7 @@ def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, writ
             record_in_card(det.path, report, key="real_photos")
         click.echo(json.dumps(report, indent=2))
         return
-    report = _guard(evaluate, det, data, limit=limit, hog=hog,
+    report = guard(evaluate, det, data, limit=limit, hog=hog,
                     person_conf=obj.settings.detector.person_conf,
                     conf=obj.settings.detector.conf)
     if write_card:
@@ -169,7 +169,7 @@ def eval_cmd(obj: Context, data: Path | None, limit: int | None, hog: bool, writ
 def _detector(obj: Context):
     from detector.worker import detector_for
 
-    return _guard(detector_for, obj.settings)
+    return guard(detector_for, obj.settings)
 
 
 def open_photo_store(obj: Context):
@@ -190,14 +190,14 @@ def _face_source() -> None:
     """Load the face detector now: a node that cannot blur faces does not start (R8)."""
     from detector.faces import default_face_detector
 
-    _guard(default_face_detector)
+    guard(default_face_detector)
 
 
 def _plate_reader():
     """Load the plate reader now: what cannot check plates does not blur (R8)."""
     from detector.ocr import default_reader
 
-    return _guard(default_reader)
+    return guard(default_reader)
 
 
 @detector.command("work")
@@ -208,7 +208,7 @@ def work_cmd(obj: Context, drain: bool, name: str | None) -> None:
     """Run a detector worker on the frame queue until interrupted."""
     from detector.worker import make_node
 
-    worker = _guard(make_node, obj.settings, obj.url(), open_photo_store(obj), name=name)
+    worker = guard(make_node, obj.settings, obj.url(), open_photo_store(obj), name=name)
     click.echo(f"worker {worker.name} with model {worker.model_version} (Ctrl-C stops)")
     try:
         stats = worker.run(drain=drain)
@@ -241,19 +241,19 @@ def blur_cmd(obj: Context, src: Path, out: Path, camera: str | None, explain: bo
     from detector.worker import CameraView, blur_frame, camera_config, camera_view
 
     s = obj.settings.detector
-    image = _guard(decode, src.read_bytes(), max_pixels=s.max_pixels)
+    image = guard(decode, src.read_bytes(), max_pixels=s.max_pixels)
     view = CameraView("front", [], True)
     if camera is not None:
         import psycopg
 
         with psycopg.connect(obj.url()) as conn:
-            view = _guard(camera_view, conn, camera)
+            view = guard(camera_view, conn, camera)
     det = _detector(obj)
     _face_source()
     reader = _plate_reader()
     config = blur_config(obj)
     dets = det([image])[0]
-    result = _guard(blur_frame, image, dets, view, config, reader.read_many)
+    result = guard(blur_frame, image, dets, view, config, reader.read_many)
     if out.suffix.lower() in (".jpg", ".jpeg"):
         out.write_bytes(encode_jpeg(result.image))
     elif not cv2.imwrite(str(out), result.image):
@@ -321,9 +321,9 @@ def camera_cmd(obj: Context, camera_id: str, surroundings: bool | None, actor: s
 
     with psycopg.connect(obj.url()) as conn:  # one transaction: setting and history entry
         if surroundings is None:
-            out = _guard(blur_settings, conn, camera_id)
+            out = guard(blur_settings, conn, camera_id)
         else:
-            out = _guard(set_surroundings, conn, camera_id, enabled=surroundings, actor=actor)
+            out = guard(set_surroundings, conn, camera_id, enabled=surroundings, actor=actor)
     click.echo(json.dumps({**out, "global_surroundings": obj.settings.detector.surroundings}))
 
 

@@ -1,8 +1,8 @@
 """Tables of the detector nodes (migrations 0005, 0013, 0020c): the frame queue, the
 detections, per-camera blur settings and the plate reader's opinion of each crop.
 
-Kept beside the worker that owns them; ``anpr.schema`` imports this module so that the
-one metadata object Alembic compares holds every table.
+Kept beside the worker that owns them; ``migrations.model`` collects them with every other
+package's tables into the one metadata Alembic compares.
 
 The queue is a plain table claimed with ``FOR UPDATE SKIP LOCKED``: a frame is
 ``queued`` until a worker leases it (``processing`` with ``lease_until``); a worker that

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from anpr.cli import Context, _guard, pass_ctx
+from anpr.command import Context, guard, pass_ctx
 
 
 def vault_for(obj: Context, url: str):
@@ -38,7 +38,7 @@ def import_passages_cmd(obj: Context, file: Path, images_dir: Path | None,
     url = obj.url()
     vault = vault_for(obj, url) if images_dir else None
     with connect(url) as conn:
-        summary = _guard(import_passages, conn, file, obj.settings, images_dir=images_dir,
+        summary = guard(import_passages, conn, file, obj.settings, images_dir=images_dir,
                          vault=vault, progress=not as_json)
     out = summary.to_dict()
     if as_json:
@@ -67,7 +67,7 @@ def retention_run(obj: Context) -> None:
 
     url = obj.url(role="retention")
     with connect(url) as conn:
-        reports = _guard(run_retention, conn, obj.settings.retention.days,
+        reports = guard(run_retention, conn, obj.settings.retention.days,
                          vault=vault_for(obj, url))
     if not reports:
         click.echo("nothing expired")
@@ -108,7 +108,7 @@ def devices_add(obj: Context, name: str, camera: str | None, location: str | Non
     from ingest.devices import add_device
 
     with connect(obj.url()) as conn:
-        device_id, key = _guard(add_device, conn, name, camera=camera, location=location)
+        device_id, key = guard(add_device, conn, name, camera=camera, location=location)
     click.echo(f"device {device_id}: {key}")
 
 
@@ -120,7 +120,7 @@ def devices_revoke(obj: Context, device_id: int) -> None:
     from ingest.devices import revoke_device
 
     with connect(obj.url()) as conn:
-        _guard(revoke_device, conn, device_id)
+        guard(revoke_device, conn, device_id)
     click.echo(f"device {device_id} revoked")
 
 
@@ -131,5 +131,5 @@ def devices_list(obj: Context) -> None:
     from ingest.devices import list_devices
 
     with connect(obj.url()) as conn:
-        for d in _guard(list_devices, conn):
+        for d in guard(list_devices, conn):
             click.echo(json.dumps(d, default=str))

@@ -6,7 +6,7 @@ from alembic import context
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import create_engine, pool
 
-from anpr.schema import include_name, include_object, metadata
+from migrations.model import include_name, include_object, metadata
 
 config = context.config
 

@@ -82,12 +82,12 @@ def main(n: int = 500) -> dict:
 
 
 def planted(reader, crops) -> dict:
-    """The second opinion against the demo's planted misreads (``anpr.demo_photos.misread``:
+    """The second opinion against the demo's planted misreads (``sim.photos.misread``:
     one look-alike character, B read as 8): how many the reader flags, and how many
     right camera reads it flags for nothing."""
     import numpy as np
 
-    from anpr.demo_photos import misread
+    from sim.photos import misread
     from detector.opinions import LOW_CONFIDENCE, normalise
 
     rng = np.random.default_rng(126)

@@ -89,7 +89,7 @@ def demo_db(database_url, settings, tmp_path_factory) -> dict:
     """The demo region plus a few hours of traffic with planted cases, loaded once."""
     from dataclasses import replace
 
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
 
     home = tmp_path_factory.mktemp("anpr-home")
     test_settings = replace(settings, database=replace(settings.database, home=home))

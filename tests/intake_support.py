@@ -34,7 +34,7 @@ def intake_url(server_url, settings, tmp_path_factory):
         c.execute(f'CREATE DATABASE "{name}"')
     url = _with_database(server_url, name)
     migrate(url)
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
 
     home = tmp_path_factory.mktemp("intake-home")
     s = replace(settings, database=replace(settings.database, home=home))

@@ -56,7 +56,7 @@ def fuzz_server(settings, server_url, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from anpr import accounts
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
     from conftest import DEMO_END, _with_database, create_database, role_url
     from ingest.devices import add_device
     from webmap.app import create_app

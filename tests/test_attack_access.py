@@ -784,7 +784,7 @@ def test_handler_in_the_investigation_must_hand_over(clients, demo_db, truth):
 def test_cli_records_member_grant_and_handover(clients, demo_db, truth, database_url, conn):
     from click.testing import CliRunner
 
-    from anpr.cli import main
+    from cli.main import main
 
     handler = clients["handling officer"]
     loc = truth["convoy"]["passages"][0]["location"]

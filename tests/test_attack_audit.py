@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from psycopg.rows import dict_row
 
 from anpr import audit
-from anpr.cli import main
+from cli.main import main
 from anpr.database import migrate
 from tests.conftest import _with_database
 

@@ -112,7 +112,7 @@ def test_suspension_ends_every_session_of_the_account(app, database_url, demo_db
 def test_the_cli_changes_a_password_and_suspends(app, database_url, demo_db):
     from click.testing import CliRunner
 
-    from anpr.cli import main
+    from cli.main import main
 
     name = _fresh_officer(database_url)
     officer = SessionClient(app, name)

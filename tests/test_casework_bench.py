@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from anpr.cli import main
+from cli.main import main
 from conftest import _with_database
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from camera_registry.demo import UNITS, generate_registry
+from sim.registry import UNITS, generate_registry
 from gis.roadnet import load_network, network_from_dict
-from gis.traffic import TrafficGenerator, make_plates, to_us
+from sim.traffic import TrafficGenerator, make_plates, to_us
 
 START = datetime(2025, 3, 3, 0, 0, tzinfo=timezone.utc)  # a Monday
 NL_PLATE = re.compile(r"^[0-9BDFGHJKLNPRSTVXZ]{6}$")

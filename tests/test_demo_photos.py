@@ -44,7 +44,7 @@ def _database(settings, server_url: str, name: str) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def photo_demo(settings, server_url, tmp_path_factory):
     from anpr import accounts
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
     from webmap.app import create_app
 
     home = tmp_path_factory.mktemp("anpr-photo-demo")
@@ -120,7 +120,7 @@ def test_planted_passages_have_an_encrypted_crop_and_a_blurred_overview(photo_de
 
 
 def test_misreads_are_deliberate_and_the_crop_shows_the_other_plate(photo_demo):
-    from anpr.demo_photos import DIGIT_LOOKALIKE, LOOKALIKE, Shot, camera_photos
+    from sim.photos import DIGIT_LOOKALIKE, LOOKALIKE, Shot, camera_photos
 
     demo, vault = photo_demo, _vault(photo_demo)
     misreads = demo["truth"]["photos"]["misreads"]

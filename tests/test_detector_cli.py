@@ -27,7 +27,7 @@ def test_work_command_processes_the_queue_through_the_vault(database_url, tmp_pa
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ANPR_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ANPR_DETECTOR_BATCH", "2")
-    from anpr.cli import main
+    from cli.main import main
     from conftest import add_test_camera
 
     with psycopg.connect(database_url, autocommit=True) as c:

@@ -102,7 +102,7 @@ def _assert_no_face_left(label: dict, before: np.ndarray, after: np.ndarray) -> 
 
 @pytest.mark.parametrize("label", LABELS, ids=IDS)
 def test_the_production_pipeline_leaves_no_face_recognisable(label, tmp_path):
-    from anpr.cli import main
+    from cli.main import main
 
     src = _image_path(label)
     out = tmp_path / "blurred.png"   # lossless, so the figures are the pipeline's own
@@ -187,7 +187,7 @@ def test_without_its_face_detector_the_pipeline_refuses(tmp_path):
     src = _image_path(LABELS[0])
     out = tmp_path / "out.jpg"
     code = ("import sys; sys.modules['facenet_pytorch'] = None\n"
-            "from anpr.cli import main\n"
+            "from cli.main import main\n"
             f"main(['detector', 'blur', {str(src)!r}, {str(out)!r}])\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert p.returncode != 0 and not out.exists(), p.stdout + p.stderr
@@ -245,7 +245,7 @@ def test_blur_command_applies_the_cameras_settings(database_url, monkeypatch, tm
     an unknown camera is refused."""
     import psycopg
 
-    from anpr.cli import main
+    from cli.main import main
     from conftest import add_test_camera, remove_test_cameras
     from detector.cameras import set_surroundings
 

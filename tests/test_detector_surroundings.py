@@ -208,7 +208,7 @@ def test_worker_blurs_surroundings_unless_the_camera_or_the_unit_switches_it_off
 
 
 def test_camera_command_shows_and_switches(database_url, camera, monkeypatch):
-    from anpr.cli import main
+    from cli.main import main
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     runner = CliRunner()

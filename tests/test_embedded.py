@@ -80,10 +80,10 @@ def test_database_url_setting_never_starts_an_own_cluster(tmp_path):
 
 
 def test_cli_db_status_and_url():
-    out = subprocess.run([sys.executable, "-m", "anpr.cli", "db", "status"], capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "cli", "db", "status"], capture_output=True,
                          text=True, check=True).stdout
     assert '"running": true' in out or '"mode": "external' in out
-    url = subprocess.run([sys.executable, "-m", "anpr.cli", "db", "url"], capture_output=True,
+    url = subprocess.run([sys.executable, "-m", "cli", "db", "url"], capture_output=True,
                          text=True, check=True).stdout.strip()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT 1").fetchone()[0] == 1

@@ -185,7 +185,7 @@ def test_intake_creates_a_missing_day_partition(iconn, cams, settings, tmp_path)
 def test_cli_import_prints_a_summary(intake_url, cams, tmp_path, iconn):
     from click.testing import CliRunner
 
-    from anpr.cli import main
+    from cli.main import main
 
     tag = f"cli{uuid.uuid4().hex[:6]}"
     path = _write_jsonl(tmp_path / "cli.jsonl",

@@ -46,7 +46,7 @@ def test_restart_during_http_intake_loses_and_duplicates_nothing(private_cluster
     from werkzeug.serving import make_server
 
     from anpr.database import migrate
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
     from camera_registry.membership import cameras_in_plan
     from ingest.devices import add_device
     from webmap.app import create_app

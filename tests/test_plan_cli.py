@@ -5,7 +5,7 @@ import json
 
 from click.testing import CliRunner
 
-from anpr.cli import main
+from cli.main import main
 from camera_registry.plans import clock
 
 

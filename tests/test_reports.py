@@ -180,14 +180,14 @@ def test_privacy_audit_lists_chain_and_counts(conn, year_2019):
 
 def test_report_command_writes_html_and_csv(tmp_path, database_url, year_2019):
     env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-m", "anpr.cli", "report", "monitor", "--from",
+    out = subprocess.run([sys.executable, "-m", "cli", "report", "monitor", "--from",
                           "2019-01-01", "--to", "2019-12-31", "--format", "csv", "--out",
                           str(tmp_path)], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     assert "Totaal;1119;128 (11,4%)" in (tmp_path / "tabel2.csv").read_text()
     assert (tmp_path / "figuur5.svg").read_text().lstrip().startswith("<?xml")
     html_out = tmp_path / "monitor.html"
-    out = subprocess.run([sys.executable, "-m", "anpr.cli", "report", "monitor", "--from",
+    out = subprocess.run([sys.executable, "-m", "cli", "report", "monitor", "--from",
                           "2019-01-01", "--to", "2019-12-31", "--out", str(html_out)],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "<svg" in html_out.read_text()

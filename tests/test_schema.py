@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
 from anpr.database import current_revisions, head_revisions, sqlalchemy_url
-from anpr.schema import include_name, include_object, metadata
+from migrations.model import include_name, include_object, metadata
 from anpr.settings import RetentionSettings
 from ingest.partitions import ensure_partition, ensure_partitions, existing_partitions
 

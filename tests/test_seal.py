@@ -132,7 +132,7 @@ def test_prewarm_reads_each_days_plate_index(iconn, cams, settings, tmp_path):
 def test_db_prewarm_command(intake_url):
     from click.testing import CliRunner
 
-    from anpr.cli import main
+    from cli.main import main
 
     r = CliRunner().invoke(main, ["db", "prewarm"], env={"DATABASE_URL": intake_url})
     assert r.exit_code == 0, r.output

@@ -271,7 +271,7 @@ def test_datetime_window_objects(window):
 def test_search_bench_keeps_prepared_plans_and_plans_its_baseline_afresh(conn, truth, window):
     """The bench times searches as the web app runs them (a commit per request keeps the
     pooled connection's generic plans); its sequential-scan baseline must not reuse them."""
-    from gis import bench
+    from bench import search as bench
 
     prepared = lambda: conn.execute(  # noqa: E731
         "SELECT count(*) AS n FROM pg_prepared_statements").fetchone()["n"]

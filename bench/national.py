@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from anpr import clock
-from gis.traffic import MISREAD_SHARE, PassageBatch, TrafficGenerator, to_us
+from sim.traffic import MISREAD_SHARE, PassageBatch, TrafficGenerator, to_us
 from ingest.partitions import partition_name
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def _ewkb_hex(lon: np.ndarray, lat: np.ndarray) -> list[str]:
 
 def batch_copy_text(batch: PassageBatch, prefix: str = "") -> str:
     """COPY text rows for one batch of generated passages, misreads read as misread with
-    the camera's alternative reads (``gis.traffic.plant_misreads``)."""
+    the camera's alternative reads (``sim.traffic.plant_misreads``)."""
     n = len(batch)
     ts = np.datetime_as_string(batch.captured_at.astype("datetime64[us]"), unit="us")
     cams = np.asarray(batch.cameras, dtype=object)[batch.camera]
@@ -139,7 +139,7 @@ def load_national(conn: psycopg.Connection, *, days: int, per_day: int, end: dat
     Days that already hold passages are skipped (resumable). Returns what was loaded and
     the measured rate. The planted cases go into the last six hours before ``end``.
     """
-    from camera_registry.demo import generate_registry
+    from sim.registry import generate_registry
     from gis.roadnet import load_network
 
     network = load_network()

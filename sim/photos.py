@@ -119,7 +119,7 @@ class PhotoPlan:
     def make(cls, budget: int, generator, start: datetime, end: datetime, per_day: int,
              planted_records: list[dict[str, Any]], truth: dict[str, Any], *,
              seed: int) -> PhotoPlan:
-        from gis.traffic import to_us
+        from sim.traffic import to_us
 
         registry_loc = {c.id: c.location_code for c in generator.registry.cameras}
         plan = cls(budget, camera_location=[registry_loc[c] for c in generator.camera_ids],

@@ -1,6 +1,8 @@
 """The ``anpr`` command: operations for the database, demo data, the web app and more.
 
-Each subcommand is a thin shell around domain functions; messages are for operators.
+The top of the house: it gathers every package's own commands (their ``cli`` modules) and
+the demo and benchmarks beside its own (settings, database, demo, serve). Each subcommand
+is a thin shell around domain functions; messages are for operators.
 """
 from __future__ import annotations
 
@@ -11,31 +13,15 @@ import sys
 import click
 
 from anpr import settings as settings_mod
+from anpr.command import Context, guard, pass_ctx
 from anpr.errors import AnprError
+from bench.cli import bench
+from camera_registry.cli import plan, registry_group
+from casework.cli import accounts_group, audit_group, report_group
+from detector.cli import detector
+from ingest.cli import devices_group, import_group, retention_group
 
 log = logging.getLogger("anpr")
-
-
-class Context:
-    """Settings loaded once per invocation; database URLs resolved on first use.
-
-    Each command connects with the least role its work needs (anpr/privileges.py): the
-    application's by default, the owner's to migrate and load the demo, retention's to
-    destroy expired days, the auditor's to verify the log."""
-
-    def __init__(self) -> None:
-        self.settings = settings_mod.load()
-        self._urls: dict[str, str] = {}
-
-    def url(self, *, start: bool = True, role: str = "app") -> str:
-        if role not in self._urls:
-            from anpr.embedded import database_url
-
-            self._urls[role] = database_url(self.settings.database, start=start, role=role)
-        return self._urls[role]
-
-
-pass_ctx = click.make_pass_decorator(Context)
 
 
 @click.group()
@@ -85,7 +71,7 @@ def db_start(obj: Context) -> None:
 
     _require_embedded(obj)
     cluster = cluster_for(obj.settings.database)
-    _guard(cluster.start)
+    guard(cluster.start)
     click.echo(f"embedded PostgreSQL running on 127.0.0.1:{cluster.port()} "
                f"(socket in {cluster.socket_dir})")
 
@@ -97,7 +83,7 @@ def db_stop(obj: Context) -> None:
     from anpr.embedded import cluster_for
 
     _require_embedded(obj)
-    _guard(cluster_for(obj.settings.database).stop)
+    guard(cluster_for(obj.settings.database).stop)
     click.echo("embedded PostgreSQL stopped")
 
 
@@ -115,7 +101,7 @@ def db_status(obj: Context) -> None:
         info = {"mode": "embedded", **cluster_for(obj.settings.database).status()}
         url = obj.url(start=False) if info["running"] else None
     if url:
-        info["schema_revisions"] = sorted(_guard(current_revisions, url))
+        info["schema_revisions"] = sorted(guard(current_revisions, url))
     click.echo(json.dumps(info, indent=2, default=str))
 
 
@@ -141,7 +127,7 @@ def db_migrate(obj: Context, revision: str) -> None:
     from ingest.partitions import ensure_partitions
 
     url = obj.url(role="owner")
-    _guard(migrate, url, revision)
+    guard(migrate, url, revision)
     with connect(url) as conn:
         days = ensure_partitions(conn, obj.settings.retention)
     click.echo(f"schema at {revision}; passage partitions present for {len(days)} days")
@@ -191,13 +177,13 @@ def demo() -> None:
 def demo_load(obj: Context, hours: float, per_day: int, seed: int, no_traffic: bool,
               photos: int, photo_workers: int) -> None:
     """Load the demo road network, camera registry and traffic with planted cases."""
-    from anpr import demo as demo_mod
+    from sim import demo as demo_mod
     from anpr.database import connect, migrate
 
     url = obj.url(role="owner")
-    _guard(migrate, url)
+    guard(migrate, url)
     with connect(url) as conn:
-        summary = _guard(demo_mod.load_demo, conn, obj.settings, hours=hours, per_day=per_day,
+        summary = guard(demo_mod.load_demo, conn, obj.settings, hours=hours, per_day=per_day,
                          seed=seed, traffic=not no_traffic, progress=True, photos=photos,
                          photo_workers=photo_workers, url=url)
     click.echo(json.dumps(summary, indent=2, default=str))
@@ -216,7 +202,7 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
     from anpr.database import migrate
     from webmap.app import create_app
 
-    _guard(migrate, obj.url(role="owner"))
+    guard(migrate, obj.url(role="owner"))
     url = obj.url()
     app = create_app({"DATABASE_URL": url})
     if obj.settings.intake.retention_interval_s:  # R1: retention runs beside the web app
@@ -244,44 +230,9 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
                    ident="anpr")
 
 
-def _guard(fn, *args, **kwargs):
-    """Run a domain call; turn our errors into a clean message and exit status."""
-    try:
-        return fn(*args, **kwargs)
-    except AnprError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(1)
+# -- commands owned by other packages -----------------------------------------------------
+# Each package keeps its commands in its own ``cli`` module, a click command or group.
 
-
-# -- commands owned by other packages ---------------------------------------------------
-# Each package keeps its commands in its own ``cli`` module, a click command or group;
-# list it here as (module, attribute) and it becomes ``anpr <name>``.
-PACKAGE_COMMANDS: list[tuple[str, str]] = [
-    ("anpr.bench", "bench"),
-    ("detector.cli", "detector"),
-    ("casework.cli", "accounts_group"),
-    ("casework.cli", "audit_group"),
-    ("casework.cli", "report_group"),
-    ("ingest.cli", "import_group"),
-    ("ingest.cli", "retention_group"),
-    ("ingest.cli", "devices_group"),
-    ("camera_registry.cli", "plan"),
-    ("camera_registry.cli", "registry_group"),
-]
-
-
-def _register_package_commands() -> None:
-    import importlib
-
-    for module, attr in PACKAGE_COMMANDS:
-        main.add_command(getattr(importlib.import_module(module), attr))
-
-
-if __name__ == "__main__":
-    # Run as a script: use the importable module, so package commands that import
-    # ``anpr.cli`` share one set of objects with it.
-    from anpr.cli import main as _main
-
-    _main()
-else:
-    _register_package_commands()
+for _command in (bench, detector, accounts_group, audit_group, report_group, import_group,
+                 retention_group, devices_group, plan, registry_group):
+    main.add_command(_command)

@@ -29,7 +29,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from anpr.bench import Figure, report
+from bench.figures import Figure, report
 
 log = logging.getLogger(__name__)
 NATIONAL_PER_DAY = 4_300_000
@@ -45,10 +45,10 @@ def _with_db(url: str, name: str) -> str:
 def _generate(url: str, settings, workdir: Path, n: int, http_n: int) -> dict:
     """Write the intake file (JSON Lines), the baseline COPY text and the HTTP records."""
     from anpr import clock
-    from anpr.demo import load_demo
-    from camera_registry.demo import generate_registry
+    from sim.demo import load_demo
+    from sim.registry import generate_registry
     from gis.roadnet import load_network
-    from gis.traffic import TrafficGenerator
+    from sim.traffic import TrafficGenerator
     from ingest.records import _EWKB_POINT
     from ingest.bulk import normalise_plate
 
@@ -175,7 +175,7 @@ def _http(url: str, workdir: Path, batch: int, wanted: int) -> tuple[float, int]
             except Exception:
                 time.sleep(0.2)
         out = subprocess.run(
-            [sys.executable, "-c", "import sys; from ingest.bench_client import http_client; "
+            [sys.executable, "-c", "import sys; from bench.intake_client import http_client; "
              "http_client(sys.argv[1], sys.argv[2], int(sys.argv[3]))", base, str(path), "2"],
             capture_output=True, text=True)
         if out.returncode:
@@ -218,7 +218,7 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
                  retention_passages: int, keep: bool, as_json: bool) -> None:
     """Bulk intake vs raw COPY, HTTP intake, and retention of an expired national-size day."""
     from anpr.database import migrate
-    from anpr.demo import load_demo  # noqa: F401  (import cost outside the timings)
+    from sim.demo import load_demo  # noqa: F401  (import cost outside the timings)
     from ingest.importer import import_passages
     from ingest.partitions import partition_name
     from ingest.retention import destroy_day, seal_day

@@ -22,22 +22,18 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
 
-from camera_registry.demo import DemoRegistry
 from gis.roadnet import RoadNetwork, to_rd
+from sim.misreads import (MISREAD_DIGIT, MISREAD_LETTER, MISREAD_SHARE, alternatives,
+                          misread_of, plant_misreads)
+from sim.passages import DAY_US, US, GroundTruth, PassageBatch, from_us, to_us
+from sim.registry import DemoRegistry
 
 logger = logging.getLogger(__name__)
-
-GroundTruth = dict[str, Any]
-
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-US = 1_000_000
-DAY_US = 86_400 * US
 
 NL_LETTERS = np.frombuffer(b"BDFGHJKLNPRSTVXZ", dtype=np.uint8)
 NL_LETTERS_NO_Z = NL_LETTERS[:-1]  # first letter of a background plate: 'Z' is reserved
@@ -69,85 +65,6 @@ SUBROUTE_P = 0.65
 THROUGH_SHARE = 0.15
 OCCASIONAL_POOL = 4.0  # occasional vehicles per occasional trip of a day
 BATCH_SIZE = 100_000
-
-
-@dataclass
-class PassageBatch:
-    """Passages as parallel numpy arrays plus the tables to map indices back.
-
-    ``camera`` indexes ``cameras`` (the registry's camera ids in registry order),
-    ``plate`` indexes ``plates``/``countries``; ``captured_at`` is microseconds since the
-    Unix epoch, UTC. ``capture_prefix`` and ``first_seq`` make capture ids unique.
-    """
-
-    camera: np.ndarray
-    captured_at: np.ndarray
-    plate: np.ndarray
-    confidence: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    cameras: list[str]
-    plates: np.ndarray
-    countries: np.ndarray
-    first_seq: int = 0
-    capture_prefix: str = ""
-    #: Planted misreads (:func:`plant_misreads`): per passage the camera's read where it
-    #: is not the plate ("" where it is), and the camera's alternative candidate reads
-    #: (a tuple of (plate, confidence) pairs, or None); None when no passage has one.
-    reads: np.ndarray | None = None
-    alternatives: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return int(self.camera.shape[0])
-
-    def read_plates(self) -> np.ndarray:
-        """The plate each passage was read as: its vehicle's plate, or the misread."""
-        plates = self.plates[self.plate]
-        if self.reads is None:
-            return plates
-        return np.where(self.reads != "", self.reads, plates)
-
-    def to_records(self) -> Iterator[dict[str, Any]]:
-        """Yield intake records (DESIGN section 5) for these passages, in array order."""
-        iso = np.datetime_as_string(self.captured_at.astype("datetime64[us]"), unit="us")
-        plates = self.read_plates()
-        countries = self.countries[self.plate]
-        alts = self.alternatives
-        for i in range(len(self)):
-            us = int(self.captured_at[i])
-            rec = {
-                "camera": self.cameras[int(self.camera[i])],
-                "captured_at": f"{iso[i]}+00:00",
-                "plate": str(plates[i]),
-                "country": str(countries[i]),
-                "confidence": round(float(self.confidence[i]), 3),
-                "lat": round(float(self.lat[i]), 7),
-                "lon": round(float(self.lon[i]), 7),
-                "capture_id": f"{us}-{self.capture_prefix}{self.first_seq + i}",
-            }
-            if alts is not None and alts[i]:
-                rec["alternatives"] = [{"plate": a, "confidence": c} for a, c in alts[i]]
-            yield rec
-
-    def slice(self, lo: int, hi: int, first_seq: int) -> PassageBatch:
-        """Rows lo..hi as a new batch sharing the lookup tables."""
-        return PassageBatch(self.camera[lo:hi], self.captured_at[lo:hi], self.plate[lo:hi],
-                            self.confidence[lo:hi], self.lon[lo:hi], self.lat[lo:hi], self.cameras,
-                            self.plates, self.countries, first_seq, self.capture_prefix,
-                            None if self.reads is None else self.reads[lo:hi],
-                            None if self.alternatives is None else self.alternatives[lo:hi])
-
-
-def to_us(dt: datetime) -> int:
-    """Exact microseconds since the epoch of an aware datetime."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"naive datetime {dt!r}: give an explicit UTC offset")
-    return (dt - EPOCH) // timedelta(microseconds=1)
-
-
-def from_us(us: int) -> datetime:
-    """Aware UTC datetime from microseconds since the epoch."""
-    return EPOCH + timedelta(microseconds=int(us))
 
 
 def _last_sunday(year: int, month: int) -> datetime:
@@ -637,7 +554,7 @@ class TrafficGenerator:
             lat=self.cam_lat[cam] + rng.normal(0, 2.0 / 111_320, n),
             cameras=self.camera_ids, plates=np.array(table, dtype="U7"),
             countries=np.array(["NL"] * len(table), dtype="U2"), capture_prefix="p")
-        batch, misread_truth = plant_misread_case(self, lo, hi, plates[40:44], batch, seed)
+        batch, misread_truth = self._plant_misread_case(lo, hi, plates[40:44], batch, seed)
         truth: GroundTruth = {
             "seed": seed, "window": [at(lo), at(hi)], "reserved_plate_prefix": "Z",
             "misreads": misread_truth,
@@ -666,9 +583,80 @@ class TrafficGenerator:
                 return chosen
         raise ValueError(f"could not find {n} camera locations {min_m / 1000:.0f} km apart")
 
-
-from gis.traffic_misreads import (  # noqa: E402  (they build on PassageBatch above)
-    MISREAD_SHARE, misread_of, plant_misread_case, plant_misreads)
-
-__all__ = ["MISREAD_SHARE", "PassageBatch", "TrafficGenerator", "misread_of",
-           "plant_misreads"]
+    def _plant_misread_case(self, lo: int, hi: int, plates: list[str], batch: PassageBatch,
+                            seed: int) -> tuple[PassageBatch, GroundTruth]:
+        """5. misreads: vehicles of their own drive a route each, and a few of their
+        passages are read with a confusable character, the camera's alternative reads
+        holding the true plate for some and not for others. Appended to ``batch`` with
+        a random stream of their own, so the other cases' passages are as without; no
+        passage of another case is misread (:meth:`plant_cases`)."""
+        rng = np.random.default_rng([seed, 126126, 5])
+        length_s = (hi - lo) / US
+        rows: list[tuple[int, int, int]] = []  # camera, time us, plate index in ``plates``
+        for k in range(len(plates)):
+            od = self._od_with(rng, 6, 0.4 * length_s)
+            t0 = lo + int(rng.uniform(0.05, 0.5) * length_s * US)
+            for e in range(int(self.od_ptr[od]), int(self.od_ptr[od] + self.od_n[od])):
+                rows.append((self._pass(rng, int(self.ev_group[e])),
+                             t0 + int(self.ev_tff[e] * US), k))
+        rows = [r for r in rows if lo <= r[1] < hi]
+        n = len(rows)
+        cam = np.array([r[0] for r in rows], dtype=np.int32)
+        table = np.array(plates, dtype="U7")
+        extra = PassageBatch(
+            camera=cam, captured_at=np.array([r[1] for r in rows], dtype=np.int64),
+            plate=np.array([r[2] for r in rows], dtype=np.int32),
+            confidence=rng.uniform(0.6, 0.9, n).astype(np.float32),
+            lon=self.cam_lon[cam] + rng.normal(0, 2.0 / 68_000, n),
+            lat=self.cam_lat[cam] + rng.normal(0, 2.0 / 111_320, n),
+            cameras=self.camera_ids, plates=table,
+            countries=np.array(["NL"] * len(plates), dtype="U2"))
+        # Two misread passages per vehicle (never its first), alternating which kind of
+        # alternative reads the camera sent: the true plate, only wrong ones, none.
+        chosen: list[int] = []
+        for k in range(len(plates)):
+            mine = [i for i, r in enumerate(rows) if r[2] == k][1:]
+            chosen += sorted(int(i) for i in rng.choice(mine, size=min(2, len(mine)),
+                                                        replace=False))
+        reads = np.full(n, "", dtype="U12")
+        alts = np.full(n, None, dtype=object)
+        kinds = ("true", "wrong", "true", "none")
+        for j, i in enumerate(chosen):
+            true = str(table[rows[i][2]])
+            read = misread_of(true, rng)
+            reads[i] = read
+            alts[i] = alternatives(true, read, rng, kinds[j % len(kinds)])
+        # clean passages of these vehicles carry candidates too (the camera's top-N)
+        for i in range(n):
+            if not reads[i] and rng.random() < 0.5:
+                wrong = misread_of(str(table[rows[i][2]]), rng)
+                if wrong is not None:
+                    alts[i] = ((wrong, round(float(rng.uniform(0.05, 0.3)), 3)),)
+        base = len(batch)
+        merged = PassageBatch(
+            camera=np.concatenate([batch.camera, extra.camera]),
+            captured_at=np.concatenate([batch.captured_at, extra.captured_at]),
+            plate=np.concatenate([batch.plate, extra.plate + len(batch.plates)]),
+            confidence=np.concatenate([batch.confidence, extra.confidence]),
+            lon=np.concatenate([batch.lon, extra.lon]), lat=np.concatenate([batch.lat, extra.lat]),
+            cameras=self.camera_ids, plates=np.concatenate([batch.plates, table]),
+            countries=np.concatenate([batch.countries, extra.countries]),
+            capture_prefix=batch.capture_prefix,
+            reads=np.concatenate([np.full(base, "", dtype="U12"), reads]),
+            alternatives=np.concatenate([np.full(base, None, dtype=object), alts]))
+        iso = np.datetime_as_string(extra.captured_at.astype("datetime64[us]"), unit="us")
+        vehicles: dict[str, Any] = {}
+        for i, r in enumerate(rows):
+            v = vehicles.setdefault(str(table[r[2]]), {"passages": 0, "misread": []})
+            v["passages"] += 1
+            if reads[i]:
+                held = [a for a, _ in alts[i] or ()]
+                v["misread"].append({
+                    "camera": self.camera_ids[r[0]], "at": f"{iso[i]}+00:00",
+                    "capture_id": f"{r[1]}-p{base + i}", "read": str(reads[i]),
+                    "alternatives": held, "alternatives_hold_plate": str(table[r[2]]) in held})
+        return merged, {
+            "vehicles": vehicles,
+            "confusions": {"letter": MISREAD_LETTER, "digit": MISREAD_DIGIT},
+            "background_share": MISREAD_SHARE,
+            "other_cases_misread": False}

@@ -18,7 +18,7 @@ every crop (``detector_plate_opinion``, as a worker with the reader records it),
 reads are listed with the machine's opinion beside them and ordered by it, and a page
 of agreeing reads is confirmed with its spot-check, as an officer works them (#15).
 
-With Chromium at hand, the officer's own part is measured too (``casework.bench_officer``):
+With Chromium at hand, the officer's own part is measured too (``bench.officer``):
 one verification page of 500 and one photo page of 48 worked by keyboard in a browser,
 the key presses counted, and the officer time for 30,000 passages with photos
 extrapolated beside the report's way. The data lives in its own database
@@ -45,7 +45,7 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from anpr.bench import Figure, report
+from bench.figures import Figure, report
 
 UNIT = "MN"
 PREFIX = "BK"              # every bench plate starts so: one partial-plate pattern finds all
@@ -101,7 +101,7 @@ def load(conn: psycopg.Connection, settings, url: str, vault, n: int, *,
     """``n`` passages of one location in the last hours, photo and crop each; loaded once
     per size (the capture ids say which), then blurred by a worker."""
     from anpr import clock
-    from anpr.demo import load_demo
+    from sim.demo import load_demo
     from detector.worker import Worker
     from ingest.intake import intake_batch
 
@@ -468,7 +468,7 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
 
     if passages < 1 or baseline_pages < 1:
         raise click.BadParameter("give at least one passage and one baseline page")
-    from casework.bench_officer import chromium
+    from bench.officer import chromium
 
     if officer and chromium() is None:
         raise click.ClickException("--officer needs Chromium and Playwright")
@@ -494,7 +494,7 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
         figures, info = measure(app, username, data, baseline_pages, echo)
         info["effort"] = None
         if browser:
-            from casework import bench_officer
+            from bench import officer as bench_officer
 
             # A request of its own for the browser, on the same passages afresh: the
             # officer's first verification page of 500 and photo page of 48.
@@ -515,7 +515,7 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
          f"package {info['package_mib']:.0f} MiB with {info['photos_in_package']:,} photos and "
          f"{info['crops_in_package']:,} crops")
     if info["effort"] is not None:
-        from casework.bench_officer import ATTENTION
+        from bench.officer import ATTENTION
 
         e = info["effort"]
         echo(f"officer (browser): {e.own:,} of {e.reads:,} reads need a verdict of their own; "

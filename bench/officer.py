@@ -243,7 +243,7 @@ def drive(app, username: str, password: str, request_id: int,
 
 def figures(effort: Effort, read_page_s: float, photo_page_s: float) -> list[Any]:
     """The officer's figures, each beside the report's way."""
-    from anpr.bench import Figure
+    from bench.figures import Figure
 
     n = OFFICER_PASSAGES
     scale = 500 / effort.reads if effort.reads else 0.0

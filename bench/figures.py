@@ -3,8 +3,8 @@
 These machines are shared and absolute times drift, so each figure carries the baseline
 it is compared with (raw COPY, a sequential scan, OpenCV's HOG detector) and the ratio.
 ``anpr bench <what> --json`` prints one object ``{"figures": [...]}`` so runs can be
-compared over time. Each package adds its benchmark to the ``bench`` group through
-``PACKAGE_BENCHES`` in this module.
+compared over time. The benchmarks themselves are this package's other modules, and
+``bench.cli`` makes them ``anpr bench <what>``.
 """
 from __future__ import annotations
 
@@ -59,38 +59,3 @@ def report(figures: Iterable[Figure], as_json: bool) -> None:
         met = "" if f.met is None else ("  met" if f.met else "  NOT met")
         click.echo(f"{f.name:44} {f.value:>12,.2f} {f.unit:<3} {base:>12} {ratio:>7}  "
                    f"{f.target or ''}{met}")
-
-
-# (module, attribute) of click commands added to ``anpr bench``.
-PACKAGE_BENCHES: list[tuple[str, str]] = [
-    ("ingest.bench", "intake_bench"),
-    ("detector.bench", "bench_detector"),
-    ("gis.bench", "search_bench"),
-    ("casework.bench", "casework_bench"),
-]
-
-
-class _PackageBenches(click.Group):
-    """The ``bench`` group; each package's benchmark is imported when the command line
-    asks for the list or a command, not when this module is imported: the benchmarks
-    import this module (``Figure``), and any of them may be imported first."""
-
-    def _load(self) -> None:
-        import importlib
-
-        for module, attr in PACKAGE_BENCHES:
-            command = getattr(importlib.import_module(module), attr)
-            self.commands.setdefault(command.name, command)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        self._load()
-        return super().get_command(ctx, name)
-
-
-@click.group(cls=_PackageBenches)
-def bench() -> None:
-    """Benchmarks: each figure beside a baseline measured in the same run."""

@@ -20,7 +20,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
-from anpr.bench import Figure, report
+from bench.figures import Figure, report
 from gis.search import block, common, convoy, partial, plate, route
 from gis.search.scope import Window
 
@@ -201,8 +201,8 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
     """Q1-Q6 p50/p95 on generated national traffic, beside a sequential-scan baseline."""
     from anpr import clock
     from anpr.database import migrate
-    from anpr.demo import load_demo
-    from gis.benchload import load_national
+    from sim.demo import load_demo
+    from bench.national import load_national
 
     server = obj.url(role="admin")  # benchmarks create their own database
     with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:

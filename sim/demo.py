@@ -4,7 +4,7 @@ Idempotent: the network and the registry are loaded once; traffic for a window t
 already holds passages is not loaded again. The planted cases' ground truth is written
 to ``ANPR_HOME/demo_ground_truth.json`` so an analyst can check the searches against it.
 With ``photos``, that many passages get an overview photo and a plate crop, through
-intake and the detector (:mod:`anpr.demo_photos`).
+intake and the detector (:mod:`sim.photos`).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
               per_day: int = 200_000, seed: int = 126, traffic: bool = True,
               progress: bool = False, end: datetime | None = None, photos: int = 0,
               photo_workers: int = 2, url: str | None = None) -> dict[str, Any]:
-    from camera_registry.demo import generate_registry
+    from sim.registry import generate_registry
     from gis.roadnet import load_network
 
     network = load_network()
@@ -46,7 +46,7 @@ def load_demo(conn: psycopg.Connection, settings: Settings, *, hours: float = 6.
         summary["registry"] = "already loaded"
     # R9: only cameras in this year's published plan store passages (and last year's
     # plan gives the diff something to show).
-    from camera_registry.demo_plans import publish_demo_plans
+    from sim.plans import publish_demo_plans
 
     summary["camera_plans"] = publish_demo_plans(
         conn, registry, clock.local(end or clock.now()).year)
@@ -73,9 +73,9 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
                  settings: Settings | None = None, url: str | None = None) -> dict[str, Any]:
     """Generate background traffic plus the planted cases for [start, end) and COPY it in.
 
-    With ``photos``, the passages a :class:`~anpr.demo_photos.PhotoPlan` chooses go
+    With ``photos``, the passages a :class:`~sim.photos.PhotoPlan` chooses go
     through intake with their photos instead, and detector nodes blur them."""
-    from gis.traffic import TrafficGenerator
+    from sim.traffic import TrafficGenerator
 
     existing = conn.execute(
         "SELECT count(*) AS n FROM jj126.passage WHERE captured_at >= %s AND captured_at < %s",
@@ -90,7 +90,7 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     planted_records = list(planted.to_records())
     plan = None
     if photos > 0:
-        from anpr.demo_photos import PhotoPlan, open_nodes
+        from sim.photos import PhotoPlan, open_nodes
 
         if settings is None:
             raise ValueError("demo photos need the settings (photo vault, detector)")
@@ -103,7 +103,7 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     # Traffic follows a daily profile, so the count for a partial day is not known ahead.
     bar = tqdm(unit="passages", unit_scale=True, desc="demo traffic", disable=not progress)
     loaded = 0
-    from gis.traffic import MISREAD_SHARE
+    from sim.traffic import MISREAD_SHARE
 
     # A few per cent of the background read with a confusable character (issue 18).
     for batch in generator.generate(start, end, per_day, misreads=MISREAD_SHARE):
@@ -115,7 +115,7 @@ def load_traffic(conn: psycopg.Connection, network, registry, start: datetime, e
     conn.commit()
     photo_summary = None
     if plan is not None:
-        from anpr.demo_photos import store_and_blur
+        from sim.photos import store_and_blur
 
         photo_summary = store_and_blur(conn, settings, url, plan.shots, seed=seed,
                                        vault=vault, nodes=nodes, progress=progress)
@@ -136,8 +136,6 @@ def _url_of(conn: psycopg.Connection) -> str:
 
     return make_conninfo(conn.info.dsn, password=conn.info.password) \
         if conn.info.password else conn.info.dsn
-    return {"window": [start.isoformat(), end.isoformat()], "passages": loaded,
-            "planted_passages": loaded_planted, "ground_truth": str(truth_path)}
 
 
 DEMO_ACCOUNTS = [

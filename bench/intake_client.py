@@ -1,6 +1,6 @@
 """The second process of ``anpr bench intake``: posts HTTP intake batches on loopback.
 
-Kept apart from ``ingest.bench`` so the client process imports nothing of the server.
+Kept apart from ``bench.intake`` so the client process imports nothing of the server.
 """
 from __future__ import annotations
 
