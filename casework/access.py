@@ -32,8 +32,10 @@ from typing import Any
 import psycopg
 
 from anpr import audit
-from anpr.accounts import Account
+from anpr.accounts import Account, require_role
 from anpr.errors import Forbidden, NotFound
+from casework import requests as req_mod
+from casework.requests import is_member
 
 
 class Level(IntEnum):
@@ -54,8 +56,6 @@ def level(conn: psycopg.Connection, account: Account | None, req: dict[str, Any]
         return Level.NONE
     handler = (account.role == "officer" and req["officer_id"] == account.id
                and account.unit_code == req["unit_code"])
-    from casework.requests import is_member
-
     member = is_member(conn, account.id, req["investigation_id"])
     if handler:
         return Level.VIEW if member else Level.ACT
@@ -79,8 +79,6 @@ def _refuse(conn: psycopg.Connection, account: Account | None, subject: str, rea
 def require(conn: psycopg.Connection, account: Account | None, request_id: int,
             need: Level, *, commit: bool = True) -> dict[str, Any]:
     """The request if ``account`` has at least ``need`` on it; otherwise refused and logged."""
-    from casework import requests as req_mod
-
     subject = f"request:{request_id}"
     try:
         req = req_mod.get(conn, request_id)
@@ -120,7 +118,7 @@ def require_enquiry(conn: psycopg.Connection, account: Account | None, enquiry_i
 
 
 def check_act(conn: psycopg.Connection, account: Account, req: dict[str, Any]) -> None:
-    """The domain functions' guard (``casework.requests.check_handler``): ACT or refused."""
+    """ACT or refused: the rule behind :func:`check_handler`, the domain functions' guard."""
     require(conn, account, req["id"], Level.ACT, commit=False)
 
 
@@ -185,8 +183,6 @@ def handover(conn: psycopg.Connection, officer: Account, request_id: int, who: i
     """R2: the handling officer hands the request to an authorised colleague of the unit
     who is not in the investigation; recorded (who, to whom, when, why) and audited."""
     from anpr.errors import BadInput, Conflict
-    from casework import requests as req_mod
-
     req = require(conn, officer, request_id, Level.VIEW)
     if not isinstance(reason, str) or not reason.strip() or "\x00" in reason:
         raise BadInput("a hand-over needs a reason")
@@ -246,8 +242,6 @@ def set_requester(conn: psycopg.Connection, officer: Account, request_id: int,
     officer of the investigation, to whom the results go (R10 level 1). A requester
     account of any unit; the request's requester name stays as registered."""
     from anpr.errors import BadInput
-    from casework import requests as req_mod
-
     require(conn, officer, request_id, Level.VIEW)
     account = None if who is None else account_named(conn, who)
     if account is not None and account.role not in ("requester", "officer"):
@@ -259,3 +253,10 @@ def set_requester(conn: psycopg.Connection, officer: Account, request_id: int,
     audit.record(conn, officer.username, "request.requester", f"request:{request_id}",
                  account=account.username if account else None)
     return req_mod.get(conn, request_id)
+
+
+def check_handler(conn: psycopg.Connection, officer: Account, request: dict[str, Any]) -> None:
+    """R2/R10: only the handling officer of the unit acts, never one who is part of the
+    investigation (then it is handed over): the domain functions' guard, before each act."""
+    require_role(officer, "officer")
+    check_act(conn, officer, request)

@@ -24,6 +24,7 @@ import psycopg
 from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
+from casework import access
 from casework import requests as req_mod
 from gis.search import block, common, convoy, partial, plate, route
 from gis.search import params as sp
@@ -77,7 +78,7 @@ def freeze_scope(conn: psycopg.Connection, request_id: int) -> None:
 
 def _searchable(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
     req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     if req["status"] not in SEARCHABLE:
         raise Conflict(f"request {req['reference']} is {req['status']}: searches run only "
                        "inside a confirmed request")

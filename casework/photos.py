@@ -27,6 +27,7 @@ import psycopg
 from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict, NotFound
+from casework import access
 from casework import requests as req_mod
 from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
 
@@ -182,7 +183,7 @@ def blur_state(row: dict[str, Any]) -> tuple[str, str]:
 
 def _photo_request(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
     req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     if not req["photos"]:
         raise Conflict("the order does not ask for photos; none are shown or provided (R8)")
     return req

@@ -25,8 +25,10 @@ from anpr import audit, clock
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict
 from casework import enquiries as enq_mod
+from casework import access
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
+from casework.results import held_route
 from casework.verification import NOT_VERIFIABLE, Matches, unverified_count
 from gis import export
 
@@ -99,24 +101,6 @@ def _matched(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 #: The passages a route search holds, as ``gis.search.route.PASSAGES_SQL`` shapes them:
 #: the live or secured copy (R1), rejected reads (misreads, R7) left out.
-HELD_ROUTE_SQL = f"""
-SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
-       c.segment_direction AS dir, l.code AS location_code, l.segment_id,
-       l.segment_fraction AS frac, ST_X(l.geom) AS loc_lon, ST_Y(l.geom) AS loc_lat,
-       s.source, s.target, s.cost, s.reverse_cost
-  FROM enquiry e
-  JOIN enquiry_result er ON er.enquiry_id = e.id
-  {CASE_PASSAGE_JOIN}
-  JOIN camera c ON c.id = p.camera_id
-  JOIN location l ON l.id = c.location_id
-  LEFT JOIN road_segment s ON s.id = l.segment_id
-  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
-                          AND v.ordered_plate = er.ordered_plate
- WHERE e.id = %s AND v.verdict IS DISTINCT FROM 'rejected'
- ORDER BY p.captured_at, p.id
-"""
-
-
 def provided_rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Of the request's passages (``ROWS_SQL``), those provided: rejected misreads left
     out, in capture order, each saying how it matched."""
@@ -129,25 +113,11 @@ def passage_files(rows: list[dict[str, Any]]) -> dict[str, bytes]:
     return export.provision_passages(rows, _status)
 
 
-def held_route(conn: psycopg.Connection, search: dict[str, Any]) -> dict[str, Any]:
-    """A route search's route through the passages it holds, with the search's own
-    parameters (the plate as it was normalised, its detour threshold)."""
-    from gis.search import params as sp
-    from gis.search.route import route_of
-    from gis.search.scope import normalise_plate, parse_window
-
-    p = search["parameters"]
-    rows = [dict(r) for r in conn.execute(HELD_ROUTE_SQL, (search["id"],)).fetchall()]
-    return route_of(conn, normalise_plate(p["plate"]),
-                    parse_window(p["window"]["start"], p["window"]["end"]), rows,
-                    detour_min_s=sp.detour_seconds(p))
-
-
 def _check_ready(conn, officer: Account, req: dict[str, Any], rows: list[dict[str, Any]],
                  approved: dict) -> None:
     """Refuse a package that is not ready; ``rows`` are the request's (``ROWS_SQL``),
     ``approved`` its approved photos (``casework.photos.approved_keys``)."""
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     if req["status"] not in ("confirmed",):
         raise Conflict(f"request {req['reference']} is {req['status']}; a package is made once "
                        "for a confirmed request")
@@ -179,7 +149,7 @@ def _check_ready(conn, officer: Account, req: dict[str, Any], rows: list[dict[st
 def build(conn: psycopg.Connection, officer: Account, request_id: int,
           photo_reader: Callable[[str], bytes] | None = None) -> tuple[bytes, dict[str, Any]]:
     """Make the package and record it as provided; a second download is refused."""
-    req_mod.check_handler(conn, officer, req_mod.get(conn, request_id))
+    access.check_handler(conn, officer, req_mod.get(conn, request_id))
     # Two downloads at once: the second waits for the first's commit here, then reads the
     # request as provided and is refused (one package, one provision record).
     conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
@@ -275,7 +245,7 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
 def complete(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
     """Close the enquiry; its secured results are released to retention (R1)."""
     req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     if req["status"] != "provided":
         raise Conflict("a request is completed after its package has been provided")
     from ingest.retention import release
@@ -291,14 +261,10 @@ def complete(conn: psycopg.Connection, officer: Account, request_id: int) -> dic
 def can_view_results(conn: psycopg.Connection, account: Account, req: dict[str, Any]) -> bool:
     """R10's two viewing levels: the investigation (its members, the handling officer, the
     requester of record), or others with a grant. The rule is casework.access."""
-    from casework import access
-
     return access.level(conn, account, req) >= access.Level.PROVIDED
 
 
 def provided_manifest(conn: psycopg.Connection, account: Account, request_id: int) -> dict:
-    from casework import access
-
     access.require(conn, account, request_id, access.Level.PROVIDED)
     row = conn.execute("SELECT manifest, sha256, downloaded_at FROM provision WHERE request_id = %s",
                        (request_id,)).fetchone()
@@ -311,8 +277,6 @@ def grant(conn: psycopg.Connection, officer: Account, request_id: int,
           account: int | str) -> list[dict[str, Any]]:
     """The handling officer grants an account sight of what was provided (level 2, R10);
     returns the request's grants."""
-    from casework import access
-
     req = access.require(conn, officer, request_id, access.Level.VIEW)
     grantee = access.account_named(conn, account)
     if not grantee.unit_code:

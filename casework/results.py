@@ -265,7 +265,6 @@ def locations(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
 def route_geojson(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
     """A run route search's route through its held, not rejected passages, as GeoJSON
     (the legs coloured by flag on the request's map); the package's is the same."""
-    from casework.provision import held_route
     from gis.export import route_geojson as as_geojson
 
     enq = _ran(conn, officer, enquiry_id)
@@ -493,7 +492,7 @@ def _common(conn: psycopg.Connection, enq: dict[str, Any], limit: int, offset: i
 
 
 #: A route search's held passages as ``gis.search.route.PASSAGES_SQL`` shapes them, every
-#: one of them (the package's route, ``casework.provision.held_route``, leaves out reads
+#: one of them (the package's route, ``held_route``, leaves out reads
 #: rejected as misreads).
 HELD_ROUTE = sql.SQL("""
 SELECT h.*, s.source, s.target, s.cost, s.reverse_cost
@@ -520,3 +519,37 @@ def _route(conn: psycopg.Connection, enq: dict[str, Any]) -> dict[str, Any]:
     if matcher is not None:
         route.mark(out, rows, matcher)
     return {**out, "enquiry_id": enq["id"]}
+
+
+#: A route search's held passages for its route in the package and the analyst's files:
+#: live or secured, reads rejected as misreads left out (R7).
+HELD_ROUTE_SQL = f"""
+SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+       c.segment_direction AS dir, l.code AS location_code, l.segment_id,
+       l.segment_fraction AS frac, ST_X(l.geom) AS loc_lon, ST_Y(l.geom) AS loc_lat,
+       s.source, s.target, s.cost, s.reverse_cost
+  FROM enquiry e
+  JOIN enquiry_result er ON er.enquiry_id = e.id
+  {CASE_PASSAGE_JOIN}
+  JOIN camera c ON c.id = p.camera_id
+  JOIN location l ON l.id = c.location_id
+  LEFT JOIN road_segment s ON s.id = l.segment_id
+  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
+                          AND v.ordered_plate = er.ordered_plate
+ WHERE e.id = %s AND v.verdict IS DISTINCT FROM 'rejected'
+ ORDER BY p.captured_at, p.id
+"""
+
+
+def held_route(conn: psycopg.Connection, search: dict[str, Any]) -> dict[str, Any]:
+    """A route search's route through the passages it holds, with the search's own
+    parameters (the plate as it was normalised, its detour threshold)."""
+    from gis.search import params as sp
+    from gis.search.route import route_of
+    from gis.search.scope import normalise_plate, parse_window
+
+    p = search["parameters"]
+    rows = [dict(r) for r in conn.execute(HELD_ROUTE_SQL, (search["id"],)).fetchall()]
+    return route_of(conn, normalise_plate(p["plate"]),
+                    parse_window(p["window"]["start"], p["window"]["end"]), rows,
+                    detour_min_s=sp.detour_seconds(p))

@@ -26,6 +26,7 @@ from psycopg import sql
 from anpr import audit
 from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict
+from casework import access
 from casework import requests as req_mod
 from detector.opinions import LOW_CONFIDENCE, for_passages
 
@@ -160,7 +161,7 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
     With ``crop_reader`` (the photo vault's ``get``) each read carries its plate crop
     inline as a data URL: a page and its evidence in one answer."""
     req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     if page_size not in PAGE_SIZES:
         raise BadInput(f"page size must be one of {', '.join(map(str, PAGE_SIZES))}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -331,7 +332,7 @@ def record(conn: psycopg.Connection, officer: Account, request_id: int,
     existing verdict on the same question stands (no second one). The plate reader's
     opinion goes with each verdict."""
     req = req_mod.get(conn, request_id)
-    req_mod.check_handler(conn, officer, req)
+    access.check_handler(conn, officer, req)
     own = _parse(body.get("verdicts", []), empty=True)
     spot = body.get("spot_check")
     if spot is not None:

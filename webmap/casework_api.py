@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from anpr import accounts
 from anpr.errors import BadInput, Forbidden, NotFound
-from casework import access, documents, requests as req_mod
+from casework import access, documents, lifecycle, requests as req_mod
 from casework.access import Level
 from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
@@ -115,7 +115,7 @@ def get_request(request_id: int):
 @requires("officer")
 def confirm(request_id: int):
     _request(request_id)
-    return jsonify(_view(req_mod.confirm(get_conn(), current_account(), request_id)))
+    return jsonify(_view(lifecycle.confirm(get_conn(), current_account(), request_id)))
 
 
 @casework_api.post("/requests/<int:request_id>/correct")
@@ -123,23 +123,23 @@ def confirm(request_id: int):
 def correct(request_id: int):
     _request(request_id)
     body = json_object()
-    return jsonify(_view(req_mod.correct(get_conn(), current_account(), request_id,
-                                         body.get("changes") or {}, body.get("reason", ""))))
+    return jsonify(_view(lifecycle.correct(get_conn(), current_account(), request_id,
+                                           body.get("changes") or {}, body.get("reason", ""))))
 
 
 @casework_api.post("/requests/<int:request_id>/reject")
 @requires("officer")
 def reject(request_id: int):
     _request(request_id)
-    return jsonify(_view(req_mod.reject(get_conn(), current_account(), request_id,
-                                        json_object().get("reason", ""))))
+    return jsonify(_view(lifecycle.reject(get_conn(), current_account(), request_id,
+                                          json_object().get("reason", ""))))
 
 
 @casework_api.post("/requests/<int:request_id>/cancel")
 @requires("officer")
 def cancel(request_id: int):
     _request(request_id)
-    return jsonify(_view(req_mod.cancel(get_conn(), current_account(), request_id)))
+    return jsonify(_view(lifecycle.cancel(get_conn(), current_account(), request_id)))
 
 
 @casework_api.post("/requests/<int:request_id>/written-order")
@@ -156,8 +156,8 @@ def written_order(request_id: int):
     settings = current_app.config["ANPR_SETTINGS"]
     store, master = documents.store_for(settings, settings.database.home)
     doc = documents.store(data, request_id, store, master)
-    result = req_mod.attach_written_order(get_conn(), current_account(), request_id, doc.key,
-                                          doc.sha256)
+    result = lifecycle.attach_written_order(get_conn(), current_account(), request_id,
+                                            doc.key, doc.sha256)
     return jsonify({**_view(result), "document": {"sha256": doc.sha256, "type": doc.mimetype,
                                                   "size": doc.size}})
 

@@ -1,0 +1,158 @@
+"""A request's life after registration (R3, R4; report 7.4.2): the officer confirms the
+registered data (the order's scope is frozen to cameras then), corrects it in logged
+versions re-validated against every rule registration applies, rejects it with a reason
+or cancels it before confirmation, and attaches the written order of a verbal one. Each
+act is the handling officer's only (``casework.access.check_handler``), checked here as
+well as at the door.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from anpr import audit, clock
+from anpr.accounts import Account
+from anpr.errors import BadInput, Conflict
+from casework.access import check_handler
+from casework.enquiries import freeze_scope
+from casework.requests import (REGISTERED_FIELDS, _clean, _snapshot, check_scope_ids, get,
+                               qualifies)
+from gis.search.scope import parse_time
+
+
+def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    """The officer confirms the registered data; from now on it is frozen (versions only)."""
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] != "registered":
+        raise Conflict(f"request {req['reference']} is {req['status']}, not awaiting confirmation")
+    freeze_scope(conn, request_id)
+    conn.execute("UPDATE request SET status = 'confirmed', confirmed_at = now(), officer_id = %s"
+                 " WHERE id = %s", (officer.id, request_id))
+    audit.record(conn, officer.username, "request.confirm", f"request:{request_id}",
+                 reference=req["reference"])
+    return get(conn, request_id)
+
+
+# Facts that start legal deadlines (R4's 72 hours, R6's "when the request came in"): a
+# correction cannot move them. A verbal order becomes written only through its document.
+DEADLINE_FIELDS = ("received_at", "order_at")
+
+
+def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes: Any,
+            reason: Any) -> dict[str, Any]:
+    """A correction: a new, logged version, re-validated against every rule registration
+    applies (R3's crime, the scope's cameras and areas). After confirmation the scope
+    cannot widen (scope, convoy band, photos), and in no status can a correction move the
+    facts that carry deadlines or turn a verbal order into a written one."""
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] in ("rejected", "cancelled", "completed"):
+        raise Conflict(f"request {req['reference']} is {req['status']}")
+    if not isinstance(changes, dict):
+        raise BadInput("changes must be an object of field names and new values")
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadInput("a correction needs a reason")
+    if len(reason) > 2000:
+        raise BadInput("the reason of a correction is too long")
+    if not changes:
+        raise BadInput("een correctie zonder wijzigingen: noem de velden en hun nieuwe waarde")
+    unknown = set(changes) - set(REGISTERED_FIELDS)
+    if unknown:
+        raise BadInput(f"these fields cannot be changed: {', '.join(sorted(unknown))}")
+    if "investigation_id" in changes:
+        raise BadInput("het onderzoek van een aanvraag kan niet worden gecorrigeerd; "
+                       "registreer een nieuwe aanvraag")
+    moved = [k for k in DEADLINE_FIELDS if k in changes
+             and parse_time(changes[k], k.replace("_", " ")) != req[k]]
+    if moved:
+        raise BadInput(f"{', '.join(moved)} kan niet worden gecorrigeerd: daaraan hangen "
+                       "wettelijke termijnen (72 uur voor het schriftelijke bevel, art. 8 "
+                       "AMvB); annuleer of wijs de aanvraag af en registreer haar opnieuw")
+    if (req["order_kind"] == "verbal" and changes.get("order_kind", "verbal") != "verbal"):
+        raise BadInput("een mondeling bevel wordt niet schriftelijk door een correctie: voeg "
+                       "het document van het schriftelijke bevel toe (written-order)")
+    confirmed = req["status"] != "registered"
+    if confirmed:
+        if "scope" in changes:
+            raise Conflict("the scope of a confirmed request cannot be edited; register a new "
+                           "request on a new order")
+        if changes.get("photos") and not req["photos"]:
+            raise Conflict("na bevestiging kan het bevel niet worden verruimd met foto's; "
+                           "registreer een nieuwe aanvraag op een nieuw bevel")
+        new_band = changes.get("convoy_minutes", req["convoy_minutes"])
+        if "convoy_minutes" in changes and (
+                new_band is None and req["convoy_minutes"] is not None
+                or isinstance(new_band, int) and (req["convoy_minutes"] is None
+                                                  or new_band > req["convoy_minutes"])):
+            raise Conflict("na bevestiging kan de konvooiband niet worden verruimd; "
+                           "registreer een nieuwe aanvraag op een nieuw bevel")
+    merged = {k: req[k] for k in REGISTERED_FIELDS if k != "investigation_id"}
+    if confirmed:  # the frozen scope (with its resolved cameras) stays as it is
+        merged["scope"] = {k: v for k, v in req["scope"].items() if k != "resolved_cameras"}
+    merged.update(changes)
+    clean = _clean(merged)
+    for k in DEADLINE_FIELDS:  # unchanged, exactly as stored
+        clean[k] = req[k]
+    q = qualifies(conn, clean["crime_code"], clean["fugitive"])
+    if not q.ok:
+        raise BadInput(f"correctie geweigerd: {q.reason}")
+    if confirmed:
+        del clean["scope"]
+    else:
+        check_scope_ids(conn, clean["scope"])
+        clean["scope"] = json.dumps(clean["scope"])
+    sets = sql.SQL(", ").join(
+        sql.SQL("{} = {}" + ("::jsonb" if k == "scope" else "")).format(
+            sql.Identifier(k), sql.Placeholder(k)) for k in clean)
+    conn.execute(sql.SQL("UPDATE request SET {}, version = version + 1 WHERE id = %(id)s")
+                 .format(sets), {**clean, "id": request_id})
+    version = req["version"] + 1
+    _snapshot(conn, request_id, version, officer, reason.strip())
+    audit.record(conn, officer.username, "request.correct", f"request:{request_id}",
+                 version=version, fields=sorted(changes), reason=reason.strip(),
+                 qualification=q.reason)
+    return get(conn, request_id)
+
+
+def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: str) -> dict:
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] not in ("registered", "confirmed"):
+        raise Conflict(f"request {req['reference']} is {req['status']}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadInput("a rejection needs a reason")
+    if len(reason) > 2000:
+        raise BadInput("the reason of a rejection is too long")
+    conn.execute("UPDATE request SET status = 'rejected', rejected_reason = %s, closed_at = now()"
+                 " WHERE id = %s", (reason.strip(), request_id))
+    audit.record(conn, officer.username, "request.reject", f"request:{request_id}",
+                 reason=reason.strip())
+    return get(conn, request_id)
+
+
+def cancel(conn: psycopg.Connection, officer: Account, request_id: int) -> dict:
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    if req["status"] != "registered":
+        raise Conflict("only a request not yet confirmed can be cancelled; reject it instead")
+    conn.execute("UPDATE request SET status = 'cancelled', closed_at = now() WHERE id = %s",
+                 (request_id,))
+    audit.record(conn, officer.username, "request.cancel", f"request:{request_id}")
+    return get(conn, request_id)
+
+
+def attach_written_order(conn: psycopg.Connection, officer: Account, request_id: int,
+                         document_key: str, sha256: str) -> dict:
+    req = get(conn, request_id)
+    check_handler(conn, officer, req)
+    conn.execute("UPDATE request SET order_document_key = %s, order_document_sha256 = %s,"
+                 " written_order_at = coalesce(written_order_at, now()) WHERE id = %s",
+                 (document_key, sha256, request_id))
+    late = bool(req["order_kind"] == "verbal" and clock.now() > req["written_order_due"])
+    audit.record(conn, officer.username, "request.written_order", f"request:{request_id}",
+                 sha256=sha256, late=late)
+    return get(conn, request_id)
