@@ -11,10 +11,10 @@ from anpr.command import Context, guard, pass_ctx
 
 
 def vault_for(obj: Context, url: str):
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
+    """The command's photo vault (``ingest.images.open_vault``, the one constructor)."""
+    from ingest.images import open_vault
 
-    intake, home = obj.settings.intake, obj.settings.database.home
-    return PhotoVault(open_store(intake, home), Keyring(url, master_key(intake, home)))
+    return open_vault(obj.settings, url)
 
 
 @click.group("import")

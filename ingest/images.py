@@ -29,6 +29,7 @@ import re
 import secrets
 import shutil
 import threading
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +49,9 @@ MAGIC = b"AG1"
 # checked at intake) starts with a NUL byte.
 SUCCESSOR = b"\x00AGS\x00"
 MAX_HOPS = 4
+#: How long a process keeps a key it read (``Keyring``): after retention destroys a day's
+#: key, no process opens that day's photos for longer than this.
+KEY_TTL_S = 60.0
 _DAY_PREFIX = re.compile(r"^(\d{8})/?$")
 
 
@@ -223,20 +227,26 @@ class Keyring:
 
     Keys are created on their own short connection and committed at once, so a photo is
     never encrypted under a key whose row a rolled-back intake transaction took with it.
+
+    One keyring serves a whole process (the web app's, a worker's), so a key read is kept
+    for ``ttl_s`` seconds only: retention destroys a day's key row (R13), and a process
+    must not go on opening that day's photos with a copy in its memory longer than that.
     """
 
-    def __init__(self, url: str, master: bytes) -> None:
+    def __init__(self, url: str, master: bytes, *, ttl_s: float = KEY_TTL_S) -> None:
         self.url = url
         self._master = master
-        self._cache: dict[tuple[str, str], bytes] = {}
+        self._ttl = ttl_s
+        self._cache: dict[tuple[str, str], tuple[bytes, float]] = {}
         self._refs: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
     def _get(self, table: str, column: str, value: str, *, create: bool) -> bytes:
         cache_key = (table, value)
         with self._lock:
-            if cache_key in self._cache:
-                return self._cache[cache_key]
+            cached = self._cache.get(cache_key)
+            if cached is not None and time.monotonic() - cached[1] < self._ttl:
+                return cached[0]
         aad = f"{table}:{value}".encode()
         select = sql.SQL("SELECT wrapped_key FROM {}.{} WHERE {} = %s").format(
             sql.Identifier("jj126"), sql.Identifier(table),
@@ -254,7 +264,7 @@ class Keyring:
                 row = conn.execute(select, (value,)).fetchone()
         key = _open(self._master, bytes(row[0]), aad)
         with self._lock:
-            self._cache[cache_key] = key
+            self._cache[cache_key] = (key, time.monotonic())
         return key
 
     def day_key(self, day: date, *, create: bool = False) -> bytes:
@@ -382,9 +392,11 @@ class PhotoVault:
         return _open(self.keyring.enquiry_key(enquiry_ref), self.store.get(key), key.encode())
 
 
-def open_vault(settings, url: str) -> PhotoVault:
+def open_vault(settings, url: str, home: Path | None = None) -> PhotoVault:
     """The photo vault of a process from its settings (``anpr.settings.Settings``): the
-    configured store and the day keys in the database at ``url``."""
-    home = settings.database.home
+    configured store and the day keys in the database at ``url``; ``home`` the folder of
+    the file store and the master key when not the settings' own. The one constructor:
+    every process builds its vault here, once, and hands it on."""
+    home = home or settings.database.home
     return PhotoVault(open_store(settings.intake, home),
                       Keyring(url, master_key(settings.intake, home)))

@@ -146,3 +146,34 @@ def test_master_key_from_settings_or_generated(settings, tmp_path):
         master_key(replace(settings.intake, master_key="c2hvcnQ="), tmp_path)
     generated = master_key(replace(settings.intake, master_key=None), tmp_path)
     assert len(generated) == 32 and (tmp_path / "image_master_key").stat().st_mode & 0o077 == 0
+
+
+def test_a_process_keeps_a_key_it_read_no_longer_than_the_keyring_s_ttl(store, intake_url):
+    """One vault serves a whole web process, so a key read is kept for a short while only:
+    once retention destroyed a day's key in the database, another process (which cannot
+    be told to forget) stops opening that day's photos when the cached copy expires."""
+    import time
+
+    day = date.today() - timedelta(days=4)
+    photo = jpeg(9)
+    writer = PhotoVault(store, Keyring(intake_url, b"m" * 32))
+    key = writer.put(day, photo)
+    web = PhotoVault(store, Keyring(intake_url, b"m" * 32, ttl_s=0.5))
+    assert web.get(key) == photo                             # read once: cached
+    with psycopg.connect(intake_url) as c:                   # retention, in its own process
+        c.execute("DELETE FROM jj126.image_day_key WHERE day = %s", (day,))
+    assert web.get(key) == photo                             # within the TTL
+    time.sleep(0.6)
+    with pytest.raises(NotFound):
+        web.get(key)
+
+
+def test_the_web_app_builds_one_photo_vault_and_hands_it_to_every_request(app):
+    """webmap.services.photo_vault: the app's one vault, from ingest.images.open_vault."""
+    from webmap.services import photo_vault
+
+    with app.app_context():
+        first = photo_vault()
+    with app.test_request_context("/"):
+        assert photo_vault() is first
+    assert app.extensions["anpr_vault"] is first

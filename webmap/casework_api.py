@@ -13,6 +13,7 @@ from webmap.messages_nl import bericht
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
 from webmap.schemas import DATE_TIME, ref
+from webmap.services import photo_vault
 
 casework_api = Blueprint("casework_api", __name__)
 
@@ -429,7 +430,7 @@ def reads(request_id: int):
 
     size, offset = int_arg("page_size", 50, 1, 500), int_arg("offset", 0, 0, 10**9)
     # crops=1: each read carries its plate crop inline, so a page is one request.
-    reader = _photo_reader() if request.args.get("crops") == "1" else None
+    reader = photo_vault().get if request.args.get("crops") == "1" else None
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
                              offset=offset, include_verified=request.args.get("all") == "1",
                              crop_reader=reader)
@@ -444,16 +445,6 @@ def verdicts(request_id: int):
     _request(request_id)
     return jsonify(verification.record(get_conn(), current_account(), request_id,
                                        json_object()))
-
-
-def _photo_reader():
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-    settings = current_app.config["ANPR_SETTINGS"]
-    home = settings.database.home
-    vault = PhotoVault(open_store(settings.intake, home),
-                       Keyring(current_app.config["DATABASE_URL"], master_key(settings.intake, home)))
-    return vault.get
 
 
 @casework_api.get("/passages/<int:passage_id>/crop")
@@ -483,7 +474,7 @@ def crop(passage_id: int):
         raise NotFound("no plate crop for this read in your requests")
     from flask import Response
 
-    return Response(_photo_reader()(row["crop_key"]), mimetype="image/jpeg",
+    return Response(photo_vault().get(row["crop_key"]), mimetype="image/jpeg",
                     headers={"Cache-Control": "no-store"})
 
 
@@ -496,7 +487,7 @@ def package(request_id: int):
     from casework import provision
 
     req = _request(request_id)
-    data, manifest = provision.build(get_conn(), current_account(), request_id, _photo_reader())
+    data, manifest = provision.build(get_conn(), current_account(), request_id, photo_vault().get)
     get_conn().commit()
     return Response(data, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{req["reference"]}.zip"',

@@ -19,25 +19,11 @@ from ingest.intake import RegistryCache, intake_batch, parse_records
 from webmap import payload
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
+from webmap.services import photo_vault
 
 log = logging.getLogger(__name__)
 
 intake_api = Blueprint("intake_api", __name__)
-
-
-def _vault():
-    """The app's photo vault, made on first use (nothing at import or app creation)."""
-    vault = current_app.extensions.get("anpr_vault")
-    if vault is None:
-        from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-        settings = current_app.config["ANPR_SETTINGS"]
-        home = current_app.config.get("ANPR_HOME") or settings.database.home
-        vault = PhotoVault(open_store(settings.intake, home),
-                           Keyring(current_app.config["DATABASE_URL"],
-                                   master_key(settings.intake, home)))
-        current_app.extensions["anpr_vault"] = vault
-    return vault
 
 
 def _registry() -> RegistryCache:
@@ -102,7 +88,7 @@ def intake_passages():
         allowed = device_cameras(conn, device)
         records, images = _read_request()
         outcome = intake_batch(conn, records, images, settings, allowed=allowed,
-                               vault=_vault() if images else None,
+                               vault=photo_vault() if images else None,
                                cameras=_registry().get(conn))
         conn.commit()  # acknowledge only what is durable
     except psycopg.OperationalError as exc:

@@ -3,9 +3,8 @@ the officer must judge it (the detector's blurred version, or a 409 with the blu
 state), and approval with extra blur boxes (thin handlers)."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from anpr.errors import BadInput
 from casework import photos
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
@@ -13,18 +12,9 @@ from webmap.messages_nl import dutch
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import json_object, jsonable
 from webmap.schemas import ref
+from webmap.services import photo_vault
 
 photos_api = Blueprint("photos_api", __name__)
-
-
-def _vault():
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-    settings = current_app.config["ANPR_SETTINGS"]
-    home = settings.database.home
-    return PhotoVault(open_store(settings.intake, home),
-                      Keyring(current_app.config["DATABASE_URL"],
-                              master_key(settings.intake, home)))
 
 
 def _own(request_id: int) -> None:
@@ -58,7 +48,7 @@ def list_photos(request_id: int):
 @requires("officer")
 def photo(request_id: int, passage_id: int):
     _own(request_id)
-    data = photos.image(get_conn(), current_account(), request_id, passage_id, _vault())
+    data = photos.image(get_conn(), current_account(), request_id, passage_id, photo_vault())
     return Response(data, mimetype="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
@@ -67,7 +57,7 @@ def photo(request_id: int, passage_id: int):
 def approve(request_id: int, passage_id: int):
     _own(request_id)
     out = photos.approve(get_conn(), current_account(), request_id, passage_id,
-                         json_object().get("boxes", []), _vault())
+                         json_object().get("boxes", []), photo_vault())
     return jsonify(jsonable(out))
 
 
@@ -77,7 +67,7 @@ def approve_page(request_id: int):
     """A page of photos approved in one action, each with its own touch-up boxes."""
     _own(request_id)
     out = photos.approve_page(get_conn(), current_account(), request_id,
-                              json_object().get("photos"), _vault())
+                              json_object().get("photos"), photo_vault())
     return jsonify(jsonable(out))
 
 

@@ -26,6 +26,7 @@ from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import iso_date, json_object, jsonable
 from webmap.schemas import DATE_TIME, ref
+from webmap.services import photo_vault
 
 log = logging.getLogger(__name__)
 
@@ -356,7 +357,7 @@ def camera_frame(camera_id: str):
         "SELECT blurred_key FROM detector_frame WHERE camera_id = %s AND state = 'done' "
         "AND blurred_key IS NOT NULL ORDER BY captured_at DESC, id DESC LIMIT %s",
         (camera_id, CAMERA_FRAMES_TRIED)).fetchall()]
-    vault = _vault() if keys else None
+    vault = photo_vault() if keys else None
     for key in keys:
         try:
             data = vault.get(key)
@@ -367,17 +368,6 @@ def camera_frame(camera_id: str):
             "Cache-Control": "no-store", "X-Frame-Width": str(width),
             "X-Frame-Height": str(height)})
     raise NotFound(f"camera {camera_id} has no processed frame to show")
-
-
-def _vault():
-    from flask import current_app
-
-    from ingest.images import Keyring, PhotoVault, master_key, open_store
-
-    settings = current_app.config["ANPR_SETTINGS"]
-    home = settings.database.home
-    return PhotoVault(open_store(settings.intake, home),
-                      Keyring(current_app.config["DATABASE_URL"], master_key(settings.intake, home)))
 
 
 def _blurred_reference(conn, camera_id: str, data: bytes) -> tuple[bytes, int, int]:
