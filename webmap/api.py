@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from gis import registry_queries as rq
-from gis.geometry import Limits
+from gis.search.params import selection_limits
 from gis.selection import as_feature_collection, parse_selection, select_cameras
 from webmap.auth import public, requires
 from webmap.db import get_conn
@@ -27,11 +27,6 @@ def _geojson(data):
     resp = jsonify(data)
     resp.mimetype = "application/geo+json"
     return resp
-
-
-def _limits() -> Limits:
-    web = current_app.config["ANPR_SETTINGS"].web
-    return Limits(max_vertices=web.max_geometry_vertices, max_area_km2=web.max_selection_km2)
 
 
 @api.get("/openapi.json")
@@ -82,5 +77,5 @@ def list_roads():
 @api.post("/selection")
 @requires("officer", "analyst", "plan_editor")
 def selection():
-    sel = parse_selection(json_object(), _limits())
+    sel = parse_selection(json_object(), selection_limits())
     return _geojson(as_feature_collection(select_cameras(get_conn(), sel), sel))
