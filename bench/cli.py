@@ -10,6 +10,8 @@ import importlib
 
 import click
 
+from bench.figures import MARKDOWN
+
 #: (module, attribute) of the click command of each benchmark.
 BENCHES: list[tuple[str, str]] = [
     ("bench.intake", "intake_bench"),
@@ -35,5 +37,10 @@ class _Benches(click.Group):
 
 
 @click.group(cls=_Benches)
-def bench() -> None:
+@click.option("--markdown", is_flag=True,
+              help="Print the run as its section of docs/performance.md (command, date, "
+                   "machine, figures).")
+@click.pass_context
+def bench(ctx: click.Context, markdown: bool) -> None:
     """Benchmarks: each figure beside a baseline measured in the same run."""
+    ctx.meta[MARKDOWN] = markdown

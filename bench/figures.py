@@ -9,7 +9,11 @@ compared over time. The benchmarks themselves are this package's other modules, 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Iterable
 
 import click
@@ -47,10 +51,53 @@ class Figure:
         return {k: d[k] for k in ("name", "value", "unit", "baseline", "ratio", "target", "met")}
 
 
+#: ``anpr bench --markdown <what>``: the run's section of docs/performance.md.
+MARKDOWN = "anpr.bench.markdown"
+
+
+def machine() -> str:
+    """The machine a run measured: CPU model, cores, memory, and the load when it ran."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration, ValueError):
+        memory = "unknown memory"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{model}, {os.cpu_count()} cores, {memory}; load average {load}"
+
+
+def markdown(figures: list[Figure], command: str, when: datetime) -> str:
+    """One run as a section of docs/performance.md: the command, when, on what, and each
+    figure beside its baseline and target. docs/performance.md is made of these sections,
+    each replaced by the next run's (``anpr bench --markdown ...``), never edited by hand."""
+    lines = [f"### `{command}`", "",
+             f"Measured {when.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", "",
+             "| figure | value | unit | baseline | ratio | target | met |",
+             "| --- | ---: | --- | ---: | ---: | --- | --- |"]
+    for f in figures:
+        base = f"{f.baseline:,.2f}" if f.baseline is not None else ""
+        ratio = f"{f.ratio:.2f}" if f.ratio is not None else ""
+        met = "" if f.met is None else ("yes" if f.met else "**no**")
+        lines.append(f"| {f.name} | {f.value:,.2f} | {f.unit} | {base} | {ratio} | "
+                     f"{(f.target or '').replace('|', '/')} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
 def report(figures: Iterable[Figure], as_json: bool) -> None:
     figures = [f.check() for f in figures]
     if as_json:
         click.echo(json.dumps({"figures": [f.to_dict() for f in figures]}))
+        return
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(MARKDOWN):
+        command = "anpr " + " ".join(a for a in sys.argv[1:] if a != "--markdown")
+        click.echo(markdown(figures, command, datetime.now(timezone.utc)), nl=False)
         return
     click.echo(f"{'figure':44} {'value':>14} {'baseline':>14} {'ratio':>7}  target")
     for f in figures:
