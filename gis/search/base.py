@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.rows import tuple_row
+from psycopg.rows import namedtuple_row
 
 from anpr.errors import BadInput
 from gis.search.scope import Window
@@ -213,7 +213,7 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     (``gis.search.misreads.Matcher``, the option "including probable misreads") the
     exact reads come first and every row says how it matched and how likely it is.
 
-    Results come back in binary form as tuples: decoding thousands of rows into dicts
+    Results come back in binary form as named tuples: decoding thousands of rows into dicts
     of text values was most of the time of a one-hour block query. The confidence
     (``real``) travels as text so that it reads as before (0.96, not its float32 bits).
     """
@@ -224,7 +224,9 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
         stored_geom=sql.SQL(stored_geom),
         page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols),
                                       row_cols=sql.SQL(PAGE_COLUMNS)))
-    cur = conn.cursor(row_factory=tuple_row, binary=True)
+    # Rows by name as namedtuples: as cheap to decode as plain tuples (the class is made
+    # once per statement), so thousands of rows still cost little.
+    cur = conn.cursor(row_factory=namedtuple_row, binary=True)
     args = {**where.params, "limit": limit, "offset": offset}
     if matcher is not None:
         args["misread_ordered"] = list(matcher.ordered)
@@ -234,31 +236,34 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
         fetched = cur.execute(q, args).fetchall()
     # Locations by their rank from the database; the page (a few thousand rows at most)
     # by its order keys here, which spares the database a second sort after the joins.
-    page_key = {"time": lambda r: (r[12], r[11], r[13], r[10]),
-                "plate": lambda r: (r[13], r[12], r[11], r[10]),
-                "misread": lambda r: (r[13] not in matcher.ordered, r[12], r[11], r[13],
-                                      r[10])}[order]
-    fetched = (sorted((r for r in fetched if r[0] == 0), key=lambda r: r[1])
-               + sorted((r for r in fetched if r[0] == 1), key=page_key))
+    page_key = {"time": lambda r: (r.captured_at, r.camera_id, r.plate, r.id),
+                "plate": lambda r: (r.plate, r.captured_at, r.camera_id, r.id),
+                "misread": lambda r: (r.plate not in matcher.ordered, r.captured_at,
+                                      r.camera_id, r.plate, r.id)}[order]
+    fetched = (sorted((r for r in fetched if r.kind == 0), key=lambda r: r.ord)
+               + sorted((r for r in fetched if r.kind == 1), key=page_key))
     total, plates_all, locations, page = 0, 0, [], []
     for r in fetched:
-        if r[0] == 0:
-            if r[2] is None:  # the grand-total grouping set
-                total, plates_all = r[6], r[7]
+        if r.kind == 0:
+            if r.location_code is None:  # the grand-total grouping set
+                total, plates_all = r.passages, r.plates
                 continue
-            locations.append({"location_code": r[2], "location_name": r[3], "lon": r[4],
-                              "lat": r[5], "passages": r[6], "plates": r[7],
-                              "first_at": r[8], "last_at": r[9]})
+            locations.append({"location_code": r.location_code,
+                              "location_name": r.location_name, "lon": r.lon, "lat": r.lat,
+                              "passages": r.passages, "plates": r.plates,
+                              "first_at": r.first_at, "last_at": r.last_at})
         else:
-            page.append({"id": r[10], "camera_id": r[11], "captured_at": r[12], "plate": r[13],
-                         "plate_raw": r[14], "country": r[15],
-                         "confidence": None if r[16] is None else float(r[16]),
-                         "lon": r[4], "lat": r[5], "location_code": r[2],
-                         "location_name": r[3], "inout": r[17], "lane": r[18]})
+            page.append({"id": r.id, "camera_id": r.camera_id, "captured_at": r.captured_at,
+                         "plate": r.plate, "plate_raw": r.plate_raw, "country": r.country,
+                         "confidence": None if r.confidence is None else float(r.confidence),
+                         "lon": r.lon, "lat": r.lat, "location_code": r.location_code,
+                         "location_name": r.location_name, "inout": r.inout, "lane": r.lane})
             if matcher is not None:
-                page[-1].update(matcher.mark(r[13], r[19], r[20], camera=r[11]))
+                page[-1].update(matcher.mark(r.plate, r.alternatives, r.alternative_confidences,
+                                             camera=r.camera_id))
                 page[-1]["alternatives"] = [{"plate": a, "confidence": round(float(c), 4)}
-                                            for a, c in zip(r[19] or (), r[20] or ())]
+                                            for a, c in zip(r.alternatives or (),
+                                                            r.alternative_confidences or ())]
     stored = [r for r in page if r["lon"] is None]
     if stored:
         where_stored = {r["id"]: r for r in stored}
