@@ -172,7 +172,9 @@ _RULES = ("Every search runs inside a confirmed request (`request_id`) and start
 
 _MISREADS = {"misreads": {"type": "boolean", "default": False,
                           "description": "including probable misreads (docs/misreads.md): "
-                                         "each row says how it matched, exact first"}}
+                                         "each row says how it matched, exact first",
+                          "x-message": "misreads (including probable misreads) must be "
+                                       "true or false"}}
 _PLATE_TEXT = {"type": "string", "maxLength": 40, "x-required-message": "a plate must be text"}
 _TARGET = {"plate": _PLATE_TEXT, **_MISREADS}
 #: Each search's parameters (gis.search.params reads them; it says what a schema cannot:
