@@ -44,11 +44,11 @@ def test_map_loads_offline(page, live_server, artifacts):
 
 def test_draw_rectangle_selects_cameras(page, client, artifacts):
     # Zoom to the Utrecht area, then drag a rectangle with the draw tool.
-    page.evaluate("anprMap.map.setView([52.08, 5.12], 11, {animate: false})")
+    page.evaluate("Anpr.pages.map.map.setView([52.08, 5.12], 11, {animate: false})")
     page.wait_for_timeout(300)
     box = page.locator("#map").bounding_box()
     corner = lambda lat, lon: page.evaluate(
-        "([lat, lon]) => { const p = anprMap.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        "([lat, lon]) => { const p = Anpr.pages.map.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
         [lat, lon])
     x1, y1 = corner(52.15, 5.0)
     x2, y2 = corner(52.0, 5.25)
@@ -61,7 +61,7 @@ def test_draw_rectangle_selects_cameras(page, client, artifacts):
     page.wait_for_function("Number(document.querySelector('#selection-count').dataset.count) > 0",
                            timeout=15_000)
     listed = page.eval_on_selector_all("#selection-list li", "els => els.map(e => e.dataset.cameraId)")
-    drawn = page.evaluate("anprMap.drawn.toGeoJSON().features[0].geometry")
+    drawn = page.evaluate("Anpr.pages.map.drawn.toGeoJSON().features[0].geometry")
     expected = client.post("/api/v1/selection", json={"kind": "rectangle", "geometry": drawn}
                            ).get_json()
     assert sorted(listed) == sorted(f["id"] for f in expected["features"])
@@ -78,7 +78,7 @@ def test_draw_rectangle_selects_cameras(page, client, artifacts):
 def test_lanes_and_directions_when_zoomed_in(page, client, artifacts):
     loc = client.get("/api/v1/locations").get_json()["features"][0]
     lon, lat = loc["geometry"]["coordinates"]
-    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 16, {{animate: false}})")
+    page.evaluate(f"Anpr.pages.map.map.setView([{lat}, {lon}], 16, {{animate: false}})")
     page.wait_for_function("document.querySelectorAll('path.leaflet-interactive').length > 2",
                            timeout=15_000)
     page.screenshot(path=str(artifacts / "map-lanes.png"))
@@ -93,13 +93,13 @@ def test_place_search_legend_and_road_numbers_offline(page, live_server, artifac
     page.fill("#place-q", "Amersfoort")
     page.click("#place-search button")
     page.wait_for_selector("#place-search[data-found]")
-    assert page.evaluate("anprMap.map.getZoom()") == 14
-    centre = page.evaluate("[anprMap.map.getCenter().lat, anprMap.map.getCenter().lng]")
+    assert page.evaluate("Anpr.pages.map.map.getZoom()") == 14
+    centre = page.evaluate("[Anpr.pages.map.map.getCenter().lat, Anpr.pages.map.map.getCenter().lng]")
     assert abs(centre[0] - 52.155) < 0.05 and abs(centre[1] - 5.387) < 0.05
     # A small place only GeoNames knows is labelled at this zoom.
     assert page.locator(".place-label", has_text="Hoogland").count() >= 1
     assert int(page.get_attribute("#map", "data-road-numbers")) > 0
-    page.evaluate("anprMap.map.setView([52.09, 5.12], 11, {animate: false})")
+    page.evaluate("Anpr.pages.map.map.setView([52.09, 5.12], 11, {animate: false})")
     page.wait_for_timeout(200)
     assert page.locator(".road-number").count() > 0
     legend = page.inner_text("#legend")
@@ -154,7 +154,7 @@ def test_popups_say_owner_and_status_in_dutch(page, client, artifacts):
     locs = client.get("/api/v1/locations").get_json()["features"]
     loc = next(f for f in locs if f["properties"]["owner"] == "police")
     lon, lat = loc["geometry"]["coordinates"]
-    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 15, {{animate: false}})")
+    page.evaluate(f"Anpr.pages.map.map.setView([{lat}, {lon}], 15, {{animate: false}})")
     page.click(f".leaflet-marker-icon[title='{loc['id']}']")
     page.wait_for_selector(".leaflet-popup-content table")
     popup = page.inner_text(".leaflet-popup-content")
@@ -164,8 +164,8 @@ def test_popups_say_owner_and_status_in_dutch(page, client, artifacts):
     assert statuses and set(statuses) <= {"actief", "defect", "wegwerkzaamheden",
                                           "buiten gebruik"}, statuses
     assert page.inner_text("#status").startswith(f"{len(locs)} locaties, ")
-    assert page.evaluate("[AnprBasemap.count(1, 'locatie', 'locaties'), "
-                         "AnprBasemap.count(2, 'locatie', 'locaties')]") == ["1 locatie",
+    assert page.evaluate("[Anpr.count(1, 'locatie', 'locaties'), "
+                         "Anpr.count(2, 'locatie', 'locaties')]") == ["1 locatie",
                                                                               "2 locaties"]
     page.screenshot(path=str(artifacts / "map-popup-dutch.png"))
     assert not page.errors, page.errors

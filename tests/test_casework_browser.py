@@ -216,12 +216,12 @@ def test_block_request_drawn_on_the_map_needs_no_verification(page, live_server,
                  window=(start, start + timedelta(minutes=30)))
     # The order's locations: a rectangle drawn on the map around one planted location.
     loc = site["location_code"]
-    lat, lon = page.evaluate(f"anprMap.locationIndex[{json.dumps(loc)}]")
-    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+    lat, lon = page.evaluate(f"Anpr.pages.map.locationIndex[{json.dumps(loc)}]")
+    page.evaluate(f"Anpr.pages.map.map.setView([{lat}, {lon}], 14, {{animate: false}})")
     page.wait_for_timeout(300)
     box = page.locator("#map").bounding_box()
     pt = lambda la, lo: page.evaluate(
-        "([a, b]) => { const p = anprMap.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
+        "([a, b]) => { const p = Anpr.pages.map.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
         [la, lo])
     x1, y1 = pt(lat + 0.004, lon - 0.006)
     x2, y2 = pt(lat - 0.004, lon + 0.006)

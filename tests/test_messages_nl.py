@@ -150,8 +150,8 @@ def test_the_request_page_shows_the_refusal_in_dutch(browser, live_server, demo_
     log_in(pg, live_server, "officer.mn")
     lead = truth["convoy"]["lead"]
     body = _order(demo_db, plates=[lead], locations=[truth["convoy"]["passages"][0]["location"]])
-    rid = pg.evaluate("""body => window.casework.api("POST", "/api/v1/requests", body)
-        .then(r => window.casework.api("POST", "/api/v1/requests/" + r.id + "/confirm")
+    rid = pg.evaluate("""body => Anpr.api("POST", "/api/v1/requests", body)
+        .then(r => Anpr.api("POST", "/api/v1/requests/" + r.id + "/confirm")
         .then(() => r.id))""", body)
     pg.goto(f"{live_server}/requests/{rid}")
     pg.wait_for_selector("#request[data-status='confirmed']")

@@ -108,7 +108,7 @@ def test_drag_a_location_records_the_move(editor_page, scratch, artifacts):
 def _frame_point(pg, px: float, py: float) -> tuple[float, float]:
     """Screen position of image pixel (px, py) on the reference frame."""
     pt = pg.evaluate("""([px, py]) => {
-        const e = window.registryEditor, f = e.frame;
+        const e = Anpr.pages.registryEditor, f = e.frame;
         const p = e.maskMap.latLngToContainerPoint([f.height - py, px]);
         const r = document.getElementById('mask-frame').getBoundingClientRect();
         return [r.left + p.x, r.top + p.y]; }""", [px, py])
@@ -130,7 +130,7 @@ def test_draw_a_privacy_mask_on_the_reference_frame(editor_page, scratch, artifa
     assert pg.inner_text("#cam-id") == CAMERA
     pg.click("#open-masks")
     pg.wait_for_selector("#mask-frame[data-ready='1']", timeout=15_000)
-    assert pg.evaluate("window.registryEditor.frame") == {"width": 1920, "height": 1080}
+    assert pg.evaluate("Anpr.pages.registryEditor.frame") == {"width": 1920, "height": 1080}
     pg.fill("#mask-label", "voortuin")
     pg.click("#mask-frame .leaflet-draw-draw-rectangle")
     _drag(pg, _frame_point(pg, 300, 200), _frame_point(pg, 900, 600))
@@ -150,7 +150,7 @@ def test_draw_a_privacy_mask_on_the_reference_frame(editor_page, scratch, artifa
         "privacy_mask", "create", "editor")
 
     # a mask reaching past the frame's edge is refused and not stored
-    pg.evaluate("window.registryEditor.maskMap.setZoom(window.registryEditor.maskMap.getZoom() - 1)")
+    pg.evaluate("Anpr.pages.registryEditor.maskMap.setZoom(Anpr.pages.registryEditor.maskMap.getZoom() - 1)")
     pg.wait_for_timeout(400)
     pg.click("#mask-frame .leaflet-draw-draw-rectangle")
     _drag(pg, _frame_point(pg, 1700, 800), _frame_point(pg, 2100, 1000))
@@ -264,7 +264,7 @@ def test_draw_a_mask_on_an_own_frame_blurred_and_kept_nowhere(editor_page, scrat
     _checkerboard(upload)
     pg.set_input_files("#mask-upload", str(upload))
     pg.wait_for_selector("#mask-frame[data-ready='1'][data-source='own']", timeout=60_000)
-    assert pg.evaluate("window.registryEditor.frame") == {"width": 1280, "height": 720}
+    assert pg.evaluate("Anpr.pages.registryEditor.frame") == {"width": 1280, "height": 720}
     assert "niet op de server bewaard" in pg.inner_text("#mask-upload-state")
     src = pg.get_attribute("#mask-frame img.leaflet-image-layer", "src")
     assert src.startswith("blob:")
@@ -338,7 +338,7 @@ def test_find_by_code_and_a_camera_needs_a_lane_or_bearing(editor_page, scratch)
     pg.click("#search-form button[type=submit]")
     pg.wait_for_function(f"document.getElementById('loc-code').textContent === '{CODE}'",
                          timeout=15_000)
-    assert pg.evaluate("window.registryEditor.map.getZoom()") == 16
+    assert pg.evaluate("Anpr.pages.registryEditor.map.getZoom()") == 16
     pg.fill("#loc-search", "ZZ8 sleep")  # by name as well
     assert pg.get_attribute("#search-results", "data-count") == "1"
     pg.fill("#loc-search", "XX-NIETS-999")
@@ -384,7 +384,7 @@ def test_masks_are_drawn_on_the_cameras_own_frame_when_it_has_one(editor_page, s
         pg.wait_for_selector("#camera-section:not([hidden])")
         pg.click("#open-masks")
         pg.wait_for_selector("#mask-frame[data-ready='1'][data-source='camera']", timeout=60_000)
-        assert pg.evaluate("window.registryEditor.frame") == {"width": 800, "height": 450}
+        assert pg.evaluate("Anpr.pages.registryEditor.frame") == {"width": 800, "height": 450}
         assert "laatste beeld van de camera" in pg.inner_text("#mask-source")
         pg.click("#mask-frame .leaflet-draw-draw-rectangle")
         _drag(pg, _frame_point(pg, 100, 100), _frame_point(pg, 300, 200))
@@ -447,7 +447,7 @@ def test_public_map_has_a_legend_and_popups_say_the_criteria_in_words(browser, l
             assert words in legend, letter
         assert "mobiele camera" in legend and "Koninklijke Marechaussee" in legend
         popup = pg.evaluate("""() => new Promise(done => {
-            const group = window.publicMap.layer, m = group.getLayers()[0];
+            const group = Anpr.pages.publicMap.layer, m = group.getLayers()[0];
             group.zoomToShowLayer(m, () => { m.openPopup();
               done(document.querySelector('.leaflet-popup-content').innerText); }); })""")
         assert "Criteria (art. 3 lid 2)" in popup and "Motivering" in popup, popup

@@ -58,16 +58,16 @@ def preview_then_results(page) -> None:
 
 
 def sent_body(page) -> dict:
-    body = page.evaluate("anprSearch.state.query.body")
+    body = page.evaluate("Anpr.pages.searchPanel.state.query.body")
     return {k: v for k, v in body.items() if k not in ("limit", "offset")}
 
 
 def draw_rectangle(page, north, west, south, east) -> None:
-    page.evaluate("anprMap.map.setView([52.08, 5.12], 11, {animate: false})")
+    page.evaluate("Anpr.pages.map.map.setView([52.08, 5.12], 11, {animate: false})")
     page.wait_for_timeout(300)
     box = page.locator("#map").bounding_box()
     corner = lambda lat, lon: page.evaluate(  # noqa: E731
-        "([lat, lon]) => { const p = anprMap.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        "([lat, lon]) => { const p = Anpr.pages.map.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
         [lat, lon])
     x1, y1 = corner(north, west)
     x2, y2 = corner(south, east)
@@ -101,7 +101,7 @@ def test_block_search_on_drawn_rectangle(page, search_client, demo_db, artifacts
     assert preview == api["passages_total"]
     want = {loc["location_code"]: loc["passages"] for loc in api["by_location"]}
     circles = page.evaluate(
-        "anprSearch.layers.results.getLayers().map(l => [l.locationCode, l.count])")
+        "Anpr.pages.searchPanel.layers.results.getLayers().map(l => [l.locationCode, l.count])")
     assert dict(circles) == want and len(circles) == len(want)
     items = page.eval_on_selector_all(
         "#search-locations li", "els => els.map(e => [e.dataset.location, Number(e.dataset.count)])")
@@ -142,7 +142,7 @@ def test_convoy_search_lists_follower_first(page, demo_db, truth, artifacts):
     assert first.get_attribute("data-plate") == truth["convoy"]["follower"]
     assert first.get_attribute("data-rank") == "1"
     first.click()
-    shared = page.evaluate("anprSearch.state.result.partners[0].passages.length")
+    shared = page.evaluate("Anpr.pages.searchPanel.state.result.partners[0].passages.length")
     assert shared >= 2
     assert page.locator("path.search-highlight").count() >= 1
     assert page.locator("#search-partners li >> nth=0 >> .detail tr").count() == shared + 1
@@ -187,16 +187,16 @@ def test_later_pages_on_the_map_read_the_held_rows(page, search_client, search_r
     preview_then_results(page)
     assert page.get_attribute("#search-preview", "data-already") == ""
     body = sent_body(page)
-    total = page.evaluate("anprSearch.state.result.passages_total")
+    total = page.evaluate("Anpr.pages.searchPanel.state.result.passages_total")
     assert total > 100 and page.locator("#search-rows tbody tr").count() == 100
     before = runs()
     page.click("#search-rows .pager .next")
-    page.wait_for_function("anprSearch.state.result && anprSearch.state.result.page.offset === 100 "
+    page.wait_for_function("Anpr.pages.searchPanel.state.result && Anpr.pages.searchPanel.state.result.page.offset === 100 "
                            "&& document.querySelector('#search-panel').dataset.state === 'results'")
     shown = page.eval_on_selector_all("#search-rows tbody tr", "els => els.map(e => Number(e.dataset.id))")
     held = search_client.post("/api/v1/search/block",
                               json={**body, "limit": 100, "offset": 100}).get_json()
-    assert held["enquiry_id"] == page.evaluate("anprSearch.state.result.enquiry_id")
+    assert held["enquiry_id"] == page.evaluate("Anpr.pages.searchPanel.state.result.enquiry_id")
     assert shown == [p["id"] for p in held["passages"]]
     assert runs() == before  # paging ran nothing and recorded no search
     # The same search asked again: the panel says it ran, and shows what it held.
@@ -206,6 +206,6 @@ def test_later_pages_on_the_map_read_the_held_rows(page, search_client, search_r
     assert "al uitgevoerd" in page.inner_text("#search-already")
     page.click("#search-run-btn")
     page.wait_for_selector("#search-panel[data-state='results']", timeout=60_000)
-    assert page.evaluate("anprSearch.state.result.passages_total") == total
+    assert page.evaluate("Anpr.pages.searchPanel.state.result.passages_total") == total
     assert runs() == before
     assert not page.errors, page.errors

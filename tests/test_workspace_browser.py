@@ -100,7 +100,8 @@ def coverage_matches(page, eid: int) -> None:
 
 
 def points(page) -> set[str]:
-    return set(page.evaluate("workspace.state.results.getLayers().map(l => l.feature.properties.code)"))
+    return set(page.evaluate("Anpr.pages.workspace.state.results.getLayers()"
+                             ".map(l => l.feature.properties.code)"))
 
 
 def test_the_orders_scope_is_on_the_map_from_the_start(page, app, live_server, demo_db, truth,
@@ -119,12 +120,12 @@ def test_the_orders_scope_is_on_the_map_from_the_start(page, app, live_server, d
     page.locator("#windows li").nth(1).locator(".w-end").fill(local(start + timedelta(hours=2)))
     # A drawn rectangle around a crime site's location, besides the typed locations.
     site = truth["crime_sites"]["sites"][0]["location_code"]
-    lat, lon = page.evaluate(f"anprMap.locationIndex[{json.dumps(site)}]")
-    page.evaluate(f"anprMap.map.setView([{lat}, {lon}], 14, {{animate: false}})")
+    lat, lon = page.evaluate(f"Anpr.pages.map.locationIndex[{json.dumps(site)}]")
+    page.evaluate(f"Anpr.pages.map.map.setView([{lat}, {lon}], 14, {{animate: false}})")
     page.wait_for_timeout(300)
     box = page.locator("#map").bounding_box()
     pt = lambda la, lo: page.evaluate(  # noqa: E731
-        "([a, b]) => { const p = anprMap.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
+        "([a, b]) => { const p = Anpr.pages.map.map.latLngToContainerPoint([a, b]); return [p.x, p.y]; }",
         [la, lo])
     x1, y1 = pt(lat + 0.004, lon - 0.006)
     x2, y2 = pt(lat - 0.004, lon + 0.006)
@@ -162,7 +163,7 @@ def test_the_orders_scope_is_on_the_map_from_the_start(page, app, live_server, d
     page.fill("#ws-map .map-place-search input", "Amersfoort")
     page.click("#ws-map .map-place-search button")
     page.wait_for_selector("#ws-map .map-place-search form[data-found]")
-    assert page.evaluate("workspace.state.map.getZoom()") == 14
+    assert page.evaluate("Anpr.pages.workspace.state.map.getZoom()") == 14
     page.click("#ws-legend summary")  # folded shut, so the map stays readable
     assert "Koninklijke Marechaussee" in page.inner_text("#ws-legend")
     page.click("#ws-legend summary")
@@ -197,7 +198,7 @@ def test_q1_plate_history_on_the_map_and_table(page, live_server, demo_db, truth
     assert points(page) == set(locs)
     held = api(page, f"/api/v1/searches/{eid}/results/locations")
     assert {f["id"]: f["properties"]["passages"] for f in held["features"]} == dict(
-        page.evaluate("workspace.state.results.getLayers().map(l => [l.feature.properties.code, "
+        page.evaluate("Anpr.pages.workspace.state.results.getLayers().map(l => [l.feature.properties.code, "
                       "l.feature.properties.passages])"))
     assert set(table_plates(page)) == {conv["lead"], conv["follower"]}
     assert int(page.get_attribute("#ws-table", "data-total")) >= 2 * len(conv["passages"])
@@ -374,8 +375,8 @@ def test_q5_common_plates_sites_outlined_from_their_selection(page, live_server,
     held = {f["id"] for f in api(page, f"/api/v1/searches/{eid}/results/locations")["features"]}
     assert far not in held
     inside = page.evaluate(
-        "codes => codes.map(c => { const at = workspace.state.scopeLocations[c].at; "
-        "return workspace.state.sites.getLayers().some(g => g.getLayers().some(l => "
+        "codes => codes.map(c => { const at = Anpr.pages.workspace.state.scopeLocations[c].at; "
+        "return Anpr.pages.workspace.state.sites.getLayers().some(g => g.getLayers().some(l => "
         "l.getBounds().contains([at[1], at[0]]))); })", locations)
     assert all(inside), dict(zip(locations, inside))
     # The planted plates seen at two crime sites or more are listed.

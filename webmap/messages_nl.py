@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
-# The words the pages use (webmap/static/js/casework/common.js STATUS, KINDS).
+# The words the pages use (the dashboard's statuses; webmap/static/js/casework/request.js KINDS).
 STATUS = {"registered": "geregistreerd", "confirmed": "bevestigd", "rejected": "afgewezen",
           "cancelled": "geannuleerd", "provided": "geleverd", "completed": "afgerond"}
 SEARCHES = {"block query": "blokbevraging", "block search": "blokbevraging",

@@ -1,10 +1,10 @@
-/* The basemap of every map in the app (window.AnprBasemap): the offline land and water
+/* The basemap of every map in the app (Anpr.basemap): the offline land and water
  * (webmap/static/basemap/land.geojson), or the tile or WMTS layer the police network serves
  * when ANPR_MAP_TILE_URL is set (base.html's <meta name="anpr-map-tiles">); the 677 places
  * labelled by rank as one zooms in, an offline place search over them, and for staff the
  * road network with its A and N numbers. Also the Dutch words for registry values (owner,
- * camera status) and counts ("1 locatie", "2 locaties"), so every map says them alike.
- * Nothing here asks anything outside the app. */
+ * camera status), so every map says them alike. A shared module: it needs anpr.js, loaded
+ * before it by base.html. Nothing here asks anything outside the app. */
 (function () {
   "use strict";
 
@@ -13,22 +13,9 @@
   var STATUS = { active: "actief", defect: "defect", roadworks: "wegwerkzaamheden", retired: "buiten gebruik" };
   var WATER = "#c3d9e6";
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-  /** "1 locatie", "3 locaties": a count with the right form of the noun. */
-  function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  var esc = Anpr.esc, count = Anpr.count, getJSON = Anpr.getJSON;
   function owner(v) { return OWNER[v] || v || ""; }
   function status(v) { return STATUS[v] || v || ""; }
-
-  function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
-      if (!r.ok) { throw new Error("fout " + r.status); }
-      return r.json();
-    });
-  }
 
   /** The internal tile layer, when the installation names one (ANPR_MAP_TILE_URL). */
   function tileSetting() {
@@ -214,7 +201,7 @@
   var ROAD_LEGEND = '<li><span class="legend-line" style="background:#c0392b"></span> autosnelweg (A) &middot; ' +
     '<span class="legend-line" style="background:#d4a017"></span> provinciale weg (N)</li>';
 
-  window.AnprBasemap = { add: add, placeSearch: placeSearch, placeControl: placeControl, findPlace: findPlace,
+  Anpr.basemap = { add: add, placeSearch: placeSearch, placeControl: placeControl, findPlace: findPlace,
     legend: legend, locationClass: locationClass, LOCATION_LEGEND: LOCATION_LEGEND, ROAD_LEGEND: ROAD_LEGEND,
-    esc: esc, count: count, owner: owner, status: status, OWNER: OWNER, STATUS: STATUS, tileSetting: tileSetting };
+    owner: owner, status: status, OWNER: OWNER, STATUS: STATUS, tileSetting: tileSetting };
 })();

@@ -1,6 +1,7 @@
 /* The officers' map shell: offline basemap, road network, camera locations (clustered),
- * lanes with their direction when zoomed in, and camera selection by drawing.
- * Everything is served by the project itself; no request leaves the police network. */
+ * lanes with their direction when zoomed in, and camera selection by drawing (the search
+ * panel and the request form take the map from Anpr.pages.map). Everything is served by the
+ * project itself; no request leaves the police network. */
 (function () {
   "use strict";
 
@@ -14,44 +15,11 @@
   map.setMaxBounds([[49.5, 1.0], [54.5, 9.5]]);
   map.attributionControl.addAttribution("wegennet: demo-regio");
 
-  // Writes carry the session's CSRF token (R10); reads do not need it.
-  var csrfToken = fetch(API + "/session", { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (b) { return b.csrf_token || ""; }).catch(function () { return ""; });
-
-  function fetchJSON(url, options) {
-    if (options && options.method && options.method !== "GET") {
-      return csrfToken.then(function (token) {
-        options.headers = Object.assign({}, options.headers || {}, { "X-CSRF-Token": token });
-        options.credentials = "same-origin";
-        return plainFetchJSON(url, options);
-      });
-    }
-    return plainFetchJSON(url, options);
-  }
-
-  function plainFetchJSON(url, options) {
-    return fetch(url, options).then(function (r) {
-      return r.json().then(function (body) {
-        if (!r.ok) { var e = new Error(body.bericht || body.message || r.statusText); e.body = body; throw e; }
-        return body;
-      });
-    });
-  }
-
-  function showMessage(text) {
-    if (!text) { messageEl.hidden = true; messageEl.textContent = ""; return; }
-    messageEl.hidden = false; messageEl.textContent = text;
-  }
-
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = Anpr.esc;
+  function showMessage(text) { Anpr.message(messageEl, text); }
 
   // --- basemap (offline vector land or the police network's tiles; places, roads) ---------
-  var B = window.AnprBasemap;
+  var B = Anpr.basemap;
   var base = B.add(map);
   var roads = base.roads;
   var placeForm = document.getElementById("place-search");
@@ -65,7 +33,7 @@
     return L.divIcon({ className: "", html: '<div class="' + cls + '" style="width:18px;height:18px">' + p.cameras + "</div>", iconSize: [18, 18] });
   }
   function locationPopup(code) {
-    return fetchJSON(API + "/locations/" + encodeURIComponent(code)).then(function (f) {
+    return Anpr.getJSON(API + "/locations/" + encodeURIComponent(code)).then(function (f) {
       var p = f.properties;
       var rows = p.camera_list.map(function (c) {
         var q = c.properties;
@@ -93,7 +61,7 @@
     if (map.getZoom() < LANE_ZOOM) { return; }
     var b = map.getBounds();
     var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(",");
-    fetchJSON(API + "/cameras?bbox=" + bbox).then(function (fc) {
+    Anpr.getJSON(API + "/cameras?bbox=" + bbox).then(function (fc) {
       fc.features.forEach(function (f) {
         if (f.geometry.type !== "LineString") { return; }
         var q = f.properties;
@@ -156,7 +124,7 @@
     }
     var count = document.getElementById("selection-count");
     count.dataset.count = String(fc.features.length);
-    count.textContent = B.count(fc.features.length, "camera", "camera's") + " op " + B.count(fc.locations.length, "locatie", "locaties");
+    count.textContent = Anpr.count(fc.features.length, "camera", "camera's") + " op " + Anpr.count(fc.locations.length, "locatie", "locaties");
     document.getElementById("selection-locations").textContent = fc.locations.join(", ");
     document.getElementById("selection-clear").hidden = fc.features.length === 0;
   }
@@ -165,10 +133,7 @@
     drawn.clearLayers();
     drawn.addLayer(e.layer);
     showMessage(null);
-    fetchJSON(API + "/selection", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(selectionRequest(e.layerType, e.layer))
-    }).then(renderSelection).catch(function (err) {
+    Anpr.api("POST", API + "/selection", selectionRequest(e.layerType, e.layer)).then(renderSelection).catch(function (err) {
       renderSelection({ features: [], locations: [] });
       showMessage(err.message);
     });
@@ -178,7 +143,7 @@
   });
 
   // --- load data ---------------------------------------------------------------------------
-  Promise.all([base.ready, fetchJSON(API + "/locations")]).then(function (res) {
+  Promise.all([base.ready, Anpr.getJSON(API + "/locations")]).then(function (res) {
     res[1].features.forEach(function (f) {
       var c = f.geometry.coordinates;
       locationIndex[f.id] = [c[1], c[0]];
@@ -187,8 +152,8 @@
       m.on("popupopen", function () { locationPopup(f.id).then(function (html) { m.setPopupContent(html); }); });
       clusters.addLayer(m);
     });
-    statusEl.textContent = B.count(res[1].features.length, "locatie", "locaties") + ", " +
-      B.count(base.roadCount || 0, "wegvak", "wegvakken") + " geladen";
+    statusEl.textContent = Anpr.count(res[1].features.length, "locatie", "locaties") + ", " +
+      Anpr.count(base.roadCount || 0, "wegvak", "wegvakken") + " geladen";
     statusEl.dataset.ready = "1";
     refreshLanes();
   }).catch(function (err) { statusEl.textContent = "laden mislukt: " + err.message; });
@@ -197,5 +162,5 @@
     { collapsed: true, position: "topright" }).addTo(map);
   L.control.scale({ imperial: false }).addTo(map);
 
-  window.anprMap = { map: map, drawn: drawn, selected: selected, locationIndex: locationIndex };
+  Anpr.pages.map = { map: map, drawn: drawn, selected: selected, locationIndex: locationIndex };
 })();

@@ -3,32 +3,16 @@
 (function () {
   "use strict";
 
-  function fetchJSON(url) {
-    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().then(function (b) {
-        if (!r.ok) { throw new Error(b.message || r.statusText); }
-        return b;
-      });
-    });
-  }
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = Anpr.esc, getJSON = Anpr.getJSON;
   /** The shared basemap (basemap.js): land or the internal tiles, places and the place
    * search; no road network (that is for staff behind a login). */
   function baseMap(el) {
     var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
-    var base = window.AnprBasemap.add(map, { roads: false });
-    window.AnprBasemap.placeControl(base);
+    var base = Anpr.basemap.add(map, { roads: false });
+    Anpr.basemap.placeControl(base);
     return map;
   }
-  function message(text) {
-    var el = document.getElementById("message");
-    if (!el) { return; }
-    el.hidden = !text; el.textContent = text || "";
-  }
+  function message(text) { Anpr.message(document.getElementById("message"), text); }
 
   // --- public plan map ------------------------------------------------------------------
   var pub = document.getElementById("public-map");
@@ -43,7 +27,7 @@
     var words = JSON.parse(pub.dataset.criteria || "{}");
     var map = baseMap(pub);
     var layer = L.markerClusterGroup({ maxClusterRadius: 40 }).addTo(map);
-    window.publicMap = { map: map, layer: layer };
+    Anpr.pages.publicMap = { map: map, layer: layer };
     var select = document.getElementById("plan-year");
     var countEl = document.getElementById("plan-count");
     var wanted = pub.dataset.year;
@@ -51,7 +35,7 @@
       layer.clearLayers();
       var feats = [];
       var page = function (url) {
-        return fetchJSON(url).then(function (fc) {
+        return getJSON(url).then(function (fc) {
           feats = feats.concat(fc.features);
           var next = (fc.links || []).filter(function (l) { return l.rel === "next"; })[0];
           return next ? page(next.href) : feats;
@@ -72,7 +56,7 @@
         countEl.textContent = all.length + " objecten in " + cid.replace("cameraplan-", "cameraplan ");
       }).catch(function (e) { message(e.message); });
     };
-    fetchJSON("/ogc/collections").then(function (body) {
+    getJSON("/ogc/collections").then(function (body) {
       var cols = body.collections;
       if (!cols.length) { message("Er is nog geen cameraplan gepubliceerd."); return; }
       cols.forEach(function (c) {
@@ -93,7 +77,7 @@
     var colours = { locations_added: "#2e7d32", locations_removed: "#c62828", locations_moved: "#ef6c00", criteria_changed: "#6a1b9a" };
     var labels = { locations_added: "toegevoegd", locations_removed: "vervallen", locations_moved: "verplaatst",
       criteria_changed: "criteria of motivering gewijzigd" };
-    fetchJSON(diffEl.dataset.diffUrl).then(function (d) {
+    getJSON(diffEl.dataset.diffUrl).then(function (d) {
       var bounds = [];
       Object.keys(colours).forEach(function (key) {
         d[key].forEach(function (r) {

@@ -13,62 +13,23 @@
   var noticeEl = document.getElementById("notice");
   var $ = function (id) { return document.getElementById(id); };
 
-  // --- fetch with the session's CSRF token on writes (R10) ---------------------------------
-  var csrfToken = fetch(API + "/session", { credentials: "same-origin" })
-    .then(function (r) { return r.ok ? r.json() : {}; })
-    .then(function (b) { return b.csrf_token || ""; }).catch(function () { return ""; });
-
-  function fetchJSON(url, options) {
-    options = options || {};
-    var go = function (token) {
-      if (options.method && options.method !== "GET") {
-        options.headers = Object.assign({ "Content-Type": "application/json" }, options.headers || {}, { "X-CSRF-Token": token });
-      }
-      options.credentials = "same-origin";
-      return fetch(url, options).catch(function () {
-        throw new Error("De server is niet bereikbaar; er is niets opgeslagen. Probeer het opnieuw.");
-      }).then(function (r) {
-        return r.json().catch(function () { return null; }).then(function (body) {
-          if (!r.ok || body === null) { var e = new Error(serverMessage(r, body)); e.body = body; throw e; }
-          return body;
-        });
-      });
-    };
-    return options.method && options.method !== "GET" ? csrfToken.then(go) : go("");
-  }
-  /** The server's own message (in Dutch, ``bericht``; else its English, from anpr.errors), or
-   * words for an answer that carries none (a proxy's page, a lost connection): never a raw
-   * exception. */
-  function serverMessage(r, body) {
-    if (body && (body.bericht || body.message)) { return body.bericht || body.message; }
-    if (r.status === 401) { return "U bent niet (meer) aangemeld; meld u opnieuw aan."; }
-    if (r.status === 403) { return "Dit mag uw account niet (alleen cameraplan-redacteuren)."; }
-    if (r.status === 413) { return "Het bestand is te groot voor de server."; }
-    return "De server gaf een onverwacht antwoord (" + r.status + "); er is niets opgeslagen.";
-  }
-  function send(method, url, body) {
-    return fetchJSON(url, { method: method, body: body === undefined ? undefined : JSON.stringify(body) });
-  }
-
+  // Calls go through anpr.js (Anpr.api: the CSRF token on writes, the server's refusal in
+  // Dutch, words for an answer without one).
   function showMessage(text) {
     noticeEl.hidden = true;
-    messageEl.hidden = !text; messageEl.textContent = text || "";
+    Anpr.message(messageEl, text);
   }
   function showNotice(text) {
     messageEl.hidden = true;
-    noticeEl.hidden = !text; noticeEl.textContent = text || "";
+    Anpr.message(noticeEl, text, "ok");
   }
   function fail(err) { showMessage(err.message); }
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = Anpr.esc;
 
-  // --- times in Europe/Amsterdam (amsterdam_time.js), shown without seconds ---------------
-  var localToISO = window.AnprTime.localToISO;
-  function showTime(iso) { return window.AnprTime.showTime(iso, false); }
+  // --- times in Europe/Amsterdam (anpr.js), shown without seconds -------------------------
+  var localToISO = Anpr.time.localToISO;
+  function showTime(iso) { return Anpr.time.show(iso, false); }
 
   /** Initial great-circle bearing from the first to the last point: the direction of travel. */
   function bearingOf(coords) {
@@ -79,7 +40,7 @@
     return Math.round(((Math.atan2(y, x) / rad + 360) % 360) * 10) / 10 % 360;
   }
 
-  var STATUS_NL = { active: "actief", defect: "defect", roadworks: "wegwerkzaamheden", retired: "buiten gebruik" };
+  var statusNL = Anpr.basemap.status;  // a camera's status in words, as every map says it
   var FIELD_NL = { name: "naam", road: "weg", hectometre: "hectometer", owner: "eigenaar", lon: "lengte", lat: "breedte",
                    bearing: "koers", inout: "richting", facing: "kijkt naar", lane_geom: "rijstrook", status: "status",
                    active_from: "actief vanaf", active_to: "actief tot", surroundings: "omgeving vervagen" };
@@ -114,7 +75,7 @@
   map.attributionControl.addAttribution("wegennet: demo-regio");
   // The shared basemap (basemap.js): land or the internal tiles, places; the editor draws
   // its own road network below.
-  window.AnprBasemap.add(map, { roads: false });
+  Anpr.basemap.add(map, { roads: false });
   var roads = L.geoJSON(null, {
     interactive: false,
     style: function (f) { var a = f.properties.road.charAt(0) === "A"; return { color: a ? "#c0392b" : "#d4a017", weight: a ? 3 : 2, opacity: 0.6 }; }
@@ -139,7 +100,7 @@
 
   // --- one location: form, cameras, lanes, history, the drag handle -------------------------
   function selectLocation(code, zoom) {
-    return fetchJSON(REG + "/locations/" + encodeURIComponent(code)).then(function (loc) {
+    return Anpr.getJSON(REG + "/locations/" + encodeURIComponent(code)).then(function (loc) {
       state.location = loc;
       $("location-section").hidden = false;
       $("history-section").hidden = false;
@@ -167,7 +128,7 @@
   function moveLocation(ll) {
     var code = state.location.code, from = { code: code, lon: state.location.lon, lat: state.location.lat };
     var lanes = $("move-lanes").checked;
-    send("PATCH", REG + "/locations/" + encodeURIComponent(code), { lon: +ll.lng.toFixed(7), lat: +ll.lat.toFixed(7), move_lanes: lanes })
+    Anpr.api("PATCH", REG + "/locations/" + encodeURIComponent(code), { lon: +ll.lng.toFixed(7), lat: +ll.lat.toFixed(7), move_lanes: lanes })
       .then(function (loc) {
         from.lanes = lanes && (loc.lanes_moved || []).length > 0;
         moves.push(from);
@@ -191,7 +152,7 @@
   $("undo-move").addEventListener("click", function () {
     var last = moves[moves.length - 1];
     if (!last) { return; }
-    send("PATCH", REG + "/locations/" + encodeURIComponent(last.code), { lon: last.lon, lat: last.lat, move_lanes: !!last.lanes })
+    Anpr.api("PATCH", REG + "/locations/" + encodeURIComponent(last.code), { lon: last.lon, lat: last.lat, move_lanes: !!last.lanes })
       .then(function (loc) {
         moves.pop();
         updateUndo();
@@ -244,7 +205,7 @@
       var li = document.createElement("li");
       li.className = "clickable" + (state.camera && state.camera.id === c.id ? " current" : "");
       li.dataset.cameraId = c.id;
-      li.textContent = c.id + " · " + (c.inout === "in" ? "in" : "uit") + " · strook " + c.lane + " · " + Math.round(c.bearing) + "° · " + (STATUS_NL[c.status] || c.status);
+      li.textContent = c.id + " · " + (c.inout === "in" ? "in" : "uit") + " · strook " + c.lane + " · " + Math.round(c.bearing) + "° · " + statusNL(c.status);
       li.addEventListener("click", function () { selectCamera(c.id); });
       ol.appendChild(li);
       if (c.lane_geom) {
@@ -267,7 +228,7 @@
     e.preventDefault();
     var code = state.location.code;
     var hm = $("loc-hm").value;
-    send("PATCH", REG + "/locations/" + encodeURIComponent(code), {
+    Anpr.api("PATCH", REG + "/locations/" + encodeURIComponent(code), {
       name: $("loc-name").value, road: $("loc-road").value || null,
       hectometre: hm === "" ? null : Number(hm), owner: $("loc-owner").value
     }).then(function () { return selectLocation(code); })
@@ -276,7 +237,7 @@
 
   // --- one camera: direction, lane, status periods, masks ---------------------------------
   function selectCamera(id) {
-    return fetchJSON(REG + "/cameras/" + encodeURIComponent(id)).then(function (cam) {
+    return Anpr.getJSON(REG + "/cameras/" + encodeURIComponent(id)).then(function (cam) {
       state.camera = cam;
       $("camera-section").hidden = false;
       $("cam-id").textContent = cam.id;
@@ -284,16 +245,16 @@
       $("cam-inout").value = cam.inout;
       $("cam-facing").value = cam.facing;
       $("cam-lane").textContent = cam.lane + (cam.lane_geom ? " (getekend)" : " (nog niet getekend)");
-      $("cam-status").textContent = STATUS_NL[cam.status] || cam.status;
+      $("cam-status").textContent = statusNL(cam.status);
       var ol = $("status-list");
       ol.innerHTML = "";
       cam.status_periods.forEach(function (p) {
         var li = document.createElement("li");
-        li.textContent = (STATUS_NL[p.status] || p.status) + ": " + showTime(p.start) + " – " + (p.end ? showTime(p.end) : "open") + (p.note ? " (" + p.note + ")" : "");
+        li.textContent = statusNL(p.status) + ": " + showTime(p.start) + " – " + (p.end ? showTime(p.end) : "open") + (p.note ? " (" + p.note + ")" : "");
         ol.appendChild(li);
       });
       $("mask-count").dataset.count = String(cam.masks.length);
-      $("mask-count").textContent = cam.masks.length + (cam.masks.length === 1 ? " masker" : " maskers");
+      $("mask-count").textContent = Anpr.count(cam.masks.length, "masker", "maskers");
       if (state.location) { renderCameras(state.location.cameras); }
       return cam;
     }).catch(fail);
@@ -306,7 +267,7 @@
 
   $("cam-form").addEventListener("submit", function (e) {
     e.preventDefault();
-    send("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), {
+    Anpr.api("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), {
       bearing: Number($("cam-bearing").value), inout: $("cam-inout").value, facing: $("cam-facing").value
     }).then(refreshCamera).then(function () { showNotice("Camera " + state.camera.id + " opgeslagen."); }).catch(fail);
   });
@@ -338,7 +299,7 @@
     state.drawingLane = false;
     var geom = e.layer.toGeoJSON().geometry;
     var bearing = bearingOf(geom.coordinates);
-    send("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), { lane_geom: geom, bearing: bearing })
+    Anpr.api("PATCH", REG + "/cameras/" + encodeURIComponent(state.camera.id), { lane_geom: geom, bearing: bearing })
       .then(refreshCamera)
       .then(function () { showNotice("Rijstrook vastgelegd; koers " + bearing + "°."); }).catch(fail);
   });
@@ -347,7 +308,7 @@
     e.preventDefault();
     var start = localToISO($("st-from").value), end = localToISO($("st-to").value);
     if (!start) { showMessage("Geef het begin van de periode."); return; }
-    send("POST", REG + "/cameras/" + encodeURIComponent(state.camera.id) + "/status", {
+    Anpr.api("POST", REG + "/cameras/" + encodeURIComponent(state.camera.id) + "/status", {
       status: $("st-status").value, start: start, end: end, note: $("st-note").value || null
     }).then(refreshCamera).then(function () { showNotice("Status vastgelegd."); }).catch(fail);
   });
@@ -366,7 +327,7 @@
                  active_from: $("nc-from").value || new Date().toISOString().slice(0, 10) };
     if (newLane) { body.lane_geom = newLane; }
     if (bearing !== "") { body.bearing = Number(bearing); }
-    send("POST", REG + "/cameras", body).then(function () {
+    Anpr.api("POST", REG + "/cameras", body).then(function () {
       newLane = null; $("nc-bearing").value = ""; $("nc-lane-state").textContent = "nog niet getekend"; delete $("nc-lane-state").dataset.drawn;
       if (newLaneLayer) { map.removeLayer(newLaneLayer); newLaneLayer = null; }
       return selectLocation(code);
@@ -378,7 +339,7 @@
   function describe(c) {
     if (c.action === "status" && c.after && c.after.period) {
       var p = c.after.period;
-      return (STATUS_NL[p.status] || p.status) + " vanaf " + showTime(p.start) + (p.end ? " tot " + showTime(p.end) : "");
+      return statusNL(p.status) + " vanaf " + showTime(p.start) + (p.end ? " tot " + showTime(p.end) : "");
     }
     if (!c.before || !c.after) { return c.entity === "privacy_mask" ? "masker" : ""; }
     return Object.keys(c.after).filter(function (k) {
@@ -389,7 +350,7 @@
     }).join("; ");
   }
   function loadHistory() {
-    return fetchJSON(REG + "/locations/" + encodeURIComponent(state.location.code) + "/history").then(function (h) {
+    return Anpr.getJSON(REG + "/locations/" + encodeURIComponent(state.location.code) + "/history").then(function (h) {
       $("history-rows").innerHTML = h.changes.map(function (c) {
         return '<tr data-action="' + esc(c.action) + '" data-actor="' + esc(c.actor) + '"><td>' + esc(showTime(c.at)) + "</td><td>" + esc(c.actor) +
           "</td><td>" + esc(c.entity_key) + " " + esc(ACTION_NL[c.action] || c.action) + "</td><td>" + esc(describe(c)) + "</td></tr>";
@@ -417,7 +378,7 @@
   $("new-location-form").addEventListener("submit", function (e) {
     e.preventDefault();
     if (!state.newPos) { showMessage("Plaats de locatie eerst op de kaart."); return; }
-    send("POST", REG + "/locations", {
+    Anpr.api("POST", REG + "/locations", {
       code: $("nl-code").value.trim(), name: $("nl-name").value, unit_code: $("nl-unit").value.trim(),
       road: $("nl-road").value || null, lon: +state.newPos.lng.toFixed(7), lat: +state.newPos.lat.toFixed(7)
     }).then(function (loc) {
@@ -441,11 +402,11 @@
 
   function openMasks() {
     var id = state.camera.id;
-    return fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks").then(function (m) {
+    return Anpr.getJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks").then(function (m) {
       $("mask-dialog").hidden = false;
       $("mask-camera").textContent = id;
       // the camera's own newest frame (blurred all over by the server), else the grid
-      return fetch(REG + "/cameras/" + encodeURIComponent(id) + "/camera-frame.png", { credentials: "same-origin" }).then(function (r) {
+      return Anpr.send("GET", REG + "/cameras/" + encodeURIComponent(id) + "/camera-frame.png").then(function (r) {
         if (!r.ok) { return showFrame(m.frame, REG + "/cameras/" + encodeURIComponent(id) + "/frame.png?width=" + m.frame.width + "&height=" + m.frame.height, "raster", m); }
         return r.blob().then(function (blob) {
           dropOwnFrame();
@@ -481,13 +442,13 @@
       ring.push(ring[0]);
       var outside = ring.some(function (p) { return p[0] < 0 || p[1] < 0 || p[0] > frame.width || p[1] > frame.height; });
       if (outside) { showMaskMessage("Het masker ligt (deels) buiten het beeld; teken het binnen het referentiebeeld."); return; }
-      send("POST", REG + "/cameras/" + encodeURIComponent(id) + "/masks", {
+      Anpr.api("POST", REG + "/cameras/" + encodeURIComponent(id) + "/masks", {
         polygon: ring, frame_width: frame.width, frame_height: frame.height, label: $("mask-label").value || null
       }).then(function () { $("mask-label").value = ""; showMaskMessage(null); return renderMasks(); })
         .catch(function (err) { showMaskMessage(err.message); });
     });
-    window.registryEditor.maskMap = maskMap;
-    window.registryEditor.frame = frame;
+    Anpr.pages.registryEditor.maskMap = maskMap;
+    Anpr.pages.registryEditor.frame = frame;
     return renderMasks(data);
   }
 
@@ -501,13 +462,8 @@
     var id = state.camera.id;
     showMaskMessage(null);
     $("mask-upload-state").textContent = "beeld wordt vervaagd\u2026";
-    csrfToken.then(function (token) {
-      return fetch(REG + "/cameras/" + encodeURIComponent(id) + "/frame", {
-        method: "POST", credentials: "same-origin", body: file,
-        headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": token }
-      }).catch(function () { throw new Error("de server is niet bereikbaar"); });
-    }).then(function (r) {
-      if (!r.ok) { return r.json().catch(function () { return null; }).then(function (b) { throw new Error(serverMessage(r, b)); }); }
+    Anpr.send("POST", REG + "/cameras/" + encodeURIComponent(id) + "/frame", file).then(function (r) {
+      if (!r.ok) { return Anpr.refusal(r).then(function (e) { throw e; }); }
       var size = sizeOf(r);
       return r.blob().then(function (blob) {
         dropOwnFrame();
@@ -520,11 +476,11 @@
       showMaskMessage("Het beeld kon niet worden gebruikt: " + err.message);
     }).then(function () { $("mask-upload").value = ""; });
   });
-  function showMaskMessage(text) { var el = $("mask-message"); el.hidden = !text; el.textContent = text || ""; }
+  function showMaskMessage(text) { Anpr.message($("mask-message"), text); }
 
   function renderMasks(data) {
     var id = state.camera.id;
-    var get = data ? Promise.resolve(data) : fetchJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks");
+    var get = data ? Promise.resolve(data) : Anpr.getJSON(REG + "/cameras/" + encodeURIComponent(id) + "/masks");
     return get.then(function (m) {
       maskLayer.clearLayers();
       var ol = $("mask-list");
@@ -539,7 +495,7 @@
         var del = document.createElement("button");
         del.type = "button"; del.textContent = "verwijderen";
         del.addEventListener("click", function () {
-          send("DELETE", REG + "/cameras/" + encodeURIComponent(id) + "/masks/" + mask.id).then(function () { return renderMasks(); })
+          Anpr.api("DELETE", REG + "/cameras/" + encodeURIComponent(id) + "/masks/" + mask.id).then(function () { return renderMasks(); })
             .catch(function (err) { showMaskMessage(err.message); });
         });
         li.appendChild(del);
@@ -547,7 +503,7 @@
       });
       $("mask-list").dataset.count = String(m.masks.length);
       $("mask-count").dataset.count = String(m.masks.length);
-      $("mask-count").textContent = m.masks.length + (m.masks.length === 1 ? " masker" : " maskers");
+      $("mask-count").textContent = Anpr.count(m.masks.length, "masker", "maskers");
     });
   }
   $("open-masks").addEventListener("click", openMasks);
@@ -560,7 +516,7 @@
   });
 
   // --- load ------------------------------------------------------------------------------------
-  Promise.all([fetchJSON(API + "/roads"), fetchJSON(API + "/locations")]).then(function (res) {
+  Promise.all([Anpr.getJSON(API + "/roads"), Anpr.getJSON(API + "/locations")]).then(function (res) {
     roads.addData(res[0]);
     res[1].features.forEach(function (f) {
       var c = f.geometry.coordinates;
@@ -573,5 +529,5 @@
     .catch(function (err) { statusEl.textContent = "laden mislukt: " + err.message; });
 
   L.control.scale({ imperial: false }).addTo(map);
-  window.registryEditor = { map: map, state: state, handle: function () { return handle; }, select: selectLocation, selectCamera: selectCamera, bearingOf: bearingOf };
+  Anpr.pages.registryEditor = { map: map, state: state, handle: function () { return handle; }, select: selectLocation, selectCamera: selectCamera, bearingOf: bearingOf };
 })();

@@ -6,7 +6,6 @@
  * are listed apart as "niet beschikbaar" with the reason. */
 (function () {
   "use strict";
-  var C = window.casework;
   var $ = function (id) { return document.getElementById(id); };
   var rid = $("photos").dataset.id;
   var base = "/api/v1/requests/" + rid + "/photos";
@@ -61,15 +60,15 @@
     page.unavailable.forEach(function (u) {
       var tr = document.createElement("tr");
       tr.dataset.passage = String(u.passage_id);
-      tr.innerHTML = "<td>" + C.esc(u.plate) + "</td><td>" + C.esc(u.location_code) + "</td><td>" + C.esc(C.fmt(u.captured_at)) +
-        "</td><td>niet beschikbaar: " + C.esc(u.reden || u.reason) + "</td>";
+      tr.innerHTML = "<td>" + Anpr.esc(u.plate) + "</td><td>" + Anpr.esc(u.location_code) + "</td><td>" + Anpr.esc(Anpr.time.show(u.captured_at)) +
+        "</td><td>niet beschikbaar: " + Anpr.esc(u.reden || u.reason) + "</td>";
       tb.appendChild(tr);
     });
   }
 
   function load() {
     var all = $("show-approved").checked ? "&all=1" : "";
-    C.api("GET", base + "?page_size=" + PAGE + "&offset=" + offset + all).then(function (page) {
+    Anpr.api("GET", base + "?page_size=" + PAGE + "&offset=" + offset + all).then(function (page) {
       photos = page.photos;
       $("photo-counts").textContent = page.approved + " van " + page.total + " goedgekeurd" +
         (page.pending ? " \u00b7 " + page.pending + " wachten op vervagen" : "") +
@@ -88,10 +87,10 @@
         var state = { pending: "vervagen loopt nog", set_aside: "niet beschikbaar: apart gezet door de detector",
                       not_queued: "niet beschikbaar: niet aangeboden voor vervagen" }[p.photo_state] || p.photo_state;
         if (!shown) { fig.classList.add("not-blurred"); fig.dataset.state = p.photo_state; }
-        fig.innerHTML = (shown ? '<img alt="foto ' + C.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b") + '">'
-                               : '<p class="photo-state" title="' + C.esc(p.photo_bericht || p.photo_message) + '">' + C.esc(state) + "</p>") + "<figcaption>" +
-          C.esc(p.plate) + " &middot; " + C.esc(p.location_code) + " &middot; " + C.esc(C.fmt(p.captured_at)) +
-          (p.approved ? " &middot; goedgekeurd door " + C.esc(p.approved_by) : "") + '<span class="photo-note"></span></figcaption>';
+        fig.innerHTML = (shown ? '<img alt="foto ' + Anpr.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b") + '">'
+                               : '<p class="photo-state" title="' + Anpr.esc(p.photo_bericht || p.photo_message) + '">' + Anpr.esc(state) + "</p>") + "<figcaption>" +
+          Anpr.esc(p.plate) + " &middot; " + Anpr.esc(p.location_code) + " &middot; " + Anpr.esc(Anpr.time.show(p.captured_at)) +
+          (p.approved ? " &middot; goedgekeurd door " + Anpr.esc(p.approved_by) : "") + '<span class="photo-note"></span></figcaption>';
         fig.addEventListener("click", function () { setCursor(i); });
         fig.addEventListener("dblclick", function () { setCursor(i); openEditor(); });
         var img = fig.querySelector("img");
@@ -104,24 +103,24 @@
       $("photos-next").disabled = photos.length < PAGE;
       grid.dataset.loaded = String(Date.now());
       setCursor(Math.min(cursor, photos.length - 1));
-    }).catch(function (e) { C.message(msg, "Laden mislukt: " + e.message); });
+    }).catch(function (e) { Anpr.message(msg, "Laden mislukt: " + e.message); });
   }
 
   function approvePage() {
     var items = photos.filter(function (p) { return actionable(p) && !held[p.passage_id]; }).map(function (p) {
       return { passage_id: p.passage_id, boxes: touchUps[p.passage_id] || [] };
     });
-    if (!items.length) { C.message(msg, "Niets goed te keuren op deze pagina."); return; }
+    if (!items.length) { Anpr.message(msg, "Niets goed te keuren op deze pagina."); return; }
     $("approve-photos").disabled = true;
-    C.api("POST", base + "/approve", { photos: items }).then(function (res) {
+    Anpr.api("POST", base + "/approve", { photos: items }).then(function (res) {
       items.forEach(function (it) { delete touchUps[it.passage_id]; });
-      C.message(msg, res.count + " foto's goedgekeurd" + (res.with_boxes ? ", " + res.with_boxes + " met bijvervaagde kaders" : "") +
+      Anpr.message(msg, res.count + " foto's goedgekeurd" + (res.with_boxes ? ", " + res.with_boxes + " met bijvervaagde kaders" : "") +
         (photos.length - items.length ? "; " + (photos.length - items.length) + " niet goedgekeurd" : "") + ".", "ok");
       $("approve-photos").disabled = false;
       // Held-back photos stay first on the next page; the approved ones are gone from it.
       cursor = 0;
       load();
-    }).catch(function (e) { $("approve-photos").disabled = false; C.message(msg, "Niet goedgekeurd: " + e.message); });
+    }).catch(function (e) { $("approve-photos").disabled = false; Anpr.message(msg, "Niet goedgekeurd: " + e.message); });
   }
 
   // -- the touch-up editor: extra blur boxes for one photo, mouse or keyboard -----------

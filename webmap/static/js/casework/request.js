@@ -3,17 +3,18 @@
  * verification, photos, the one-time package and completion. */
 (function () {
   "use strict";
-  var C = window.casework;
   var $ = function (id) { return document.getElementById(id); };
   var data = JSON.parse($("request-data").textContent);
   var base = "/api/v1/requests/" + data.id;
   var msg = $("req-message");
+  var KINDS = { plate: "Q1 kenteken(s)", partial: "Q2 deel van kenteken", block: "Q3 blokbevraging", convoy: "Q4 konvooi",
+    common: "Q5 gemeenschappelijke kentekens", route: "Q6 route" };
   var current = null;   // the previewed enquiry
   var currentParams = null;  // and its parameters
 
   function fail(prefix) {
     return function (e) {
-      C.message(msg, prefix + ": " + e.message);
+      Anpr.message(msg, prefix + ": " + e.message);
       if (e.body && e.body.details && e.body.details.handover) { showHandover(); }
     };
   }
@@ -22,11 +23,11 @@
 
   // R2: an officer in the investigation may not search; offer the colleagues who may.
   function showHandover() {
-    C.api("GET", base + "/handover").then(function (list) {
+    Anpr.api("GET", base + "/handover").then(function (list) {
       var box = $("handover");
       box.hidden = false;
       box.innerHTML = "<b>U bent lid van dit onderzoek en mag hiervoor niet zelf bevragen.</b> Draag het verzoek over aan een collega: " +
-        (list.length ? "<ul>" + list.map(function (c) { return '<li data-username="' + C.esc(c.username) + '">' + C.esc(c.full_name) + " (" + C.esc(c.username) + ")</li>"; }).join("") + "</ul>"
+        (list.length ? "<ul>" + list.map(function (c) { return '<li data-username="' + Anpr.esc(c.username) + '">' + Anpr.esc(c.full_name) + " (" + Anpr.esc(c.username) + ")</li>"; }).join("") + "</ul>"
           : "geen collega beschikbaar in de eenheid.");
     });
   }
@@ -35,27 +36,27 @@
   function people(listId, url, kind) {
     var ul = $(listId);
     if (!ul) { return; }
-    C.api("GET", url).then(function (rows) {
+    Anpr.api("GET", url).then(function (rows) {
       ul.innerHTML = rows.length ? rows.map(function (r) {
-        return '<li data-id="' + r.id + '">' + C.esc(r.full_name) + " (" + C.esc(r.username) + ") " +
-          '<button type="button" class="remove" data-id="' + r.id + '" data-name="' + C.esc(r.full_name) + '">weghalen</button></li>';
+        return '<li data-id="' + r.id + '">' + Anpr.esc(r.full_name) + " (" + Anpr.esc(r.username) + ") " +
+          '<button type="button" class="remove" data-id="' + r.id + '" data-name="' + Anpr.esc(r.full_name) + '">weghalen</button></li>';
       }).join("") : "<li>niemand</li>";
       ul.querySelectorAll("button.remove").forEach(function (b) {
         b.addEventListener("click", function () {
           if (!window.confirm(b.dataset.name + " weghalen? " + kind + " vervalt direct en dit wordt vastgelegd.")) { return; }
-          C.api("DELETE", url + "/" + b.dataset.id).then(function () { people(listId, url, kind); }).catch(fail("Niet weggehaald"));
+          Anpr.api("DELETE", url + "/" + b.dataset.id).then(function () { people(listId, url, kind); }).catch(fail("Niet weggehaald"));
         });
       });
     }).catch(fail("Niet geladen"));
   }
   function addPerson(inputId, url, listId, kind) {
     var who = $(inputId).value.trim();
-    if (!who) { C.message(msg, "Vul een gebruikersnaam in."); return; }
-    C.api("POST", url, { account: who }).then(function () { $(inputId).value = ""; C.message(msg, null); people(listId, url, kind); })
+    if (!who) { Anpr.message(msg, "Vul een gebruikersnaam in."); return; }
+    Anpr.api("POST", url, { account: who }).then(function () { $(inputId).value = ""; Anpr.message(msg, null); people(listId, url, kind); })
       .catch(fail("Niet vastgelegd"));
   }
   if ($("relations-box") && $("ho-to")) {  // no hand-over once the request is completed
-    C.api("GET", base + "/handover").then(function (list) {
+    Anpr.api("GET", base + "/handover").then(function (list) {
       var sel = $("ho-to");
       list.forEach(function (c) {
         var o = document.createElement("option"); o.value = c.username; o.textContent = c.full_name + " (" + c.username + ")"; sel.appendChild(o);
@@ -69,20 +70,20 @@
     on("grant-add-do", "click", function () { addPerson("grant-add", base + "/grants", "grants-list", "De inzage"); });
     on("requester-set-do", "click", function () {
       var who = $("requester-set").value.trim();
-      if (!who) { C.message(msg, "Vul een gebruikersnaam in."); return; }
-      C.api("PUT", base + "/requester", { account: who }).then(reload).catch(fail("Niet vastgelegd"));
+      if (!who) { Anpr.message(msg, "Vul een gebruikersnaam in."); return; }
+      Anpr.api("PUT", base + "/requester", { account: who }).then(reload).catch(fail("Niet vastgelegd"));
     });
     on("requester-clear", "click", function () {
       if (!window.confirm("Aanvrager weghalen? Hij ziet het geleverde dan niet meer.")) { return; }
-      C.api("PUT", base + "/requester", { account: null }).then(reload).catch(fail("Niet weggehaald"));
+      Anpr.api("PUT", base + "/requester", { account: null }).then(reload).catch(fail("Niet weggehaald"));
     });
     on("ho-do", "click", function () {
       var sel = $("ho-to"), reason = $("ho-reason").value.trim();
-      if (!sel.value) { C.message(msg, "Kies de collega aan wie u overdraagt."); return; }
-      if (!reason) { C.message(msg, "Geef de reden van de overdracht."); return; }
+      if (!sel.value) { Anpr.message(msg, "Kies de collega aan wie u overdraagt."); return; }
+      if (!reason) { Anpr.message(msg, "Geef de reden van de overdracht."); return; }
       var name = sel.options[sel.selectedIndex].textContent;
       if (!window.confirm("Verzoek overdragen aan " + name + "? U kunt er daarna niet meer op handelen en ziet het niet meer.")) { return; }
-      C.api("POST", base + "/handover", { to: sel.value, reason: reason }).then(function () {
+      Anpr.api("POST", base + "/handover", { to: sel.value, reason: reason }).then(function () {
         window.location.href = "/dashboard";
       }).catch(fail("Niet overgedragen"));
     });
@@ -92,28 +93,28 @@
   on("confirm-open", "click", function () { $("confirm-dialog").showModal(); });
   on("confirm-no", "click", function () { $("confirm-dialog").close(); });
   on("confirm-yes", "click", function () {
-    C.api("POST", base + "/confirm").then(reload).catch(function (e) { $("confirm-dialog").close(); fail("Niet bevestigd")(e); });
+    Anpr.api("POST", base + "/confirm").then(reload).catch(function (e) { $("confirm-dialog").close(); fail("Niet bevestigd")(e); });
   });
   on("cancel-request", "click", function () {
     if (!window.confirm("Verzoek annuleren? Dit kan alleen vóór bevestiging.")) { return; }
-    C.api("POST", base + "/cancel").then(reload).catch(fail("Niet geannuleerd"));
+    Anpr.api("POST", base + "/cancel").then(reload).catch(fail("Niet geannuleerd"));
   });
   on("reject", "click", function () {
-    if (!$("reject-reason").value.trim()) { C.message(msg, "Geef de reden van de afwijzing."); return; }
+    if (!$("reject-reason").value.trim()) { Anpr.message(msg, "Geef de reden van de afwijzing."); return; }
     if (!window.confirm("Verzoek afwijzen? Dit is definitief: er kan daarna niet meer in gezocht worden. De reden wordt vastgelegd.")) { return; }
-    C.api("POST", base + "/reject", { reason: $("reject-reason").value }).then(reload).catch(fail("Niet afgewezen"));
+    Anpr.api("POST", base + "/reject", { reason: $("reject-reason").value }).then(reload).catch(fail("Niet afgewezen"));
   });
   on("correct", "click", function () {
     var field = $("corr-field").value, value = $("corr-value").value, changes = {};
     changes[field] = field === "convoy_minutes" ? (value === "" ? null : Number(value)) : value;
-    C.api("POST", base + "/correct", { changes: changes, reason: $("corr-reason").value }).then(reload).catch(fail("Correctie geweigerd"));
+    Anpr.api("POST", base + "/correct", { changes: changes, reason: $("corr-reason").value }).then(reload).catch(fail("Correctie geweigerd"));
   });
   on("order-form", "submit", function (ev) {
     ev.preventDefault();
     var f = $("order-file").files[0];
-    if (!f) { C.message(msg, "Kies eerst het document van het bevel."); return; }
+    if (!f) { Anpr.message(msg, "Kies eerst het document van het bevel."); return; }
     var fd = new FormData(); fd.append("document", f);
-    C.api("POST", base + "/written-order", fd).then(reload).catch(fail("Bevel niet toegevoegd"));
+    Anpr.api("POST", base + "/written-order", fd).then(reload).catch(fail("Bevel niet toegevoegd"));
   });
 
   // --- searches --------------------------------------------------------------------------
@@ -124,7 +125,7 @@
     });
   }
   function list(text) { return String(text || "").split(/[\s,;]+/).map(function (s) { return s.toUpperCase(); }).filter(Boolean); }
-  function window_(startId, endId) { return { start: C.localToISO($(startId).value), end: C.localToISO($(endId).value) }; }
+  function window_(startId, endId) { return { start: Anpr.time.localToISO($(startId).value), end: Anpr.time.localToISO($(endId).value) }; }
   /** The order's window the officer picked (an order may name several). */
   function orderWindow() {
     var sel = $("s-window");
@@ -133,10 +134,10 @@
   function addSite(name, locs) {
     var li = document.createElement("li");
     var w = orderWindow();
-    li.innerHTML = '<input class="site-name" placeholder="naam" value="' + C.esc(name || "") + '"> <input class="site-locs" placeholder="locaties" value="' + C.esc(locs || "") +
+    li.innerHTML = '<input class="site-name" placeholder="naam" value="' + Anpr.esc(name || "") + '"> <input class="site-locs" placeholder="locaties" value="' + Anpr.esc(locs || "") +
       '"><br><input type="datetime-local" class="site-start" step="60"> &ndash; <input type="datetime-local" class="site-end" step="60">';
-    li.querySelector(".site-start").value = C.isoToLocal(w.start);
-    li.querySelector(".site-end").value = C.isoToLocal(w.end);
+    li.querySelector(".site-start").value = Anpr.time.isoToLocal(w.start);
+    li.querySelector(".site-end").value = Anpr.time.isoToLocal(w.end);
     $("s-sites").appendChild(li);
   }
   function parameters(kind) {
@@ -156,7 +157,7 @@
       p.sites = [];
       document.querySelectorAll("#s-sites li").forEach(function (li) {
         p.sites.push({ name: li.querySelector(".site-name").value, selection: { kind: "pick", locations: list(li.querySelector(".site-locs").value) },
-          window: { start: C.localToISO(li.querySelector(".site-start").value), end: C.localToISO(li.querySelector(".site-end").value) } });
+          window: { start: Anpr.time.localToISO(li.querySelector(".site-start").value), end: Anpr.time.localToISO(li.querySelector(".site-end").value) } });
       });
     }
     return p;
@@ -166,7 +167,7 @@
     if (p.plates) { parts.push(p.plates.join(", ")); }
     if (p.pattern) { parts.push(p.pattern); }
     if (p.plate) { parts.push(p.plate); }
-    if (p.window) { parts.push(C.fmt(p.window.start) + " – " + C.fmt(p.window.end)); }
+    if (p.window) { parts.push(Anpr.time.show(p.window.start) + " – " + Anpr.time.show(p.window.end)); }
     if (p.selection && p.selection.locations) { parts.push(p.selection.locations.join(", ")); }
     else if (p.cameras) { parts.push(p.cameras.length + " camera's van het bevel"); }
     if (p.minutes) { parts.push("±" + p.minutes + " min"); }
@@ -175,8 +176,8 @@
   }
 
   function openResults(id, kind, params, answer) {
-    if (window.workspace) {
-      window.workspace.open(id, kind, "#" + id + " " + (C.KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : ""), params, answer);
+    if (Anpr.pages.workspace) {
+      Anpr.pages.workspace.open(id, kind, "#" + id + " " + (KINDS[kind] || kind) + (params ? " – " + describe(kind, params) : ""), params, answer);
     }
   }
 
@@ -191,7 +192,7 @@
   }
 
   function loadSearches() {
-    C.api("GET", base + "/searches").then(function (rows) {
+    Anpr.api("GET", base + "/searches").then(function (rows) {
       var tb = document.querySelector("#searches tbody");
       tb.innerHTML = rows.length ? "" : '<tr><td colspan="5">Nog geen zoekvragen.</td></tr>';
       packageState(rows);
@@ -199,8 +200,8 @@
         var state = s.run_at ? "uitgevoerd: " + s.result_count + " passages" : s.stopped_after_preview ? "gestopt na voorvertoning" : "voorvertoning";
         var tr = document.createElement("tr");
         tr.dataset.id = s.id; tr.dataset.state = s.run_at ? "run" : s.stopped_after_preview ? "stopped" : "preview";
-        tr.innerHTML = "<td>" + s.id + "</td><td>" + C.esc(C.KINDS[s.kind] || s.kind) + "</td><td>" + C.esc(describe(s.kind, s.parameters)) +
-          "</td><td>" + (s.preview ? s.preview.passages + " passages" : "") + "</td><td>" + C.esc(state) + (s.needs_verification ? "" : " (geen verificatie nodig)") + "</td><td>" +
+        tr.innerHTML = "<td>" + s.id + "</td><td>" + Anpr.esc(KINDS[s.kind] || s.kind) + "</td><td>" + Anpr.esc(describe(s.kind, s.parameters)) +
+          "</td><td>" + (s.preview ? s.preview.passages + " passages" : "") + "</td><td>" + Anpr.esc(state) + (s.needs_verification ? "" : " (geen verificatie nodig)") + "</td><td>" +
           (s.run_at ? '<button type="button" class="ws-open">Resultaten</button>' : "") + "</td>";
         var btn = tr.querySelector(".ws-open");
         if (btn) { btn.addEventListener("click", function () { openResults(s.id, s.kind, s.parameters); }); }
@@ -212,11 +213,11 @@
   if ($("search-form")) {
     var fillWindow = function () {
       var w = orderWindow();
-      $("s-start").value = C.isoToLocal(w.start);
-      $("s-end").value = C.isoToLocal(w.end);
+      $("s-start").value = Anpr.time.isoToLocal(w.start);
+      $("s-end").value = Anpr.time.isoToLocal(w.end);
       document.querySelectorAll("#s-sites li").forEach(function (li) {
-        li.querySelector(".site-start").value = C.isoToLocal(w.start);
-        li.querySelector(".site-end").value = C.isoToLocal(w.end);
+        li.querySelector(".site-start").value = Anpr.time.isoToLocal(w.start);
+        li.querySelector(".site-end").value = Anpr.time.isoToLocal(w.end);
       });
     };
     fillWindow();
@@ -227,14 +228,14 @@
     showFields();
     $("search-form").addEventListener("submit", function (ev) {
       ev.preventDefault();
-      C.message(msg, null); $("run-summary").hidden = true;
+      Anpr.message(msg, null); $("run-summary").hidden = true;
       var kind = $("s-kind").value;
       var params = parameters(kind);
-      C.api("POST", base + "/searches", { kind: kind, parameters: params }).then(function (r) {
+      Anpr.api("POST", base + "/searches", { kind: kind, parameters: params }).then(function (r) {
         current = r.enquiry_id; currentParams = params;
         if (r.already === "run") {  // the same search again: show what it kept, run nothing
           $("preview-box").hidden = true;
-          C.message(msg, "Deze zoekvraag is al uitgevoerd (#" + r.enquiry_id + "): de veiliggestelde resultaten staan hieronder.", "ok");
+          Anpr.message(msg, "Deze zoekvraag is al uitgevoerd (#" + r.enquiry_id + "): de veiliggestelde resultaten staan hieronder.", "ok");
           openResults(r.enquiry_id, kind, params);
           return;
         }
@@ -249,7 +250,7 @@
       }).catch(fail("Voorvertoning geweigerd"));
     });
     $("s-run").addEventListener("click", function () {
-      C.api("POST", "/api/v1/searches/" + current + "/run").then(function (r) {
+      Anpr.api("POST", "/api/v1/searches/" + current + "/run").then(function (r) {
         $("preview-box").hidden = true;
         var s = $("run-summary");
         s.hidden = false; s.dataset.kept = String(r.passages_kept);
@@ -260,7 +261,7 @@
       }).catch(fail("Niet uitgevoerd"));
     });
     $("s-stop").addEventListener("click", function () {
-      C.api("POST", "/api/v1/searches/" + current + "/stop").then(function () {
+      Anpr.api("POST", "/api/v1/searches/" + current + "/stop").then(function () {
         $("preview-box").hidden = true; loadSearches();
       }).catch(fail("Niet gestopt"));
     });
@@ -270,7 +271,7 @@
   // --- verification state, package, completion -------------------------------------------
   function loadVerifyState() {
     if (!$("verify-state")) { return; }
-    C.api("GET", base + "/reads?page_size=10").then(function (r) {
+    Anpr.api("GET", base + "/reads?page_size=10").then(function (r) {
       var el = $("verify-state");
       el.dataset.remaining = String(r.remaining);
       el.textContent = r.total ? r.verified + " van " + r.total + " lezingen geverifieerd" : "niets te verifiëren";
@@ -284,25 +285,25 @@
         "Alleen geverifieerde passages (en goedgekeurde, geblurde foto's) gaan mee.")) { return; }
     var btn = $("package");
     btn.disabled = true;
-    fetch(base + "/package", { method: "POST", headers: { "X-CSRF-Token": C.csrf() }, credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) { return r.json().then(function (b) { throw new Error(b.bericht || b.message || r.statusText); }); }
+    Anpr.send("POST", base + "/package").then(function (r) {
+      if (!r.ok) { return Anpr.refusal(r).then(function (e) { throw e; }); }
       return r.blob().then(function (blob) {
         var a = document.createElement("a");
         a.href = URL.createObjectURL(blob); a.download = data.reference + ".zip";
         document.body.appendChild(a); a.click();
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); reload(); }, 1500);
       });
-    }).catch(function (e) { btn.disabled = false; C.message(msg, "Pakket niet gemaakt: " + e.message); });
+    }).catch(function (e) { btn.disabled = false; Anpr.message(msg, "Pakket niet gemaakt: " + e.message); });
   });
   on("complete", "click", function () {
     if (!window.confirm("Verzoek afronden? De veiliggestelde resultaten worden daarna vernietigd zodra hun 28 dagen om zijn; dit kan niet worden teruggedraaid.")) { return; }
-    C.api("POST", base + "/complete").then(reload).catch(fail("Niet afgerond"));
+    Anpr.api("POST", base + "/complete").then(reload).catch(fail("Niet afgerond"));
   });
   if (data.status === "provided" || data.status === "completed") {
-    C.api("GET", base + "/provided").then(function (p) {
+    Anpr.api("GET", base + "/provided").then(function (p) {
       var m = p.manifest, c = m.counts;
-      $("provided").innerHTML = '<div class="cw-msg ok" id="provided-summary">Geleverd op ' + C.esc(C.fmt(p.downloaded_at)) + ": " + c.passages_provided +
-        " passages, " + c.misreads_left_out + " misleesde lezingen weggelaten, " + c.crops + " uitsneden, " + c.photos + " foto's. SHA-256 pakket " + C.esc(p.sha256.slice(0, 16)) + "…</div>";
+      $("provided").innerHTML = '<div class="cw-msg ok" id="provided-summary">Geleverd op ' + Anpr.esc(Anpr.time.show(p.downloaded_at)) + ": " + c.passages_provided +
+        " passages, " + c.misreads_left_out + " misleesde lezingen weggelaten, " + c.crops + " uitsneden, " + c.photos + " foto's. SHA-256 pakket " + Anpr.esc(p.sha256.slice(0, 16)) + "…</div>";
     }).catch(function () {});
   }
   $("request").dataset.js = "1";  // every handler of the page is in place

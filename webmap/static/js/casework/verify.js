@@ -9,7 +9,6 @@
  * with b or a. A read without a crop is "niet te verifiëren": no verdict can be given. */
 (function () {
   "use strict";
-  var C = window.casework;
   var $ = function (id) { return document.getElementById(id); };
   var rid = $("verify").dataset.id;
   var base = "/api/v1/requests/" + rid;
@@ -47,7 +46,7 @@
     if (all) { return; }
     var want = { size: size };
     next = want;
-    C.api("GET", url(size, size, false)).then(function (page) {
+    Anpr.api("GET", url(size, size, false)).then(function (page) {
       if (next === want) { want.page = page; $("reads").dataset.prefetched = String(page.reads.length); }
     }).catch(function () { if (next === want) { next = null; } });
   }
@@ -61,15 +60,15 @@
       show(page, size, all);
       return;
     }
-    C.api("GET", url(size, 0, all)).then(function (page) { show(page, size, all); })
-      .catch(function (e) { C.message(msg, "Laden mislukt: " + e.message); });
+    Anpr.api("GET", url(size, 0, all)).then(function (page) { show(page, size, all); })
+      .catch(function (e) { Anpr.message(msg, "Laden mislukt: " + e.message); });
   }
 
   function machineCell(r) {
     if (!r.machine) { return '<span class="machine none">geen tweede oordeel</span>'; }
     var m = r.machine;
-    return '<span class="machine ' + C.esc(m.flag) + '" title="' + C.esc(m.mark || "uitlezing komt overeen met de camera") + '">' +
-      C.esc(m.read || "(niets gelezen)") + " \u00b7 " + Math.round(m.confidence * 100) + "% \u00b7 " + C.esc(MACHINE[m.flag] || m.flag) + "</span>";
+    return '<span class="machine ' + Anpr.esc(m.flag) + '" title="' + Anpr.esc(m.mark || "uitlezing komt overeen met de camera") + '">' +
+      Anpr.esc(m.read || "(niets gelezen)") + " \u00b7 " + Math.round(m.confidence * 100) + "% \u00b7 " + Anpr.esc(MACHINE[m.flag] || m.flag) + "</span>";
   }
 
   function show(page, size, allFlag) {
@@ -98,16 +97,16 @@
       if (!r.verifiable) { tr.classList.add("not-verifiable"); }
       if (r.individual && !r.verdict && r.verifiable) { tr.classList.add("disputed"); own += 1; }
       if (r.spot_check) { tr.classList.add("spot-check"); spotIndex = i; }
-      var crop = r.crop ? '<img class="crop" alt="uitsnede ' + C.esc(r.plate) + '" src="' + r.crop + '">'
+      var crop = r.crop ? '<img class="crop" alt="uitsnede ' + Anpr.esc(r.plate) + '" src="' + r.crop + '">'
         : '<span class="no-crop">' + (r.verifiable ? "uitsnede niet leesbaar" : "geen uitsnede") + "</span>";
       var inexact = r.match !== "exact";
       tr.innerHTML = "<td>" + crop + "</td>" +
-        '<td class="plate">' + C.esc(r.plate) + "</td>" +
-        '<td class="ordered' + (inexact ? " inexact" : "") + '"><span class="plate">' + C.esc(r.ordered_plate) + '</span> <span class="match">' +
-        C.esc(MATCH[r.match] || r.match) + "</span></td>" +
-        '<td class="machine-cell">' + machineCell(r) + "</td><td>" + C.esc(r.country || "") + "</td><td>" +
-        (r.confidence != null ? Math.round(r.confidence * 100) + "%" : "") + "</td><td>" + C.esc(r.location_code) + "</td><td>" + C.esc(C.fmt(r.captured_at)) +
-        '</td><td><span class="verdict">' + (r.verdict ? (r.verdict === "confirmed" ? "bevestigd" : "afgewezen") + " (" + C.esc(r.verified_by) + ")" : r.verifiable ? "—" : "niet te verifi\u00ebren") +
+        '<td class="plate">' + Anpr.esc(r.plate) + "</td>" +
+        '<td class="ordered' + (inexact ? " inexact" : "") + '"><span class="plate">' + Anpr.esc(r.ordered_plate) + '</span> <span class="match">' +
+        Anpr.esc(MATCH[r.match] || r.match) + "</span></td>" +
+        '<td class="machine-cell">' + machineCell(r) + "</td><td>" + Anpr.esc(r.country || "") + "</td><td>" +
+        (r.confidence != null ? Math.round(r.confidence * 100) + "%" : "") + "</td><td>" + Anpr.esc(r.location_code) + "</td><td>" + Anpr.esc(Anpr.time.show(r.captured_at)) +
+        '</td><td><span class="verdict">' + (r.verdict ? (r.verdict === "confirmed" ? "bevestigd" : "afgewezen") + " (" + Anpr.esc(r.verified_by) + ")" : r.verifiable ? "—" : "niet te verifi\u00ebren") +
         '</span> <button type="button" class="v-ok" title="bevestigen (b)">&#10003;</button><button type="button" class="v-no" title="afwijzen (a)">&#10007;</button></td>';
       tr.querySelector(".v-ok").addEventListener("click", function () { setCursor(i); answer("confirmed"); });
       tr.querySelector(".v-no").addEventListener("click", function () { setCursor(i); answer("rejected"); });
@@ -144,7 +143,7 @@
     $("spot-plate").textContent = r.ordered_plate;
     $("spot-check").hidden = false;
     $("spot-check").dataset.passage = String(r.passage_id);
-    C.message(msg, "Steekproef: beantwoord eerst de gemarkeerde lezing (b of a); daarna wordt de pagina vastgelegd.");
+    Anpr.message(msg, "Steekproef: beantwoord eerst de gemarkeerde lezing (b of a); daarna wordt de pagina vastgelegd.");
   }
 
   function approvePage() {
@@ -162,14 +161,14 @@
     };
     if (spot) { body.spot_check = item(spot); }
     $("approve-page").disabled = true;
-    C.api("POST", base + "/verdicts", body).then(function (res) {
-      C.message(msg, res.stored + " oordelen vastgelegd" + (res.already_verified ? ", " + res.already_verified + " waren al beoordeeld" : "") +
+    Anpr.api("POST", base + "/verdicts", body).then(function (res) {
+      Anpr.message(msg, res.stored + " oordelen vastgelegd" + (res.already_verified ? ", " + res.already_verified + " waren al beoordeeld" : "") +
         (res.left_for_own_verdict ? "; " + res.left_for_own_verdict + " lezing(en) wachten nog op een eigen oordeel" : "") + ".", "ok");
       $("approve-page").disabled = false;
       // The page fetched ahead follows this one only when nothing of this one is left.
       var ownDone = open.filter(function (r) { return r.individual; }).length;
       load(res.left_for_own_verdict === 0 && res.stored === open.length ? res.stored : undefined, ownDone);
-    }).catch(function (e) { $("approve-page").disabled = false; C.message(msg, "Niet vastgelegd: " + e.message); });
+    }).catch(function (e) { $("approve-page").disabled = false; Anpr.message(msg, "Niet vastgelegd: " + e.message); });
   }
 
   $("approve-page").addEventListener("click", approvePage);

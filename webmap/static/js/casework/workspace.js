@@ -10,7 +10,7 @@
  * pages through every held row, with plate crops where they exist. */
 (function () {
   "use strict";
-  var C = window.casework, B = window.AnprBasemap;
+  var B = Anpr.basemap;
   var $ = function (id) { return document.getElementById(id); };
   var STATES = { unverified: "te verifiëren", confirmed: "bevestigd", rejected: "afgewezen (misread)",
     not_verifiable: "niet te verifiëren", not_required: "geen verificatie nodig" };
@@ -31,7 +31,7 @@
     var n = (asked[kind] = (asked[kind] || 0) + 1);
     return promise.then(function (r) { return asked[kind] === n ? r : new Promise(function () {}); });
   }
-  function get(kind, url) { return latest(kind, C.api("GET", url)); }
+  function get(kind, url) { return latest(kind, Anpr.api("GET", url)); }
   function lit(coords, opts) { return L.circleMarker([coords[1], coords[0]], opts); }
 
   // --- the map, from the start: the order's scope ------------------------------------------
@@ -64,7 +64,7 @@
   }
 
   /** Where a selection lies: its cameras (with their locations) and its drawn area. */
-  function select(body) { return C.api("POST", "/api/v1/selection", body); }
+  function select(body) { return Anpr.api("POST", "/api/v1/selection", body); }
 
   function drawScope() {
     var scope = data.scope || {}, el = $("ws-map");
@@ -103,19 +103,19 @@
         var loc = byLoc[code];
         var m = L.marker([loc.at[1], loc.at[0]], { pane: "ws-scope", title: code, keyboard: false,
           icon: L.divIcon({ className: "", iconSize: [18, 18],
-            html: '<div class="' + B.locationClass(loc) + ' ws-scope-loc" data-code="' + C.esc(code) + '" style="width:18px;height:18px">' + loc.cameras + "</div>" }) });
-        m.bindTooltip(C.esc(code + " " + (loc.name || "")) + ": " + B.count(loc.cameras, "camera", "camera's") + " van het bevel, eigenaar " +
-          C.esc(B.owner(loc.owner)) + (loc.cameras_not_active ? ", " + B.count(loc.cameras_not_active, "camera", "camera's") + " niet actief" : ""));
+            html: '<div class="' + B.locationClass(loc) + ' ws-scope-loc" data-code="' + Anpr.esc(code) + '" style="width:18px;height:18px">' + loc.cameras + "</div>" }) });
+        m.bindTooltip(Anpr.esc(code + " " + (loc.name || "")) + ": " + Anpr.count(loc.cameras, "camera", "camera's") + " van het bevel, eigenaar " +
+          Anpr.esc(B.owner(loc.owner)) + (loc.cameras_not_active ? ", " + Anpr.count(loc.cameras_not_active, "camera", "camera's") + " niet actief" : ""));
         m.addTo(ws.scope);
       });
       ws.scopeLocations = byLoc;
       el.dataset.scopeLocations = String(codes.length);
       el.dataset.scopeAreas = String(drawnAreas);
       el.dataset.scopeReady = "1";
-      $("scope-summary").textContent = "Bevel: " + B.count(codes.length, "locatie", "locaties") +
-        (drawnAreas ? ", " + B.count(drawnAreas, "getekend gebied", "getekende gebieden") : "") +
-        (scope.resolved_cameras ? ", " + B.count(scope.resolved_cameras.length, "camera", "camera's") : "") +
-        " (oranje); " + B.count((scope.windows || []).length, "tijdvak", "tijdvakken") + ".";
+      $("scope-summary").textContent = "Bevel: " + Anpr.count(codes.length, "locatie", "locaties") +
+        (drawnAreas ? ", " + Anpr.count(drawnAreas, "getekend gebied", "getekende gebieden") : "") +
+        (scope.resolved_cameras ? ", " + Anpr.count(scope.resolved_cameras.length, "camera", "camera's") : "") +
+        " (oranje); " + Anpr.count((scope.windows || []).length, "tijdvak", "tijdvakken") + ".";
       var b = ws.scope.getBounds();
       if (b.isValid() && !ws.id) { ws.map.fitBounds(b, { maxZoom: 13, padding: [24, 24] }); }
     });
@@ -153,7 +153,7 @@
       fc.features.forEach(function (f) {
         var c = f.geometry.coordinates, n = f.properties.passages;
         var m = lit(c, { pane: "ws-results", radius: 4 + Math.sqrt(n) * 2, color: "#15426a", weight: 1, fillOpacity: 0.6, className: "ws-point" });
-        m.bindTooltip(C.esc(f.properties.code + " " + (f.properties.name || "")) + ": " + B.count(n, "passage", "passages"));
+        m.bindTooltip(Anpr.esc(f.properties.code + " " + (f.properties.name || "")) + ": " + Anpr.count(n, "passage", "passages"));
         m.on("click", function () { $("wf-location").value = f.properties.code; applyFilters(); });
         m.feature = f; ws.results.addLayer(m); bounds.push([c[1], c[0]]);
         ws.pointAt[f.properties.code] = c;
@@ -193,7 +193,7 @@
       var at = (ws.scopeLocations && ws.scopeLocations[code] && ws.scopeLocations[code].at) || ws.pointAt[code];
       if (!at) { return; }
       ws.lit.addLayer(lit(at, { pane: "ws-lit", radius: 12, color: "#c62828", weight: 3, fill: false, className: "ws-lit" })
-        .bindTooltip(C.esc(plate + " bij " + code)));
+        .bindTooltip(Anpr.esc(plate + " bij " + code)));
       pts.push([at[1], at[0]]);
     });
     $("ws-map").dataset.lit = plate;
@@ -221,12 +221,12 @@
     var partners = answer.partners || [];
     ol.innerHTML = partners.map(function (p, i) {
       var offs = (p.offsets_s || []).map(offsetText).join(", ");
-      return '<li data-plate="' + C.esc(p.plate) + '" data-rank="' + (i + 1 + ((answer.page && answer.page.offset) || 0)) + '" data-score="' + p.score +
-        '" data-locations="' + C.esc((p.location_codes || []).join(",")) + '"><button type="button" class="ws-plate" data-plate="' + C.esc(p.plate) + '">' +
-        C.esc(p.plate) + '</button> <span class="score">score ' + num(p.score) + "</span> &middot; " +
+      return '<li data-plate="' + Anpr.esc(p.plate) + '" data-rank="' + (i + 1 + ((answer.page && answer.page.offset) || 0)) + '" data-score="' + p.score +
+        '" data-locations="' + Anpr.esc((p.location_codes || []).join(",")) + '"><button type="button" class="ws-plate" data-plate="' + Anpr.esc(p.plate) + '">' +
+        Anpr.esc(p.plate) + '</button> <span class="score">score ' + num(p.score) + "</span> &middot; " +
         p.shared_passages + " van " + (answer.target_passages || []).length + " passages gedeeld &middot; " +
-        B.count(p.locations, "locatie", "locaties") + " &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " +
-        offsetText(p.median_offset_s) + ')<br><span class="offsets">tijdsverschil per gedeelde passage: ' + C.esc(offs) + "</span></li>";
+        Anpr.count(p.locations, "locatie", "locaties") + " &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " +
+        offsetText(p.median_offset_s) + ')<br><span class="offsets">tijdsverschil per gedeelde passage: ' + Anpr.esc(offs) + "</span></li>";
     }).join("") || "<li>Geen voertuigen die vaker dan toevallig meereden.</li>";
     ol.dataset.total = String(answer.partners_total != null ? answer.partners_total : partners.length);
     ol.dataset.kind = "convoy";
@@ -241,8 +241,8 @@
     get("plates", base() + "/plates?" + query({ limit: 50 }, ["plate"])).then(function (r) {
       var ol = $("ws-plates");
       ol.innerHTML = r.plates.map(function (p) {
-        return '<li data-plate="' + C.esc(p.plate) + '" data-locations="' + C.esc(p.location_codes.join(",")) + '"><button type="button" class="ws-plate" data-plate="' +
-          C.esc(p.plate) + '">' + C.esc(p.plate) + "</button> " + B.count(p.passages, "passage", "passages") + " op " + B.count(p.locations, "locatie", "locaties") +
+        return '<li data-plate="' + Anpr.esc(p.plate) + '" data-locations="' + Anpr.esc(p.location_codes.join(",")) + '"><button type="button" class="ws-plate" data-plate="' +
+          Anpr.esc(p.plate) + '">' + Anpr.esc(p.plate) + "</button> " + Anpr.count(p.passages, "passage", "passages") + " op " + Anpr.count(p.locations, "locatie", "locaties") +
           (p.target ? " (gezocht kenteken)" : "") + "</li>";
       }).join("");
       ol.dataset.total = String(r.total);
@@ -288,7 +288,7 @@
             L.circle([c[1], c[0]], Object.assign({ radius: 400 }, style)).addTo(group);
           });
         }
-        group.bindTooltip(C.esc(name), { permanent: true, direction: "top", className: "ws-site-label" });
+        group.bindTooltip(Anpr.esc(name), { permanent: true, direction: "top", className: "ws-site-label" });
         group.addTo(ws.sites);
         outlined.push(name + ":" + fc.locations.join("|"));
       });
@@ -299,18 +299,18 @@
 
   // --- coverage of the search (gis/search/coverage.py) --------------------------------------
   function coverageHTML(cov, title) {
-    var head = title ? "<b>" + C.esc(title) + ":</b> " : "";
+    var head = title ? "<b>" + Anpr.esc(title) + ":</b> " : "";
     if (cov.complete) {
-      return '<div class="complete" data-complete="1">' + head + "dekking volledig: alle " + B.count(cov.cameras_selected, "camera", "camera's") +
+      return '<div class="complete" data-complete="1">' + head + "dekking volledig: alle " + Anpr.count(cov.cameras_selected, "camera", "camera's") +
         " actief en in het cameraplan in het venster</div>";
     }
     var items = cov.gaps.slice(0, 200).map(function (g) {
-      var when = g.gap_start ? " (" + C.esc(C.fmt(g.gap_start)) + " – " + C.esc(C.fmt(g.gap_end)) + ")" : "";
-      return "<li>" + C.esc(g.camera_id) + " bij " + C.esc(g.location_code) + ": " + C.esc(COVERAGE[g.reason] || g.reason) + when + "</li>";
+      var when = g.gap_start ? " (" + Anpr.esc(Anpr.time.show(g.gap_start)) + " – " + Anpr.esc(Anpr.time.show(g.gap_end)) + ")" : "";
+      return "<li>" + Anpr.esc(g.camera_id) + " bij " + Anpr.esc(g.location_code) + ": " + Anpr.esc(COVERAGE[g.reason] || g.reason) + when + "</li>";
     });
     if (cov.gaps.length > 200) { items.push("<li>… en nog " + (cov.gaps.length - 200) + "</li>"); }
     return '<div data-complete="0" data-gaps="' + cov.cameras_with_gaps + '">' + head + "let op: " + cov.cameras_with_gaps + " van " +
-      B.count(cov.cameras_selected, "camera", "camera's") + " niet (volledig) actief of niet in het cameraplan in het venster; " +
+      Anpr.count(cov.cameras_selected, "camera", "camera's") + " niet (volledig) actief of niet in het cameraplan in het venster; " +
       "&lsquo;niets gevonden&rsquo; betekent daar niet &lsquo;niet gepasseerd&rsquo;.<details><summary>welke camera's</summary><ul>" +
       items.join("") + "</ul></details></div>";
   }
@@ -332,11 +332,11 @@
       got = Promise.resolve(Array.isArray(cov) ? cov : [cov]);
     } else {  // a convoy or a route reads the order's cameras in its window
       var w = windowOf(ws.params);
-      got = C.api("POST", "/api/v1/search/coverage", { window: w, cameras: data.scope.resolved_cameras || undefined })
+      got = Anpr.api("POST", "/api/v1/search/coverage", { window: w, cameras: data.scope.resolved_cameras || undefined })
         .then(function (c) { return [c]; });
     }
     got.then(function (list) { if (asked.coverage === n) { showCoverage(list); } })
-      .catch(function (e) { if (asked.coverage === n) { box.innerHTML = '<div data-complete="0">Dekking niet bepaald: ' + C.esc(e.message) + "</div>"; } });
+      .catch(function (e) { if (asked.coverage === n) { box.innerHTML = '<div data-complete="0">Dekking niet bepaald: ' + Anpr.esc(e.message) + "</div>"; } });
   }
 
   // --- the timeline over the search's window: bars, click or brush -------------------------
@@ -349,15 +349,15 @@
       h.buckets.forEach(function (b) { max = Math.max(max, b.passages); });
       box.innerHTML = h.buckets.map(function (b, i) {
         var height = Math.round(40 * b.passages / max);
-        return '<button type="button" class="ws-bar" data-i="' + i + '" data-from="' + C.esc(b.start) + '" data-to="' + C.esc(b.end) +
-          '" data-passages="' + b.passages + '" title="' + C.esc(C.fmt(b.start)) + ": " + B.count(b.passages, "passage", "passages") +
+        return '<button type="button" class="ws-bar" data-i="' + i + '" data-from="' + Anpr.esc(b.start) + '" data-to="' + Anpr.esc(b.end) +
+          '" data-passages="' + b.passages + '" title="' + Anpr.esc(Anpr.time.show(b.start)) + ": " + Anpr.count(b.passages, "passage", "passages") +
           '" style="height:' + Math.max(height, 1) + 'px"></button>';
       }).join("");
       box.dataset.total = String(h.total);
       if (h.buckets.length) {
         box.dataset.start = h.buckets[0].start; box.dataset.end = h.buckets[h.buckets.length - 1].end;
-        $("ws-axis-start").textContent = C.fmt(h.buckets[0].start);
-        $("ws-axis-end").textContent = C.fmt(h.buckets[h.buckets.length - 1].end);
+        $("ws-axis-start").textContent = Anpr.time.show(h.buckets[0].start);
+        $("ws-axis-end").textContent = Anpr.time.show(h.buckets[h.buckets.length - 1].end);
       }
       markBrush();
     });
@@ -383,7 +383,7 @@
   }
   function setPeriod(from, to) {
     ws.filters.from = from; ws.filters.to = to;
-    $("ws-period").textContent = C.fmt(from) + " – " + C.fmt(to);
+    $("ws-period").textContent = Anpr.time.show(from) + " – " + Anpr.time.show(to);
     $("ws-period").dataset.from = from; $("ws-period").dataset.to = to;
     $("ws-period-clear").hidden = false;
     markBrush();
@@ -432,10 +432,10 @@
       r.passages.forEach(function (p) {
         var tr = document.createElement("tr");
         tr.dataset.passage = String(p.passage_id); tr.dataset.state = p.state; tr.dataset.at = p.captured_at;
-        tr.innerHTML = "<td>" + C.esc(C.fmt(p.captured_at)) + "</td><td><b>" + C.esc(p.plate) + "</b></td><td>" + C.esc(p.location_code) +
-          "</td><td>" + C.esc(p.camera_id) + "</td><td>" + C.esc(p.direction === "in" ? "inkomend" : p.direction === "out" ? "uitgaand" : "") +
-          "</td><td>" + C.esc(STATES[p.state] || p.state) + "</td><td>" +
-          (p.has_crop ? '<img class="ws-crop" loading="lazy" alt="uitsnede ' + C.esc(p.plate) + '" src="/api/v1/passages/' + p.passage_id + '/crop">' : "geen uitsnede") + "</td>";
+        tr.innerHTML = "<td>" + Anpr.esc(Anpr.time.show(p.captured_at)) + "</td><td><b>" + Anpr.esc(p.plate) + "</b></td><td>" + Anpr.esc(p.location_code) +
+          "</td><td>" + Anpr.esc(p.camera_id) + "</td><td>" + Anpr.esc(p.direction === "in" ? "inkomend" : p.direction === "out" ? "uitgaand" : "") +
+          "</td><td>" + Anpr.esc(STATES[p.state] || p.state) + "</td><td>" +
+          (p.has_crop ? '<img class="ws-crop" loading="lazy" alt="uitsnede ' + Anpr.esc(p.plate) + '" src="/api/v1/passages/' + p.passage_id + '/crop">' : "geen uitsnede") + "</td>";
         tb.appendChild(tr);
       });
       var last = Math.min(r.page.offset + r.passages.length, r.total);
@@ -447,7 +447,7 @@
       $("ws-prev").disabled = r.page.offset === 0;
       $("ws-next").disabled = r.page.next_offset == null;
       ws.next = r.page.next_offset;
-    }).catch(function (e) { C.message($("ws-message"), e.message); });
+    }).catch(function (e) { Anpr.message($("ws-message"), e.message); });
   }
 
   function applyFilters(keepHighlight) {
@@ -467,10 +467,10 @@
     var keep = function (r) { ws.answers[id] = r; return r; };
     // The held answer (/results/answer); where the server has no such address yet, the
     // search endpoint's later call, which names the search and its parameters.
-    return C.api("GET", "/api/v1/searches/" + id + "/results/answer?limit=50").then(keep).catch(function (e) {
+    return Anpr.api("GET", "/api/v1/searches/" + id + "/results/answer?limit=50").then(keep).catch(function (e) {
       if (e.status !== 404 && e.status !== 405) { return null; }
       var body = Object.assign({}, params, { request_id: data.id, enquiry_id: id, limit: 50 });
-      return C.api("POST", "/api/v1/search/" + kind, body).then(keep).catch(function () { return null; });
+      return Anpr.api("POST", "/api/v1/search/" + kind, body).then(keep).catch(function () { return null; });
     });
   }
 
@@ -513,5 +513,5 @@
     });
     bindBrush();
   }
-  window.workspace = { open: open, state: ws };
+  Anpr.pages.workspace = { open: open, state: ws };
 })();

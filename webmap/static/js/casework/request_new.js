@@ -1,19 +1,20 @@
 /* The request form (report 7.4.2): every registered field, the crime list with whether
- * art. 67 lid 1 Sv applies, and the order's scope drawn or picked on the map (map.js). */
+ * art. 67 lid 1 Sv applies, and the order's scope drawn or picked on the map (map.js,
+ * Anpr.pages.map). */
 (function () {
   "use strict";
-  var C = window.casework, M = window.anprMap;
+  var M = Anpr.pages.map;
   var $ = function (id) { return document.getElementById(id); };
   var msg = $("form-message");
   var crimes = {};
   var areas = [];             // selection requests, as /api/v1/selection takes them
   var areaLayer = L.featureGroup().addTo(M.map);
 
-  $("f-received").value = C.nowLocal();
-  $("f-order-at").value = C.nowLocal();
+  $("f-received").value = Anpr.time.nowLocal();
+  $("f-order-at").value = Anpr.time.nowLocal();
 
   // --- crimes ----------------------------------------------------------------------------
-  C.api("GET", "/api/v1/crimes").then(function (list) {
+  Anpr.api("GET", "/api/v1/crimes").then(function (list) {
     var sel = $("f-crime");
     sel.innerHTML = '<option value="">— kies het misdrijf —</option>';
     list.forEach(function (c) {
@@ -25,7 +26,7 @@
       sel.appendChild(o);
     });
     sel.dataset.loaded = "1";
-  }).catch(function (e) { C.message(msg, "Misdrijven laden mislukt: " + e.message); });
+  }).catch(function (e) { Anpr.message(msg, "Misdrijven laden mislukt: " + e.message); });
 
   function crimeNote() {
     var c = crimes[$("f-crime").value], note = $("crime-note");
@@ -78,13 +79,14 @@
     areas.forEach(function (a, i) {
       var li = document.createElement("li");
       li.className = "area";
-      li.innerHTML = C.esc(NAMES[a.layerType] || a.layerType) + (a.selection.inout ? " (" + a.selection.inout + ")" : "") +
+      li.innerHTML = Anpr.esc(NAMES[a.layerType] || a.layerType) + (a.selection.inout ? " (" + a.selection.inout + ")" : "") +
         ' <span class="meta" data-cameras>…</span> <button type="button" title="verwijderen">&times;</button>';
       li.querySelector("button").addEventListener("click", function () {
         areaLayer.removeLayer(a.layer); areas.splice(i, 1); renderAreas();
       });
-      C.api("POST", "/api/v1/selection", a.selection).then(function (fc) {
-        li.querySelector("[data-cameras]").textContent = fc.features.length + " camera's op " + fc.locations.length + " locaties";
+      Anpr.api("POST", "/api/v1/selection", a.selection).then(function (fc) {
+        li.querySelector("[data-cameras]").textContent = Anpr.count(fc.features.length, "camera", "camera's") + " op " +
+          Anpr.count(fc.locations.length, "locatie", "locaties");
         li.dataset.cameras = String(fc.features.length);
       }).catch(function (e) { li.querySelector("[data-cameras]").textContent = e.message; });
       ol.appendChild(li);
@@ -109,16 +111,16 @@
     var windows = [];
     document.querySelectorAll("#windows li").forEach(function (li) {
       var s = li.querySelector(".w-start").value, e = li.querySelector(".w-end").value;
-      if (s || e) { windows.push({ start: C.localToISO(s), end: C.localToISO(e) }); }
+      if (s || e) { windows.push({ start: Anpr.time.localToISO(s), end: Anpr.time.localToISO(e) }); }
     });
     var convoy = $("f-convoy").value;
     return {
-      received_at: C.localToISO($("f-received").value),
+      received_at: Anpr.time.localToISO($("f-received").value),
       requester_name: val("f-requester"), requester_function: val("f-function"),
       foreign_request: $("f-foreign").checked,
       investigation: { system: $("f-system").value, number: val("f-invnumber"), name: val("f-invname") },
       order_reference: val("f-order-ref"), prosecutor: val("f-prosecutor"), prosecutor_office: val("f-office"),
-      order_at: C.localToISO($("f-order-at").value), order_kind: $("f-order-kind").value,
+      order_at: Anpr.time.localToISO($("f-order-at").value), order_kind: $("f-order-kind").value,
       crime_code: $("f-crime").value || null, fugitive: $("f-fugitive").checked,
       purpose: val("f-purpose"), facts: val("f-facts"), suspect: val("f-suspect"),
       photos: $("f-photos").checked,
@@ -135,22 +137,19 @@
 
   $("request-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
-    C.message(msg, null);
+    Anpr.message(msg, null);
     var btn = $("register");
     btn.disabled = true;
-    C.api("POST", "/api/v1/requests", collect()).then(function (r) {
-      if (r.__status === 422) {
-        C.message(msg, "Verzoek " + r.reference + " is geregistreerd en geweigerd: " + (r.qualification ? (r.qualification.reden || r.qualification.reason) : r.rejected_reason), "error");
-        msg.dataset.refused = String(r.id);
-        var a = document.createElement("a");
-        a.href = "/requests/" + r.id; a.textContent = " Bekijk het geweigerde verzoek"; msg.appendChild(a);
-        btn.disabled = false;
-        return;
-      }
+    Anpr.api("POST", "/api/v1/requests", collect()).then(function (r) {
       window.location.href = "/requests/" + r.id;
     }).catch(function (e) {
-      C.message(msg, "Niet geregistreerd: " + e.message);
       btn.disabled = false;
+      var r = e.status === 422 ? e.body : null;  // registered, and refused on its merits (422)
+      if (!r || r.id == null) { Anpr.message(msg, "Niet geregistreerd: " + e.message); return; }
+      Anpr.message(msg, "Verzoek " + r.reference + " is geregistreerd en geweigerd: " + (r.qualification ? (r.qualification.reden || r.qualification.reason) : r.rejected_reason), "error");
+      msg.dataset.refused = String(r.id);
+      var a = document.createElement("a");
+      a.href = "/requests/" + r.id; a.textContent = " Bekijk het geweigerde verzoek"; msg.appendChild(a);
     });
   });
 })();

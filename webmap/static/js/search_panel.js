@@ -1,4 +1,4 @@
-/* The search panel on the officers' map (Q1-Q6), on top of window.anprMap from map.js.
+/* The search panel on the officers' map (Q1-Q6), on top of Anpr.pages.map from map.js.
  *
  * Every search runs as a count preview first (passages, plates, verification work, camera
  * coverage) and only then fetches results. The endpoints are views of the request's one
@@ -24,7 +24,7 @@
   };
   var SEARCH_NAMES = { plate: "Q1 kenteken", partial: "Q2 deel van kenteken", block: "Q3 blokbevraging", convoy: "Q4 konvooi", common: "Q5 gemeenschappelijke kentekens", route: "Q6 route" };
 
-  var M = window.anprMap;
+  var M = Anpr.pages.map;
   if (!M || !document.getElementById("search-panel")) { return; }
   var map = M.map;
 
@@ -46,34 +46,22 @@
   var state = { kind: kindEl.value, previewed: null, query: null, result: null, preview: null, sites: [], siteSeq: 0 };
 
   // --- small helpers ---------------------------------------------------------------------
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var esc = Anpr.esc;
   function num(n) { return n == null ? "-" : Number(n).toLocaleString("nl-NL"); }
   function el(id) { return document.getElementById(id); }
 
-  // Times in Europe/Amsterdam (amsterdam_time.js); the search lists show seconds.
-  var localToISO = window.AnprTime.localToISO, isoToLocal = window.AnprTime.isoToLocal;
-  function showTime(iso) { return window.AnprTime.showTime(iso, true); }
+  // Times in Europe/Amsterdam (anpr.js); the search lists show seconds.
+  var localToISO = Anpr.time.localToISO, isoToLocal = Anpr.time.isoToLocal;
+  function showTime(iso) { return Anpr.time.show(iso, true); }
   function showClock(iso) { return showTime(iso).split(" ").pop(); }
   function minutes(s) { return s == null ? "-" : (s / 60).toFixed(1).replace(".", ","); }
   function offsetText(s) { return (s > 0 ? "+" : s < 0 ? "-" : "") + Math.round(Math.abs(s)) + " s"; }
-
-  // --- API with CSRF (the session endpoint hands out the token; harmless where unused) ----
-  var csrf = null;
-  var csrfReady = fetch("/api/v1/session", { credentials: "same-origin" }).then(function (r) {
-    return r.ok ? r.json() : null;
-  }).then(function (b) { csrf = b && b.csrf_token; }).catch(function () { return null; });
 
   // Every search runs inside a confirmed request (R5); a result call names the preview
   // (enquiry) it follows, per kind.
   var requestEl = document.getElementById("search-request");
   var enquiryOf = {};
-  csrfReady.then(function () {
-    return fetch("/api/v1/requests", { credentials: "same-origin" });
-  }).then(function (r) { return r.ok ? r.json() : { requests: [] }; }).then(function (d) {
+  Anpr.getJSON("/api/v1/requests").catch(function () { return { requests: [] }; }).then(function (d) {
     var open = (d.requests || []).filter(function (q) { return q.status === "confirmed" || q.status === "provided"; });
     requestEl.innerHTML = open.length ? "" : "<option value=\"\">geen bevestigd verzoek</option>";
     open.forEach(function (q) {
@@ -91,27 +79,21 @@
       body = Object.assign({}, body, { request_id: Number(requestEl.value) || null });
       if (m[2] !== "/preview") { body.enquiry_id = enquiryOf[m[1]] || null; }
     }
-    return csrfReady.then(function () {
-      var headers = { "Content-Type": "application/json" };
-      if (csrf) { headers["X-CSRF-Token"] = csrf; }
-      return fetch(API + path, { method: "POST", credentials: "same-origin", headers: headers, body: JSON.stringify(body) });
-    }).then(function (r) {
-      if (r.ok && m && m[2] === "/preview") {
-        return r.clone().json().then(function (b) { enquiryOf[m[1]] = b.enquiry_id; return r; });
-      }
-      return r;
-    }).then(function (r) {
-      var type = r.headers.get("Content-Type") || "";
+    // JSON, or a route's export as a file (Anpr.send: the CSRF token; Anpr.refusal: the
+    // server's refusal in Dutch, here after what kind of refusal it is).
+    return Anpr.send("POST", API + path, body).then(function (r) {
       if (!r.ok) {
-        var reading = type.indexOf("json") >= 0 ? r.json() : Promise.resolve({});
-        return reading.then(function (b) {
+        return Anpr.refusal(r).then(function (e) {
           var label = r.status === 403 ? "Geweigerd" : r.status === 401 ? "Niet ingelogd" : r.status >= 500 ? "Serverfout" : "Fout";
-          var e = new Error(label + " (" + r.status + "): " + (b.bericht || b.message || r.statusText));
-          e.status = r.status; e.body = b;
+          e.message = label + " (" + r.status + "): " + e.message;
           throw e;
         });
       }
-      return type.indexOf("json") >= 0 ? r.json() : r.blob();
+      if ((r.headers.get("Content-Type") || "").indexOf("json") < 0) { return r.blob(); }
+      return r.json().then(function (b) {
+        if (m && m[2] === "/preview") { enquiryOf[m[1]] = b.enquiry_id; }
+        return b;
+      });
     });
   }
 
@@ -398,7 +380,7 @@
       var li = document.createElement("li");
       li.className = "clickable"; li.dataset.plate = p.plate; li.dataset.rank = String(r.page.offset + i + 1); li.dataset.score = String(p.score);
       li.innerHTML = "<b>" + esc(p.plate) + "</b> score " + String(p.score).replace(".", ",") + " &middot; " + p.shared_passages + " gedeeld op " +
-        window.AnprBasemap.count(p.locations, "locatie", "locaties") + " &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " + offsetText(p.median_offset_s) + ")" +
+        Anpr.count(p.locations, "locatie", "locaties") + " &middot; " + p.before + " ervoor / " + p.after + " erna (mediaan " + offsetText(p.median_offset_s) + ")" +
         "<div class=\"detail\" hidden></div>";
       li.addEventListener("click", function () { selectPartner(li, p, r); });
       ol.appendChild(li);
@@ -555,5 +537,5 @@
   defaults();
   showFields();
   setBusy("idle");
-  window.anprSearch = { state: state, layers: layers, localToISO: localToISO, isoToLocal: isoToLocal, flagColours: FLAG_COLOURS };
+  Anpr.pages.searchPanel = { state: state, layers: layers, localToISO: localToISO, isoToLocal: isoToLocal, flagColours: FLAG_COLOURS };
 })();

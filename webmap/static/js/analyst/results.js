@@ -12,35 +12,25 @@
   var DIRECTION = { "in": "naar het centrum", out: "van het centrum af" };
   var $ = function (id) { return document.getElementById(id); };
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+  var esc = Anpr.esc;
+  function message(text) { Anpr.message($("message"), text); }
+  // What a refusal of a provision's file means on this page (anpr.js gives the rest in words).
+  var REFUSED = { 404: "Niet gevonden: dit verzoek bestaat niet of u heeft er geen toegang toe.",
+    409: "Voor dit verzoek is nog niets geleverd." };
+  /** A file of the provision as JSON. */
+  function provided(url) {
+    return Anpr.getJSON(url).catch(function (e) {
+      if (REFUSED[e.status]) { e.message = REFUSED[e.status]; }
+      throw e;
     });
   }
-  function message(text) { var m = $("message"); m.hidden = !text; m.textContent = text || ""; }
-  /** A file of the provision as JSON; a refusal or a broken answer in words, never raw. */
-  function fetchJSON(url) {
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .catch(function () { throw new Error("De server is niet bereikbaar; probeer het later opnieuw."); })
-      .then(function (r) {
-        return r.json().catch(function () { return null; }).then(function (body) {
-          if (!r.ok || body === null) {
-            throw new Error(body && body.bericht && r.status !== 404 && r.status !== 409 ? body.bericht
-              : r.status === 404 ? "Niet gevonden: dit verzoek bestaat niet of u heeft er geen toegang toe."
-              : (r.status === 409 ? "Voor dit verzoek is nog niets geleverd."
-                : "De gegevens konden niet worden geladen (fout " + r.status + ")."));
-          }
-          return body;
-        });
-      });
-  }
-  function showTime(iso) { return window.AnprTime.showTime(iso, true); }
+  function showTime(iso) { return Anpr.time.show(iso, true); }
 
   var map = L.map(el, { minZoom: 6, maxZoom: 18 }).setView([52.2, 5.3], 7);
   // The shared basemap (basemap.js): the offline land or the internal tile layer, places
   // and the place search, the road network with its numbers, lighter under the results.
-  var base = window.AnprBasemap.add(map, { roadOpacity: 0.45 });
-  window.AnprBasemap.placeControl(base);
+  var base = Anpr.basemap.add(map, { roadOpacity: 0.45 });
+  Anpr.basemap.placeControl(base);
 
   var routeLayer = L.layerGroup().addTo(map);
   var passageLayer = L.featureGroup().addTo(map);
@@ -72,7 +62,7 @@
   }
   function moment(id) {
     var v = $(id).value;
-    return v ? new Date(window.AnprTime.localToISO(v)).getTime() : null;
+    return v ? new Date(Anpr.time.localToISO(v)).getTime() : null;
   }
 
   function render() {
@@ -121,11 +111,11 @@
     $("legend").hidden = false;
   }
 
-  var base = el.dataset.downloadUrl;
+  var download = el.dataset.downloadUrl;
   var routes = (el.dataset.routes || "").split(",").filter(Boolean);
-  var loads = [fetchJSON(el.dataset.passagesUrl).then(function (fc) { passages = fc.features; render(); })];
+  var loads = [provided(el.dataset.passagesUrl).then(function (fc) { passages = fc.features; render(); })];
   routes.forEach(function (id) {
-    loads.push(fetchJSON(base + "?file=route-" + encodeURIComponent(id) + "-legs.geojson").then(drawRoute));
+    loads.push(provided(download + "?file=route-" + encodeURIComponent(id) + "-legs.geojson").then(drawRoute));
   });
   Promise.all(loads).then(function () {
     var b = passageLayer.getBounds();
