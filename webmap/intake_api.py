@@ -196,6 +196,13 @@ register_paths({
             "400": ERROR, "401": ERROR, "413": ERROR,
             "422": {"description": "Some records rejected; nothing stored; "
                                    "details.results per record",
-                    "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["error", "message", "details"],
+                        "properties": {
+                            "error": {"type": "string"}, "message": {"type": "string"},
+                            "bericht": {"type": "string"},
+                            "details": {"type": "object", "required": ["results"],
+                                        "properties": {"results": {"type": "array",
+                                                                   "items": RESULT}}}}}}}},
             "503": ERROR}}},
 }, {"IntakeRecord": INTAKE_RECORD})

@@ -31,7 +31,7 @@ SEARCHES = {"block query": "blokbevraging", "block search": "blokbevraging",
             "convoy search": "konvooizoekvraag", "route search": "routezoekvraag"}
 WORDS = {**STATUS, **SEARCHES, "cameras": "camera's", "locations": "locaties", "groups": "groepen",
          "camera": "camera", "location": "locatie", "group": "groep", "plates": "kentekens",
-         "patterns": "patronen",
+         "patterns": "patronen", "kind": "soort zoekvraag",
          # webmap/schemas.py _problem's words for a JSON type
          "a whole number": "een geheel getal", "a number": "een getal", "text": "tekst",
          "true or false": "waar of onwaar", "a JSON object": "een object", "a list": "een lijst",
