@@ -155,7 +155,8 @@ def evaluate_real(detect, config, label_files=(LABELS, *EXTRA_LABELS)) -> dict:
         dets = detect([img])[0]
         for name, (surroundings, face_source) in VARIANTS.items():
             cfg = replace(config, surroundings=surroundings and config.surroundings, faces=face_source)
-            res = blur_frame(img, dets, CameraView("front", [], True), cfg)
+            res = blur_frame(img, dets, CameraView("front", [], True), cfg,
+                             rng=np.random.default_rng(len(out)))   # the same figures every run
             after = res.image
             if name == "production":
                 row["detail_kept"] = _kept(img, after, faces)

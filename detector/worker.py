@@ -89,12 +89,13 @@ def camera_view(conn: psycopg.Connection, camera_id: str) -> CameraView:
 
 
 def blur_frame(image: np.ndarray, dets: Sequence[Detection], view: CameraView,
-               config: BlurConfig, plates=None) -> BlurResult:
+               config: BlurConfig, plates=None, rng: np.random.Generator | None = None) -> BlurResult:
     """The production blur of one frame for its camera: what a worker stores, and what
     ``anpr detector blur`` shows. A camera can only switch the surroundings source off.
-    ``plates`` reads plate crops (default: the shipped plate reader)."""
+    ``plates`` reads plate crops (default: the shipped plate reader); ``rng`` seeds the
+    blur's dither (an evaluation's figures repeat; a worker leaves it unseeded)."""
     return blur(image, dets, facing=view.facing, privacy_polygons=view.masks,
-                config=camera_config(config, view), plates=plates)
+                config=camera_config(config, view), plates=plates, rng=rng)
 
 
 def camera_config(config: BlurConfig, view: CameraView) -> BlurConfig:

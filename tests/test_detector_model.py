@@ -20,15 +20,16 @@ from detector.train import SHIPPED_MODEL
 RECALL_TARGET = 0.98
 LEAKAGE_TARGET = 0.01
 SAMPLE = 40
-# The shipped model had 20 minutes of CPU training; its raw person recall on this sample
-# is 0.78 (0.70 on the 150 frames of docs/detector.md), below the target: that test states the
-# target and turns green (xpass) when a better-trained model ships. The union of blur
-# sources meets the leakage target since the surroundings source blurs everything but
-# the detected vehicles (this sample: leakage 0.00004, every person covered); without
-# it, the detection-driven sources alone cover 0.90 of persons (leakage 0.079).
+# The shipped model (5 epochs from scratch, then 1.75 h of fine-tuning on renders with
+# hard cases, all on the shared CPU) reaches the person recall target on the 150 held-out
+# frames of docs/detector.md (0.980, 498 of 508) but not quite on this sample (0.973, 142
+# of 146): that test states the target and turns green (xpass) when a better-trained
+# model ships. The union of blur sources meets the leakage target; without the
+# surroundings source the detection-driven sources alone cover 0.993 of persons here
+# (leakage 0.0018; the earlier model: 0.90 and 0.079).
 PERSON_TARGET_NOT_MET = pytest.mark.xfail(
-    strict=False, reason="person recall target not met yet by the CPU-trained model (0.78 on "
-                         "this sample); needs more epochs (see docs/detector.md)")
+    strict=False, reason="person recall 0.973 on this sample (142 of 146; 0.980 on the 150 frames "
+                         "of docs/detector.md), target 0.98; needs more training (see docs/detector.md)")
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +109,13 @@ def test_worker_with_the_real_model_leaves_no_person_detail(database_url, detect
 
 
 def test_detection_driven_sources_cover_at_least_the_measured_floor(report):
-    """A regression guard below the target for what the detectors themselves reach (0.90
-    covered), measured without the surroundings source so that it cannot hide a worse
-    person detector or cabin; persons inside a vehicle's box depend on them alone."""
-    assert report["blur"]["persons_covered"]["without_surroundings"] >= 0.88
-    assert report["blur"]["leakage"]["without_surroundings"] <= 0.10
-    assert report["per_class"]["person"]["recall_at_threshold"] >= 0.6
+    """A regression guard below what the detectors themselves reach (0.993 covered,
+    leakage 0.0018, person recall 0.973 on this sample), measured without the surroundings
+    source so that it cannot hide a worse person detector or cabin; persons inside a
+    vehicle's box depend on them alone."""
+    assert report["blur"]["persons_covered"]["without_surroundings"] >= 0.97
+    assert report["blur"]["leakage"]["without_surroundings"] <= 0.01
+    assert report["per_class"]["person"]["recall_at_threshold"] >= 0.95
 
 
 def test_no_rendered_head_keeps_its_detail(report):
