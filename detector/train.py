@@ -299,5 +299,7 @@ def write_card(model_path: Path, card: dict) -> Path:
               "re-run `anpr detector eval`; blurring never relies on this model alone "
               "(cabin regions, privacy masks, the surroundings, HOG and a face detector trained "
               "on real photos are unioned with it)."]
+    if card.get("known_limits"):
+        lines += ["", card["known_limits"]]
     model_path.with_suffix(".md").write_text("\n".join(lines) + "\n")
     return json_path
