@@ -117,7 +117,9 @@
         (scope.resolved_cameras ? ", " + Anpr.count(scope.resolved_cameras.length, "camera", "camera's") : "") +
         " (oranje); " + Anpr.count((scope.windows || []).length, "tijdvak", "tijdvakken") + ".";
       var b = ws.scope.getBounds();
-      if (b.isValid() && !ws.id) { ws.map.fitBounds(b, { maxZoom: 13, padding: [24, 24] }); }
+      // At once, not animated: Leaflet drops a view asked for while a zoom animates (a
+      // place searched for as the page settles would be lost).
+      if (b.isValid() && !ws.id) { ws.map.fitBounds(b, { maxZoom: 13, padding: [24, 24], animate: false }); }
     });
   }
 
@@ -161,7 +163,7 @@
       $("ws-map").dataset.points = String(fc.features.length);
       var all = L.latLngBounds(bounds);
       ws.sites.eachLayer(function (l) { if (l.getBounds) { all.extend(l.getBounds()); } });
-      if (all.isValid()) { ws.map.fitBounds(all, { maxZoom: 13, padding: [24, 24] }); }
+      if (all.isValid()) { ws.map.fitBounds(all, { maxZoom: 13, padding: [24, 24], animate: false }); }
     });
   }
 
@@ -197,7 +199,7 @@
       pts.push([at[1], at[0]]);
     });
     $("ws-map").dataset.lit = plate;
-    if (pts.length) { ws.map.fitBounds(pts, { maxZoom: 13, padding: [30, 30] }); }
+    if (pts.length) { ws.map.fitBounds(pts, { maxZoom: 13, padding: [30, 30], animate: false }); }
   }
 
   function pickPlate(plate, codes) {
