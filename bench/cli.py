@@ -15,7 +15,7 @@ from bench.figures import MARKDOWN
 #: (module, attribute) of the click command of each benchmark.
 BENCHES: list[tuple[str, str]] = [
     ("bench.intake", "intake_bench"),
-    ("detector.bench", "bench_detector"),
+    ("bench.detector", "bench_detector"),
     ("bench.search", "search_bench"),
     ("bench.casework", "casework_bench"),
 ]

@@ -1,7 +1,7 @@
 """The detector benchmark's shape: each figure next to its baseline from the same run."""
 from __future__ import annotations
 
-from detector.bench import measure
+from bench.detector import measure
 from detector.blur import Detection
 from detector.render import render_scene
 

@@ -23,8 +23,7 @@ import time
 import click
 import numpy as np
 
-# bench.figures imports this module to register the command: import it lazily here, so
-# importing detector.bench first (a test does) is no circular import.
+from bench.figures import Figure, report
 
 
 PLATE_RECOGNIZER_1080P_S = 0.24  # Plate Recognizer Blur, s per 1080p image on a CPU (best of 0.24-0.53)
@@ -33,7 +32,6 @@ SEVERAL_TIMES = 3                # DESIGN.md: "several times faster" than Plate 
 
 def measure(frames: list[np.ndarray], detector, *, batch: int = 8, rounds: int = 1,
             large: list[np.ndarray] | None = None, faces=None) -> list:
-    from bench.figures import Figure
     from detector.blur import BlurConfig, blur, hog_people
     from detector.faces import default_face_detector
 
@@ -111,7 +109,6 @@ def bench_detector(n: int, seed: int, n_large: int, threads: int, as_json: bool)
     """Detection and detection+blur (face source included) at 640 px and 1080p."""
     import cv2
 
-    from bench.figures import report
     from detector.detect import Detector
     from detector.render import render_scene
 
