@@ -29,7 +29,7 @@ import numpy as np
 
 from anpr.errors import BadInput
 from detector.blur import SOURCES, BlurConfig, blur, block_size, to_blocks
-from detector.realphotos import detail, haar_faces
+from detector.realphotos import box_iou, detail, haar_faces
 from detector.render import CLASSES
 
 log = logging.getLogger(__name__)
@@ -50,26 +50,12 @@ def _inside(box: np.ndarray, vehicle: np.ndarray, tol: float = 1.0) -> bool:
                 and box[2] <= vehicle[2] + tol and box[3] <= vehicle[3] + tol)
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix of boxes a (n,4) and b (m,4) in xyxy."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
-    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
-    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
-    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
-    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
 def _match(gt: np.ndarray, pred: np.ndarray, scores: np.ndarray, thr: float = 0.5) -> int:
     """Greedy one-to-one matching by score; returns matched ground-truth count."""
     if len(gt) == 0 or len(pred) == 0:
         return 0
     order = np.argsort(-scores)
-    iou = _iou(pred[order], gt)
+    iou = box_iou(pred[order], gt)
     used = np.zeros(len(gt), bool)
     hits = 0
     for row in iou:

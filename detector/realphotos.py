@@ -71,6 +71,20 @@ def labels(files=(LABELS, *EXTRA_LABELS)) -> list[dict]:
     return out
 
 
+def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU matrix of boxes a (n,4) and b (m,4) in xyxy."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
 def detail(img: np.ndarray, box) -> float:
     x1, y1, x2, y2 = box
     gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY).astype(np.float64)
@@ -104,7 +118,6 @@ def model_says(dets, faces, persons, config) -> dict:
     uses, holding ``BOXED_AS`` of the face); each person matched by a person box (IoU 0.5
     at the worker's person threshold) and covered by the person source."""
     from detector.blur import _box_mask
-    from detector.evaluate import _iou
 
     shape = config["shape"]
     cfg = config["blur"]
@@ -124,7 +137,7 @@ def model_says(dets, faces, persons, config) -> dict:
         out["faces_boxed_as"].append(sorted(classes))
     gt = np.array(persons, float).reshape(-1, 4)
     pred = np.array(person_boxes, float).reshape(-1, 4)
-    iou = _iou(gt, pred)
+    iou = box_iou(gt, pred)
     out["persons_found"] = [bool(len(pred)) and float(iou[i].max()) >= 0.5 for i in range(len(gt))]
     out["persons_covered_by_person_boxes"] = [round(_share(mask, b), 3) for b in persons]
     return out
