@@ -5,7 +5,8 @@ from typing import Any
 
 from flask import Flask
 
-from webmap.schemas import feature, feature_collection, ref
+from webmap.answers import feature, feature_collection
+from webmap.schemas import ref
 
 ERROR = {"$ref": "#/components/responses/Error"}
 
@@ -124,6 +125,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     tests/test_openapi_contract.py fails for an answer without one)."""
     import copy
 
+    from webmap.answers import ANSWERS
     from webmap.schemas import SCHEMAS
 
     doc = _base_document()
@@ -131,6 +133,7 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     doc["components"]["schemas"].update(copy.deepcopy(MAP_SCHEMAS))
     doc["components"]["schemas"].update(copy.deepcopy(_EXTRA_SCHEMAS))
     doc["components"]["schemas"].update(copy.deepcopy(SCHEMAS))
+    doc["components"]["schemas"].update(copy.deepcopy(ANSWERS))
     names: dict[str, list[tuple[str, str]]] = {}
     for rule in app.url_map.iter_rules():
         path = openapi_path(rule.rule)

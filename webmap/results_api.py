@@ -12,7 +12,8 @@ from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
 from webmap.payload import jsonable
-from webmap.schemas import DATE_TIME, feature, feature_collection, ref
+from webmap.answers import feature, feature_collection
+from webmap.schemas import DATE_TIME, ref
 
 results_api = Blueprint("results_api", __name__)
 

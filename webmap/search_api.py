@@ -24,7 +24,8 @@ from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import register_paths
 from webmap.payload import json_object, jsonable
-from webmap.schemas import ANSWERS, ref
+from webmap.answers import ANSWERS
+from webmap.schemas import ref
 
 search_api = Blueprint("search_api", __name__)
 
