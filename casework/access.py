@@ -30,6 +30,7 @@ from enum import IntEnum
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from anpr import audit
 from anpr.accounts import Account, require_role
@@ -132,7 +133,8 @@ def account_named(conn: psycopg.Connection, who: int | str) -> Account:
     col = "id" if isinstance(who, int) else "username"
     if isinstance(who, str) and (len(who) > 64 or "\x00" in who):
         raise BadInput("unknown account")
-    row = conn.execute(f"SELECT * FROM account WHERE {col} = %s", (who,)).fetchone()
+    row = conn.execute(sql.SQL("SELECT * FROM account WHERE {} = %s").format(
+        sql.Identifier(col)), (who,)).fetchone()
     if row is None or not row["active"]:
         raise BadInput("unknown or inactive account")
     return Account.from_row(row)

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from anpr import audit, clock
 from anpr.accounts import Account, require_role
@@ -242,8 +243,8 @@ def register(conn: psycopg.Connection, officer: Account, data: dict[str, Any]) -
 
 
 def _snapshot(conn, request_id: int, version: int, actor: Account, reason: str) -> None:
-    data = conn.execute(f"SELECT {', '.join(REGISTERED_FIELDS)} FROM request WHERE id = %s",
-                        (request_id,)).fetchone()
+    data = conn.execute(sql.SQL("SELECT {} FROM request WHERE id = %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, REGISTERED_FIELDS))), (request_id,)).fetchone()
     conn.execute("INSERT INTO request_version (request_id, version, data, changed_by, reason)"
                  " VALUES (%s, %s, %s::jsonb, %s, %s)",
                  (request_id, version, json.dumps(data, default=str), actor.id, reason))

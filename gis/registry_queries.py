@@ -22,6 +22,7 @@ SELECT l.id, l.code, l.name, l.unit_code, l.road, l.hectometre::float AS hectome
           (%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
           (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326))
    AND (%(unit)s::text IS NULL OR l.unit_code = %(unit)s)
+   AND (%(code)s::text IS NULL OR l.code = %(code)s)
  GROUP BY l.id
  ORDER BY l.code
 """
@@ -37,6 +38,7 @@ SELECT c.id, c.lane, c.inout::text AS inout, c.bearing, c.segment_direction,
           (%(bbox)s::float8[])[1], (%(bbox)s::float8[])[2],
           (%(bbox)s::float8[])[3], (%(bbox)s::float8[])[4], 4326))
    AND (%(location)s::text IS NULL OR l.code = %(location)s)
+   AND (%(id)s::text IS NULL OR c.id = %(id)s)
  ORDER BY l.code, c.inout, c.lane
 """
 
@@ -77,13 +79,14 @@ def _collection(rows: list[dict[str, Any]], id_key: str) -> dict[str, Any]:
 
 def locations(conn: psycopg.Connection, bbox: list[float] | None = None,
               unit: str | None = None) -> dict[str, Any]:
-    rows = conn.execute(LOCATIONS_SQL, {"bbox": bbox, "unit": unit}).fetchall()
+    rows = conn.execute(LOCATIONS_SQL, {"bbox": bbox, "unit": unit, "code": None}).fetchall()
     return _collection(rows, "code")
 
 
 def cameras(conn: psycopg.Connection, bbox: list[float] | None = None,
             location: str | None = None) -> dict[str, Any]:
-    rows = conn.execute(CAMERAS_SQL, {"bbox": bbox, "location": location}).fetchall()
+    rows = conn.execute(CAMERAS_SQL, {"bbox": bbox, "location": location,
+                                      "id": None}).fetchall()
     for row in rows:
         for key in ("active_from", "active_to"):
             if row[key] is not None:
@@ -92,17 +95,15 @@ def cameras(conn: psycopg.Connection, bbox: list[float] | None = None,
 
 
 def camera(conn: psycopg.Connection, camera_id: str) -> dict[str, Any]:
-    rows = conn.execute(CAMERAS_SQL.replace(
-        "ORDER BY", "AND c.id = %(id)s ORDER BY"), {"bbox": None, "location": None,
-                                                    "id": camera_id}).fetchall()
+    rows = conn.execute(CAMERAS_SQL, {"bbox": None, "location": None,
+                                      "id": camera_id}).fetchall()
     if not rows:
         raise NotFound(f"no camera with id {camera_id!r}")
     return _collection(rows, "id")["features"][0]
 
 
 def location(conn: psycopg.Connection, code: str) -> dict[str, Any]:
-    rows = conn.execute(LOCATIONS_SQL.replace("GROUP BY", "AND l.code = %(code)s GROUP BY"),
-                        {"bbox": None, "unit": None, "code": code}).fetchall()
+    rows = conn.execute(LOCATIONS_SQL, {"bbox": None, "unit": None, "code": code}).fetchall()
     if not rows:
         raise NotFound(f"no location with code {code!r}")
     feature = _collection(rows, "code")["features"][0]
