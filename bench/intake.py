@@ -50,7 +50,7 @@ def _generate(url: str, settings, workdir: Path, n: int, http_n: int) -> dict:
     from gis.roadnet import load_network
     from sim.traffic import TrafficGenerator
     from ingest.records import _EWKB_POINT
-    from ingest.bulk import normalise_plate
+    from anpr.plates import as_stored
 
     with psycopg.connect(url, row_factory=dict_row) as conn:
         load_demo(conn, settings, traffic=False)
@@ -70,7 +70,7 @@ def _generate(url: str, settings, workdir: Path, n: int, http_n: int) -> dict:
                     break
                 out_j.append(dumps(r))
                 geom = _EWKB_POINT.pack(1, 0x20000001, 4326, r["lon"], r["lat"]).hex()
-                out_c.append(f"{r['camera']}\t{r['captured_at']}\t{normalise_plate(r['plate'])}"
+                out_c.append(f"{r['camera']}\t{r['captured_at']}\t{as_stored(r['plate'])}"
                              f"\t{r['plate']}\t{r['country']}\t{r['confidence']}\t{geom}\t"
                              f"{r['capture_id']}")
                 written += 1
@@ -95,14 +95,14 @@ def _with_alternatives(src: Path, dst: Path) -> None:
     """The intake file again, each record with three of its plate's OCR look-alikes as
     alternative reads (the worst case: every camera sends candidates)."""
     from gis.search.misreads import equivalents
-    from ingest.bulk import normalise_plate
+    from anpr.plates import as_stored
 
     with open(src) as fi, open(dst, "w") as fo:
         for line in fi:
             if not line.strip():
                 continue
             r = json.loads(line)
-            plate = normalise_plate(r["plate"])
+            plate = as_stored(r["plate"])
             alts = [p for p in equivalents(plate, max_plates=3)][:3] or [plate[::-1] + "X"]
             r["alternatives"] = [{"plate": a, "confidence": round(0.3 / (i + 1), 3)}
                                  for i, a in enumerate(alts) if a != plate]

@@ -25,13 +25,12 @@ from psycopg import sql
 from anpr import audit, clock
 from anpr.accounts import Account, require_role
 from anpr.errors import BadInput, NotFound
-from gis.search.scope import parse_time
+from gis.search.scope import normalise_plate, parse_time
 
 log = logging.getLogger(__name__)
 
 WRITTEN_ORDER_DEADLINE = timedelta(hours=72)
 MAX_WINDOW = timedelta(days=28)
-PLATE_RE = re.compile(r"^[A-Z0-9]{1,12}$")
 PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}$")
 TEXT_FIELDS = ("requester_name", "requester_function", "order_reference", "prosecutor",
                "prosecutor_office", "purpose", "facts", "suspect")
@@ -60,10 +59,10 @@ def normalise_scope(raw: Any) -> dict[str, Any]:
         raise BadInput("the order's scope needs at least one time window")
     plates = []
     for p in raw.get("plates") or []:
-        norm = re.sub(r"[\s-]", "", str(p).upper())
-        if not PLATE_RE.match(norm):
-            raise BadInput(f"plate {p!r}: only letters and digits")
-        plates.append(norm)
+        try:  # one rule for an officer's plate, the searches' (anpr.plates)
+            plates.append(normalise_plate(str(p)))
+        except BadInput:
+            raise BadInput(f"plate {p!r}: only letters and digits") from None
     patterns = []
     for p in raw.get("patterns") or []:
         norm = re.sub(r"[\s-]", "", str(p).upper())

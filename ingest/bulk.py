@@ -1,25 +1,19 @@
 """The bulk write path into jj126.passage through PostgreSQL COPY.
 
 Records are dicts in the intake-record format (DESIGN.md section 5) that have already
-been validated; this module only normalises the plate and streams rows. Validation,
+been validated; this module only puts the plate in its stored form and streams rows. Validation,
 deduplication and images belong to the intake pipeline built on top of it.
 """
 from __future__ import annotations
 
-import re
 from typing import Iterable, Mapping
 
 import psycopg
 
-_NOT_PLATE = re.compile(r"[^A-Z0-9]")
+from anpr.plates import as_stored
 
 COPY_SQL = ("COPY jj126.passage (camera_id, captured_at, plate, plate_raw, country, confidence,"
             " geom, capture_id, alternatives, alternative_confidences) FROM STDIN")
-
-
-def normalise_plate(raw: str) -> str:
-    """Upper case, no dashes or spaces: how plates are stored and searched."""
-    return _NOT_PLATE.sub("", raw.upper())
 
 
 def copy_records(conn: psycopg.Connection, records: Iterable[Mapping]) -> int:
@@ -30,10 +24,10 @@ def copy_records(conn: psycopg.Connection, records: Iterable[Mapping]) -> int:
         for r in records:
             alts = r.get("alternatives")
             copy.write_row((
-                r["camera"], r["captured_at"], normalise_plate(r["plate"]), r["plate"],
+                r["camera"], r["captured_at"], as_stored(r["plate"]), r["plate"],
                 r.get("country"), r.get("confidence"),
                 f"SRID=4326;POINT({float(r['lon'])} {float(r['lat'])})", str(r["capture_id"]),
-                [normalise_plate(a["plate"]) for a in alts] if alts else None,
+                [as_stored(a["plate"]) for a in alts] if alts else None,
                 [float(a["confidence"]) for a in alts] if alts else None,
             ))
             n += 1

@@ -26,7 +26,7 @@ import psycopg
 from anpr import clock
 from anpr.settings import IntakeSettings
 from camera_registry.membership import cameras_in_plan
-from ingest.bulk import normalise_plate
+from anpr.plates import as_stored
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ class Validator:
         if not isinstance(plate_raw, str) or not PLATE_RAW.fullmatch(plate_raw):
             raise Rejected("bad_plate", "plate must be 1-20 letters, digits, spaces, dots or "
                            "dashes, starting with a letter or digit")
-        plate = normalise_plate(plate_raw)
+        plate = as_stored(plate_raw)
         if not 1 <= len(plate) <= PLATE_MAX:
             raise Rejected("bad_plate", "a plate has 1 to 12 letters and digits")
 
@@ -366,7 +366,7 @@ def alternatives(raw: Any, plate: str) -> tuple[tuple[str, ...], tuple[float, ..
         if not isinstance(alt_raw, str) or not PLATE_RAW.fullmatch(alt_raw):
             raise Rejected("bad_alternatives", f"alternative {i}: plate must be 1-20 letters, "
                            "digits, spaces, dots or dashes, starting with a letter or digit")
-        alt_plate = normalise_plate(alt_raw)
+        alt_plate = as_stored(alt_raw)
         if not 1 <= len(alt_plate) <= PLATE_MAX:
             raise Rejected("bad_alternatives", f"alternative {i}: a plate has 1 to 12 "
                            "letters and digits")

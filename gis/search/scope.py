@@ -17,10 +17,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Sequence
 
 from anpr.errors import BadInput, Forbidden
+from anpr.plates import PLATE_RE
 
 UTC = timezone.utc
 MAX_WINDOW_DAYS = 28
-PLATE_RE = re.compile(r"^[A-Z0-9]{1,12}$")
 PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}$")
 _SEPARATORS = re.compile(r"[\s\-.]")
 MAX_PLATES = 100
@@ -81,7 +81,7 @@ def normalise_plate(raw: Any) -> str:
     if not isinstance(raw, str):
         raise BadInput("a plate must be text")
     plate = _SEPARATORS.sub("", raw.upper())
-    if not PLATE_RE.match(plate):
+    if not PLATE_RE.match(plate):  # anpr.plates: the stored form, but for separators
         raise BadInput(f"plate {raw!r} has characters outside A-Z and 0-9 or is not "
                        "1 to 12 characters long")
     return plate
