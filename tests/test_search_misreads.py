@@ -154,23 +154,26 @@ def test_the_scope_still_names_the_plate_and_bad_options_are_refused(login, demo
                         (rid,)).fetchone()["n"] == before
 
 
+def _site(rows: dict, name: str, keys: list[str]) -> dict:
+    """A Q5 site around some of the planted passages: their cameras, their times."""
+    from datetime import timedelta
+
+    times = [rows[k]["captured_at"] for k in keys]
+    return {"name": name, "cameras": sorted({rows[k]["camera_id"] for k in keys}),
+            "window": {"start": (min(times) - timedelta(seconds=1)).isoformat(),
+                       "end": (max(times) + timedelta(seconds=1)).isoformat()}}
+
+
 def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, planted,
                                                               database_url):
     """Q5 has no ordered plate: reads that differ only by look-alike characters count as
     one plate at k sites, its most frequent read shown, each passage marked."""
-    from datetime import timedelta
-
     officer = login("officer.mn")
     rid = _confirmed(officer, _order(demo_db, areas=NL))
     rows = planted["rows"]
 
-    def site(name, keys):
-        times = [rows[k]["captured_at"] for k in keys]
-        return {"name": name, "cameras": sorted({rows[k]["camera_id"] for k in keys}),
-                "window": {"start": (min(times) - timedelta(seconds=1)).isoformat(),
-                           "end": (max(times) + timedelta(seconds=1)).isoformat()}}
 
-    sites = [site("A", ["exact1", "exact2"]), site("B", ["eightb"])]
+    sites = [_site(rows, "A", ["exact1", "exact2"]), _site(rows, "B", ["eightb"])]
     plain_pre, plain = _run(officer, rid, "common", {"sites": sites, "k": 2})
     assert planted["plate"] not in {p["plate"] for p in plain["result"]["plates"]}
     assert plain_pre["verification_required"] is False
@@ -283,20 +286,13 @@ def test_common_plates_likelihoods_learn_from_the_camera_s_verdicts(login, demo_
     """Q5's marks weigh a look-alike read as the plate searches do: with the confusions that
     officers confirmed at that read's camera (gis.search.misreads.learned), read again
     from the held results (the likelihood follows today's counts, as Q1's does)."""
-    from datetime import timedelta
-
     officer = login("officer.mn")
     rid = _confirmed(officer, _order(demo_db, areas=NL))
     rows = planted["rows"]
 
-    def site(name, keys):
-        times = [rows[k]["captured_at"] for k in keys]
-        return {"name": name, "cameras": sorted({rows[k]["camera_id"] for k in keys}),
-                "window": {"start": (min(times) - timedelta(seconds=1)).isoformat(),
-                           "end": (max(times) + timedelta(seconds=1)).isoformat()}}
 
-    _, run = _run(officer, rid, "common", {"sites": [site("A", ["exact1", "exact2"]),
-                                                     site("B", ["eightb"])],
+    _, run = _run(officer, rid, "common", {"sites": [_site(rows, "A", ["exact1", "exact2"]),
+                                                     _site(rows, "B", ["eightb"])],
                                            "k": 2, "misreads": True})
 
     def eightb() -> dict:
