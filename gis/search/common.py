@@ -32,14 +32,18 @@ class Site:
 
 def _site_union(sites: list[Site], misreads: bool = False
                 ) -> tuple[sql.Composable, dict[str, Any]]:
-    """One index scan per site; ``key`` is the plate, or with ``misreads`` its look-alike
-    class (``gis.search.misreads.canonical``), by which the plates are grouped."""
+    """One index-only scan per site (the unique key ``(camera_id, captured_at,
+    capture_id)`` carries the plate, migration 0011); ``key`` is the plate, or with
+    ``misreads`` its look-alike class (``gis.search.misreads.canonical``), by which the
+    plates are grouped. The passage's id is not in that index: it is read afterwards for
+    the few rows of the plates kept, not for every passage at every site."""
     parts, params = [], {}
     key = sql.SQL("translate(p.plate, {}, {})").format(
         sql.Literal(CANON_FROM), sql.Literal(CANON_TO)) if misreads else sql.SQL("p.plate")
     for i, site in enumerate(sites):
         parts.append(sql.SQL(
-            "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id, p.id "
+            "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id, "
+            "p.capture_id "
             "FROM jj126.passage p "
             "WHERE p.camera_id = ANY({cams}::text[]) AND p.captured_at >= {s} AND "
             "p.captured_at < {e}").format(
@@ -85,8 +89,10 @@ def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
     q = sql.SQL("""
         WITH hits AS MATERIALIZED ({union}),
         hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s)
-        SELECT h.site, h.plate, h.captured_at, h.camera_id, h.id, l.code AS location_code
+        SELECT h.site, h.plate, h.captured_at, h.camera_id, p.id, l.code AS location_code
           FROM hits h JOIN hot USING (key)
+          JOIN jj126.passage p ON p.camera_id = h.camera_id AND p.captured_at = h.captured_at
+                              AND p.capture_id = h.capture_id
           JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
          ORDER BY h.key, h.captured_at""").format(union=union)
     rows = conn.execute(q, {**params, "k": k}).fetchall()
@@ -177,7 +183,7 @@ def common_preview(conn: psycopg.Connection, sites: list[Site], k: int, *,
                        GROUP BY h.key, h.plate),
             shown AS (SELECT DISTINCT ON (key) key, plate FROM reads
                        ORDER BY key, n DESC, plate)
-            SELECT count(DISTINCT (h.camera_id, h.captured_at, h.id)) AS n
+            SELECT count(DISTINCT (h.camera_id, h.captured_at, h.capture_id)) AS n
               FROM hits h JOIN shown s ON s.key = h.key AND s.plate <> h.plate""").format(
             union=union), {**params, "k": k}).fetchone()["n"]
         out["to_verify"] = to_verify
