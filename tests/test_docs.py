@@ -28,3 +28,18 @@ def test_the_package_map_names_every_top_level_package_and_only_those():
 def test_every_document_the_readme_links_exists():
     for link in re.findall(r"\]\((docs/[^)]+)\)", README.read_text()):
         assert (ROOT / link).is_file(), link
+
+
+def test_the_performance_document_is_made_of_generated_runs():
+    """docs/performance.md: every benchmark's section is a run as ``anpr bench --markdown``
+    prints it (bench.figures.markdown), one per benchmark, none kept by hand."""
+    from bench.cli import BENCHES
+
+    text = (ROOT / "docs" / "performance.md").read_text()
+    runs = re.findall(r"^### `(anpr bench [a-z]+)[^`]*`\n\nMeasured \d{4}-\d\d-\d\d \d\d:\d\d UTC "
+                      r"on [^\n]+; load average [\d.]+, [\d.]+, [\d.]+\.\n\n"
+                      r"\| figure \| value \| unit \| baseline \| ratio \| target \| met \|\n"
+                      r"\| --- \| ---: \| --- \| ---: \| ---: \| --- \| --- \|\n(?:\|[^\n]+\|\n)+",
+                      text, re.M)
+    assert sorted(runs) == sorted(f"anpr bench {m.rsplit('.', 1)[1]}" for m, _ in BENCHES)
+    assert text.count("\n### ") == len(runs)
