@@ -444,8 +444,10 @@ WITH held AS MATERIALIZED (
     SELECT er.verify, p.id, p.captured_at, p.camera_id, p.plate, p.alternatives,
            p.alternative_confidences, c.location_id, c.segment_direction, l.code
       {rows})
-SELECT t.id, t.captured_at, t.location_id, t.camera_id, t.code, o.plate, o.captured_at,
-       o.camera_id, t.plate, t.alternatives, t.alternative_confidences, o.id
+SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id,
+       t.camera_id AS target_camera, t.code AS location_code, o.plate, o.captured_at AS at,
+       o.camera_id, t.plate AS target_plate, t.alternatives, t.alternative_confidences,
+       o.id AS partner_id
   FROM held t
   LEFT JOIN held o ON NOT o.verify AND o.location_id = t.location_id
                   AND o.segment_direction = t.segment_direction
@@ -459,7 +461,7 @@ def _convoy(conn: psycopg.Connection, enq: dict[str, Any], limit: int, offset: i
             ) -> dict[str, Any]:
     from datetime import timedelta
 
-    from psycopg.rows import tuple_row
+    from psycopg.rows import namedtuple_row
 
     from gis.search.convoy import rank
     from gis.search.scope import normalise_plate, parse_minutes
@@ -468,7 +470,7 @@ def _convoy(conn: psycopg.Connection, enq: dict[str, Any], limit: int, offset: i
     minutes = parse_minutes(params.get("minutes", sp.CONVOY_MINUTES), low=0.1, high=60)
     rows_sql, args = _rows(Filters())
     args.update(enquiry=enq["id"], band=timedelta(minutes=minutes))
-    rows = conn.cursor(row_factory=tuple_row).execute(HELD_BANDS.format(rows=rows_sql),
+    rows = conn.cursor(row_factory=namedtuple_row).execute(HELD_BANDS.format(rows=rows_sql),
                                                       args).fetchall()
     out = rank(rows, normalise_plate(params.get("plate")), _window_of(params), minutes,
                sp.min_shared(params), facts, matcher=_matcher(conn, enq), limit=limit,

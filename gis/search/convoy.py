@@ -22,7 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from psycopg.rows import tuple_row
+from psycopg.rows import namedtuple_row
 
 from gis.search.base import generic
 from gis.search.misreads import Matcher, learned
@@ -39,7 +39,7 @@ WITH target AS MATERIALIZED (
      LIMIT %(max_targets)s
 )
 SELECT t.id AS target_id, t.captured_at AS target_at, t.location_id, t.camera_id AS target_camera,
-       l.code AS location_code, o.plate, o.captured_at, o.camera_id,
+       l.code AS location_code, o.plate, o.captured_at AS at, o.camera_id,
        t.plate AS target_plate, t.alternatives, t.alternative_confidences, o.id AS partner_id
   FROM target t
   JOIN location l ON l.id = t.location_id
@@ -117,15 +117,15 @@ def convoy_run(conn: psycopg.Connection, plate: str, window: Window, minutes: fl
         target=matcher.where_sql() if matcher else "p.plate = %(plate)s",
         partner="q.plate <> ALL(%(misread_plates)s::text[])" if matcher
         else "q.plate <> %(plate)s")
-    rows = generic(conn.cursor(row_factory=tuple_row), q,
+    rows = generic(conn.cursor(row_factory=namedtuple_row), q,
                    {"plate": plate, "start": window.start, "end": window.end,
                     "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS,
                     "cameras": cameras, **(matcher.params() if matcher else {})})
     bands: dict[int, set[str]] = {}
     for r in rows:  # a target without any other plate in its band counts too
-        band = bands.setdefault(r[0], set())
-        if r[5] is not None:
-            band.add(r[5])
+        band = bands.setdefault(r.target_id, set())
+        if r.plate is not None:
+            band.add(r.plate)
     facts = {"vehicles_per_day": vehicles_per_day(conn, window),
              "bands": {str(t): len(ps) for t, ps in bands.items()}}
     return rank(rows, plate, window, minutes, min_shared, facts, matcher=matcher,
@@ -135,21 +135,26 @@ def convoy_run(conn: psycopg.Connection, plate: str, window: Window, minutes: fl
 def rank(rows: list[tuple], plate: str, window: Window, minutes: float, min_shared: int,
          facts: dict[str, Any], *, matcher: Matcher | None = None, limit: int | None = None,
          offset: int = 0) -> dict[str, Any]:
-    """The ranked partners from the band rows (``BAND_SQL``'s columns: TARGET_ID,
-    TARGET_AT, _, TARGET_CAMERA, LOCATION, PLATE, AT, CAMERA, TARGET_PLATE, ALTERNATIVES,
-    CONFIDENCES, PARTNER_ID), weighed by ``facts`` (``convoy_run``): the search's rows,
-    or the rows a run held read back with the counts it kept."""
+    """The ranked partners from the band rows (named as ``BAND_SQL`` names them:
+    target_id, target_at, target_camera, location_code, plate, at, camera_id,
+    target_plate, alternatives, alternative_confidences, partner_id), weighed by
+    ``facts`` (``convoy_run``): the search's rows, or the rows a run held read back with
+    the counts it kept."""
     targets: dict[int, dict[str, Any]] = {}
     by_plate: dict[str, list[tuple]] = defaultdict(list)
     for r in rows:
-        tid = r[0]
+        tid = r.target_id
         if tid not in targets:
-            targets[tid] = {"id": tid, "at": r[1], "camera_id": r[3], "location_code": r[4]}
+            targets[tid] = {"id": tid, "at": r.target_at, "camera_id": r.target_camera,
+                            "location_code": r.location_code}
             if matcher is not None:
-                targets[tid].update(matcher.mark(r[8], r[9], r[10], camera=r[3]), plate=r[8])
-        if r[5] is None:
+                targets[tid].update(matcher.mark(r.target_plate, r.alternatives,
+                                                 r.alternative_confidences,
+                                                 camera=r.target_camera),
+                                    plate=r.target_plate)
+        if r.plate is None:
             continue
-        by_plate[r[5]].append(r)
+        by_plate[r.plate].append(r)
     v = float(facts["vehicles_per_day"])
     band_sizes = {int(t): n for t, n in facts["bands"].items()}
     log_v = math.log10(v)
@@ -160,21 +165,22 @@ def rank(rows: list[tuple], plate: str, window: Window, minutes: float, min_shar
     for other, prs in by_plate.items():
         if len(prs) < min_shared:
             continue
-        prs = [(r, (r[6] - r[1]).total_seconds()) for r in prs]
+        prs = [(r, (r.at - r.target_at).total_seconds()) for r in prs]
         best: dict[int, float] = {}
         for r, off in prs:
-            b = best.get(r[0])
+            b = best.get(r.target_id)
             if b is None or abs(off) < abs(b):
-                best[r[0]] = off
+                best[r.target_id] = off
         shared = len(best)
         if shared < min_shared:
             continue
         log_p = sum(math.log10(max(band_sizes.get(t, 1), 1)) - log_v for t in best)
         expected_log = log_v + _log10_comb(n_targets, shared) + log_p
         offsets = sorted(best.values())
-        locations = {r[4] for r, _ in prs}
-        passages = sorted(({"id": r[11], "target_id": r[0], "camera_id": r[7],
-                            "captured_at": r[6], "location_code": r[4], "offset_s": off}
+        locations = {r.location_code for r, _ in prs}
+        passages = sorted(({"id": r.partner_id, "target_id": r.target_id,
+                             "camera_id": r.camera_id, "captured_at": r.at,
+                             "location_code": r.location_code, "offset_s": off}
                            for r, off in prs),
                           key=lambda x: (x["captured_at"], x["target_id"]))
         ranked.append({
