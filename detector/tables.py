@@ -92,7 +92,9 @@ detector_plate_opinion = Table(
            comment="Whether the text is the camera's read of the passage (NULL: no passage)."),
     Column("model", Text, nullable=False),
     Column("read_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Index("ix_detector_plate_opinion_passage", "passage_id", "captured_at"),
+    Index("ix_detector_plate_opinion_passage", "passage_id", "captured_at",
+          text("read_at DESC"),
+          postgresql_include=["frame_id", "agrees", "confidence", "text"]),
     CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
     CheckConstraint("crop IN ('camera', 'detected')", name="crop"),
     comment="The plate reader's opinion of a passage's crop, beside the camera's read: a "

@@ -107,3 +107,18 @@ def test_disagreements_and_unsure_reads_come_first_marked_and_recorded(app, data
     assert set(details["against_machine"][0]) == {
         "passage_id", "verdict", "machine_confidence", "machine_agrees_with_camera"}
     assert plate[:-1] not in json.dumps(details)
+
+
+def test_a_page_reads_each_opinion_from_its_index_alone(database_url):
+    """Every verification page ranks all of its request's reads by the plate reader's
+    opinion: one look-up per read (30,000 on a block query's every page), each from the
+    opinions' covering index without a table page (migration 0026). A plan test: fails
+    when the page's query needs a column the index does not hold."""
+    from casework.verification import JUDGED_SQL, LOW_CONFIDENCE
+
+    with psycopg.connect(database_url) as c:
+        c.execute("SET LOCAL enable_seqscan = off")
+        c.execute("SET LOCAL enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in c.execute(
+            "EXPLAIN " + JUDGED_SQL, {"request": 1, "low": LOW_CONFIDENCE}).fetchall())
+    assert "Index Only Scan using ix_detector_plate_opinion_passage" in plan, plan
