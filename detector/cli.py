@@ -94,12 +94,19 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
               help="Rendered plate crops (detector.platecrops) to train on.")
 @click.option("--scenes", "n_scenes", type=int, default=1500, show_default=True,
               help="Rendered training scenes whose plates are cut as the worker cuts them.")
+@click.option("--camera-crops", "n_camera", type=int, default=10000, show_default=True,
+              help="Crops as the cameras send them (detector.render.render_plate_crop).")
 @click.option("--threads", type=int, default=2, show_default=True,
               help="CPU threads (and processes rendering the crops); the same seed and "
                    "thread count give the same weights.")
+@click.option("--init", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="Train on from these weights (default: from scratch).")
+@click.option("--lr", type=float, default=3e-3, show_default=True,
+              help="Peak learning rate of the one-cycle schedule.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where the weights go; default replaces the shipped plate reader.")
-def train_ocr_cmd(seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, threads: int,
+def train_ocr_cmd(seed: int, steps: int, batch: int, n_crops: int, n_scenes: int,
+                  n_camera: int, threads: int, init: Path | None, lr: float,
                   out: Path | None) -> None:
     """Train the plate reader (CRNN + CTC) on rendered Dutch plates, on the CPU, and
     write its weights and card (with the held-out figures)."""
@@ -107,8 +114,12 @@ def train_ocr_cmd(seed: int, steps: int, batch: int, n_crops: int, n_scenes: int
     from detector.ocr_train import train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if min(steps, batch) < 1 or min(n_crops, n_scenes, n_camera) < 0 or not 0 < lr < 1:
+        raise click.BadParameter("steps and batch must be positive, the data counts not "
+                                 "negative, and the learning rate between 0 and 1")
     card = train(seed=seed, steps=steps, batch=batch, n_crops=n_crops, n_scenes=n_scenes,
-                 threads=threads, out=out or DEFAULT_WEIGHTS)
+                 n_camera=n_camera, threads=threads, out=out or DEFAULT_WEIGHTS, init=init,
+                 lr=lr)
     click.echo(json.dumps(card, indent=2))
 
 

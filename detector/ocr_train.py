@@ -48,43 +48,61 @@ def _scene_chunk(args: tuple[int, str, int, int]) -> list[tuple[np.ndarray, str]
     return out
 
 
-def dataset(seed: int, split: str, n_crops: int, n_scenes: int, workers: int = 2
-            ) -> tuple[np.ndarray, list[str]]:
-    """Prepared crops (N, 32, 128) uint8 and their labels, in index order."""
+def _camera_one(args: tuple[int, str, int]) -> tuple[np.ndarray, str]:
+    crop, text = camera_crop(*args)
+    return (prepare(crop) * 255).astype(np.uint8), text
+
+
+def dataset(seed: int, split: str, n_crops: int, n_scenes: int, workers: int = 2,
+            n_camera: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Prepared crops (N, 32, 128) uint8 and their labels, in index order: ``n_crops``
+    of :mod:`detector.platecrops`, the plates of ``n_scenes`` rendered scenes, and
+    ``n_camera`` crops as the cameras send them (:func:`camera_crop`)."""
     ctx = get_context("fork")
     with ctx.Pool(max(1, workers)) as pool:
         crops = pool.map(_one, [(seed, split, i) for i in range(n_crops)], chunksize=64)
         chunks = pool.map(_scene_chunk, [(seed, split, s, min(50, n_scenes - s))
                                          for s in range(0, n_scenes, 50)])
-    rows = crops + [r for c in chunks for r in c]
+        camera = pool.map(_camera_one, [(seed, split, i) for i in range(n_camera)],
+                          chunksize=64)
+    rows = crops + [r for c in chunks for r in c] + camera
     return np.stack([r[0] for r in rows]), [r[1] for r in rows]
 
 
 def train(*, seed: int = 126, steps: int = 1500, batch: int = 64, n_crops: int = 20000,
-          n_scenes: int = 1500, threads: int = 2, out: Path = DEFAULT_WEIGHTS,
+          n_scenes: int = 1500, n_camera: int = 0, threads: int = 2,
+          out: Path = DEFAULT_WEIGHTS, init: Path | None = None, lr: float = 3e-3,
           evaluate_after: bool = True) -> dict:
-    """Train from scratch and write ``out`` and its card; returns the card. Torch runs on
-    ``threads`` threads meanwhile; the process gets its own thread count back."""
+    """Train (from scratch, or on from the weights ``init``) and write ``out`` and its
+    card; returns the card. Torch runs on ``threads`` threads meanwhile; the process
+    gets its own thread count back."""
     from detector.train import torch_threads
 
     with torch_threads(threads):
         return _train(seed=seed, steps=steps, batch=batch, n_crops=n_crops, n_scenes=n_scenes,
-                      threads=threads, out=out, evaluate_after=evaluate_after)
+                      n_camera=n_camera, threads=threads, out=out, init=init, lr=lr,
+                      evaluate_after=evaluate_after)
 
 
-def _train(*, seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, threads: int,
-           out: Path, evaluate_after: bool) -> dict:
+def _train(*, seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, n_camera: int,
+           threads: int, out: Path, init: Path | None, lr: float, evaluate_after: bool) -> dict:
     import torch
 
     torch.manual_seed(seed)
     t0 = time.time()
-    x, labels = dataset(seed, "train", n_crops, n_scenes, workers=threads)
+    x, labels = dataset(seed, "train", n_crops, n_scenes, workers=threads, n_camera=n_camera)
     t_data = time.time() - t0
     log.info("%d training crops rendered in %.0f s", len(labels), t_data)
     targets = [[ALPHABET.index(c) + 1 for c in t] for t in labels]
-    net = _net()
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.15)
+    started_from = None
+    if init is not None:
+        start = PlateReader(init)      # refuses weights it cannot load
+        net, started_from = start.net, start.version
+        net.train()
+    else:
+        net = _net()
+    opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
     ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
     rng = np.random.default_rng(seed)
     net.train()
@@ -119,12 +137,17 @@ def _train(*, seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, th
         "parameters": int(sum(p.numel() for p in net.parameters())),
         "input": [HEIGHT, WIDTH], "alphabet": ALPHABET, "seed": seed, "steps": steps,
         "batch": batch, "threads": threads,
-        "data": {"generator": "detector.platecrops + detector.render scenes (split train)",
-                 "crops": n_crops, "scenes": n_scenes, "samples": len(labels),
+        "data": {"generator": "detector.platecrops + detector.render scenes and camera "
+                              "crops (split train)",
+                 "crops": n_crops, "scenes": n_scenes, "camera_crops": n_camera,
+                 "samples": len(labels),
                  "no_plate_share": round(labels.count("") / len(labels), 3)},
         "seconds": {"data": round(t_data), "train": round(t_train)},
         "final_loss": round(float(np.mean(losses[-100:])), 4),
-        "command": f"anpr detector train-ocr --seed {seed} --steps {steps} --threads {threads}",
+        "started_from": started_from, "max_lr": lr,
+        "command": (f"anpr detector train-ocr --seed {seed} --steps {steps} --threads {threads}"
+                    f" --crops {n_crops} --scenes {n_scenes} --camera-crops {n_camera}"
+                    f" --lr {lr:g}" + (f" --init {Path(init).name}" if init else "")),
     }
     if evaluate_after:
         card["held_out"] = evaluate(PlateReader(out), seed=seed, workers=threads)
@@ -185,15 +208,21 @@ def evaluate(reader, *, seed: int = 126, n_crops: int = 2000, n_scenes: int = 30
             "ms_per_crop_batched": round(ms, 2)}
 
 
-def camera_crops(seed: int, n: int) -> list[tuple[np.ndarray, str]]:
-    """Crops as the demo's cameras send them (:func:`detector.render.render_plate_crop`),
-    in every rendering condition in turn, from the held-out seed stream."""
+def camera_crop(seed: int, split: str, index: int) -> tuple[np.ndarray, str]:
+    """One crop as the demo's cameras send them (:func:`detector.render.render_plate_crop`),
+    the rendering conditions in turn, and its plate without dashes. The held-out crops
+    (split ``test``) keep the seed streams they were first measured on; the training
+    crops (split ``train``) come from streams of their own."""
     from detector.render import CONDITIONS, plate_text, render_plate_crop
 
-    out = []
-    for i in range(n):
-        text = plate_text(np.random.default_rng(platecrops.crop_seed(seed, "camera-test", i)))
-        out.append((render_plate_crop(text, seed, "ocr-test", i,
-                                      condition=CONDITIONS[i % len(CONDITIONS)]),
-                    text.replace("-", "")))
-    return out
+    plates, crops = ("camera-test", "ocr-test") if split == "test" else (
+        f"camera-{split}", f"camera-crop-{split}")
+    text = plate_text(np.random.default_rng(platecrops.crop_seed(seed, plates, index)))
+    return (render_plate_crop(text, seed, crops, index,
+                              condition=CONDITIONS[index % len(CONDITIONS)]),
+            text.replace("-", ""))
+
+
+def camera_crops(seed: int, n: int) -> list[tuple[np.ndarray, str]]:
+    """Held-out crops as the demo's cameras send them, in every rendering condition."""
+    return [camera_crop(seed, "test", i) for i in range(n)]

@@ -142,6 +142,37 @@ def test_training_is_reproducible_by_seed(tmp_path):
     assert same(a, b) and not same(a, c)
 
 
+
+def test_training_goes_on_from_weights_with_camera_crops(tmp_path):
+    """``--init`` trains on from shipped weights, and ``--camera-crops`` adds crops as the
+    cameras send them, from seed streams that are not the held-out ones."""
+    import json
+
+    from detector.ocr_train import camera_crop, dataset, train
+
+    import torch
+
+    train_crops = [camera_crop(126, "train", i) for i in range(6)]
+    test_crops = [camera_crop(126, "test", i) for i in range(6)]
+    assert [t for _, t in train_crops] != [t for _, t in test_crops]
+    assert all(side_code(t) for _, t in train_crops)
+    x, labels = dataset(7, "train", 8, 0, workers=1, n_camera=8)
+    assert x.shape == (16, 32, 128) and labels[8:] == [camera_crop(7, "train", i)[1]
+                                                        for i in range(8)]
+
+    start = tmp_path / "start.pt"
+    train(seed=7, steps=2, batch=8, n_crops=16, n_scenes=0, threads=1, out=start,
+          evaluate_after=False)
+    out = tmp_path / "on.pt"
+    card = train(seed=7, steps=2, batch=8, n_crops=8, n_scenes=0, n_camera=8, threads=1,
+                 out=out, init=start, lr=1e-3, evaluate_after=False)
+    assert card["started_from"] == PlateReader(start).version
+    assert card["data"]["camera_crops"] == 8 and "--init start.pt" in card["command"]
+    assert json.loads(out.with_suffix(".json").read_text()) == card
+    a, b = torch.load(start, weights_only=True), torch.load(out, weights_only=True)
+    assert a.keys() == b.keys() and any(not torch.equal(a[k], b[k]) for k in a)
+
+
 # -- the worker records the reader's opinion; casework fetches it ---------------------------
 
 def _jpeg(img: np.ndarray) -> bytes:
