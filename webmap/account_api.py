@@ -13,7 +13,7 @@ from webmap.auth import csrf_token, current_account, requires
 from webmap.db import get_conn
 from webmap.navigation import ROLE_NAMES
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import json_object, jsonable
+from webmap.payload import json_object
 from webmap.schemas import DATE_TIME, ref
 
 account_api = Blueprint("account_api", __name__)
@@ -44,13 +44,13 @@ def _sessions() -> list[dict]:
 @account_api.get("/account")
 @requires(*EVERY_ROLE)
 def get_account():
-    return jsonify(jsonable(_me()))
+    return jsonify(_me())
 
 
 @account_api.get("/account/sessions")
 @requires(*EVERY_ROLE)
 def list_sessions():
-    return jsonify(jsonable(_sessions()))
+    return jsonify(_sessions())
 
 
 @account_api.delete("/account/sessions/<session_id>")
@@ -58,7 +58,7 @@ def list_sessions():
 def end_session(session_id: str):
     accounts.end_own_session(get_conn(), current_account(), session_id[:128],
                              session.get("sid"))
-    return jsonify(jsonable(_sessions()))
+    return jsonify(_sessions())
 
 
 @account_api.post("/account/password")

@@ -11,8 +11,8 @@ from webmap.auth import current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.messages_nl import bericht
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import json_object, jsonable
-from webmap.schemas import DATE_TIME, ref
+from webmap.payload import json_object
+from webmap.schemas import ref
 from webmap.services import photo_vault
 
 casework_api = Blueprint("casework_api", __name__)
@@ -109,7 +109,7 @@ def register():
 @requires("officer")
 def get_request(request_id: int):
     req = _request(request_id, Level.VIEW)
-    return jsonify({**_view(req), "handovers": jsonable(access.handovers(get_conn(), request_id))})
+    return jsonify({**_view(req), "handovers": access.handovers(get_conn(), request_id)})
 
 
 @casework_api.post("/requests/<int:request_id>/confirm")
@@ -182,13 +182,13 @@ def handover_to(request_id: int):
 
 def _relations(request_id: int, listing) -> object:
     """Members or grants of a request, for its handling officer."""
-    return jsonify(jsonable(listing(get_conn(), _request(request_id, Level.VIEW))))
+    return jsonify(listing(get_conn(), _request(request_id, Level.VIEW)))
 
 
 def _record_relation(request_id: int, recorder) -> tuple:
     """Record a member or a grant (by the handling officer); answers the new list."""
     out = recorder(get_conn(), current_account(), request_id, json_object().get("account"))
-    return jsonify(jsonable(out)), 201
+    return jsonify(out), 201
 
 
 @casework_api.get("/requests/<int:request_id>/members")
@@ -223,16 +223,16 @@ def add_grant(request_id: int):
 @requires("officer")
 def remove_member(request_id: int, account_id: int):
     """End a recorded membership of the investigation (by the handling officer)."""
-    return jsonify(jsonable(access.remove_member(get_conn(), current_account(), request_id,
-                                                 account_id)))
+    return jsonify(access.remove_member(get_conn(), current_account(), request_id,
+                                        account_id))
 
 
 @casework_api.delete("/requests/<int:request_id>/grants/<int:account_id>")
 @requires("officer")
 def revoke_grant(request_id: int, account_id: int):
     """Withdraw a grant (by the handling officer)."""
-    return jsonify(jsonable(access.revoke_grant(get_conn(), current_account(), request_id,
-                                                account_id)))
+    return jsonify(access.revoke_grant(get_conn(), current_account(), request_id,
+                                       account_id))
 
 
 @casework_api.put("/requests/<int:request_id>/requester")
@@ -385,7 +385,7 @@ def search_preview(request_id: int):
     out = enquiries.preview(get_conn(), current_account(), request_id, str(body.get("kind")),
                             params)
     # The same search again: 200 with the one already previewed or run (``already``).
-    return jsonify(jsonable(out)), 200 if out.get("already") else 201
+    return jsonify(out), 200 if out.get("already") else 201
 
 
 @casework_api.get("/requests/<int:request_id>/searches")
@@ -394,7 +394,7 @@ def search_list(request_id: int):
     from casework import enquiries
 
     _request(request_id, Level.VIEW)
-    return jsonify(jsonable(enquiries.list_for(get_conn(), request_id)))
+    return jsonify(enquiries.list_for(get_conn(), request_id))
 
 
 def _own_enquiry(enquiry_id: int) -> int:
@@ -407,7 +407,7 @@ def search_run(enquiry_id: int):
     from casework import enquiries
 
     _own_enquiry(enquiry_id)
-    return jsonify(jsonable(enquiries.run(get_conn(), current_account(), enquiry_id)))
+    return jsonify(enquiries.run(get_conn(), current_account(), enquiry_id))
 
 
 @casework_api.post("/searches/<int:enquiry_id>/stop")
@@ -434,7 +434,7 @@ def reads(request_id: int):
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
                              offset=offset, include_verified=request.args.get("all") == "1",
                              crop_reader=reader)
-    return jsonify(jsonable(out))
+    return jsonify(out)
 
 
 @casework_api.post("/requests/<int:request_id>/verdicts")
@@ -509,8 +509,8 @@ def provided(request_id: int):
     """What was provided (manifest), for the investigation or holders of a grant (R10)."""
     from casework import provision
 
-    return jsonify(jsonable(provision.provided_manifest(get_conn(), current_account(),
-                                                        request_id)))
+    return jsonify(provision.provided_manifest(get_conn(), current_account(),
+                                               request_id))
 
 
 _SEARCH = {"name": "enquiry_id", "in": "path", "required": True, "schema": {"type": "integer"}}

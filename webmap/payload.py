@@ -148,19 +148,6 @@ def iso_date(raw: Any, name: str) -> date | None:
         raise BadInput(f"{name} {raw!r} is not a date (YYYY-MM-DD)") from None
 
 
-def jsonable(value: Any) -> Any:
-    """Datetimes as ISO 8601 (Flask would write RFC 822 dates), sets as sorted lists."""
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(jsonable(v) for v in value)
-    return value
-
-
 class IsoJSONProvider(DefaultJSONProvider):
     """Flask's JSON with dates and times as ISO 8601 (with the offset a timestamptz
     carries) instead of RFC 822 ("Tue, 01 Dec 2026 20:09:57 GMT"), and sets as sorted

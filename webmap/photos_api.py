@@ -10,7 +10,7 @@ from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.messages_nl import dutch
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import json_object, jsonable
+from webmap.payload import json_object
 from webmap.schemas import ref
 from webmap.services import photo_vault
 
@@ -41,7 +41,7 @@ def list_photos(request_id: int):
     for u in page.get("unavailable", []):
         if u.get("reason"):
             u["reden"] = dutch(u["reason"])
-    return jsonify(jsonable(page))
+    return jsonify(page)
 
 
 @photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")
@@ -58,7 +58,7 @@ def approve(request_id: int, passage_id: int):
     _own(request_id)
     out = photos.approve(get_conn(), current_account(), request_id, passage_id,
                          json_object().get("boxes", []), photo_vault())
-    return jsonify(jsonable(out))
+    return jsonify(out)
 
 
 @photos_api.post("/requests/<int:request_id>/photos/approve")
@@ -68,7 +68,7 @@ def approve_page(request_id: int):
     _own(request_id)
     out = photos.approve_page(get_conn(), current_account(), request_id,
                               json_object().get("photos"), photo_vault())
-    return jsonify(jsonable(out))
+    return jsonify(out)
 
 
 _REQ = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -24,7 +24,7 @@ from gis import registry_queries as rq
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import iso_date, json_object, jsonable
+from webmap.payload import iso_date, json_object
 from webmap.schemas import DATE_TIME, ref
 from webmap.services import photo_vault
 
@@ -128,7 +128,7 @@ def _location_with_cameras(code: str) -> dict[str, Any]:
 @registry_api.get(f"{API}/locations/<code>")
 @requires(EDITOR)
 def get_location(code: str):
-    return jsonify(jsonable(_location_with_cameras(code)))
+    return jsonify(_location_with_cameras(code))
 
 
 @registry_api.post(f"{API}/locations")
@@ -142,7 +142,7 @@ def create_location():
                   road=_text(body, "road"), hectometre=_number(body, "hectometre"),
                   owner=_text(body, "owner") or "police", mounting=_text(body, "mounting") or "fixed")
     out.pop("id", None)
-    return jsonify(jsonable(out)), 201
+    return jsonify(out), 201
 
 
 @registry_api.patch(f"{API}/locations/<code>")
@@ -160,7 +160,7 @@ def update_location(code: str):
     changes |= {k: _number(body, k) for k in ("hectometre", "lon", "lat") if k in body}
     out = _change(registry.update_location, code, move_lanes=move_lanes, **changes)
     out.pop("id", None)
-    return jsonify(jsonable(out))
+    return jsonify(out)
 
 
 @registry_api.get(f"{API}/locations/<code>/history")
@@ -168,7 +168,7 @@ def update_location(code: str):
 def location_history(code: str):
     conn = get_conn()
     registry.location_state(conn, code)  # 404 for an unknown code
-    return jsonify(jsonable({"location": code, "changes": registry.history(conn, key=code)}))
+    return jsonify({"location": code, "changes": registry.history(conn, key=code)})
 
 
 # -- cameras -------------------------------------------------------------------------------
@@ -191,7 +191,7 @@ def create_camera():
                   lane=_int(body, "lane"), active_from=start, lane_geom=_lane(body),
                   mounting=_text(body, "mounting") or "fixed",
                   facing=_text(body, "facing") or "front", segment_direction=direction)
-    return jsonify(jsonable(out)), 201
+    return jsonify(out), 201
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>")
@@ -202,7 +202,7 @@ def get_camera(camera_id: str):
     cam["status_periods"] = registry.status_periods(conn, camera_id)
     cam["masks"] = registry.privacy_masks(conn, camera_id)
     cam["frame"] = _frame_size(cam["masks"])
-    return jsonify(jsonable(cam))
+    return jsonify(cam)
 
 
 @registry_api.patch(f"{API}/cameras/<camera_id>")
@@ -222,14 +222,14 @@ def update_camera(camera_id: str):
     for key in ("active_from", "active_to"):
         if key in body:
             changes[key] = iso_date(body[key], key)
-    return jsonify(jsonable(_change(registry.update_camera, camera_id, **changes)))
+    return jsonify(_change(registry.update_camera, camera_id, **changes))
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>/status")
 @requires(EDITOR)
 def list_status(camera_id: str):
-    return jsonify(jsonable({"camera": camera_id,
-                             "periods": registry.status_periods(get_conn(), camera_id)}))
+    return jsonify({"camera": camera_id,
+                    "periods": registry.status_periods(get_conn(), camera_id)})
 
 
 @registry_api.post(f"{API}/cameras/<camera_id>/status")
@@ -241,7 +241,7 @@ def set_status(camera_id: str):
         raise BadInput("start (ISO 8601 with offset) is required")
     out = _change(registry.set_status, camera_id, status=_text(body, "status", True),
                   start=start, end=_moment(body.get("end"), "end"), note=_text(body, "note"))
-    return jsonify(jsonable(out)), 201
+    return jsonify(out), 201
 
 
 @registry_api.get(f"{API}/cameras/<camera_id>/history")
@@ -249,7 +249,7 @@ def set_status(camera_id: str):
 def camera_history(camera_id: str):
     conn = get_conn()
     registry.camera_state(conn, camera_id)  # 404 for an unknown camera
-    return jsonify(jsonable({"camera": camera_id, "changes": registry.history(conn, key=camera_id)}))
+    return jsonify({"camera": camera_id, "changes": registry.history(conn, key=camera_id)})
 
 
 # -- privacy masks on the reference frame ----------------------------------------------------

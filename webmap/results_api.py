@@ -11,7 +11,6 @@ from gis.search import params as sp
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import ERROR, register_paths
-from webmap.payload import jsonable
 from webmap.answers import feature, feature_collection
 from webmap.schemas import DATE_TIME, ref
 
@@ -28,25 +27,25 @@ def held_page(enquiry_id: int):
     order = request.args.get("order", "asc")
     if order not in ("asc", "desc"):
         raise BadInput("order must be asc or desc")
-    return jsonify(jsonable(results.page(
+    return jsonify(results.page(
         get_conn(), current_account(), enquiry_id, limit=request.args.get("limit"),
         offset=request.args.get("offset"), sort=request.args.get("sort"),
-        descending=order == "desc", filters=_filters())))
+        descending=order == "desc", filters=_filters()))
 
 
 @results_api.get("/searches/<int:enquiry_id>/results/histogram")
 @requires("officer")
 def held_histogram(enquiry_id: int):
-    return jsonify(jsonable(results.histogram(get_conn(), current_account(), enquiry_id,
-                                              buckets=request.args.get("buckets", 48),
-                                              filters=_filters())))
+    return jsonify(results.histogram(get_conn(), current_account(), enquiry_id,
+                                     buckets=request.args.get("buckets", 48),
+                                     filters=_filters()))
 
 
 @results_api.get("/searches/<int:enquiry_id>/results/locations")
 @requires("officer")
 def held_locations(enquiry_id: int):
-    body = jsonify(jsonable(results.locations(get_conn(), current_account(), enquiry_id,
-                                              filters=_filters())))
+    body = jsonify(results.locations(get_conn(), current_account(), enquiry_id,
+                                     filters=_filters()))
     body.mimetype = "application/geo+json"
     return body
 
@@ -54,22 +53,22 @@ def held_locations(enquiry_id: int):
 @results_api.get("/searches/<int:enquiry_id>/results/plates")
 @requires("officer")
 def held_plates(enquiry_id: int):
-    return jsonify(jsonable(results.plates(get_conn(), current_account(), enquiry_id,
-                                           limit=request.args.get("limit"), filters=_filters())))
+    return jsonify(results.plates(get_conn(), current_account(), enquiry_id,
+                                  limit=request.args.get("limit"), filters=_filters()))
 
 
 @results_api.get("/searches/<int:enquiry_id>/results/answer")
 @requires("officer")
 def held_answer(enquiry_id: int):
-    return jsonify(jsonable(results.held_view(get_conn(), current_account(), enquiry_id,
-                                              limit=request.args.get("limit"),
-                                              offset=request.args.get("offset"))))
+    return jsonify(results.held_view(get_conn(), current_account(), enquiry_id,
+                                     limit=request.args.get("limit"),
+                                     offset=request.args.get("offset")))
 
 
 @results_api.get("/searches/<int:enquiry_id>/results/route")
 @requires("officer")
 def held_route(enquiry_id: int):
-    body = jsonify(jsonable(results.route_geojson(get_conn(), current_account(), enquiry_id)))
+    body = jsonify(results.route_geojson(get_conn(), current_account(), enquiry_id))
     body.mimetype = "application/geo+json"
     return body
 

@@ -23,7 +23,7 @@ from gis.selection import parse_selection, select_cameras
 from webmap.auth import current_account, requires
 from webmap.db import get_conn
 from webmap.openapi import register_paths
-from webmap.payload import json_object, jsonable
+from webmap.payload import json_object
 from webmap.answers import ANSWERS
 from webmap.schemas import ref
 
@@ -31,7 +31,7 @@ search_api = Blueprint("search_api", __name__)
 
 
 def _ok(result: dict[str, Any]) -> Response:
-    return jsonify(jsonable(result))
+    return jsonify(result)
 
 
 def _search(kind: str) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def route_search():
     if request.path.endswith("/preview"):
         return _ok(result)
     if json_object().get("format", "json") == "geojson":
-        return Response(jsonify(jsonable(route.route_geojson(result))).get_data(),
+        return Response(jsonify(route.route_geojson(result)).get_data(),
                         mimetype="application/geo+json")
     return _ok({**result, "geojson": route.route_geojson(result)})
 
