@@ -147,7 +147,7 @@ def _train(*, seed: int, steps: int, batch: int, n_crops: int, n_scenes: int, n_
         "started_from": started_from, "max_lr": lr,
         "command": (f"anpr detector train-ocr --seed {seed} --steps {steps} --threads {threads}"
                     f" --crops {n_crops} --scenes {n_scenes} --camera-crops {n_camera}"
-                    f" --lr {lr:g}" + (f" --init {Path(init).name}" if init else "")),
+                    f" --lr {lr:g}" + (f" --init {init}" if init else "")),
     }
     if evaluate_after:
         card["held_out"] = evaluate(PlateReader(out), seed=seed, workers=threads)
