@@ -179,11 +179,14 @@ def forget_verdicts(conn: psycopg.Connection, tag: str) -> None:
 
 def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], None],
               batch: int = 256) -> None:
-    """The shipped plate reader's opinion of each bench passage's crop that has none yet,
-    recorded under its frame as a worker with the reader records it (``detector.queue``)."""
+    """The shipped plate reader's opinion of each bench passage's crop that has none yet
+    (or one by another version of the reader: a bench database outlives a retrained
+    reader), recorded under its frame as a worker with the reader records it
+    (``detector.queue``)."""
     from detector.frames import decode
     from detector.ocr import default_reader
 
+    reader = default_reader()
     todo = conn.execute("""
         SELECT f.id AS frame_id, p.id, p.captured_at, p.crop_key, p.plate
           FROM jj126.passage p
@@ -191,11 +194,11 @@ def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], N
                                AND f.captured_at = p.captured_at
          WHERE p.capture_id LIKE %s AND p.crop_key IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM detector_plate_opinion o
-                            WHERE o.passage_id = p.id AND o.captured_at = p.captured_at)
-         ORDER BY p.captured_at""", (tag + "%",)).fetchall()
+                            WHERE o.passage_id = p.id AND o.captured_at = p.captured_at
+                              AND o.model = %s)
+         ORDER BY p.captured_at""", (tag + "%", reader.version)).fetchall()
     if not todo:
         return
-    reader = default_reader()
     t0 = time.perf_counter()
     for b in range(0, len(todo), batch):
         rows = todo[b:b + batch]
@@ -206,7 +209,10 @@ def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], N
             " SELECT t.frame, t.pid, t.at, t.text, t.conf, t.code, 'camera', %s,"
             " t.text = t.plate FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[],"
             " %s::text[], %s::real[], %s::smallint[], %s::text[])"
-            " AS t(frame, pid, at, text, conf, code, plate) ON CONFLICT DO NOTHING",
+            " AS t(frame, pid, at, text, conf, code, plate) ON CONFLICT (frame_id) DO UPDATE"
+            " SET text = excluded.text, confidence = excluded.confidence,"
+            " side_code = excluded.side_code, model = excluded.model,"
+            " agrees = excluded.agrees, read_at = now()",
             (reader.version, [r["frame_id"] for r in rows], [r["id"] for r in rows],
              [r["captured_at"] for r in rows], [g.text for g in got],
              [min(1.0, max(0.0, g.confidence)) for g in got], [g.side_code for g in got],
