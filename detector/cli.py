@@ -43,7 +43,7 @@ def detector() -> None:
 def render_cmd(out: Path, seed: int, n_train: int, n_val: int, n_test: int, tile_size: int | None,
                tile_scale: float, hard_share: float, test_hard_share: float | None) -> None:
     """Generate a labelled YOLO data set of road scenes (deterministic for a seed)."""
-    from detector.render import write_dataset
+    from detector.dataset import write_dataset
 
     yaml_path = write_dataset(out, seed=seed, train=n_train, val=n_val, test=n_test, progress=True,
                               tile_size=tile_size, tile_scale=tile_scale, hard_share=hard_share,
@@ -74,7 +74,7 @@ def train_cmd(obj: Context, data: Path | None, seed: int, epochs: int, hours: fl
               imgsz: int, batch: int, weights: Path | None, out: Path | None,
               warmup_epochs: float, infer_imgsz: int | None, name: str) -> None:
     """Train offline on the CPU and write the model with its model card."""
-    from detector.render import write_dataset
+    from detector.dataset import write_dataset
     from detector.train import DATASETS_DIR, train
 
     if data is None:

@@ -101,7 +101,7 @@ def evaluate(detector, data_yaml: Path | None = None, *, limit: int | None = Non
              standard: bool = True, batch: int = 8) -> dict[str, Any]:
     """The full report as a dict (JSON-ready)."""
     if data_yaml is None:
-        from detector.render import write_dataset
+        from detector.dataset import write_dataset
         from detector.train import DATASETS_DIR
 
         data_yaml = DATASETS_DIR / "heldout-126" / "data.yaml"

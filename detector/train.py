@@ -108,7 +108,7 @@ def train(data_yaml: Path, *, epochs: int = 30, imgsz: int = 416, batch: int = 1
     ``hours`` caps the wall time; ultralytics then fits the epoch count (and the
     learning-rate schedule) to it, which is how a shared CPU budget is kept.
     ``infer_imgsz`` is the size whole frames are run at, when training used tiles cut at
-    that scale (see ``render.tile``); it goes into the card for the detector to use.
+    that scale (see ``dataset.tile``); it goes into the card for the detector to use.
     ``warmup_epochs`` should be well under the epochs a time cap allows: ultralytics'
     default of 3 would spend most of a short CPU run at a tiny learning rate.
     """

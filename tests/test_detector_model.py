@@ -14,7 +14,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from detector.render import render_scene, write_dataset
+from detector.dataset import write_dataset
+from detector.render import render_scene
 from detector.train import SHIPPED_MODEL
 
 RECALL_TARGET = 0.98

@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from detector.render import CLASSES, PLATE_LETTERS, SIDE_CODES, render_scene, write_dataset
+from detector.dataset import write_dataset
+from detector.render import CLASSES, PLATE_LETTERS, SIDE_CODES, render_scene
 
 
 def test_renderer_is_deterministic_and_splits_differ():
@@ -95,7 +96,8 @@ def test_hard_cases_draw_over_the_same_scene_and_label_what_they_draw(hard):
     clothes and the strips over eyes are not plates."""
     import cv2
 
-    from detector.render import HARD_CASES, PERSON, PLATE, hard_case
+    from detector.dataset import hard_case
+    from detector.render import HARD_CASES, PERSON, PLATE
 
     assert hard in HARD_CASES
     for i in range(4):
