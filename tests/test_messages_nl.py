@@ -27,7 +27,8 @@ def test_every_raised_message_has_a_dutch_sentence():
     assert len(found) > 200  # the scan reads the source (it would pass vacuously if not)
     missing = {t: where for t, where in found.items() if t not in messages_nl.TABLE}
     assert not missing, ("refusals without a Dutch sentence: add each to webmap/messages_nl.py TABLE "
-                         "(or DUTCH_ALREADY when the source says it in Dutch):\n") + "\n".join(
+                         "(the plan editors' to messages_nl_registry.py; DUTCH_ALREADY when "
+                         "the source says it in Dutch):\n") + "\n".join(
         f"  {where[0]}: {t!r}" for t, where in sorted(missing.items()))
 
 
