@@ -220,9 +220,8 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
             load_national(conn, days=days, per_day=per_day, end=end, echo=echo,
                           truth_path=obj.settings.database.home / "bench_search_truth.json")
         conn.commit()
-        # The steady state of a running system: retention keeps the plate-search indexes
-        # of the stored days in memory (ingest.retention.prewarm); a reboot needs
-        # `anpr db prewarm`.
+        # The steady state of a running system: retention keeps the plate indexes of the
+        # stored days in memory (ingest.retention.prewarm); a reboot needs `anpr db prewarm`.
         from ingest.retention import prewarm
 
         warmed = sum(prewarm(conn, mode="read").values()) * 8192 / 2**20
@@ -232,7 +231,6 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
                             ).fetchone()["s"]
     echo(f"data: {info['passages']:,} passages over {info['days']} days in {database} ({size}); "
          f"Q4 targets had {info['q4_target_passages']} passages, Q6 routes "
-         f"{info['q6_route_passages']}; plate-search indexes in memory: "
-         f"{info['prewarmed_mib']:,} MiB; "
+         f"{info['q6_route_passages']}; plate indexes in memory: {info['prewarmed_mib']:,} MiB; "
          f"measured at {datetime.now().isoformat(timespec='seconds')}")
     report(figures, as_json)

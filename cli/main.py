@@ -138,8 +138,7 @@ def db_migrate(obj: Context, revision: str) -> None:
               help="Read the pages before returning (else ask the kernel to prefetch them).")
 @pass_ctx
 def db_prewarm(obj: Context, wait: bool) -> None:
-    """Load the plate-search indexes of every stored day into memory (fast plate
-    searches: the plate index and the alternatives' index)."""
+    """Load the plate indexes of every stored day into memory (fast plate searches)."""
     from anpr.database import connect
     from ingest.partitions import existing_partitions
     from ingest.retention import prewarm

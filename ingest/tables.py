@@ -44,11 +44,6 @@ passage = Table(
           postgresql_include=["plate", "camera_id"]),
     Index("ix_passage_alternatives", "alternatives", postgresql_using="gin",
           postgresql_where=text("alternatives IS NOT NULL")),
-    # The plates a search including probable misreads looks up, side by side (migration
-    # 0027; the class strings are gis.search.misreads.CLASS_FROM and CLASS_TO).
-    Index("ix_passage_plate_class",
-          text("(translate(plate, 'DOQ27IJLTZ8BPRA6CGSFNXY', '0001111111333345555EHKV')"
-               " || plate)"), "captured_at"),
     schema="jj126",
     postgresql_partition_by="RANGE (captured_at)",
     comment="126jj passages, one partition per UTC capture day; immutable.",

@@ -223,9 +223,8 @@ def test_docs_print_the_confusion_table_of_the_code():
 
 
 def test_the_misread_lookup_is_index_probes_not_a_scan(conn, demo_db, planted):
-    """The equivalent plates go to the class index (all of them under the ordered plate's
-    class key), the candidates to the partial GIN index on the alternatives. The demo's
-    partitions are small, so their window's time
+    """The equivalent plates go to the plate index, the candidates to the partial GIN
+    index on the alternatives. The demo's partitions are small, so their window's time
     index is as cheap as any probe; with that path closed (a partition's unique key leads
     with the camera) the plan must be the two probes, never a scan of a partition."""
     import json as _json
@@ -244,37 +243,7 @@ def test_the_misread_lookup_is_index_probes_not_a_scan(conn, demo_db, planted):
                                     "WHERE " + cond, where.params).fetchone()["QUERY PLAN"])
     assert "Seq Scan" not in plan
     assert "BitmapOr" in plan, plan[:1500]
-    assert "_alternatives_idx" in plan and "_expr_captured_at_" in plan, plan[:1500]
-    assert "_plate_captured_at_camera_id" not in plan, plan[:1500]   # not a probe per plate
-
-
-def test_every_plate_looked_up_shares_the_ordered_plate_s_class_key(conn):
-    """The class index finds the plates of a search including probable misreads side by
-    side only if each has the ordered plate's class: every confusion of the table
-    (and of the look-alike classes of Q5) stays inside a class, and the index in the
-    database is built on the same two strings as the code (a change to the classes needs
-    a migration that builds it again)."""
-    from gis.search.misreads import (CLASS_FROM, CLASS_GROUPS, CLASS_TO, CLASSES,
-                                     DIGIT_POSITION, LETTER_POSITION, class_key, plate_class)
-
-    chars = "".join(CLASS_GROUPS)
-    assert len(set(chars)) == len(chars)               # the classes do not overlap
-    for table in (LETTER_POSITION, DIGIT_POSITION):
-        for true, reads in table.items():
-            for read, _factor in reads:
-                assert plate_class(true) == plate_class(read), (true, read)
-    for group in CLASSES:
-        assert len({plate_class(ch) for ch in group}) == 1, group
-    for plate in ("GB128X", "1VD089", "SZF35L", "7SZ776", "O9SZXP", "ZZ0000", "DUITS1"):
-        m = Matcher.of([plate])
-        assert {plate_class(p) for p in m.plates} == {plate_class(plate)}, plate
-        keys = m.params()["misread_keys"]
-        assert len(set(keys)) == len(m.plates)            # the key names the plate
-        assert keys == [class_key(p) for p in m.plates]
-        assert all(k == plate_class(plate) + p for k, p in zip(keys, m.plates))
-    indexdef = conn.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'jj126'"
-                            " AND indexname = 'ix_passage_plate_class'").fetchone()["indexdef"]
-    assert f"'{CLASS_FROM}'" in indexdef and f"'{CLASS_TO}'" in indexdef, indexdef
+    assert "_alternatives_idx" in plan and "_plate_captured_at_" in plan, plan[:1500]
 
 
 def test_the_raw_search_api_reads_the_same_option(search_client, demo_db, planted):

@@ -115,38 +115,6 @@ CANON_TO = "".join(c[0] * (len(c) - 1) for c in CLASSES)
 _CANON = str.maketrans(CANON_FROM, CANON_TO)
 
 
-#: For the plate searches including probable misreads (Q1, Q4, Q6): every character to
-#: its confusion class, the transitive closure of the tables above and of ``CLASSES``
-#: (B, 8, 3, P and R one class; D, 0, O and Q one; ...). Every plate a camera may have read
-#: for an ordered plate has the ordered plate's class, so under the class key (the class
-#: then the plate itself, :func:`class_key`) the plates looked up lie side by side in the
-#: index on ``(class key, captured_at)`` (migration 0027): a few index pages a day for
-#: all of them, where the plate index gave each of up to ``MAX_PLATES`` plates a leaf page
-#: of its own. The key holds the plate, so a look-up finds only the plates asked for; it
-#: is an expression that the plate index cannot answer, so the planner takes this index.
-#: The index holds these two strings: changing them, or adding a confusion that joins two
-#: classes, needs a migration that builds it again (a test fails until then).
-CLASS_GROUPS = ("0DOQ", "127IJLTZ", "38BPR", "4A", "56CGS", "EF", "HN", "KX", "VY")
-CLASS_FROM = "".join(g[1:] for g in CLASS_GROUPS)
-CLASS_TO = "".join(g[0] * (len(g) - 1) for g in CLASS_GROUPS)
-_CLASS = str.maketrans(CLASS_FROM, CLASS_TO)
-assert re.fullmatch(r"[A-Z0-9]+", CLASS_FROM + CLASS_TO)   # written into SQL as they are
-#: The index expression, as the searches write it (the planner matches it to the index).
-CLASS_KEY_SQL = ("(translate({column}.plate, '" + CLASS_FROM + "', '" + CLASS_TO + "')"
-                 " || {column}.plate)")
-
-
-def plate_class(plate: str) -> str:
-    """The plate's class: each character replaced by the first of its confusion class."""
-    return plate.translate(_CLASS)
-
-
-def class_key(plate: str) -> str:
-    """The plate's key in the class index: its class, then the plate (unique: the class
-    has the plate's length)."""
-    return plate_class(plate) + plate
-
-
 def canonical(plate: str) -> str:
     """The plate with each look-alike character replaced by its class's representative
     (SQL: ``translate(plate, CANON_FROM, CANON_TO)``)."""
@@ -300,13 +268,10 @@ class Matcher:
         return best or {"match": EQUIVALENT, "likelihood": 0.0, "matched_plate": plate}
 
     def where_sql(self, column: str = "p") -> str:
-        """The condition on a passage: its read or a candidate read is one of the plates.
-        The reads are found in the class index by their class keys (side by side,
-        :data:`CLASS_KEY_SQL`), the candidate reads in the partial GIN index on the
-        alternatives (migration 0022a)."""
-        return (f"({CLASS_KEY_SQL.format(column=column)} = ANY(%(misread_keys)s::text[]) "
+        """The condition on a passage: its read or a candidate read is one of the plates
+        (the plate index and the partial GIN index on the alternatives)."""
+        return (f"({column}.plate = ANY(%(misread_plates)s::text[]) "
                 f"OR {column}.alternatives && %(misread_plates)s::text[])")
 
     def params(self) -> dict[str, Any]:
-        return {"misread_plates": self.plates,
-                "misread_keys": [class_key(p) for p in self.plates]}
+        return {"misread_plates": self.plates}
