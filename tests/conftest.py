@@ -5,6 +5,7 @@ project's embedded cluster. Nothing is mocked: every test talks to PostgreSQL + 
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 import uuid
@@ -110,6 +111,12 @@ def demo_db(database_url, settings, tmp_path_factory) -> dict:
     assert counts["passages"] > 0
     return {"summary": summary, "counts": counts, "end": DEMO_END,
             "start": DEMO_END - timedelta(hours=DEMO_HOURS), "home": home}
+
+
+@pytest.fixture(scope="session")
+def truth(demo_db) -> dict:
+    """The demo's ground truth: the planted cases, misreads and photos (read-only)."""
+    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture

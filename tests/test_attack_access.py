@@ -13,7 +13,6 @@ roles allowed; anonymous and a wrong role must be refused.
 """
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -321,11 +320,6 @@ def _order(demo_db, plates, locations, **over) -> dict:
 
 def _window(demo_db):
     return {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db):
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 def _confirmed(handler, body) -> int:

@@ -3,18 +3,12 @@ plates or convoy band, at either door, and a refusal reveals nothing about passa
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import psycopg
 import pytest
 
 from conftest import NL_NORTH, NL_SOUTH, SearchClient, SessionClient, confirmed_request
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -27,11 +27,6 @@ AMS = ZoneInfo("Europe/Amsterdam")
 REQUEST_PAGE = re.compile(r"/requests/\d+$")
 
 
-@pytest.fixture(scope="module")
-def truth(demo_db):
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
 @pytest.fixture
 def page(browser, live_server, people):
     # UTC in the browser: the pages must convert Amsterdam times themselves.

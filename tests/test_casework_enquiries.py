@@ -17,11 +17,6 @@ from casework_support import on_page
 UTC = timezone.utc
 
 
-@pytest.fixture(scope="module")
-def truth(demo_db):
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
 def _order(demo_db, **scope) -> dict:
     start, end = demo_db["start"], demo_db["end"]
     now = datetime.now(UTC)

@@ -22,11 +22,6 @@ W, H = 320, 240
 BOX = [40, 40, 200, 160]
 
 
-@pytest.fixture(scope="module")
-def truth(demo_db):
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
 def _order(demo_db, truth, *, photos: bool, number: str) -> dict:
     now = datetime.now(UTC)
     lead = truth["convoy"]["lead"]

@@ -9,7 +9,6 @@ read to verify against its crop (R7).
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import numpy as np
@@ -17,11 +16,6 @@ import pytest
 
 from test_casework_enquiries import _confirmed, _order, _window
 from test_search_misreads import NL, _run
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db):
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 def _key(camera: str, at) -> tuple[str, datetime]:

@@ -21,11 +21,6 @@ UTC = timezone.utc
 
 
 @pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
-@pytest.fixture(scope="module")
 def window(demo_db) -> Window:
     return Window(demo_db["start"], demo_db["end"])
 

@@ -1,15 +1,9 @@
 """The search API through the Flask test client: results, previews, exports and 400s."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ a block search on a drawn rectangle matches the API per location, the planted de
 is drawn in the detour colour, and the planted follow car is the first convoy partner."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,11 +14,6 @@ pytestmark = pytest.mark.browser
 
 AMS = ZoneInfo("Europe/Amsterdam")
 DETOUR_COLOUR = "#ef6c00"
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture

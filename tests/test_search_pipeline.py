@@ -15,11 +15,6 @@ from conftest import SearchClient, SessionClient, confirmed_request
 
 
 @pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
-
-
-@pytest.fixture(scope="module")
 def window(demo_db) -> dict:
     return {"start": demo_db["start"].isoformat(), "end": demo_db["end"].isoformat()}
 

@@ -3,7 +3,6 @@ points per location come from what the run kept, through the officer's own path,
 by running the search again; the same search asked twice is recognised."""
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import psycopg
@@ -12,11 +11,6 @@ from psycopg.rows import dict_row
 
 from casework_support import on_page
 from conftest import SessionClient, confirmed_request
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture(scope="module")

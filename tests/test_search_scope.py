@@ -1,7 +1,6 @@
 """The order's scope (R5): every search refuses what lies outside it."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -13,11 +12,6 @@ from gis.search.partial import partial_plate
 from gis.search.plate import plate_history
 from gis.search.route import route
 from gis.search.scope import OutsideScope, Scope, Window, parse_window
-
-
-@pytest.fixture(scope="module")
-def truth(demo_db) -> dict:
-    return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
 @pytest.fixture(scope="module")
