@@ -9,6 +9,7 @@ import contextlib
 import logging
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import dict_row
@@ -19,6 +20,11 @@ from anpr.settings import PROJECT_ROOT
 log = logging.getLogger(__name__)
 
 MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server and credentials, another database."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 def sqlalchemy_url(url: str) -> str:

@@ -37,7 +37,6 @@ import uuid
 import zipfile
 from datetime import timedelta
 from typing import Any, Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import cv2
@@ -45,7 +44,7 @@ import numpy as np
 import psycopg
 from psycopg.rows import dict_row
 
-from bench.figures import Figure, report
+from bench.figures import Figure, bench_database, report
 
 UNIT = "MN"
 PREFIX = "BK"              # every bench plate starts so: one partial-plate pattern finds all
@@ -54,17 +53,6 @@ PAGE_TARGET_MS = 300.0
 PACKAGE_TARGET_S = 30.0
 READS_PAGE, PHOTOS_PAGE = 500, 48
 BASE_READS_PAGE, BASE_PHOTOS_PAGE = 10, 12
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
-def _admin_url(obj) -> str:
-    try:
-        return obj.url(role="admin")     # the embedded cluster's bootstrap role
-    except TypeError:
-        return obj.url()
 
 
 # -- the data: passages with photos, through intake and a detector worker -----------------
@@ -468,7 +456,6 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
     """A block query with photos from preview to package through the API, beside the
     report's 10 reads and 12 photos a page."""
     from anpr import accounts
-    from anpr.database import migrate
     from ingest.images import open_vault
     from webmap.app import create_app
 
@@ -479,14 +466,7 @@ def casework_bench(obj, passages: int, baseline_pages: int, database: str,
     if officer and chromium() is None:
         raise click.ClickException("--officer needs Chromium and Playwright")
     browser = chromium() is not None if officer is None else officer
-    server = _admin_url(obj)
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                             (database,)).fetchone():
-            admin.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(
-                psycopg.sql.Identifier(database)))
-    url = _with_database(server, database)
-    migrate(url)
+    url = bench_database(obj, database)
     echo = (lambda m: click.echo(m, err=True))
     vault = open_vault(obj.settings, url)
     username = f"bench.{uuid.uuid4().hex[:8]}"

@@ -106,3 +106,22 @@ def report(figures: Iterable[Figure], as_json: bool) -> None:
         met = "" if f.met is None else ("  met" if f.met else "  NOT met")
         click.echo(f"{f.name:44} {f.value:>12,.2f} {f.unit:<3} {base:>12} {ratio:>7}  "
                    f"{f.target or ''}{met}")
+
+
+def bench_database(obj, name: str) -> str:
+    """A benchmark's own database on the project's server (``obj``: the command's
+    context), created when missing (a loaded one is kept for the next run) and migrated;
+    returns its URL."""
+    import psycopg
+    from psycopg import sql
+
+    from anpr.database import migrate, with_database
+
+    server = obj.url(role="admin")  # the embedded cluster's bootstrap role
+    with psycopg.connect(with_database(server, "postgres"), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                             (name,)).fetchone():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(server, name)
+    migrate(url)
+    return url

@@ -36,12 +36,6 @@ NATIONAL_PER_DAY = 4_300_000
 BENCH_DB = "anpr_bench_intake"
 
 
-def _with_db(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
 def _generate(url: str, settings, workdir: Path, n: int, http_n: int) -> dict:
     """Write the intake file (JSON Lines), the baseline COPY text and the HTTP records."""
     from anpr import clock
@@ -217,7 +211,7 @@ def _expired_day(conn: psycopg.Connection, retention_days: int, n: int):
 def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
                  retention_passages: int, keep: bool, as_json: bool) -> None:
     """Bulk intake vs raw COPY, HTTP intake, and retention of an expired national-size day."""
-    from anpr.database import migrate
+    from anpr.database import migrate, with_database
     from sim.demo import load_demo  # noqa: F401  (import cost outside the timings)
     from ingest.importer import import_passages
     from ingest.partitions import partition_name
@@ -225,8 +219,8 @@ def intake_bench(obj, passages: int, http_passages: int, http_batch: int,
     from anpr import clock
 
     server = obj.url(role="admin")  # benchmarks create their own database
-    admin = _with_db(server, "postgres")
-    url = _with_db(server, BENCH_DB)
+    admin = with_database(server, "postgres")
+    url = with_database(server, BENCH_DB)
     with psycopg.connect(admin, autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
         c.execute(f'CREATE DATABASE "{BENCH_DB}"')

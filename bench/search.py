@@ -14,13 +14,12 @@ import statistics
 import time
 from datetime import datetime, timedelta
 from typing import Any, Callable
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import psycopg
 from psycopg.rows import dict_row
 
-from bench.figures import Figure, report
+from bench.figures import Figure, bench_database, report
 from gis.search import block, common, convoy, partial, plate, route
 from gis.search.scope import Window
 
@@ -182,10 +181,6 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     return figures, info
 
 
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
-
-
 @click.command("search")
 @click.option("--days", type=int, default=28, show_default=True)
 @click.option("--per-day", type=int, default=4_300_000, show_default=True)
@@ -200,18 +195,10 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
                  as_json: bool) -> None:
     """Q1-Q6 p50/p95 on generated national traffic, beside a sequential-scan baseline."""
     from anpr import clock
-    from anpr.database import migrate
     from sim.demo import load_demo
     from bench.national import load_national
 
-    server = obj.url(role="admin")  # benchmarks create their own database
-    with psycopg.connect(_with_database(server, "postgres"), autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                             (database,)).fetchone():
-            admin.execute(psycopg.sql.SQL("CREATE DATABASE {}").format(
-                psycopg.sql.Identifier(database)))
-    url = _with_database(server, database)
-    migrate(url)
+    url = bench_database(obj, database)
     echo = (lambda m: click.echo(m, err=True))
     with psycopg.connect(url, row_factory=dict_row) as conn:
         if not no_load:

@@ -11,7 +11,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -19,17 +19,13 @@ from psycopg.rows import dict_row
 
 from anpr import settings as settings_mod
 from anpr.database import migrate
+from anpr.database import with_database as _with_database  # noqa: F401  (tests import it)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 # A fixed "now" for the demo traffic in the test database, well inside retention.
 DEMO_END = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
 DEMO_HOURS = 6
 DEMO_PER_DAY = 20_000
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")

@@ -15,15 +15,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from anpr.database import migrate
+from anpr.database import migrate, with_database as _with_database
 
 UTC = timezone.utc
-
-
-def _with_database(url: str, name: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
 @pytest.fixture(scope="session")

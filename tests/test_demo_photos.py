@@ -12,7 +12,6 @@ import json
 import uuid
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import cv2
 import numpy as np
@@ -21,6 +20,7 @@ import pytest
 from psycopg.rows import dict_row
 
 import conftest
+from anpr.database import with_database
 from conftest import DEMO_END, DEMO_HOURS, DEMO_PER_DAY, TEST_PASSWORD, SessionClient
 
 PHOTOS = 100  # the planted cases (about 70 passages) and the start of a crime site's window
@@ -33,10 +33,10 @@ def _database(settings, server_url: str, name: str) -> tuple[str, str]:
         return url, conftest.role_url(settings, "app", name)
     from anpr.database import migrate
 
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
+    admin = with_database(server_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(server_url)._replace(path="/" + name))
+    url = with_database(server_url, name)
     migrate(url)
     return url, url
 
@@ -63,7 +63,7 @@ def photo_demo(settings, server_url, tmp_path_factory):
     yield {"url": url, "app": app, "settings": s, "truth": truth,
            "summary": summary["traffic"]}
     app.extensions["anpr_pool"].close()
-    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
+    admin = with_database(server_url, "postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
