@@ -115,6 +115,19 @@ def truth(demo_db) -> dict:
     return json.loads((demo_db["home"] / "demo_ground_truth.json").read_text())
 
 
+@pytest.fixture(scope="session")
+def busiest_location(demo_db, database_url) -> str:
+    """The location with the most passages in the demo's window: more than a few pages
+    of rows at whatever hour the suite runs (the window is the six hours before it, and a
+    night's six hours leave a quiet road with a handful)."""
+    with psycopg.connect(database_url) as c:
+        return c.execute("SELECT l.code FROM jj126.passage p JOIN camera cm ON cm.id ="
+                         " p.camera_id JOIN location l ON l.id = cm.location_id"
+                         " WHERE p.captured_at >= %s AND p.captured_at < %s"
+                         " GROUP BY l.code ORDER BY count(*) DESC, l.code LIMIT 1",
+                         (demo_db["start"], demo_db["end"])).fetchone()[0]
+
+
 @pytest.fixture
 def conn(database_url):
     """A connection whose work is rolled back after the test."""

@@ -344,7 +344,8 @@ def test_relations_and_handover_from_the_request_page(page, live_server, demo_db
     assert page.errors == []
 
 
-def test_results_are_worked_on_the_request_page(page, live_server, demo_db, truth, database_url):
+def test_results_are_worked_on_the_request_page(page, live_server, demo_db, truth, database_url,
+                                                 busiest_location):
     """Issue 13: a search run from the request page shows its held results there: points per
     location on the map, the timeline, a table that pages and filters; a route shows its
     legs; asking the same search again shows the one already run, and the audit log holds
@@ -353,12 +354,7 @@ def test_results_are_worked_on_the_request_page(page, live_server, demo_db, trut
 
     # The window's busiest location: more than a page of 10 at any hour the suite runs
     # (the convoy road's held 9 passages in a night's six hours).
-    with psycopg.connect(database_url) as c:
-        loc = c.execute("SELECT l.code FROM jj126.passage p JOIN camera cm ON cm.id ="
-                        " p.camera_id JOIN location l ON l.id = cm.location_id"
-                        " WHERE p.captured_at >= %s AND p.captured_at < %s"
-                        " GROUP BY l.code ORDER BY count(*) DESC, l.code LIMIT 1",
-                        (demo_db["start"], demo_db["end"])).fetchone()[0]
+    loc = busiest_location
     plate = truth["detour"]["plate"]
     log_in(page, live_server, "officer.mn")
     # An order naming no plate (Q3 is refused in an order that names plates).

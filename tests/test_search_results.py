@@ -19,17 +19,12 @@ def officer(app, people):
 
 
 @pytest.fixture(scope="module")
-def ran(officer, demo_db, truth, database_url):
+def ran(officer, demo_db, database_url, busiest_location):
     """A block search at the window's busiest location, run inside a whole-country
     request: more than a page of 7 at whatever hour the suite runs (the convoy road held
     5 passages in the demo's window 23:00-05:00)."""
     rid = confirmed_request(officer)
-    with psycopg.connect(database_url) as c:
-        loc = c.execute("SELECT l.code FROM jj126.passage p JOIN camera cm ON cm.id ="
-                        " p.camera_id JOIN location l ON l.id = cm.location_id"
-                        " WHERE p.captured_at >= %s AND p.captured_at < %s"
-                        " GROUP BY l.code ORDER BY count(*) DESC, l.code LIMIT 1",
-                        (demo_db["start"], demo_db["end"])).fetchone()[0]
+    loc = busiest_location
     params = {"selection": {"kind": "pick", "locations": [loc]},
               "window": {"start": demo_db["start"].isoformat(),
                          "end": demo_db["end"].isoformat()}}

@@ -227,18 +227,11 @@ def test_q2_partial_plate(page, live_server, demo_db, truth):
 
 
 def test_q3_block_timeline_spans_the_window_and_brushes(page, live_server, demo_db, truth,
-                                                        database_url):
+                                                        busiest_location):
     start, end = demo_db["start"], demo_db["end"]
     # The busiest location of the demo's window: more than two pages of 10 and rows in
     # each quarter of the timeline at any hour the suite runs (a night has few).
-    import psycopg
-
-    with psycopg.connect(database_url) as c:
-        loc = c.execute("SELECT l.code FROM jj126.passage p JOIN camera cm ON cm.id ="
-                        " p.camera_id JOIN location l ON l.id = cm.location_id"
-                        " WHERE p.captured_at >= %s AND p.captured_at < %s"
-                        " GROUP BY l.code ORDER BY count(*) DESC, l.code LIMIT 1",
-                        (start, end)).fetchone()[0]
+    loc = busiest_location
     log_in(page, live_server, "officer2.mn")
     register(page, demo_db, number="SIT-WS-Q3", order_ref="OvJ-WS-0013", locations=loc)
     eid = run(page, "block", lambda: page.fill("#s-locations", loc))
