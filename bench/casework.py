@@ -172,9 +172,9 @@ def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], N
     reader), recorded under its frame as a worker with the reader records it
     (``detector.queue``)."""
     from detector.frames import decode
-    from detector.ocr import default_reader
+    from detector.ocr import default_reader, weights_version
 
-    reader = default_reader()
+    version = weights_version()
     todo = conn.execute("""
         SELECT f.id AS frame_id, p.id, p.captured_at, p.crop_key, p.plate
           FROM jj126.passage p
@@ -184,9 +184,10 @@ def _opinions(conn: psycopg.Connection, vault, tag: str, echo: Callable[[str], N
            AND NOT EXISTS (SELECT 1 FROM detector_plate_opinion o
                             WHERE o.passage_id = p.id AND o.captured_at = p.captured_at
                               AND o.model = %s)
-         ORDER BY p.captured_at""", (tag + "%", reader.version)).fetchall()
+         ORDER BY p.captured_at""", (tag + "%", version)).fetchall()
     if not todo:
         return
+    reader = default_reader()
     t0 = time.perf_counter()
     for b in range(0, len(todo), batch):
         rows = todo[b:b + batch]

@@ -128,6 +128,15 @@ def decode(logprobs: np.ndarray) -> list[Read]:
     return out
 
 
+def weights_version(weights: Path | str = DEFAULT_WEIGHTS) -> str:
+    """The version its card gives the weights (what opinions record), read without
+    loading them."""
+    card = Path(weights).with_suffix(".json")
+    if card.is_file():
+        return json.loads(card.read_text()).get("version", MODEL_NAME)
+    return MODEL_NAME
+
+
 class PlateReader:
     """Reads plate crops; call with one crop or use :meth:`read_many` for a batch."""
 
@@ -145,10 +154,7 @@ class PlateReader:
         except Exception as exc:  # noqa: BLE001 - unreadable or foreign weights
             raise ConfigurationError(f"the plate reader could not load {path}: {exc}") from exc
         self.net.eval()
-        card = path.with_suffix(".json")
-        self.version = MODEL_NAME
-        if card.is_file():
-            self.version = json.loads(card.read_text()).get("version", MODEL_NAME)
+        self.version = weights_version(path)
         self._lock = threading.Lock()
 
     def read_many(self, crops: Sequence[np.ndarray]) -> list[Read]:
