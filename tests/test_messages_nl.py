@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from browser_support import browser  # noqa: F401 (fixture)
 from refusal_sources import messages
-from test_casework_enquiries import _confirmed, _order, _window, truth  # noqa: F401 (fixture)
+from test_casework_enquiries import _confirmed, _order, _window
 
 from webmap import messages_nl
 
