@@ -176,7 +176,7 @@ INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, veri
                             has_photo)
 SELECT %(hold_enquiry)s, p.id, p.captured_at, p.camera_id, %(hold_verify)s,
        p.crop_key IS NOT NULL, p.overview_key IS NOT NULL
-  FROM jj126.passage p
+  FROM {source}
  WHERE {where}
 ON CONFLICT DO NOTHING
 RETURNING passage_id, captured_at"""
@@ -188,7 +188,7 @@ def _hold_where(conn, enquiry_id: int, where: Where, verify: bool) -> Held:
     from psycopg import sql
     from psycopg.rows import tuple_row
 
-    q = sql.SQL(HOLD_SQL).format(where=where.sql())
+    q = sql.SQL(HOLD_SQL).format(source=where.source, where=where.sql())
     cur = conn.cursor(row_factory=tuple_row)
     return [(r[0], r[1]) for r in cur.execute(
         q, {**where.params, "hold_enquiry": enquiry_id, "hold_verify": verify}).fetchall()]

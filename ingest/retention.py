@@ -13,7 +13,8 @@ For each expired UTC day, in this order:
 Days are **sealed** first, once they have ended (``seal_days``, in every run): the
 partition is clustered by camera and time once the day is two days old, vacuumed and
 analysed, so that its pages are all-visible and the searches'
-covering indexes answer without reading the table (migration 0011), and its passages
+covering indexes answer without reading the table (migration 0011), it gets the class
+index of the searches including probable misreads (``_class_index``), and its passages
 and unique plates are counted exactly into ``passage_day_stat``. From then on the
 intake trigger keeps the passage count exact, so destroying the day needs no count.
 
@@ -35,6 +36,7 @@ from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 
 from anpr import clock
+from anpr.plates import CLASS_INDEX, CLASS_KEY_SQL, class_index_days
 from ingest.images import PhotoVault, enquiry_prefix
 from ingest.partitions import existing_partitions, partition_day, partition_name, to_regclass
 
@@ -82,8 +84,8 @@ CAMERA_INDEX = "jj126.uq_passage_camera_id_captured_at_capture_id"
 
 def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = None
                  ) -> list[date]:
-    """Ended days whose partition has rows not yet vacuumed or whose count is not exact,
-    and days old enough to be clustered that are not.
+    """Ended days whose partition has rows not yet vacuumed or whose count is not exact
+    or that have no class index yet, and days old enough to be clustered that are not.
 
     The statistics collector says which partitions had inserts since their last vacuum;
     after a crash it forgets, and the days are sealed again (cheap: vacuum skips pages
@@ -102,9 +104,11 @@ def days_to_seal(conn: psycopg.Connection, now: datetime, after: date | None = N
          WHERE i.inhparent = 'jj126.passage'::regclass AND c.relname ~ '^passage_p[0-9]{8}$'
          ORDER BY 1""").fetchall()
     clustered = {day for day, (_, yes) in _day_indexes(conn, CAMERA_INDEX).items() if yes}
+    _, class_indexed = class_index_days(conn)
     return [day for day, stale, has_rows in rows
             if day <= last and (after is None or day > after)
-            and (stale or (day <= cluster_through and has_rows and day not in clustered))]
+            and (stale or day not in class_indexed
+                 or (day <= cluster_through and has_rows and day not in clustered))]
 
 
 def _day_indexes(conn: psycopg.Connection, parent: str) -> dict[date, tuple[str, bool]]:
@@ -152,6 +156,7 @@ def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -
                 log.warning("%s not clustered: its partition is busy; the next run retries", day)
             finally:
                 conn.execute("RESET lock_timeout")
+        _class_index(conn, day)
         conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(_partition(day)))
     finally:
         conn.autocommit = previous
@@ -159,6 +164,34 @@ def seal_day(conn: psycopg.Connection, day: date, now: datetime | None = None) -
     conn.commit()
     log.info("sealed %s: vacuumed, analysed and counted", day)
     return True
+
+
+def _class_index(conn: psycopg.Connection, day: date) -> None:
+    """Build the day's class index unless it has one (``anpr.plates.CLASS_KEY_SQL``, then
+    the time): a search including probable misreads finds every plate it looks up for
+    one ordered plate side by side there (they share the ordered plate's class), where
+    the plate index gives each plate a leaf page of its own. Built per day when the day
+    is sealed, not by intake: maintained at intake it cost a fifth of intake's throughput.
+    Late records into a sealed day keep it up to date (few). The build (seconds at
+    national scale) holds off writes to that day only; it gives way after 10 s of waiting
+    for the lock and the next run retries (the searches read a day without it through
+    the plate index: slower, the same rows)."""
+    name = CLASS_INDEX.format(partition_name(day))
+    if conn.cursor(row_factory=tuple_row).execute(
+            "SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(%s)",
+            (f"jj126.{name}",)).fetchone() == (True,):
+        return
+    try:
+        conn.execute("SET lock_timeout = '10s'")
+        conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier("jj126", name)))
+        conn.execute(sql.SQL("CREATE INDEX {} ON {} ({}, captured_at)").format(
+            sql.Identifier(name), _partition(day),
+            sql.SQL(CLASS_KEY_SQL.format(p=""))))
+    except psycopg.errors.LockNotAvailable:
+        log.warning("%s: class index not built, its partition is busy; the next run retries",
+                    day)
+    finally:
+        conn.execute("RESET lock_timeout")
 
 
 #: The partitioned plate index whose day indexes are kept in memory (migration 0012).

@@ -228,3 +228,70 @@ def test_a_plate_history_shows_where_each_passage_was_recorded(iconn, cams, sett
         _import_records(iconn, settings, tmp_path, [
             record(cams["mobile"], 2, at=at, plate=plate + "M", lon=5.123456, lat=52.123456)])
         assert _position(iconn, plate + "M", at) == (5.123456, 52.123456)
+
+
+def test_sealed_days_find_probable_misreads_through_the_class_index(iconn, cams, settings,
+                                                                     tmp_path):
+    """Issue 18: a search including probable misreads reads each sealed day's class index
+    (every plate it looks up side by side) and the unsealed days' plate index, and finds
+    exactly the same passages before and after a day is sealed; a day whose index is
+    missing is read the slow way, never left out, and the next seal builds it."""
+    from anpr.plates import CLASS_FROM, CLASS_INDEX, CLASS_TO, class_index_until
+    from gis.search.plate import plate_history, plate_where
+    from gis.search.route import route
+    from gis.search.scope import Window
+
+    tail = uuid.uuid4().hex[:6].upper()
+    digits = "".join(str(int(c, 16) % 10) for c in tail[:2])
+    letters = "".join("BDFGHJKLNPRSTVXZ"[int(c, 16)] for c in tail[2:4])
+    plate, misread = f"BR{digits}{letters}", f"8R{digits}{letters}"
+    now = datetime.now(UTC)
+    old_at, new_at = _day_at(9, 10), now.replace(minute=0, second=0, microsecond=0)
+    old_day, partition = old_at.date(), f"passage_p{old_at:%Y%m%d}"
+    index = CLASS_INDEX.format(partition)
+    for at, tag in ((old_at, "o"), (new_at, "n")):
+        _import_records(iconn, settings, tmp_path, [
+            record(cams["fixed"], 0, at=at, plate=plate, capture_id=f"m{tag}{tail}-0"),
+            record(cams["fixed"], 1, at=at + timedelta(seconds=20), plate=misread,
+                   capture_id=f"m{tag}{tail}-1"),
+            record(cams["fixed"], 2, at=at + timedelta(seconds=40), plate=f"XX{digits}QQ",
+                   alternatives=[{"plate": plate, "confidence": 0.4}],
+                   capture_id=f"m{tag}{tail}-2"),
+            record(cams["fixed"], 3, at=at + timedelta(seconds=60), plate=f"ZX{digits}{letters}",
+                   capture_id=f"m{tag}{tail}-3")])
+    iconn.execute(f"DROP INDEX IF EXISTS jj126.{index}")  # as if not sealed yet
+    iconn.commit()
+    assert old_day in days_to_seal(iconn, now)
+    assert class_index_until(iconn) <= old_at.replace(hour=0)
+    window = Window(old_at - timedelta(hours=1), now + timedelta(minutes=1))
+
+    def found() -> dict[tuple, str]:
+        out = plate_history(iconn, (plate,), window, misreads=True)
+        assert out["passages_total"] == 6, out["passages_total"]
+        return {(r["captured_at"], r["plate"]): r["match"] for r in out["passages"]}
+
+    before = found()
+    assert sorted(before.values()) == ["alternative_read"] * 2 + ["equivalent_characters"] * 2 \
+        + ["exact"] * 2
+    seal_days(iconn, now)
+    assert old_day not in days_to_seal(iconn, now)
+    today_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    # every ended day sealed (yesterday only from 01:00, SEAL_AFTER), today never
+    assert old_at.replace(hour=0) < class_index_until(iconn) <= today_start
+    indexdef = iconn.execute("SELECT pg_get_indexdef(%s::regclass) AS d",
+                             (f"jj126.{index}",)).fetchone()["d"]
+    assert f"'{CLASS_FROM}'" in indexdef and f"'{CLASS_TO}'" in indexdef, indexdef
+    assert found() == before
+    routed = route(iconn, plate, window, misreads=True)
+    assert {(p["captured_at"], p["plate"]) for p in routed["passages"]} == set(before)
+
+    # The plan: the sealed day through its class index, today through the plate index.
+    where = plate_where(iconn, (plate,), window, None, misreads=True)
+    iconn.execute("SET enable_seqscan = off")
+    plan = _explain(iconn, "SELECT p.id FROM " + where.source.as_string(iconn) + " WHERE "
+                    + where.sql().as_string(iconn), where.params)
+    assert index in plan, plan
+    today = f"passage_p{now:%Y%m%d}"
+    assert f"{today}_plate_captured_at" in plan, plan
+    assert f"{today}_plate_class" not in plan
+    iconn.rollback()

@@ -24,12 +24,28 @@ DEFAULT_PAGE = 500
 VERIFY_SECONDS_PER_READ = 6.0
 
 
+#: The passages a search reads unless its ``Where`` names another source.
+PASSAGES = sql.SQL("jj126.passage p")
+#: One plate's passages (``%(plate)s``) as a FROM item named ``p``, for the searches of one
+#: target (Q4, Q6) that read ``Matcher.source_sql`` instead when including probable misreads.
+PLATE_PASSAGES = "(SELECT * FROM jj126.passage s WHERE s.plate = %(plate)s) p"
+
+
 @dataclass
 class Where:
-    """A conjunction of SQL conditions on ``jj126.passage p`` with their parameters."""
+    """A conjunction of SQL conditions on ``jj126.passage p`` with their parameters, or
+    on another ``source`` of passages named ``p`` (the look-up of a search including
+    probable misreads, ``gis.search.misreads.Matcher.source_sql``)."""
 
     parts: list[sql.Composable] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    source: sql.Composable = field(default_factory=lambda: PASSAGES)
+
+    def from_source(self, fragment: str, **params: Any) -> "Where":
+        """Read the passages from ``fragment`` (a FROM item named ``p``)."""
+        self.source = sql.SQL(fragment)
+        self.params.update(params)
+        return self
 
     def add(self, fragment: str, **params: Any) -> "Where":
         self.parts.append(sql.SQL(fragment))
@@ -73,8 +89,8 @@ def page_args(limit: Any, offset: Any) -> tuple[int, int]:
 def preview(conn: psycopg.Connection, where: Where, *, verification: bool) -> dict[str, Any]:
     """How many passages and plates, and the verification work, without fetching rows."""
     q = sql.SQL("SELECT count(*) AS passages, count(DISTINCT p.plate) AS plates, "
-                "count(DISTINCT p.camera_id) AS cameras FROM jj126.passage p WHERE {}"
-                ).format(where.sql())
+                "count(DISTINCT p.camera_id) AS cameras FROM {} WHERE {}"
+                ).format(where.source, where.sql())
     row = conn.execute(q, where.params).fetchone()
     out = {"passages": row["passages"], "plates": row["plates"], "cameras_hit": row["cameras"],
            "verification_required": verification}
@@ -86,7 +102,7 @@ def preview(conn: psycopg.Connection, where: Where, *, verification: bool) -> di
 RESULT_SQL = """
 WITH hits AS MATERIALIZED (
     SELECT {hit_cols}
-      FROM jj126.passage p
+      FROM {source}
      WHERE {where}
 ), agg AS (
     SELECT c.location_id, count(*) AS passages, count(DISTINCT h.plate) AS plates,
@@ -219,7 +235,10 @@ def result(conn: psycopg.Connection, where: Where, *, search: str, params: dict[
     """
     cols = _ORDERS[order]
     page_sql, hit_cols, stored_geom = PAGES[page]
+    if where.source is not PASSAGES and page_sql is not PAGE_FROM_HITS:
+        raise ValueError("a search from another source takes its page from the hits")
     q = sql.SQL(RESULT_SQL).format(
+        source=where.source,
         where=where.sql(), hit_cols=sql.SQL(hit_cols), stored=sql.SQL(STORED_POSITION),
         stored_geom=sql.SQL(stored_geom),
         page=sql.SQL(page_sql).format(where=where.sql(), order=sql.SQL(cols),

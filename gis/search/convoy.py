@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import namedtuple_row
 
-from gis.search.base import generic
+from gis.search.base import PLATE_PASSAGES, generic
 from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
@@ -32,8 +32,8 @@ BAND_SQL = """
 WITH target AS MATERIALIZED (
     SELECT p.id, p.captured_at, p.camera_id, c.location_id, c.segment_direction, p.plate,
            p.alternatives, p.alternative_confidences
-      FROM jj126.passage p JOIN camera c ON c.id = p.camera_id
-     WHERE {target} AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+      FROM {target} JOIN camera c ON c.id = p.camera_id
+     WHERE p.captured_at >= %(start)s AND p.captured_at < %(end)s
        AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
      ORDER BY p.captured_at
      LIMIT %(max_targets)s
@@ -114,13 +114,13 @@ def convoy_run(conn: psycopg.Connection, plate: str, window: Window, minutes: fl
     # over every day partition cost more than running it; it is pruned per probe.
     matcher = Matcher.of([plate], learned(conn, [plate])) if misreads else None
     q = BAND_SQL.format(
-        target=matcher.where_sql() if matcher else "p.plate = %(plate)s",
+        target=matcher.source_sql() if matcher else PLATE_PASSAGES,
         partner="q.plate <> ALL(%(misread_plates)s::text[])" if matcher
         else "q.plate <> %(plate)s")
     rows = generic(conn.cursor(row_factory=namedtuple_row), q,
                    {"plate": plate, "start": window.start, "end": window.end,
                     "band": timedelta(minutes=minutes), "max_targets": MAX_TARGETS,
-                    "cameras": cameras, **(matcher.params() if matcher else {})})
+                    "cameras": cameras, **(matcher.params(conn) if matcher else {})})
     bands: dict[int, set[str]] = {}
     for r in rows:  # a target without any other plate in its band counts too
         band = bands.setdefault(r.target_id, set())

@@ -10,8 +10,10 @@ verified against its crop (R7) like every plate read.
 
 Efficient by construction: the equivalent plates are generated here (bounded:
 ``MAX_SUBSTITUTIONS`` characters changed, at most ``MAX_PLATES`` plates, most likely
-first) and looked up in the plate index with ``plate = ANY(...)``, and in the partial
-GIN index on the alternatives with ``&&`` (migration 0022a); nothing is scanned.
+first) and looked up, on the days retention has sealed, in the day's class index where
+they lie side by side (``anpr.plates.CLASS_KEY_SQL``), on the others in the plate index
+with ``plate = ANY(...)``, and in the partial GIN index on the alternatives with ``&&``
+(migration 0022a); nothing is scanned (``Matcher.source_sql``).
 
 The table is per position in the Dutch side-codes (Kentekenreglement): a side-code
 says for each of the six characters whether it is a letter or a digit, and a character
@@ -36,6 +38,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import combinations, product
 from typing import Any, Iterable, Mapping, Sequence
+
+from anpr.plates import CLASS_KEY_SQL, class_index_until, class_key
 
 #: The Dutch side-codes 1-14 as letter (L) / digit (D) positions, dashes left out.
 SIDE_CODES: dict[int, str] = {
@@ -267,11 +271,30 @@ class Matcher:
                 best = {"match": ALTERNATIVE, "likelihood": likelihood, "matched_plate": alt}
         return best or {"match": EQUIVALENT, "likelihood": 0.0, "matched_plate": plate}
 
-    def where_sql(self, column: str = "p") -> str:
-        """The condition on a passage: its read or a candidate read is one of the plates
-        (the plate index and the partial GIN index on the alternatives)."""
-        return (f"({column}.plate = ANY(%(misread_plates)s::text[]) "
-                f"OR {column}.alternatives && %(misread_plates)s::text[])")
+    def source_sql(self) -> str:
+        """The passages whose read or a candidate read is one of the plates, as a FROM item
+        named ``p`` (every column of ``jj126.passage``) for the searches to add their
+        window and cameras to, which the planner pushes into both halves.
 
-    def params(self) -> dict[str, Any]:
-        return {"misread_plates": self.plates}
+        The days before ``misread_class_until`` (sealed: each has its class index,
+        ``anpr.plates.CLASS_KEY_SQL``) are read through the class index, where every
+        plate looked up shares the ordered plate's class and so lies beside the others on
+        a few index pages a day; the later days through the plate index, a probe per
+        plate. The candidate reads come from the partial GIN index on the alternatives
+        (migration 0022a) in both. The two conditions find the same passages (the key
+        holds the plate); only the pages read differ."""
+        alt = "s.alternatives && %(misread_plates)s::text[]"
+        key = CLASS_KEY_SQL.format(p="s.")
+        return ("(SELECT * FROM jj126.passage s"
+                " WHERE s.captured_at < %(misread_class_until)s"
+                f" AND ({key} = ANY(%(misread_keys)s::text[]) OR {alt})"
+                " UNION ALL SELECT * FROM jj126.passage s"
+                " WHERE s.captured_at >= %(misread_class_until)s"
+                f" AND (s.plate = ANY(%(misread_plates)s::text[]) OR {alt})) p")
+
+    def params(self, conn: Any) -> dict[str, Any]:
+        """The parameters of :meth:`source_sql`: the plates, their class keys, and where
+        the days with a class index end (read from the catalogue on ``conn``)."""
+        plates = self.plates
+        return {"misread_plates": plates, "misread_keys": [class_key(p) for p in plates],
+                "misread_class_until": class_index_until(conn)}

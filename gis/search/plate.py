@@ -19,15 +19,14 @@ from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
 
-def plate_where(plates: tuple[str, ...], window: Window,
+def plate_where(conn: psycopg.Connection, plates: tuple[str, ...], window: Window,
                 cameras: tuple[str, ...] | None, *, misreads: bool = False,
-                matcher: Matcher | None = None,
-                conn: psycopg.Connection | None = None) -> base.Where:
-    """The condition of Q1; with ``misreads`` the plates its matcher looks up (learned
-    from the verdicts on ``conn`` when given, so held results are what the search found)."""
+                matcher: Matcher | None = None) -> base.Where:
+    """The condition of Q1; with ``misreads`` the passages its matcher looks up (learned
+    from the officers' verdicts on ``conn``, so held results are what the search found)."""
     if misreads:
-        matcher = matcher or Matcher.of(plates, learned(conn, plates) if conn else None)
-        return (base.Where().add(matcher.where_sql(), **matcher.params())
+        matcher = matcher or Matcher.of(plates, learned(conn, plates))
+        return (base.Where().from_source(matcher.source_sql(), **matcher.params(conn))
                 .window(window).cameras(cameras))
     return (base.Where().add("p.plate = ANY(%(plates)s::text[])", plates=list(plates))
             .window(window).cameras(cameras))
@@ -41,7 +40,7 @@ def search_where(conn: psycopg.Connection, plates: tuple[str, ...], window: Wind
     if scope is not None:
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
-    return plate_where(plates, window, cameras, misreads=misreads, conn=conn)
+    return plate_where(conn, plates, window, cameras, misreads=misreads)
 
 
 def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Window, *,
@@ -54,7 +53,7 @@ def plate_history(conn: psycopg.Connection, plates: tuple[str, ...], window: Win
                     cameras_given=cameras is not None or scope.cameras is not None)
     # The plates looked up use what officers' verdicts taught (gis.search.misreads).
     matcher = Matcher.of(plates, learned(conn, plates)) if misreads else None
-    where = plate_where(plates, window, cameras, misreads=misreads, matcher=matcher)
+    where = plate_where(conn, plates, window, cameras, misreads=misreads, matcher=matcher)
     params = {"plates": list(plates), "window": window.as_dict(),
               "cameras": list(cameras) if cameras else None}
     if matcher is not None:
@@ -77,5 +76,5 @@ def plate_preview(conn: psycopg.Connection, plates: tuple[str, ...], window: Win
         scope.check(windows=[window], cameras=cameras, plates=plates,
                     cameras_given=cameras is not None or scope.cameras is not None)
     matcher = Matcher.of(plates, learned(conn, plates)) if misreads else None
-    return base.preview(conn, plate_where(plates, window, cameras, misreads=misreads,
+    return base.preview(conn, plate_where(conn, plates, window, cameras, misreads=misreads,
                                           matcher=matcher), verification=True)

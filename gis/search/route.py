@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from gis.search.base import PLATE_PASSAGES
 from gis.search.misreads import Matcher, learned
 from gis.search.scope import Scope, Window
 
@@ -26,11 +27,11 @@ SELECT p.id, p.camera_id, p.captured_at, p.plate, ST_X(p.geom) AS lon, ST_Y(p.ge
        c.segment_direction AS dir, l.code AS location_code, l.segment_id, l.segment_fraction AS frac,
        ST_X(l.geom) AS loc_lon, ST_Y(l.geom) AS loc_lat,
        s.source, s.target, s.cost, s.reverse_cost
-  FROM jj126.passage p
+  FROM {passages}
   JOIN camera c ON c.id = p.camera_id
   JOIN location l ON l.id = c.location_id
   LEFT JOIN road_segment s ON s.id = l.segment_id
- WHERE {plate} AND p.captured_at >= %(start)s AND p.captured_at < %(end)s
+ WHERE p.captured_at >= %(start)s AND p.captured_at < %(end)s
    AND (%(cameras)s::text[] IS NULL OR p.camera_id = ANY(%(cameras)s::text[]))
  ORDER BY p.captured_at, p.id
  LIMIT %(max)s
@@ -103,10 +104,10 @@ def route(conn: psycopg.Connection, plate: str, window: Window, *, scope: Scope 
     # (R5; a refusal never reveals where else the plate was seen).
     cameras = sorted(scope.cameras) if scope is not None and scope.cameras is not None else None
     matcher = Matcher.of([plate], learned(conn, [plate])) if misreads else None
-    condition = matcher.where_sql() if matcher else "p.plate = %(plate)s"
-    rows = [dict(r) for r in conn.execute(PASSAGES_SQL.format(plate=condition), {
+    passages = matcher.source_sql() if matcher else PLATE_PASSAGES
+    rows = [dict(r) for r in conn.execute(PASSAGES_SQL.format(passages=passages), {
         "plate": plate, "start": window.start, "end": window.end, "max": max_passages,
-        "cameras": cameras, **(matcher.params() if matcher else {})}).fetchall()]
+        "cameras": cameras, **(matcher.params(conn) if matcher else {})}).fetchall()]
     out = route_of(conn, plate, window, rows, detour_min_s=detour_min_s,
                    detour_ratio=detour_ratio, impossible_ratio=impossible_ratio,
                    max_passages=max_passages)
