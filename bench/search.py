@@ -164,6 +164,8 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     base = _baseline(conn, lambda p: convoy.convoy(conn, p, last_day, 2.0), targets[0])
     add(f"Q4 convoy, {statistics.median(counts):.0f} target passages +/-2 min (baseline 1 d)",
         t, base, "<= 100")
+    tm = _timed(conn, lambda p: convoy.convoy(conn, p, span, 2.0, misreads=True), targets)
+    add("Q4 convoy with misreads (baseline: exact Q4 p50)", tm, _p(t, 50), "<= 100")
     # Q5
     def sites() -> list[common.Site]:
         return [common.Site(f"s{i}", tuple(rng.choice(locs)), hour_window(2)) for i in range(10)]
@@ -171,6 +173,9 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     t = _timed(conn, lambda s: common.common_plates(conn, s, 3), args5)
     base = _baseline(conn, lambda s: common.common_plates(conn, s, 3), args5[0])
     add("Q5 common plates, 10 sites x 2 h, k=3", t, base, "<= 250")
+    # Q5 including probable misreads: look-alike reads and candidate reads grouped
+    tm = _timed(conn, lambda s: common.common_plates(conn, s, 3, misreads=True), args5)
+    add("Q5 common plates with misreads (baseline: exact Q5 p50)", tm, _p(t, 50), "<= 250")
     # Q6
     rplates = _plates_with(conn, span, 40, 60, max(runs // 2, 3) + 1, rng)
     counts = [plate.plate_preview(conn, (p,), span)["passages"] for p in rplates]
@@ -178,6 +183,8 @@ def measure(conn: psycopg.Connection, runs: int, seed: int = 7) -> tuple[list[Fi
     t = _timed(conn, lambda p: route.route(conn, p, span), rplates)
     base = _baseline(conn, lambda p: route.route(conn, p, span), rplates[0])
     add(f"Q6 route, {statistics.median(counts):.0f} passages", t, base, "<= 500")
+    tm = _timed(conn, lambda p: route.route(conn, p, span, misreads=True), rplates)
+    add("Q6 route with misreads (baseline: exact Q6 p50)", tm, _p(t, 50), "<= 500")
     return figures, info
 
 

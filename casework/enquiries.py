@@ -380,8 +380,10 @@ def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool, str]]) ->
     if not refs:
         return []
     merged: dict[tuple[int, Any], tuple[str, bool, str]] = {}
-    for pid, at, cam, verify, question in refs:  # a passage in two bands or sites: once
-        merged[(pid, at)] = (cam, verify, question)
+    for pid, at, cam, verify, question in refs:  # a passage in two bands or sites: once,
+        seen = merged.get((pid, at))              # to be verified if any of them says so
+        if seen is None or (verify and not seen[1]):
+            merged[(pid, at)] = (cam, verify, question)
     pids = [k[0] for k in merged]
     times = [k[1] for k in merged]
     cams = [v[0] for v in merged.values()]

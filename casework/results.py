@@ -487,6 +487,7 @@ def _common(conn: psycopg.Connection, enq: dict[str, Any], limit: int, offset: i
     rows_sql, args = _rows(Filters())
     args.update(enquiry=enq["id"])
     rows = conn.execute(sql.SQL("SELECT p.id, p.plate, p.captured_at, p.camera_id, "
+                                "p.alternatives, p.alternative_confidences, "
                                 "l.code AS location_code {}").format(rows_sql), args).fetchall()
     out = group(conn, at_sites(rows, sites), sites, sp.k(params),
                 misreads=sp.misreads(params), limit=limit, offset=offset)

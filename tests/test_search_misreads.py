@@ -210,6 +210,41 @@ def test_common_plates_group_look_alike_reads_with_the_option(login, demo_db, pl
     assert question == planted["plate"]
 
 
+def test_common_plates_count_a_site_that_saw_the_plate_only_as_a_candidate_read(
+        login, demo_db, planted):
+    """Q5 with the option: a passage counts for the group of each of its camera's
+    candidate reads too, so a vehicle read as something else at one site, whose camera
+    offered the right read as a candidate, is seen at that site; the passage is marked
+    as an alternative read and held to be verified against the group's plate (R7)."""
+    officer = login("officer.mn")
+    rid = _confirmed(officer, _order(demo_db, areas=NL))
+    rows, ids = planted["rows"], {k: v["id"] for k, v in planted["rows"].items()}
+    sites = [_site(rows, "A", ["exact1", "exact2"]), _site(rows, "B", ["alt"])]
+    _, plain = _run(officer, rid, "common", {"sites": sites, "k": 2})
+    assert planted["plate"] not in {p["plate"] for p in plain["result"]["plates"]}
+    pre, run = _run(officer, rid, "common", {"sites": sites, "k": 2, "misreads": True})
+    found = {p["plate"]: p for p in run["result"]["plates"]}
+    assert planted["plate"] in found, found.keys()
+    group = found[planted["plate"]]
+    assert group["sites"] == ["A", "B"]
+    marks = {x["id"]: x for x in group["passages"]}
+    assert {i: x["match"] for i, x in marks.items()} == {
+        ids["exact1"]: "exact", ids["exact2"]: "exact", ids["alt"]: "alternative_read"}
+    assert marks[ids["alt"]]["plate"] == planted["other"][::-1]   # the read stays as read
+    assert marks[ids["alt"]]["matched_plate"] == planted["plate"]
+    assert marks[ids["alt"]]["likelihood"] == pytest.approx(0.35)
+    assert pre["to_verify"] == 1
+    held = {r["passage_id"]: r for r in officer.get(
+        f"/api/v1/searches/{run['enquiry_id']}/results?limit=1000").get_json()["passages"]}
+    assert held[ids["alt"]]["needs_verification"] is True
+    assert not held[ids["exact1"]]["needs_verification"]
+    # read back from what the run held, the group is the same
+    answer = officer.get(f"/api/v1/searches/{run['enquiry_id']}/results/answer").get_json()
+    again = next(p for p in answer["plates"] if p["plate"] == planted["plate"])
+    assert {x["id"]: x["match"] for x in again["passages"]} == {
+        i: x["match"] for i, x in marks.items()}
+
+
 def test_docs_print_the_confusion_table_of_the_code():
     from pathlib import Path
 

@@ -40,14 +40,19 @@ def _site_union(sites: list[Site], misreads: bool = False
     parts, params = [], {}
     key = sql.SQL("translate(p.plate, {}, {})").format(
         sql.Literal(CANON_FROM), sql.Literal(CANON_TO)) if misreads else sql.SQL("p.plate")
+    # With misreads the camera's candidate reads count too; the index does not carry
+    # them, so they come from the table (a sealed day is in camera and time order: a
+    # site's passages lie on adjacent pages).
+    alts = sql.SQL(", p.alternatives, p.alternative_confidences") if misreads else sql.SQL("")
     for i, site in enumerate(sites):
         parts.append(sql.SQL(
             "SELECT {i}::int AS site, {key} AS key, p.plate, p.captured_at, p.camera_id, "
-            "p.capture_id "
+            "p.capture_id{alts} "
             "FROM jj126.passage p "
             "WHERE p.camera_id = ANY({cams}::text[]) AND p.captured_at >= {s} AND "
             "p.captured_at < {e}").format(
-            i=sql.Literal(i), key=key, cams=sql.Placeholder(f"c{i}"), s=sql.Placeholder(f"s{i}"),
+            i=sql.Literal(i), key=key, alts=alts, cams=sql.Placeholder(f"c{i}"),
+            s=sql.Placeholder(f"s{i}"),
             e=sql.Placeholder(f"e{i}")))
         params.update({f"c{i}": list(site.cameras), f"s{i}": site.window.start,
                        f"e{i}": site.window.end})
@@ -85,18 +90,56 @@ def common_plates(conn: psycopg.Connection, sites: list[Site], k: int, *,
     ``limit`` None lists every plate."""
     validate_sites(sites, k)
     _check(scope, sites)
-    union, params = _site_union(sites, misreads)
-    q = sql.SQL("""
-        WITH hits AS MATERIALIZED ({union}),
-        hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s)
-        SELECT h.site, h.plate, h.captured_at, h.camera_id, p.id, l.code AS location_code
-          FROM hits h JOIN hot USING (key)
-          JOIN jj126.passage p ON p.camera_id = h.camera_id AND p.captured_at = h.captured_at
-                              AND p.capture_id = h.capture_id
-          JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
-         ORDER BY h.key, h.captured_at""").format(union=union)
-    rows = conn.execute(q, {**params, "k": k}).fetchall()
+    rows = _rows(conn, sites, k, misreads)
     return group(conn, rows, sites, k, misreads=misreads, limit=limit, offset=offset)
+
+
+#: The passages of the plates seen at k sites or more, one row per site that saw them.
+ROWS_SQL = """
+    WITH hits AS MATERIALIZED ({union}),
+    hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s)
+    SELECT h.site, h.plate, h.captured_at, h.camera_id, p.id, l.code AS location_code
+      FROM hits h JOIN hot USING (key)
+      JOIN jj126.passage p ON p.camera_id = h.camera_id AND p.captured_at = h.captured_at
+                          AND p.capture_id = h.capture_id
+      JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
+     ORDER BY h.key, h.captured_at"""
+#: The same including probable misreads: a passage counts for the look-alike group of its
+#: read and for that of each candidate read (``keys``), so a vehicle misread at one site
+#: whose camera also offered the right read is seen at that site too.
+MISREAD_ROWS_SQL = """
+    WITH hits AS MATERIALIZED (
+        SELECT u.*, array_append(coalesce((SELECT array_agg(translate(a, {f}, {t}))
+                                             FROM unnest(u.alternatives) a), '{{}}'), u.key)
+                        AS keys
+          FROM ({union}) u),
+    hot AS (SELECT array_agg(key) AS keys FROM (
+              SELECT k.key FROM hits h CROSS JOIN LATERAL unnest(h.keys) AS k(key)
+               GROUP BY k.key HAVING count(DISTINCT h.site) >= %(k)s) g)
+    SELECT h.site, h.plate, h.alternatives, h.alternative_confidences, h.captured_at,
+           h.camera_id, p.id, l.code AS location_code
+      FROM hits h CROSS JOIN hot
+      JOIN jj126.passage p ON p.camera_id = h.camera_id AND p.captured_at = h.captured_at
+                          AND p.capture_id = h.capture_id
+      JOIN camera c ON c.id = h.camera_id JOIN location l ON l.id = c.location_id
+     WHERE h.keys && hot.keys
+     ORDER BY h.key, h.captured_at"""
+
+
+def _rows(conn: psycopg.Connection, sites: list[Site], k: int, misreads: bool
+          ) -> list[dict[str, Any]]:
+    union, params = _site_union(sites, misreads)
+    q = sql.SQL(MISREAD_ROWS_SQL if misreads else ROWS_SQL).format(
+        union=union, f=sql.Literal(CANON_FROM), t=sql.Literal(CANON_TO))
+    return conn.execute(q, {**params, "k": k}).fetchall()
+
+
+def _keys(row: dict[str, Any], misreads: bool) -> set[str]:
+    """The groups a passage counts for: its plate; with misreads the look-alike class
+    of its read and of each candidate read (``canonical``)."""
+    if not misreads:
+        return {row["plate"]}
+    return {canonical(row["plate"])} | {canonical(a) for a in row.get("alternatives") or ()}
 
 
 def at_sites(rows: list[dict[str, Any]], sites: list[Site]) -> list[dict[str, Any]]:
@@ -120,31 +163,39 @@ def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site
     sites, ranked: the search's rows, or the rows a run held read back (``at_sites``)."""
     plates: dict[str, dict[str, Any]] = {}
     for r in rows:
-        key = canonical(r["plate"]) if misreads else r["plate"]
-        p = plates.setdefault(key, {"plate": r["plate"], "sites": set(), "passages": []})
-        p["sites"].add(r["site"])
-        p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
-                              "location_code": r["location_code"], "id": r["id"],
-                              "captured_at": r["captured_at"], "plate": r["plate"],
-                              "_site": r["site"]})
+        for key in _keys(r, misreads):
+            p = plates.setdefault(key, {"plate": r["plate"], "sites": set(), "passages": []})
+            p["sites"].add(r["site"])
+            p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
+                                  "location_code": r["location_code"], "id": r["id"],
+                                  "captured_at": r["captured_at"], "plate": r["plate"],
+                                  "_site": r["site"],
+                                  "_alternatives": r.get("alternatives") or (),
+                                  "_confidences": r.get("alternative_confidences") or ()})
     plates = {key: p for key, p in plates.items() if len(p["sites"]) >= k}
     # The likelihoods use what officers' verdicts taught per camera and character pair
     # (gis.search.misreads.learned), as the plate searches do: one look-up for all groups.
-    taught = learned(conn, {x["plate"] for p in plates.values() for x in p["passages"]}) \
+    taught = learned(conn, {r for p in plates.values() for x in p["passages"]
+                            for r in (x["plate"], *x["_alternatives"])}) \
         if misreads and plates else {}
-    for p in plates.values():
+    for key, p in plates.items():
         p["passages"].sort(key=lambda x: (x["captured_at"], x["_site"], x["camera_id"], x["id"]))
+        extra = []
         for x in p["passages"]:
             del x["_site"]
-        reads = [x["plate"] for x in p["passages"]]
+            extra.append((x.pop("_alternatives"), x.pop("_confidences")))
         if not misreads:
             for x in p["passages"]:
                 del x["plate"]
             continue
+        # The plate shown is the group's most frequent read; a group found only through
+        # candidate reads shows its most frequent candidate.
+        reads = [x["plate"] for x in p["passages"] if canonical(x["plate"]) == key] or [
+            a for alts, _ in extra for a in alts if canonical(a) == key]
         p["plate"] = max(sorted(set(reads)), key=reads.count)
         matcher = Matcher.of([p["plate"]], taught)
-        for x in p["passages"]:
-            x.update(matcher.mark(x["plate"], camera=x["camera_id"]))
+        for x, (alts, confs) in zip(p["passages"], extra):
+            x.update(matcher.mark(x["plate"], alts, confs, camera=x["camera_id"]))
         p["passages"].sort(key=lambda x: x["match"] != "exact")
     ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
                       "sites": [sites[i].name for i in sorted(p["sites"])],
@@ -166,26 +217,19 @@ def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site
 def common_preview(conn: psycopg.Connection, sites: list[Site], k: int, *,
                    scope: Scope | None = None, misreads: bool = False) -> dict[str, Any]:
     """Passages and distinct plates over all sites, before any plate is listed. With
-    ``misreads`` the passages whose read is not their look-alike group's most frequent
-    read, in groups seen at ``k`` sites, are probable misreads to verify (R7): counted."""
+    ``misreads`` the passages that would be held as probable misreads to verify (R7): in a
+    group seen at ``k`` sites through a look-alike read or a candidate read: counted."""
     validate_sites(sites, k)
     _check(scope, sites)
-    union, params = _site_union(sites, misreads)
+    union, params = _site_union(sites)
     row = conn.execute(sql.SQL("SELECT count(*) AS passages, count(DISTINCT plate) AS plates "
                                "FROM ({union}) h").format(union=union), params).fetchone()
     out = {"passages": row["passages"], "plates": row["plates"],
            "verification_required": misreads, "verification_minutes": 0.0}
-    if misreads:
-        to_verify = conn.execute(sql.SQL("""
-            WITH hits AS MATERIALIZED ({union}),
-            hot AS (SELECT key FROM hits GROUP BY key HAVING count(DISTINCT site) >= %(k)s),
-            reads AS (SELECT h.key, h.plate, count(*) AS n FROM hits h JOIN hot USING (key)
-                       GROUP BY h.key, h.plate),
-            shown AS (SELECT DISTINCT ON (key) key, plate FROM reads
-                       ORDER BY key, n DESC, plate)
-            SELECT count(DISTINCT (h.camera_id, h.captured_at, h.capture_id)) AS n
-              FROM hits h JOIN shown s ON s.key = h.key AND s.plate <> h.plate""").format(
-            union=union), {**params, "k": k}).fetchone()["n"]
+    if misreads:  # the passages the run will hold to verify, found as the run finds them
+        found = group(conn, _rows(conn, sites, k, True), sites, k, misreads=True, limit=None)
+        to_verify = len({x["id"] for p in found["plates"] for x in p["passages"]
+                         if x["match"] != "exact"})
         out["to_verify"] = to_verify
         out["verification_minutes"] = round(to_verify * VERIFY_SECONDS_PER_READ / 60, 1)
     return out
