@@ -138,7 +138,8 @@ def db_migrate(obj: Context, revision: str) -> None:
               help="Read the pages before returning (else ask the kernel to prefetch them).")
 @pass_ctx
 def db_prewarm(obj: Context, wait: bool) -> None:
-    """Load the plate indexes of every stored day into memory (fast plate searches)."""
+    """Load the plate-search indexes of every stored day into memory (fast plate
+    searches: the plate index and the alternatives' index)."""
     from anpr.database import connect
     from ingest.partitions import existing_partitions
     from ingest.retention import prewarm

@@ -113,18 +113,17 @@ def test_retention_of_a_sealed_day_counts_late_records_without_scanning(iconn, c
                          (day,)).fetchone()["final"] is True
 
 
-def test_prewarm_reads_each_days_plate_index(iconn, cams, settings, tmp_path):
-    from ingest.retention import prewarm
+def test_prewarm_reads_each_days_plate_search_indexes(iconn, cams, settings, tmp_path):
+    from ingest.retention import PLATE_INDEXES, prewarm
 
     day_at = _day_at(3, 7)
     _import(iconn, settings, cams, tmp_path, day_at, f"w{uuid.uuid4().hex[:6]}", 50)
     pages = prewarm(iconn, [day_at.date()], mode="read")
-    size = iconn.execute("SELECT pg_relation_size(i.inhrelid) / 8192 AS n FROM pg_inherits i "
-                         "JOIN pg_index x ON x.indexrelid = i.inhrelid "
-                         "WHERE i.inhparent = 'jj126.ix_passage_plate_time'::regclass "
-                         "AND x.indrelid = %s::regclass",
-                         (f"jj126.passage_p{day_at:%Y%m%d}",)).fetchone()["n"]
-    assert pages == {day_at.date(): size} and size > 0
+    size = iconn.execute("SELECT sum(pg_relation_size(i.inhrelid) / 8192) AS n, count(*)"
+                         " FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid "
+                         "WHERE i.inhparent = ANY(%s::regclass[]) AND x.indrelid = %s::regclass",
+                         (list(PLATE_INDEXES), f"jj126.passage_p{day_at:%Y%m%d}")).fetchone()
+    assert size["count"] == 2 and pages == {day_at.date(): size["n"]} and size["n"] > 0
     everything = prewarm(iconn)  # every stored day, prefetched
     assert day_at.date() in everything and len(everything) >= 28
 
