@@ -39,10 +39,10 @@ _CLASS = str.maketrans(CLASS_FROM, CLASS_TO)
 assert re.fullmatch("[A-Z0-9]+", CLASS_FROM + CLASS_TO)  # written into SQL as they are
 #: The key of the class index as SQL on a passage's plate (``{p}`` its qualifier, e.g.
 #: ``p.``, or nothing in the index itself): the class, then the plate
-#: (so the key still names the plate). Retention builds the index on each day partition it
-#: seals (``ingest.retention.CLASS_INDEX``); the searches write the same expression, which
-#: is how the planner matches the index. Changing the classes needs every sealed day's
-#: index built again (``tests/test_search_misreads.py`` compares them).
+#: (so the key still names the plate). Retention builds the index (``CLASS_INDEX``) on each
+#: day partition it seals (``ingest.retention``); the searches write the same expression,
+#: which is how the planner matches the index. Changing the classes needs every sealed
+#: day's index built again (``tests/test_seal.py`` compares an index with these strings).
 CLASS_KEY_SQL = ("(translate({p}plate, '" + CLASS_FROM + "', '" + CLASS_TO + "')"
                  " || {p}plate)")
 
