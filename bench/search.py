@@ -222,7 +222,7 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
         conn.commit()
         # The steady state of a running system: retention has sealed every ended day (each
         # clustered, vacuumed, counted and given its class index, ingest.retention) and
-        # keeps the plate indexes of the stored days in memory (ingest.retention.prewarm);
+        # keeps the plate-search indexes of the stored days in memory (ingest.retention.prewarm);
         # a reboot needs `anpr db prewarm`. Sealing is done once: the next run finds
         # nothing to seal.
         from ingest.retention import prewarm, seal_days
@@ -238,6 +238,6 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
                             ).fetchone()["s"]
     echo(f"data: {info['passages']:,} passages over {info['days']} days in {database} ({size}); "
          f"Q4 targets had {info['q4_target_passages']} passages, Q6 routes "
-         f"{info['q6_route_passages']}; plate indexes in memory: {info['prewarmed_mib']:,} MiB; "
+         f"{info['q6_route_passages']}; plate-search indexes in memory: {info['prewarmed_mib']:,} MiB; "
          f"measured at {datetime.now().isoformat(timespec='seconds')}")
     report(figures, as_json)

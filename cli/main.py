@@ -147,10 +147,10 @@ def db_prewarm(obj: Context, wait: bool) -> None:
     with connect(obj.url()) as conn:
         days = existing_partitions(conn)
         total = 0
-        with click.progressbar(days, label="plate indexes", file=sys.stderr) as bar:
+        with click.progressbar(days, label="plate-search indexes", file=sys.stderr) as bar:
             for day in bar:
                 total += sum(prewarm(conn, [day], mode="read" if wait else "prefetch").values())
-    click.echo(f"plate indexes of {len(days)} days: {total * 8192 / 2**20:,.0f} MiB "
+    click.echo(f"plate-search indexes of {len(days)} days: {total * 8192 / 2**20:,.0f} MiB "
                f"{'read into memory' if wait else 'queued for prefetch'}")
 
 

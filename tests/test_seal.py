@@ -135,7 +135,7 @@ def test_db_prewarm_command(intake_url):
 
     r = CliRunner().invoke(main, ["db", "prewarm"], env={"DATABASE_URL": intake_url})
     assert r.exit_code == 0, r.output
-    assert "read into memory" in r.output and "plate indexes of" in r.output
+    assert "read into memory" in r.output and "plate-search indexes of" in r.output
 
 
 def test_days_two_days_old_are_clustered_by_camera_and_time(iconn, cams, settings, tmp_path):
