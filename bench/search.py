@@ -238,6 +238,7 @@ def search_bench(obj, days: int, per_day: int, database: str, runs: int, no_load
                             ).fetchone()["s"]
     echo(f"data: {info['passages']:,} passages over {info['days']} days in {database} ({size}); "
          f"Q4 targets had {info['q4_target_passages']} passages, Q6 routes "
-         f"{info['q6_route_passages']}; plate-search indexes in memory: {info['prewarmed_mib']:,} MiB; "
+         f"{info['q6_route_passages']}; plate-search indexes in memory: "
+         f"{info['prewarmed_mib']:,} MiB; "
          f"measured at {datetime.now().isoformat(timespec='seconds')}")
     report(figures, as_json)
