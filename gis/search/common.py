@@ -155,51 +155,56 @@ def at_sites(rows: list[dict[str, Any]], sites: list[Site]) -> list[dict[str, An
     return out
 
 
+def _groups(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site], k: int,
+            misreads: bool) -> list[dict[str, Any]]:
+    """The plates of ``rows`` seen at ``k`` or more sites, each with its sites and its
+    passages (with ``misreads`` each marked with how it matched the plate shown)."""
+    found: dict[str, tuple[set[int], list[dict[str, Any]]]] = {}
+    for r in rows:
+        for key in _keys(r, misreads):
+            seen, members = found.setdefault(key, (set(), []))
+            seen.add(r["site"])
+            members.append(r)
+    found = {key: g for key, g in found.items() if len(g[0]) >= k}
+    # The likelihoods use what officers' verdicts taught per camera and character pair
+    # (gis.search.misreads.learned), as the plate searches do: one look-up for all groups.
+    taught = learned(conn, {p for _, members in found.values() for r in members
+                            for p in (r["plate"], *(r.get("alternatives") or ()))}) \
+        if misreads and found else {}
+    out = []
+    for key, (seen, members) in found.items():
+        members.sort(key=lambda r: (r["captured_at"], r["site"], r["camera_id"], r["id"]))
+        passages = [{"site": sites[r["site"]].name, "camera_id": r["camera_id"],
+                     "location_code": r["location_code"], "id": r["id"],
+                     "captured_at": r["captured_at"]} for r in members]
+        plate = members[0]["plate"]
+        if misreads:
+            # The plate shown is the group's most frequent read; a group found only
+            # through candidate reads shows its most frequent candidate.
+            reads = [r["plate"] for r in members if canonical(r["plate"]) == key] or [
+                a for r in members for a in r.get("alternatives") or () if canonical(a) == key]
+            plate = max(sorted(set(reads)), key=reads.count)
+            matcher = Matcher.of([plate], taught)
+            for x, r in zip(passages, members):
+                x["plate"] = r["plate"]
+                x.update(matcher.mark(r["plate"], r.get("alternatives"),
+                                      r.get("alternative_confidences"), camera=r["camera_id"]))
+            passages.sort(key=lambda x: x["match"] != "exact")
+        out.append({"plate": plate, "sites": seen, "passages": passages})
+    return out
+
+
 def group(conn: psycopg.Connection, rows: list[dict[str, Any]], sites: list[Site], k: int, *,
           misreads: bool = False, limit: int | None = None, offset: int = 0
           ) -> dict[str, Any]:
     """The plates of ``rows`` (one per site that saw a passage: ``site``, ``plate``,
-    ``captured_at``, ``camera_id``, ``id``, ``location_code``) seen at ``k`` or more
-    sites, ranked: the search's rows, or the rows a run held read back (``at_sites``)."""
-    plates: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        for key in _keys(r, misreads):
-            p = plates.setdefault(key, {"plate": r["plate"], "sites": set(), "passages": []})
-            p["sites"].add(r["site"])
-            p["passages"].append({"site": sites[r["site"]].name, "camera_id": r["camera_id"],
-                                  "location_code": r["location_code"], "id": r["id"],
-                                  "captured_at": r["captured_at"], "plate": r["plate"],
-                                  "_site": r["site"],
-                                  "_alternatives": r.get("alternatives") or (),
-                                  "_confidences": r.get("alternative_confidences") or ()})
-    plates = {key: p for key, p in plates.items() if len(p["sites"]) >= k}
-    # The likelihoods use what officers' verdicts taught per camera and character pair
-    # (gis.search.misreads.learned), as the plate searches do: one look-up for all groups.
-    taught = learned(conn, {r for p in plates.values() for x in p["passages"]
-                            for r in (x["plate"], *x["_alternatives"])}) \
-        if misreads and plates else {}
-    for key, p in plates.items():
-        p["passages"].sort(key=lambda x: (x["captured_at"], x["_site"], x["camera_id"], x["id"]))
-        extra = []
-        for x in p["passages"]:
-            del x["_site"]
-            extra.append((x.pop("_alternatives"), x.pop("_confidences")))
-        if not misreads:
-            for x in p["passages"]:
-                del x["plate"]
-            continue
-        # The plate shown is the group's most frequent read; a group found only through
-        # candidate reads shows its most frequent candidate.
-        reads = [x["plate"] for x in p["passages"] if canonical(x["plate"]) == key] or [
-            a for alts, _ in extra for a in alts if canonical(a) == key]
-        p["plate"] = max(sorted(set(reads)), key=reads.count)
-        matcher = Matcher.of([p["plate"]], taught)
-        for x, (alts, confs) in zip(p["passages"], extra):
-            x.update(matcher.mark(x["plate"], alts, confs, camera=x["camera_id"]))
-        p["passages"].sort(key=lambda x: x["match"] != "exact")
+    ``captured_at``, ``camera_id``, ``id``, ``location_code``, with misreads the candidate
+    reads) seen at ``k`` or more sites, ranked: the search's rows, or the rows a run held
+    read back (``at_sites``)."""
+    plates = _groups(conn, rows, sites, k, misreads)
     ranked = sorted(({"plate": p["plate"], "sites_count": len(p["sites"]),
                       "sites": [sites[i].name for i in sorted(p["sites"])],
-                      "passages": p["passages"]} for p in plates.values()),
+                      "passages": p["passages"]} for p in plates),
                     key=lambda x: (-x["sites_count"], x["plate"]))
     out_params: dict[str, Any] = {"k": k, "sites": [
         {"name": s.name, "cameras": list(s.cameras), "window": s.window.as_dict()}
@@ -227,9 +232,9 @@ def common_preview(conn: psycopg.Connection, sites: list[Site], k: int, *,
     out = {"passages": row["passages"], "plates": row["plates"],
            "verification_required": misreads, "verification_minutes": 0.0}
     if misreads:  # the passages the run will hold to verify, found as the run finds them
-        found = group(conn, _rows(conn, sites, k, True), sites, k, misreads=True, limit=None)
-        to_verify = len({x["id"] for p in found["plates"] for x in p["passages"]
-                         if x["match"] != "exact"})
+        to_verify = len({x["id"] for p in _groups(conn, _rows(conn, sites, k, True), sites, k,
+                                                  True)
+                         for x in p["passages"] if x["match"] != "exact"})
         out["to_verify"] = to_verify
         out["verification_minutes"] = round(to_verify * VERIFY_SECONDS_PER_READ / 60, 1)
     return out
