@@ -5,7 +5,7 @@ it) logs in through the login form and works verification pages of 500 reads and
 photo page of 48 photos with the keyboard only, as the pages teach: on the verify page
 ``b`` for each read that needs a verdict of its own (they come first, marked), ``p`` to
 approve the page, and ``b`` when the page asks its spot-check read; on the photo page
-``p``. The reads of their own come first, so the first page may hold nothing else: then
+``p`` once the page has fetched the next one (as it does while the officer looks). The reads of their own come first, so the first page may hold nothing else: then
 the bench gives the rest of them their verdicts (a key each, as the officer would) and
 the browser works the first page that holds reads the plate reader agrees with too. The
 script counts the key presses and measures, in the browser, how long the officer waits
@@ -228,6 +228,9 @@ def drive(app, username: str, password: str, request_id: int,
             page.wait_for_function("Array.from(document.querySelectorAll('#photo-grid img'))"
                                    ".every(i => i.complete)", timeout=120_000)
             photos = len(page.query_selector_all("#photo-grid figure"))
+            # the next page is fetched while the officer looks at this one (12 s for 48
+            # photos at ATTENTION's photo_s); then p
+            page.wait_for_selector("#photo-grid[data-prefetched]", timeout=120_000)
             before = page.get_attribute("#photo-grid", "data-loaded")
             t0 = time.perf_counter()
             page.keyboard.press("p")

@@ -408,3 +408,61 @@ def test_photo_review_grid_by_keyboard(app, demo_db, truth, people, database_url
     assert box[0] > W * 3 // 8 and box[3] - box[1] > H // 4  # moved right, grown down
     assert len(audit.entries(conn, subject=f"request:{rid}", action="photo.approve")) == 47
     assert presses == 9  # 47 photos reviewed, one touched up, one held back: nine keys
+
+
+@pytest.mark.browser
+def test_the_next_photo_page_is_fetched_while_the_officer_looks(app, demo_db, truth, people,
+                                                                database_url, live_server):
+    """Issue 15: while the officer looks at a page of 48, the page lists and fetches the
+    next 48 blurred photos; after p the next page is drawn from them without asking the
+    server for one of them again: the photo held back first, then 47 fetched ahead, the
+    same photos and counts the server lists after the approval."""
+    import re
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import TEST_PASSWORD
+
+    made = _grid_request(app, demo_db, truth, database_url, 98, "SIT-PHOTO-AHEAD")
+    officer, rid = made["officer"], made["id"]
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-dev-shm-usage"]
+    photo_get = re.compile(rf"/api/v1/requests/{rid}/photos/(\d+)\?")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium") or
+                                    "/usr/bin/chromium", args=args, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        errors, fetched = [], []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{live_server}/requests/{rid}/photos")
+        page.fill("#username", "officer.mn")
+        page.fill("#password", TEST_PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#photo-grid[data-loaded] figure")
+        first = page.eval_on_selector_all("#photo-grid figure", "fs => fs.map(f => f.dataset.passage)")
+        assert len(first) == 48
+        page.wait_for_selector("#photo-grid[data-prefetched='48']")
+        # the grid's own image requests (the next prefetch, fetch() calls, may start)
+        page.on("request", lambda r: r.resource_type == "image" and fetched.append(r.url))
+        held = page.get_attribute("#photo-grid figure.current", "data-passage")
+        page.keyboard.press(" ")
+        before = page.get_attribute("#photo-grid", "data-loaded")
+        page.keyboard.press("p")
+        page.wait_for_selector("#photo-message.ok")
+        page.wait_for_function(f"document.getElementById('photo-grid').dataset.loaded !== '{before}'")
+        page.wait_for_function("[...document.querySelectorAll('#photo-grid img')]"
+                               ".every(i => i.complete && i.naturalWidth > 0)")
+        shown = page.eval_on_selector_all("#photo-grid figure", "fs => fs.map(f => f.dataset.passage)")
+        ahead = page.eval_on_selector_all("#photo-grid figure[data-prefetched='1']",
+                                          "fs => fs.map(f => f.dataset.passage)")
+        counts = page.inner_text("#photo-counts")
+        browser.close()
+    assert not errors, errors
+    listed = officer.get(f"/api/v1/requests/{rid}/photos?page_size=48").get_json()
+    assert shown == [str(x["passage_id"]) for x in listed["photos"]]
+    assert shown[0] == held and held in first and not set(shown[1:]) & set(first)
+    assert ahead == shown[1:] and len(ahead) == 47
+    # after p, the only photo the grid asked of the server again is the one held back
+    assert {m.group(1) for u in fetched if (m := photo_get.search(u))} <= {held}
+    assert listed["approved"] == 47 and counts.startswith(f"47 van {listed['total']} goedgekeurd")

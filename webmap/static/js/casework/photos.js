@@ -13,6 +13,9 @@
   var PAGE = 48, offset = 0, photos = [], cursor = 0;
   var held = {}, touchUps = {};          // per passage: held back; extra boxes
   var editing = null, boxes = [], drag = null, selected = -1;
+  // The photos on screen fetched ahead (per passage, an object URL of the blurred photo):
+  // kept in memory only (the server says no-store), released when they leave the screen.
+  var shownUrls = {};
 
   function tile(i) { return document.querySelector('#photo-grid figure[data-index="' + i + '"]'); }
   function columns() {
@@ -66,44 +69,103 @@
     });
   }
 
+  function photoUrl(p) { return base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b"); }
+
+  // The next page, listed and its blurred photos fetched while the officer looks at this
+  // one. Approving this page takes its photos out of the list, so what follows them is
+  // then the photos held back here and the first of the prefetched ones, in that order.
+  var next = null;
+  function release(urls, keep) {
+    Object.keys(urls).forEach(function (id) { if (!keep || keep[id] !== urls[id]) { URL.revokeObjectURL(urls[id]); } });
+  }
+  function prefetch() {
+    if (next) { release(next.urls); }
+    next = null;
+    delete $("photo-grid").dataset.prefetched;
+    if ($("show-approved").checked || photos.length < PAGE) { return; }
+    var want = { offset: offset + PAGE, page: null, urls: {} };
+    next = want;
+    Anpr.api("GET", base + "?page_size=" + PAGE + "&offset=" + want.offset).then(function (page) {
+      if (next !== want) { return; }
+      // R8: only photos the detector blurred are fetched, as on the grid
+      var todo = page.photos.filter(function (p) { return !p.approved && p.photo_state === "blurred"; });
+      return Promise.all(todo.map(function (p) {
+        return Anpr.send("GET", photoUrl(p)).then(function (r) {
+          if (!r.ok) { throw new Error(String(r.status)); }
+          return r.blob();
+        }).then(function (blob) {
+          if (next === want) { want.urls[p.passage_id] = URL.createObjectURL(blob); }
+        }).catch(function () { /* the grid fetches this one itself */ });
+      })).then(function () {
+        if (next !== want) { release(want.urls); return; }
+        want.page = page;
+        $("photo-grid").dataset.prefetched = String(Object.keys(want.urls).length);
+      });
+    }).catch(function () { if (next === want) { next = null; } });
+  }
+
+  function show(page, urls) {
+    photos = page.photos;
+    release(shownUrls, urls);
+    shownUrls = {};
+    $("photo-counts").textContent = page.approved + " van " + page.total + " goedgekeurd" +
+      (page.pending ? " \u00b7 " + page.pending + " wachten op vervagen" : "") +
+      (page.not_available ? " \u00b7 " + page.not_available + " niet beschikbaar" : "");
+    $("photo-counts").dataset.remaining = String(page.remaining);
+    $("photo-counts").dataset.notAvailable = String(page.not_available);
+    var grid = $("photo-grid");
+    grid.innerHTML = photos.length ? "" : "<p id='photos-done'>Geen foto's (meer) om goed te keuren.</p>";
+    photos.forEach(function (p, i) {
+      var fig = document.createElement("figure");
+      fig.dataset.index = String(i);
+      fig.dataset.passage = String(p.passage_id);
+      if (p.approved) { fig.classList.add("approved"); }
+      // R8: a photo the detector has not blurred (pending) is never fetched.
+      var shown = p.approved || p.photo_state === "blurred";
+      var state = { pending: "vervagen loopt nog", set_aside: "niet beschikbaar: apart gezet door de detector",
+                    not_queued: "niet beschikbaar: niet aangeboden voor vervagen" }[p.photo_state] || p.photo_state;
+      if (!shown) { fig.classList.add("not-blurred"); fig.dataset.state = p.photo_state; }
+      var ahead = shown && !p.approved && urls && urls[p.passage_id];
+      if (ahead) { shownUrls[p.passage_id] = ahead; fig.dataset.prefetched = "1"; }
+      fig.innerHTML = (shown ? '<img alt="foto ' + Anpr.esc(p.plate) + '" src="' + (ahead || photoUrl(p)) + '">'
+                             : '<p class="photo-state" title="' + Anpr.esc(p.photo_bericht || p.photo_message) + '">' + Anpr.esc(state) + "</p>") + "<figcaption>" +
+        Anpr.esc(p.plate) + " &middot; " + Anpr.esc(p.location_code) + " &middot; " + Anpr.esc(Anpr.time.show(p.captured_at)) +
+        (p.approved ? " &middot; goedgekeurd door " + Anpr.esc(p.approved_by) : "") + '<span class="photo-note"></span></figcaption>';
+      fig.addEventListener("click", function () { setCursor(i); });
+      fig.addEventListener("dblclick", function () { setCursor(i); openEditor(); });
+      var img = fig.querySelector("img");
+      if (img) { img.addEventListener("load", function () { paint(i); }); }
+      grid.appendChild(fig);
+      paint(i);
+    });
+    if (urls) { release(urls, shownUrls); }
+    showUnavailable(page);
+    $("photos-prev").disabled = offset === 0;
+    $("photos-next").disabled = photos.length < PAGE;
+    grid.dataset.loaded = String(Date.now());
+    setCursor(Math.min(cursor, photos.length - 1));
+    prefetch();
+  }
+
   function load() {
     var all = $("show-approved").checked ? "&all=1" : "";
     Anpr.api("GET", base + "?page_size=" + PAGE + "&offset=" + offset + all).then(function (page) {
-      photos = page.photos;
-      $("photo-counts").textContent = page.approved + " van " + page.total + " goedgekeurd" +
-        (page.pending ? " \u00b7 " + page.pending + " wachten op vervagen" : "") +
-        (page.not_available ? " \u00b7 " + page.not_available + " niet beschikbaar" : "");
-      $("photo-counts").dataset.remaining = String(page.remaining);
-      $("photo-counts").dataset.notAvailable = String(page.not_available);
-      var grid = $("photo-grid");
-      grid.innerHTML = photos.length ? "" : "<p id='photos-done'>Geen foto's (meer) om goed te keuren.</p>";
-      photos.forEach(function (p, i) {
-        var fig = document.createElement("figure");
-        fig.dataset.index = String(i);
-        fig.dataset.passage = String(p.passage_id);
-        if (p.approved) { fig.classList.add("approved"); }
-        // R8: a photo the detector has not blurred (pending) is never fetched.
-        var shown = p.approved || p.photo_state === "blurred";
-        var state = { pending: "vervagen loopt nog", set_aside: "niet beschikbaar: apart gezet door de detector",
-                      not_queued: "niet beschikbaar: niet aangeboden voor vervagen" }[p.photo_state] || p.photo_state;
-        if (!shown) { fig.classList.add("not-blurred"); fig.dataset.state = p.photo_state; }
-        fig.innerHTML = (shown ? '<img alt="foto ' + Anpr.esc(p.plate) + '" src="' + base + "/" + p.passage_id + "?v=" + (p.approved ? "a" : "b") + '">'
-                               : '<p class="photo-state" title="' + Anpr.esc(p.photo_bericht || p.photo_message) + '">' + Anpr.esc(state) + "</p>") + "<figcaption>" +
-          Anpr.esc(p.plate) + " &middot; " + Anpr.esc(p.location_code) + " &middot; " + Anpr.esc(Anpr.time.show(p.captured_at)) +
-          (p.approved ? " &middot; goedgekeurd door " + Anpr.esc(p.approved_by) : "") + '<span class="photo-note"></span></figcaption>';
-        fig.addEventListener("click", function () { setCursor(i); });
-        fig.addEventListener("dblclick", function () { setCursor(i); openEditor(); });
-        var img = fig.querySelector("img");
-        if (img) { img.addEventListener("load", function () { paint(i); }); }
-        grid.appendChild(fig);
-        paint(i);
-      });
-      showUnavailable(page);
-      $("photos-prev").disabled = offset === 0;
-      $("photos-next").disabled = photos.length < PAGE;
-      grid.dataset.loaded = String(Date.now());
-      setCursor(Math.min(cursor, photos.length - 1));
+      show(page, null);
     }).catch(function (e) { Anpr.message(msg, "Laden mislukt: " + e.message); });
+  }
+
+  // After ``done`` photos of this page were approved: the page that now follows, from
+  // the prefetch (the photos left on this page first), or null where it is not at hand.
+  function following(done) {
+    var ahead = next;
+    if (!ahead || !ahead.page || ahead.offset !== offset + PAGE || $("show-approved").checked) { return null; }
+    var left = photos.filter(function (p) { return !done[p.passage_id]; });
+    var page = ahead.page, n = Object.keys(done).length;
+    next = null;   // handed over: its URLs now belong to the page shown
+    return { urls: ahead.urls, page: {
+      photos: left.concat(page.photos.slice(0, Math.max(0, PAGE - left.length))),
+      total: page.total, approved: page.approved + n, remaining: page.remaining - n,
+      pending: page.pending, not_available: page.not_available, unavailable: page.unavailable } };
   }
 
   function approvePage() {
@@ -119,7 +181,14 @@
       $("approve-photos").disabled = false;
       // Held-back photos stay first on the next page; the approved ones are gone from it.
       cursor = 0;
-      load();
+      var done = {};
+      items.forEach(function (it) { done[it.passage_id] = true; });
+      var then = res.count === items.length ? following(done) : null;
+      if (then) {
+        // what the urls of this page's photos left on it were: still on screen
+        Object.keys(shownUrls).forEach(function (id) { if (!done[id]) { then.urls[id] = shownUrls[id]; } });
+        show(then.page, then.urls);
+      } else { load(); }
     }).catch(function (e) { $("approve-photos").disabled = false; Anpr.message(msg, "Niet goedgekeurd: " + e.message); });
   }
 
