@@ -81,7 +81,10 @@ def normalise_plate(raw: Any) -> str:
     if not isinstance(raw, str):
         raise BadInput("a plate must be text")
     plate = _SEPARATORS.sub("", raw.upper())
-    if not PLATE_RE.match(plate):  # anpr.plates: the stored form, but for separators
+    # A-Z as typed: Python upper-cases 'ß' to 'SS' and 'ı' to 'I', PostgreSQL does not,
+    # so such a plate would be searched as one plate and verified against another (the
+    # ordered plates of a search including probable misreads are read in SQL, 0024a).
+    if not _SEPARATORS.sub("", raw).isascii() or not PLATE_RE.match(plate):
         raise BadInput(f"plate {raw!r} has characters outside A-Z and 0-9 or is not "
                        "1 to 12 characters long")
     return plate

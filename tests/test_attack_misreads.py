@@ -1,0 +1,163 @@
+"""The option "including probable misreads" attacked from outside and by an insider (Qm).
+
+Driven through the officer's real path only (logins, the JSON API, PostGIS, the
+verdicts page, the package): the option may not widen the order's scope (R5), a row it
+finds is provided only with a verdict against the plate it was found for (R7), it is
+logged as entered (R6), bad input on it is a clear 4xx that stores nothing, and the
+same search asked twice or at once is one search with one held result.
+
+Reads of the tests' own (plates of their own, a capture day of their own, plate crops)
+so that verdicts can be given.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import uuid
+import zipfile
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from casework_support import crop_jpeg, give_verdicts
+from conftest import SearchClient, SessionClient, photo_vault
+
+UTC = timezone.utc
+DAYS_AGO = 24          # a day of its own: no other test file writes passages there
+
+
+@pytest.fixture(scope="module")
+def car(app, people, demo_db, database_url):
+    """One car, plate X (side-code 4, ending in SS), seen three times at one camera: read
+    right, read with B as 8 (Y, itself a plate another order may name), and read as
+    something else whose candidate read is X; each with a plate crop."""
+    from ingest.partitions import ensure_partition
+
+    vault = photo_vault(app)
+    at = (datetime.now(UTC) - timedelta(days=DAYS_AGO)).replace(hour=10, minute=0, second=0,
+                                                                microsecond=0)
+    tag = uuid.uuid4().hex
+    digits = "".join(str(int(c, 16) % 10) for c in tag[:2])
+    x = f"BR{digits}SS"
+    y = "8" + x[1:]
+    reads = {"exact": (x, None, None), "eight": (y, None, None),
+             "alt": (f"KX{digits}HN", [x], [0.6])}
+    out = {"x": x, "y": y, "tag": tag, "start": at - timedelta(hours=1),
+           "end": at + timedelta(hours=1), "passages": {}}
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        ensure_partition(conn, at.date())
+        src = conn.execute("SELECT p.camera_id, p.geom, p.segment_id, l.code "
+                           "FROM jj126.passage p JOIN camera c ON c.id = p.camera_id "
+                           "JOIN location l ON l.id = c.location_id "
+                           "ORDER BY p.captured_at LIMIT 1 OFFSET 17").fetchone()
+        out["location"], out["camera"] = src["code"], src["camera_id"]
+        for n, (name, (read, alts, confs)) in enumerate(reads.items()):
+            row = conn.execute(
+                "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+                " confidence, geom, crop_key, capture_id, segment_id, alternatives,"
+                " alternative_confidences)"
+                " VALUES (%s, %s, %s, %s, 'NL', 0.7, %s, %s, %s, %s, %s, %s)"
+                " RETURNING id, captured_at",
+                (src["camera_id"], at + timedelta(minutes=n), read, read, src["geom"],
+                 vault.put(at.date(), crop_jpeg()), f"attack-{tag[:8]}-{n}",
+                 src["segment_id"], alts, confs)).fetchone()
+            out["passages"][name] = {"id": row["id"], "at": row["captured_at"], "read": read}
+        conn.commit()
+    return out
+
+
+def _window(d) -> dict:
+    return {"start": d["start"].isoformat(), "end": d["end"].isoformat()}
+
+
+def _request(officer, d, plates: list[str] | None, **scope) -> int:
+    now = datetime.now(UTC)
+    body = {
+        "received_at": now.isoformat(), "requester_name": "K. Mulder",
+        "requester_function": "tactisch rechercheur", "order_reference": "OvJ-ATTACK-QM",
+        "prosecutor": "mr. B. de Boer", "prosecutor_office": "Parket Den Haag",
+        "order_at": (now - timedelta(minutes=30)).isoformat(), "order_kind": "written",
+        "crime_code": "OW2", "purpose": "voertuig in beeld", "facts": "overval",
+        "suspect": "bestuurder", "photos": False,
+        "investigation": {"system": "Summ-IT", "number": f"SIT-QM-{uuid.uuid4().hex[:8]}",
+                          "name": "Onyx"},
+        "scope": {"windows": [_window(d)], "locations": [d["location"]], **scope}}
+    if plates:
+        body["scope"]["plates"] = plates
+    resp = officer.post("/api/v1/requests", json=body)
+    assert resp.status_code == 201, resp.get_json()
+    rid = resp.get_json()["id"]
+    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    return rid
+
+
+def _preview(officer, rid: int, kind: str, params: dict):
+    return officer.post(f"/api/v1/requests/{rid}/searches",
+                        json={"kind": kind, "parameters": params})
+
+
+def _run(officer, rid: int, kind: str, params: dict) -> dict:
+    pre = _preview(officer, rid, kind, params)
+    assert pre.status_code == 201, pre.get_json()
+    run = officer.post(f"/api/v1/searches/{pre.get_json()['enquiry_id']}/run")
+    assert run.status_code == 200, run.get_json()
+    return run.get_json()
+
+
+def _stored(database_url: str, rid: int) -> tuple[int, int]:
+    """The request's searches and held rows."""
+    with psycopg.connect(database_url) as c:
+        return c.execute("SELECT count(DISTINCT e.id), count(er.passage_id) FROM enquiry e"
+                         " LEFT JOIN enquiry_result er ON er.enquiry_id = e.id"
+                         " WHERE e.request_id = %s", (rid,)).fetchone()
+
+
+def _reads(officer, rid: int) -> list[dict]:
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500")
+    assert page.status_code == 200, page.get_json()
+    return page.get_json()["reads"]
+
+
+def _package(officer, rid) -> tuple[dict[int, dict], dict[int, dict]]:
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_json()
+    z = zipfile.ZipFile(io.BytesIO(resp.data))
+    rows = list(csv.DictReader(io.StringIO(z.read("passages.csv").decode())))
+    features = json.loads(z.read("passages.geojson"))["features"]
+    return ({int(r["passage_id"]): r for r in rows},
+            {f["properties"]["passage_id"]: f["properties"] for f in features})
+
+
+# -- R7: a verdict answers the question of its own row -------------------------------------
+
+def test_a_plate_typed_with_letters_outside_a_z_is_refused_not_turned_into_another(
+        login, car, database_url):
+    """'ß' upper-cases to 'SS' in Python but not in PostgreSQL: a plate typed with it was
+    searched as X (inside the order) while its misread rows were held to be verified
+    against 'BR12' (no plate of the order). A plate is A-Z and 0-9 as typed: anything
+    else is refused at every plate door, and nothing is stored."""
+    officer = login("officer.mn")
+    x = car["x"]
+    rid = _request(officer, car, [x])
+    typed = x[:-2].lower() + "\u00df"          # 'br12ß'
+    before = _stored(database_url, rid)
+    for kind, params in (("plate", {"plates": [typed], "misreads": True}),
+                         ("route", {"plate": typed, "misreads": True}),
+                         ("convoy", {"plate": typed, "misreads": True}),
+                         ("plate", {"plates": ["\u0131" + x[1:]], "misreads": True})):
+        resp = _preview(officer, rid, kind, {**params, "window": _window(car)})
+        assert resp.status_code == 400, (kind, resp.get_json())
+        assert resp.get_json()["error"] == "bad_input"
+    assert _stored(database_url, rid) == before
+    # The same plate typed in A-Z: every row is verified as read or against X only.
+    _run(officer, rid, "plate", {"plates": [x.lower()], "window": _window(car),
+                                 "misreads": True})
+    shown = {r["passage_id"]: r for r in _reads(officer, rid)}
+    p = car["passages"]
+    assert set(shown) == {p["exact"]["id"], p["eight"]["id"], p["alt"]["id"]}
+    assert {r["ordered_plate"] for r in shown.values()} == {x}
+    assert shown[p["exact"]["id"]]["match"] == "exact"
