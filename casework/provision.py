@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 #: where a search including probable misreads found it other than exactly, whether the
 #: crop shows that ordered plate (that question first), else the read as read; with the
 #: plate reader's opinion as it was kept with the verdict, and whether a plate search
-#: (an ordered plate) found it.
+#: (an ordered plate) found it. A read asked two questions in the request (as read in
+#: one search, against ordered plate X in another) is provided with the one confirmed:
+#: a rejection answers its own question only, never another's.
 ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
@@ -58,7 +60,8 @@ SELECT DISTINCT ON (p.id, p.captured_at)
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
                           AND v.ordered_plate = er.ordered_plate
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
- ORDER BY p.id, p.captured_at, er.verify DESC, er.ordered_plate DESC
+ ORDER BY p.id, p.captured_at, er.verify DESC, (v.verdict = 'confirmed') IS TRUE DESC,
+          er.ordered_plate DESC
 """
 
 CSV_COLUMNS = export.PASSAGE_COLUMNS
