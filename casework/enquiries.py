@@ -290,6 +290,9 @@ def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: s
         raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
     if not isinstance(params, dict):
         raise BadInput("parameters must be an object")
+    # The same search previewed twice at once (a retry, two sessions, both doors): one
+    # preview at a time per request, so the second finds the first's (``identical``).
+    conn.execute("SELECT 1 FROM request WHERE id = %s FOR NO KEY UPDATE", (request_id,))
     same = identical(conn, request_id, kind, params)
     if same is not None:
         return same
@@ -329,6 +332,7 @@ def identical(conn: psycopg.Connection, request_id: int, kind: str,
 def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> None:
     enq = _enquiry(conn, enquiry_id)
     req = _searchable(conn, officer, enq["request_id"])
+    enq = _enquiry(conn, enquiry_id, lock=True)
     if enq["run_at"] is not None:
         raise Conflict("this search has already been run")
     conn.execute("UPDATE enquiry SET stopped_after_preview = true WHERE id = %s", (enquiry_id,))
@@ -346,6 +350,9 @@ def run(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
 
     enq = _enquiry(conn, enquiry_id)
     req = _searchable(conn, officer, enq["request_id"])
+    # Run once: a second run at the same moment waits here for the first and is refused
+    # (it would hold nothing, the first's rows being taken, and say it kept none).
+    enq = _enquiry(conn, enquiry_id, lock=True)
     if enq["stopped_after_preview"]:
         raise Conflict("the officer stopped this search after its preview")
     if enq["run_at"] is not None:
@@ -406,8 +413,9 @@ def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool, str]]) ->
     return [(r["passage_id"], r["captured_at"]) for r in rows]
 
 
-def _enquiry(conn, enquiry_id: int) -> dict[str, Any]:
-    row = conn.execute("SELECT * FROM enquiry WHERE id = %s", (enquiry_id,)).fetchone()
+def _enquiry(conn, enquiry_id: int, *, lock: bool = False) -> dict[str, Any]:
+    row = conn.execute("SELECT * FROM enquiry WHERE id = %s" + (" FOR UPDATE" if lock else ""),
+                       (enquiry_id,)).fetchone()
     if row is None:
         raise NotFound(f"no search {enquiry_id}")
     return row

@@ -71,6 +71,11 @@ def _enquiry(conn: psycopg.Connection, account: Account | None, kind: str,
                                                          search_params(kind, data)):
         raise Conflict("these results do not follow a preview of the same search in this "
                        "request; preview it first")
+    if enq["run_at"] is None:
+        # Two first result calls at once: the second waits for the first's run and then
+        # reads what it held, the same rows (``enquiries.run`` runs it once).
+        enq = conn.execute("SELECT * FROM enquiry WHERE id = %s FOR UPDATE",
+                           (enq["id"],)).fetchone()
     return account, enq
 
 

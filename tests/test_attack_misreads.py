@@ -122,6 +122,23 @@ def _reads(officer, rid: int) -> list[dict]:
     return page.get_json()["reads"]
 
 
+def _verdicts(officer, rid: int, verdicts: dict[int, str]):
+    """Verdicts on the reads to verify, each naming the plate its crop is compared with
+    (``ordered_plate`` as the reads list gives it: a read asked against two plates in the
+    request must name its question), on the page as the verify page gives them."""
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
+    shown = {r["passage_id"]: r for r in page["reads"]}
+    assert set(verdicts) <= set(shown), (sorted(verdicts), sorted(shown))
+    given = [{"passage_id": pid, "captured_at": shown[pid]["captured_at"], "verdict": v,
+              "ordered_plate": shown[pid]["ordered_plate"]} for pid, v in verdicts.items()]
+    spot = page["page"] and page["page"]["spot_check"]
+    body = {"page": page["page"]["id"], "verdicts": given}
+    if spot:
+        body["verdicts"] = [v for v in given if v["passage_id"] != spot["passage_id"]]
+        body["spot_check"] = next(v for v in given if v["passage_id"] == spot["passage_id"])
+    return officer.post(f"/api/v1/requests/{rid}/verdicts", json=body)
+
+
 def _package(officer, rid) -> tuple[dict[int, dict], dict[int, dict]]:
     resp = officer.post(f"/api/v1/requests/{rid}/package")
     assert resp.status_code == 200, resp.get_json()
@@ -161,3 +178,129 @@ def test_a_plate_typed_with_letters_outside_a_z_is_refused_not_turned_into_anoth
     assert set(shown) == {p["exact"]["id"], p["eight"]["id"], p["alt"]["id"]}
     assert {r["ordered_plate"] for r in shown.values()} == {x}
     assert shown[p["exact"]["id"]]["match"] == "exact"
+
+
+def test_a_rejection_against_one_ordered_plate_does_not_drop_a_read_confirmed_for_another(
+        login, car):
+    """The order names X and Y, and Y is a look-alike of X. The exact search for Y holds
+    the read Y (verified as read: confirmed, the crop shows Y); the search for X including
+    probable misreads holds the same passage to be compared with X (rejected: the crop
+    shows Y, not X). The rejection answers X's question only: the package provides the
+    read as Y's exact read, not leaving it out as a misread."""
+    officer = login("officer.mn")
+    x, y, p = car["x"], car["y"], car["passages"]
+    rid = _request(officer, car, [x, y])
+    eight, exact, alt = p["eight"]["id"], p["exact"]["id"], p["alt"]["id"]
+    _run(officer, rid, "plate", {"plates": [y], "window": _window(car)})
+    shown = {r["passage_id"]: r for r in _reads(officer, rid)}
+    assert set(shown) == {eight} and shown[eight]["ordered_plate"] == y
+    assert give_verdicts(officer, rid, {eight: "confirmed"}).status_code == 200
+    _run(officer, rid, "plate", {"plates": [x], "window": _window(car), "misreads": True})
+    shown = {r["passage_id"]: r for r in _reads(officer, rid)}
+    assert set(shown) == {eight, exact, alt}
+    assert shown[eight]["ordered_plate"] == x and shown[eight]["verdict"] is None
+    resp = _verdicts(officer, rid, {exact: "confirmed", eight: "rejected", alt: "confirmed"})
+    assert resp.status_code == 200, resp.get_json()
+    rows, props = _package(officer, rid)
+    assert set(rows) == {exact, eight, alt}, rows
+    for row in (rows[eight], props[eight]):
+        assert (row["match"], row["ordered_plate"], row["camera_misread"]) == ("exact", y, "no")
+        assert row["verification"] == "verified: confirmed"
+    for row in (rows[alt], props[alt]):
+        assert (row["match"], row["ordered_plate"], row["camera_misread"]) == (
+            "alternative read", x, "yes")
+
+
+# -- retries and two clients at once --------------------------------------------------------
+
+def _at_once(calls) -> list:
+    """Run the calls at the same moment, each in its own thread; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list = [None] * len(calls)
+
+    def go(i, call):
+        barrier.wait()
+        answers[i] = call()
+
+    threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return answers
+
+
+def _audit(database_url: str, action: str, rid: int) -> list[dict]:
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        return c.execute("SELECT details FROM audit_log WHERE action = %s AND subject = %s"
+                         " ORDER BY id", (action, f"request:{rid}")).fetchall()
+
+
+def test_one_search_run_by_two_sessions_at_once_runs_once(app, car, database_url):
+    """Two sessions of the handling officer run the same previewed search at the same
+    moment (a double click, a retry): one runs it, the other is told it has run; the
+    search holds its rows once, says how many, and is logged as run once."""
+    first, second = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
+    rid = _request(first, car, [car["x"]])
+    params = {"plates": [car["x"]], "window": _window(car), "misreads": True}
+    pre = _preview(first, rid, "plate", params)
+    assert pre.status_code == 201, pre.get_json()
+    eid = pre.get_json()["enquiry_id"]
+    answers = _at_once([lambda c=c: c.post(f"/api/v1/searches/{eid}/run")
+                        for c in (first, second)])
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.get_json() for a in answers]
+    ran = next(a.get_json() for a in answers if a.status_code == 200)
+    assert ran["passages_kept"] == 3
+    with psycopg.connect(database_url) as c:
+        kept, held = c.execute("SELECT e.result_count, (SELECT count(*) FROM enquiry_result"
+                               " WHERE enquiry_id = e.id) FROM enquiry e WHERE e.id = %s",
+                               (eid,)).fetchone()
+    assert kept == held == 3
+    assert len(_audit(database_url, "search.run", rid)) == 1
+    # Asked again later, it is the search that ran, with what it kept.
+    again = _preview(first, rid, "plate", params)
+    assert again.status_code == 200 and again.get_json()["already"] == "run"
+    assert again.get_json()["passages_kept"] == 3
+
+
+def test_one_search_previewed_by_two_sessions_at_once_is_one_search(app, car, database_url):
+    """The same search including probable misreads previewed twice at once, at both doors:
+    one search in the request and one preview in the audit log; both answers name it."""
+    first, second = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
+    rid = _request(first, car, [car["x"]])
+    params = {"plates": [car["x"]], "window": _window(car), "misreads": True}
+    raw = SearchClient(app, "officer.mn", rid)
+    answers = _at_once([lambda: _preview(first, rid, "plate", params),
+                        lambda: _preview(second, rid, "plate", {**params,
+                                                                "plates": [car["x"].lower()]}),
+                        lambda: raw.post("/api/v1/search/plate/preview", json=params)])
+    assert all(a.status_code in (200, 201) for a in answers), [a.get_json() for a in answers]
+    ids = {(a.get_json().get("enquiry_id")) for a in answers}
+    assert len(ids) == 1, ids
+    assert _stored(database_url, rid) == (1, 0)
+    assert len(_audit(database_url, "search.preview", rid)) == 1
+
+
+def test_the_first_result_call_made_twice_at_once_answers_the_same_rows(app, car,
+                                                                         database_url):
+    """At the search endpoints the first result call runs the search and every later one
+    reads what it held: two first calls at once (the map's retry) both answer the held
+    rows, the same ones, and the search runs and is logged once."""
+    first = SessionClient(app, "officer.mn")
+    rid = _request(first, car, [car["x"]])
+    params = {"plates": [car["x"]], "window": _window(car), "misreads": True}
+    pre = SearchClient(app, "officer.mn", rid).post("/api/v1/search/plate/preview",
+                                                    json=params)
+    assert pre.status_code == 200, pre.get_json()
+    body = {**params, "request_id": rid, "enquiry_id": pre.get_json()["enquiry_id"]}
+    clients = [SessionClient(app, "officer.mn") for _ in range(2)]
+    answers = _at_once([lambda c=c: c.post("/api/v1/search/plate", json=body)
+                        for c in clients])
+    assert [a.status_code for a in answers] == [200, 200], [a.get_json() for a in answers]
+    rows = [{(p["id"], p["match"]) for p in a.get_json()["passages"]} for a in answers]
+    p = car["passages"]
+    assert rows[0] == rows[1] == {(p["exact"]["id"], "exact"),
+                                  (p["eight"]["id"], "equivalent_characters"),
+                                  (p["alt"]["id"], "alternative_read")}
+    assert _stored(database_url, rid) == (1, 3)
+    assert len(_audit(database_url, "search.run", rid)) == 1
