@@ -479,6 +479,10 @@ TABLE: dict[str, str] = {
     "misreads (including probable misreads) must be true or false":
         "misreads (inclusief waarschijnlijk verkeerd gelezen kentekens) moet true of false "
         "zijn.",
+    "misreads (including probable misreads) applies to plate, convoy, common and route "
+    "searches only":
+        "misreads (inclusief waarschijnlijk verkeerd gelezen kentekens) geldt alleen voor "
+        "zoekvragen op kenteken, konvooi, gemeenschappelijke kentekens en route.",
     "limit must be at least 1": "Het aantal (limit) moet ten minste 1 zijn.",
     "offset must be a whole number": "De positie (offset) moet een geheel getal zijn.",
     "offset must not be negative": "De positie (offset) mag niet negatief zijn.",

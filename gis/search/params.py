@@ -63,6 +63,14 @@ def misreads(params: dict[str, Any]) -> bool:
     return value
 
 
+def no_misreads(params: dict[str, Any]) -> None:
+    """Q2 and Q3 have no such option: asked with it, refused rather than run without it
+    while the request, the audit log and the package say it was included."""
+    if misreads(params):
+        raise BadInput("misreads (including probable misreads) applies to plate, convoy, "
+                       "common and route searches only")
+
+
 def detour_seconds(params: dict[str, Any]) -> float:
     return parse_minutes(params.get("detour_minutes", DETOUR_MINUTES), "detour_minutes",
                          low=1, high=600) * 60
@@ -145,6 +153,8 @@ def canonical(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         raw = params.get("plates", params.get("plate"))
         return {"plates": sorted(normalise_plates(raw)), "window": _window(params.get("window")),
                 "misreads": misreads(params), **_where(params)}
+    if kind in ("partial", "block"):
+        no_misreads(params)
     if kind == "partial":
         return {"pattern": normalise_pattern(params.get("pattern")),
                 "window": _window(params.get("window")), **_where(params)}
