@@ -266,14 +266,18 @@ def _parse(verdicts: Any, *, empty: bool = False
 
 
 #: Each named read's questions in the request (the plates its crop is compared with:
-#: '' the read as read, or an ordered plate) and whether it has a crop.
+#: '' the read as read, or an ordered plate), whether it has a crop, and for the
+#: question '' the read (live or the request's secured copy), which the reads list names.
 QUESTIONS_SQL = """
-SELECT t.pid, t.at, er.ordered_plate, bool_or(er.has_crop) AS has_crop,
-       min(er.camera_id) AS camera_id
-  FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
-  JOIN enquiry_result er ON er.passage_id = t.pid AND er.captured_at = t.at AND er.verify
-  JOIN enquiry e ON e.id = er.enquiry_id AND e.request_id = %s
- GROUP BY t.pid, t.at, er.ordered_plate"""
+SELECT q.*, CASE WHEN q.ordered_plate = '' THEN (
+         SELECT c.plate FROM jj126.case_passage_at(q.camera_id, q.at, q.pid, %s) c) END AS read
+  FROM (SELECT t.pid, t.at, er.ordered_plate, bool_or(er.has_crop) AS has_crop,
+               min(er.camera_id) AS camera_id
+          FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at)
+          JOIN enquiry_result er ON er.passage_id = t.pid AND er.captured_at = t.at
+                                AND er.verify
+          JOIN enquiry e ON e.id = er.enquiry_id AND e.request_id = %s
+         GROUP BY t.pid, t.at, er.ordered_plate) q"""
 
 
 def _questions(conn: psycopg.Connection, request: dict[str, Any],
@@ -283,8 +287,8 @@ def _questions(conn: psycopg.Connection, request: dict[str, Any],
     one its read is asked in this request, or, where it is asked against two plates, the
     one it names. A verdict on a probable misread is a verdict on whether the crop shows
     that ordered plate (issue 18)."""
-    rows = conn.execute(QUESTIONS_SQL, ([p[0] for p in parsed], [p[1] for p in parsed],
-                                        request["id"])).fetchall()
+    rows = conn.execute(QUESTIONS_SQL, (request["reference"], [p[0] for p in parsed],
+                                        [p[1] for p in parsed], request["id"])).fetchall()
     asked: dict[tuple[int, datetime], dict[str, dict]] = {}
     for r in rows:
         asked.setdefault((r["pid"], r["at"]), {})[r["ordered_plate"]] = r
@@ -293,13 +297,15 @@ def _questions(conn: psycopg.Connection, request: dict[str, Any],
     out: dict[tuple[int, datetime, str], str] = {}
     for pid, at, verdict, named in parsed:
         questions = asked[(pid, at)]
-        if len(questions) == 1:
-            question = next(iter(questions))
-        elif named is not None and named in questions:
+        # A named plate must be the read's question (the read itself for the question
+        # ''): a verdict naming another plate answers nothing asked, and is never taken
+        # as a verdict on the question that is.
+        if named is not None and named in questions:
             question = named
-        elif named is not None and "" in questions and named == _read(conn, request, pid, at,
-                                                                    questions[""]):
+        elif named is not None and "" in questions and named == questions[""]["read"]:
             question = ""
+        elif named is None and len(questions) == 1:
+            question = next(iter(questions))
         else:
             raise BadInput(f"passage {pid} is compared with another plate in this request: "
                            "name its ordered_plate as the reads list gives it")
@@ -313,12 +319,6 @@ def _questions(conn: psycopg.Connection, request: dict[str, Any],
             "over worden gegeven (passage " + ", ".join(map(str, blind[:10])) + ")",
             details={"not_verifiable": blind})
     return out
-
-
-def _read(conn, request: dict[str, Any], pid: int, at: datetime, row: dict) -> str | None:
-    found = conn.execute("SELECT plate FROM jj126.case_passage_at(%s, %s, %s, %s)",
-                         (row["camera_id"], at, pid, request["reference"])).fetchone()
-    return found["plate"] if found else None
 
 
 def record(conn: psycopg.Connection, officer: Account, request_id: int,

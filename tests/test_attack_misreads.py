@@ -34,11 +34,16 @@ DAYS_AGO = 24          # a day of its own: no other test file writes passages th
 def car(app, people, demo_db, database_url):
     """One car, plate X (side-code 4, ending in SS), seen three times at one camera: read
     right, read with B as 8 (Y, itself a plate another order may name), and read as
-    something else whose candidate read is X; each with a plate crop."""
+    something else whose candidate read is X; each with a plate crop. And Y read outside
+    the order: at another location in the window, and a minute after the window."""
+    return _plant(app, database_url, hour=10)
+
+
+def _plant(app, database_url: str, *, hour: int) -> dict:
     from ingest.partitions import ensure_partition
 
     vault = photo_vault(app)
-    at = (datetime.now(UTC) - timedelta(days=DAYS_AGO)).replace(hour=10, minute=0, second=0,
+    at = (datetime.now(UTC) - timedelta(days=DAYS_AGO)).replace(hour=hour, minute=0, second=0,
                                                                 microsecond=0)
     tag = uuid.uuid4().hex
     digits = "".join(str(int(c, 16) % 10) for c in tag[:2])
@@ -66,6 +71,26 @@ def car(app, people, demo_db, database_url):
                  vault.put(at.date(), crop_jpeg()), f"attack-{tag[:8]}-{n}",
                  src["segment_id"], alts, confs)).fetchone()
             out["passages"][name] = {"id": row["id"], "at": row["captured_at"], "read": read}
+        # Outside the order: the same misread at another location in the window, and at
+        # the car's camera a minute after the window ends.
+        far = conn.execute("SELECT c.id AS camera_id, l.geom, l.segment_id, l.code FROM camera c"
+                           " JOIN location l ON l.id = c.location_id WHERE l.code <> %s"
+                           " AND l.unit_code = 'MN' ORDER BY l.code, c.id LIMIT 1",
+                           (src["code"],)).fetchone()
+        for name, cam, geom, seg, when in (
+                ("far", far["camera_id"], far["geom"], far["segment_id"],
+                 at + timedelta(minutes=5)),
+                ("late", src["camera_id"], src["geom"], src["segment_id"],
+                 out["end"] + timedelta(minutes=1))):
+            row = conn.execute(
+                "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
+                " confidence, geom, crop_key, capture_id, segment_id)"
+                " VALUES (%s, %s, %s, %s, 'NL', 0.7, %s, %s, %s, %s) RETURNING id, captured_at",
+                (cam, when, y, y, geom, vault.put(at.date(), crop_jpeg()),
+                 f"attack-{tag[:8]}-{name}", seg)).fetchone()
+            out["passages"][name] = {"id": row["id"], "at": row["captured_at"], "read": y,
+                                     "camera": cam}
+        out["far_location"] = far["code"]
         conn.commit()
     return out
 
@@ -304,3 +329,196 @@ def test_the_first_result_call_made_twice_at_once_answers_the_same_rows(app, car
                                   (p["alt"]["id"], "alternative_read")}
     assert _stored(database_url, rid) == (1, 3)
     assert len(_audit(database_url, "search.run", rid)) == 1
+
+
+# -- R5: the option never reaches past the order ---------------------------------------------
+
+def test_misreads_stay_inside_the_order_s_places_and_time_at_every_kind(app, login, car,
+                                                                       database_url):
+    """The same misread read outside the order's location and just after its window is
+    found by no kind of search including probable misreads, at either door; asking for the
+    camera or time where it lies is refused, and no answer names it."""
+    officer = login("officer.mn")
+    x, p = car["x"], car["passages"]
+    rid = _request(officer, car, [x])
+    outside = {p["far"]["id"], p["late"]["id"]}
+    inside = {p["exact"]["id"], p["eight"]["id"], p["alt"]["id"]}
+    w = _window(car)
+    plate = _run(officer, rid, "plate", {"plates": [x], "window": w, "misreads": True})
+    assert {r["id"] for r in plate["result"]["passages"]} == inside
+    route = _run(officer, rid, "route", {"plate": x, "window": w, "misreads": True})
+    assert {r["id"] for r in route["result"]["passages"]} == inside
+    convoy = _run(officer, rid, "convoy", {"plate": x, "window": w, "misreads": True,
+                                           "min_shared": 1})
+    assert {t["id"] for t in convoy["result"]["target_passages"]} == inside
+    held = officer.get(f"/api/v1/searches/{plate['enquiry_id']}/results?limit=100").get_json()
+    assert {r["passage_id"] for r in held["passages"]} == inside
+    assert not outside & {r["id"] for r in route["result"]["passages"] + [
+        x for partner in convoy["result"]["partners"] for x in partner["passages"]]}
+    before = _stored(database_url, rid)
+    wider = {"start": w["start"], "end": (car["end"] + timedelta(minutes=5)).isoformat()}
+    raw = SearchClient(app, "officer.mn", rid)
+    for kind, params in (
+            ("plate", {"plates": [x], "window": wider, "misreads": True}),
+            ("plate", {"plates": [x], "window": w, "misreads": True,
+                       "cameras": [p["far"]["camera"]]}),
+            ("plate", {"plates": [car["y"]], "window": w, "misreads": True}),
+            ("route", {"plate": x, "window": wider, "misreads": True}),
+            ("convoy", {"plate": x, "window": wider, "misreads": True})):
+        for resp in (_preview(officer, rid, kind, params),
+                     raw.post(f"/api/v1/search/{kind}", json=params)):
+            assert resp.status_code == 403, (kind, params, resp.get_json())
+            text = resp.get_data(as_text=True)
+            assert str(p["late"]["id"]) not in text and str(p["far"]["id"]) not in text
+            if "cameras" not in params:   # the camera the officer named may be echoed
+                assert car["far_location"] not in text, text
+    assert _stored(database_url, rid) == before
+
+
+def test_common_plates_with_misreads_are_refused_to_an_order_naming_plates_and_outside_it(
+        login, car, database_url):
+    """Q5 returns every plate: an order that names plates refuses it with or without the
+    option; in an order without plates a site outside the order's locations is refused."""
+    officer = login("officer.mn")
+    w = _window(car)
+    named = _request(officer, car, [car["x"]])
+    sites = [{"name": "A", "cameras": [car["camera"]], "window": w},
+             {"name": "B", "cameras": [car["passages"]["far"]["camera"]], "window": w}]
+    resp = _preview(officer, named, "common", {"sites": sites[:1] * 2, "misreads": True})
+    assert resp.status_code == 403 and resp.get_json()["error"] == "outside_scope"
+    plateless = _request(officer, car, None)
+    resp = _preview(officer, plateless, "common", {"sites": sites, "misreads": True})
+    assert resp.status_code == 403 and resp.get_json()["error"] == "outside_scope"
+    assert car["y"] not in resp.get_data(as_text=True)
+    assert _stored(database_url, named) == (0, 0) and _stored(database_url, plateless) == (0, 0)
+
+
+# -- R6: the option is part of the query as entered ------------------------------------------
+
+def test_the_option_is_logged_with_the_query_as_entered_at_both_doors(app, login, car,
+                                                                      database_url):
+    officer = login("officer.mn")
+    rid = _request(officer, car, [car["x"]])
+    typed = "br-" + car["x"][2:4] + "-ss"
+    run = _run(officer, rid, "route", {"plate": typed, "window": _window(car),
+                                       "misreads": True})
+    raw = SearchClient(app, "officer.mn", rid).post("/api/v1/search/plate", json={
+        "plates": [car["x"]], "window": _window(car), "misreads": True})
+    assert raw.status_code == 200, raw.get_json()
+    plain = SearchClient(app, "officer.mn", rid).post("/api/v1/search/plate", json={
+        "plates": [car["x"]], "window": _window(car)})
+    assert plain.status_code == 200 and plain.get_json()["enquiry_id"] != raw.get_json()[
+        "enquiry_id"]
+    logged = {}
+    for action in ("search.preview", "search.run"):
+        for r in _audit(database_url, action, rid):
+            logged.setdefault(r["details"]["enquiry"], []).append(r["details"]["query"])
+    assert logged[run["enquiry_id"]] == [{"kind": "route", "parameters": {
+        "plate": typed, "window": _window(car), "misreads": True}}] * 2
+    assert all(q["parameters"]["misreads"] is True for q in logged[raw.get_json()["enquiry_id"]])
+    assert all("misreads" not in q["parameters"]
+               for q in logged[plain.get_json()["enquiry_id"]])
+    assert len(logged) == 3
+
+
+# -- bad input: a clear 4xx, nothing stored ------------------------------------------------
+
+@pytest.mark.parametrize("value", ["true", "ja", 1, 0, [], {}, [True], "\x00", "x" * 100_000,
+                                   1e308])
+def test_a_misreads_value_other_than_a_boolean_is_refused_at_every_kind(app, login, car,
+                                                                        database_url, value):
+    officer = login("officer.mn")
+    w = _window(car)
+    rid = _request(officer, car, None)
+    raw = SearchClient(app, "officer.mn", rid)
+    site = {"cameras": [car["camera"]], "window": w}
+    for kind, params in (("plate", {"plates": [car["x"]], "window": w}),
+                         ("route", {"plate": car["x"], "window": w}),
+                         ("convoy", {"plate": car["x"], "window": w}),
+                         ("common", {"sites": [site, site]}),
+                         ("partial", {"pattern": car["x"][:3] + "*", "window": w}),
+                         ("block", {"cameras": [car["camera"]], "window": w})):
+        for resp in (_preview(officer, rid, kind, {**params, "misreads": value}),
+                     raw.post(f"/api/v1/search/{kind}/preview",
+                              json={**params, "misreads": value})):
+            assert resp.status_code == 400, (kind, value, resp.status_code)
+            message = resp.get_json()["message"]   # the option named, or the body refused
+            assert "misreads" in message or message.startswith(("the body contains",
+                                                                "the number")), message
+            assert "\x00" not in resp.get_data(as_text=True)
+    assert _stored(database_url, rid) == (0, 0)
+
+
+def test_the_option_on_a_search_it_does_not_apply_to_is_refused(app, login, car,
+                                                                database_url):
+    """Q2 and Q3 have no option "including probable misreads": asked with it, they are
+    refused (400), not run without it while the request's searches, the audit log and
+    the package's manifest say that they included probable misreads."""
+    officer = login("officer.mn")
+    w = _window(car)
+    rid = _request(officer, car, None)
+    raw = SearchClient(app, "officer.mn", rid)
+    for kind, params in (("partial", {"pattern": car["x"][:3] + "*", "window": w}),
+                         ("block", {"cameras": [car["camera"]], "window": w})):
+        before = _stored(database_url, rid)
+        for resp in (_preview(officer, rid, kind, {**params, "misreads": True}),
+                     raw.post(f"/api/v1/search/{kind}/preview",
+                              json={**params, "misreads": True})):
+            assert resp.status_code == 400, (kind, resp.get_json())
+            assert "misreads" in resp.get_json()["message"]
+        assert _stored(database_url, rid) == before
+        # without it, or with it off, the search is made; asked again with it on, refused
+        assert _preview(officer, rid, kind, {**params, "misreads": False}).status_code == 201
+        assert _preview(officer, rid, kind, {**params, "misreads": True}).status_code == 400
+
+
+@pytest.mark.parametrize("field, value", [
+    ("plates", "BR12SS"), ("plates", [None]), ("plates", ["BR\x0012SS"]),
+    ("plates", ["B" * 5000]), ("plates", []), ("plates", ["BR12SS"] * 101),
+    ("window", {"start": "2026-01-01T00:00:00", "end": "2026-01-02T00:00:00"}),
+    ("window", None), ("cameras", []), ("cameras", "CAM"), ("selection", {"kind": "x"})])
+def test_bad_neighbours_of_the_option_are_refused_and_store_nothing(login, car, database_url,
+                                                                    field, value):
+    officer = login("officer.mn")
+    rid = _request(officer, car, None)
+    params = {"plates": [car["x"]], "window": _window(car), "misreads": True, field: value}
+    resp = _preview(officer, rid, "plate", params)
+    assert 400 <= resp.status_code < 500, resp.get_json()
+    assert resp.get_json()["error"] in ("bad_input", "invalid_body"), resp.get_json()
+    assert _stored(database_url, rid) == (0, 0)
+
+
+# -- R7: a verdict names the question it answers ---------------------------------------------
+
+def test_a_verdict_naming_another_plate_than_the_read_s_question_is_refused(app, login,
+                                                                           database_url):
+    """A probable misread of X is to be compared with X's crop. A verdict on it that names
+    another plate (Y, the read itself, a plate of no order) answers a question nobody
+    asked: refused, not stored as a verdict on X."""
+    car = _plant(app, database_url, hour=13)     # reads nobody has given a verdict on
+    officer = login("officer.mn")
+    x, y, p = car["x"], car["y"], car["passages"]
+    rid = _request(officer, car, [x])
+    _run(officer, rid, "plate", {"plates": [x], "window": _window(car), "misreads": True})
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
+    shown = {r["passage_id"]: r for r in page["reads"]}
+    eight = shown[p["eight"]["id"]]
+    assert eight["ordered_plate"] == x
+    spot = page["page"]["spot_check"]
+    for named in (y, "ZZ99ZZ", x.lower()):
+        body = {"page": page["page"]["id"], "verdicts": [
+            {"passage_id": eight["passage_id"], "captured_at": eight["captured_at"],
+             "verdict": "confirmed", "ordered_plate": named}]}
+        if spot:
+            body["spot_check"] = {"passage_id": spot["passage_id"],
+                                  "captured_at": shown[spot["passage_id"]]["captured_at"],
+                                  "verdict": "confirmed",
+                                  "ordered_plate": shown[spot["passage_id"]]["ordered_plate"]}
+            if spot["passage_id"] == eight["passage_id"]:
+                body["spot_check"], body["verdicts"] = body["verdicts"][0], []
+        resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json=body)
+        assert resp.status_code == 400, (named, resp.get_json())
+    with psycopg.connect(database_url) as c:
+        assert c.execute("SELECT count(*) FROM verification WHERE passage_id = ANY(%s)",
+                         ([p["exact"]["id"], p["eight"]["id"], p["alt"]["id"]],)
+                         ).fetchone()[0] == 0
