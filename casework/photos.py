@@ -30,6 +30,7 @@ from anpr.errors import BadInput, Conflict, NotFound
 from casework import access
 from casework import requests as req_mod
 from casework.photo_tables import FRAME_JOIN, PHOTO_STATE
+from casework.verification import PROVIDED_SQL
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,9 @@ photos AS MATERIALIZED (
                             AND v.ordered_plate = r.ordered_plate
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
-   WHERE p.overview_key IS NOT NULL AND v.verdict IS DISTINCT FROM 'rejected')
+   WHERE p.overview_key IS NOT NULL
+     AND (v.verdict IS DISTINCT FROM 'rejected' OR {PROVIDED_SQL.format(
+         request="%(request)s", passage="r.passage_id", captured_at="r.captured_at")}))
 """
 
 #: What a listed photo shows beside the photo itself (only for the rows listed).
@@ -100,7 +103,8 @@ shown AS MATERIALIZED (
                             AND v.ordered_plate = r.ordered_plate
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
-   WHERE v.verdict IS DISTINCT FROM 'rejected'),
+   WHERE v.verdict IS DISTINCT FROM 'rejected' OR {PROVIDED_SQL.format(
+         request="%(request)s", passage="r.passage_id", captured_at="r.captured_at")}),
 unready AS MATERIALIZED (
   SELECT s.passage_id, s.captured_at, s.camera_id, p.plate, f.state::text AS state,
          f.last_error

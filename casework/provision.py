@@ -38,16 +38,22 @@ log = logging.getLogger(__name__)
 #: where a search including probable misreads found it other than exactly, whether the
 #: crop shows that ordered plate (that question first), else the read as read; with the
 #: plate reader's opinion as it was kept with the verdict, and whether a plate search
-#: (an ordered plate) found it. A read asked two questions in the request (as read in
-#: one search, against ordered plate X in another) is provided with the one confirmed:
-#: a rejection answers its own question only, never another's.
+#: (an ordered plate) found it. Of the rows that hold a passage, the one it is provided
+#: as: a question confirmed, else one still open, else a location/time search's row (no
+#: question: provided unverified, with a note where a question on it was rejected), else
+#: a rejected question (left out: ``verification.PROVIDED_SQL`` says the same). A read
+#: asked two questions in the request (as read in one search, against ordered plate X in
+#: another) is provided with the one confirmed: a rejection answers its own question
+#: only, never another's.
 ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
        p.alternatives, p.alternative_confidences,
        l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
-       bool_or(er.verify) OVER (PARTITION BY p.id, p.captured_at) AS needs_verification,
+       er.verify AS needs_verification,
+       bool_or(v.verdict = 'rejected') OVER (PARTITION BY p.id, p.captured_at)
+           AS rejected_question,
        bool_or(er.verify AND e.kind IN ('plate', 'route', 'convoy'))
            OVER (PARTITION BY p.id, p.captured_at) AS plate_ordered,
        er.ordered_plate AS question, v.verdict::text AS verdict,
@@ -57,11 +63,11 @@ SELECT DISTINCT ON (p.id, p.captured_at)
   {CASE_PASSAGE_JOIN}
   JOIN camera c ON c.id = p.camera_id JOIN location l ON l.id = c.location_id
   {FRAME_JOIN}
-  LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
-                          AND v.ordered_plate = er.ordered_plate
+  LEFT JOIN verification v ON er.verify AND v.passage_id = p.id
+                          AND v.captured_at = p.captured_at AND v.ordered_plate = er.ordered_plate
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
- ORDER BY p.id, p.captured_at, er.verify DESC, (v.verdict = 'confirmed') IS TRUE DESC,
-          er.ordered_plate DESC
+ ORDER BY p.id, p.captured_at, (v.verdict = 'confirmed') IS TRUE DESC,
+          (er.verify AND v.verdict IS NULL) DESC, er.verify, er.ordered_plate DESC
 """
 
 CSV_COLUMNS = export.PASSAGE_COLUMNS
@@ -72,6 +78,10 @@ MATCH_WORDS = {"exact": "exact", "alternative_read": "alternative read",
 
 def _status(row: dict[str, Any]) -> str:
     if not row["needs_verification"]:
+        if row.get("rejected_question"):
+            # the report (7.4): provided all the same, saying that read and crop differ
+            return ("not verified (location/time search: no verification required); "
+                    "its read was rejected against the crop in a plate search")
         return "not verified (location/time search: no verification required)"
     if row["verdict"] is None and not row["crop_key"]:
         return NOT_VERIFIABLE

@@ -39,7 +39,7 @@ def car(app, people, demo_db, database_url):
     return _plant(app, database_url, hour=10)
 
 
-def _plant(app, database_url: str, *, hour: int) -> dict:
+def _plant(app, database_url: str, *, hour: int, photos: bool = False) -> dict:
     from ingest.partitions import ensure_partition
 
     vault = photo_vault(app)
@@ -64,12 +64,13 @@ def _plant(app, database_url: str, *, hour: int) -> dict:
             row = conn.execute(
                 "INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, country,"
                 " confidence, geom, crop_key, capture_id, segment_id, alternatives,"
-                " alternative_confidences)"
-                " VALUES (%s, %s, %s, %s, 'NL', 0.7, %s, %s, %s, %s, %s, %s)"
+                " alternative_confidences, overview_key)"
+                " VALUES (%s, %s, %s, %s, 'NL', 0.7, %s, %s, %s, %s, %s, %s, %s)"
                 " RETURNING id, captured_at",
                 (src["camera_id"], at + timedelta(minutes=n), read, read, src["geom"],
                  vault.put(at.date(), crop_jpeg()), f"attack-{tag[:8]}-{n}",
-                 src["segment_id"], alts, confs)).fetchone()
+                 src["segment_id"], alts, confs,
+                 vault.put(at.date(), crop_jpeg()) if photos else None)).fetchone()
             out["passages"][name] = {"id": row["id"], "at": row["captured_at"], "read": read}
         # Outside the order: the same misread at another location in the window, and at
         # the car's camera a minute after the window ends.
@@ -99,7 +100,7 @@ def _window(d) -> dict:
     return {"start": d["start"].isoformat(), "end": d["end"].isoformat()}
 
 
-def _request(officer, d, plates: list[str] | None, **scope) -> int:
+def _request(officer, d, plates: list[str] | None, *, photos: bool = False, **scope) -> int:
     now = datetime.now(UTC)
     body = {
         "received_at": now.isoformat(), "requester_name": "K. Mulder",
@@ -107,7 +108,7 @@ def _request(officer, d, plates: list[str] | None, **scope) -> int:
         "prosecutor": "mr. B. de Boer", "prosecutor_office": "Parket Den Haag",
         "order_at": (now - timedelta(minutes=30)).isoformat(), "order_kind": "written",
         "crime_code": "OW2", "purpose": "voertuig in beeld", "facts": "overval",
-        "suspect": "bestuurder", "photos": False,
+        "suspect": "bestuurder", "photos": photos,
         "investigation": {"system": "Summ-IT", "number": f"SIT-QM-{uuid.uuid4().hex[:8]}",
                           "name": "Onyx"},
         "scope": {"windows": [_window(d)], "locations": [d["location"]], **scope}}
@@ -234,6 +235,69 @@ def test_a_rejection_against_one_ordered_plate_does_not_drop_a_read_confirmed_fo
     for row in (rows[alt], props[alt]):
         assert (row["match"], row["ordered_plate"], row["camera_misread"]) == (
             "alternative read", x, "yes")
+
+
+
+def test_a_rejection_against_an_ordered_plate_does_not_drop_a_block_search_s_passage(
+        app, login, database_url):
+    """A block search (Q3: every passage at the order's place and time, no verification
+    needed, R7) and a search for X including probable misreads hold the same passages.
+    The read Y, compared with X, is rejected: the crop does not show X. That answers X's
+    question only: the passage was at that place at that time all the same, so the
+    package provides it as the block search found it (location/time, not verified), not
+    leaving it out as a misread; the read confirmed against X is provided as a misread
+    of X."""
+    officer = login("officer.mn")
+    car = _plant(app, database_url, hour=7)     # reads nobody has given a verdict on
+    x, p = car["x"], car["passages"]
+    rid = _request(officer, car, None)
+    eight, exact, alt = p["eight"]["id"], p["exact"]["id"], p["alt"]["id"]
+    block = _run(officer, rid, "block", {"cameras": [car["camera"]], "window": _window(car)})
+    assert block["passages_kept"] >= 3
+    _run(officer, rid, "plate", {"plates": [x], "window": _window(car), "misreads": True})
+    resp = _verdicts(officer, rid, {exact: "confirmed", eight: "rejected", alt: "confirmed"})
+    assert resp.status_code == 200, resp.get_json()
+    rows, props = _package(officer, rid)
+    assert {exact, eight, alt} <= set(rows), sorted(rows)
+    for row in (rows[eight], props[eight]):
+        assert row["verification"].startswith("not verified (location/time search"), row
+        assert (row["match"], row["ordered_plate"]) == ("", "")
+    for row in (rows[alt], props[alt]):
+        assert (row["match"], row["ordered_plate"], row["camera_misread"]) == (
+            "alternative read", x, "yes")
+    # the same search without the block search: the rejected read is left out (its
+    # verdicts hold for the 28 days: nothing is asked again)
+    rid2 = _request(officer, car, None)
+    _run(officer, rid2, "plate", {"plates": [x], "window": _window(car), "misreads": True})
+    assert _reads(officer, rid2) == []
+    rows2 = _package(officer, rid2)[0]
+    assert exact in rows2 and alt in rows2 and eight not in rows2
+
+
+
+def test_the_photos_to_approve_are_those_of_the_passages_provided(app, login, database_url):
+    """The order asks for photos. The photo pages list a passage's photo by the same rule
+    as the package provides the passage: the read Y confirmed as read in an exact search
+    and rejected against X in a search including probable misreads is provided as Y's
+    read, so its photo is listed to approve (it was left out: the page judged the
+    passage by its question X alone, while the package waited for that photo)."""
+    officer = login("officer.mn")
+    car = _plant(app, database_url, hour=16, photos=True)
+    x, y, p = car["x"], car["y"], car["passages"]
+    rid = _request(officer, car, [x, y], photos=True)
+    eight, exact, alt = p["eight"]["id"], p["exact"]["id"], p["alt"]["id"]
+    _run(officer, rid, "plate", {"plates": [y], "window": _window(car)})
+    assert give_verdicts(officer, rid, {eight: "confirmed"}).status_code == 200
+    _run(officer, rid, "plate", {"plates": [x], "window": _window(car), "misreads": True})
+    resp = _verdicts(officer, rid, {exact: "confirmed", eight: "rejected", alt: "confirmed"})
+    assert resp.status_code == 200, resp.get_json()
+    page = officer.get(f"/api/v1/requests/{rid}/photos?page_size=48").get_json()
+    listed = {ph["passage_id"] for ph in page["photos"]}
+    assert listed == {exact, eight, alt}, (sorted(listed), page["total"])
+    assert page["total"] == 3
+    assert officer.get(f"/api/v1/requests/{rid}/photos/{eight}").status_code != 404
+    rows, _ = _package(officer, rid)
+    assert set(rows) == listed
 
 
 # -- retries and two clients at once --------------------------------------------------------
