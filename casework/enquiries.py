@@ -243,12 +243,20 @@ def _execute(conn, enquiry_id: int, kind: str, params: dict[str, Any], scope: Sc
         # A read that matched its plate other than exactly is a probable misread inside a
         # location/time search: it is verified against its crop like a plate search's (R7),
         # the question being whether the crop shows the plate it was grouped under.
+        # A read that is itself a common plate (seen at k sites as read) is held as found
+        # too: a rejected comparison with its group's plate leaves it in (held_plain).
+        sites_of: dict[str, set[str]] = {}
+        for p in out["plates"] if a["misreads"] else ():
+            for x in p["passages"]:
+                sites_of.setdefault(x.get("plate") or p["plate"], set()).add(x.get("site"))
         refs = []
         for p in out["plates"]:
             for x in p["passages"]:
                 inexact = x.get("match", "exact") != "exact"
                 refs.append((x["id"], x["captured_at"], x["camera_id"], inexact,
                              p["plate"] if inexact else ""))
+                if inexact and len(sites_of.get(x.get("plate"), ())) >= out["params"]["k"]:
+                    refs.append((x["id"], x["captured_at"], x["camera_id"], False, ""))
         return out, _keep(conn, enquiry_id, refs), {"sites": out["params"]["sites"]}
     if kind == "route":
         out = route.route(conn, a["plate"], a["window"], scope=scope,
@@ -387,29 +395,35 @@ def _keep(conn, enquiry_id: int, refs: list[tuple[int, Any, str, bool, str]]) ->
     if not refs:
         return []
     merged: dict[tuple[int, Any], tuple[str, bool, str]] = {}
+    plain: set[tuple[int, Any]] = set()          # held without a question too
     for pid, at, cam, verify, question in refs:  # a passage in two bands or sites: once,
         seen = merged.get((pid, at))              # to be verified if any of them says so
         if seen is None or (verify and not seen[1]):
             merged[(pid, at)] = (cam, verify, question)
+        if not verify:
+            plain.add((pid, at))
     pids = [k[0] for k in merged]
     times = [k[1] for k in merged]
     cams = [v[0] for v in merged.values()]
     verify = [v[1] for v in merged.values()]
     questions = [v[2] for v in merged.values()]
+    # a question asked of a passage the search also holds as found (a common plate's own
+    # read, a convoy partner): rejected, it answers the question and leaves the passage in
+    held_plain = [v[1] and k in plain for k, v in merged.items()]
     rows = conn.execute("""
         INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify,
-                                    has_crop, has_photo, ordered_plate)
+                                    has_crop, has_photo, ordered_plate, held_plain)
         SELECT %s, p.id, p.captured_at, p.camera_id, t.verify, p.crop_key IS NOT NULL,
-               p.overview_key IS NOT NULL, t.question
-          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[], %s::text[])
-               AS t(pid, at, camera_id, verify, question)
+               p.overview_key IS NOT NULL, t.question, t.held_plain
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[], %s::text[],
+                      %s::boolean[]) AS t(pid, at, camera_id, verify, question, held_plain)
           JOIN jj126.passage p ON p.camera_id = t.camera_id AND p.captured_at = t.at
                               AND p.id = t.pid
          WHERE p.captured_at >= %s AND p.captured_at <= %s
         ON CONFLICT DO NOTHING
         RETURNING passage_id, captured_at""",
-                        (enquiry_id, pids, times, cams, verify, questions, min(times),
-                         max(times))).fetchall()
+                        (enquiry_id, pids, times, cams, verify, questions, held_plain,
+                         min(times), max(times))).fetchall()
     return [(r["passage_id"], r["captured_at"]) for r in rows]
 
 

@@ -45,18 +45,22 @@ log = logging.getLogger(__name__)
 #: asked two questions in the request (as read in one search, against ordered plate X in
 #: another) is provided with the one confirmed: a rejection answers its own question
 #: only, never another's.
+#: A held row provided as found, without a question: a location/time search's, or one
+#: whose question was rejected while its search also holds it as found (held_plain).
+PLAIN = "(NOT er.verify OR er.held_plain AND v.verdict IS NOT DISTINCT FROM 'rejected')"
 ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
        p.alternatives, p.alternative_confidences,
        l.code AS location_code, l.name AS location_name, c.inout::text AS inout, c.lane,
-       er.verify AS needs_verification,
+       NOT {PLAIN} AS needs_verification,
        bool_or(v.verdict = 'rejected') OVER (PARTITION BY p.id, p.captured_at)
            AS rejected_question,
        bool_or(er.verify AND e.kind IN ('plate', 'route', 'convoy'))
            OVER (PARTITION BY p.id, p.captured_at) AS plate_ordered,
-       er.ordered_plate AS question, v.verdict::text AS verdict,
+       er.ordered_plate AS question,
+       CASE WHEN {PLAIN} THEN NULL ELSE v.verdict::text END AS verdict,
        v.machine_read, v.machine_confidence, v.machine_flag, {PHOTO_STATE} AS photo_state
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
@@ -67,7 +71,7 @@ SELECT DISTINCT ON (p.id, p.captured_at)
                           AND v.captured_at = p.captured_at AND v.ordered_plate = er.ordered_plate
  WHERE e.request_id = %s AND e.run_at IS NOT NULL
  ORDER BY p.id, p.captured_at, (v.verdict = 'confirmed') IS TRUE DESC,
-          (er.verify AND v.verdict IS NULL) DESC, er.verify, er.ordered_plate DESC
+          (er.verify AND v.verdict IS NULL) DESC, {PLAIN} DESC, er.ordered_plate DESC
 """
 
 CSV_COLUMNS = export.PASSAGE_COLUMNS
@@ -81,7 +85,7 @@ def _status(row: dict[str, Any]) -> str:
         if row.get("rejected_question"):
             # the report (7.4): provided all the same, saying that read and crop differ
             return ("not verified (location/time search: no verification required); "
-                    "its read was rejected against the crop in a plate search")
+                    "a comparison of its crop with a plate was rejected")
         return "not verified (location/time search: no verification required)"
     if row["verdict"] is None and not row["crop_key"]:
         return NOT_VERIFIABLE

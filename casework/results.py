@@ -47,7 +47,8 @@ ROWS = sql.SQL("""
                           AND v.ordered_plate = er.ordered_plate
  WHERE e.id = %(enquiry)s AND {filters}""")
 
-STATE_SQL = """CASE WHEN NOT er.verify THEN 'not_required'
+STATE_SQL = """CASE WHEN NOT er.verify OR er.held_plain AND v.verdict = 'rejected'
+                    THEN 'not_required'
                     WHEN v.verdict IS NOT NULL THEN v.verdict::text
                     WHEN NOT er.has_crop THEN 'not_verifiable'
                     ELSE 'unverified' END"""

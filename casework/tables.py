@@ -200,6 +200,10 @@ enquiry_result = Table(
            comment="R7: the ordered plate this row is verified against when a search "
                    "including probable misreads found it other than exactly; '' when the "
                    "read is verified as read"),
+    Column("held_plain", Boolean, nullable=False, server_default=text("false"),
+           comment="R7: the search also holds this passage without a question (a common "
+                   "plate's own read, a convoy partner): a rejection of its question does "
+                   "not leave it out"),
     Index("ix_enquiry_result_page", "enquiry_id", "captured_at", "passage_id",
           postgresql_include=["camera_id", "verify", "has_crop", "has_photo",
                               "ordered_plate"]),

@@ -156,7 +156,8 @@ NOT_VERIFIABLE = "niet te verifiëren (geen uitsnede)"
 #: asks a question (a plate search's read as read, or an ordered plate for a probable
 #: misread) and each such question was answered "rejected". A rejection answers its own
 #: question only, never another's; a location/time search holds the passage without a
-#: question (it was there, whatever its read). ``{request}``, ``{passage}`` and
+#: question (it was there, whatever its read), and so does a row asked a question that
+#: its search also holds as found (``enquiry_result.held_plain``). ``{request}``, ``{passage}`` and
 #: ``{captured_at}`` name the request and the passage's key in the enclosing query.
 PROVIDED_SQL = """EXISTS (
   SELECT 1 FROM enquiry_result er_ JOIN enquiry e_ ON e_.id = er_.enquiry_id
@@ -165,7 +166,7 @@ PROVIDED_SQL = """EXISTS (
                              AND v_.ordered_plate = er_.ordered_plate
    WHERE er_.passage_id = {passage} AND er_.captured_at = {captured_at}
      AND e_.request_id = {request} AND e_.run_at IS NOT NULL
-     AND v_.verdict IS DISTINCT FROM 'rejected')"""
+     AND (er_.held_plain OR v_.verdict IS DISTINCT FROM 'rejected'))"""
 
 
 def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_size: int = 50,

@@ -275,6 +275,39 @@ def test_a_rejection_against_an_ordered_plate_does_not_drop_a_block_search_s_pas
 
 
 
+def test_a_common_plate_search_keeps_a_read_its_own_group_holds_when_another_rejects_it(
+        app, login, database_url):
+    """Q5 including probable misreads over two sites, each plate at both: X's read and
+    Y's (B read as 8) fall in one look-alike group, named Y; the third read, itself a
+    common plate, is a candidate of that group too (its candidate read is X). The two
+    reads that are not Y are held once, to be compared with Y, and both are rejected
+    (each crop shows its own read). That answers the comparison with Y only: each read is
+    itself a plate seen at both sites, so the common-plate search (a location/time
+    search) provides it as found, not verified, saying that a comparison was rejected;
+    Y's read is provided as found."""
+    officer = login("officer.mn")
+    car = _plant(app, database_url, hour=19)
+    y, p = car["y"], car["passages"]
+    eight, exact, alt = p["eight"]["id"], p["exact"]["id"], p["alt"]["id"]
+    rid = _request(officer, car, None)
+    site = {"cameras": [car["camera"]], "window": _window(car)}
+    out = _run(officer, rid, "common", {"sites": [site, site], "misreads": True})
+    groups = {g["plate"]: {x["id"] for x in g["passages"]} for g in out["result"]["plates"]}
+    assert groups[y] == {eight, exact, alt} and alt in groups[p["alt"]["read"]], groups
+    shown = {r["passage_id"]: r for r in _reads(officer, rid)}
+    assert set(shown) == {exact, alt}, shown
+    assert {r["ordered_plate"] for r in shown.values()} == {y}
+    resp = _verdicts(officer, rid, {exact: "rejected", alt: "rejected"})
+    assert resp.status_code == 200, resp.get_json()
+    rows, props = _package(officer, rid)
+    assert set(rows) == {exact, eight, alt}, sorted(rows)
+    for pid in (exact, eight, alt):
+        for row in (rows[pid], props[pid]):
+            assert row["verification"].startswith("not verified (location/time search"), row
+            assert ("rejected" in row["verification"]) is (pid != eight), row
+            assert row["match"] == "", row
+
+
 def test_the_photos_to_approve_are_those_of_the_passages_provided(app, login, database_url):
     """The order asks for photos. The photo pages list a passage's photo by the same rule
     as the package provides the passage: the read Y confirmed as read in an exact search
