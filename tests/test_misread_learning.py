@@ -58,6 +58,8 @@ def misread_day(app, people, demo_db, database_url):
         src = conn.execute("SELECT p.camera_id, p.geom, p.segment_id, l.code "
                            "FROM jj126.passage p JOIN camera c ON c.id = p.camera_id "
                            "JOIN location l ON l.id = c.location_id "
+                           # a camera no other test has taught a confusion: the prior holds
+                           "WHERE p.camera_id NOT IN (SELECT camera_id FROM misread_confusion) "
                            "ORDER BY p.captured_at LIMIT 1 OFFSET 7").fetchone()
         out["location"], out["camera"] = src["code"], src["camera_id"]
         for n, (name, (read, alts, confs)) in enumerate(reads.items()):
