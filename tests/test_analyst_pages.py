@@ -238,7 +238,7 @@ def test_analyst_without_a_grant_sees_nothing(app, provided, conn):
 
 @pytest.mark.browser
 def test_browser_analyst_downloads_an_export(browser, live_server, provided, tmp_path, artifacts):
-    ctx = browser.new_context(timezone_id="Europe/Amsterdam", accept_downloads=True)
+    ctx = browser.new_context(bypass_csp=True, timezone_id="Europe/Amsterdam", accept_downloads=True)
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -313,7 +313,7 @@ def test_browser_analyst_filters_on_time_location_and_verification(browser, live
     def minute(t):  # what a datetime-local field holds: Amsterdam time to the minute
         return t.astimezone(ams).replace(second=0, microsecond=0, tzinfo=None)
 
-    ctx = browser.new_context(timezone_id="Europe/Amsterdam")
+    ctx = browser.new_context(bypass_csp=True, timezone_id="Europe/Amsterdam")
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -378,7 +378,7 @@ def test_browser_analyst_filters_on_time_location_and_verification(browser, live
 
 @pytest.mark.browser
 def test_browser_analyst_without_a_grant_sees_nothing(browser, live_server, provided):
-    ctx = browser.new_context(timezone_id="Europe/Amsterdam")
+    ctx = browser.new_context(bypass_csp=True, timezone_id="Europe/Amsterdam")
     pg = ctx.new_page()
     log_in(pg, live_server, NO_GRANT)
     assert pg.url.endswith("/analyse")
@@ -466,7 +466,7 @@ def test_browser_grant_after_completion(browser, live_server, app, provided, dat
     of what was provided; the analyst then finds it on the analyst's page."""
     _completed(app, provided, database_url)
     rid = provided["rid"]
-    ctx = browser.new_context(timezone_id="Europe/Amsterdam")
+    ctx = browser.new_context(bypass_csp=True, timezone_id="Europe/Amsterdam")
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))

@@ -439,3 +439,31 @@ def test_refusals_from_many_addresses_share_one_bounded_record(door, database_ur
                  for r in _logged(database_url, "auth.refused", after=before,
                                   summaries=True)}
     assert summaries == {**{s: 1 for s in sources[:3]}, "many sources": 13}
+
+
+def test_every_answer_carries_the_browser_s_protections(app, demo_db, people):
+    """R10 in the browser: a page may run only the app's own scripts (no inline script,
+    no eval), load images of its own, inline crops and photos fetched into memory, be
+    shown in no frame (clickjacking) and post forms nowhere else; every answer, pages,
+    API, files and refusals, says its type is what it is and is shown in no frame."""
+    from webmap.app import CONTENT_SECURITY_POLICY
+
+    officer = SessionClient(app, "officer.mn")
+    pages = [app.test_client().get("/login"), officer.get("/dashboard"),
+             officer.get("/"), officer.get("/no-such-page")]
+    others = [officer.get(ME), app.test_client().get(ME),
+              app.test_client().get("/static/js/anpr.js")]
+    for resp in pages:
+        assert resp.mimetype == "text/html", (resp.request.path, resp.status_code)
+        policy = resp.headers.get("Content-Security-Policy")
+        assert policy == CONTENT_SECURITY_POLICY, resp.request.path
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'"          # no inline script, no eval
+        assert directives["frame-ancestors"] == "'none'"
+        assert directives["object-src"] == "'none'"
+        assert set(directives["img-src"].split()) == {"'self'", "data:", "blob:"}
+    for resp in pages + others:
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", resp.request.path
+        assert resp.headers["X-Frame-Options"] == "DENY", resp.request.path
+        assert resp.headers["Referrer-Policy"] == "same-origin", resp.request.path
+    assert {r.status_code for r in others} == {200, 401}

@@ -19,7 +19,7 @@ def client(app, people):
 
 @pytest.fixture
 def page(browser, live_server, people):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 900})
     pg = ctx.new_page()
     pg.requests = []
     pg.on("request", lambda r: pg.requests.append(r.url))
@@ -123,7 +123,7 @@ def test_an_internal_tile_layer_replaces_the_basemap(app, browser, live_server, 
     app.config["ANPR_SETTINGS"] = replace(settings, web=replace(
         settings.web, map_tile_url="/tiles-test/{z}/{x}/{y}.png",
         map_tile_attribution="PDOK BRT-A (spiegel)"))
-    ctx = browser.new_context(viewport={"width": 1200, "height": 800})
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 800})
     pg = ctx.new_page()
     asked: list[str] = []
     pg.on("request", lambda r: asked.append(r.url))

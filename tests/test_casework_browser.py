@@ -30,7 +30,7 @@ REQUEST_PAGE = re.compile(r"/requests/\d+$")
 @pytest.fixture
 def page(browser, live_server, people):
     # UTC in the browser: the pages must convert Amsterdam times themselves.
-    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True,
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 950}, accept_downloads=True,
                               timezone_id="UTC")
     pg = ctx.new_page()
     pg.errors = []
@@ -422,7 +422,7 @@ def test_results_are_worked_on_the_request_page(page, live_server, demo_db, trut
 def test_irreversible_actions_ask_first(browser, live_server, demo_db, truth, people):
     """The one-time package, completing and rejecting say what happens and wait for a yes:
     declined, nothing happens."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, accept_downloads=True)
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 950}, accept_downloads=True)
     pg = ctx.new_page()
     asked: list[str] = []
     pg.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))

@@ -144,7 +144,7 @@ def test_the_request_page_shows_the_refusal_in_dutch(browser, live_server, demo_
     browser in UTC): the officer reads the Dutch refusal with Amsterdam times."""
     from browser_support import log_in
 
-    ctx = browser.new_context(viewport={"width": 1400, "height": 950}, timezone_id="UTC")
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 950}, timezone_id="UTC")
     pg = ctx.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))

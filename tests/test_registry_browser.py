@@ -58,7 +58,7 @@ def scratch(login, demo_db, database_url):
 
 @pytest.fixture
 def editor_page(browser, live_server, people, scratch):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1400, "height": 900})
     pg = _watch(ctx.new_page(), live_server)
     log_in(pg, live_server, "editor")
     pg.goto(f"{live_server}/registry?location={CODE}")
@@ -166,7 +166,7 @@ def test_public_plan_map_and_diff_draw_features_without_login(browser, live_serv
     from camera_registry.plans import clock
 
     year = demo_db["end"].astimezone(clock.AMSTERDAM).year
-    ctx = browser.new_context(viewport={"width": 1300, "height": 850})
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1300, "height": 850})
     pg = _watch(ctx.new_page(), live_server)
     try:
         pg.goto(live_server + "/plans/map")
@@ -436,7 +436,7 @@ def test_public_map_has_a_legend_and_popups_say_the_criteria_in_words(browser, l
     from camera_registry.plans import CRITERIA, clock
 
     year = demo_db["end"].astimezone(clock.AMSTERDAM).year
-    ctx = browser.new_context(viewport={"width": 1300, "height": 850})
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1300, "height": 850})
     pg = _watch(ctx.new_page(), live_server)
     try:
         pg.goto(live_server + "/plans/map")

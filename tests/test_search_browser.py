@@ -18,7 +18,7 @@ DETOUR_COLOUR = "#ef6c00"
 
 @pytest.fixture
 def page(browser, live_server, search_request):
-    ctx = browser.new_context(viewport={"width": 1500, "height": 950}, timezone_id="UTC",
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1500, "height": 950}, timezone_id="UTC",
                               locale="nl-NL")
     pg = ctx.new_page()
     pg.errors = []

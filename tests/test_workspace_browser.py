@@ -22,7 +22,7 @@ DETOUR_COLOUR = "#ef6c00"
 
 @pytest.fixture
 def page(browser, live_server, people):
-    ctx = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True,
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1500, "height": 1000}, accept_downloads=True,
                               timezone_id="UTC")
     pg = ctx.new_page()
     pg.errors = []
