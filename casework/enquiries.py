@@ -245,17 +245,18 @@ def _execute(conn, enquiry_id: int, kind: str, params: dict[str, Any], scope: Sc
         # the question being whether the crop shows the plate it was grouped under.
         # A read that is itself a common plate (seen at k sites as read) is held as found
         # too: a rejected comparison with its group's plate leaves it in (held_plain).
+        # (With misreads every passage names its own read, ``plate``.)
         sites_of: dict[str, set[str]] = {}
         for p in out["plates"] if a["misreads"] else ():
             for x in p["passages"]:
-                sites_of.setdefault(x.get("plate") or p["plate"], set()).add(x.get("site"))
+                sites_of.setdefault(x["plate"], set()).add(x["site"])
         refs = []
         for p in out["plates"]:
             for x in p["passages"]:
                 inexact = x.get("match", "exact") != "exact"
                 refs.append((x["id"], x["captured_at"], x["camera_id"], inexact,
                              p["plate"] if inexact else ""))
-                if inexact and len(sites_of.get(x.get("plate"), ())) >= out["params"]["k"]:
+                if inexact and len(sites_of[x["plate"]]) >= a["k"]:
                     refs.append((x["id"], x["captured_at"], x["camera_id"], False, ""))
         return out, _keep(conn, enquiry_id, refs), {"sites": out["params"]["sites"]}
     if kind == "route":
@@ -340,7 +341,7 @@ def identical(conn: psycopg.Connection, request_id: int, kind: str,
 def stop_after_preview(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> None:
     enq = _enquiry(conn, enquiry_id)
     req = _searchable(conn, officer, enq["request_id"])
-    enq = _enquiry(conn, enquiry_id, lock=True)
+    enq = locked(conn, enquiry_id)
     if enq["run_at"] is not None:
         raise Conflict("this search has already been run")
     conn.execute("UPDATE enquiry SET stopped_after_preview = true WHERE id = %s", (enquiry_id,))
@@ -360,7 +361,7 @@ def run(conn: psycopg.Connection, officer: Account, enquiry_id: int, *,
     req = _searchable(conn, officer, enq["request_id"])
     # Run once: a second run at the same moment waits here for the first and is refused
     # (it would hold nothing, the first's rows being taken, and say it kept none).
-    enq = _enquiry(conn, enquiry_id, lock=True)
+    enq = locked(conn, enquiry_id)
     if enq["stopped_after_preview"]:
         raise Conflict("the officer stopped this search after its preview")
     if enq["run_at"] is not None:
@@ -433,6 +434,12 @@ def _enquiry(conn, enquiry_id: int, *, lock: bool = False) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no search {enquiry_id}")
     return row
+
+
+def locked(conn, enquiry_id: int) -> dict[str, Any]:
+    """The search, its row locked until the transaction ends: a run, or a stop after the
+    preview, made at the same moment waits for this one (one run per search)."""
+    return _enquiry(conn, enquiry_id, lock=True)
 
 
 def list_for(conn: psycopg.Connection, request_id: int) -> list[dict[str, Any]]:

@@ -49,6 +49,12 @@ class Vault(Protocol):
     def put_secured(self, enquiry_ref: str, data: bytes) -> str: ...
 
 
+#: A listed passage ``r`` (its question's verdict ``v``) whose photo is shown and
+#: provided: one not rejected, else one the request provides all the same
+#: (``PROVIDED_SQL``, looked up only for the few rejected).
+_PROVIDED = ("(v.verdict IS DISTINCT FROM 'rejected' OR " + PROVIDED_SQL.format(
+    request="%(request)s", passage="r.passage_id", captured_at="r.captured_at") + ")")
+
 #: The request's photos, one per passage (several searches may find it): each passage by
 #: its unique key (camera, capture time), its detector frame, verdict and approval.
 #: ``{passage}`` narrows it to one passage.
@@ -75,8 +81,7 @@ photos AS MATERIALIZED (
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
    WHERE p.overview_key IS NOT NULL
-     AND (v.verdict IS DISTINCT FROM 'rejected' OR {PROVIDED_SQL.format(
-         request="%(request)s", passage="r.passage_id", captured_at="r.captured_at")}))
+     AND {_PROVIDED})
 """
 
 #: What a listed photo shows beside the photo itself (only for the rows listed).
@@ -103,8 +108,7 @@ shown AS MATERIALIZED (
                             AND v.ordered_plate = r.ordered_plate
     LEFT JOIN photo_approval a ON a.request_id = %(request)s AND a.passage_id = r.passage_id
                               AND a.captured_at = r.captured_at
-   WHERE v.verdict IS DISTINCT FROM 'rejected' OR {PROVIDED_SQL.format(
-         request="%(request)s", passage="r.passage_id", captured_at="r.captured_at")}),
+   WHERE {_PROVIDED}),
 unready AS MATERIALIZED (
   SELECT s.passage_id, s.captured_at, s.camera_id, p.plate, f.state::text AS state,
          f.last_error

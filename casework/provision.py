@@ -29,10 +29,13 @@ from casework import access
 from casework import requests as req_mod
 from casework.photo_tables import CASE_PASSAGE_JOIN, FRAME_JOIN, PHOTO_STATE
 from casework.results import held_route
-from casework.verification import NOT_VERIFIABLE, Matches, unverified_count
+from casework.verification import AS_FOUND_SQL, NOT_VERIFIABLE, Matches, unverified_count
 from gis import export
 
 log = logging.getLogger(__name__)
+
+#: A held row ``er`` as found, without a question (``verification.AS_FOUND_SQL``).
+PLAIN = AS_FOUND_SQL.format(er="er", v="v")
 
 #: The request's passages, each once, with the verdict on its question (R7, issue 18):
 #: where a search including probable misreads found it other than exactly, whether the
@@ -45,9 +48,6 @@ log = logging.getLogger(__name__)
 #: asked two questions in the request (as read in one search, against ordered plate X in
 #: another) is provided with the one confirmed: a rejection answers its own question
 #: only, never another's.
-#: A held row provided as found, without a question: a location/time search's, or one
-#: whose question was rejected while its search also holds it as found (held_plain).
-PLAIN = "(NOT er.verify OR er.held_plain AND v.verdict IS NOT DISTINCT FROM 'rejected')"
 ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,

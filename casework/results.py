@@ -28,6 +28,7 @@ from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict
 from casework import access
 from casework.photo_tables import CASE_PASSAGE_JOIN
+from casework.verification import AS_FOUND_SQL
 from gis.search import params as sp
 from gis.search.base import page_args
 from gis.search.scope import parse_time
@@ -47,8 +48,7 @@ ROWS = sql.SQL("""
                           AND v.ordered_plate = er.ordered_plate
  WHERE e.id = %(enquiry)s AND {filters}""")
 
-STATE_SQL = """CASE WHEN NOT er.verify OR er.held_plain AND v.verdict = 'rejected'
-                    THEN 'not_required'
+STATE_SQL = f"""CASE WHEN {AS_FOUND_SQL.format(er="er", v="v")} THEN 'not_required'
                     WHEN v.verdict IS NOT NULL THEN v.verdict::text
                     WHEN NOT er.has_crop THEN 'not_verifiable'
                     ELSE 'unverified' END"""

@@ -74,8 +74,7 @@ def _enquiry(conn: psycopg.Connection, account: Account | None, kind: str,
     if enq["run_at"] is None:
         # Two first result calls at once: the second waits for the first's run and then
         # reads what it held, the same rows (``enquiries.run`` runs it once).
-        enq = conn.execute("SELECT * FROM enquiry WHERE id = %s FOR UPDATE",
-                           (enq["id"],)).fetchone()
+        enq = enquiries.locked(conn, enq["id"])
     return account, enq
 
 

@@ -152,13 +152,20 @@ class Matches:
 #: against, so no verdict may be given (R7).
 NOT_VERIFIABLE = "niet te verifiëren (geen uitsnede)"
 
+#: A held row ``{er}`` (``enquiry_result``) with its verdict ``{v}`` that stands as found,
+#: without a question (R7): a location/time search's row, or a row whose question was
+#: rejected while its search also holds the passage as found (``held_plain``: a common
+#: plate's own read, a convoy partner). The package (``casework.provision``), the photo
+#: pages (through ``PROVIDED_SQL``) and a search's results (``casework.results``) read it.
+AS_FOUND_SQL = ("(NOT {er}.verify OR {er}.held_plain "
+                "AND {v}.verdict IS NOT DISTINCT FROM 'rejected')")
+
 #: Whether a passage held by the request is provided (R7): unless every row that holds it
 #: asks a question (a plate search's read as read, or an ordered plate for a probable
 #: misread) and each such question was answered "rejected". A rejection answers its own
-#: question only, never another's; a location/time search holds the passage without a
-#: question (it was there, whatever its read), and so does a row asked a question that
-#: its search also holds as found (``enquiry_result.held_plain``). ``{request}``, ``{passage}`` and
-#: ``{captured_at}`` name the request and the passage's key in the enclosing query.
+#: question only, never another's; a row as found (``AS_FOUND_SQL``) provides the passage.
+#: ``{request}``, ``{passage}`` and ``{captured_at}`` name the request and the passage's
+#: key in the enclosing query.
 PROVIDED_SQL = """EXISTS (
   SELECT 1 FROM enquiry_result er_ JOIN enquiry e_ ON e_.id = er_.enquiry_id
     LEFT JOIN verification v_ ON er_.verify AND v_.passage_id = er_.passage_id
@@ -166,7 +173,8 @@ PROVIDED_SQL = """EXISTS (
                              AND v_.ordered_plate = er_.ordered_plate
    WHERE er_.passage_id = {passage} AND er_.captured_at = {captured_at}
      AND e_.request_id = {request} AND e_.run_at IS NOT NULL
-     AND (er_.held_plain OR v_.verdict IS DISTINCT FROM 'rejected'))"""
+     AND (""" + AS_FOUND_SQL.format(er="er_", v="v_") + """
+          OR v_.verdict IS DISTINCT FROM 'rejected'))"""
 
 
 def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_size: int = 50,

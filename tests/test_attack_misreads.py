@@ -24,7 +24,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from casework_support import crop_jpeg, give_verdicts
-from conftest import SearchClient, SessionClient, photo_vault
+from conftest import SearchClient, SessionClient, confirmed_request, photo_vault
 
 UTC = timezone.utc
 DAYS_AGO = 24          # a day of its own: no other test file writes passages there
@@ -103,24 +103,11 @@ def _window(d) -> dict:
 
 
 def _request(officer, d, plates: list[str] | None, *, photos: bool = False, **scope) -> int:
-    now = datetime.now(UTC)
-    body = {
-        "received_at": now.isoformat(), "requester_name": "K. Mulder",
-        "requester_function": "tactisch rechercheur", "order_reference": "OvJ-ATTACK-QM",
-        "prosecutor": "mr. B. de Boer", "prosecutor_office": "Parket Den Haag",
-        "order_at": (now - timedelta(minutes=30)).isoformat(), "order_kind": "written",
-        "crime_code": "OW2", "purpose": "voertuig in beeld", "facts": "overval",
-        "suspect": "bestuurder", "photos": photos,
-        "investigation": {"system": "Summ-IT", "number": f"SIT-QM-{uuid.uuid4().hex[:8]}",
-                          "name": "Onyx"},
-        "scope": {"windows": [_window(d)], "locations": [d["location"]], **scope}}
+    """A confirmed request whose order covers the planted reads' place and hour."""
+    order = {"windows": [_window(d)], "locations": [d["location"]], **scope}
     if plates:
-        body["scope"]["plates"] = plates
-    resp = officer.post("/api/v1/requests", json=body)
-    assert resp.status_code == 201, resp.get_json()
-    rid = resp.get_json()["id"]
-    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
-    return rid
+        order["plates"] = plates
+    return confirmed_request(officer, scope=order, photos=photos)
 
 
 def _preview(officer, rid: int, kind: str, params: dict):

@@ -162,6 +162,9 @@
     var left = photos.filter(function (p) { return !done[p.passage_id]; });
     var page = ahead.page, n = Object.keys(done).length;
     next = null;   // handed over: its URLs now belong to the page shown
+    left.forEach(function (p) {   // those left on this page keep what they show
+      if (shownUrls[p.passage_id]) { ahead.urls[p.passage_id] = shownUrls[p.passage_id]; }
+    });
     return { urls: ahead.urls, page: {
       photos: left.concat(page.photos.slice(0, Math.max(0, PAGE - left.length))),
       total: page.total, approved: page.approved + n, remaining: page.remaining - n,
@@ -184,11 +187,7 @@
       var done = {};
       items.forEach(function (it) { done[it.passage_id] = true; });
       var then = res.count === items.length ? following(done) : null;
-      if (then) {
-        // what the urls of this page's photos left on it were: still on screen
-        Object.keys(shownUrls).forEach(function (id) { if (!done[id]) { then.urls[id] = shownUrls[id]; } });
-        show(then.page, then.urls);
-      } else { load(); }
+      if (then) { show(then.page, then.urls); } else { load(); }
     }).catch(function (e) { $("approve-photos").disabled = false; Anpr.message(msg, "Niet goedgekeurd: " + e.message); });
   }
 
