@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from anpr import audit
+from browser_support import browser, log_in  # noqa: F401  (fixture)
 from casework_support import on_page
 from conftest import photo_vault
 
@@ -412,36 +413,27 @@ def test_photo_review_grid_by_keyboard(app, demo_db, truth, people, database_url
 
 @pytest.mark.browser
 def test_the_next_photo_page_is_fetched_while_the_officer_looks(app, demo_db, truth, people,
-                                                                database_url, live_server):
+                                                                database_url, live_server,
+                                                                browser):  # noqa: F811
     """Issue 15: while the officer looks at a page of 48, the page lists and fetches the
     next 48 blurred photos; after p the next page is drawn from them without asking the
     server for one of them again: the photo held back first, then 47 fetched ahead, the
     same photos and counts the server lists after the approval."""
     import re
-    import shutil
-
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import TEST_PASSWORD
 
     made = _grid_request(app, demo_db, truth, database_url, 98, "SIT-PHOTO-AHEAD")
     officer, rid = made["officer"], made["id"]
-    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-            "--no-first-run", "--disable-background-networking", "--disable-dev-shm-usage"]
     photo_get = re.compile(rf"/api/v1/requests/{rid}/photos/(\d+)\?")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium") or
-                                    "/usr/bin/chromium", args=args, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        page = ctx.new_page()
         errors, fetched = [], []
         page.on("pageerror", lambda e: errors.append(str(e)))
         # the page's policy lets the photos fetched ahead (blob:) be drawn: no violation
         page.on("console", lambda m: "Content Security Policy" in m.text
                 and errors.append(m.text))
+        log_in(page, live_server, "officer.mn")
         page.goto(f"{live_server}/requests/{rid}/photos")
-        page.fill("#username", "officer.mn")
-        page.fill("#password", TEST_PASSWORD)
-        page.click("#login-form button[type=submit]")
         page.wait_for_selector("#photo-grid[data-loaded] figure")
         first = page.eval_on_selector_all("#photo-grid figure", "fs => fs.map(f => f.dataset.passage)")
         assert len(first) == 48
@@ -460,7 +452,8 @@ def test_the_next_photo_page_is_fetched_while_the_officer_looks(app, demo_db, tr
         ahead = page.eval_on_selector_all("#photo-grid figure[data-prefetched='1']",
                                           "fs => fs.map(f => f.dataset.passage)")
         counts = page.inner_text("#photo-counts")
-        browser.close()
+    finally:
+        ctx.close()
     assert not errors, errors
     listed = officer.get(f"/api/v1/requests/{rid}/photos?page_size=48").get_json()
     assert shown == [str(x["passage_id"]) for x in listed["photos"]]
