@@ -142,17 +142,19 @@ def _earned_whole(img: np.ndarray) -> list[Detection]:
                                      0.9 * h + pw / 3))]
 
 
-#: Photos whose faces the face source alone does not all find. basketball1.png: the man in
-#: profile at the right edge (MTCNN is a frontal detector; not found at any threshold down
-#: to 0.3). In production the photo is blurred whole (surroundings), so the face is not
-#: left sharp there; inside an earned vehicle it would be. Needs a face detector that sees
-#: profiles (issue 14).
+#: Photos whose faces the face source alone does not all find. basketball1.png: the man at
+#: the right edge is a head turned away (a three-quarter rear view: hair, ear and the edge
+#: of a cheek, no eye, nose or mouth). No face detector shipped in a package here finds it
+#: (MTCNN at any threshold down to 0.3; BlazeFace's four models; dlib's HOG and CNN;
+#: OpenCV's Haar and LBP profile cascades, mirrored too). In production the photo is
+#: blurred whole (surroundings), so the head is not left sharp there; inside an earned
+#: vehicle it is left to the person sources (our model's person boxes, HOG).
 FACE_SOURCE_MISSES = {"basketball1"}
 
 
 @pytest.mark.parametrize("label", [
     pytest.param(im, marks=pytest.mark.xfail(
-        strict=True, reason="the face source misses a face in profile (FACE_SOURCE_MISSES)"))
+        strict=True, reason="the face source misses a head turned away (FACE_SOURCE_MISSES)"))
     if i in FACE_SOURCE_MISSES else im for im, i in zip(LABELS, IDS)], ids=IDS)
 def test_the_face_source_alone_blurs_faces_inside_an_earned_sharp_region(label):
     img = _load(label)
@@ -169,25 +171,28 @@ def test_the_face_source_alone_blurs_faces_inside_an_earned_sharp_region(label):
     _assert_no_face_left(label, img, res.image)
 
 
-#: Photos whose faces, coarsened by the face source alone, the independent checker (Haar)
-#: still finds in some dithers of the block means: messi5.jpg's face (40 px) in 4 of 40
-#: (seeds 7, 10, 21, 32; in production the photo is blurred whole and none is found).
-DITHER_FINDS = {"messi5"}
-
-
-@pytest.mark.parametrize("label", [
-    pytest.param(im, marks=pytest.mark.xfail(
-        strict=True, reason="Haar finds messi5's coarsened face in 4 of 40 dithers"))
-    for im, i in zip(LABELS, IDS) if i in DITHER_FINDS], ids=sorted(DITHER_FINDS))
+@pytest.mark.parametrize("label", LABELS, ids=IDS)
 def test_no_dither_of_a_coarsened_face_is_found_again(label):
-    """R8's "no face found afterwards" must hold whatever the dither: 40 seeds."""
+    """R8's "no face found afterwards" must hold whatever the dither: 40 seeds of the face
+    source alone (the photo earned sharp), the face detector asked once per photo. With
+    faces coarsened into five blocks across (the rule before), the Haar checker found a
+    "face" on messi5.jpg in 4 of 40 (the shirt's crest, whose window the blurred face's
+    edge cuts)."""
+    from detector.faces import default_face_detector
+
     img = _load(label)
+    boxes = default_face_detector()(img)
+
+    def once(image):   # the whole photo is sharp: one full-resolution pass, this photo
+        assert image.shape == img.shape
+        return boxes
+
     dets = _earned_whole(img)
     config = BlurConfig(cabin=False)
-    found = [seed for seed in range(40) if realphotos.haar_faces(blur(
-        img, dets, config=config, plates=every_crop_a_plate,
-        rng=np.random.default_rng(seed)).image)]
-    assert found == [], found
+    found = {seed: f for seed in range(40) if (f := realphotos.haar_faces(blur(
+        img, dets, config=config, plates=every_crop_a_plate, faces=once,
+        rng=np.random.default_rng(seed)).image))}
+    assert found == {}, found
 
 
 def test_sharp_regions_are_earned():
