@@ -307,6 +307,10 @@ def blur_boxes(img: np.ndarray, boxes: list[list[int]],
 
 
 def _approvable(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+    # One approval of a request at a time, as the package takes it (provision.build): two
+    # sessions approving the same photos in another order wait instead of deadlocking,
+    # the second finds them approved (409), and none is approved once the package is made.
+    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
     req = _photo_request(conn, officer, request_id)
     if req["status"] != "confirmed":
         raise Conflict(f"request {req['reference']} is {req['status']}: photos are approved "
