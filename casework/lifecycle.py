@@ -127,10 +127,15 @@ def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: 
         raise BadInput("a rejection needs a reason")
     if len(reason) > 2000:
         raise BadInput("the reason of a rejection is too long")
+    # Rejected is closed: results its searches held are no longer secured (R1), as on
+    # completion; they go to retention with their day.
+    from ingest.retention import release
+
+    released = release(conn, req["reference"])
     conn.execute("UPDATE request SET status = 'rejected', rejected_reason = %s, closed_at = now()"
                  " WHERE id = %s", (reason.strip(), request_id))
     audit.record(conn, officer.username, "request.reject", f"request:{request_id}",
-                 reason=reason.strip())
+                 reason=reason.strip(), released=released)
     return get(conn, request_id)
 
 
