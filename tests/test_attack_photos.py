@@ -378,3 +378,17 @@ def test_a_request_rejected_after_its_searches_holds_nothing_past_retention(
     resp = officer.post(f"/api/v1/requests/{rid}/photos/approve",
                         json={"photos": [{"passage_id": made["pids"][0]}]})
     assert resp.status_code == 409 and _approvals(database_url, rid) == ([], [])
+
+
+def test_the_pages_that_carry_photos_and_crops_are_not_stored(grid, app):
+    """The photo page's list (plates, times, places of the passages) and the verify
+    page's reads with their plate crops inline (crops=1) are as private as the photo
+    and the crop themselves, which answer no-store: a browser must not keep them on disk,
+    where they would outlive retention (R1, R10)."""
+    officer, rid = grid["officer"], grid["id"]
+    listing = officer.get(f"/api/v1/requests/{rid}/photos")
+    reads = officer.get(f"/api/v1/requests/{rid}/reads?all=1&crops=1&page_size=10")
+    assert listing.status_code == 200 and reads.status_code == 200
+    assert any(r.get("crop", "").startswith("data:image/") for r in reads.get_json()["reads"])
+    for resp in (listing, reads):
+        assert resp.headers.get("Cache-Control") == "no-store", resp.request.path

@@ -41,7 +41,8 @@ def list_photos(request_id: int):
     for u in page.get("unavailable", []):
         if u.get("reason"):
             u["reden"] = dutch(u["reason"])
-    return jsonify(page)
+    # As private as the photos themselves (no-store): plates, times and places.
+    return jsonify(page), {"Cache-Control": "no-store"}
 
 
 @photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")
