@@ -11,7 +11,7 @@ import io
 import threading
 import uuid
 import zipfile
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 import cv2
 import numpy as np
@@ -21,9 +21,6 @@ from psycopg.rows import dict_row
 
 from conftest import SessionClient, photo_vault
 from test_casework_photos import BOX, H, W, _detailed_photo, _grid_request
-
-UTC = timezone.utc
-
 
 
 def _at_once(calls) -> list:
@@ -121,14 +118,14 @@ def test_a_touch_up_racing_the_page_approval(app, people, demo_db, truth, databa
     made = _grid(app, demo_db, truth, database_url, 5)
     rid, pids = made["id"], made["pids"]
     a, b = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
-    page = lambda: a.post(f"/api/v1/requests/{rid}/photos/approve",  # noqa: E731
+    page = lambda: a.post(f"/api/v1/requests/{rid}/photos/approve",
                           json={"photos": [{"passage_id": p} for p in pids]})
-    touch = lambda: b.post(f"/api/v1/requests/{rid}/photos/{pids[3]}/approve",  # noqa: E731
+    touch = lambda: b.post(f"/api/v1/requests/{rid}/photos/{pids[3]}/approve",
                            json={"boxes": [BOX]})
     got_page, got_touch = _at_once([page, touch])
     codes = (got_page.status_code, got_touch.status_code)
     assert codes in ((200, 409), (409, 200)), (got_page.get_json(), got_touch.get_json())
-    rows, logged = _approvals(database_url, rid)
+    rows, _ = _approvals(database_url, rid)
     if codes == (200, 409):
         _once_each(database_url, rid, pids)
         assert all(r["boxes"] == [] for r in rows)
@@ -204,6 +201,7 @@ def _plant_pending(app, database_url: str, plate: str) -> None:
     """One more passage of ``plate`` with a photo queued for the detector and not blurred
     yet (no worker runs here)."""
     from casework_support import crop_jpeg
+
     from detector import queue
 
     vault = photo_vault(app)
@@ -310,7 +308,7 @@ def test_the_package_holds_only_approved_blurred_copies(app, people, demo_db, tr
     """No package while a photo waits for approval; then exactly the approved copies:
     the detector's blurred photo where no box was drawn, the touched-up copy (boxes
     destroyed) where one was, none of the photo set aside; after provision and completion
-    no approval, and the photos are no longer handed out."""
+    no approval."""
     made = _grid(app, demo_db, truth, database_url, 4)
     officer, rid, pids = made["officer"], made["id"], made["pids"]
     vault = photo_vault(app)
@@ -345,12 +343,9 @@ def test_the_package_holds_only_approved_blurred_copies(app, people, demo_db, tr
                  officer.post(url, json={"photos": [{"passage_id": pids[2], "boxes": [BOX]}]})):
         assert resp.status_code == 409, resp.get_json()
     assert officer.post(f"/api/v1/requests/{rid}/complete").status_code == 200
-    for resp in (officer.post(url, json={"photos": [{"passage_id": pids[2]}]}),):
-        assert resp.status_code == 409, resp.get_json()
-    assert len(_approvals(database_url, rid)[0]) == 4
-    listing = officer.get(f"/api/v1/requests/{rid}/photos")
-    one = officer.get(f"/api/v1/requests/{rid}/photos/{pids[0]}")
-    print("after completion:", listing.status_code, listing.get_json(), one.status_code)
+    resp = officer.post(url, json={"photos": [{"passage_id": pids[2]}]})
+    assert resp.status_code == 409, resp.get_json()
+    _once_each(database_url, rid, pids)
 
 
 def test_a_request_rejected_after_its_searches_holds_nothing_past_retention(
@@ -392,3 +387,71 @@ def test_the_pages_that_carry_photos_and_crops_are_not_stored(grid, app):
     assert any(r.get("crop", "").startswith("data:image/") for r in reads.get_json()["reads"])
     for resp in (listing, reads):
         assert resp.headers.get("Cache-Control") == "no-store", resp.request.path
+
+
+@pytest.mark.parametrize("boxes", [
+    [[0, 0, 2, 2]], [[W - 2, H - 2, W, H]], [[0, 0, W, H]], [[0.6, 0.6, 2.6, 2.6]],
+    [[i, i, i + 3, i + 3] for i in range(0, 150, 3)], [[0, 0, W, H]] * 50, [[5, 5, 7, H]],
+])
+def test_touch_ups_at_the_edges_are_applied(app, people, demo_db, truth, database_url, boxes):
+    """Boxes at the photo's edges, of two pixels, the whole photo, fifty at once: each
+    approved with its boxes applied, recorded as the whole pixels they cover."""
+    made = _grid(app, demo_db, truth, database_url, 1)
+    officer, rid, pid = made["officer"], made["id"], made["pids"][0]
+    seen = officer.get(f"/api/v1/requests/{rid}/photos/{pid}").data
+    resp = officer.post(f"/api/v1/requests/{rid}/photos/{pid}/approve", json={"boxes": boxes})
+    assert resp.status_code == 200, resp.get_json()
+    (row,) = _once_each(database_url, rid, [pid])
+    assert row["boxes"] == [[round(v) for v in b] for b in boxes]
+    assert row["image_key"] != row["source_key"]
+    assert officer.get(f"/api/v1/requests/{rid}/photos/{pid}").data != seen
+
+
+def test_ids_beyond_the_database_are_not_found(grid):
+    officer, rid, pid = grid["officer"], grid["id"], grid["pids"][0]
+    huge = 10**30
+    for resp in (officer.get(f"/api/v1/requests/{rid}/photos/{huge}"),
+                 officer.get(f"/api/v1/requests/{rid}/photos/{2**63}"),
+                 officer.get(f"/api/v1/requests/{huge}/photos/{pid}"),
+                 officer.get(f"/api/v1/requests/{2**31}/photos"),
+                 officer.post(f"/api/v1/requests/{rid}/photos/{huge}/approve", json={"boxes": []}),
+                 officer.post(f"/api/v1/requests/{huge}/photos/approve",
+                              json={"photos": [{"passage_id": pid}]})):
+        assert resp.status_code == 404, (resp.request.path, resp.status_code, resp.get_data()[:200])
+
+
+def test_the_photo_of_a_rejected_read_is_not_the_officers(app, people, demo_db, truth,
+                                                          database_url):
+    """A read rejected against its crop is a misread, someone else's car (R7): its photo
+    is not listed, not shown, not approved and not packaged, even blurred."""
+    from casework_support import give_verdicts
+    from test_casework_photos import _no_detections
+
+    from detector.blur import BlurConfig
+    from detector.worker import Worker, WorkerConfig
+
+    made = _grid(app, demo_db, truth, database_url, 1)
+    officer, rid = made["officer"], made["id"]
+    _plant_pending(app, database_url, made["plate"])
+    Worker(database_url, photo_vault(app), _no_detections, model_version="stub@1",
+           config=WorkerConfig(batch=16, blur=BlurConfig(faces=False, read_plates=False)),
+           discard=photo_vault(app).supersede).run(drain=True)
+    _search_again(officer, demo_db, rid, made["plate"])
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=100").get_json()
+    (misread,) = [r["passage_id"] for r in page["reads"]]
+    assert give_verdicts(officer, rid, {misread: "rejected"}).status_code == 200
+    listed = officer.get(f"/api/v1/requests/{rid}/photos?all=1&page_size=100").get_json()
+    assert misread not in {p["passage_id"] for p in listed["photos"]}
+    for resp in (officer.get(f"/api/v1/requests/{rid}/photos/{misread}"),
+                 officer.post(f"/api/v1/requests/{rid}/photos/{misread}/approve",
+                              json={"boxes": []}),
+                 officer.post(f"/api/v1/requests/{rid}/photos/approve",
+                              json={"photos": [{"passage_id": misread}]})):
+        assert resp.status_code == 404, resp.get_json()
+    assert officer.post(f"/api/v1/requests/{rid}/photos/approve", json={"photos": [
+        {"passage_id": made["pids"][0]}]}).status_code == 200
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_json()
+    names = zipfile.ZipFile(io.BytesIO(resp.data)).namelist()
+    assert f"photos/{made['pids'][0]}.jpg" in names and f"photos/{misread}.jpg" not in names
+    _once_each(database_url, rid, made["pids"])
