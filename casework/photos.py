@@ -318,24 +318,35 @@ def _approvable(conn: psycopg.Connection, officer: Account, request_id: int) -> 
     return req
 
 
-def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any],
-                 row: dict[str, Any], boxes: Any, vault: Vault) -> dict[str, Any]:
-    """Approve one photo (a row of ``PHOTOS_SQL``): its own approval row, its own audit
-    record. With boxes, a new copy with the boxes destroyed; without, the detector's
-    blurred photo itself is what the officer saw and approved, and is provided."""
-    request_id, passage_id = req["id"], row["passage_id"]
+def _source(row: dict[str, Any], boxes: Any, vault: Vault, *, read: bool = True
+            ) -> tuple[str, bytes | None, np.ndarray | None, list[list[int]]]:
+    """What approving a row starts from, or the refusal: the detector's blurred photo
+    (key, bytes and, with boxes, its pixels) and the boxes checked against it. Without
+    ``read`` a photo without boxes is only checked, not read."""
     if row["approved_key"]:
-        raise Conflict(f"the photo of passage {passage_id} has already been approved; its "
-                       "blurred copy is final")
+        raise Conflict(f"the photo of passage {row['passage_id']} has already been approved; "
+                       "its blurred copy is final")
     source_key = _blurred_key(row)
+    if boxes == [] and not read:
+        return source_key, None, None, []
     source = vault.get(source_key)
-    clean: list[list[int]] = []
+    img, clean = None, []
     if boxes != []:
         img = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
         if img is None:
             raise Conflict("the stored photo cannot be read")
         h, w = img.shape[:2]
         clean = parse_boxes(boxes, w, h)
+    return source_key, source, img, clean
+
+
+def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any],
+                 row: dict[str, Any], boxes: Any, vault: Vault) -> dict[str, Any]:
+    """Approve one photo (a row of ``PHOTOS_SQL``): its own approval row, its own audit
+    record. With boxes, a new copy with the boxes destroyed; without, the detector's
+    blurred photo itself is what the officer saw and approved, and is provided."""
+    request_id, passage_id = req["id"], row["passage_id"]
+    source_key, source, img, clean = _source(row, boxes, vault)
     if clean:
         ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean),
                                    [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -396,6 +407,10 @@ def approve_page(conn: psycopg.Connection, officer: Account, request_id: int, it
     if missing:
         raise NotFound("no photo of passage " + ", ".join(map(str, missing[:10]))
                        + " among the request's results")
+    # Every photo checked, its boxes too, before any copy is written: a refused page
+    # leaves nothing behind, not even a touched-up copy in the photo store.
+    for pid, boxes in wanted.items():
+        _source(rows[pid], boxes, vault, read=False)
     done = [_approve_row(conn, officer, req, rows[pid], boxes, vault)
             for pid, boxes in wanted.items()]
     return {"approved": done, "count": len(done),

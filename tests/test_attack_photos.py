@@ -163,6 +163,30 @@ def test_bad_boxes_are_refused_and_store_nothing(grid, boxes, database_url):
     assert _approvals(database_url, rid) == ([], [])
 
 
+
+def test_a_refused_page_leaves_no_copy_in_the_photo_store(app, people, demo_db, truth,
+                                                           database_url):
+    """A page whose first photo is touched up and a later one refused (a box outside the
+    photo, a photo already approved, one set aside) stores nothing: no approval, no audit
+    record, and no touched-up copy written to the photo store (one was, before the page
+    was refused)."""
+    made = _grid(app, demo_db, truth, database_url, 3)
+    officer, rid, pids = made["officer"], made["id"], made["pids"]
+    assert officer.post(f"/api/v1/requests/{rid}/photos/{pids[2]}/approve",
+                        json={"boxes": []}).status_code == 200
+    before = _approvals(database_url, rid)
+    root = photo_vault(app).store.root
+    objects = {p for p in root.rglob("*") if p.is_file()}
+    for later, status in [({"passage_id": pids[1], "boxes": [[0, 0, W + 5, 9]]}, 400),
+                          ({"passage_id": pids[2], "boxes": [BOX]}, 409),
+                          ({"passage_id": made["set_aside"][0]}, 409)]:
+        resp = officer.post(f"/api/v1/requests/{rid}/photos/approve", json={"photos": [
+            {"passage_id": pids[0], "boxes": [BOX]}, later]})
+        assert resp.status_code == status, resp.get_json()
+    assert {p for p in root.rglob("*") if p.is_file()} == objects
+    assert _approvals(database_url, rid) == before
+
+
 @pytest.mark.parametrize("raw", [
     b'{"boxes": [[NaN, 0, 10, 10]]}', b'{"boxes": [[0, 0, Infinity, 10]]}',
     b'{"boxes": [[0, 0, -Infinity, 10]]}', b'{"boxes": [[0, 0, 1e999, 10]]}',
