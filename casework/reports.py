@@ -8,6 +8,7 @@ names or case numbers, only counts.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import html
 import io
@@ -377,13 +378,32 @@ def _svg(fig, plt) -> str:
     return buf.getvalue()
 
 
-def render_html(tables: list[Table], svgs: dict[str, str], title: str) -> str:
-    figs = "".join(f"<figure>{svg[svg.find('<svg'):]}</figure>" for svg in svgs.values())
+#: The report's own style, for the standalone file (``anpr report ... --out``); the web
+#: pages link css/app.css instead (``body.report``): their policy allows no inline style.
+REPORT_CSS = ("body{font-family:sans-serif;margin:2em}"
+              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;"
+              "padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+              ".note{color:#555;font-size:90%}")
+
+
+def render_html(tables: list[Table], svgs: dict[str, str], title: str, *,
+                stylesheets: list[str] | None = None) -> str:
+    """The report as one HTML page. Standalone (no ``stylesheets``): its style inline, the
+    charts inline SVG. For the web (``stylesheets``: their URLs): no inline style at all,
+    and each chart an image (a data: URL), since matplotlib's SVG carries style attributes
+    that the pages' Content-Security-Policy refuses in the page but not inside an image."""
+    if stylesheets is None:
+        head = f"<style>{REPORT_CSS}</style>"
+        figs = "".join(f"<figure>{svg[svg.find('<svg'):]}</figure>" for svg in svgs.values())
+        body = "<body>"
+    else:
+        head = "".join(f'<link rel="stylesheet" href="{html.escape(u)}">' for u in stylesheets)
+        figs = "".join(
+            f'<figure><img alt="{html.escape(name)}" src="data:image/svg+xml;base64,'
+            f'{base64.b64encode(svg.encode()).decode()}"></figure>' for name, svg in svgs.items())
+        body = '<body class="report">'
     return ("<!doctype html><html lang='nl'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>body{{font-family:sans-serif;margin:2em}}"
-            "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;"
-            "padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
-            ".note{color:#555;font-size:90%}</style></head><body>"
+            f"<title>{html.escape(title)}</title>{head}</head>{body}"
             f"<h1>{html.escape(title)}</h1>" + "".join(t.to_html() for t in tables) + figs
             + "</body></html>")
 

@@ -53,3 +53,30 @@ def test_every_page_runs_under_its_policy(app, browser, live_server, people, dem
         ctx.close()
     assert violations == [], violations
     assert errors == [], errors
+
+
+def test_no_markup_of_the_app_carries_inline_style():
+    """The policy allows style sheets from the app only (style-src 'self'): a style
+    attribute or <style> element in a template, in markup that a page script writes, or in
+    a report page would be refused (and the page drawn wrong). The pages above are opened
+    as they load; this covers the markup their scripts write later (legends, the
+    timeline's bars, route tables, lane arrows), which sets styles from script instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "webmap"
+    files = [*root.glob("templates/**/*.html"),
+             *(p for p in root.glob("static/js/**/*.js") if "vendor" not in p.parts)]
+    assert len(files) > 20
+    inline = re.compile(r"""style\s*=\s*\\?["']|<style[\s>]""", re.IGNORECASE)
+    found = [f"{p.relative_to(root)}:{i}" for p in files
+             for i, line in enumerate(p.read_text().splitlines(), 1) if inline.search(line)]
+    assert found == [], found
+
+
+def test_the_report_pages_carry_no_inline_style(app, people):
+    page = SessionClient(app, "auditor").get("/reports/monitor")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<style" not in text and "style=" not in text and "<svg" not in text
+    assert 'src="data:image/svg+xml;base64,' in text   # the charts, as images

@@ -93,11 +93,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 #: What a page may load and run (R10): only the app's own scripts (no inline script, no
-#: eval), styles of its own (the pages' <style> blocks and style attributes), images of
+#: eval), style sheets of its own (no <style> block, no style attribute: classes in
+#: static/css, values that vary set from script), images of
 #: its own, inline crops (data:) and photos fetched ahead into memory (blob:); no frame
 #: may hold a page (clickjacking), no form may post elsewhere, no plug-in runs.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; "
-                           "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                           "style-src 'self'; img-src 'self' data: blob:; "
                            "connect-src 'self'; font-src 'self'; object-src 'none'; "
                            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 

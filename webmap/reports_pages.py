@@ -36,16 +36,20 @@ def monitor_page():
     refresh(conn, [d for d in stored_days(conn) if start <= d <= end])
     tables = reports.monitor(conn, start, end)
     return _page(reports.render_html(tables, reports.charts(conn, start, end),
-                                     f"Monitor 126jj {start:%d-%m-%Y} t/m {end:%d-%m-%Y}"))
+                                     f"Monitor 126jj {start:%d-%m-%Y} t/m {end:%d-%m-%Y}",
+                                     stylesheets=_stylesheets()))
+
+
+def _stylesheets() -> list[str]:
+    from flask import url_for
+
+    return [url_for("static", filename="css/app.css")]
 
 
 def _page(html: str) -> Response:
     """A report with the site's navigation bar (templates/_nav.html) at its top."""
-    from flask import url_for
-
-    css = f'<link rel="stylesheet" href="{url_for("static", filename="css/app.css")}">'
     nav = render_template("_nav.html")
-    html = html.replace("</head>", css + "</head>", 1).replace("<body>", "<body>" + nav, 1)
+    html = html.replace('<body class="report">', '<body class="report">' + nav, 1)
     return Response(html, mimetype="text/html")
 
 
@@ -71,4 +75,4 @@ def privacy_audit_page(year: int):
         raise BadInput("year out of range")
     home = current_app.config["ANPR_SETTINGS"].database.home  # the signed checkpoints (R6)
     return _page(reports.render_html(reports.privacy_audit(get_conn(), year, home), {},
-                                     f"Privacy-audit 126jj {year}"))
+                                     f"Privacy-audit 126jj {year}", stylesheets=_stylesheets()))

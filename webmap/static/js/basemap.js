@@ -198,10 +198,19 @@
     '<li><span class="loc-icon kmar legend-dot">2</span> locatie van de Koninklijke Marechaussee</li>' +
     '<li><span class="loc-icon cjib legend-dot">1</span> locatie van het CJIB</li>' +
     '<li><span class="loc-icon notactive legend-dot">1</span> locatie met een camera die niet actief is (defect, werkzaamheden)</li>';
-  var ROAD_LEGEND = '<li><span class="legend-line" style="background:#c0392b"></span> autosnelweg (A) &middot; ' +
-    '<span class="legend-line" style="background:#d4a017"></span> provinciale weg (N)</li>';
+  var ROAD_LEGEND = '<li><span class="legend-line road-a"></span> autosnelweg (A) &middot; ' +
+    '<span class="legend-line road-n"></span> provinciale weg (N)</li>';
+
+  /** A lane's direction: an arrow head turned by ``deg`` (an element, not markup: the pages'
+   *  Content-Security-Policy allows no style attributes, only styles set from script). */
+  function arrowIcon(deg) {
+    var el = document.createElement("div");
+    el.className = "dir-arrow";
+    el.style.transform = "rotate(" + deg + "deg)";
+    return L.divIcon({ className: "", iconSize: [10, 10], html: el });
+  }
 
   Anpr.basemap = { add: add, placeSearch: placeSearch, placeControl: placeControl, findPlace: findPlace,
-    legend: legend, locationClass: locationClass, LOCATION_LEGEND: LOCATION_LEGEND, ROAD_LEGEND: ROAD_LEGEND,
+    legend: legend, locationClass: locationClass, arrowIcon: arrowIcon, LOCATION_LEGEND: LOCATION_LEGEND, ROAD_LEGEND: ROAD_LEGEND,
     owner: owner, status: status, OWNER: OWNER, STATUS: STATUS, tileSetting: tileSetting };
 })();

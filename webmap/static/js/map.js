@@ -30,7 +30,7 @@
   var locationIndex = {};
   function locationIcon(p) {
     var cls = B.locationClass(p);
-    return L.divIcon({ className: "", html: '<div class="' + cls + '" style="width:18px;height:18px">' + p.cameras + "</div>", iconSize: [18, 18] });
+    return L.divIcon({ className: "", html: '<div class="' + cls + ' icon-18">' + p.cameras + "</div>", iconSize: [18, 18] });
   }
   function locationPopup(code) {
     return Anpr.getJSON(API + "/locations/" + encodeURIComponent(code)).then(function (f) {
@@ -53,7 +53,7 @@
     var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
     return L.marker([b[1], b[0]], {
       interactive: false,
-      icon: L.divIcon({ className: "", iconSize: [10, 10], html: '<div style="width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;border-bottom:10px solid #15426a;transform:rotate(' + ang + 'deg)"></div>' })
+      icon: B.arrowIcon(ang)
     });
   }
   function refreshLanes() {

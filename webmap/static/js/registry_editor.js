@@ -221,7 +221,7 @@
     var a = coords[coords.length - 2], b = coords[coords.length - 1];
     var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
     var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
-    return L.marker([b[1], b[0]], { interactive: false, icon: L.divIcon({ className: "", iconSize: [10, 10], html: '<div style="width:0;height:0;border-left:5px solid transparent;border-right:5px solid transparent;border-bottom:10px solid #15426a;transform:rotate(' + ang + 'deg)"></div>' }) });
+    return L.marker([b[1], b[0]], { interactive: false, icon: Anpr.basemap.arrowIcon(ang) });
   }
 
   $("loc-form").addEventListener("submit", function (e) {

@@ -462,7 +462,7 @@
     summaryEl.innerHTML = "Route van <b>" + esc(r.params.plate) + "</b>: " + r.passages_total + " passages, " + r.legs.length + " etappes" +
       (r.truncated ? " (afgekapt)" : "") + "; " + f.detour_or_stop + " omweg/stop, " + f.impossible + " onmogelijk" +
       "<div class=\"search-legend\" id=\"search-legend\">" + Object.keys(FLAG_COLOURS).map(function (k) {
-        return "<span class=\"swatch\" style=\"background:" + FLAG_COLOURS[k] + "\"></span>" + FLAG_LABELS[k];
+        return "<span class=\"swatch flag-bg-" + k + "\"></span>" + FLAG_LABELS[k];
       }).join(" ") + "</div>";
     resultsEl.innerHTML = "";
     var exp = document.createElement("div"); exp.className = "buttons";
@@ -481,7 +481,7 @@
     r.legs.forEach(function (leg) {
       html += "<tr class=\"clickable\" data-index=\"" + leg.index + "\" data-flag=\"" + leg.flag + "\"><td>" + (leg.index + 1) + "</td><td>" +
         esc(leg.from_location) + " &rarr; " + esc(leg.to_location) + "</td><td title=\"" + showTime(leg.from_at) + "\">" + showClock(leg.from_at) + "</td><td>" + minutes(leg.observed_s) +
-        "</td><td>" + minutes(leg.expected_s) + "</td><td style=\"color:" + FLAG_COLOURS[leg.flag] + "\">" + FLAG_LABELS[leg.flag] + "</td></tr>";
+        "</td><td>" + minutes(leg.expected_s) + "</td><td class=\"flag-fg-" + (FLAG_COLOURS[leg.flag] ? leg.flag : "ok") + "\">" + FLAG_LABELS[leg.flag] + "</td></tr>";
     });
     wrap.innerHTML = html + "</tbody></table>";
     wrap.querySelectorAll("tr.clickable").forEach(function (tr) {

@@ -53,12 +53,12 @@
       { collapsed: true, position: "topright" }).addTo(ws.map);
     L.control.scale({ imperial: false }).addTo(ws.map);
     B.legend(ws.map, "<ul>" +
-      '<li><span class="legend-swatch" style="border-color:' + SCOPE_COLOUR + ';border-style:dashed"></span> gebied van het bevel</li>' +
+      '<li><span class="legend-swatch ws-scope-swatch"></span> gebied van het bevel</li>' +
       B.LOCATION_LEGEND.replace("locatie van de politie (aantal camera's)", "locatie van het bevel, politie (camera's van het bevel)") +
-      '<li><span class="dot" style="display:inline-block;width:12px;height:12px;border-radius:50%;background:#15426a;opacity:.6"></span> passages per locatie (klik: alleen die locatie)</li>' +
-      '<li>route: <span style="color:#2e7d32">normaal</span>, <span style="color:#ef6c00">omweg of stop</span>, <span style="color:#c62828">onmogelijk snel</span></li>' +
-      '<li><span class="legend-swatch" style="border-color:' + SITE_COLOUR + ';border-style:dashed"></span> locatie van een zoekvraag Q5</li>' +
-      '<li><span class="dot" style="display:inline-block;width:12px;height:12px;border-radius:50%;border:3px solid #c62828"></span> gemarkeerd kenteken</li>' +
+      '<li><span class="dot ws-dot-passages"></span> passages per locatie (klik: alleen die locatie)</li>' +
+      '<li>route: <span class="ws-route-ok">normaal</span>, <span class="ws-route-detour">omweg of stop</span>, <span class="ws-route-impossible">onmogelijk snel</span></li>' +
+      '<li><span class="legend-swatch ws-site-swatch"></span> locatie van een zoekvraag Q5</li>' +
+      '<li><span class="dot ws-dot-marked"></span> gemarkeerd kenteken</li>' +
       B.ROAD_LEGEND + "</ul>", "ws-legend");
     drawScope();
   }
@@ -103,7 +103,7 @@
         var loc = byLoc[code];
         var m = L.marker([loc.at[1], loc.at[0]], { pane: "ws-scope", title: code, keyboard: false,
           icon: L.divIcon({ className: "", iconSize: [18, 18],
-            html: '<div class="' + B.locationClass(loc) + ' ws-scope-loc" data-code="' + Anpr.esc(code) + '" style="width:18px;height:18px">' + loc.cameras + "</div>" }) });
+            html: '<div class="' + B.locationClass(loc) + ' ws-scope-loc icon-18" data-code="' + Anpr.esc(code) + '">' + loc.cameras + "</div>" }) });
         m.bindTooltip(Anpr.esc(code + " " + (loc.name || "")) + ": " + Anpr.count(loc.cameras, "camera", "camera's") + " van het bevel, eigenaar " +
           Anpr.esc(B.owner(loc.owner)) + (loc.cameras_not_active ? ", " + Anpr.count(loc.cameras_not_active, "camera", "camera's") + " niet actief" : ""));
         m.addTo(ws.scope);
@@ -353,8 +353,10 @@
         var height = Math.round(40 * b.passages / max);
         return '<button type="button" class="ws-bar" data-i="' + i + '" data-from="' + Anpr.esc(b.start) + '" data-to="' + Anpr.esc(b.end) +
           '" data-passages="' + b.passages + '" title="' + Anpr.esc(Anpr.time.show(b.start)) + ": " + Anpr.count(b.passages, "passage", "passages") +
-          '" style="height:' + Math.max(height, 1) + 'px"></button>';
+          '" data-height="' + Math.max(height, 1) + '"></button>';
       }).join("");
+      // heights set from script: the policy allows no style attributes in markup
+      box.querySelectorAll(".ws-bar").forEach(function (bar) { bar.style.height = bar.dataset.height + "px"; });
       box.dataset.total = String(h.total);
       if (h.buckets.length) {
         box.dataset.start = h.buckets[0].start; box.dataset.end = h.buckets[h.buckets.length - 1].end;
