@@ -459,6 +459,7 @@ def test_every_answer_carries_the_browser_s_protections(app, demo_db, people):
         assert policy == CONTENT_SECURITY_POLICY, resp.request.path
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
         assert directives["script-src"] == "'self'"          # no inline script, no eval
+        assert directives["style-src"] == "'self'"           # no inline style either
         assert directives["frame-ancestors"] == "'none'"
         assert directives["object-src"] == "'none'"
         assert set(directives["img-src"].split()) == {"'self'", "data:", "blob:"}
@@ -467,3 +468,26 @@ def test_every_answer_carries_the_browser_s_protections(app, demo_db, people):
         assert resp.headers["X-Frame-Options"] == "DENY", resp.request.path
         assert resp.headers["Referrer-Policy"] == "same-origin", resp.request.path
     assert {r.status_code for r in others} == {200, 401}
+
+
+def test_no_answer_of_the_app_is_kept_in_a_cache(app, demo_db, people):
+    """R1 and R10: plates, times, places and photos must not outlive their 28 days on a
+    browser's or a proxy's disk. Every answer (pages, API, refusals) says no-store, unless
+    its route says otherwise on purpose; only the app's own files (scripts, styles, the
+    basemap) may be cached."""
+    from conftest import confirmed_request
+
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer)
+    answers = [officer.get("/dashboard"), officer.get("/"), officer.get(f"/requests/{rid}"),
+               officer.get(f"/requests/{rid}/verify"), officer.get(ME),
+               officer.get(f"/api/v1/requests/{rid}"), officer.get(f"/api/v1/requests/{rid}/searches"),
+               officer.get("/api/v1/requests"), officer.get("/api/v1/requests/999999999"),
+               app.test_client().get(ME), app.test_client().get("/login"),
+               SessionClient(app, "auditor").get("/reports/monitor")]
+    for resp in answers:
+        assert resp.status_code in (200, 401, 404), (resp.request.path, resp.status_code)
+        assert resp.headers.get("Cache-Control") == "no-store", \
+            (resp.request.path, resp.headers.get("Cache-Control"))
+    static = app.test_client().get("/static/js/anpr.js")
+    assert static.status_code == 200 and "no-store" not in static.headers.get("Cache-Control", "")

@@ -105,12 +105,18 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; "
 
 def _security_headers(resp):
     """Every answer: its type is what it says (no sniffing), the address it came from
-    is not sent to another site, it is shown in no frame; a page also with the policy."""
+    is not sent to another site, it is shown in no frame, nothing keeps it (unless its
+    route says so); a page also with the policy."""
     resp.headers.setdefault("X-Content-Type-Options", "nosniff")
     resp.headers.setdefault("Referrer-Policy", "same-origin")
     resp.headers.setdefault("X-Frame-Options", "DENY")
     if resp.mimetype == "text/html":
         resp.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    # Kept by no browser or proxy (R1, R10): plates, times, places and photos must not
+    # outlive their 28 days on a disk. A route that means to be cached says so itself
+    # (the register's camera list); the app's own files (scripts, styles, the basemap) may.
+    if "Cache-Control" not in resp.headers and request.endpoint != "static":
+        resp.headers["Cache-Control"] = "no-store"
     return resp
 
 
