@@ -103,28 +103,42 @@ class Effort:
         return {"reads of their own": own * a["decide_s"],
                 "spot-checks": spot_pages * a["decide_s"],
                 "agreeing reads glanced": agreeing * a["glance_s"],
-                "photos looked at": passages * a["photo_s"] if self.photos else 0.0,
-                "keys": (own * self.keys_per_own_read + pages + spot_pages
-                         + photo_pages * self.photo_keys) * a["key_s"],
-                "waiting for pages": pages * wait + photo_pages * self.photo_wait_s}
+                "keys on verification pages": (own * self.keys_per_own_read + pages
+                                               + spot_pages) * a["key_s"],
+                "waiting for verification pages": pages * wait,
+                PHOTO_PARTS[0]: passages * a["photo_s"] if self.photos else 0.0,
+                PHOTO_PARTS[1]: photo_pages * self.photo_keys * a["key_s"],
+                PHOTO_PARTS[2]: photo_pages * self.photo_wait_s}
 
     def officer_seconds(self, passages: int, attention: dict[str, float] = ATTENTION) -> float:
         """Officer time for ``passages`` reads and photos, extrapolated from these pages."""
         return sum(self.parts(passages, attention).values())
 
+    def photo_seconds(self, passages: int, attention: dict[str, float] = ATTENTION) -> float:
+        """Of it, the photos' part: all a location/time search asks of the officer, whose
+        reads need no verification (report 7.4.4: "dan hoeven de kentekens niet
+        geverifieerd te worden")."""
+        parts = self.parts(passages, attention)
+        return sum(parts[k] for k in PHOTO_PARTS)
+
+
+#: The parts of :meth:`Effort.parts` that are photo review.
+PHOTO_PARTS = ("photos looked at", "keys on photo pages", "waiting for photo pages")
+
 
 def argus_seconds(passages: int, read_page_s: float, photo_page_s: float, *,
                   reads_page: int = 10, photos_page: int = 12,
-                  attention: dict[str, float] = ATTENTION) -> float:
+                  attention: dict[str, float] = ATTENTION, photos_only: bool = False) -> float:
     """The report's way, with the same attention: each read a look and a key, a key per page
     of 10, the system's ``read_page_s``; each photo a look and ``ARGUS_PHOTO_KEYS`` actions,
-    the system's ``photo_page_s`` per page of 12 (one photo approved at a time)."""
+    the system's ``photo_page_s`` per page of 12 (one photo approved at a time). With
+    ``photos_only``, the photos' part alone."""
     a = attention
     reads = passages * (a["decide_s"] + a["key_s"]) + \
         math.ceil(passages / reads_page) * (a["key_s"] + read_page_s)
     photos = passages * (a["photo_s"] + ARGUS_PHOTO_KEYS * a["key_s"]) + \
         math.ceil(passages / photos_page) * photo_page_s
-    return reads + photos
+    return photos if photos_only else reads + photos
 
 
 class _Server:
@@ -263,6 +277,10 @@ def figures(effort: Effort, read_page_s: float, photo_page_s: float) -> list[Any
         Figure("officer: wait for the next verification page, browser (ms)", wait * 1000, "ms"),
         Figure("officer: wait for the next photo page, browser (ms)",
                effort.photo_wait_s * 1000, "ms"),
+        Figure(f"officer time for the photos of {n:,} passages alone (a location/time search: "
+               "its reads need no verification), extrapolated (min)",
+               effort.photo_seconds(n) / 60, "min",
+               argus_seconds(n, read_page_s, photo_page_s, photos_only=True) / 60),
         Figure(f"officer time for {n:,} passages with photos, extrapolated (min)",
                effort.officer_seconds(n) / 60, "min",
                argus_seconds(n, read_page_s, photo_page_s) / 60, target="<= 60"),

@@ -60,3 +60,9 @@ def test_bench_casework_small_runs_from_preview_to_package(server_url):
     officer = by["officer time for 30,000 passages with photos, extrapolated (min)"]
     assert officer["target"] == "<= 60" and officer["met"] is not None
     assert 0 < officer["value"] < officer["baseline"]
+    # The photos' part alone (a location/time search, whose reads need no verification):
+    # at least the look at every photo, less than the whole, less than the report's way.
+    photos_only = by["officer time for the photos of 30,000 passages alone (a location/time "
+                     "search: its reads need no verification), extrapolated (min)"]
+    assert 30_000 * 0.25 / 60 <= photos_only["value"] < officer["value"]
+    assert photos_only["value"] < photos_only["baseline"] < officer["baseline"]
