@@ -5,6 +5,7 @@ Passages are immutable, so a test that verifies reads makes reads of its own.
 """
 from __future__ import annotations
 
+import threading
 from datetime import timezone
 
 import cv2
@@ -81,3 +82,20 @@ def give_verdicts(officer, request_id: int, verdicts: dict[int, str]):
     return officer.post(f"/api/v1/requests/{request_id}/verdicts", json=on_page(page, [
         {"passage_id": pid, "captured_at": shown[pid]["captured_at"], "verdict": v}
         for pid, v in verdicts.items()]))
+
+
+def at_once(calls) -> list:
+    """Run the calls at the same moment, each in its own thread; their answers in order."""
+    barrier = threading.Barrier(len(calls))
+    answers: list = [None] * len(calls)
+
+    def go(i, call):
+        barrier.wait()
+        answers[i] = call()
+
+    threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return answers

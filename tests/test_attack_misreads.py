@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -23,7 +22,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casework_support import crop_jpeg, give_verdicts
+from casework_support import at_once, crop_jpeg, give_verdicts
 from conftest import SearchClient, SessionClient, confirmed_request, photo_vault
 
 UTC = timezone.utc
@@ -324,23 +323,6 @@ def test_the_photos_to_approve_are_those_of_the_passages_provided(app, login, da
 
 # -- retries and two clients at once --------------------------------------------------------
 
-def _at_once(calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def go(i, call):
-        barrier.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return answers
-
-
 def _audit(database_url: str, action: str, rid: int) -> list[dict]:
     with psycopg.connect(database_url, row_factory=dict_row) as c:
         return c.execute("SELECT details FROM audit_log WHERE action = %s AND subject = %s"
@@ -357,7 +339,7 @@ def test_one_search_run_by_two_sessions_at_once_runs_once(app, car, database_url
     pre = _preview(first, rid, "plate", params)
     assert pre.status_code == 201, pre.get_json()
     eid = pre.get_json()["enquiry_id"]
-    answers = _at_once([lambda c=c: c.post(f"/api/v1/searches/{eid}/run")
+    answers = at_once([lambda c=c: c.post(f"/api/v1/searches/{eid}/run")
                         for c in (first, second)])
     assert sorted(a.status_code for a in answers) == [200, 409], [a.get_json() for a in answers]
     ran = next(a.get_json() for a in answers if a.status_code == 200)
@@ -381,7 +363,7 @@ def test_one_search_previewed_by_two_sessions_at_once_is_one_search(app, car, da
     rid = _request(first, car, [car["x"]])
     params = {"plates": [car["x"]], "window": _window(car), "misreads": True}
     raw = SearchClient(app, "officer.mn", rid)
-    answers = _at_once([lambda: _preview(first, rid, "plate", params),
+    answers = at_once([lambda: _preview(first, rid, "plate", params),
                         lambda: _preview(second, rid, "plate", {**params,
                                                                 "plates": [car["x"].lower()]}),
                         lambda: raw.post("/api/v1/search/plate/preview", json=params)])
@@ -405,7 +387,7 @@ def test_the_first_result_call_made_twice_at_once_answers_the_same_rows(app, car
     assert pre.status_code == 200, pre.get_json()
     body = {**params, "request_id": rid, "enquiry_id": pre.get_json()["enquiry_id"]}
     clients = [SessionClient(app, "officer.mn") for _ in range(2)]
-    answers = _at_once([lambda c=c: c.post("/api/v1/search/plate", json=body)
+    answers = at_once([lambda c=c: c.post("/api/v1/search/plate", json=body)
                         for c in clients])
     assert [a.status_code for a in answers] == [200, 200], [a.get_json() for a in answers]
     rows = [{(p["id"], p["match"]) for p in a.get_json()["passages"]} for a in answers]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import threading
 import uuid
 import zipfile
 from datetime import UTC, timedelta
@@ -19,25 +18,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from casework_support import at_once
 from conftest import SessionClient, photo_vault
 from test_casework_photos import BOX, H, W, _detailed_photo, _grid_request
-
-
-def _at_once(calls) -> list:
-    """Run the calls at the same moment, each in its own thread; their answers in order."""
-    barrier = threading.Barrier(len(calls))
-    answers: list = [None] * len(calls)
-
-    def go(i, call):
-        barrier.wait()
-        answers[i] = call()
-
-    threads = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return answers
 
 
 def _grid(app, demo_db, truth, database_url, n: int) -> dict:
@@ -83,7 +66,7 @@ def test_two_pages_approved_at_once_in_opposite_orders(app, people, demo_db, tru
     rid, pids = made["id"], made["pids"]
     a, b = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
     url = f"/api/v1/requests/{rid}/photos/approve"
-    answers = _at_once([
+    answers = at_once([
         lambda: a.post(url, json={"photos": [{"passage_id": p} for p in pids]}),
         lambda: b.post(url, json={"photos": [{"passage_id": p} for p in reversed(pids)]})])
     codes = sorted(r.status_code for r in answers)
@@ -103,7 +86,7 @@ def test_the_same_page_approved_twice_at_once(app, people, demo_db, truth, datab
     url = f"/api/v1/requests/{rid}/photos/approve"
     body = {"photos": [{"passage_id": p, "boxes": [BOX] if i == 2 else []}
                        for i, p in enumerate(pids)]}
-    answers = _at_once([lambda: a.post(url, json=body), lambda: b.post(url, json=body)])
+    answers = at_once([lambda: a.post(url, json=body), lambda: b.post(url, json=body)])
     assert sorted(r.status_code for r in answers) == [200, 409], \
         [(r.status_code, r.get_json()) for r in answers]
     assert a.post(url, json=body).status_code == 409
@@ -122,7 +105,7 @@ def test_a_touch_up_racing_the_page_approval(app, people, demo_db, truth, databa
                           json={"photos": [{"passage_id": p} for p in pids]})
     touch = lambda: b.post(f"/api/v1/requests/{rid}/photos/{pids[3]}/approve",
                            json={"boxes": [BOX]})
-    got_page, got_touch = _at_once([page, touch])
+    got_page, got_touch = at_once([page, touch])
     codes = (got_page.status_code, got_touch.status_code)
     assert codes in ((200, 409), (409, 200)), (got_page.get_json(), got_touch.get_json())
     rows, _ = _approvals(database_url, rid)
