@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from anpr.csvcells import cell
 from anpr.errors import BadInput, NotFound
 from camera_registry.plans import CRITERIA, MOBILE_KINDS, get_plan
 
@@ -233,7 +234,8 @@ def export_plan(conn: psycopg.Connection, year: int, fmt: str) -> tuple[bytes, s
             props = f["properties"]
             lon, lat = f["geometry"]["coordinates"]
             writer.writerow([f"POINT ({lon:.7f} {lat:.7f})"]
-                            + [("" if props[k] is None else props[k]) for k in FIELDS] + [lon, lat])
+                            + [("" if props[k] is None else cell(props[k])) for k in FIELDS]
+                            + [lon, lat])
         return buf.getvalue().encode("utf-8"), FORMATS[fmt] + "; charset=utf-8", name
     if fmt == "csvt":
         types = ["WKT", *(CSV_TYPES[k] for k in FIELDS.values()), "Real", "Real"]

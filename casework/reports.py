@@ -20,6 +20,7 @@ from typing import Any
 import psycopg
 
 from anpr import clock
+from anpr.csvcells import cell
 
 MONTHS = ["Januari", "Februari", "Maart", "April", "Mei", "Juni", "Juli", "Augustus",
           "September", "Oktober", "November", "December"]
@@ -40,7 +41,8 @@ class Table:
         w = csv.writer(buf, delimiter=";")
         w.writerow(self.columns)
         for r in self.rows:
-            w.writerow([_cell(v) for v in r])
+            # text someone typed is no formula; numbers (as _cell writes them) stay numbers
+            w.writerow([cell(_cell(v)) if isinstance(v, str) else _cell(v) for v in r])
         return buf.getvalue()
 
     def to_html(self) -> str:

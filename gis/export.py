@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable
 from xml.etree import ElementTree as ET
 
 from anpr import clock
+from anpr.csvcells import cell
 from anpr.errors import BadInput
 
 FORMATS = {"geojson": ("application/geo+json", "geojson"),
@@ -427,7 +428,7 @@ def provision_passages(rows: Iterable[dict[str, Any]],
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(PASSAGE_COLUMNS)
     for rec in records:
-        writer.writerow(["" if rec[c] is None else rec[c] for c in PASSAGE_COLUMNS])
+        writer.writerow(["" if rec[c] is None else cell(rec[c]) for c in PASSAGE_COLUMNS])
     features = [{"type": "Feature", "id": rec["passage_id"],
                  "geometry": {"type": "Point", "coordinates": [rec["lon"], rec["lat"]]},
                  "properties": {c: rec[c] for c in PASSAGE_COLUMNS if c != "WKT"}}
