@@ -51,7 +51,6 @@ class Detector:
         if not path.is_file():
             raise ConfigurationError(f"detector model {path} does not exist")
         self.path = path
-        self.version = model_version(path)
         self.model = YOLO(str(path), task="detect")
         names: dict[int, str] = dict(self.model.names)
         if class_map:
@@ -68,6 +67,10 @@ class Detector:
             card_imgsz = (meta.get("inference") or {}).get("imgsz") or meta.get("training", {}).get("imgsz")
         self.imgsz = int(imgsz or card_imgsz or 640)
         self.conf = conf
+        # what a frame's detections record: the weights (their hash) and the size they ran
+        # at, since the same weights find other boxes at another size (the card's
+        # inference.imgsz moved from 416 to 448 px on 2026-12-07)
+        self.version = f"{model_version(path)}/{self.imgsz}px"
 
     def __call__(self, images: Sequence[np.ndarray]) -> list[list[Detection]]:
         """Detections for a batch of BGR images, in each image's own pixel frame."""

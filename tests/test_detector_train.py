@@ -78,7 +78,9 @@ def test_training_pipeline_end_to_end(tmp_path):
     assert card["inference"]["imgsz"] == 320 and "all" in card["validation_metrics"]
     assert set(card["classes"].values()) == set(CLASSES)
     det = Detector(result.model_path)
-    assert det.imgsz == 320 and det.version.startswith("tiny@")
+    assert det.imgsz == 320 and det.version.startswith("tiny@") and det.version.endswith("/320px")
+    # the same weights at another size are another version: their detections differ
+    assert Detector(result.model_path, imgsz=352).version == det.version.replace("/320px", "/352px")
     report = evaluate(det, data, hog=False, standard=True)
     assert report["images"] == 6
     assert set(report["per_class"]) == set(CLASSES)
