@@ -103,10 +103,13 @@ def test_planted_passages_have_an_encrypted_crop_and_a_blurred_overview(photo_de
         unphotographed = conn.execute(
             "SELECT count(*) AS n FROM jj126.passage WHERE plate = %s AND overview_key IS NULL",
             (plate,)).fetchone()["n"]
+    # the shipped weights at the card's inference size
+    size = json.loads(SHIPPED_MODEL.with_suffix(".json").read_text())["inference"]["imgsz"]
+    shipped = f"{model_version(SHIPPED_MODEL)}/{size}px"
     # three sites, and the look-alike vehicle read as this plate at one of them
     assert len(rows) == 4 and unphotographed == 0
     for r in rows:
-        assert r["state"] == "done" and r["model_version"] == model_version(SHIPPED_MODEL)
+        assert r["state"] == "done" and r["model_version"] == shipped
         for key in (r["overview_key"], r["crop_key"], r["blurred_key"]):
             blob = vault.store.get(key)  # as stored: sealed under the day key, no JPEG
             assert blob.startswith(MAGIC) and b"JFIF" not in blob[:64]
