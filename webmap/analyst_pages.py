@@ -51,8 +51,9 @@ PASSAGE_FILES = {"passages.csv": "text/csv; charset=utf-8",
                  "passages.csvt": "text/plain; charset=utf-8",
                  "passages.prj": "text/plain; charset=utf-8",
                  "passages.geojson": "application/geo+json"}
-_ROUTE_FILE = re.compile(r"^route-(?P<id>[0-9]{1,12})(?:-(?P<layer>passages|legs|route)"
-                         r"\.geojson|\.(?P<fmt>gpkg|kml|gpx))$")
+#: Matched whole (``fullmatch``): ``$`` would also match before a final line break.
+_ROUTE_FILE = re.compile(r"route-(?P<id>[0-9]{1,12})(?:-(?P<layer>passages|legs|route)"
+                         r"\.geojson|\.(?P<fmt>gpkg|kml|gpx))")
 #: Dutch names of the search kinds, as the officers' pages name them.
 KINDS = {"plate": "Q1 kenteken(s)", "partial": "Q2 deel van kenteken",
          "block": "Q3 blokbevraging", "convoy": "Q4 konvooi",
@@ -130,7 +131,7 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
         rows = provision.provided_rows(conn.execute(provision.ROWS_SQL, (request_id,)).fetchall())
         data, media = provision.passage_files(rows)[name], PASSAGE_FILES[name]
     else:
-        m = _ROUTE_FILE.match(name)
+        m = _ROUTE_FILE.fullmatch(name)
         search = next((s for s in route_searches(manifest) if m and s["id"] == int(m["id"])),
                       None)
         if search is None:
