@@ -288,7 +288,10 @@ class Validator:
         if at.tzinfo is None or at.utcoffset() is None:
             raise Rejected("naive_timestamp", "captured_at needs an explicit UTC offset "
                            "(e.g. +01:00 or Z)")
-        at = at.astimezone(clock.UTC)
+        try:
+            at = at.astimezone(clock.UTC)
+        except OverflowError:  # year 9999 behind UTC or year 1 ahead of it: out of range
+            at = (datetime.max if at.year > 1 else datetime.min).replace(tzinfo=clock.UTC)
         if at > self.latest:
             raise Rejected("future_timestamp", "captured_at lies in the future beyond the "
                            "allowed clock skew")

@@ -1,0 +1,88 @@
+"""Camera intake under attack: what a camera, a misconfigured camera and an attacker on
+the camera network can send to ``POST /api/v1/intake/passages``, through the real HTTP
+path (the web app, the device key, multipart and JSON bodies) into the real database
+and photo store. Each refusal is a clear 4xx that stores nothing (no passage, no frame,
+no photo object) and reveals nothing beyond the device's own cameras; each acceptance
+stores exactly what was acknowledged."""
+from __future__ import annotations
+
+import io
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from PIL import Image
+from psycopg.rows import dict_row
+
+from ingest.devices import add_device
+from intake_support import cams, count, iconn, intake_url, record  # noqa: F401  (fixtures)
+from intake_support import intake_app as make_intake_app
+from test_retention import jpeg
+
+UTC = timezone.utc
+URL = "/api/v1/intake/passages"
+
+
+@pytest.fixture(scope="module")
+def app(intake_url, tmp_path_factory):
+    app = make_intake_app(intake_url, tmp_path_factory.mktemp("attack-intake"), max_batch=50,
+                          max_image_kb=512, max_request_mb=4)
+    yield app
+    app.extensions["anpr_pool"].close()
+
+
+@pytest.fixture(scope="module")
+def keys(intake_url, cams):
+    with psycopg.connect(intake_url, row_factory=dict_row) as c:
+        _, mine = add_device(c, "attack gantry", camera=cams["fixed"]["id"])
+        _, other = add_device(c, "attack gantry 2", camera=cams["fixed2"]["id"])
+        _, noplan = add_device(c, "attack unplanned", camera=cams["noplan"])
+        c.commit()
+    return {"mine": mine, "other": other, "noplan": noplan}
+
+
+@pytest.fixture
+def http(app):
+    return app.test_client()
+
+
+def _post(http, key, records, images=None, raw_records=None):
+    data = {"records": raw_records if raw_records is not None else json.dumps(records)}
+    for name, blob in (images or {}).items():
+        data[name] = (io.BytesIO(blob), name)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return http.post(URL, data=data, headers=headers, content_type="multipart/form-data")
+
+
+def _objects(app) -> set[str]:
+    root = app.extensions["anpr_vault"].store.root
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+def _frames(conn, tag: str) -> int:
+    return conn.execute("SELECT count(*) AS n FROM detector_frame WHERE capture_id LIKE %s",
+                        (tag + "%",)).fetchone()["n"]
+
+
+def _tag(letter: str) -> str:
+    return f"{letter}{uuid.uuid4().hex[:8]}"
+
+
+# -- defects found -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("at, reason", [
+    ("9999-12-31T23:59:59-01:00", "future_timestamp"),  # past year 9999 once in UTC
+    ("0001-01-01T00:00:00+01:00", "expired_timestamp"),  # before year 1 once in UTC
+])
+def test_a_timestamp_beyond_the_calendar_in_utc_is_refused_not_a_500(http, keys, cams,
+                                                                      iconn, at, reason):
+    """A camera whose clock is reset (year 1) or an attacker sending year 9999 with an
+    offset: the conversion to UTC overflowed Python's calendar and answered 500."""
+    tag = _tag("o")
+    r = _post(http, keys["mine"], [record(cams["fixed"], 0, capture_id=f"{tag}-0",
+                                          captured_at=at)])
+    assert r.status_code == 422, r.get_data(as_text=True)[:300]
+    assert r.json["details"]["results"][0]["reason"] == reason
+    assert count(iconn, capture_prefix=tag) == 0
