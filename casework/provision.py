@@ -74,6 +74,14 @@ SELECT DISTINCT ON (p.id, p.captured_at)
           (er.verify AND v.verdict IS NULL) DESC, {PLAIN} DESC, er.ordered_plate DESC
 """
 
+#: ``ROWS_SQL`` of the searches a package held (parameters: the request, then the ids of
+#: the searches its manifest lists as run): what was provided, read again later (the
+#: analysts' page, R10), without a search the officer ran after provision.
+PACKAGED_ROWS_SQL = ROWS_SQL.replace(" WHERE e.request_id = %s AND e.run_at IS NOT NULL\n",
+                                     " WHERE e.request_id = %s AND e.run_at IS NOT NULL"
+                                     " AND e.id = ANY(%s)\n")
+assert PACKAGED_ROWS_SQL != ROWS_SQL
+
 CSV_COLUMNS = export.PASSAGE_COLUMNS
 #: How a row matched, as the package says it.
 MATCH_WORDS = {"exact": "exact", "alternative_read": "alternative read",

@@ -136,3 +136,27 @@ def test_a_file_name_with_a_line_break_is_a_400_not_a_500(app, provided, conn):
         assert r.status_code == 400, (name, r.status_code)
         assert "X-Evil" not in r.headers and "Content-Disposition" not in r.headers
     assert _reads(conn, rid, "analyst.mn") == before
+
+
+def test_a_search_run_after_provision_is_not_shown_as_provided(app, accounts_made, demo_db,
+                                                               truth, busiest_location):
+    """R10: an analyst sees what was provided. The officer may still search a provided
+    request (its package is made once), but the analyst's passages were read from every run
+    search of the request, so a block search run after provision showed its passages on
+    the analyst's map and in the downloads as if they had been provided. Now the analyst's
+    files hold the searches the manifest lists: the same bytes as in the package."""
+    got = _provide(app, demo_db, truth, busiest_location)
+    officer, rid, start = got["officer"], got["rid"], got["start"]
+    later = _run(officer, rid, "block", {
+        "selection": {"kind": "pick", "locations": [got["location"]]},
+        "window": {"start": (start + timedelta(hours=1)).isoformat(),
+                   "end": (start + timedelta(hours=3)).isoformat()}})
+    assert later not in {s["id"] for s in got["manifest"]["searches"]}
+    analyst = SessionClient(app, "analyst.mn")
+    for name in ("passages.geojson", "passages.csv"):
+        r = _download(analyst, rid, name)
+        assert r.status_code == 200
+        assert r.headers["X-Same-As-Provided"] == "yes", name
+        assert r.data == got["zip"].read(name), name
+    fc = json.loads(_download(analyst, rid, "passages.geojson").data)
+    assert len(fc["features"]) == got["manifest"]["counts"]["passages_provided"]

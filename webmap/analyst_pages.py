@@ -10,8 +10,9 @@ Who may see what is decided by ``casework.access`` alone (level ``PROVIDED``: gr
 holders, members of the investigation, the requester of record); this module only asks it.
 A request the analyst has no relation to is "not found", as one that does not exist.
 
-What is shown is what the package held: the request's run searches' passages less the
-rejected misreads (``casework.provision.ROWS_SQL``), and the route searches the manifest
+What is shown is what the package held: the passages of the searches the manifest lists as
+run less the rejected misreads (``casework.provision.PACKAGED_ROWS_SQL``; a search the
+officer ran after provision was never provided), and the route searches the manifest
 lists, built as the package built them (through the passages each search held, the
 rejected misreads left out). Each file is compared with the SHA-256 the manifest recorded, so the page says whether it is still the provided file
 (retention destroys passages 28 days after capture once the enquiry is completed, R1).
@@ -128,7 +129,11 @@ def provided_file(conn: psycopg.Connection, account: Account, request_id: int,
     got = provided(conn, account, request_id)
     req, manifest = got["request"], got["manifest"]
     if name in PASSAGE_FILES:
-        rows = provision.provided_rows(conn.execute(provision.ROWS_SQL, (request_id,)).fetchall())
+        # The passages of the searches the package held: one the officer ran after
+        # provision was never provided (R10).
+        held = [s["id"] for s in manifest["searches"] if s["run_at"]]
+        rows = provision.provided_rows(conn.execute(provision.PACKAGED_ROWS_SQL,
+                                                    (request_id, held)).fetchall())
         data, media = provision.passage_files(rows)[name], PASSAGE_FILES[name]
     else:
         m = _ROUTE_FILE.fullmatch(name)
