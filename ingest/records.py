@@ -222,12 +222,14 @@ class Validator:
         camera = rec["camera"]
         if not isinstance(camera, str):
             raise Rejected("unknown_camera", "camera must be the camera's id as a string")
+        # A device key's own cameras first: whether another camera is registered is not
+        # for a device to learn.
+        if self.allowed is not None and camera not in self.allowed:
+            raise Rejected("camera_not_allowed",
+                           f"this device key may not report for camera {camera[:64]!r}")
         info = self.cameras.get(camera)
         if info is None:
             raise Rejected("unknown_camera", f"camera {camera[:64]!r} is not registered")
-        if self.allowed is not None and camera not in self.allowed:
-            raise Rejected("camera_not_allowed",
-                           f"this device key may not report for camera {camera!r}")
 
         captured_at = self._timestamp(rec["captured_at"])
         day = captured_at.date()

@@ -86,3 +86,21 @@ def test_a_timestamp_beyond_the_calendar_in_utc_is_refused_not_a_500(http, keys,
     assert r.status_code == 422, r.get_data(as_text=True)[:300]
     assert r.json["details"]["results"][0]["reason"] == reason
     assert count(iconn, capture_prefix=tag) == 0
+
+
+def test_a_key_does_not_tell_which_other_cameras_are_registered(http, keys, cams, iconn):
+    """A key for one camera, asked about another camera, got 'camera_not_allowed' for a
+    registered one and 'unknown_camera' for an unregistered one: an attacker with one
+    gantry's key could enumerate the registry. Both answer alike now."""
+    tag = _tag("u")
+    real = _post(http, keys["mine"], [record(cams["fixed2"], 0, capture_id=f"{tag}-0")])
+    ghost = _post(http, keys["mine"], [record({**cams["fixed2"], "id": "GHOST-9"}, 0,
+                                              capture_id=f"{tag}-1")])
+    noplan = _post(http, keys["mine"], [record({**cams["fixed"], "id": cams["noplan"]}, 0,
+                                               capture_id=f"{tag}-2")])
+    answers = [x.json["details"]["results"][0] for x in (real, ghost, noplan)]
+    assert {a["reason"] for a in answers} == {"camera_not_allowed"}
+    assert [a["message"].replace(n, "X") for a, n in
+            zip(answers, (cams["fixed2"]["id"], "GHOST-9", cams["noplan"]))] == \
+        [answers[0]["message"].replace(cams["fixed2"]["id"], "X")] * 3
+    assert count(iconn, capture_prefix=tag) == 0

@@ -96,7 +96,7 @@ def test_missing_wrong_or_revoked_key_is_refused(http, keys, cams, iconn, which)
     ({"captured_at": "2026-05-01T10:00:00"}, "naive_timestamp"),
     ({"plate": "<script>"}, "bad_plate"),
     ({"lat": 455123.0, "lon": 155000.0}, "rd_coordinates"),
-    ({"camera": "GHOST-1"}, "unknown_camera"),
+    ({"camera": "GHOST-1"}, "camera_not_allowed"),  # a key learns nothing of the registry
     ({"overview": "missing.jpg"}, "missing_image"),
     ({"overview": "corrupt.jpg"}, "bad_image"),
     ({"overview": "huge.png"}, "image_too_large"),
