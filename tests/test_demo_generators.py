@@ -233,7 +233,7 @@ def test_planted_convoy(planted, registry):
     assert len({loc for loc, _ in lead}) >= 6
     for loc, t in lead:
         gap = (follower[loc] - t).total_seconds()
-        assert 60 <= gap <= 180
+        assert 45 <= gap <= 110   # inside the +/-2 minutes a convoy is searched with
     lead_at = dict(lead)
     shared = passes(truth["convoy"]["commuter"])
     assert len([loc for loc, _ in shared if loc in lead_at]) == 2
