@@ -301,6 +301,11 @@ class Keyring:
                 self._refs.pop(("enquiry_prefix", enquiry_prefix(enquiry_ref)), None)
 
 
+def photo_key(day: date, data: bytes) -> str:
+    """The key :meth:`PhotoVault.put` stores a photo of capture day ``day`` under."""
+    return f"{day:%Y%m%d}/{hashlib.sha256(data).hexdigest()}"
+
+
 class PhotoVault:
     """Encrypting front of an object store: what intake, retention and casework call."""
 
@@ -312,7 +317,7 @@ class PhotoVault:
         """Store a photo under its content key; a key already present is left as it is
         (a retried batch; or an original already superseded by its blurred version, which
         the same bytes sent again then read as too)."""
-        key = f"{day:%Y%m%d}/{hashlib.sha256(data).hexdigest()}"
+        key = photo_key(day, data)
         if not self.store.exists(key):
             self.store.put(key, _seal(self.keyring.day_key(day, create=True), data,
                                       key.encode()))

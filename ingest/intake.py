@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Mapping, Sequence
 
 import psycopg
@@ -22,7 +23,7 @@ import psycopg
 from anpr.errors import AnprError, BadInput, PayloadTooLarge
 from anpr.settings import Settings
 from detector.queue import enqueue_many
-from ingest.images import PhotoVault
+from ingest.images import PhotoVault, photo_key
 from ingest.records import CameraInfo, Passage, Rejected, Validator, check_image, copy_line, load_cameras
 from ingest.writer import PassageWriter
 
@@ -121,8 +122,8 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
     keys: list[tuple[str | None, str | None]] = []
     for _, p, ov, cr in valid:
         day = p.captured_at.date()
-        ov_key = vault.put(day, ov) if ov is not None else None
-        cr_key = vault.put(day, cr) if cr is not None else None
+        ov_key = photo_key(day, ov) if ov is not None else None
+        cr_key = photo_key(day, cr) if cr is not None else None
         lines.append(copy_line(p, ov_key, cr_key))
         keys.append((ov_key, cr_key))
     writer = PassageWriter(conn)
@@ -131,17 +132,23 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
     seen: set = set()
     accepted = duplicates = 0
     frames: list[tuple] = []
-    for (i, p, _, _), (ov_key, cr_key) in zip(valid, keys):
+    photos: list[tuple[date, bytes]] = []
+    for (i, p, ov, cr), (ov_key, cr_key) in zip(valid, keys):
         new = written.was_inserted(p.key) and p.key not in seen
         seen.add(p.key)
         results[i]["status"] = "accepted" if new else "duplicate"
         accepted += new
         duplicates += not new
+        if new:  # a duplicate's photos (a retry's, perhaps other bytes) are not stored
+            photos += [(p.captured_at.date(), data) for data in (ov, cr) if data is not None]
         if new and ov_key is not None:
             frames.append(p.frame(ov_key, cr_key))
     # R8: every stored overview goes to the detector, in the passage's own transaction,
     # so no passage is acknowledged with a photo that nobody will blur.
     enqueue_many(conn, frames)
+    # The photos last: what a failure above rolls back leaves no photo in the store.
+    for day, data in photos:
+        vault.put(day, data)
     return BatchOutcome(results, accepted, duplicates)
 
 

@@ -88,6 +88,28 @@ def test_a_timestamp_beyond_the_calendar_in_utc_is_refused_not_a_500(http, keys,
     assert count(iconn, capture_prefix=tag) == 0
 
 
+def test_a_retry_with_other_photo_bytes_stores_no_photo(http, keys, cams, iconn, app):
+    """A retried record is a duplicate; its photo, re-encoded or swapped on the way, must
+    not land in the store: nothing refers to it, no frame is queued for it, so the
+    unblurred photo would lie there for 28 days (R8)."""
+    tag = _tag("d")
+    rec = record(cams["fixed"], 0, capture_id=f"{tag}-0", overview="o.jpg", crop="c.jpg")
+    r = _post(http, keys["mine"], [rec], {"o.jpg": jpeg(301), "c.jpg": jpeg(303, (20, 10))})
+    assert r.status_code == 200 and r.json["accepted"] == 1
+    before = _objects(app)
+    r = _post(http, keys["mine"], [rec], {"o.jpg": jpeg(302), "c.jpg": jpeg(304, (20, 10))})
+    assert r.status_code == 200 and r.json["duplicates"] == 1
+    assert _objects(app) == before
+    # and within one batch: the second copy of a record is a duplicate too
+    tag = _tag("d")
+    rec = record(cams["fixed"], 1, capture_id=f"{tag}-0", overview="a.jpg")
+    r = _post(http, keys["mine"], [rec, {**rec, "overview": "b.jpg"}],
+              {"a.jpg": jpeg(305), "b.jpg": jpeg(306)})
+    assert [x["status"] for x in r.json["results"]] == ["accepted", "duplicate"]
+    new = _objects(app) - before
+    assert len(new) == 1 and new.pop().endswith(__import__("hashlib").sha256(jpeg(305)).hexdigest())
+
+
 def test_a_key_does_not_tell_which_other_cameras_are_registered(http, keys, cams, iconn):
     """A key for one camera, asked about another camera, got 'camera_not_allowed' for a
     registered one and 'unknown_camera' for an unregistered one: an attacker with one
