@@ -24,6 +24,7 @@ from conftest import TEST_PASSWORD, SessionClient, confirmed_request
 UTC = timezone.utc
 STRANGER = "analyst.stranger"
 LATER = "analyst.later"
+NOBODY = "analyst.nobody"
 
 
 def _order(demo_db, plates, locations) -> dict:
@@ -67,7 +68,7 @@ def accounts_made(people, database_url):
     from anpr import accounts
 
     with psycopg.connect(database_url, row_factory=dict_row) as c:
-        for name in (STRANGER, LATER):
+        for name in (STRANGER, LATER, NOBODY):
             if not c.execute("SELECT 1 FROM account WHERE username = %s", (name,)).fetchone():
                 accounts.create(c, name, name.title(), "analyst", TEST_PASSWORD,
                                 unit_code="MN", granted_by="test-setup")
@@ -160,3 +161,211 @@ def test_a_search_run_after_provision_is_not_shown_as_provided(app, accounts_mad
         assert r.data == got["zip"].read(name), name
     fc = json.loads(_download(analyst, rid, "passages.geojson").data)
     assert len(fc["features"]) == got["manifest"]["counts"]["passages_provided"]
+
+
+# -- attacks that hold ---------------------------------------------------------------------
+
+HOSTILE = ('<b onclick="x()">A&amp;B</b> ]]> \'q\' "dq" &lt; <![CDATA[x]]> '
+           '\x01\x07\x1b\x7f \u2028 =HYPERLINK("http://x") é' + "Z" * 1500)
+
+
+def test_a_hostile_location_name_is_carried_as_text_in_every_file(app, accounts_made, demo_db,
+                                                                  truth, busiest_location,
+                                                                  tmp_path):
+    """A location's name is free text an editor types (markup, quotes, control characters,
+    1,500 characters more): the analyst's passages.csv and passages.geojson stay what
+    Python's csv and json and GDAL read, and carry the name as it is (the GeoJSON exact, the
+    CSV too since the name does not start like a formula); the route files name locations by
+    their code only, and still open in GDAL."""
+    import csv
+
+    import pyogrio
+
+    editor = SessionClient(app, "editor")
+    url = f"/api/v1/registry/locations/{busiest_location}"
+    old = editor.get(url).get_json()["name"]
+    assert editor.patch(url, json={"name": HOSTILE}).status_code == 200
+    try:
+        _hostile_files(app, _provide(app, demo_db, truth, busiest_location), busiest_location,
+                       tmp_path)
+    finally:
+        assert editor.patch(url, json={"name": old}).status_code == 200
+
+
+def _hostile_files(app, got, busiest_location, tmp_path):
+    import csv
+
+    import pyogrio
+
+    analyst = SessionClient(app, "analyst.mn")
+    rid = got["rid"]
+    fc = json.loads(_download(analyst, rid, "passages.geojson").data)
+    names = {f["properties"]["location_code"]: f["properties"]["location_name"]
+             for f in fc["features"]}
+    assert names[busiest_location] == HOSTILE
+    data = _download(analyst, rid, "passages.csv").data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert {r["location_name"] for r in rows if r["location_code"] == busiest_location} \
+        == {HOSTILE}
+    for name in ("passages.csv", "passages.csvt", "passages.prj", "passages.geojson"):
+        (tmp_path / name).write_bytes(_download(analyst, rid, name).data)
+    for name in ("passages.csv", "passages.geojson"):
+        df = pyogrio.read_dataframe(tmp_path / name)
+        assert HOSTILE in set(df["location_name"]), name
+    for part in ("passages.geojson", "legs.geojson", "route.geojson", "gpkg", "kml", "gpx"):
+        from gis import export
+
+        name = export.route_file_name(got["route"], part)
+        r = _download(analyst, rid, name)
+        assert r.status_code == 200 and r.headers["X-Same-As-Provided"] == "yes", name
+        if part in ("kml", "gpx"):
+            from xml.etree import ElementTree as ET
+
+            ET.fromstring(r.data)
+        path = tmp_path / name
+        path.write_bytes(r.data)
+        assert pyogrio.list_layers(path).size, name
+
+
+def test_route_xml_escapes_markup_in_codes_and_plates():
+    """What a KML or GPX writes from a value (a location code, a camera id, a plate) is
+    text: markup, an entity, a CDATA end and quotes come back as they went in."""
+    from xml.etree import ElementTree as ET
+
+    from gis import export
+
+    evil = 'MN-<x a="1">&amp;]]>\'"-001'
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    result = {"params": {"plate": evil}, "passages": [
+        {"id": i, "camera_id": evil + "-R1", "location_code": evil,
+         "captured_at": at + timedelta(minutes=i), "lon": 5.0 + i / 100, "lat": 52.0}
+        for i in range(2)], "legs": [
+        {"index": 0, "from_location": evil, "to_location": evil, "from_camera": evil,
+         "to_camera": evil, "from_passage": 0, "to_passage": 1, "from_at": at,
+         "to_at": at + timedelta(minutes=1), "flag": "ok", "observed_s": 60.0,
+         "expected_s": 55.0, "excess_s": 5.0, "length_m": 900.0, "straight_m": 800.0,
+         "kmh_straight": 48.0, "coordinates": [[5.0, 52.0], [5.01, 52.0]]}]}
+    for fmt in ("kml", "gpx"):
+        data = export.route_file(result, fmt)[0]
+        texts = [el.text for el in ET.fromstring(data).iter() if el.text]
+        assert evil in texts, fmt
+        assert any(evil in t and t != evil for t in texts), fmt  # "evil -> evil", "camera evil"
+
+
+RELATIONS = ("no grant", "grant revoked", "grant on another request", "member elsewhere",
+             "other unit", "anonymous")
+
+
+@pytest.fixture(scope="module")
+def strangers(app, provided, accounts_made, database_url):
+    """Accounts with every wrong relation to the provided request, recorded through the API:
+    an analyst without a grant, one whose grant was withdrawn, one with a grant on another
+    (provided) request, an officer who is a member of another investigation, an officer of
+    another unit, and anonymous."""
+    officer = provided["officer"]
+    rid = provided["rid"]
+    with psycopg.connect(database_url, row_factory=dict_row) as c:
+        later_id = c.execute("SELECT id FROM account WHERE username = %s",
+                             (LATER,)).fetchone()["id"]
+    assert officer.post(f"/api/v1/requests/{rid}/grants", json={"account": LATER}
+                        ).status_code == 201
+    assert officer.delete(f"/api/v1/requests/{rid}/grants/{later_id}").status_code == 200
+    other = confirmed_request(officer, days=1)
+    assert officer.post(f"/api/v1/requests/{other}/grants", json={"account": STRANGER}
+                        ).status_code == 201
+    assert officer.post(f"/api/v1/requests/{other}/members", json={"account": "officer2.mn"}
+                        ).status_code == 201
+    anon = app.test_client()
+    return {"no grant": SessionClient(app, NOBODY),
+            "grant revoked": SessionClient(app, LATER),
+            "grant on another request": SessionClient(app, STRANGER),
+            "member elsewhere": SessionClient(app, "officer2.mn"),
+            "other unit": SessionClient(app, "officer.rt"), "anonymous": anon}
+
+
+@pytest.mark.parametrize("relation", RELATIONS)
+def test_every_wrong_relation_gets_the_answer_of_a_request_that_does_not_exist(
+        app, provided, strangers, relation):
+    """On the list, the page and every download (whatever the file parameter: a real file,
+    a traversal, another request's route), a wrong relation gets the same answer as an id
+    that does not exist, no-store, revealing no plate, camera or reference."""
+    client = strangers[relation]
+    rid = provided["rid"]
+    page = client.get("/analyse")
+    if page.status_code == 200:
+        assert provided["reference"] not in page.get_data(as_text=True)
+    files = ["passages.csv", "passages.geojson", f"route-{provided['route']}.kml",
+             "../manifest.json", "/etc/passwd", "crops/1.jpg", "", "x" * 5000]
+    urls = [f"/analyse/{rid}", *(f"/analyse/{rid}/download?file={f}" for f in files)]
+    for url in urls:
+        r = client.get(url)
+        text = r.get_data(as_text=True)
+        assert r.status_code in (302, 401, 403, 404), (relation, url, r.status_code)
+        assert r.headers.get("Cache-Control") == "no-store", url
+        for secret in (provided["plate"], provided["reference"], provided["location"]):
+            assert secret not in text, (relation, url, secret)
+        ghost = client.get(url.replace(f"/analyse/{rid}", "/analyse/2000000000"))
+        assert ghost.status_code == r.status_code, (relation, url)
+        # (anonymous: the login redirect names the page asked for)
+        assert ghost.get_data(as_text=True).replace("/analyse/2000000000", "/analyse/N") \
+            == text.replace(f"/analyse/{rid}", "/analyse/N"), (relation, url)
+
+
+def test_a_grantee_gets_a_400_for_any_name_that_is_no_file_of_the_package(app, provided,
+                                                                          conn):
+    """Traversals, absolute paths, encodings, backslashes, NUL, the manifest, crops and
+    photos, another request's route, a route id of this request that is no route search,
+    ids past 64 bits: 400 (NUL at the door), no-store, nothing read."""
+    analyst = SessionClient(app, "analyst.mn")
+    rid, route, block = provided["rid"], provided["route"], provided["block"]
+    before = _reads(conn, rid, "analyst.mn")
+    for name in ("../passages.csv", "..%2Fpassages.csv", "%2e%2e/passages.csv",
+                 "/etc/passwd", "C:\\\\passages.csv", "..\\\\passages.csv", "./passages.csv",
+                 "passages.csv/", "passages.csv ", " passages.csv", "PASSAGES.CSV",
+                 "passages.csv%00", "manifest.json", "crops/1.jpg", "photos/1.jpg",
+                 f"route-{block}.kml", f"route-{route}.zip", f"route-{route}-x.geojson",
+                 f"route-{route}.geojson", f"route-0{route}.kml", f"route--{route}.kml",
+                 "route-99999999999999999999.kml", f"route-{route}.kml/../passages.csv",
+                 "passages.csv\u2028", "route-\u0662.kml"):
+        r = _download(analyst, rid, name)
+        assert r.status_code == 400, (name, r.status_code)
+        assert r.headers.get("Cache-Control") == "no-store"
+    r = analyst.get(f"/analyse/{rid}/download?file=passages.csv%00")
+    assert r.status_code == 400
+    assert _reads(conn, rid, "analyst.mn") == before
+
+
+def test_ids_out_of_range_are_404_not_500(app, provided):
+    analyst = SessionClient(app, "analyst.mn")
+    for rid in ("0", "9223372036854775807", "9223372036854775808", "1" + "0" * 40):
+        for url in (f"/analyse/{rid}", f"/analyse/{rid}/download?file=passages.csv"):
+            assert analyst.get(url).status_code == 404, url
+    assert analyst.get("/analyse/-1").status_code == 404
+
+
+def test_the_requester_of_a_rejected_request_sees_that_nothing_was_provided(app, provided):
+    """The requester of record keeps his relation after a rejection, but nothing was
+    provided: 409 in words, no data; the list shows no provided results."""
+    officer = provided["officer"]
+    rid = confirmed_request(officer, days=1)
+    assert officer.put(f"/api/v1/requests/{rid}/requester",
+                       json={"account": "requester.mn"}).status_code == 200
+    assert officer.post(f"/api/v1/requests/{rid}/reject",
+                        json={"reason": "geen grond"}).status_code == 200
+    requester = SessionClient(app, "requester.mn")
+    for url in (f"/analyse/{rid}", f"/analyse/{rid}/download?file=passages.csv"):
+        r = requester.get(url)
+        assert r.status_code == 409, (url, r.status_code)
+        assert r.headers.get("Cache-Control") == "no-store"
+
+
+def test_the_analyst_gets_no_photo_or_crop(app, provided):
+    """An analyst's files are the passages and the routes, never a crop or a photo, and
+    the crop route refuses a grant holder."""
+    analyst = SessionClient(app, "analyst.mn")
+    rid = provided["rid"]
+    page = analyst.get(f"/analyse/{rid}").get_data(as_text=True)
+    assert "crops/" not in page and "photos/" not in page and "/crop" not in page
+    fc = json.loads(_download(analyst, rid, "passages.geojson").data)
+    pid = fc["features"][0]["properties"]["passage_id"]
+    assert analyst.get(f"/api/v1/passages/{pid}/crop").status_code in (403, 404)

@@ -52,8 +52,9 @@ PASSAGE_FILES = {"passages.csv": "text/csv; charset=utf-8",
                  "passages.csvt": "text/plain; charset=utf-8",
                  "passages.prj": "text/plain; charset=utf-8",
                  "passages.geojson": "application/geo+json"}
-#: Matched whole (``fullmatch``): ``$`` would also match before a final line break.
-_ROUTE_FILE = re.compile(r"route-(?P<id>[0-9]{1,12})(?:-(?P<layer>passages|legs|route)"
+#: Matched whole (``fullmatch``): ``$`` would also match before a final line break. The id
+#: as the package writes it, without leading zeros (one name per file, the manifest's).
+_ROUTE_FILE = re.compile(r"route-(?P<id>[1-9][0-9]{0,11})(?:-(?P<layer>passages|legs|route)"
                          r"\.geojson|\.(?P<fmt>gpkg|kml|gpx))")
 #: Dutch names of the search kinds, as the officers' pages name them.
 KINDS = {"plate": "Q1 kenteken(s)", "partial": "Q2 deel van kenteken",
