@@ -110,6 +110,38 @@ def test_a_retry_with_other_photo_bytes_stores_no_photo(http, keys, cams, iconn,
     assert len(new) == 1 and new.pop().endswith(__import__("hashlib").sha256(jpeg(305)).hexdigest())
 
 
+@pytest.mark.parametrize("same_batch", [False, True])
+def test_a_capture_id_used_again_with_a_photo_is_refused(http, keys, cams, iconn, app,
+                                                         same_batch):
+    """A camera whose capture counter restarted (after a reboot, or per day) sends a
+    capture id it used before, at another time. The passage is another one (the key is
+    camera, capture id and time), but the detector's queue knows a frame by camera and
+    capture id: the second photo was stored and acknowledged without a frame, so it was
+    never blurred, never shown and never providable (R8). It is refused, naming the
+    capture id; a retry of the first record stays a duplicate."""
+    tag = _tag("r")
+    now = datetime.now(UTC)
+    a = record(cams["fixed"], 0, capture_id=f"{tag}-0", overview="a.jpg",
+               at=now - timedelta(hours=3))
+    b = record(cams["fixed"], 1, capture_id=f"{tag}-0", overview="b.jpg",
+               at=now - timedelta(hours=2))
+    images = {"a.jpg": jpeg(311), "b.jpg": jpeg(312)}
+    if not same_batch:
+        assert _post(http, keys["mine"], [a], images).status_code == 200
+    before = _objects(app)
+    r = _post(http, keys["mine"], [b] if not same_batch else [a, b], images)
+    assert r.status_code == 422, r.json
+    results = r.json["details"]["results"]
+    assert results[-1]["status"] == "rejected" and results[-1]["reason"] == "capture_id_reused"
+    assert f"{tag}-0" in results[-1]["message"]
+    assert count(iconn, capture_prefix=tag) == (0 if same_batch else 1)
+    assert _frames(iconn, tag) == count(iconn, capture_prefix=tag)
+    assert _objects(app) == before
+    r = _post(http, keys["mine"], [a], images)
+    assert r.status_code == 200 and r.json["results"][0]["status"] in ("accepted", "duplicate")
+    assert count(iconn, capture_prefix=tag) == _frames(iconn, tag) == 1
+
+
 def test_a_key_does_not_tell_which_other_cameras_are_registered(http, keys, cams, iconn):
     """A key for one camera, asked about another camera, got 'camera_not_allowed' for a
     registered one and 'unknown_camera' for an unregistered one: an attacker with one
