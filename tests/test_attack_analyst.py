@@ -369,3 +369,85 @@ def test_the_analyst_gets_no_photo_or_crop(app, provided):
     fc = json.loads(_download(analyst, rid, "passages.geojson").data)
     pid = fc["features"][0]["properties"]["passage_id"]
     assert analyst.get(f"/api/v1/passages/{pid}/crop").status_code in (403, 404)
+
+
+def test_a_rejected_read_is_on_no_analyst_file(app, accounts_made, database_url, truth):
+    """R7: a read the officer rejected against its crop (a misread: someone else's passage)
+    was not provided, and the analyst sees it nowhere: not in the passages, not on the
+    route's layers, not in the GPX track or the KML."""
+    from casework_support import cropped_copies, give_verdicts
+    from gis import export
+
+    lead = "AN" + uuid.uuid4().hex[:6].upper()
+    copies = cropped_copies(app, database_url, truth["duplicate"]["plate"], lead)
+    assert len(copies) >= 2
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer, plates=[lead], days=2)
+    now = datetime.now(UTC)
+    window = {"start": (now - timedelta(days=2)).isoformat(), "end": now.isoformat()}
+    _run(officer, rid, "plate", {"plates": [lead], "window": window})
+    route = _run(officer, rid, "route", {"plate": lead, "window": window})
+    bad = copies[0]["id"]
+    assert give_verdicts(officer, rid, {c["id"]: "rejected" if c["id"] == bad else "confirmed"
+                                        for c in copies}).status_code == 200
+    assert officer.post(f"/api/v1/requests/{rid}/grants",
+                        json={"account": "analyst.mn"}).status_code == 201
+    assert officer.post(f"/api/v1/requests/{rid}/package").status_code == 200
+    analyst = SessionClient(app, "analyst.mn")
+    fc = json.loads(_download(analyst, rid, "passages.geojson").data)
+    ids = {f["properties"]["passage_id"] for f in fc["features"]}
+    assert bad not in ids and ids == {c["id"] for c in copies} - {bad}
+    assert f",{bad}," not in _download(analyst, rid, "passages.csv").get_data(as_text=True)
+    layer = json.loads(_download(analyst, rid, export.route_file_name(route,
+                                                                      "passages.geojson")).data)
+    assert {f["properties"]["passage_id"] for f in layer["features"]} == ids
+    legs = json.loads(_download(analyst, rid, export.route_file_name(route,
+                                                                     "legs.geojson")).data)
+    assert all(bad not in (f["properties"]["from_passage"], f["properties"]["to_passage"])
+               for f in legs["features"])
+    from xml.etree import ElementTree as ET
+
+    gpx = ET.fromstring(_download(analyst, rid, export.route_file_name(route, "gpx")).data)
+    points = gpx.findall(".//{http://www.topografix.com/GPX/1/1}trkpt")
+    assert len(points) == len(ids)
+    kml = _download(analyst, rid, export.route_file_name(route, "kml")).get_data(as_text=True)
+    assert f">{bad}<" not in kml
+
+
+def test_what_was_provided_is_never_kept_by_a_browser(app, provided):
+    """The list, the page and every file answer no-store (R1: a browser or proxy may not
+    keep plates, times and places past retention), as attachments, not sniffed."""
+    from webmap.analyst_pages import file_names
+
+    analyst = SessionClient(app, "analyst.mn")
+    rid = provided["rid"]
+    for url in ("/analyse", f"/analyse/{rid}"):
+        r = analyst.get(url)
+        assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store", url
+    for name in file_names(provided["manifest"]):
+        r = _download(analyst, rid, name)
+        assert r.status_code == 200, name
+        assert r.headers["Cache-Control"] == "no-store", name
+        assert r.headers["X-Content-Type-Options"] == "nosniff", name
+        assert r.headers["Content-Disposition"].startswith("attachment; "), name
+        assert r.headers["X-Same-As-Provided"] == "yes", name
+
+
+def test_a_grant_names_one_active_account_exactly(app, provided):
+    """The grant routes take an account by id or exact username: anything else (a bool, a
+    float, a list, an object, an empty or padded or differently cased name, ids of no
+    account or past 64 bits) is a 400 and stores nothing."""
+    officer = provided["officer"]
+    rid = provided["rid"]
+    before = officer.get(f"/api/v1/requests/{rid}/grants").get_json()
+    for body in ({"account": True}, {"account": 1.5}, {"account": -1}, {"account": 0},
+                 {"account": 2**63 - 1}, {"account": "x" * 65}, {"account": [NOBODY]},
+                 {"account": {"id": 1}}, {}, {"account": ""}, {"account": NOBODY + "\n"},
+                 {"account": NOBODY.upper()}, {"account": " " + NOBODY}):
+        r = officer.post(f"/api/v1/requests/{rid}/grants", json=body)
+        assert r.status_code == 400, (body, r.status_code)
+    for aid in ("0", "9223372036854775807", "99999999999999999999"):
+        assert officer.delete(f"/api/v1/requests/{rid}/grants/{aid}").status_code == 400, aid
+    assert officer.get(f"/api/v1/requests/{rid}/grants").get_json() == before
+    assert officer.post("/api/v1/requests/99999999999999999999/grants",
+                        json={"account": NOBODY}).status_code == 404
