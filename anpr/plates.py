@@ -16,7 +16,7 @@ from anpr.clock import utc_day_start
 
 MAX_LENGTH = 12
 #: A plate as stored.
-PLATE_RE = re.compile(rf"^[A-Z0-9]{{1,{MAX_LENGTH}}}$")
+PLATE_RE = re.compile(rf"^[A-Z0-9]{{1,{MAX_LENGTH}}}\Z")
 _NOT_PLATE = re.compile(r"[^A-Z0-9]")
 
 

@@ -71,7 +71,7 @@ web_session = Table(
 
 # -- what autogenerate compares -------------------------------------------------------------
 # Daily passage partitions and the extensions' own tables are not part of the model.
-_PARTITION = re.compile(r"^passage_p\d{8}$")
+_PARTITION = re.compile(r"^passage_p\d{8}\Z")
 _PARTITION_INDEX = re.compile(r"^passage_p\d{8}_")
 _FOREIGN_TABLES = {"spatial_ref_sys", "topology", "layer", "alembic_version"}
 

@@ -31,8 +31,9 @@ from anpr import clock
 from anpr.errors import BadInput, Conflict, NotFound
 from gis.geometry import Limits, _check_coordinates
 
-LOCATION_CODE = re.compile(r"^(?P<unit>[A-Z]{2})-(?P<road>[A-Z]{1,3}[0-9]{1,4}[a-z]?)-(?P<seq>[0-9]{3})$")
-CAMERA_ID = re.compile(r"^(?P<loc>.+)-(?P<side>[RL])(?P<lane>[0-9]{1,2})$")
+# '\Z', not '$': '$' also matches before a final newline
+LOCATION_CODE = re.compile(r"^(?P<unit>[A-Z]{2})-(?P<road>[A-Z]{1,3}[0-9]{1,4}[a-z]?)-(?P<seq>[0-9]{3})\Z")
+CAMERA_ID = re.compile(r"^(?P<loc>.+)-(?P<side>[RL])(?P<lane>[0-9]{1,2})\Z")
 OWNERS = ("police", "kmar", "cjib", "municipality", "commercial")
 STATUSES = ("active", "defect", "roadworks", "retired")
 MAX_FRAME = 8192

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 WRITTEN_ORDER_DEADLINE = timedelta(hours=72)
 MAX_WINDOW = timedelta(days=28)
-PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}$")
+PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}\Z")
 TEXT_FIELDS = ("requester_name", "requester_function", "order_reference", "prosecutor",
                "prosecutor_office", "purpose", "facts", "suspect")
 # Fields a correction may change; the status fields are the workflow's own.

@@ -587,3 +587,21 @@ def test_the_editors_refusals_come_in_dutch(editor, conn):
                     headers={"Content-Type": "image/png"})
     assert r.get_json()["bericht"] == ("Het beeld kan niet worden gebruikt: dit is geen beeld "
                                        "(onbekend formaat, 12 bytes).")
+
+
+@pytest.mark.parametrize("tail", ["\n", "\r\n"])
+def test_a_code_or_id_with_a_line_break_at_its_end_is_refused(editor, conn, tail):
+    """Python's '$' also matches before a final newline: 'MN-ZZ7-101\\n' passed the naming
+    scheme and was stored as another location's code, and a camera id likewise (found by a
+    review of the analyst path). Each is a 400 and nothing is stored."""
+    before = _state(conn)
+    r = editor.post(f"{API}/locations", json=LOC | {"code": "MN-ZZ7-102" + tail})
+    assert r.status_code == 400, r.get_json()
+    assert _state(conn) == before
+    _place(editor)
+    before = _state(conn)
+    body = {"id": "MN-ZZ7-101-R1" + tail, "location_code": "MN-ZZ7-101", "bearing": 88.5,
+            "inout": "in", "lane": 1, "active_from": "2026-01-01", "lane_geom": LANE}
+    r = editor.post(f"{API}/cameras", json=body)
+    assert r.status_code == 400, r.get_json()
+    assert _state(conn) == before

@@ -21,7 +21,7 @@ from anpr.plates import PLATE_RE
 
 UTC = timezone.utc
 MAX_WINDOW_DAYS = 28
-PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}$")
+PATTERN_RE = re.compile(r"^[A-Z0-9?*]{1,12}\Z")
 _SEPARATORS = re.compile(r"[\s\-.]")
 MAX_PLATES = 100
 MAX_CAMERAS = 5000
