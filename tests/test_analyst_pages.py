@@ -14,7 +14,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from browser_support import browser, log_in  # noqa: F401  (fixture)
-from casework_support import on_page
+from casework_support import confirm_every_read
 from conftest import TEST_PASSWORD, SessionClient, confirmed_request
 
 UTC = timezone.utc
@@ -47,14 +47,7 @@ def provided(app, people, demo_db, database_url):
         eids[kind] = pre.get_json()["enquiry_id"]
         run = officer.post(f"/api/v1/searches/{eids[kind]}/run")
         assert run.status_code == 200, run.get_json()
-    while True:
-        page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
-        reads = page["reads"]
-        if not reads:
-            break
-        assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
-            {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-             "verdict": "confirmed"} for r in reads])).status_code == 200
+    confirm_every_read(officer, rid)
     assert officer.post(f"/api/v1/requests/{rid}/grants",
                         json={"account": "analyst.mn"}).status_code == 201
     package = officer.post(f"/api/v1/requests/{rid}/package")

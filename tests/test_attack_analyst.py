@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casework_support import on_page
+from casework_support import confirm_every_read
 from conftest import TEST_PASSWORD, SessionClient, confirmed_request
 
 UTC = timezone.utc
@@ -53,16 +53,6 @@ def _run(officer, rid: int, kind: str, params: dict) -> int:
     return eid
 
 
-def _confirm_all(officer, rid: int) -> None:
-    while True:
-        page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
-        if not page["reads"]:
-            return
-        assert officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
-            {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-             "verdict": "confirmed"} for r in page["reads"]])).status_code == 200
-
-
 @pytest.fixture(scope="module")
 def accounts_made(people, database_url):
     from anpr import accounts
@@ -89,7 +79,7 @@ def _provide(app, demo_db, truth, busiest_location) -> dict:
                                                        "locations": [busiest_location]},
                                          "window": first_hour})
     route = _run(officer, rid, "route", {"plate": plate, "window": whole})
-    _confirm_all(officer, rid)
+    confirm_every_read(officer, rid)
     assert officer.post(f"/api/v1/requests/{rid}/grants",
                         json={"account": "analyst.mn"}).status_code == 201
     package = officer.post(f"/api/v1/requests/{rid}/package")
@@ -177,10 +167,6 @@ def test_a_hostile_location_name_is_carried_as_text_in_every_file(app, accounts_
     Python's csv and json and GDAL read, and carry the name as it is (the GeoJSON exact, the
     CSV too since the name does not start like a formula); the route files name locations by
     their code only, and still open in GDAL."""
-    import csv
-
-    import pyogrio
-
     editor = SessionClient(app, "editor")
     url = f"/api/v1/registry/locations/{busiest_location}"
     old = editor.get(url).get_json()["name"]

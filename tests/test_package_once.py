@@ -8,7 +8,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from casework_support import cropped_copies, on_page
+from casework_support import confirm_every_read, cropped_copies
 from conftest import SessionClient, confirmed_request
 
 UTC = timezone.utc
@@ -27,13 +27,7 @@ def test_two_downloads_at_once_give_one_package(app, database_url, people, demo_
     assert pre.status_code in (200, 201), pre.get_json()
     run = first.post(f"/api/v1/searches/{pre.get_json()['enquiry_id']}/run")
     assert run.status_code == 200 and run.get_json()["passages_kept"] > 0, run.get_json()
-    while True:
-        page = first.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
-        if not page["reads"]:
-            break
-        assert first.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
-            {"passage_id": r["passage_id"], "captured_at": r["captured_at"],
-             "verdict": "confirmed"} for r in page["reads"]])).status_code == 200
+    confirm_every_read(first, rid)
 
     barrier = threading.Barrier(2)
     answers: list[int] = []
