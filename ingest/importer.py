@@ -1,11 +1,13 @@
-"""Bulk import of intake files: validate, store photos, COPY in batches, summarise.
+"""Bulk import of intake files: validate, COPY in batches, store their photos, summarise.
 
 A file is read once, line by line; each valid record becomes a COPY line, and every
 ``ANPR_INTAKE_BATCH_ROWS`` lines are written and committed, so a crash loses at most
 the batch in flight and a rerun of the same file stores nothing twice (the writer
 merges duplicates). Rejected lines are counted by reason, never stored; the summary
 says how many were accepted, rejected and already present. Every passage stored with
-an overview photo queues a detector frame, committed with its batch.
+an overview photo queues a detector frame, committed with its batch. Photos are checked
+with their record and stored after its batch is written, those of stored passages only: a
+duplicate (a rerun, its photos perhaps re-encoded since) stores no photo (R8).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from tqdm import tqdm
 
 from anpr.settings import Settings
 from detector.queue import enqueue_many
-from ingest.images import PhotoVault
+from ingest.images import PhotoVault, photo_key
 from ingest.records import Passage, Rejected, Validator, check_image, copy_line, detect_format, read_lines
 from ingest.writer import PassageWriter
 
@@ -105,17 +107,41 @@ class _Images:
         return data
 
 
-def _with_images(p: Passage, images: "_Images", vault: PhotoVault,
-                 summary: ImportSummary) -> tuple[str, str | None, str | None]:
-    """Check both photos first, then store them: a rejected record stores no photo.
-    Returns the COPY line and the overview and crop keys."""
+def _with_images(p: Passage, images: "_Images") -> tuple[str, str | None, str | None]:
+    """Check both photos and name them by their content (the keys the vault stores them
+    under); nothing is stored yet: a photo goes into the store only once its passage is
+    (:func:`_store_photos`). Returns the COPY line and the overview and crop keys."""
     overview = images.load(p.overview, "overview")
     crop = images.load(p.crop, "crop")
     day = p.captured_at.date()
-    ov_key = vault.put(day, overview) if overview is not None else None
-    cr_key = vault.put(day, crop) if crop is not None else None
-    summary.images += (ov_key is not None) + (cr_key is not None)
+    ov_key = photo_key(day, overview) if overview is not None else None
+    cr_key = photo_key(day, crop) if crop is not None else None
     return copy_line(p, ov_key, cr_key), ov_key, cr_key
+
+
+def _store_photos(photos: list[tuple[Any, tuple, tuple]], result, images: "_Images",
+                  vault: PhotoVault, summary: ImportSummary) -> None:
+    """R8: the photos of the passages the batch stored, and only those, read again from the
+    --images folder (a batch's photos are not held in memory). A duplicate (a rerun, its
+    photos perhaps re-encoded since) or a passage not stored leaves no photo in the store
+    that nothing refers to and nobody blurs. A file changed since it was checked is not
+    what the passage names: the batch fails (and rolls back) rather than store it."""
+    seen: set = set()
+    for key, overview, crop in photos:
+        # the first record of a key is the stored one (COPY keeps the first of a batch)
+        if not result.was_inserted(key) or key in seen:
+            continue
+        seen.add(key)
+        day = key[2].date()
+        for (ref, expected), name in ((overview, "overview"), (crop, "crop")):
+            if ref is None:
+                continue
+            data = images.load(ref, name)
+            if photo_key(day, data) != expected:
+                raise RuntimeError(f"{name} file {ref!r} changed while it was imported; "
+                                   "this batch is not stored, import the file again")
+            vault.put(day, data)
+            summary.images += 1
 
 
 def import_passages(conn: psycopg.Connection, path: Path, settings: Settings, *,
@@ -157,7 +183,7 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
     chunk_rows = 2000
 
     def produce(records: Iterator[tuple[int, Any]], lines: list[str], frames: list[tuple],
-                done: list[bool]) -> Iterator[str]:
+                photos: list[tuple], done: list[bool]) -> Iterator[str]:
         """Validate up to ``batch_rows`` records, yielding COPY text every few thousand.
         Records with an overview photo also go to ``frames``, with their passage key (for
         the detector queue, which takes only the passages the batch really stored)."""
@@ -169,7 +195,8 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
                     raise rec
                 p: Passage = validate(rec)
                 if images is not None and (p.overview or p.crop):
-                    line, ov_key, cr_key = _with_images(p, images, vault, summary)
+                    line, ov_key, cr_key = _with_images(p, images)
+                    photos.append((p.key, (p.overview, ov_key), (p.crop, cr_key)))
                     if ov_key is not None:
                         frames.append((p.key, p.frame(ov_key, cr_key)))
                 else:
@@ -195,11 +222,15 @@ def _import(conn: psycopg.Connection, lookup: psycopg.Connection, path: Path, fm
         while not done[0]:
             lines: list[str] = []
             frames: list[tuple] = []
-            result = writer.write_stream(produce(records, lines, frames, done), lines)
+            photos: list[tuple] = []
+            result = writer.write_stream(produce(records, lines, frames, photos, done), lines)
             # R8: the batch's new overview photos go to the detector in the batch's own
             # transaction, in one statement; duplicates of stored passages queue nothing.
             summary.frames += enqueue_many(conn, [f for key, f in frames
                                                   if result.was_inserted(key)])
+            # the photos last, of the stored passages only: what fails above stores none
+            if images is not None:
+                _store_photos(photos, result, images, vault, summary)
             conn.commit()
             summary.accepted += result.inserted
             summary.duplicates += result.duplicates

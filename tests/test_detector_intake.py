@@ -230,6 +230,44 @@ def test_bulk_import_queues_frames_for_stored_passages_only(intake_app, cams, ic
     iconn.commit()
 
 
+def test_bulk_import_stores_the_photos_of_stored_passages_only(intake_app, cams, iconn,
+                                                               tmp_path):
+    """R8: a rerun of an import file whose photos were re-encoded since (other bytes, the
+    same records: duplicates) stores no photo, and a record whose passage is not stored
+    leaves no photo either; only the photos the stored passages refer to, each queued for
+    the detector, are in the store (as HTTP intake does)."""
+    import ingest.importer as importer
+
+    tag = f"dp{uuid.uuid4().hex[:8]}"
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    recs = []
+    for i in range(3):
+        (photos / f"o{i}.jpg").write_bytes(noise_jpeg())
+        recs.append(record(cams["fixed"], i, capture_id=f"{tag}-{i}", overview=f"o{i}.jpg"))
+    path = tmp_path / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    settings = intake_app.config["ANPR_SETTINGS"]
+    store_root = tmp_path / "store"
+    vault = PhotoVault(FileStore(store_root), app_vault(intake_app).keyring)
+
+    def objects() -> set[str]:
+        return {str(f.relative_to(store_root)) for f in store_root.rglob("*") if f.is_file()}
+
+    first = importer.import_passages(iconn, path, settings, images_dir=photos, vault=vault)
+    assert first.accepted == 3
+    stored = objects()
+    assert stored == {f["image_key"] for f in frames_of(iconn, tag)}
+    # The same records again, their photos re-encoded: duplicates, nothing stored.
+    for i in range(3):
+        (photos / f"o{i}.jpg").write_bytes(noise_jpeg())
+    again = importer.import_passages(iconn, path, settings, images_dir=photos, vault=vault)
+    assert again.duplicates == 3 and again.accepted == 0
+    assert objects() == stored
+    iconn.execute("DELETE FROM detector_frame WHERE capture_id LIKE %s", (tag + "%",))
+    iconn.commit()
+
+
 # -- retiring originals ----------------------------------------------------------------------
 
 def test_shared_original_is_retired_after_its_last_frame_or_kept_by_setting(intake_app, intake_url,
