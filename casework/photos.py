@@ -310,7 +310,7 @@ def _approvable(conn: psycopg.Connection, officer: Account, request_id: int) -> 
     # One approval of a request at a time, as the package takes it (provision.build): two
     # sessions approving the same photos in another order wait instead of deadlocking,
     # the second finds them approved (409), and none is approved once the package is made.
-    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
+    req_mod.lock(conn, request_id)
     req = _photo_request(conn, officer, request_id)
     if req["status"] != "confirmed":
         raise Conflict(f"request {req['reference']} is {req['status']}: photos are approved "
@@ -318,37 +318,40 @@ def _approvable(conn: psycopg.Connection, officer: Account, request_id: int) -> 
     return req
 
 
-def _source(row: dict[str, Any], boxes: Any, vault: Vault, *, read: bool = True
-            ) -> tuple[str, bytes | None, np.ndarray | None, list[list[int]]]:
-    """What approving a row starts from, or the refusal: the detector's blurred photo
-    (key, bytes and, with boxes, its pixels) and the boxes checked against it. Without
-    ``read`` a photo without boxes is only checked, not read."""
+def _source(row: dict[str, Any], boxes: Any, vault: Vault) -> tuple[str, bytes, list[list[int]]]:
+    """What approving a row starts from, or the refusal: the detector's blurred photo (its
+    key and bytes, read once) and the boxes checked against it."""
     if row["approved_key"]:
         raise Conflict(f"the photo of passage {row['passage_id']} has already been approved; "
                        "its blurred copy is final")
     source_key = _blurred_key(row)
-    if boxes == [] and not read:
-        return source_key, None, None, []
     source = vault.get(source_key)
-    img, clean = None, []
+    clean: list[list[int]] = []
     if boxes != []:
-        img = cv2.imdecode(np.frombuffer(source, np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
-            raise Conflict("the stored photo cannot be read")
-        h, w = img.shape[:2]
+        h, w = _decoded(source).shape[:2]
         clean = parse_boxes(boxes, w, h)
-    return source_key, source, img, clean
+    return source_key, source, clean
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        raise Conflict("the stored photo cannot be read")
+    return img
 
 
 def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any],
-                 row: dict[str, Any], boxes: Any, vault: Vault) -> dict[str, Any]:
-    """Approve one photo (a row of ``PHOTOS_SQL``): its own approval row, its own audit
-    record. With boxes, a new copy with the boxes destroyed; without, the detector's
-    blurred photo itself is what the officer saw and approved, and is provided."""
+                 row: dict[str, Any], source: tuple[str, bytes, list[list[int]]],
+                 vault: Vault) -> dict[str, Any]:
+    """Approve one photo (a row of ``PHOTOS_SQL``, its checked ``_source``): its own
+    approval row, its own audit record. With boxes, a new copy with the boxes destroyed;
+    without, the detector's blurred photo itself is what the officer saw and approved, and
+    is provided."""
     request_id, passage_id = req["id"], row["passage_id"]
-    source_key, source, img, clean = _source(row, boxes, vault)
+    source_key, data, clean = source
     if clean:
-        ok, encoded = cv2.imencode(".jpg", blur_boxes(img, clean),
+        # decoded again rather than kept from the check: a page holds up to MAX_PAGE photos
+        ok, encoded = cv2.imencode(".jpg", blur_boxes(_decoded(data), clean),
                                    [cv2.IMWRITE_JPEG_QUALITY, 90])
         if not ok:
             raise Conflict("the approved photo could not be encoded")
@@ -359,7 +362,7 @@ def _approve_row(conn: psycopg.Connection, officer: Account, req: dict[str, Any]
         else:
             key = vault.put(row["captured_at"].astimezone(clock.UTC).date(), data)
     else:
-        data, key = source, source_key
+        key = source_key
     digest = hashlib.sha256(data).hexdigest()
     stored = conn.execute(
         "INSERT INTO photo_approval (request_id, passage_id, captured_at, boxes, source_key,"
@@ -382,7 +385,8 @@ def approve(conn: psycopg.Connection, officer: Account, request_id: int, passage
             boxes: Any, vault: Vault) -> dict[str, Any]:
     """Approve one photo with the officer's extra blur boxes; the copy is final."""
     req = _approvable(conn, officer, request_id)
-    return _approve_row(conn, officer, req, _one(conn, request_id, passage_id), boxes, vault)
+    row = _one(conn, request_id, passage_id)
+    return _approve_row(conn, officer, req, row, _source(row, boxes, vault), vault)
 
 
 def approve_page(conn: psycopg.Connection, officer: Account, request_id: int, items: Any,
@@ -409,10 +413,8 @@ def approve_page(conn: psycopg.Connection, officer: Account, request_id: int, it
                        + " among the request's results")
     # Every photo checked, its boxes too, before any copy is written: a refused page
     # leaves nothing behind, not even a touched-up copy in the photo store.
-    for pid, boxes in wanted.items():
-        _source(rows[pid], boxes, vault, read=False)
-    done = [_approve_row(conn, officer, req, rows[pid], boxes, vault)
-            for pid, boxes in wanted.items()]
+    sources = {pid: _source(rows[pid], boxes, vault) for pid, boxes in wanted.items()}
+    done = [_approve_row(conn, officer, req, rows[pid], sources[pid], vault) for pid in wanted]
     return {"approved": done, "count": len(done),
             "with_boxes": sum(1 for d in done if d["boxes"])}
 

@@ -48,7 +48,7 @@ PLAIN = AS_FOUND_SQL.format(er="er", v="v")
 #: asked two questions in the request (as read in one search, against ordered plate X in
 #: another) is provided with the one confirmed: a rejection answers its own question
 #: only, never another's.
-ROWS_SQL = f"""
+_ROWS_SQL = f"""
 SELECT DISTINCT ON (p.id, p.captured_at)
        p.id, p.captured_at, p.camera_id, p.plate, p.plate_raw, p.country, p.confidence,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.crop_key, p.overview_key,
@@ -69,18 +69,16 @@ SELECT DISTINCT ON (p.id, p.captured_at)
   {FRAME_JOIN}
   LEFT JOIN verification v ON er.verify AND v.passage_id = p.id
                           AND v.captured_at = p.captured_at AND v.ordered_plate = er.ordered_plate
- WHERE e.request_id = %s AND e.run_at IS NOT NULL
+ WHERE e.request_id = %s AND e.run_at IS NOT NULL{{searches}}
  ORDER BY p.id, p.captured_at, (v.verdict = 'confirmed') IS TRUE DESC,
           (er.verify AND v.verdict IS NULL) DESC, {PLAIN} DESC, er.ordered_plate DESC
 """
+ROWS_SQL = _ROWS_SQL.format(searches="")
 
 #: ``ROWS_SQL`` of the searches a package held (parameters: the request, then the ids of
 #: the searches its manifest lists as run): what was provided, read again later (the
 #: analysts' page, R10), without a search the officer ran after provision.
-PACKAGED_ROWS_SQL = ROWS_SQL.replace(" WHERE e.request_id = %s AND e.run_at IS NOT NULL\n",
-                                     " WHERE e.request_id = %s AND e.run_at IS NOT NULL"
-                                     " AND e.id = ANY(%s)\n")
-assert PACKAGED_ROWS_SQL != ROWS_SQL
+PACKAGED_ROWS_SQL = _ROWS_SQL.format(searches=" AND e.id = ANY(%s)")
 
 CSV_COLUMNS = export.PASSAGE_COLUMNS
 #: How a row matched, as the package says it.
@@ -177,7 +175,7 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
     access.check_handler(conn, officer, req_mod.get(conn, request_id))
     # Two downloads at once: the second waits for the first's commit here, then reads the
     # request as provided and is refused (one package, one provision record).
-    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
+    req_mod.lock(conn, request_id)
     req = req_mod.get(conn, request_id)
     from casework.photos import approved_keys
 

@@ -249,6 +249,12 @@ def _snapshot(conn, request_id: int, version: int, actor: Account, reason: str) 
                  (request_id, version, json.dumps(data, default=str), actor.id, reason))
 
 
+def lock(conn: psycopg.Connection, request_id: int) -> None:
+    """Take the request's row until the transaction ends: the package and photo approval
+    of one request run one at a time (a second waits, then reads what the first did)."""
+    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
+
+
 def get(conn: psycopg.Connection, request_id: int) -> dict[str, Any]:
     row = conn.execute("""
         SELECT r.*, i.system AS investigation_system, i.number AS investigation_number,

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, Mapping, Sequence
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from anpr.errors import AnprError, BadInput, PayloadTooLarge
 from anpr.settings import Settings
@@ -178,8 +179,8 @@ def _refuse_reused(conn: psycopg.Connection, results: list[dict[str, Any]],
     if not frames:
         return
     cams, ids, ats = [f[0] for f in frames], [f[2] for f in frames], [f[1] for f in frames]
-    reused = [r[0] if not isinstance(r, dict) else r["i"] for r in conn.execute(
-        _REUSED_SQL, (list(framed), cams, ids, ats)).fetchall()]
+    with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the connection makes
+        reused = [i for (i,) in cur.execute(_REUSED_SQL, (list(framed), cams, ids, ats))]
     if not reused:
         return
     for i in reused:

@@ -434,8 +434,7 @@ def reads(request_id: int):
     out = verification.reads(get_conn(), current_account(), request_id, page_size=size,
                              offset=offset, include_verified=request.args.get("all") == "1",
                              crop_reader=reader)
-    # The crops inline are as private as the crop itself (no-store): nothing on disk.
-    return jsonify(out), {"Cache-Control": "no-store"}
+    return jsonify(out)   # no-store, as every answer (webmap.app._security_headers)
 
 
 @casework_api.post("/requests/<int:request_id>/verdicts")

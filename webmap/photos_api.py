@@ -41,8 +41,7 @@ def list_photos(request_id: int):
     for u in page.get("unavailable", []):
         if u.get("reason"):
             u["reden"] = dutch(u["reason"])
-    # As private as the photos themselves (no-store): plates, times and places.
-    return jsonify(page), {"Cache-Control": "no-store"}
+    return jsonify(page)   # no-store, as every answer (webmap.app._security_headers)
 
 
 @photos_api.get("/requests/<int:request_id>/photos/<int:passage_id>")

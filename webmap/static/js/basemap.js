@@ -201,16 +201,20 @@
   var ROAD_LEGEND = '<li><span class="legend-line road-a"></span> autosnelweg (A) &middot; ' +
     '<span class="legend-line road-n"></span> provinciale weg (N)</li>';
 
-  /** A lane's direction: an arrow head turned by ``deg`` (an element, not markup: the pages'
-   *  Content-Security-Policy allows no style attributes, only styles set from script). */
-  function arrowIcon(deg) {
+  /** A lane's direction on ``map``: an arrow head at the end of ``coords`` ([lon, lat]
+   *  pairs), turned along its last segment; an element, not markup: the pages'
+   *  Content-Security-Policy allows no style attributes, only styles set from script. */
+  function arrowHead(map, coords) {
+    var a = coords[coords.length - 2], b = coords[coords.length - 1];
+    var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
     var el = document.createElement("div");
     el.className = "dir-arrow";
-    el.style.transform = "rotate(" + deg + "deg)";
-    return L.divIcon({ className: "", iconSize: [10, 10], html: el });
+    el.style.transform = "rotate(" + (Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90) + "deg)";
+    return L.marker([b[1], b[0]], { interactive: false,
+      icon: L.divIcon({ className: "", iconSize: [10, 10], html: el }) });
   }
 
   Anpr.basemap = { add: add, placeSearch: placeSearch, placeControl: placeControl, findPlace: findPlace,
-    legend: legend, locationClass: locationClass, arrowIcon: arrowIcon, LOCATION_LEGEND: LOCATION_LEGEND, ROAD_LEGEND: ROAD_LEGEND,
+    legend: legend, locationClass: locationClass, arrowHead: arrowHead, LOCATION_LEGEND: LOCATION_LEGEND, ROAD_LEGEND: ROAD_LEGEND,
     owner: owner, status: status, OWNER: OWNER, STATUS: STATUS, tileSetting: tileSetting };
 })();

@@ -47,15 +47,6 @@
 
   // --- lanes with direction, when zoomed in ----------------------------------------------
   var lanes = L.layerGroup().addTo(map);
-  function arrowHead(coords) {
-    var a = coords[coords.length - 2], b = coords[coords.length - 1];
-    var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
-    var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
-    return L.marker([b[1], b[0]], {
-      interactive: false,
-      icon: B.arrowIcon(ang)
-    });
-  }
   function refreshLanes() {
     lanes.clearLayers();
     if (map.getZoom() < LANE_ZOOM) { return; }
@@ -69,7 +60,7 @@
         line.bindPopup("<b>" + esc(f.id) + "</b><br>" + esc(q.location_code) + "<br>" + (q.inout === "in" ? "inkomend" : "uitgaand") +
           ", strook " + q.lane + ", koers " + Math.round(q.bearing) + "&deg;<br>status " + esc(B.status(q.status)));
         lanes.addLayer(line);
-        lanes.addLayer(arrowHead(f.geometry.coordinates));
+        lanes.addLayer(B.arrowHead(map, f.geometry.coordinates));
       });
     });
   }

@@ -211,17 +211,10 @@
       if (c.lane_geom) {
         var current = state.camera && state.camera.id === c.id;
         laneLayer.addLayer(L.geoJSON(c.lane_geom, { style: { color: current ? "#f39c12" : (c.status === "active" ? "#15426a" : "#c62828"), weight: current ? 5 : 3 } }));
-        laneLayer.addLayer(arrowHead(c.lane_geom.coordinates));
+        laneLayer.addLayer(Anpr.basemap.arrowHead(map, c.lane_geom.coordinates));
       }
     });
     if (!cameras.length) { ol.innerHTML = "<li>geen camera's</li>"; }
-  }
-
-  function arrowHead(coords) {
-    var a = coords[coords.length - 2], b = coords[coords.length - 1];
-    var p1 = map.project([a[1], a[0]]), p2 = map.project([b[1], b[0]]);
-    var ang = Math.atan2(p2.y - p1.y, p2.x - p1.x) * 180 / Math.PI + 90;
-    return L.marker([b[1], b[0]], { interactive: false, icon: Anpr.basemap.arrowIcon(ang) });
   }
 
   $("loc-form").addEventListener("submit", function (e) {
