@@ -192,7 +192,10 @@ def rank(rows: list[tuple], plate: str, window: Window, minutes: float, min_shar
             "first_at": passages[0]["captured_at"], "last_at": passages[-1]["captured_at"],
             "passages": passages,
         })
-    ranked.sort(key=lambda x: (-x["score"], -x["shared_passages"], x["plate"]))
+    # equally unlikely by chance: the one driving closer to the target first (a planted
+    # plate, Z..., lost such ties to any background plate by name alone)
+    ranked.sort(key=lambda x: (-x["score"], -x["shared_passages"], abs(x["median_offset_s"]),
+                               x["plate"]))
     params = {"plate": plate, "window": window.as_dict(), "minutes": minutes,
               "min_shared": min_shared}
     if matcher is not None:
