@@ -49,12 +49,13 @@ class Claim:
 def enqueue(conn: psycopg.Connection, *, camera_id: str, captured_at: datetime,
             image_key: str, crop_key: str | None = None, capture_id: str | None = None
             ) -> int | None:
-    """Queue a frame; the same (camera, capture_id) twice is queued once (returns None)."""
+    """Queue a frame; the same passage (camera, capture_id, captured_at) twice is queued
+    once (returns None)."""
     with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the caller's connection makes
         row = cur.execute(
             """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
                VALUES (%s, %s, %s, %s, %s)
-               ON CONFLICT (camera_id, capture_id) DO NOTHING RETURNING id""",
+               ON CONFLICT (camera_id, capture_id, captured_at) DO NOTHING RETURNING id""",
             (camera_id, captured_at, capture_id, image_key, crop_key)).fetchone()
     return None if row is None else int(row[0])
 
@@ -62,8 +63,8 @@ def enqueue(conn: psycopg.Connection, *, camera_id: str, captured_at: datetime,
 def enqueue_many(conn: psycopg.Connection,
                  frames: Sequence[tuple[str, datetime, str, str, str | None]]) -> int:
     """Queue many frames in one statement, as intake does inside a batch's transaction:
-    rows of (camera_id, captured_at, capture_id, image_key, crop_key); a (camera,
-    capture_id) already queued is skipped. Returns how many frames were queued.
+    rows of (camera_id, captured_at, capture_id, image_key, crop_key); a passage (camera,
+    capture_id, captured_at) already queued is skipped. Returns how many frames were queued.
 
     One ``INSERT ... SELECT FROM unnest(...)`` per batch, whatever its size: bulk intake
     pays one round trip for the queue, not one per photo.
@@ -75,7 +76,7 @@ def enqueue_many(conn: psycopg.Connection,
         """INSERT INTO detector_frame (camera_id, captured_at, capture_id, image_key, crop_key)
            SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[],
                                 %s::text[])
-           ON CONFLICT (camera_id, capture_id) DO NOTHING""",
+           ON CONFLICT (camera_id, capture_id, captured_at) DO NOTHING""",
         [list(c) for c in cols])
     return cur.rowcount
 

@@ -28,7 +28,8 @@ detector_frame = Table(
     Column("id", BigInteger, Identity(), primary_key=True),
     Column("camera_id", Text, nullable=False, comment="The camera as it reports itself."),
     Column("captured_at", DateTime(timezone=True), nullable=False),
-    Column("capture_id", Text, comment="Unique per camera: makes enqueueing idempotent."),
+    Column("capture_id", Text, comment="With the camera and the capture time, the passage's "
+           "key: makes enqueueing idempotent."),
     Column("image_key", Text, nullable=False,
            comment="Object-store key of the overview photo as received (unblurred)."),
     Column("crop_key", Text, comment="Object-store key of the plate crop the camera sent."),
@@ -45,7 +46,7 @@ detector_frame = Table(
     Column("model_version", Text),
     Column("enqueued_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("done_at", DateTime(timezone=True)),
-    UniqueConstraint("camera_id", "capture_id"),
+    UniqueConstraint("camera_id", "capture_id", "captured_at"),
     Index("ix_detector_frame_state_available_at", "state", "available_at"),
     CheckConstraint("attempts >= 0", name="attempts"),
     comment="Frames waiting for detection and blurring; claimed with SKIP LOCKED and a lease.",

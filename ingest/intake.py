@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any, Mapping, Sequence
 
 import psycopg
-from psycopg.rows import tuple_row
 
 from anpr.errors import AnprError, BadInput, PayloadTooLarge
 from anpr.settings import Settings
@@ -128,7 +127,6 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
     seen: set = set()
     accepted = duplicates = 0
     frames: list[tuple] = []
-    framed: list[int] = []
     photos: list[tuple[date, bytes]] = []
     for (i, p, ov, cr), (ov_key, cr_key) in zip(valid, keys):
         new = written.was_inserted(p.key) and p.key not in seen
@@ -140,11 +138,9 @@ def intake_batch(conn: psycopg.Connection, records: Sequence[Any],
             photos += [(p.captured_at.date(), data) for data in (ov, cr) if data is not None]
         if new and ov_key is not None:
             frames.append(p.frame(ov_key, cr_key))
-            framed.append(i)
     # R8: every stored overview goes to the detector, in the passage's own transaction,
     # so no passage is acknowledged with a photo that nobody will blur.
     enqueue_many(conn, frames)
-    _refuse_reused(conn, results, frames, framed)
     # The photos last: what a failure above rolls back leaves no photo in the store.
     for day, data in photos:
         vault.put(day, data)
@@ -159,36 +155,6 @@ def _refuse(results: list[dict[str, Any]]) -> None:
     n = sum(r["status"] == "rejected" for r in results)
     raise BatchRejected(f"{n} of {len(results)} records were rejected; nothing of this "
                         "batch was stored", details={"results": results})
-
-
-#: The queued frames of a batch's new passages that another passage's frame holds: the
-#: detector's queue knows a frame by camera and capture id, the passage by its time too.
-_REUSED_SQL = """
-SELECT q.i FROM unnest(%s::int[], %s::text[], %s::text[], %s::timestamptz[])
-                AS q(i, camera_id, capture_id, captured_at)
-  JOIN detector_frame f ON f.camera_id = q.camera_id AND f.capture_id = q.capture_id
- WHERE f.captured_at <> q.captured_at"""
-
-
-def _refuse_reused(conn: psycopg.Connection, results: list[dict[str, Any]],
-                   frames: Sequence[tuple], framed: Sequence[int]) -> None:
-    """Refuse a new passage with a photo whose capture id its camera used before at another
-    time (a restarted counter): its frame was not queued, so its photo would never be
-    blurred (R8). Checked after the frames are written, so a concurrent batch with the
-    same id is seen once it commits."""
-    if not frames:
-        return
-    cams, ids, ats = [f[0] for f in frames], [f[2] for f in frames], [f[1] for f in frames]
-    with conn.cursor(row_factory=tuple_row) as cur:  # whatever rows the connection makes
-        reused = [i for (i,) in cur.execute(_REUSED_SQL, (list(framed), cams, ids, ats))]
-    if not reused:
-        return
-    for i in reused:
-        r = results[i]
-        r.update(status="rejected", reason="capture_id_reused",
-                 message=f"capture_id {r['capture_id']!r} was used before by this camera "
-                         "for a passage at another time; a capture id is unique per camera")
-    _refuse(results)
 
 
 def _image(images: Mapping[str, bytes], ref: str | None, name: str, max_kb: int

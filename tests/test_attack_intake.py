@@ -132,14 +132,16 @@ def test_a_retry_with_other_photo_bytes_stores_no_photo(http, keys, cams, iconn,
 
 
 @pytest.mark.parametrize("same_batch", [False, True])
-def test_a_capture_id_used_again_with_a_photo_is_refused(http, keys, cams, iconn, app,
-                                                         same_batch):
+def test_a_capture_id_used_again_at_another_time_is_another_passage_and_blurred(
+        http, keys, cams, iconn, app, same_batch):
     """A camera whose capture counter restarted (after a reboot, or per day) sends a
-    capture id it used before, at another time. The passage is another one (the key is
-    camera, capture id and time), but the detector's queue knows a frame by camera and
-    capture id: the second photo was stored and acknowledged without a frame, so it was
-    never blurred, never shown and never providable (R8). It is refused, naming the
-    capture id; a retry of the first record stays a duplicate."""
+    capture id it used before, at another time. The passage is another one (its key is
+    camera, capture id and time), and so is its frame: the detector's queue once knew a
+    frame by camera and capture id alone, so the second photo was stored and acknowledged
+    without a frame, never blurred, never shown and never providable (R8); then intake
+    refused such a passage (``capture_id_reused``), losing a lawful passage. Now both are
+    stored, each with its own frame, and a worker blurs both; a retry of either record is a
+    duplicate and queues nothing."""
     tag = _tag("r")
     now = datetime.now(UTC)
     a = record(cams["fixed"], 0, capture_id=f"{tag}-0", overview="a.jpg",
@@ -149,18 +151,30 @@ def test_a_capture_id_used_again_with_a_photo_is_refused(http, keys, cams, iconn
     images = {"a.jpg": jpeg(311), "b.jpg": jpeg(312)}
     if not same_batch:
         assert _post(http, keys["mine"], [a], images).status_code == 200
-    before = _objects(app)
     r = _post(http, keys["mine"], [b] if not same_batch else [a, b], images)
-    assert r.status_code == 422, r.json
-    results = r.json["details"]["results"]
-    assert results[-1]["status"] == "rejected" and results[-1]["reason"] == "capture_id_reused"
-    assert f"{tag}-0" in results[-1]["message"]
-    assert _count(iconn, capture_prefix=tag) == (0 if same_batch else 1)
-    assert _frames(iconn, tag) == _count(iconn, capture_prefix=tag)
-    assert _objects(app) == before
-    r = _post(http, keys["mine"], [a], images)
-    assert r.status_code == 200 and r.json["results"][0]["status"] in ("accepted", "duplicate")
-    assert _count(iconn, capture_prefix=tag) == _frames(iconn, tag) == 1
+    assert r.status_code == 200, r.json
+    assert [x["status"] for x in r.json["results"]] == ["accepted"] * (1 + same_batch)
+    assert _count(iconn, capture_prefix=tag) == 2
+    assert _frames(iconn, tag) == 2
+    for rec in (a, b):      # retries: duplicates, no frame more
+        r = _post(http, keys["mine"], [rec], images)
+        assert r.status_code == 200 and r.json["results"][0]["status"] == "duplicate", r.json
+    assert _count(iconn, capture_prefix=tag) == _frames(iconn, tag) == 2
+    # each passage's frame is the one with its own time and its own photo
+    rows = iconn.execute(
+        """SELECT p.captured_at, p.overview_key, f.image_key
+             FROM jj126.passage p JOIN detector_frame f ON f.camera_id = p.camera_id
+                  AND f.capture_id = p.capture_id AND f.captured_at = p.captured_at
+            WHERE p.capture_id = %s ORDER BY p.captured_at""", (f"{tag}-0",)).fetchall()
+    iconn.rollback()
+    assert len(rows) == 2 and all(x["overview_key"] == x["image_key"] for x in rows), rows
+    assert rows[0]["image_key"] != rows[1]["image_key"]
+    # both are claimable by a worker (queued, due): none is left without its blur
+    queued = iconn.execute(
+        "SELECT count(*) AS n FROM detector_frame WHERE capture_id = %s AND state = 'queued'",
+        (f"{tag}-0",)).fetchone()["n"]
+    iconn.rollback()
+    assert queued == 2
 
 
 def test_a_key_does_not_tell_which_other_cameras_are_registered(http, keys, cams, iconn):

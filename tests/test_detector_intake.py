@@ -197,6 +197,10 @@ def test_bulk_import_queues_frames_for_stored_passages_only(intake_app, cams, ic
     recs[0]["crop"] = "c0.jpg"
     recs[3]["plate"] = "??"                                               # rejected
     recs.append(record(cams["fixed"], 9, capture_id=f"{tag}-9"))          # no photo
+    # the camera's counter restarted: capture id 1 again, an hour later, another passage
+    (photos / "o1b.jpg").write_bytes(noise_jpeg())
+    recs.append(record(cams["fixed"], 11, capture_id=f"{tag}-1", overview="o1b.jpg",
+                       at=datetime.now(timezone.utc) - timedelta(minutes=20)))
     path = tmp_path / "p.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     settings = intake_app.config["ANPR_SETTINGS"]
@@ -211,21 +215,23 @@ def test_bulk_import_queues_frames_for_stored_passages_only(intake_app, cams, ic
     monkeypatch.setattr(importer, "enqueue_many", spy)
     vault = app_vault(intake_app)
     summary = importer.import_passages(iconn, path, settings, images_dir=photos, vault=vault)
-    assert summary.accepted == 5 and summary.rejected_total == 1
-    assert summary.to_dict()["frames_queued"] == 4
-    assert calls == [2, 2, 0]           # one call per batch of 2 valid records (the last: none)
+    assert summary.accepted == 6 and summary.rejected_total == 1
+    assert summary.to_dict()["frames_queued"] == 5
+    assert calls == [2, 2, 1, 0]        # one call per batch of 2 valid records (the last: none)
     frames = frames_of(iconn, tag)
-    assert [f["capture_id"] for f in frames] == [f"{tag}-{i}" for i in (0, 1, 2, 4)]
-    stored = {r["capture_id"]: r["overview_key"] for r in iconn.execute(
-        "SELECT capture_id, overview_key FROM jj126.passage WHERE capture_id LIKE %s",
-        (tag + "%",))}
-    assert all(f["image_key"] == stored[f["capture_id"]] for f in frames)
+    assert sorted(f["capture_id"] for f in frames) == [f"{tag}-{i}" for i in (0, 1, 1, 2, 4)]
+    # each passage's own frame, a reused capture id's too (R8: none left unblurred)
+    stored = {(r["capture_id"], r["captured_at"]): r["overview_key"] for r in iconn.execute(
+        "SELECT capture_id, captured_at, overview_key FROM jj126.passage"
+        " WHERE capture_id LIKE %s", (tag + "%",))}
+    assert all(f["image_key"] == stored[f["capture_id"], f["captured_at"]] for f in frames)
+    assert len({f["image_key"] for f in frames}) == 5
 
     # A rerun of the file stores nothing again and queues nothing again.
     calls.clear()
     again = importer.import_passages(iconn, path, settings, images_dir=photos, vault=vault)
-    assert again.duplicates == 5 and again.to_dict()["frames_queued"] == 0
-    assert len(frames_of(iconn, tag)) == 4
+    assert again.duplicates == 6 and again.to_dict()["frames_queued"] == 0
+    assert len(frames_of(iconn, tag)) == 5
     iconn.execute("DELETE FROM detector_frame WHERE capture_id LIKE %s", (tag + "%",))
     iconn.commit()
 
