@@ -76,7 +76,11 @@ def freeze_scope(conn: psycopg.Connection, request_id: int) -> None:
                  (json.dumps(scope), request_id))
 
 
-def _searchable(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
+def _searchable(conn: psycopg.Connection, officer: Account, request_id: int,
+                lock: str = "SHARE") -> dict[str, Any]:
+    """The request if a search may run in it now; its row held (``requests.lock``) until
+    the transaction ends, so no close slips between this check and what the search holds."""
+    req_mod.lock(conn, request_id, lock)
     req = req_mod.get(conn, request_id)
     access.check_handler(conn, officer, req)
     if req["status"] not in SEARCHABLE:
@@ -294,14 +298,13 @@ def _log(conn, officer: Account, req: dict[str, Any], enquiry_id: int, kind: str
 def preview(conn: psycopg.Connection, officer: Account, request_id: int, kind: str,
             params: dict[str, Any]) -> dict[str, Any]:
     """The count preview: how many passages and plates, how much verification work."""
-    req = _searchable(conn, officer, request_id)
+    # One preview at a time per request (a retry, two sessions, both doors): the second
+    # waits here and then finds the first's (``identical``).
+    req = _searchable(conn, officer, request_id, "NO KEY UPDATE")
     if kind not in KINDS:
         raise BadInput(f"unknown search kind {kind!r}; one of {', '.join(KINDS)}")
     if not isinstance(params, dict):
         raise BadInput("parameters must be an object")
-    # The same search previewed twice at once (a retry, two sessions, both doors): one
-    # preview at a time per request, so the second finds the first's (``identical``).
-    conn.execute("SELECT 1 FROM request WHERE id = %s FOR NO KEY UPDATE", (request_id,))
     same = identical(conn, request_id, kind, params)
     if same is not None:
         return same

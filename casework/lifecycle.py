@@ -19,12 +19,13 @@ from anpr.errors import BadInput, Conflict
 from casework.access import check_handler
 from casework.enquiries import freeze_scope
 from casework.requests import (REGISTERED_FIELDS, _clean, _snapshot, check_scope_ids, get,
-                               qualifies)
+                               lock, qualifies)
 from gis.search.scope import parse_time
 
 
 def confirm(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
     """The officer confirms the registered data; from now on it is frozen (versions only)."""
+    lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["status"] != "registered":
@@ -48,6 +49,7 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
     applies (R3's crime, the scope's cameras and areas). After confirmation the scope
     cannot widen (scope, convoy band, photos), and in no status can a correction move the
     facts that carry deadlines or turn a verbal order into a written one."""
+    lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["status"] in ("rejected", "cancelled", "completed"):
@@ -119,6 +121,7 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
 
 
 def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: str) -> dict:
+    lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["status"] not in ("registered", "confirmed"):
@@ -140,6 +143,7 @@ def reject(conn: psycopg.Connection, officer: Account, request_id: int, reason: 
 
 
 def cancel(conn: psycopg.Connection, officer: Account, request_id: int) -> dict:
+    lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["status"] != "registered":
@@ -152,6 +156,7 @@ def cancel(conn: psycopg.Connection, officer: Account, request_id: int) -> dict:
 
 def attach_written_order(conn: psycopg.Connection, officer: Account, request_id: int,
                          document_key: str, sha256: str) -> dict:
+    lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     conn.execute("UPDATE request SET order_document_key = %s, order_document_sha256 = %s,"

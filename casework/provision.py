@@ -266,7 +266,10 @@ def build(conn: psycopg.Connection, officer: Account, request_id: int,
 
 
 def complete(conn: psycopg.Connection, officer: Account, request_id: int) -> dict[str, Any]:
-    """Close the enquiry; its secured results are released to retention (R1)."""
+    """Close the enquiry; its secured results are released to retention (R1). A search
+    run under way finishes first (it holds the request's row), so its holds are released
+    here too; one that starts later finds the request completed."""
+    req_mod.lock(conn, request_id)
     req = req_mod.get(conn, request_id)
     access.check_handler(conn, officer, req)
     if req["status"] != "provided":

@@ -249,10 +249,20 @@ def _snapshot(conn, request_id: int, version: int, actor: Account, reason: str) 
                  (request_id, version, json.dumps(data, default=str), actor.id, reason))
 
 
-def lock(conn: psycopg.Connection, request_id: int) -> None:
+def lock(conn: psycopg.Connection, request_id: int, mode: str = "UPDATE") -> None:
     """Take the request's row until the transaction ends: the package and photo approval
-    of one request run one at a time (a second waits, then reads what the first did)."""
-    conn.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (request_id,))
+    of one request run one at a time (a second waits, then reads what the first did), and
+    so do the acts that change its state (confirm, correct, reject, cancel, the written
+    order, complete), each reading the request only once it holds the row.
+
+    A search takes it in ``SHARE`` mode (a preview in ``NO KEY UPDATE``, one preview at a
+    time) before it checks the request's state, and keeps it while it runs and holds what
+    it found: a close (complete, reject) waits for the run and then releases its holds,
+    or goes first and the run finds the request closed. Always the request's row before
+    a search's row (``casework.enquiries.locked``), at every door."""
+    if mode not in ("UPDATE", "NO KEY UPDATE", "SHARE"):
+        raise ValueError(f"unknown row lock mode {mode!r}")
+    conn.execute(f"SELECT 1 FROM request WHERE id = %s FOR {mode}", (request_id,))
 
 
 def get(conn: psycopg.Connection, request_id: int) -> dict[str, Any]:

@@ -73,7 +73,11 @@ def _enquiry(conn: psycopg.Connection, account: Account | None, kind: str,
                        "request; preview it first")
     if enq["run_at"] is None:
         # Two first result calls at once: the second waits for the first's run and then
-        # reads what it held, the same rows (``enquiries.run`` runs it once).
+        # reads what it held, the same rows (``enquiries.run`` runs it once). The request's
+        # row first, as every door takes them (``casework.requests.lock``).
+        from casework.requests import lock
+
+        lock(conn, rid, "SHARE")
         enq = enquiries.locked(conn, enq["id"])
     return account, enq
 

@@ -1,0 +1,156 @@
+"""The request/order lifecycle attacked (R3, R4, R5, R12, R1): a hostile insider with a
+valid account and a careless officer, through the real HTTP path on the real database."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from test_casework_requests import order
+
+UTC = timezone.utc
+
+
+@pytest.mark.parametrize("field", ["fugitive", "foreign_request", "photos"])
+@pytest.mark.parametrize("value", ["false", "nee", 0.5, [0], {"x": 1}])
+def test_a_yes_no_field_is_a_boolean_or_refused(login, conn, field, value):
+    before = conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"]
+    over = {field: value}
+    if field == "fugitive":
+        over["crime_code"] = None
+    resp = login("officer.mn").post("/api/v1/requests", json=order(**over))
+    assert resp.status_code == 400, resp.get_json()
+    assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+import threading
+import time
+
+import psycopg
+
+from conftest import SessionClient, confirmed_request
+
+
+def _block(officer, rid: int, location: str, start: datetime, minutes: int = 10) -> int:
+    """A block search's preview at one location (no plate: nothing to verify)."""
+    resp = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "block", "parameters": {
+        "selection": {"kind": "pick", "locations": [location]},
+        "window": {"start": start.isoformat(),
+                   "end": (start + timedelta(minutes=minutes)).isoformat()}}})
+    assert resp.status_code == 201, resp.get_json()
+    return resp.get_json()["enquiry_id"]
+
+
+def _provided(officer, location: str, start: datetime, **over) -> int:
+    """A request with one block search run and its package taken: status provided."""
+    rid = confirmed_request(officer, days=1, **over)
+    eid = _block(officer, rid, location, start)
+    assert officer.post(f"/api/v1/searches/{eid}/run").status_code == 200
+    resp = officer.post(f"/api/v1/requests/{rid}/package")
+    assert resp.status_code == 200, resp.get_json()
+    return rid
+
+
+def _waiting(database_url: str, n: int = 1, timeout: float = 20) -> None:
+    """Until ``n`` sessions wait for a lock (the call in a thread has reached it)."""
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url, autocommit=True) as c:
+        while time.monotonic() < deadline:
+            if c.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0] >= n:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the call never reached the lock")
+
+
+class _Call(threading.Thread):
+    def __init__(self, fn):
+        super().__init__(daemon=True)
+        self.fn, self.resp = fn, None
+        self.start()
+
+    def run(self):
+        self.resp = self.fn()
+
+    def answer(self):
+        self.join(60)
+        assert not self.is_alive(), "the call did not finish"
+        return self.resp
+
+
+@pytest.fixture
+def start(demo_db) -> datetime:
+    return demo_db["end"] - timedelta(hours=2)
+
+
+@pytest.mark.parametrize("closing", ["complete", "reject"])
+def test_a_search_run_racing_the_close_holds_nothing_after_it(app, database_url, people,
+                                                              busiest_location, start, closing):
+    """R1/R5: a search whose run was under way when its request was closed (completed, or
+    rejected) may not hold passages after the close released the request's holds: they
+    would stay secured past retention for a closed enquiry, and the store was queried
+    for a closed request."""
+    officer = SessionClient(app, "officer.mn")
+    if closing == "complete":
+        rid = _provided(officer, busiest_location, start)
+    else:
+        rid = confirmed_request(officer, days=1)
+    eid = _block(officer, rid, busiest_location, start + timedelta(minutes=30))
+    ref = officer.get(f"/api/v1/requests/{rid}").get_json()["reference"]
+    other = SessionClient(app, "officer.mn")
+    with psycopg.connect(database_url) as blocker:
+        # Hold the search's row: the run checks the request, then waits here.
+        blocker.execute("SELECT 1 FROM enquiry WHERE id = %s FOR UPDATE", (eid,))
+        run = _Call(lambda: other.post(f"/api/v1/searches/{eid}/run"))
+        _waiting(database_url)
+        body = {"reason": "geen grond"} if closing == "reject" else None
+        closed = _Call(lambda: officer.post(f"/api/v1/requests/{rid}/{closing}", json=body))
+        time.sleep(1.0)
+        blocker.rollback()
+        ran, closed = run.answer(), closed.answer()
+    assert closed.status_code == 200, closed.get_json()
+    with psycopg.connect(database_url) as c:
+        open_holds = c.execute("SELECT count(*) FROM jj126.result_hold WHERE enquiry_ref = %s"
+                               " AND released_at IS NULL", (ref,)).fetchone()[0]
+        run_at = c.execute("SELECT run_at FROM enquiry WHERE id = %s", (eid,)).fetchone()[0]
+        closed_at = c.execute("SELECT closed_at FROM request WHERE id = %s",
+                              (rid,)).fetchone()[0]
+    assert open_holds == 0, f"{open_holds} passages held for a {closing}d request"
+    # Either the run went first and the close released what it held, or the close went
+    # first and the run was refused; never a run after the close.
+    if ran.status_code == 200:
+        assert run_at is not None and run_at <= closed_at
+    else:
+        assert ran.status_code == 409 and run_at is None, (ran.status_code, ran.get_json())
+
+
+def test_a_correction_racing_the_confirmation_cannot_unfreeze_or_widen_the_scope(
+        app, database_url, people):
+    """R5: confirm and a scope correction sent at the same moment (two tabs, a double
+    click). Before confirmation the scope may still change; after it, never. A correction
+    that read the request as registered and wrote after the confirmation replaced the
+    frozen scope (its resolved cameras gone) with a wider one, on a confirmed request."""
+    officer, tab = SessionClient(app, "officer.mn"), SessionClient(app, "officer.mn")
+    req = officer.post("/api/v1/requests", json=order()).get_json()
+    rid = req["id"]
+    wide = {**req["scope"], "plates": [], "locations": ["MN-A12-001", "MN-A12-002"]}
+    with psycopg.connect(database_url) as blocker:
+        blocker.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (rid,))
+        confirm = _Call(lambda: officer.post(f"/api/v1/requests/{rid}/confirm"))
+        _waiting(database_url, 1)
+        correct = _Call(lambda: tab.post(f"/api/v1/requests/{rid}/correct", json={
+            "changes": {"scope": wide}, "reason": "ruimer"}))
+        _waiting(database_url, 2)
+        blocker.rollback()
+        confirmed, corrected = confirm.answer(), correct.answer()
+    assert confirmed.status_code == 200, confirmed.get_json()
+    after = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert after["status"] == "confirmed"
+    assert after["scope"].get("resolved_cameras"), after["scope"]
+    if corrected.status_code == 200:   # the correction went first: it is what was confirmed
+        assert after["scope"]["plates"] == [] and after["version"] == 2
+    else:
+        assert corrected.status_code == 409, corrected.get_json()
+        assert after["scope"]["plates"] == ["AB123C"] and after["version"] == 1
+        assert after["scope"]["locations"] == ["MN-A12-001"]
