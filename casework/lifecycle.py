@@ -82,6 +82,11 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
         if "scope" in changes:
             raise Conflict("the scope of a confirmed request cannot be edited; register a new "
                            "request on a new order")
+        if "foreign_request" in changes and changes["foreign_request"] != req["foreign_request"]:
+            # R12: the searches' art. 8 records and a package already say foreign or not.
+            raise Conflict("na bevestiging kan de markering 'buitenlands verzoek' niet worden "
+                           "gewijzigd: de zoekvragen en de levering zijn ermee vastgelegd; "
+                           "wijs de aanvraag af en registreer haar opnieuw")
         if changes.get("photos") and not req["photos"]:
             raise Conflict("na bevestiging kan het bevel niet worden verruimd met foto's; "
                            "registreer een nieuwe aanvraag op een nieuw bevel")

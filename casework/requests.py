@@ -38,6 +38,9 @@ TEXT_FIELDS = ("requester_name", "requester_function", "order_reference", "prose
 REGISTERED_FIELDS = TEXT_FIELDS + ("received_at", "order_at", "order_kind", "crime_code",
                                    "fugitive", "foreign_request", "photos", "convoy_minutes",
                                    "scope", "investigation_id")
+#: The order's yes/no facts, as their refusals name them.
+YES_NO_FIELDS = {"fugitive": "fugitive", "foreign_request": "foreign request",
+                 "photos": "photos"}
 
 
 def normalise_scope(raw: Any) -> dict[str, Any]:
@@ -169,9 +172,13 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if crime is not None and (not isinstance(crime, str) or len(crime) > 20):
         raise BadInput("crime code must be a code from the list of crimes")
     out["crime_code"] = crime
-    out["fugitive"] = bool(data.get("fugitive"))
-    out["foreign_request"] = bool(data.get("foreign_request"))
-    out["photos"] = bool(data.get("photos"))
+    for name, label in YES_NO_FIELDS.items():
+        # 'false' or 'nee' is no yes: bool() of it made a fugitive search of a request
+        # without a crime (R3) or flagged it foreign (R12). Absent or null is no.
+        value = data.get(name)
+        if value is not None and not isinstance(value, bool):
+            raise BadInput(f"{label} must be true or false")
+        out[name] = bool(value)
     minutes = data.get("convoy_minutes")
     if minutes is not None:
         if isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 60:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from anpr import audit
 from test_casework_requests import order
 
 UTC = timezone.utc
@@ -154,3 +155,69 @@ def test_a_correction_racing_the_confirmation_cannot_unfreeze_or_widen_the_scope
         assert corrected.status_code == 409, corrected.get_json()
         assert after["scope"]["plates"] == ["AB123C"] and after["version"] == 1
         assert after["scope"]["locations"] == ["MN-A12-001"]
+
+
+@pytest.mark.parametrize("field", ["fugitive", "foreign_request", "photos"])
+@pytest.mark.parametrize("value", ["false", "nee", 0, 1, [], {"x": 1}])
+def test_a_correction_of_a_yes_no_field_is_a_boolean_or_refused(login, conn, field, value):
+    """A correction's changes are read like a registration: 'false' is no yes. bool('false')
+    made a request a fugitive search (R3 without a crime), flagged it foreign (R12) or kept
+    the photos the officer meant to drop, answered 200 as if corrected."""
+    officer = login("officer.mn")
+    rid = officer.post("/api/v1/requests", json=order(photos=True)).get_json()["id"]
+    resp = officer.post(f"/api/v1/requests/{rid}/correct",
+                        json={"changes": {field: value}, "reason": "correctie"})
+    assert resp.status_code == 400, resp.get_json()
+    assert "true or false" in resp.get_json()["message"]
+    assert "kies ja of nee" in resp.get_json()["bericht"]
+    after = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert (after["fugitive"], after["foreign_request"], after["photos"]) == (False, False, True)
+    assert after["version"] == 1
+
+
+def _manifest(resp) -> dict:
+    import io
+    import json
+    import zipfile
+
+    return json.loads(zipfile.ZipFile(io.BytesIO(resp.data)).read("manifest.json"))
+
+
+@pytest.mark.parametrize("stage", ["confirmed", "provided"])
+def test_the_foreign_flag_stays_once_searches_may_run(app, conn, people, busiest_location,
+                                                      start, stage):
+    """R12: a foreign request follows the same process, flagged as such: the flag is in the
+    searches' art. 8 records and the package, and once the request is confirmed no
+    correction removes it (nor puts it on a domestic one): the request would no longer say
+    what its log and its package say."""
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer, days=1, foreign_request=True)
+    eid = _block(officer, rid, busiest_location, start)
+    assert officer.post(f"/api/v1/searches/{eid}/run").status_code == 200
+    if stage == "provided":
+        resp = officer.post(f"/api/v1/requests/{rid}/package")
+        assert resp.status_code == 200
+        assert _manifest(resp)["request"]["foreign_request"] is True
+    ran = audit.entries(conn, subject=f"request:{rid}", action="search.run")
+    assert ran and ran[0]["details"]["request_data"]["foreign"] is True
+    resp = officer.post(f"/api/v1/requests/{rid}/correct", json={
+        "changes": {"foreign_request": False}, "reason": "toch binnenlands"})
+    assert resp.status_code == 409, resp.get_json()
+    assert "buitenlands" in resp.get_json()["bericht"]
+    after = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert after["foreign_request"] is True
+    board = officer.get("/api/v1/requests").get_json()["requests"]
+    assert [r["foreign_request"] for r in board if r["id"] == rid] == [True]
+    # And a domestic request is not made foreign afterwards either.
+    domestic = confirmed_request(officer, days=1)
+    resp = officer.post(f"/api/v1/requests/{domestic}/correct", json={
+        "changes": {"foreign_request": True}, "reason": "toch buitenlands"})
+    assert resp.status_code == 409
+
+
+def test_the_foreign_flag_may_be_corrected_before_confirmation(login):
+    officer = login("officer.mn")
+    rid = officer.post("/api/v1/requests", json=order(foreign_request=True)).get_json()["id"]
+    resp = officer.post(f"/api/v1/requests/{rid}/correct", json={
+        "changes": {"foreign_request": False}, "reason": "typefout"})
+    assert resp.status_code == 200 and resp.get_json()["foreign_request"] is False

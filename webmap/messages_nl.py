@@ -58,7 +58,9 @@ FIELDS = {"requester name": "de naam van de aanvrager",
           "order date and time": "de datum en tijd van het bevel",
           "order at": "de datum en tijd van het bevel", "from": "het begin", "to": "het einde",
           "limit": "het aantal (limit)", "offset": "de positie (offset)",
-          "window": "het tijdvak", "scope window": "het tijdvak van het bevel"}
+          "window": "het tijdvak", "scope window": "het tijdvak van het bevel",
+          "fugitive": "Opsporing van een voortvluchtige", "foreign request": "Buitenlands verzoek",
+          "photos": "Foto's"}
 _WINDOW_PART = re.compile(r"(scope )?window(?: (\d+))? (start|end)")
 
 
@@ -252,6 +254,7 @@ TABLE: dict[str, str] = {
     "{} is too long": "{0} is te lang.",
     "the order's date lies in the future": "De datum van het bevel ligt in de toekomst.",
     "order kind must be written or verbal": "Het bevel is schriftelijk of mondeling.",
+    "{} must be true or false": "{0}: kies ja of nee.",
     "crime code must be a code from the list of crimes":
         "De misdrijfcode moet een code uit de lijst van misdrijven zijn.",
     "convoy band must be 0 to 60 minutes": "De konvooiband moet 0 tot 60 minuten zijn.",
@@ -611,6 +614,9 @@ DUTCH_ALREADY = [
      "op een nieuw bevel"),
     ("na bevestiging kan de konvooiband niet worden verruimd; registreer een nieuwe aanvraag op "
      "een nieuw bevel"),
+    ("na bevestiging kan de markering 'buitenlands verzoek' niet worden gewijzigd: de "
+     "zoekvragen en de levering zijn ermee vastgelegd; wijs de aanvraag af en registreer haar "
+     "opnieuw"),
     "correctie geweigerd: {}",
     ("{} lezing(en) zonder uitsnede: niet te verifiëren, er kan geen oordeel over worden gegeven "
      "(passage {})"),
