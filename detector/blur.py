@@ -47,6 +47,8 @@ from typing import Callable, Iterable, Sequence
 import cv2
 import numpy as np
 
+from detector.faces import shrink
+
 log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
@@ -481,8 +483,7 @@ def _face(s: SourceInput) -> np.ndarray | None:
     cols = np.minimum(s.block, w - np.arange(sharp.shape[1]) * s.block)
     if (rows[:, None] * cols[None, :])[sharp].sum() > 0.5 * h * w:
         return _box_mask(s.shape, faces(s.image), c.face_dilate, c.face_dilate_min_px)
-    small = cv2.resize(s.image, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA)
+    small_size = (max(1, round(w * scale)), max(1, round(h * scale)))
     regions: list[tuple[int, int, int, int]] = []
     if sharp.any():
         n, _, stats, _ = cv2.connectedComponentsWithStats(sharp.astype(np.uint8))
@@ -493,14 +494,16 @@ def _face(s: SourceInput) -> np.ndarray | None:
         # pass 1 from LOWRES_MIN_FACE_PX up; pass 2: every face up to the size pass 1
         # finds that reaches into a sharp region, each level of the detector's pyramid
         # grown only by the faces it finds; the calls side by side (one per core)
-        found = faces.many([(small, {"min_face": LOWRES_MIN_FACE_PX})]
+        # (the small frame is made on pass 1's thread, beside pass 2)
+        found = faces.many([(lambda: shrink(s.image, small_size),
+                             {"min_face": LOWRES_MIN_FACE_PX})]
                            + [(s.image, {"regions": [r], "max_face": large}) for r in regions])
         boxes = [tuple(v / scale for v in b) for b in found[0]]
         for more in found[1:]:
             boxes += more
     else:   # any other face detector: the small frame, then each region grown by the
         # largest face pass 1 may miss
-        boxes = [tuple(v / scale for v in b) for b in faces(small)]
+        boxes = [tuple(v / scale for v in b) for b in faces(shrink(s.image, small_size))]
         grow = int(np.ceil(large))
         for x1, y1, x2, y2 in regions:
             a, b = max(0, x1 - grow), max(0, y1 - grow)

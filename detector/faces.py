@@ -19,7 +19,7 @@ one (its frames are retried, then set aside, and never provided).
 from __future__ import annotations
 
 import threading
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -88,16 +88,20 @@ class FaceDetector:
         with self._lock, torch_threads(THREADS), torch.inference_mode():
             return self._detect(bgr, max_face, regions, min_face or self.min_face)
 
-    def many(self, jobs: Sequence[tuple[np.ndarray, dict]]) -> list[list[Box]]:
+    def many(self, jobs: Sequence[tuple[np.ndarray | Callable[[], np.ndarray], dict]]
+             ) -> list[list[Box]]:
         """Several calls at once (image, keyword arguments of :meth:`__call__`), side by
         side on ``workers`` threads: each runs the networks on one thread, so two calls
-        use two cores where one call could not."""
+        use two cores where one call could not. An image may be a function that makes it
+        (a frame shrunk for a low-resolution pass): it is made on the job's thread, beside
+        the other jobs, not before them all."""
         import torch
 
         from detector.train import torch_threads
 
-        def one(job: tuple[np.ndarray, dict]) -> list[Box]:
+        def one(job: tuple[np.ndarray | Callable[[], np.ndarray], dict]) -> list[Box]:
             image, kw = job
+            image = image() if callable(image) else image
             bgr = image if image.ndim == 3 else np.repeat(image[:, :, None], 3, axis=2)
             with torch.inference_mode():
                 return self._detect(bgr, kw.get("max_face"), kw.get("regions"),
@@ -207,6 +211,24 @@ class FaceDetector:
                     out.append(boxes)
             scale *= PYRAMID_FACTOR
         return out
+
+
+def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` resized down to ``size`` (width, height) by area interpolation, halved
+    exactly first while it stays at least twice the size: OpenCV averages 2 x 2 blocks
+    several times faster than it resizes by an arbitrary factor (a 1080p frame to a
+    quarter of its width: 8 ms in one step, 4 in two), and the result is the same
+    average of the same pixels up to rounding."""
+    import cv2
+
+    w, h = size
+    while image.shape[1] >= 2 * w and image.shape[0] >= 2 * h \
+            and image.shape[1] % 2 == 0 and image.shape[0] % 2 == 0:
+        image = cv2.resize(image, (image.shape[1] // 2, image.shape[0] // 2),
+                           interpolation=cv2.INTER_AREA)
+    if (image.shape[1], image.shape[0]) == (w, h):
+        return image
+    return cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
 
 
 def _tensor(images: np.ndarray):
