@@ -164,6 +164,14 @@ def attach_written_order(conn: psycopg.Connection, officer: Account, request_id:
     lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
+    if req["order_document_key"] is not None:
+        if req["order_document_sha256"] == sha256:
+            return req  # the same document again (a double submit): nothing changes
+        if req["status"] != "registered":
+            # R4: the order the searches rest on stays the one on the request.
+            raise Conflict("het document van het bevel is al toegevoegd en wordt na "
+                           "bevestiging niet vervangen; is het verkeerde document "
+                           "toegevoegd, wijs de aanvraag dan af en registreer haar opnieuw")
     conn.execute("UPDATE request SET order_document_key = %s, order_document_sha256 = %s,"
                  " written_order_at = coalesce(written_order_at, now()) WHERE id = %s",
                  (document_key, sha256, request_id))

@@ -221,3 +221,38 @@ def test_the_foreign_flag_may_be_corrected_before_confirmation(login):
     resp = officer.post(f"/api/v1/requests/{rid}/correct", json={
         "changes": {"foreign_request": False}, "reason": "typefout"})
     assert resp.status_code == 200 and resp.get_json()["foreign_request"] is False
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF"
+
+
+def _attach(officer, rid: int, data: bytes):
+    import io
+
+    return officer.post(f"/api/v1/requests/{rid}/written-order",
+                        data={"document": (io.BytesIO(data), "bevel.pdf")},
+                        content_type="multipart/form-data")
+
+
+def test_the_written_order_once_attached_is_not_replaced(login, conn):
+    """R4: the written order of a verbal one is the document the searches rest on. A second
+    upload after confirmation replaced it on the request (key and hash), while the time it
+    came in stayed the first's: the request no longer showed the order it was provided on.
+    The same document again (a double submit) is no change; before confirmation a wrong
+    file may still be replaced."""
+    officer = login("officer.mn")
+    rid = officer.post("/api/v1/requests", json=order(order_kind="verbal")).get_json()["id"]
+    assert _attach(officer, rid, PDF + b"\n%wrong file").status_code == 200
+    first = _attach(officer, rid, PDF)                      # registered: still replaceable
+    assert first.status_code == 200 and first.get_json()["document"]["sha256"]
+    sha = first.get_json()["order_document_sha256"]
+    assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
+    again = _attach(officer, rid, PDF)                      # the same document: no change
+    assert again.status_code == 200 and again.get_json()["order_document_sha256"] == sha
+    other = _attach(officer, rid, PDF + b"\n%another order")
+    assert other.status_code == 409, other.get_json()
+    assert "al toegevoegd" in other.get_json()["bericht"]
+    after = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert after["order_document_sha256"] == sha
+    kept = audit.entries(conn, subject=f"request:{rid}", action="request.written_order")
+    assert len(kept) == 2   # the wrong file and its replacement before confirmation

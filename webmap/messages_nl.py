@@ -614,6 +614,8 @@ DUTCH_ALREADY = [
      "op een nieuw bevel"),
     ("na bevestiging kan de konvooiband niet worden verruimd; registreer een nieuwe aanvraag op "
      "een nieuw bevel"),
+    ("het document van het bevel is al toegevoegd en wordt na bevestiging niet vervangen; is "
+     "het verkeerde document toegevoegd, wijs de aanvraag dan af en registreer haar opnieuw"),
     ("na bevestiging kan de markering 'buitenlands verzoek' niet worden gewijzigd: de "
      "zoekvragen en de levering zijn ermee vastgelegd; wijs de aanvraag af en registreer haar "
      "opnieuw"),
