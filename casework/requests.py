@@ -165,6 +165,10 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     out["order_at"] = parse_time(data.get("order_at"), "order date and time")
     if out["order_at"] > clock.now() + timedelta(minutes=5):
         raise BadInput("the order's date lies in the future")
+    if out["received_at"] > clock.now() + timedelta(minutes=5):
+        # R6 (e): a fact of the past; ahead, it named the reference's year and the reports'
+        # month, and no correction may move it afterwards.
+        raise BadInput("the time the request came in lies in the future")
     if data.get("order_kind") not in ("written", "verbal"):
         raise BadInput("order kind must be written or verbal")
     out["order_kind"] = data["order_kind"]

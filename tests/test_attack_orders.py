@@ -256,3 +256,66 @@ def test_the_written_order_once_attached_is_not_replaced(login, conn):
     assert after["order_document_sha256"] == sha
     kept = audit.entries(conn, subject=f"request:{rid}", action="request.written_order")
     assert len(kept) == 2   # the wrong file and its replacement before confirmation
+
+
+def test_the_written_order_deadline_is_72_hours_across_the_dst_change(login, monkeypatch):
+    """R4 at its edge: a verbal order given on Friday 23 October 2026 12:00 (CEST) is due 72
+    hours later, Monday 26 October 11:00 CET (the clocks went back an hour on Sunday);
+    at that very moment it is not yet overdue, a microsecond later it is, on the request
+    and on the dashboard alike."""
+    from anpr import clock
+
+    officer = login("officer.mn")
+    given = datetime.fromisoformat("2026-10-23T12:00:00+02:00")
+    rid = officer.post("/api/v1/requests", json=order(
+        order_kind="verbal", order_at=given.isoformat(),
+        received_at=(given + timedelta(minutes=10)).isoformat())).get_json()["id"]
+    due = datetime.fromisoformat("2026-10-26T11:00:00+01:00")
+    req = officer.get(f"/api/v1/requests/{rid}").get_json()
+    assert datetime.fromisoformat(req["written_order_due"]) == due
+    for at, overdue in ((due - timedelta(microseconds=1), False), (due, False),
+                        (due + timedelta(microseconds=1), True)):
+        monkeypatch.setattr(clock, "now", lambda at=at: at.astimezone(UTC))
+        assert officer.get(f"/api/v1/requests/{rid}").get_json()["written_order_overdue"] \
+            is overdue, at
+        board = officer.get("/api/v1/requests").get_json()
+        assert (rid in [r["id"] for r in board["overdue"]]) is overdue, at
+
+
+def test_an_overdue_verbal_order_held_by_the_unit_is_not_provided(app, conn, people,
+                                                                 busiest_location, start):
+    """R4: with the unit's hold, a verbal order without its written order is not provided,
+    overdue or not, until the document is in; the refusal gives the deadline in local time."""
+    from anpr import clock
+
+    officer = SessionClient(app, "officer.mn")
+    given = datetime.now(UTC) - timedelta(hours=80)
+    rid = confirmed_request(officer, days=1, order_kind="verbal", order_at=given.isoformat())
+    eid = _block(officer, rid, busiest_location, start)
+    assert officer.post(f"/api/v1/searches/{eid}/run").status_code == 200
+    conn.execute("UPDATE unit_setting SET hold_until_written = true WHERE unit_code = 'MN'")
+    conn.commit()
+    try:
+        resp = officer.post(f"/api/v1/requests/{rid}/package")
+        assert resp.status_code == 409
+        due = clock.local(given + timedelta(hours=72))
+        assert f"{due:%d-%m-%Y %H:%M}" in resp.get_json()["bericht"]
+        assert _attach(officer, rid, PDF).status_code == 200
+        resp = officer.post(f"/api/v1/requests/{rid}/package")
+        assert resp.status_code == 200
+        assert _manifest(resp)["order"]["written_order_attached"] is True
+    finally:
+        conn.execute("UPDATE unit_setting SET hold_until_written = false WHERE unit_code = 'MN'")
+        conn.commit()
+
+
+def test_a_request_cannot_come_in_in_the_future(login, conn):
+    """R6 (e): when the request came in is a fact of the past; a date years ahead made the
+    reference of that year and put the request in a month of the reports yet to come,
+    and no correction may move it afterwards."""
+    before = conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"]
+    ahead = datetime.now(UTC) + timedelta(days=400)
+    resp = login("officer.mn").post("/api/v1/requests", json=order(received_at=ahead.isoformat()))
+    assert resp.status_code == 400, resp.get_json()
+    assert "toekomst" in resp.get_json()["bericht"]
+    assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before

@@ -253,6 +253,8 @@ TABLE: dict[str, str] = {
     "{} is required": "{0} is verplicht.",
     "{} is too long": "{0} is te lang.",
     "the order's date lies in the future": "De datum van het bevel ligt in de toekomst.",
+    "the time the request came in lies in the future":
+        "Het tijdstip van ontvangst van het verzoek ligt in de toekomst.",
     "order kind must be written or verbal": "Het bevel is schriftelijk of mondeling.",
     "{} must be true or false": "{0}: kies ja of nee.",
     "crime code must be a code from the list of crimes":
