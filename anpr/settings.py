@@ -32,6 +32,18 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+#: Art. 126jj lid 2 Sv: passages are kept at most 28 days (R1); photos and their day keys
+#: go with them (R13). A longer setting would keep them unlawfully: refused at start-up.
+MAX_RETENTION_DAYS = 28
+
+
+def _retention_days(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > MAX_RETENTION_DAYS:
+        raise ValueError(f"must be at most {MAX_RETENTION_DAYS} (art. 126jj lid 2 Sv, R1)")
+    return value
+
+
 def _fraction(raw: str) -> float:
     value = float(raw)
     if not 0.0 <= value <= 1.0:
@@ -107,7 +119,8 @@ REGISTRY: dict[str, Setting] = {
                 "Most convoy partners (Q4) or common plates (Q5) one search holds; a run that "
                 "finds more is refused (narrow the window, band or sites), never cut.",
                 _positive_int),
-        Setting("ANPR_RETENTION_DAYS", 28, "Days passages and photos are kept (R1).", _positive_int),
+        Setting("ANPR_RETENTION_DAYS", 28, "Days passages and photos are kept (R1); at most 28.",
+                _retention_days),
         Setting("ANPR_PARTITIONS_AHEAD", 3, "Daily passage partitions created ahead.", _positive_int),
         # -- intake, image store, retention runs (ingest/) --
         Setting("ANPR_INTAKE_MAX_BATCH", 5000, "Most records in one HTTP intake request.",

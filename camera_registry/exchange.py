@@ -85,7 +85,9 @@ def _write_gpkg_layer(path: Path, layer: str, frame: Any, append: bool) -> None:
     names = [c for c in frame.columns if c != "geometry"]
     columns = []
     for name in names:
-        values = frame[name].tolist()
+        # pandas puts NaN for a missing value in a column of text (a location without a
+        # signature date among signed ones): None it is, or numpy cannot read it as a date
+        values = [_clean(v) if not isinstance(v, str) else v for v in frame[name].tolist()]
         if name in DATE_COLUMNS:
             columns.append(np.array([v or "NaT" for v in values], dtype="datetime64[D]"))
         elif name in REAL_COLUMNS:

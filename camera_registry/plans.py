@@ -202,7 +202,14 @@ def set_motivation(conn: psycopg.Connection, year: int, code: str, *, actor: str
                    criteria: Iterable[str] | str | None = None, motivation: str | None = None,
                    prosecutor: str | None = None, signed_on: date | str | None = None,
                    claimed_by: str | None = None) -> dict[str, Any]:
-    """Set the art. 3 lid 2 criteria, motivation and signature of a location in a draft."""
+    """Set the art. 3 lid 2 criteria, motivation and signature of a location in a draft.
+
+    A signature covers the text it was given for: a change of the criteria or the
+    motivation that leaves a complete text (criteria and motivation both there) voids the
+    prosecutor's signature, unless the same change carries the new signature's date
+    (``signed_on``). An incomplete text blocks publication on its own; the signature goes
+    when a complete text replaces it. A signature dated after today blocks publication
+    (:func:`validate`)."""
     actor = _actor(actor)
     plan = _draft(conn, year)
     current = _one(conn, "SELECT criteria, motivation, prosecutor, signed_on, claimed_by "
@@ -222,6 +229,13 @@ def set_motivation(conn: psycopg.Connection, year: int, code: str, *, actor: str
             new["signed_on"] = date.fromisoformat(signed_on) if isinstance(signed_on, str) else signed_on
         except ValueError:
             raise BadInput(f"signed_on {signed_on!r} is not a date (YYYY-MM-DD)") from None
+    text_changed = (sorted(new["criteria"] or []) != sorted(current["criteria"] or [])
+                    or (new["motivation"] or None) != (current["motivation"] or None))
+    if text_changed and new["criteria"] and new["motivation"] and signed_on is None:
+        # the old signature does not cover the new text (R9: signed by the prosecutor)
+        new["signed_on"] = None
+        if prosecutor is None:
+            new["prosecutor"] = None
     if claimed_by is not None:
         if claimed_by not in ("police", "kmar"):
             raise BadInput("claimed_by is 'police' or 'kmar'")
@@ -349,6 +363,7 @@ def validate(conn: psycopg.Connection, year: int) -> list[dict[str, Any]]:
                        "ORDER BY location_code", p)
     if not locs:
         add("empty_plan", ERROR, "the plan lists no locations")
+    today = clock.local(clock.now()).date()
     for loc in locs:
         code = loc["location_code"]
         if not loc["criteria"]:
@@ -359,6 +374,9 @@ def validate(conn: psycopg.Connection, year: int) -> list[dict[str, Any]]:
         if not (loc["prosecutor"] or "").strip() or loc["signed_on"] is None:
             add("missing_signature", ERROR, f"{code}: not signed by the unit's prosecutor",
                 location=code)
+        elif loc["signed_on"] > today:
+            add("signature_in_future", ERROR, f"{code}: signed on {loc['signed_on']}, a day "
+                "still to come: not signed yet", location=code)
         if loc["border"] and loc["claimed_by"] not in ("police", "kmar"):
             add("border_unclaimed", ERROR, f"{code}: border location claimed by neither police "
                 "nor KMar", location=code)

@@ -102,9 +102,13 @@ SELECT feature_id, year, code, name, unit, unit_name, road, hectometre, owner, m
 
 
 def published_plan(conn: psycopg.Connection, year: int) -> dict[str, Any]:
-    """The published plan of ``year``; a draft is as good as absent to the public."""
-    plan = get_plan(conn, year)
-    if plan["state"] != "published":
+    """The published plan of ``year``; a draft is as good as absent to the public: a
+    year with a draft answers exactly as a year with no plan at all."""
+    try:
+        plan = get_plan(conn, year)
+    except NotFound:
+        plan = None
+    if plan is None or plan["state"] != "published":
         raise NotFound(f"there is no published camera plan for {year}")
     return plan
 

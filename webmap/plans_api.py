@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from anpr.errors import BadInput, NotFound, Unauthenticated
-from camera_registry import plans
+from camera_registry import plans, publication
 from webmap.db import get_conn
 from webmap.openapi import register_paths
 from webmap.payload import iso_date, json_object
@@ -37,9 +37,21 @@ def _editor() -> bool:
 
 
 def _public(year: int) -> None:
-    """Drafts are for editors; to anyone else a draft is as good as absent."""
-    if plans.get_plan(get_conn(), year)["state"] != "published" and not _editor():
-        raise NotFound(f"there is no published camera plan for {year}")
+    """Drafts are for editors; to anyone else a draft is as good as absent: a year with a
+    draft answers exactly as a year with no plan at all."""
+    if _editor():
+        plans.get_plan(get_conn(), year)
+        return
+    publication.published_plan(get_conn(), year)
+
+
+#: Who typed a plan in (account names) is the editors' business, not the public's: the
+#: published plan is the Staatscourant's content (R10: no account names to guess at).
+_EDITORS_ONLY = ("created_by", "published_by", "recorded_by")
+
+
+def _for_reader(row: dict[str, Any]) -> dict[str, Any]:
+    return row if _editor() else {k: v for k, v in row.items() if k not in _EDITORS_ONLY}
 
 
 @plans_api.get("/plans")
@@ -50,7 +62,7 @@ def list_plans():
 @plans_api.get("/plans/<int:year>")
 def get_plan(year: int):
     _public(year)
-    return jsonify(plans.summary(get_conn(), year))
+    return jsonify(_for_reader(plans.summary(get_conn(), year)))
 
 
 @plans_api.post("/plans/<int:year>/draft")
@@ -130,7 +142,8 @@ def publish(year: int):
 @plans_api.get("/plans/<int:year>/amendments")
 def list_amendments(year: int):
     _public(year)
-    return jsonify({"year": year, "amendments": plans.amendments(get_conn(), year)})
+    return jsonify({"year": year, "amendments": [_for_reader(a) for a in
+                                                 plans.amendments(get_conn(), year)]})
 
 
 @plans_api.post("/plans/<int:year>/amendments")
@@ -153,24 +166,28 @@ def add_amendment(year: int):
 @plans_api.get("/plans/<int:year>/cameras")
 def plan_cameras(year: int):
     """The cameras of a plan (published, or a draft for an editor), with the mobile
-    cameras its amendments added: the same list the plan layer and its exports show."""
+    cameras its amendments added: the same list the plan layer and its exports show.
+
+    A plan camera is shown as the plan holds it (its snapshot: location, direction, lane,
+    mounting), never as the registry has it now: a published plan never changes (R9).
+    An amendment's location is the one it recorded."""
     _public(year)
     plan = plans.get_plan(get_conn(), year)
     rows = get_conn().execute("""
-        SELECT c.id, l.code AS location_code, c.inout, c.lane, c.bearing, c.mounting,
-               c.facing, 'plan' AS source, NULL::date AS effective_from,
+        SELECT pc.camera_id AS id, pc.location_code, pc.inout, pc.lane, pc.bearing,
+               pc.mounting, c.facing, 'plan' AS source, NULL::date AS effective_from,
                NULL::date AS effective_to
-          FROM plan_camera pc JOIN camera c ON c.id = pc.camera_id
-          JOIN location l ON l.id = c.location_id
+          FROM plan_camera pc LEFT JOIN camera c ON c.id = pc.camera_id
          WHERE pc.plan_id = %(p)s
         UNION ALL
-        SELECT c.id, l.code, c.inout, c.lane, c.bearing, c.mounting, c.facing, 'amendment',
-               a.effective_from, a.effective_to
+        SELECT c.id, a.location_code, c.inout, c.lane, c.bearing, c.mounting, c.facing,
+               'amendment', a.effective_from, a.effective_to
           FROM plan_amendment a JOIN camera c ON c.id = a.camera_id
-          JOIN location l ON l.id = c.location_id
          WHERE a.plan_id = %(p)s
          ORDER BY 1, 8""", {"p": plan["id"]}).fetchall()
-    return jsonify({"year": year, "state": plan["state"], "cameras": rows})
+    cameras = [{k: v for k, v in r.items() if v is not None or k.startswith("effective")}
+               for r in rows]
+    return jsonify({"year": year, "state": plan["state"], "cameras": cameras})
 
 
 @plans_api.get("/plans/diff")
