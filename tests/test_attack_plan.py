@@ -318,3 +318,33 @@ def test_the_registry_exports_a_location_whose_signature_is_void(login, conn, da
         assert locs["signed_on"].notna().sum() > 200
     finally:
         _drop_draft(database_url, 2077)
+
+
+# -- the Dutch calendar at the edges --------------------------------------------------------
+
+def test_an_amendment_recorded_after_midnight_in_amsterdam_is_dated_that_day(demo_db, conn):
+    """An amendment recorded at 00:30 on 1 July in Amsterdam (22:30 UTC on 30 June) takes
+    effect on 1 July, but the published layer dated its signature 30 June (the UTC date):
+    the Staatscourant showed a mobile camera signed the day before it could be recorded."""
+    plans.create_draft(conn, 2078, actor=ED)
+    plans.ratify(conn, 2078, chief="korpschef", actor=ED)
+    cam = conn.execute("SELECT c.id, l.unit_code FROM camera c JOIN location l ON l.id ="
+                       " c.location_id WHERE c.mounting = 'mobile' AND c.status <> 'retired'"
+                       " ORDER BY c.id LIMIT 1").fetchone()
+    plans.set_mobile(conn, 2078, cam["unit_code"], "event", 1, actor=ED)
+    plans.publish(conn, 2078, actor=ED, at=datetime(2078, 1, 1, tzinfo=UTC))
+    at = datetime(2078, 6, 30, 22, 30, tzinfo=UTC)
+    with pytest.raises(BadInput, match="before the day"):  # 30 June is already past there
+        plans.add_amendment(conn, 2078, cam["id"], actor=ED, kind="event", criteria="c",
+                            motivation="Evenement", prosecutor="mr. E", at=at,
+                            effective_from=date(2078, 6, 30))
+    rec = plans.add_amendment(conn, 2078, cam["id"], actor=ED, kind="event", criteria="c",
+                              motivation="Evenement", prosecutor="mr. E", at=at,
+                              effective_from=date(2078, 7, 1))
+    feat = publication.plan_features(conn, 2078, feature_id=f"amendment-{rec['id']}")[0][0]
+    assert feat["properties"]["signed_on"] == "2078-07-01"
+    assert feat["properties"]["valid_from"] == "2078-07-01"
+    from camera_registry.membership import cameras_in_plan
+
+    assert cam["id"] not in cameras_in_plan(conn, at - timedelta(minutes=1))
+    assert cam["id"] in cameras_in_plan(conn, at)
