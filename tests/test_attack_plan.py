@@ -244,7 +244,7 @@ def test_a_signature_dated_in_the_future_does_not_publish(login, conn, database_
 @pytest.mark.xfail(strict=True, reason="the signing prosecutor is free text: there is no table "
                    "of each unit's prosecutors (parket) to check a signature against; needs a "
                    "migration (unit_prosecutor) and a check in plans.validate")
-def test_a_location_signed_by_another_units_prosecutor_blocks_publication(conn):
+def test_a_location_signed_by_another_units_prosecutor_blocks_publication(demo_db, conn):
     plans.create_draft(conn, 2076, actor=ED)
     plans.ratify(conn, 2076, chief="korpschef", actor=ED)
     code = _regular(conn)[0]
@@ -348,3 +348,110 @@ def test_an_amendment_recorded_after_midnight_in_amsterdam_is_dated_that_day(dem
 
     assert cam["id"] not in cameras_in_plan(conn, at - timedelta(minutes=1))
     assert cam["id"] in cameras_in_plan(conn, at)
+
+
+# -- two editors racing -----------------------------------------------------------------------
+
+def test_publish_racing_an_edit_publishes_only_what_it_validated(demo_db, database_url, conn,
+                                                                 standing):
+    """One editor empties a location's motivation while another publishes: the publisher
+    waits for the edit's transaction and then validates what it committed, so the plan is
+    refused, never published with a motivation nobody saw validated (R9)."""
+    code = standing(_regular(conn)[0])
+    conn.rollback()
+    with psycopg.connect(database_url, row_factory=dict_row, autocommit=True) as setup:
+        setup.execute("DELETE FROM camera_plan WHERE year = 2079 AND state = 'draft'")
+    try:
+        with psycopg.connect(database_url, row_factory=dict_row) as c:
+            plans.create_draft(c, 2079, actor=ED)
+            plans.ratify(c, 2079, chief="korpschef", actor=ED)
+            assert not [p for p in plans.validate(c, 2079) if p["severity"] == "error"]
+            c.commit()
+        outcome: dict[str, object] = {}
+        with psycopg.connect(database_url, row_factory=dict_row) as edit:
+            plans.set_motivation(edit, 2079, code, actor="editor-b", motivation="")
+            started = threading.Event()
+
+            def publisher() -> None:
+                with psycopg.connect(database_url, row_factory=dict_row) as pub:
+                    pub.execute("SET lock_timeout = '20s'")
+                    started.set()
+                    try:
+                        outcome["result"] = plans.publish(pub, 2079, actor="editor-a")
+                        pub.rollback()  # never leave a published test plan behind
+                    except Exception as exc:  # noqa: BLE001  (the outcome is the test)
+                        outcome["error"] = exc
+                        pub.rollback()
+
+            t = threading.Thread(target=publisher)
+            t.start()
+            started.wait(10)
+            t.join(1.0)
+            assert t.is_alive(), "the publisher must wait for the edit's lock"
+            edit.commit()
+            t.join(30)
+        assert "result" not in outcome, outcome
+        assert isinstance(outcome["error"], Conflict)
+        assert ("missing_motivation", code) in {
+            (p["kind"], p.get("location")) for p in outcome["error"].details["problems"]}
+        with psycopg.connect(database_url, row_factory=dict_row) as c:
+            assert plans.get_plan(c, 2079)["state"] == "draft"
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as c:
+            c.execute("DELETE FROM camera_plan WHERE year = 2079 AND state = 'draft'")
+
+
+# -- roles at every plan route ------------------------------------------------------------------
+
+CHANGES = [("post", "/api/v1/plans/{y}/draft", None),
+           ("put", "/api/v1/plans/{y}/locations/{code}", {"motivation": "x"}),
+           ("post", "/api/v1/plans/{y}/locations", {"code": "{code}"}),
+           ("delete", "/api/v1/plans/{y}/locations/{code}", None),
+           ("delete", "/api/v1/plans/{y}/cameras/{cam}", None),
+           ("put", "/api/v1/plans/{y}/mobile", {"unit": "MN", "kind": "junction", "count": 9}),
+           ("post", "/api/v1/plans/{y}/ratify", {"chief": "x"}),
+           ("post", "/api/v1/plans/{y}/publish", None),
+           ("post", "/api/v1/plans/{y}/amendments", {"camera": "{cam}", "kind": "junction",
+                                                     "motivation": "m", "prosecutor": "p",
+                                                     "effective_from": "2099-01-01"})]
+
+
+def test_only_a_plan_editor_changes_a_plan_and_a_refusal_reveals_nothing(client, login, demo_db,
+                                                                          conn):
+    """Every change route of the plan API, for every role that is not a camera-plan editor
+    (officer, requester, analyst, auditor, administrator) and for anonymous: 403 or 401,
+    the same answer for a published year, a year with no plan and an unknown location or
+    camera, and nothing changed."""
+    import json as _json
+
+    year = _year(demo_db)
+    code = _regular(conn)[0]
+    cam = conn.execute("SELECT camera_id FROM plan_camera pc JOIN camera_plan p ON p.id ="
+                       " pc.plan_id WHERE p.year = %s ORDER BY 1 LIMIT 1", (year,)
+                       ).fetchone()["camera_id"]
+    changes_before = conn.execute("SELECT count(*) AS n FROM registry_change").fetchone()["n"]
+    plans_before = plans.list_plans(conn)
+    conn.rollback()
+    who = [(client, 401)] + [(login(u), 403) for u in ("officer.mn", "requester.mn", "analyst.mn",
+                                                         "auditor", "admin")]
+    for c, status in who:
+        for method, path, body in CHANGES:
+            answers = set()
+            for y, loc, camera in ((year, code, cam), (2093, "XX-NONE-001", "NOPE-1")):
+                url = path.format(y=y, code=loc, cam=camera)
+                payload = None if body is None else _json.loads(
+                    _json.dumps(body).replace("{code}", loc).replace("{cam}", camera))
+                kw = {} if payload is None else {"json": payload}
+                if c is client and method != "get":  # anonymous: a session's CSRF token
+                    token = client.get("/api/v1/session").get_json()["csrf_token"]
+                    kw["headers"] = {"X-CSRF-Token": token}
+                r = getattr(c, method)(url, **kw)
+                assert r.status_code == status, (getattr(c, "username", "anonymous"), method,
+                                                 url, r.status_code, r.get_json(silent=True))
+                text = r.get_data(as_text=True)
+                assert loc not in text and camera not in text and "published" not in text
+                answers.add(text.replace(str(y), "Y"))
+            assert len(answers) == 1, answers
+    assert conn.execute("SELECT count(*) AS n FROM registry_change").fetchone()["n"] == \
+        changes_before
+    assert plans.list_plans(conn) == plans_before
