@@ -124,8 +124,15 @@ def _limit(limit: Any, offset: Any, default: int) -> tuple[int, int]:
 
 def _ran(conn: psycopg.Connection, officer: Account, enquiry_id: int) -> dict[str, Any]:
     access.require_enquiry(conn, officer, enquiry_id, access.Level.ACT)
-    enq = conn.execute("SELECT id, kind, run_at, result_count, parameters, run_info "
-                       "FROM enquiry WHERE id = %s", (enquiry_id,)).fetchone()
+    enq = conn.execute("SELECT e.id, e.kind, e.run_at, e.result_count, e.parameters, "
+                       "e.run_info, r.reference, r.status::text AS request_status "
+                       "FROM enquiry e JOIN request r ON r.id = e.request_id "
+                       "WHERE e.id = %s", (enquiry_id,)).fetchone()
+    if enq["request_status"] == "rejected":
+        # A rejected request provides nothing and its holds were released (R1): what its
+        # searches found is no longer shown, not even to its handling officer.
+        raise Conflict(f"request {enq['reference']} is rejected: the results of its searches "
+                       "are no longer shown")
     if enq["run_at"] is None:
         raise Conflict("this search has not run yet: it holds no results")
     return enq

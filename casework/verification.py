@@ -186,6 +186,9 @@ def reads(conn: psycopg.Connection, officer: Account, request_id: int, *, page_s
     inline as a data URL: a page and its evidence in one answer."""
     req = req_mod.get(conn, request_id)
     access.check_handler(conn, officer, req)
+    if req["status"] == "rejected":  # as its searches' results (casework.results)
+        raise Conflict(f"request {req['reference']} is rejected: the results of its searches "
+                       "are no longer shown")
     if page_size not in PAGE_SIZES:
         raise BadInput(f"page size must be one of {', '.join(map(str, PAGE_SIZES))}")
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:

@@ -319,3 +319,26 @@ def test_a_request_cannot_come_in_in_the_future(login, conn):
     assert resp.status_code == 400, resp.get_json()
     assert "toekomst" in resp.get_json()["bericht"]
     assert conn.execute("SELECT count(*) AS n FROM request").fetchone()["n"] == before
+
+
+
+def test_a_rejected_requests_results_are_no_longer_shown(app, people, busiest_location, start):
+    """A request rejected after its searches ran (the order turned out not to carry them)
+    provides nothing and its holds are released (R1); its handling officer could still
+    page through every plate, time and place its searches had found, from each results
+    view and the reads list."""
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer, days=1)
+    eid = _block(officer, rid, busiest_location, start)
+    ran = officer.post(f"/api/v1/searches/{eid}/run")
+    assert ran.status_code == 200 and ran.get_json()["passages_kept"] > 0
+    plate = ran.get_json()["result"]["passages"][0]["plate"]
+    assert officer.post(f"/api/v1/requests/{rid}/reject",
+                        json={"reason": "bevel draagt de zoekvraag niet"}).status_code == 200
+    for path in ("", "/answer", "/histogram", "/locations", "/plates"):
+        resp = officer.get(f"/api/v1/searches/{eid}/results{path}")
+        assert resp.status_code == 409, (path, resp.get_data(as_text=True)[:200])
+        assert plate not in resp.get_data(as_text=True)
+        assert "afgewezen" in resp.get_json()["bericht"]
+    resp = officer.get(f"/api/v1/requests/{rid}/reads?all=1")
+    assert resp.status_code == 409

@@ -561,7 +561,8 @@ register_paths({
                        {"name": "crops", "in": "query", "schema": {"enum": ["0", "1"]},
                         "description": "1: each read's plate crop inline"}],
         "responses": {"200": _json(ref("ReadsPage"), "a page of reads, handed out for "
-                                   "verdicts"), "400": ERROR, "403": ERROR}}},
+                                   "verdicts"), "400": ERROR, "403": ERROR,
+                      "409": ERROR}}},
     "/api/v1/requests/{request_id}/verdicts": {"post": {
         "summary": "Verdicts (confirmed or rejected) for the reads of a page handed out by "
                    "the reads list; a verdict holds 28 days",

@@ -124,6 +124,8 @@ TABLE: dict[str, str] = {
     "unknown or inactive account": "Onbekend of niet actief account.",
     "a hand-over needs a reason": "Een overdracht heeft een reden nodig.",
     "request {} is {}": "Verzoek {0} is {1}.",
+    "request {} is rejected: the results of its searches are no longer shown":
+        "Verzoek {0} is afgewezen: de resultaten van de zoekvragen worden niet meer getoond.",
     "the request was handed over meanwhile": "Het verzoek is intussen overgedragen.",
     "hand over only to another authorised officer of the unit who is not in the investigation":
         "Draag alleen over aan een andere geautoriseerde opsporingsambtenaar van de eenheid "
