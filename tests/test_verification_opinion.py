@@ -42,7 +42,7 @@ def _opinion(conn, passage: dict, text: str, confidence: float) -> None:
         " SELECT camera_id, captured_at, capture_id, 'test/overview', 'done' FROM jj126.passage"
         " WHERE id = %s AND captured_at = %s"
         # a frame already queued for the passage (by another test's path) is the frame
-        " ON CONFLICT (camera_id, capture_id) DO UPDATE SET state = 'done' RETURNING id",
+        " ON CONFLICT (camera_id, capture_id, captured_at) DO UPDATE SET state = 'done' RETURNING id",
         (passage["id"], passage["captured_at"])).fetchone()[0]
     conn.execute(
         "INSERT INTO detector_plate_opinion (frame_id, passage_id, captured_at, text, confidence,"
