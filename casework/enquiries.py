@@ -198,6 +198,50 @@ def _hold_where(conn, enquiry_id: int, where: Where, verify: bool) -> Held:
         q, {**where.params, "hold_enquiry": enquiry_id, "hold_verify": verify}).fetchall()]
 
 
+#: A plate search's held reads with their question (migration 0024a's trigger asked the
+#: nearest ordered plate, '' for an exact read) and what the camera read.
+_ASKED_SQL = """
+SELECT er.passage_id, er.captured_at, er.camera_id, er.has_crop, er.has_photo,
+       er.ordered_plate, p.plate, p.alternatives
+  FROM enquiry_result er
+  JOIN jj126.passage p ON p.camera_id = er.camera_id AND p.captured_at = er.captured_at
+                      AND p.id = er.passage_id
+ WHERE er.enquiry_id = %s AND er.verify"""
+
+
+def _ask_each_ordered_plate(conn, enquiry_id: int, plates: tuple[str, ...]) -> None:
+    """A plate search including probable misreads of look-alike ordered plates (a witness
+    unsure whether it ended in G or 6): a read that may show another ordered plate than
+    the one it is asked about (the read or an alternative read is that plate or one of
+    its probable misreads, as the search's matcher finds them) is asked about that plate
+    too, a row per question (R7). Each question is answered on its own; the passage is
+    provided by the one confirmed, so rejecting "not X" no longer loses a passage of W."""
+    plates = tuple(dict.fromkeys(plates))
+    if len(plates) < 2:
+        return
+    from gis.search.misreads import Matcher, learned
+
+    taught = learned(conn, plates)
+    looks = {o: {o, *Matcher.of([o], taught).variants} for o in plates}
+    more = []
+    for r in conn.execute(_ASKED_SQL, (enquiry_id,)).fetchall():
+        asked = r["ordered_plate"] or r["plate"]
+        reads = [r["plate"], *(r["alternatives"] or ())]
+        more += [(r["passage_id"], r["captured_at"], r["camera_id"], r["has_crop"],
+                  r["has_photo"], o) for o in plates
+                 if o != asked and any(c in looks[o] for c in reads)]
+    if not more:
+        return
+    conn.execute("""
+        INSERT INTO enquiry_result (enquiry_id, passage_id, captured_at, camera_id, verify,
+                                    has_crop, has_photo, ordered_plate)
+        SELECT %s, t.pid, t.at, t.camera_id, true, t.has_crop, t.has_photo, t.question
+          FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::boolean[],
+                      %s::boolean[], %s::text[])
+               AS t(pid, at, camera_id, has_crop, has_photo, question)
+        ON CONFLICT DO NOTHING""", (enquiry_id, *map(list, zip(*more))))
+
+
 def _at_most(found: int, kind: str) -> None:
     """A convoy or common-plate run holds every partner or plate it finds, up to the
     configured most (ANPR_SEARCH_MAX_RANKED); beyond, nothing is held (not a cut list)."""
@@ -230,6 +274,8 @@ def _execute(conn, enquiry_id: int, kind: str, params: dict[str, Any], scope: Sc
         else:
             where = block.search_where(a["cameras"], a["window"], scope=scope)
         held = _hold_where(conn, enquiry_id, where, kind in VERIFIED_KINDS)
+        if kind == "plate" and a["misreads"]:
+            _ask_each_ordered_plate(conn, enquiry_id, a["plates"])
         return None, held, {"cameras": list(a["cameras"]) if a["cameras"] else None}
     if kind == "convoy":
         out, facts = convoy.convoy_run(conn, a["plate"], a["window"], a["minutes"], scope=scope,

@@ -38,6 +38,15 @@ STATES = ("unverified", "confirmed", "rejected", "not_verifiable", "not_required
 SORTS = {"time": sql.SQL("p.captured_at"), "plate": sql.SQL("p.plate"),
          "camera": sql.SQL("p.camera_id"), "location": sql.SQL("l.code")}
 
+#: How a held row's verdict ranks among the questions one search asks of a passage (a
+#: read like two ordered plates, migration 0029): a question confirmed, then one open,
+#: then one rejected. ``{v}`` names the verdict's row.
+_QUESTION_RANK = ("CASE {v}.verdict WHEN 'confirmed' THEN 0 WHEN 'rejected' THEN 2 "
+                  "ELSE 1 END")
+
+#: A search's held passages, each once: where the search asks a passage several
+#: questions, the row of the question it stands by (``_QUESTION_RANK``, then the last
+#: plate), found by the result's key without a sort of the whole search.
 ROWS = sql.SQL("""
   FROM enquiry e
   JOIN enquiry_result er ON er.enquiry_id = e.id
@@ -46,7 +55,16 @@ ROWS = sql.SQL("""
   JOIN location l ON l.id = c.location_id
   LEFT JOIN verification v ON v.passage_id = p.id AND v.captured_at = p.captured_at
                           AND v.ordered_plate = er.ordered_plate
- WHERE e.id = %(enquiry)s AND {filters}""")
+ WHERE e.id = %(enquiry)s AND {filters}
+   AND NOT EXISTS (
+       SELECT 1 FROM enquiry_result o
+         LEFT JOIN verification ov ON ov.passage_id = o.passage_id
+                                  AND ov.captured_at = o.captured_at
+                                  AND ov.ordered_plate = o.ordered_plate
+        WHERE o.enquiry_id = er.enquiry_id AND o.passage_id = er.passage_id
+          AND o.captured_at = er.captured_at AND o.ordered_plate <> er.ordered_plate
+          AND (""" + _QUESTION_RANK.format(v="ov") + ", o.ordered_plate) < ("
+               + _QUESTION_RANK.format(v="v") + """, er.ordered_plate))""")
 
 STATE_SQL = f"""CASE WHEN {AS_FOUND_SQL.format(er="er", v="v")} THEN 'not_required'
                     WHEN v.verdict IS NOT NULL THEN v.verdict::text

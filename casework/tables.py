@@ -196,7 +196,7 @@ enquiry_result = Table(
            comment="The passage has a plate crop; a read without one cannot be verified (R7)"),
     Column("has_photo", Boolean, nullable=False,
            comment="The passage has an overview photo (R8)"),
-    Column("ordered_plate", Text, nullable=False, server_default=text("''"),
+    Column("ordered_plate", Text, primary_key=True, server_default=text("''"),
            comment="R7: the ordered plate this row is verified against when a search "
                    "including probable misreads found it other than exactly; '' when the "
                    "read is verified as read"),

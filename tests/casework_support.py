@@ -64,9 +64,13 @@ def on_page(page: dict, verdicts: list[dict]) -> dict:
     if page["page"]:
         body["page"] = page["page"]["id"]
     if spot:
-        answer = [v for v in verdicts if v["passage_id"] == spot["passage_id"]]
+        def asked(v: dict) -> bool:   # the spot-check's read and, where named, question
+            return v["passage_id"] == spot["passage_id"] and v.get(
+                "ordered_plate", spot["ordered_plate"]) == spot["ordered_plate"]
+
+        answer = [v for v in verdicts if asked(v)]
         assert answer, "the page's spot-check read must be answered"
-        body["verdicts"] = [v for v in verdicts if v["passage_id"] != spot["passage_id"]]
+        body["verdicts"] = [v for v in verdicts if v is not answer[0]]
         body["spot_check"] = answer[0]
     return body
 

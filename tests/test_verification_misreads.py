@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from casework_support import crop_jpeg, give_verdicts
+from casework_support import crop_jpeg, give_verdicts, on_page
 from conftest import photo_vault
 
 UTC = timezone.utc
@@ -73,7 +73,8 @@ def reads_of_one_car(app, people, demo_db, database_url):
     return out
 
 
-def _request(officer, d, plate: str, *, misreads: bool) -> tuple[int, int]:
+def _request(officer, d, plate: str, *, misreads: bool,
+             plates: list[str] | None = None) -> tuple[int, int]:
     now = datetime.now(UTC)
     body = {
         "received_at": now.isoformat(), "requester_name": "K. Mulder",
@@ -85,12 +86,12 @@ def _request(officer, d, plate: str, *, misreads: bool) -> tuple[int, int]:
         "investigation": {"system": "Summ-IT", "number": f"SIT-Q-{uuid.uuid4().hex[:8]}",
                           "name": "Jade"},
         "scope": {"windows": [{"start": d["start"].isoformat(), "end": d["end"].isoformat()}],
-                  "plates": [plate], "locations": [d["location"]]}}
+                  "plates": plates or [plate], "locations": [d["location"]]}}
     resp = officer.post("/api/v1/requests", json=body)
     assert resp.status_code == 201, resp.get_json()
     rid = resp.get_json()["id"]
     assert officer.post(f"/api/v1/requests/{rid}/confirm").status_code == 200
-    params = {"plates": [plate], "window": {"start": d["start"].isoformat(),
+    params = {"plates": plates or [plate], "window": {"start": d["start"].isoformat(),
                                             "end": d["end"].isoformat()}}
     if misreads:
         params["misreads"] = True
@@ -196,3 +197,56 @@ def test_a_verdict_answers_one_question_the_crop_against_one_plate(
     # The package of W's request holds no row: each read was rejected for W.
     rows, props = _package(officer, other)
     assert rows == [] and props == {}
+
+
+def test_a_read_that_looks_like_two_ordered_plates_is_asked_about_each(
+        reads_of_one_car, login):
+    """An order naming two look-alike plates (a witness unsure whether the plate ended in G
+    or 6, began with B or 8): a read that is a probable misread of both is asked about
+    each, and a rejection answers its own question only. It was asked about one (the
+    nearest, then the first named): rejected there ("the crop does not show X") it was
+    left out, although the crop showed the other ordered plate W, which nobody asked."""
+    d = reads_of_one_car
+    p = d["passages"]
+    eight, exact, alt = p["eight"]["id"], p["exact"]["id"], p["alt"]["id"]
+    officer = login("officer.mn")
+    rid, sid = _request(officer, d, d["x"], misreads=True, plates=[d["x"], d["w"]])
+    # before any verdict, the search's results hold each passage once
+    assert officer.get(f"/api/v1/searches/{sid}/results").get_json()["total"] == 3
+    page = officer.get(f"/api/v1/requests/{rid}/reads?page_size=500").get_json()
+    asked: dict[int, set[str]] = {}
+    for r in page["reads"]:
+        asked.setdefault(r["passage_id"], set()).add(r["ordered_plate"])
+    # each read against both ordered plates: the B-as-8 read is one character from X (8
+    # for B) and one from W (G for 6); X's own read and X as an alternative read are two
+    # look-alike characters from W
+    assert asked == {eight: {d["x"], d["w"]}, exact: {d["x"], d["w"]},
+                     alt: {d["x"], d["w"]}}, asked
+    # the crop of the B-as-8 read shows W: not X, but W; the other two show X
+    verdicts = [(eight, d["x"], "rejected"), (eight, d["w"], "confirmed"),
+                (exact, d["x"], "confirmed"), (exact, d["w"], "rejected"),
+                (alt, d["x"], "confirmed"), (alt, d["w"], "rejected")]
+    at = {r["passage_id"]: r["captured_at"] for r in page["reads"]}
+    resp = officer.post(f"/api/v1/requests/{rid}/verdicts", json=on_page(page, [
+        {"passage_id": pid, "captured_at": at[pid], "ordered_plate": plate, "verdict": v}
+        for pid, plate, v in verdicts]))
+    assert resp.status_code == 200, resp.get_json()
+    assert _open(officer, rid) == {}
+    rows, props = _package(officer, rid)
+    by_id = {int(r["passage_id"]): r for r in rows}
+    assert set(by_id) == {eight, exact, alt}, by_id
+    assert by_id[eight]["ordered_plate"] == d["w"] and by_id[eight]["camera_misread"] == "yes"
+    assert d["w"] in by_id[eight]["verification"]
+    assert by_id[exact]["ordered_plate"] == d["x"] and by_id[exact]["camera_misread"] == "no"
+    assert by_id[alt]["ordered_plate"] == d["x"] and by_id[alt]["camera_misread"] == "yes"
+    assert {props[pid]["ordered_plate"] for pid in (eight, exact, alt)} == {d["x"], d["w"]}
+    # the search's results list each passage once, by the question it is provided by;
+    # its timeline and map count each once too
+    got = officer.get(f"/api/v1/searches/{sid}/results?limit=100").get_json()
+    assert got["total"] == 3 and sorted(r["passage_id"] for r in got["passages"]) == sorted(
+        [eight, exact, alt]), got
+    assert {r["state"] for r in got["passages"]} == {"confirmed"}
+    hist = officer.get(f"/api/v1/searches/{sid}/results/histogram").get_json()
+    assert hist["total"] == 3
+    where = officer.get(f"/api/v1/searches/{sid}/results/locations").get_json()
+    assert sum(f["properties"]["passages"] for f in where["features"]) == 3
