@@ -18,6 +18,7 @@ from anpr.accounts import Account
 from anpr.errors import BadInput, Conflict
 from casework.access import check_handler
 from casework.enquiries import freeze_scope
+from casework.narrowing import drop_outside, narrowed
 from casework.requests import (REGISTERED_FIELDS, _clean, _snapshot, check_scope_ids, get,
                                lock, qualifies)
 from gis.search.scope import parse_time
@@ -47,7 +48,9 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
             reason: Any) -> dict[str, Any]:
     """A correction: a new, logged version, re-validated against every rule registration
     applies (R3's crime, the scope's cameras and areas). After confirmation the scope
-    cannot widen (scope, convoy band, photos), and in no status can a correction move the
+    cannot widen (scope, convoy band, photos); it may narrow to a written order that
+    covers less (``casework.narrowing``: what the searches hold outside it is no longer
+    held), and in no status can a correction move the
     facts that carry deadlines or turn a verbal order into a written one."""
     lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
@@ -79,9 +82,9 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
                        "het document van het schriftelijke bevel toe (written-order)")
     confirmed = req["status"] != "registered"
     if confirmed:
-        if "scope" in changes:
-            raise Conflict("the scope of a confirmed request cannot be edited; register a new "
-                           "request on a new order")
+        if "scope" in changes and req["status"] not in ("confirmed", "provided"):
+            raise Conflict(f"request {req['reference']} is {req['status']}: its scope can "
+                           "no longer be corrected")
         if "foreign_request" in changes and changes["foreign_request"] != req["foreign_request"]:
             # R12: the searches' art. 8 records and a package already say foreign or not.
             raise Conflict("na bevestiging kan de markering 'buitenlands verzoek' niet worden "
@@ -98,19 +101,25 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
             raise Conflict("na bevestiging kan de konvooiband niet worden verruimd; "
                            "registreer een nieuwe aanvraag op een nieuw bevel")
     merged = {k: req[k] for k in REGISTERED_FIELDS if k != "investigation_id"}
-    if confirmed:  # the frozen scope (with its resolved cameras) stays as it is
+    if confirmed:  # the frozen scope (with its resolved cameras) stays, or is narrowed
         merged["scope"] = {k: v for k, v in req["scope"].items() if k != "resolved_cameras"}
     merged.update(changes)
+    if confirmed and isinstance(merged.get("scope"), dict):
+        merged["scope"] = {k: v for k, v in merged["scope"].items() if k != "resolved_cameras"}
     clean = _clean(merged)
     for k in DEADLINE_FIELDS:  # unchanged, exactly as stored
         clean[k] = req[k]
     q = qualifies(conn, clean["crime_code"], clean["fugitive"])
     if not q.ok:
         raise BadInput(f"correctie geweigerd: {q.reason}")
-    if confirmed:
+    narrowed_to = None
+    if confirmed and "scope" not in changes:
         del clean["scope"]
     else:
         check_scope_ids(conn, clean["scope"])
+        if confirmed:   # R4 with R5: the written order may cover less, never more
+            narrowed_to = narrowed(conn, req, clean["scope"])
+            clean["scope"] = narrowed_to
         clean["scope"] = json.dumps(clean["scope"])
     sets = sql.SQL(", ").join(
         sql.SQL("{} = {}" + ("::jsonb" if k == "scope" else "")).format(
@@ -118,10 +127,13 @@ def correct(conn: psycopg.Connection, officer: Account, request_id: int, changes
     conn.execute(sql.SQL("UPDATE request SET {}, version = version + 1 WHERE id = %(id)s")
                  .format(sets), {**clean, "id": request_id})
     version = req["version"] + 1
+    no_longer_held = (drop_outside(conn, req, narrowed_to) if narrowed_to is not None
+                      else None)
     _snapshot(conn, request_id, version, officer, reason.strip())
     audit.record(conn, officer.username, "request.correct", f"request:{request_id}",
                  version=version, fields=sorted(changes), reason=reason.strip(),
-                 qualification=q.reason)
+                 qualification=q.reason,
+                 **({} if no_longer_held is None else {"no_longer_held": no_longer_held}))
     return get(conn, request_id)
 
 

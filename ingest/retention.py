@@ -279,6 +279,34 @@ def release(conn: psycopg.Connection, enquiry_ref: str, vault: PhotoVault | None
     return released
 
 
+def release_passages(conn: psycopg.Connection, enquiry_ref: str,
+                     passages: Iterable[tuple[int, datetime]]) -> int:
+    """Some of an enquiry's passages are no longer held (its order was narrowed): their
+    holds end and their secured copies go, as :func:`release` does for all of them. The
+    photos of those copies stay in the store under the enquiry's key until its release
+    destroys the key, and no row refers to them. Returns the holds ended."""
+    pids, times = [], []
+    for pid, at in passages:
+        pids.append(int(pid))
+        times.append(at)
+    if not pids:
+        return 0
+    released = conn.execute(
+        "UPDATE jj126.result_hold h SET released_at = now() "
+        "  FROM unnest(%s::bigint[], %s::timestamptz[]) AS t(pid, at) "
+        " WHERE h.enquiry_ref = %s AND h.passage_id = t.pid AND h.captured_at = t.at "
+        "   AND h.released_at IS NULL", (pids, times, enquiry_ref)).rowcount
+    days = [r[0] for r in conn.cursor(row_factory=tuple_row).execute(
+        "DELETE FROM jj126.secured_passage s USING unnest(%s::bigint[], %s::timestamptz[]) "
+        "       AS t(pid, at) "
+        " WHERE s.enquiry_ref = %s AND s.passage_id = t.pid AND s.captured_at = t.at "
+        "RETURNING (s.captured_at AT TIME ZONE 'UTC')::date", (pids, times, enquiry_ref)
+    ).fetchall()]
+    for day in sorted(set(days)):
+        forget_destroyed(conn, *_day_bounds(day))
+    return released
+
+
 def secured_passages(conn: psycopg.Connection, enquiry_ref: str) -> list[dict[str, Any]]:
     return conn.execute(
         "SELECT passage_id, captured_at, camera_id, plate, plate_raw, country, confidence, "

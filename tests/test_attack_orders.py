@@ -344,34 +344,77 @@ def test_a_rejected_requests_results_are_no_longer_shown(app, people, busiest_lo
     assert resp.status_code == 409
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: a confirmed request's scope cannot be "
-                   "narrowed to its written order, and the package would provide held rows "
-                   "outside it (see the report of this file's author)")
 def test_a_narrower_written_order_narrows_what_is_provided(app, people, busiest_location,
-                                                           start):
+                                                           start, conn):
     """R4 with R5: the verbal order covered two hours; the written order that follows names
-    the first hour only. The officer must be able to record the narrower order, and what
-    the searches found outside it may not be provided."""
+    the first hour only. The officer records the narrower order as a correction of the
+    scope (a confirmed request refused every scope correction, so it could not), and what
+    the searches found outside it is no longer held: not in the results, the package or
+    retention's holds. A correction that widens is refused, and nothing changes."""
+    import csv
+    import io
+    import zipfile
+
     officer = SessionClient(app, "officer.mn")
     rid = confirmed_request(officer, days=1, order_kind="verbal",
                             order_at=(datetime.now(UTC) - timedelta(hours=1)).isoformat())
     eid = _block(officer, rid, busiest_location, start, minutes=120)
     assert officer.post(f"/api/v1/searches/{eid}/run").status_code == 200
-    scope = officer.get(f"/api/v1/requests/{rid}").get_json()["scope"]
-    narrow = {k: v for k, v in scope.items() if k != "resolved_cameras"}
-    narrow["windows"] = [{"start": start.isoformat(),
-                          "end": (start + timedelta(hours=1)).isoformat()}]
-    resp = officer.post(f"/api/v1/requests/{rid}/correct", json={
-        "changes": {"scope": narrow}, "reason": "schriftelijk bevel: alleen het eerste uur"})
+    held = officer.get(f"/api/v1/searches/{eid}/results?limit=1000").get_json()["passages"]
+    cut = start + timedelta(hours=1)
+    late = [r for r in held if datetime.fromisoformat(r["captured_at"]) >= cut]
+    assert late and len(late) < len(held), "the busiest location has passages in both hours"
+    request = officer.get(f"/api/v1/requests/{rid}").get_json()
+    scope = {k: v for k, v in request["scope"].items() if k != "resolved_cameras"}
+    version = request["version"]
+
+    def correct(windows=None, **more):
+        body = {**scope, **more}
+        if windows is not None:
+            body["windows"] = windows
+        return officer.post(f"/api/v1/requests/{rid}/correct", json={
+            "changes": {"scope": body}, "reason": "schriftelijk bevel"})
+
+    # wider than the verbal order: refused, in Dutch, and nothing changes
+    ordered = scope["windows"][0]
+    wider = correct([{"start": (datetime.fromisoformat(ordered["start"])
+                                - timedelta(hours=1)).isoformat(), "end": cut.isoformat()}])
+    assert wider.status_code == 409 and "verruimt" in wider.get_json()["bericht"], wider.get_json()
+    assert correct(locations=scope["locations"] + ["NOPE-1"]).status_code in (400, 409)
+    assert officer.get(f"/api/v1/requests/{rid}").get_json()["version"] == version
+    assert len(officer.get(f"/api/v1/searches/{eid}/results?limit=1000")
+               .get_json()["passages"]) == len(held)
+
+    # the written order: the first hour
+    resp = correct([{"start": start.isoformat(), "end": cut.isoformat()}])
     assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["scope"]["resolved_cameras"] == request["scope"]["resolved_cameras"]
+    kept = officer.get(f"/api/v1/searches/{eid}/results?limit=1000").get_json()["passages"]
+    assert sorted(r["passage_id"] for r in kept) == sorted(
+        r["passage_id"] for r in held if r not in late)
+    # retention no longer holds the passages outside it for this request
+    ref = officer.get(f"/api/v1/requests/{rid}").get_json()["reference"]
+    holds = {r["passage_id"] for r in conn.execute(
+        "SELECT passage_id FROM jj126.result_hold WHERE enquiry_ref = %s"
+        " AND released_at IS NULL", (ref,)).fetchall()}
+    conn.rollback()
+    assert holds == {r["passage_id"] for r in kept}
+    # a search in the second hour is now outside the order
+    resp = officer.post(f"/api/v1/requests/{rid}/searches", json={"kind": "block", "parameters": {
+        "selection": {"kind": "pick", "locations": [busiest_location]},
+        "window": {"start": cut.isoformat(), "end": (cut + timedelta(minutes=10)).isoformat()}}})
+    assert resp.status_code == 403, resp.get_json()
+
     assert _attach(officer, rid, PDF).status_code == 200
     package = officer.post(f"/api/v1/requests/{rid}/package")
     assert package.status_code == 200
-    import csv
-    import io
-    import zipfile
-
     rows = list(csv.DictReader(io.StringIO(zipfile.ZipFile(io.BytesIO(package.data))
                                            .read("passages.csv").decode())))
-    assert all(datetime.fromisoformat(r["captured_at"]) < start + timedelta(hours=1)
-               for r in rows)
+    assert sorted(int(r["passage_id"]) for r in rows) == sorted(r["passage_id"] for r in kept)
+    assert all(datetime.fromisoformat(r["captured_at_utc"]) < cut for r in rows)
+    # the art. 8 record of the correction says how many passages are no longer held
+    entry = conn.execute("SELECT details FROM audit_log WHERE action = 'request.correct'"
+                         " AND subject = %s ORDER BY id DESC LIMIT 1", (f"request:{rid}",)
+                         ).fetchone()
+    conn.rollback()
+    assert entry["details"]["no_longer_held"] == len(late)

@@ -124,6 +124,23 @@ TABLE: dict[str, str] = {
     "unknown or inactive account": "Onbekend of niet actief account.",
     "a hand-over needs a reason": "Een overdracht heeft een reden nodig.",
     "request {} is {}": "Verzoek {0} is {1}.",
+    "request {} is {}: its scope can no longer be corrected":
+        "Verzoek {0} is {1}: de reikwijdte kan niet meer worden gecorrigeerd.",
+    "after confirmation the order's scope can only be narrowed (a written order covering "
+    "less than the verbal one); this correction widens it: {}":
+        "Na bevestiging kan de reikwijdte van het bevel alleen worden ingeperkt (een "
+        "schriftelijk bevel dat minder dekt dan het mondelinge); deze correctie verruimt "
+        "haar: {0}.",
+    "the window {} .. {} lies outside the order's windows":
+        "het venster {0} .. {1} ligt buiten de tijd van het bevel",
+    "location(s) not in the order: {}": "locatie(s) die het bevel niet noemde: {0}",
+    "camera(s) not in the order: {}": "camera('s) die het bevel niet noemde: {0}",
+    "every plate, where the order named plates":
+        "alle kentekens, waar het bevel kentekens noemde",
+    "the narrowed order covers none of the cameras the order covered; reject the request "
+    "if the written order covers nothing of the verbal one":
+        "Het ingeperkte bevel dekt geen van de camera's die het bevel dekte; wijs het verzoek "
+        "af als het schriftelijke bevel niets van het mondelinge dekt.",
     "request {} is rejected: the results of its searches are no longer shown":
         "Verzoek {0} is afgewezen: de resultaten van de zoekvragen worden niet meer getoond.",
     "the request was handed over meanwhile": "Het verzoek is intussen overgedragen.",
@@ -274,9 +291,6 @@ TABLE: dict[str, str] = {
     "a correction needs a reason": "Een correctie heeft een reden nodig.",
     "the reason of a correction is too long": "De reden van de correctie is te lang.",
     "these fields cannot be changed: {}": "Deze velden kunnen niet worden gewijzigd: {0}.",
-    "the scope of a confirmed request cannot be edited; register a new request on a new order":
-        "De reikwijdte van een bevestigd verzoek kan niet worden gewijzigd; registreer een "
-        "nieuw verzoek op een nieuw bevel.",
     "a rejection needs a reason": "Een afwijzing heeft een reden nodig.",
     "the reason of a rejection is too long": "De reden van de afwijzing is te lang.",
     "only a request not yet confirmed can be cancelled; reject it instead":
