@@ -58,6 +58,13 @@ class Conflict(AnprError):
     code = "conflict"
 
 
+class ConcurrentChange(Conflict):
+    """PostgreSQL aborted the transaction for another that took the same rows at the same
+    moment (a deadlock, a serialization failure): nothing was changed; trying again works."""
+
+    code = "concurrent_change"
+
+
 class PayloadTooLarge(AnprError):
     status = 413
     code = "payload_too_large"

@@ -418,3 +418,29 @@ def test_a_narrower_written_order_narrows_what_is_provided(app, people, busiest_
                          ).fetchone()
     conn.rollback()
     assert entry["details"]["no_longer_held"] == len(late)
+
+
+def test_a_deadlock_with_another_transaction_is_a_409_that_changes_nothing(
+        app, database_url, people, busiest_location, start):
+    """Two transactions that take the same rows in another order deadlock; PostgreSQL
+    aborts one. When that is the officer's (here: a search run holds its request's row
+    and waits for the search's, which another transaction holds while it waits for the
+    request's), the answer was a 500. It is a 409 saying that a change came in at the
+    same moment and to try again, in Dutch too, and the search holds nothing."""
+    officer = SessionClient(app, "officer.mn")
+    rid = confirmed_request(officer, days=1)
+    eid = _block(officer, rid, busiest_location, start + timedelta(minutes=40))
+    with psycopg.connect(database_url) as blocker:
+        blocker.execute("SELECT 1 FROM enquiry WHERE id = %s FOR UPDATE", (eid,))
+        run = _Call(lambda: officer.post(f"/api/v1/searches/{eid}/run"))
+        _waiting(database_url)
+        blocker.execute("SELECT 1 FROM request WHERE id = %s FOR UPDATE", (rid,))
+        ran = run.answer()
+        blocker.rollback()
+    assert ran.status_code == 409, (ran.status_code, ran.get_data(as_text=True)[:300])
+    body = ran.get_json()
+    assert body["error"] == "concurrent_change" and "opnieuw" in body["bericht"]
+    with psycopg.connect(database_url) as c:
+        assert c.execute("SELECT run_at FROM enquiry WHERE id = %s", (eid,)).fetchone()[0] is None
+    again = officer.post(f"/api/v1/searches/{eid}/run")      # and a retry works
+    assert again.status_code == 200, again.get_json()

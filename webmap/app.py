@@ -6,11 +6,12 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+import psycopg
 from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from anpr import settings as settings_mod
-from anpr.errors import AnprError, Unauthenticated
+from anpr.errors import AnprError, ConcurrentChange, Unauthenticated
 from webmap.messages_nl import bericht, dutch
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,17 @@ def _register_errors(app: Flask) -> None:
         if _wants_html():
             return _error_page(exc.code or 500, description, exc.get_headers())
         return exc
+
+    @app.errorhandler(psycopg.errors.DeadlockDetected)
+    @app.errorhandler(psycopg.errors.SerializationFailure)
+    def concurrent(exc: Exception):
+        # SQLSTATE 40P01 and 40001: PostgreSQL rolled this transaction back for another
+        # that took the same rows; a refusal to retry, not a failure of the server
+        log.warning("%s on %s %s: %s", type(exc).__name__, request.method, request.path,
+                    str(exc).splitlines()[0] if str(exc) else "")
+        return anpr_error(ConcurrentChange(
+            "another change to the same data came in at the same moment; nothing was "
+            "changed: try again"))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

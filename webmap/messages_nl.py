@@ -291,6 +291,10 @@ TABLE: dict[str, str] = {
     "a correction needs a reason": "Een correctie heeft een reden nodig.",
     "the reason of a correction is too long": "De reden van de correctie is te lang.",
     "these fields cannot be changed: {}": "Deze velden kunnen niet worden gewijzigd: {0}.",
+    "another change to the same data came in at the same moment; nothing was changed: "
+    "try again":
+        "Tegelijk kwam een andere wijziging van dezelfde gegevens binnen; er is niets "
+        "gewijzigd: probeer het opnieuw.",
     "a rejection needs a reason": "Een afwijzing heeft een reden nodig.",
     "the reason of a rejection is too long": "De reden van de afwijzing is te lang.",
     "only a request not yet confirmed can be cancelled; reject it instead":
