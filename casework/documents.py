@@ -50,13 +50,16 @@ def sniff(data: bytes) -> str:
                    "is none of those")
 
 
-def store(data: bytes, request_id: int, object_store, master: bytes) -> StoredDocument:
+def seal(data: bytes, request_id: int, master: bytes) -> tuple[StoredDocument, bytes]:
+    """The document checked and sealed, not yet stored: the store gets it once the request
+    took it (``casework.lifecycle.attach_written_order``), so a refused upload leaves no
+    file behind."""
     mime = sniff(data)
     digest = hashlib.sha256(data).hexdigest()
     key = f"orders/{request_id}/{digest}"
     nonce = secrets.token_bytes(12)
-    object_store.put(key, b"OD1" + nonce + AESGCM(master).encrypt(nonce, data, key.encode()))
-    return StoredDocument(key, digest, mime, len(data))
+    return (StoredDocument(key, digest, mime, len(data)),
+            b"OD1" + nonce + AESGCM(master).encrypt(nonce, data, key.encode()))
 
 
 def load(key: str, object_store, master: bytes) -> bytes:

@@ -107,6 +107,9 @@ class FileStore:
         target = self._path(prefix.rstrip("/"))
         if not target.exists():
             return 0
+        if target.is_file():   # a whole key: the object itself
+            target.unlink()
+            return 1
         count = sum(1 for p in target.rglob("*") if p.is_file())
         shutil.rmtree(target)
         return count

@@ -234,7 +234,22 @@ def _attach(officer, rid: int, data: bytes):
                         content_type="multipart/form-data")
 
 
-def test_the_written_order_once_attached_is_not_replaced(login, conn):
+def _documents(app, rid: int, *, clear: bool = False) -> set[str]:
+    """The order documents the store holds for request ``rid``; with ``clear``, none: the
+    app's store outlives a test session's database, whose request ids start again."""
+    import shutil
+
+    from casework import documents
+
+    settings = app.config["ANPR_SETTINGS"]
+    store, _ = documents.store_for(settings, settings.database.home)
+    folder = store.root / "orders" / str(rid)
+    if clear:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def test_the_written_order_once_attached_is_not_replaced(login, conn, app):
     """R4: the written order of a verbal one is the document the searches rest on. A second
     upload after confirmation replaced it on the request (key and hash), while the time it
     came in stayed the first's: the request no longer showed the order it was provided on.
@@ -242,6 +257,7 @@ def test_the_written_order_once_attached_is_not_replaced(login, conn):
     file may still be replaced."""
     officer = login("officer.mn")
     rid = officer.post("/api/v1/requests", json=order(order_kind="verbal")).get_json()["id"]
+    assert _documents(app, rid, clear=True) == set()
     assert _attach(officer, rid, PDF + b"\n%wrong file").status_code == 200
     first = _attach(officer, rid, PDF)                      # registered: still replaceable
     assert first.status_code == 200 and first.get_json()["document"]["sha256"]
@@ -256,6 +272,9 @@ def test_the_written_order_once_attached_is_not_replaced(login, conn):
     assert after["order_document_sha256"] == sha
     kept = audit.entries(conn, subject=f"request:{rid}", action="request.written_order")
     assert len(kept) == 2   # the wrong file and its replacement before confirmation
+    # the store holds the order's document alone: not the wrong file it replaced, nor the
+    # refused one (both stayed there, sealed, with no row referring to them)
+    assert _documents(app, rid) == {sha}
 
 
 def test_the_written_order_deadline_is_72_hours_across_the_dst_change(login, monkeypatch):

@@ -156,9 +156,18 @@ def written_order(request_id: int):
         upload.close()
     settings = current_app.config["ANPR_SETTINGS"]
     store, master = documents.store_for(settings, settings.database.home)
-    doc = documents.store(data, request_id, store, master)
+    doc, sealed = documents.seal(data, request_id, master)
+    before = req_mod.get(get_conn(), request_id)["order_document_key"]
     result = lifecycle.attach_written_order(get_conn(), current_account(), request_id,
                                             doc.key, doc.sha256)
+    if result["order_document_key"] != before:
+        # stored once the request took it, before that is committed (a refused upload
+        # leaves no file, a failed store no request without its document); the file it
+        # replaced before confirmation (a wrong one) goes once the replacement holds
+        store.put(doc.key, sealed)
+        get_conn().commit()
+        if before is not None:
+            store.delete_prefix(before)
     return jsonify({**_view(result), "document": {"sha256": doc.sha256, "type": doc.mimetype,
                                                   "size": doc.size}})
 
