@@ -44,6 +44,23 @@ def _retention_days(raw: str) -> int:
     return value
 
 
+#: The longest wait between retention runs inside ``anpr serve``: a day's partition is
+#: destroyed at the first run after its first passage turns 28 days old, so a longer wait
+#: keeps passages and photos past 28 days by up to that much (R1).
+MAX_RETENTION_INTERVAL_S = 3600
+
+
+def _retention_interval(raw: str) -> int:
+    if raw.strip() == "0":
+        return 0   # the loop off: a timer runs `anpr retention run` instead
+    value = _positive_int(raw)
+    if value > MAX_RETENTION_INTERVAL_S:
+        raise ValueError(f"must be at most {MAX_RETENTION_INTERVAL_S} seconds (or 0 with a "
+                         "timer running `anpr retention run`): a longer wait keeps passages "
+                         "past 28 days (R1)")
+    return value
+
+
 def _fraction(raw: str) -> float:
     value = float(raw)
     if not 0.0 <= value <= 1.0:
@@ -146,8 +163,9 @@ REGISTRY: dict[str, Setting] = {
                 "Base64 of 32 bytes wrapping the per-day photo keys (R13); generated into "
                 "ANPR_HOME when unset (development only)."),
         Setting("ANPR_RETENTION_INTERVAL_S", 3600,
-                "Seconds between retention runs inside `anpr serve`; 0 turns the loop off.",
-                lambda raw: _positive_int(raw) if raw.strip() != "0" else 0),
+                "Seconds between retention runs inside `anpr serve`, at most 3600 (R1: a "
+                "longer wait keeps passages past 28 days); 0 turns the loop off.",
+                _retention_interval),
         # -- detector nodes (detector/) --
         Setting("ANPR_DETECTOR_MODEL", None,
                 "Ultralytics weights for detection; default the shipped detector/models/anpr-yolo11n.pt."),

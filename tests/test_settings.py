@@ -47,3 +47,19 @@ def test_the_settings_document_is_generated_from_the_registry():
 def test_a_tile_url_must_be_an_http_template(url):
     with pytest.raises(ConfigurationError, match="ANPR_MAP_TILE_URL"):
         settings_mod.load({"ANPR_MAP_TILE_URL": url})
+
+
+@pytest.mark.parametrize("seconds", ["3601", "86400", "604800"])
+def test_retention_runs_at_least_hourly_inside_serve(seconds):
+    """R1: a day is destroyed at the first retention run after its first passage turns 28
+    days old. An operator who set ANPR_RETENTION_INTERVAL_S to a day or a week kept
+    passages and photos that much past 28 days; it is refused at start-up, naming the
+    setting. 0 (a timer runs `anpr retention run`) and up to an hour are taken."""
+    from anpr import settings as settings_mod
+    from anpr.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="ANPR_RETENTION_INTERVAL_S"):
+        settings_mod.load({"ANPR_RETENTION_INTERVAL_S": seconds})
+    for ok in ("0", "60", "3600"):
+        got = settings_mod.load({"ANPR_RETENTION_INTERVAL_S": ok}).intake.retention_interval_s
+        assert got == int(ok)
