@@ -472,7 +472,8 @@ def add_amendment(conn: psycopg.Connection, year: int, camera_id: str, *, actor:
         raise BadInput(f"the amendment's period must lie within {year}")
     if effective_from < clock.local(recorded_at).date():
         raise BadInput("an amendment cannot take effect before the day it is recorded")
-    cam = _one(conn, "SELECT c.id, c.mounting::text AS mounting, l.code, l.unit_code, l.geom "
+    cam = _one(conn, "SELECT c.id, c.mounting::text AS mounting, l.code, l.unit_code, l.geom, "
+                     "l.name, l.road, l.hectometre, l.owner::text AS owner "
                      "FROM camera c JOIN location l ON l.id = c.location_id WHERE c.id = %s",
                (camera_id,))
     if cam is None:
@@ -488,14 +489,18 @@ def add_amendment(conn: psycopg.Connection, year: int, camera_id: str, *, actor:
         raise Conflict(f"the {year} plan declares {declared['count'] if declared else 0} mobile "
                        f"camera(s) for unit {cam['unit_code']} at '{MOBILE_KINDS[kind]}'; "
                        f"{used} already deployed")
+    # What the amendment publishes of its location is kept with it (as a plan's locations
+    # are): renaming the location in the registry later does not change a published plan.
     row = _one(conn, """
         INSERT INTO plan_amendment (plan_id, camera_id, location_code, unit_code, kind, criteria,
-               motivation, prosecutor, effective_from, effective_to, recorded_by, recorded_at, geom)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+               motivation, prosecutor, effective_from, effective_to, recorded_by, recorded_at, geom,
+               name, road, hectometre, owner)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
         RETURNING id, recorded_at""",
                (plan["id"], camera_id, cam["code"], cam["unit_code"], kind, crit,
                 motivation.strip(), prosecutor.strip(), effective_from, effective_to, actor,
-                recorded_at, cam["geom"]))
+                recorded_at, cam["geom"], cam["name"], cam["road"], cam["hectometre"],
+                cam["owner"]))
     log.info("camera plan %s amended by %s: mobile camera %s", year, actor, camera_id)
     return {"id": row["id"], "year": plan["year"], "camera": camera_id, "location": cam["code"],
             "unit": cam["unit_code"], "kind": kind, "criteria": crit,

@@ -70,14 +70,13 @@ WITH feats AS (
       JOIN unit u ON u.code = pl.unit_code
      WHERE p.id = %(plan)s
     UNION ALL
-    SELECT 'amendment-' || a.id, p.year, a.location_code, l.name, a.unit_code, u.name, l.road,
-           l.hectometre::float, l.owner::text, 'mobile', array_to_string(a.criteria, ','),
+    SELECT 'amendment-' || a.id, p.year, a.location_code, a.name, a.unit_code, u.name, a.road,
+           a.hectometre::float, a.owner::text, 'mobile', array_to_string(a.criteria, ','),
            a.motivation, a.prosecutor,
            (a.recorded_at AT TIME ZONE 'Europe/Amsterdam')::date::text, 1, a.camera_id,
            a.effective_from, COALESCE(a.effective_to, make_date(p.year, 12, 31)), a.geom
       FROM camera_plan p JOIN plan_amendment a ON a.plan_id = p.id
       JOIN unit u ON u.code = a.unit_code
-      LEFT JOIN location l ON l.code = a.location_code
      WHERE p.id = %(plan)s
 )
 SELECT feature_id, year, code, name, unit, unit_name, road, hectometre, owner, mounting,

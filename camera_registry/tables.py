@@ -217,6 +217,13 @@ plan_amendment = Table(
     Column("recorded_by", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("geom", Geometry("POINT", srid=4326, spatial_index=False), nullable=False),
+    # 0030: what the amendment published of its location, as plan_location keeps it
+    Column("name", Text, nullable=False,
+           comment="The location's name as published with the amendment (the registry may "
+                   "rename it later)."),
+    Column("road", Text),
+    Column("hectometre", Numeric(6, 1)),
+    Column("owner", OWNER, nullable=False),
     CheckConstraint(_CRITERIA, name="criteria"),
     CheckConstraint("effective_to IS NULL OR effective_to >= effective_from", name="period"),
     comment="A mobile camera added to a published plan during the year; append-only.",

@@ -259,10 +259,10 @@ def test_a_location_signed_by_another_units_prosecutor_blocks_publication(demo_d
 
 # -- the published layer does not follow the registry either ------------------------------
 
-@pytest.mark.xfail(strict=True, reason="plan_amendment keeps no snapshot of its location's name, "
-                   "road, hectometre and owner: the public layer joins the live registry for "
-                   "them; needs a migration adding those columns, filled at add_amendment")
 def test_an_amendments_public_feature_does_not_follow_registry_edits(demo_db, conn):
+    """The public layer took a mobile camera's amendment's location name, road, hectometre
+    and owner from the live registry, so renaming the location changed a published plan
+    (R9). The amendment keeps them as recorded now (migration 0030)."""
     year = _year(demo_db)
     feats, _ = publication.plan_features(conn, year, filters={"mounting": "mobile"})
     before = feats[0]["properties"]
