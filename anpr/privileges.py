@@ -82,6 +82,10 @@ POLICY: dict[str, dict[str, str]] = {
     "public.account": {APP: ALL},
     "public.unit": {APP: READ},
     "public.unit_setting": {APP: ALL},
+    # Each unit's prosecutors (plan signatures, R9): the operators add and end entries
+    # through the app's role (``anpr units``); none is deleted, so past signatures stay
+    # explainable.
+    "public.unit_prosecutor": {APP: "SELECT, INSERT, UPDATE"},
     "public.web_session": {APP: ALL},
     "public.intake_device": {APP: ALL},
     # The camera registry and the yearly plan (append-only and frozen parts are held by

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, DateTime, ForeignKey, Identity, Index, Integer,
-    MetaData, String, Table, Text, func, text,
+    Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Identity, Index, Integer,
+    MetaData, String, Table, Text, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import ENUM
 
@@ -37,6 +37,22 @@ unit = Table(
     comment="Police units (eenheden): ten regional units and the national unit.",
 )
 
+unit_prosecutor = Table(
+    "unit_prosecutor", metadata,
+    Column("id", Integer, Identity(), primary_key=True),
+    Column("unit_code", String(4), ForeignKey("unit.code"), nullable=False),
+    Column("name", Text, nullable=False,
+           comment="As the prosecutor signs a motivation: 'mr. A. Jansen'."),
+    Column("serves_from", Date),
+    Column("serves_to", Date),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("added_by", Text, nullable=False),
+    UniqueConstraint("unit_code", "name"),
+    CheckConstraint("serves_to IS NULL OR serves_from IS NULL OR serves_to >= serves_from",
+                    name="period"),
+    CheckConstraint("name <> ''", name="name"),
+    comment="R9: the prosecutors of each unit who may sign a plan location's motivation.",
+)  # 0031 (anpr.units keeps it)
 
 account = Table(
     "account", metadata,

@@ -26,7 +26,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from anpr import clock
+from anpr import clock, units
 from anpr.errors import BadInput, Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -358,9 +358,19 @@ def validate(conn: psycopg.Connection, year: int) -> list[dict[str, Any]]:
 
     if not plan["ratified_by"]:
         add("not_ratified", ERROR, "the plan is not ratified by the chief of police")
-    locs = _rows(conn, "SELECT location_code, criteria, motivation, prosecutor, signed_on, border, "
-                       "claimed_by FROM plan_location WHERE plan_id = %(plan)s "
-                       "ORDER BY location_code", p)
+    # The signer must be listed among the prosecutors of the location's unit on the day
+    # they signed (anpr.units): the name alone was free text, anyone's.
+    locs = _rows(conn, f"""
+        SELECT pl.location_code, pl.unit_code, pl.criteria, pl.motivation, pl.prosecutor,
+               pl.signed_on, pl.border, pl.claimed_by,
+               EXISTS (SELECT 1 FROM unit_prosecutor up
+                        WHERE up.unit_code = pl.unit_code
+                          AND {units.NORMALISE_SQL.format('up.name')}
+                              = {units.NORMALISE_SQL.format('pl.prosecutor')}
+                          AND (up.serves_from IS NULL OR up.serves_from <= pl.signed_on)
+                          AND (up.serves_to IS NULL OR pl.signed_on <= up.serves_to)) AS listed
+          FROM plan_location pl WHERE pl.plan_id = %(plan)s
+         ORDER BY pl.location_code""", p)
     if not locs:
         add("empty_plan", ERROR, "the plan lists no locations")
     today = clock.local(clock.now()).date()
@@ -377,6 +387,10 @@ def validate(conn: psycopg.Connection, year: int) -> list[dict[str, Any]]:
         elif loc["signed_on"] > today:
             add("signature_in_future", ERROR, f"{code}: signed on {loc['signed_on']}, a day "
                 "still to come: not signed yet", location=code)
+        elif not loc["listed"]:
+            add("wrong_prosecutor", ERROR, f"{code}: signed by {loc['prosecutor'].strip()}, who "
+                f"is not listed as a prosecutor of unit {loc['unit_code']} on "
+                f"{loc['signed_on']}", location=code, unit=loc["unit_code"])
         if loc["border"] and loc["claimed_by"] not in ("police", "kmar"):
             add("border_unclaimed", ERROR, f"{code}: border location claimed by neither police "
                 "nor KMar", location=code)

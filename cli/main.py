@@ -231,6 +231,71 @@ def serve(obj: Context, host: str | None, port: int | None) -> None:
                    ident="anpr")
 
 
+# -- units: their prosecutors (R9) --------------------------------------------------------
+
+@main.group("units")
+def units_group() -> None:
+    """Units and the prosecutors who may sign their camera-plan motivations (R9)."""
+
+
+@units_group.command("prosecutors")
+@click.argument("unit", required=False)
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def units_prosecutors(obj: Context, unit: str | None, as_json: bool) -> None:
+    """List the prosecutors of UNIT (or of every unit)."""
+    from anpr import units
+    from anpr.database import connect
+
+    with connect(obj.url()) as conn:
+        rows = guard(units.prosecutors, conn, unit)
+    if as_json:
+        click.echo(json.dumps(rows, default=str, indent=2))
+        return
+    if not rows:
+        click.echo("no prosecutor is listed" + (f" for unit {unit}" if unit else ""))
+    for r in rows:
+        period = f"{r['serves_from'] or '...'} to {r['serves_to'] or '...'}"
+        click.echo(f"{r['unit_code']:4} {r['name']:40} serves {period}; listed by {r['added_by']}")
+
+
+@units_group.command("prosecutor-add")
+@click.argument("unit")
+@click.argument("name")
+@click.option("--from", "serves_from", default=None, help="First day served (YYYY-MM-DD).")
+@click.option("--to", "serves_to", default=None, help="Last day served (YYYY-MM-DD).")
+@click.option("--by", required=True, help="Who lists the prosecutor (recorded).")
+@pass_ctx
+def units_prosecutor_add(obj: Context, unit: str, name: str, serves_from, serves_to,
+                         by: str) -> None:
+    """List NAME (as they sign) as a prosecutor of UNIT: signatures of the unit's plan
+    locations by NAME, dated within the period, are accepted."""
+    from anpr import units
+    from anpr.database import connect
+
+    with connect(obj.url()) as conn:
+        row = guard(units.add_prosecutor, conn, unit, name, actor=by, serves_from=serves_from,
+                    serves_to=serves_to)
+    click.echo(f"{row['name']} listed as a prosecutor of unit {row['unit_code']}")
+
+
+@units_group.command("prosecutor-end")
+@click.argument("unit")
+@click.argument("name")
+@click.option("--last-day", required=True, help="Last day served (YYYY-MM-DD).")
+@click.option("--by", required=True, help="Who ends it (recorded).")
+@pass_ctx
+def units_prosecutor_end(obj: Context, unit: str, name: str, last_day: str, by: str) -> None:
+    """NAME serves UNIT no longer after LAST_DAY: later signatures are refused, earlier
+    ones stay valid (the entry is kept)."""
+    from anpr import units
+    from anpr.database import connect
+
+    with connect(obj.url()) as conn:
+        row = guard(units.end_prosecutor, conn, unit, name, actor=by, last_day=last_day)
+    click.echo(f"{row['name']} serves unit {row['unit_code']} until {row['serves_to']}")
+
+
 # -- commands owned by other packages -----------------------------------------------------
 # Each package keeps its commands in its own ``cli`` module, a click command or group.
 

@@ -29,11 +29,32 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=clock.AMSTERDAM).astimezone(clock.UTC)
 
 
+def demo_prosecutor(unit_code: str) -> str:
+    """The name the demo's prosecutor of a unit signs with."""
+    return f"mr. OvJ {unit_code} (demo)"
+
+
+def seed_prosecutors(conn: psycopg.Connection, registry) -> int:
+    """The demo's prosecutor of every unit with a location, listed so that the standing
+    signatures validate (plans.validate checks the signer belongs to the unit; R9).
+    Idempotent: a demo loaded before the list existed gets it on the next load."""
+    from anpr import units
+
+    listed = {(r["unit_code"], units.normalise(r["name"])) for r in units.prosecutors(conn)}
+    made = 0
+    for unit in sorted({loc.unit_code for loc in registry.locations}):
+        name = demo_prosecutor(unit)
+        if (unit, units.normalise(name)) not in listed:
+            units.add_prosecutor(conn, unit, name, actor=ACTOR)
+            made += 1
+    return made
+
+
 def seed_motivations(conn: psycopg.Connection, registry) -> int:
     """The standing art. 3 lid 2 motivation per location, from the demo registry."""
     if conn.execute("SELECT EXISTS (SELECT 1 FROM location_motivation) AS x").fetchone()["x"]:
         return 0
-    rows = [(loc.criterion, loc.motivation, f"mr. OvJ {loc.unit_code} (demo)",
+    rows = [(loc.criterion, loc.motivation, demo_prosecutor(loc.unit_code),
              "kmar" if loc.owner == "kmar" else "police", loc.code)
             for loc in registry.locations]
     with conn.cursor() as cur:
@@ -46,21 +67,22 @@ def seed_motivations(conn: psycopg.Connection, registry) -> int:
 
 
 def _mobile_amendments(conn: psycopg.Connection, year: int, start: date, end: date | None) -> int:
-    cams = conn.execute("SELECT c.id FROM camera c JOIN location l ON l.id = c.location_id "
-                        "WHERE c.mounting = 'mobile' AND c.status <> 'retired' ORDER BY c.id"
-                        ).fetchall()
+    cams = conn.execute("SELECT c.id, l.unit_code FROM camera c JOIN location l ON "
+                        "l.id = c.location_id WHERE c.mounting = 'mobile' AND c.status <> "
+                        "'retired' ORDER BY c.id").fetchall()
     for cam in cams:
         plans.add_amendment(conn, year, cam["id"], actor=ACTOR, kind="junction", criteria="b",
                             motivation="Mobiele inzet op een doorgaande weg met intensieve "
                                        "verkeersstromen (demo).",
-                            prosecutor="mr. OvJ (demo)", effective_from=start, effective_to=end,
+                            prosecutor=demo_prosecutor(cam["unit_code"]), effective_from=start, effective_to=end,
                             at=_local_midnight(start))
     return len(cams)
 
 
 def publish_demo_plans(conn: psycopg.Connection, registry, year: int) -> dict[str, Any]:
     """Publish the plans of ``year - 1`` and ``year`` unless they exist; idempotent."""
-    out: dict[str, Any] = {"motivations": seed_motivations(conn, registry)}
+    out: dict[str, Any] = {"prosecutors": seed_prosecutors(conn, registry),
+                           "motivations": seed_motivations(conn, registry)}
     existing = {r["year"] for r in conn.execute("SELECT year FROM camera_plan").fetchall()}
     prev = year - 1
     if prev not in existing:
@@ -87,5 +109,6 @@ def publish_demo_plans(conn: psycopg.Connection, registry, year: int) -> dict[st
         plans.publish(conn, year, actor=ACTOR, at=_local_midnight(date(year, 1, 1)))
         _mobile_amendments(conn, year, date(year, 1, 1), None)
         out[str(year)] = plans.summary(conn, year)
-    log.info("demo camera plans: %s", {k: v for k, v in out.items() if k != "motivations"})
+    log.info("demo camera plans: %s", {k: v for k, v in out.items()
+                                       if k not in ("motivations", "prosecutors")})
     return out

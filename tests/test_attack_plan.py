@@ -241,10 +241,11 @@ def test_a_signature_dated_in_the_future_does_not_publish(login, conn, database_
         _drop_draft(database_url, 2075)
 
 
-@pytest.mark.xfail(strict=True, reason="the signing prosecutor is free text: there is no table "
-                   "of each unit's prosecutors (parket) to check a signature against; needs a "
-                   "migration (unit_prosecutor) and a check in plans.validate")
 def test_a_location_signed_by_another_units_prosecutor_blocks_publication(demo_db, conn):
+    """The signing prosecutor was free text: a location signed by a prosecutor of another
+    unit (or by anyone) validated and published. Each unit's prosecutors are listed now
+    (unit_prosecutor, migration 0031) and a signer not listed for the location's unit on
+    the signing day is an error (wrong_prosecutor)."""
     plans.create_draft(conn, 2076, actor=ED)
     plans.ratify(conn, 2076, chief="korpschef", actor=ED)
     code = _regular(conn)[0]
@@ -255,6 +256,56 @@ def test_a_location_signed_by_another_units_prosecutor_blocks_publication(demo_d
                          prosecutor=f"mr. Vreemd (parket {other['name']})", signed_on="2025-12-01")
     kinds = {p["kind"] for p in plans.validate(conn, 2076) if p.get("location") == code}
     assert kinds & {"wrong_prosecutor", "missing_signature"}
+
+
+def test_a_signature_counts_only_by_a_prosecutor_listed_for_the_unit_that_day(
+        login, conn, database_url, standing):
+    """Names compare as people write them (case, spaces); the signing day must fall in the
+    period the prosecutor serves the location's unit; the editor reads why in Dutch."""
+    from anpr import units
+
+    code = standing(_regular(conn)[0])
+    unit = conn.execute("SELECT unit_code FROM location WHERE code = %s", (code,)).fetchone()
+    unit = unit["unit_code"]
+    other = conn.execute("SELECT code FROM unit WHERE code <> %s ORDER BY code LIMIT 1",
+                         (unit,)).fetchone()["code"]
+    plans.create_draft(conn, 2080, actor=ED, locations=[code])
+    plans.ratify(conn, 2080, chief="korpschef", actor=ED)
+
+    def kinds() -> set[str]:
+        return {p["kind"] for p in plans.validate(conn, 2080) if p.get("location") == code}
+
+    assert not kinds(), "the demo's standing signature is its unit's listed prosecutor"
+    units.add_prosecutor(conn, other, "mr. C. Elders", actor="admin")
+    plans.set_motivation(conn, 2080, code, actor=ED, prosecutor="mr. C. Elders",
+                         signed_on="2025-05-01")
+    assert kinds() == {"wrong_prosecutor"}
+    units.add_prosecutor(conn, unit, "mr.  c. ELDERS ", actor="admin", serves_from="2025-06-01")
+    assert kinds() == {"wrong_prosecutor"}, "signed before serving the unit"
+    plans.set_motivation(conn, 2080, code, actor=ED, signed_on="2025-07-01")
+    assert not kinds()
+    units.end_prosecutor(conn, unit, "MR. C. ELDERS", actor="admin", last_day="2025-06-15")
+    assert kinds() == {"wrong_prosecutor"}, "signed after the last day served"
+    with pytest.raises(BadInput):
+        units.add_prosecutor(conn, "ZZ", "mr. Z", actor="admin")
+    with pytest.raises(Conflict):
+        units.add_prosecutor(conn, other, "MR. C.  Elders", actor="admin")
+    conn.rollback()
+    # the editor's validation says it in Dutch
+    editor = login("editor")
+    assert editor.post("/api/v1/plans/2081/draft", json={"locations": [code]}).status_code == 201
+    try:
+        r = editor.put(f"/api/v1/plans/2081/locations/{code}",
+                       json={"prosecutor": f"mr. OvJ {other} (demo)", "signed_on": "2025-12-01"})
+        assert r.status_code == 200
+        problems = editor.get("/api/v1/plans/2081/validation").get_json()["problems"]
+        wrong = [p for p in problems if p["kind"] == "wrong_prosecutor"]
+        assert [p["location"] for p in wrong] == [code]
+        assert f"niet als officier van justitie van eenheid {unit}" in wrong[0]["bericht"]
+        assert editor.post("/api/v1/plans/2081/ratify", json={"chief": "x"}).status_code == 200
+        assert editor.post("/api/v1/plans/2081/publish").status_code == 409
+    finally:
+        _drop_draft(database_url, 2081)
 
 
 # -- the published layer does not follow the registry either ------------------------------

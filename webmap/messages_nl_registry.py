@@ -88,6 +88,32 @@ REGISTRY: dict[str, str] = {
         "De vaststellende korpschef is verplicht.",
     "the camera plan {} has {} problem(s) and cannot be published":
         "Het cameraplan {0} heeft {1} probleem/problemen en kan niet worden gepubliceerd.",
+    # camera_registry/plans.py validate: the problems of a plan (the validation's
+    # ``bericht`` for the editor; errors block publication)
+    "the plan is not ratified by the chief of police":
+        "Het plan is niet vastgesteld door de korpschef.",
+    "the plan lists no locations": "Het plan bevat geen locaties.",
+    "{}: no criterion of art. 3 lid 2 (a, b, c)":
+        "{0}: geen criterium van art. 3 lid 2 (a, b, c).",
+    "{}: no written motivation": "{0}: geen schriftelijke motivering.",
+    "{}: not signed by the unit's prosecutor":
+        "{0}: niet ondertekend door de officier van justitie van de eenheid.",
+    "{}: signed on {}, a day still to come: not signed yet":
+        "{0}: ondertekend op {1}, een dag die nog moet komen: nog niet ondertekend.",
+    "{}: signed by {}, who is not listed as a prosecutor of unit {} on {}":
+        "{0}: ondertekend door {1}, die op {3} niet als officier van justitie van eenheid {2} "
+        "is geregistreerd. Laat de motivering ondertekenen door een officier van justitie van "
+        "de eenheid, of vraag de beheerder de ondertekenaar voor de eenheid te registreren.",
+    "{}: border location claimed by neither police nor KMar":
+        "{0}: grenslocatie die door politie noch KMar wordt geclaimd.",
+    "camera {} is not in the registry": "Camera {0} staat niet in het register.",
+    "camera {} has no location in the plan": "Camera {0} heeft geen locatie in het plan.",
+    "{}: border cameras in no claim of police or KMar ({} cameras not in the plan)":
+        "{0}: grenscamera's die politie noch KMar claimt ({1} camera's niet in het plan).",
+    "registry camera {} is in no plan for {}: it will not store passages":
+        "Registercamera {0} staat in geen plan voor {1}: zij slaat geen passages op.",
+    "unit {} has {} mobile cameras but declares fewer in the plan":
+        "Eenheid {0} heeft {1} mobiele camera's maar geeft er in het plan minder op.",
     "the {} plan is still a draft: add the camera to the draft instead":
         "Het plan {0} is nog een concept: voeg de camera aan het concept toe.",
     "an amendment needs at least one criterion (a, b or c)":

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, request
 from anpr.errors import BadInput, NotFound, Unauthenticated
 from camera_registry import plans, publication
 from webmap.db import get_conn
+from webmap.messages_nl import dutch
 from webmap.openapi import register_paths
 from webmap.payload import iso_date, json_object
 from webmap.schemas import DATE_TIME
@@ -76,7 +77,8 @@ def draft(year: int):
 @plans_api.get("/plans/<int:year>/validation")
 def validation(year: int):
     _public(year)
-    problems = plans.validate(get_conn(), year)
+    # each problem with its Dutch (``bericht``), as the editor's pages show refusals
+    problems = [{**p, "bericht": dutch(p["message"])} for p in plans.validate(get_conn(), year)]
     return jsonify({"year": year, "problems": problems,
                     "errors": sum(p["severity"] == "error" for p in problems),
                     "warnings": sum(p["severity"] == "warning" for p in problems)})
@@ -302,6 +304,8 @@ _PROBLEMS = {"type": "object", "required": ["year", "problems", "errors", "warni
                      "properties": {"kind": {"type": "string"},
                                     "severity": {"enum": ["error", "warning"]},
                                     "message": {"type": "string"},
+                                    "bericht": {"type": "string",
+                                                "description": "the message in Dutch"},
                                     "location": {"type": "string"},
                                     "camera": {"type": "string"},
                                     "unit": {"type": "string"}}}}}}
