@@ -5,7 +5,10 @@ would change (created, updated field by field, unchanged) before anything change
 import with any problem (invalid or misplaced geometry, a CRS other than WGS84, duplicate
 ids, unknown units or criteria, names outside the naming scheme) is refused as a whole,
 listing every problem; nothing is written. Applied changes go through
-camera_registry.registry, so each lands in the history with the importing editor.
+camera_registry.registry, so each lands in the history with the importing editor; so does
+a changed standing motivation (``location_motivation``), by the editor's rule: a rewritten
+criteria or motivation voids the prosecutor's signature unless the row carries a new
+signing date. The dry run lists those changes (``motivations``) and the signatures voided.
 
 Layers: ``locations`` (Point; code, name, unit_code, road, hectometre, owner, mounting and
 the standing plan motivation: criteria, motivation, prosecutor, signed_on, claimed_by)
@@ -207,6 +210,12 @@ def plan_import(conn: psycopg.Connection, path: Path | str) -> dict[str, Any]:
                 bad = [c for c in crit if c not in CRITERIA]
                 if bad:
                     problems.append(f"{where}: unknown criteria {', '.join(bad)} (a, b or c)")
+                if rec.get("signed_on"):
+                    try:
+                        date.fromisoformat(str(rec["signed_on"]))
+                    except ValueError:
+                        problems.append(f"{where}: signed_on {rec['signed_on']!r} is not a date "
+                                        "(YYYY-MM-DD)")
                 rec.update(lon=round(geom.x, 7), lat=round(geom.y, 7), criteria=",".join(sorted(crit)) or None)
                 loc_rows.append(rec)
     if "cameras" in frames:
@@ -260,6 +269,24 @@ def _compare(conn, loc_rows, cam_rows, report) -> None:
             report["locations"]["update"].append({"code": rec["code"], "changes": fields})
         else:
             report["locations"]["unchanged"] += 1
+    # The standing motivations (written for rows that carry criteria or a motivation):
+    # what would change, and where the signature would go with a rewritten text.
+    report["motivations"] = {"create": [], "update": [], "unchanged": 0}
+    for rec in loc_rows:
+        if not (rec.get("criteria") or rec.get("motivation")):
+            continue
+        current = _current_motivation(conn, rec["code"], lock=False)
+        new = _imported_motivation(rec, current)
+        if current is None:
+            report["motivations"]["create"].append(rec["code"])
+            continue
+        changes = _motivation_changes(current, new)
+        if changes:
+            report["motivations"]["update"].append({
+                "code": rec["code"], "changes": changes,
+                "signature_voided": current["signed_on"] is not None and new["signed_on"] is None})
+        else:
+            report["motivations"]["unchanged"] += 1
     for rec in cam_rows:
         try:
             cur = registry.camera_state(conn, rec["id"])
@@ -324,21 +351,80 @@ def import_registry(conn: psycopg.Connection, path: Path | str, *, actor: str,
     return report
 
 
-def _standing_motivation(conn: psycopg.Connection, rec: dict[str, Any], actor: str) -> None:
-    crit = [c for c in (rec.get("criteria") or "").split(",") if c]
+MOTIVATION_FIELDS = ("criteria", "motivation", "prosecutor", "signed_on", "claimed_by")
+
+
+def _current_motivation(conn: psycopg.Connection, code: str, *,
+                        lock: bool = True) -> dict[str, Any] | None:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(f"""
+            SELECT m.criteria, m.motivation, m.prosecutor, m.signed_on, m.claimed_by
+              FROM location_motivation m JOIN location l ON l.id = m.location_id
+             WHERE l.code = %s {'FOR UPDATE OF m' if lock else ''}""", (code,)).fetchone()
+
+
+def _imported_motivation(rec: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """The standing motivation an imported row leaves, by the rule the editor's API keeps
+    (``plans.set_motivation``): a signature covers the text it was given for, so a changed
+    criteria or motivation voids it unless the row carries a new signing date (one other
+    than the standing signature's). A new prosecutor's name without a new date stays, as in
+    the editor, and does not validate until dated."""
     signed = rec.get("signed_on")
     try:
         signed_on = date.fromisoformat(signed) if signed else None
     except ValueError:
         raise BadInput(f"{rec['code']}: signed_on {signed!r} is not a date") from None
+    old = current or {"criteria": [], "motivation": None, "prosecutor": None,
+                      "signed_on": None, "claimed_by": None}
+    new = {"criteria": sorted({c for c in (rec.get("criteria") or "").split(",") if c}),
+           "motivation": rec.get("motivation") or None,
+           "prosecutor": rec.get("prosecutor") or None, "signed_on": signed_on,
+           "claimed_by": rec.get("claimed_by") if rec.get("claimed_by") in ("police", "kmar")
+           else None}
+    text_changed = (new["criteria"] != sorted(old["criteria"] or [])
+                    or new["motivation"] != (old["motivation"] or None))
+    newly_signed = signed_on is not None and signed_on != old["signed_on"]
+    if text_changed and not newly_signed:
+        new["signed_on"] = None
+        if new["prosecutor"] == (old["prosecutor"] or None):
+            new["prosecutor"] = None
+    return new
+
+
+def _motivation_changes(current: dict[str, Any] | None,
+                        new: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    old = current or {}
+    out = {}
+    for k in MOTIVATION_FIELDS:
+        before = old.get(k)
+        if k == "criteria":
+            before = sorted(before or [])
+        elif before == "":
+            before = None
+        if before != new[k]:
+            out[k] = (before, new[k])
+    return out
+
+
+def _standing_motivation(conn: psycopg.Connection, rec: dict[str, Any], actor: str) -> None:
+    """Write the imported standing motivation of one location, recorded in the registry's
+    history as the editor's API records its own (who, before, after); an unchanged one is
+    left alone. A rewritten text loses the signature it did not have (see
+    :func:`_imported_motivation`)."""
+    current = _current_motivation(conn, rec["code"])
+    new = _imported_motivation(rec, current)
+    if current is not None and not _motivation_changes(current, new):
+        return
     conn.execute("""
         INSERT INTO location_motivation (location_id, criteria, motivation, prosecutor, signed_on,
                claimed_by, updated_by)
-        SELECT id, %(c)s, %(m)s, %(p)s, %(s)s, %(cl)s, %(a)s FROM location WHERE code = %(code)s
+        SELECT id, %(criteria)s, %(motivation)s, %(prosecutor)s, %(signed_on)s, %(claimed_by)s,
+               %(a)s FROM location WHERE code = %(code)s
         ON CONFLICT (location_id) DO UPDATE SET criteria = EXCLUDED.criteria,
                motivation = EXCLUDED.motivation, prosecutor = EXCLUDED.prosecutor,
                signed_on = EXCLUDED.signed_on, claimed_by = EXCLUDED.claimed_by,
                updated_by = EXCLUDED.updated_by, updated_at = now()""",
-                 {"c": crit, "m": rec.get("motivation"), "p": rec.get("prosecutor"), "s": signed_on,
-                  "cl": rec.get("claimed_by") if rec.get("claimed_by") in ("police", "kmar") else None,
-                  "a": actor, "code": rec["code"]})
+                 {**new, "a": actor, "code": rec["code"]})
+    before = None if current is None else {**current, "criteria": sorted(current["criteria"] or [])}
+    registry.record(conn, actor, "location_motivation", rec["code"],
+                    "create" if current is None else "update", before, new)

@@ -510,13 +510,12 @@ def test_only_a_plan_editor_changes_a_plan_and_a_refusal_reveals_nothing(client,
 
 # -- the exchange format ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="exchange._standing_motivation writes the imported "
-                   "criteria, motivation and signature with no registry_change record and keeps "
-                   "the old signing date on a rewritten text; recording it shifts the history "
-                   "that tests/test_registry_exchange.py::test_dry_run_then_apply pins (its last "
-                   "two records), which is not this file's to change")
 def test_an_import_that_rewrites_a_signed_motivation_is_recorded_and_voids_the_signature(
         demo_db, conn, tmp_path):
+    """The registry import wrote a location's imported criteria, motivation and signature
+    with no registry_change record, and a rewritten motivation kept the old signing date:
+    a text nobody signed, unrecorded. It is recorded now, and the rewritten text's
+    signature is void unless the import carries a new signing date."""
     import pyogrio
 
     from camera_registry import exchange

@@ -58,7 +58,12 @@ def test_dry_run_then_apply(demo_db, conn, tmp_path):
     exchange.import_registry(conn, edited, actor=ED, apply=True)
     assert registry.location_state(conn, code)["name"] == "nieuwe naam"
     assert registry.location_state(conn, "MN-A12-950")
-    assert {c["entity_key"] for c in registry.history(conn, limit=2)} == {code, "MN-A12-950"}
+    # newest first: the new location's standing motivation (copied from row 0's, its
+    # signature included: a new text with a signature date no standing one had), the new
+    # location, the renamed one; the unchanged motivations are not written, nor recorded
+    assert [(c["entity"], c["entity_key"], c["action"]) for c in registry.history(conn, limit=3)] \
+        == [("location_motivation", "MN-A12-950", "create"), ("location", "MN-A12-950", "create"),
+            ("location", code, "update")]
 
 
 def _write(tmp_path, name, rows, crs=4326, geoms=None):
