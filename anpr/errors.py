@@ -70,6 +70,13 @@ class PayloadTooLarge(AnprError):
     code = "payload_too_large"
 
 
+class TooManyAttempts(AnprError):
+    """Too many refused attempts from one source in a while (R10: limited login attempts)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+
 class ConfigurationError(AnprError):
     """A setting is missing or wrong; raised at start-up so the operator sees it at once."""
 

@@ -206,6 +206,69 @@ class RefusalLog:
                              window_s=self.window_s, paths=sorted(w.paths))
 
 
+class LoginThrottle:
+    """Limited login attempts by source (R10), beside the lockout by account (anpr.accounts):
+    a source that tries one password on many accounts never locks one of them (five
+    failures each), so it could go on for ever. A source with ``max_failures`` refused logins
+    in the last ``window_s`` seconds is refused before its password is checked (429, the
+    same words whoever it names, the right password included) until its oldest failure in
+    the window is older than the window. Kept per web process, like RefusalLog; behind a
+    proxy every client shares the proxy's address, so set the limit for that."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 max_sources: int = 10_000) -> None:
+        self.clock, self.max_sources = clock, max_sources
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, source: str, now: float, window_s: float) -> list[float]:
+        kept = [t for t in self._failures.get(source, ()) if now - t < window_s]
+        if kept:
+            self._failures[source] = kept
+        else:
+            self._failures.pop(source, None)
+        return kept
+
+    def blocked(self, source: str, max_failures: int, window_s: float) -> bool:
+        with self._lock:
+            return len(self._recent(source, self.clock(), window_s)) >= max_failures
+
+    def failed(self, source: str, window_s: float) -> None:
+        now = self.clock()
+        with self._lock:
+            if source not in self._failures and len(self._failures) >= self.max_sources:
+                for key in list(self._failures):  # forget the sources quiet for a window
+                    self._recent(key, now, window_s)
+            self._failures.setdefault(source, []).append(now)
+
+
+TOO_MANY = "too many failed logins from this address; try again later"
+
+
+def authenticate(username: str, password: str) -> Account:
+    """A login through either door (the form, the JSON API): refused at once for a source
+    over its limit of failures (logged, rate-bounded), else anpr.accounts.authenticate,
+    whose refusals count against the source."""
+    from anpr.errors import TooManyAttempts
+    from webmap.db import get_conn
+
+    cfg = current_app.config
+    max_failures = int(cfg.get("ANPR_LOGIN_SOURCE_MAX_FAILURES", 50))
+    window_s = float(cfg.get("ANPR_LOGIN_SOURCE_WINDOW_S", 900))
+    source = request.remote_addr or "unknown"
+    throttle: LoginThrottle = current_app.extensions["anpr_login_throttle"]
+    if throttle.blocked(source, max_failures, window_s):
+        _refusals().note(get_conn(), "login.throttled", "anonymous", source,
+                         path=request.path, method=request.method,
+                         username=ascii(username)[:64], reason=TOO_MANY)
+        raise TooManyAttempts(TOO_MANY)
+    try:
+        return accounts.authenticate(get_conn(), username, password, source=source)
+    except Unauthenticated:
+        throttle.failed(source, window_s)
+        raise
+
+
 def _utc() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -249,6 +312,7 @@ def init_app(app: Flask) -> None:
     app.extensions["anpr_refusals"] = RefusalLog(
         app.config.get("ANPR_REFUSAL_WINDOW_S", 60.0),
         app.config.get("ANPR_REFUSAL_SOURCES", 100))
+    app.extensions["anpr_login_throttle"] = LoginThrottle()
 
     @app.after_request
     def device_refused(response):

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from anpr import accounts
 from anpr.errors import BadInput, Forbidden, NotFound
 from casework import access, documents, lifecycle, requests as req_mod
 from casework.access import Level
@@ -43,11 +42,10 @@ def api_session():
 @casework_api.post("/session")
 @public
 def api_login():
+    from webmap.auth import authenticate
+
     body = json_object()
-    conn = get_conn()
-    acc = accounts.authenticate(conn, str(body.get("username", ""))[:64],
-                                str(body.get("password", ""))[:256],
-                                source=request.remote_addr or "unknown")
+    acc = authenticate(str(body.get("username", ""))[:64], str(body.get("password", ""))[:256])
     login(acc)
     from webmap.auth import csrf_token
 
@@ -307,7 +305,8 @@ register_paths({
                  "description": "Sets the session cookie; send the answered `csrf_token` as "
                                 "X-CSRF-Token on every write from now on.",
                  "requestBody": _body("Login"),
-                 "responses": {"200": _json(ref("Session")), "401": ERROR, "403": ERROR}},
+                 "responses": {"200": _json(ref("Session")), "401": ERROR, "403": ERROR,
+                               "429": ERROR}},
         "delete": {"summary": "Log out", "requestBody": _NO_BODY,
                    "responses": {"200": _json({"type": "object", "properties": {
                        "ok": {"type": "boolean"}}})}}},

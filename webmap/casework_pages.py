@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from anpr import accounts, clock
-from anpr.errors import Forbidden, NotFound, Unauthenticated
+from anpr import clock
+from anpr.errors import Forbidden, NotFound, TooManyAttempts, Unauthenticated
 from casework import overview
 from casework import requests as req_mod
-from webmap.auth import current_account, login, logout, public, requires
+from webmap.auth import authenticate, current_account, login, logout, public, requires
 from webmap.db import get_conn
 from webmap.messages_nl import bericht
 
@@ -69,10 +69,8 @@ def login_page():
     if request.method == "POST":
         username = request.form.get("username", "")[:64]
         try:
-            acc = accounts.authenticate(get_conn(), username,
-                                        request.form.get("password", "")[:256],
-                                        source=request.remote_addr or "unknown")
-        except (Unauthenticated, Forbidden) as exc:
+            acc = authenticate(username, request.form.get("password", "")[:256])
+        except (Unauthenticated, Forbidden, TooManyAttempts) as exc:
             error = LOGIN_MESSAGES.get(exc.message) or bericht(exc.message, exc.status)
             status = exc.status
         else:

@@ -80,6 +80,8 @@ TABLE: dict[str, str] = {
     "no such account": "Dit account bestaat niet.",
     "no account {}": "Er is geen account {0}.",
     "unknown user or wrong password": "Onbekende gebruiker of verkeerd wachtwoord.",
+    "too many failed logins from this address; try again later":
+        "Te veel mislukte aanmeldpogingen vanaf dit adres; probeer het over een kwartier opnieuw.",
     "your role ({}) may not do this": "Uw rol ({0}) mag dit niet doen.",
     "a password needs at least {} characters": "Een wachtwoord heeft ten minste {0} tekens nodig.",
     "password too long": "Het wachtwoord is te lang.",

@@ -1,0 +1,91 @@
+"""A hostile insider with a valid account, through the real paths: stored text one role
+writes that another role's page shows (markup, attribute breakouts, control characters),
+login attempts from one source (R10), and the auditors' reports (R6).
+
+Defects found here are fixed in the product; what holds is walked too, so it keeps holding.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from browser_support import browser, log_in  # noqa: F401  (fixture)
+from conftest import TEST_PASSWORD, SessionClient, confirmed_request
+
+from anpr import accounts, audit
+
+#: Markup an attacker types into a free-text field: an element, an attribute breakout, a
+#: fake link with a javascript: URL, a bidi override. Every element it would make carries
+#: data-pwn, so a page whose DOM holds [data-pwn] rendered it as markup.
+PWN = ('<img src=x data-pwn="1"><b data-pwn="2">x</b>"\' data-pwn="3" x=\''
+       '<a data-pwn="4" href="javascript:alert(1)">klik</a>\u202e')
+
+
+def _fresh_account(database_url, role="officer", unit="MN", full_name=None) -> str:
+    name = f"inj.{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        accounts.create(conn, name, full_name or "I. Njection", role, TEST_PASSWORD,
+                        unit_code=unit, granted_by="test-setup")
+        conn.commit()
+    return name
+
+
+# -- R10: limited login attempts by source, not only by account ---------------------------
+
+def _login_from(app, source: str, username: str, password: str):
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = source
+    token = c.get("/api/v1/session").get_json()["csrf_token"]
+    return c.post("/api/v1/session", json={"username": username, "password": password},
+                  headers={"X-CSRF-Token": token})
+
+
+@pytest.fixture
+def few_tries(app):
+    """The app's failures per source lowered for the test, restored after it."""
+    old = app.config.get("ANPR_LOGIN_SOURCE_MAX_FAILURES")
+    app.config["ANPR_LOGIN_SOURCE_MAX_FAILURES"] = 6
+    yield 6
+    if old is None:
+        app.config.pop("ANPR_LOGIN_SOURCE_MAX_FAILURES", None)
+    else:
+        app.config["ANPR_LOGIN_SOURCE_MAX_FAILURES"] = old
+
+
+def test_password_spraying_from_one_source_is_stopped_and_logged(app, database_url, demo_db,
+                                                                 few_tries):
+    """One wrong password per account never locks an account (5 per account), so a source
+    trying one password on many accounts went on without end. After the source's limit of
+    failures in the window it is refused (429, the same words whoever is named, the right
+    password included), each refusal is logged with the source, and other sources log in."""
+    source = f"10.66.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    victims = [_fresh_account(database_url) for _ in range(few_tries)]
+    for name in victims:
+        assert _login_from(app, source, name, "Winter2024!!!").status_code == 401
+    for name in victims:  # no account was locked by it
+        with psycopg.connect(database_url) as conn:
+            assert conn.execute("SELECT failed_logins, locked_until FROM account WHERE"
+                                " username = %s", (name,)).fetchone() == (1, None)
+    right = _login_from(app, source, victims[0], TEST_PASSWORD)
+    unknown = _login_from(app, source, "nobody." + uuid.uuid4().hex[:6], TEST_PASSWORD)
+    assert right.status_code == unknown.status_code == 429
+    assert right.get_json()["message"] == unknown.get_json()["message"]
+    assert "bericht" in right.get_json() and "Te veel" in right.get_json()["bericht"]
+    assert _login_from(app, "10.67.0.1", victims[0], TEST_PASSWORD).status_code == 200
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        rows = [e for e in audit.entries(conn, action="login.throttled", limit=50)
+                if e["details"].get("source") == source]
+    assert rows, "the throttled source is not in the audit log"
+    # the login page answers it in Dutch with the same status
+    c = app.test_client()
+    c.environ_base["REMOTE_ADDR"] = source
+    html = c.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    page = c.post("/login", data={"username": victims[1], "password": TEST_PASSWORD,
+                                  "csrf_token": token})
+    assert page.status_code == 429 and "Te veel" in page.get_data(as_text=True)
