@@ -89,3 +89,64 @@ def test_password_spraying_from_one_source_is_stopped_and_logged(app, database_u
     page = c.post("/login", data={"username": victims[1], "password": TEST_PASSWORD,
                                   "csrf_token": token})
     assert page.status_code == 429 and "Te veel" in page.get_data(as_text=True)
+
+
+# -- stored markup across roles, as the browser's DOM gets it -------------------------------
+
+def _no_markup(pg, where: str) -> None:
+    """The page's DOM holds no element the payload would make, and no javascript: link."""
+    found = pg.evaluate("""() => Array.from(document.querySelectorAll(
+        '[data-pwn], a[href^="javascript:" i], img[src="x"]')).map(e => e.outerHTML.slice(0, 200))""")
+    assert found == [], f"{where}: the text rendered as markup: {found}"
+
+
+def _dialogs(pg) -> list[str]:
+    seen: list[str] = []
+    pg.on("dialog", lambda d: (seen.append(d.message), d.dismiss()))
+    return seen
+
+
+@pytest.mark.browser
+def test_a_mask_label_is_text_in_another_editor_s_tooltip(browser, live_server, login, demo_db,  # noqa: F811
+                                                         database_url):
+    """A privacy mask's label, typed by one plan editor, is shown as the mask's tooltip in
+    the registry editor of every editor: Leaflet puts a tooltip's string in as HTML."""
+    code, camera = "MN-ZZ9-301", "MN-ZZ9-301-R1"
+    editor = login("editor")
+    api = "/api/v1/registry"
+    try:
+        assert editor.post(f"{api}/locations", json={
+            "code": code, "name": "ZZ9 " + PWN, "unit_code": "MN", "lon": 5.31,
+            "lat": 52.11}).status_code == 201
+        assert editor.post(f"{api}/cameras", json={
+            "id": camera, "location_code": code, "bearing": 90, "inout": "in", "lane": 1,
+            "active_from": "2026-01-01"}).status_code == 201
+        r = editor.post(f"{api}/cameras/{camera}/masks", json={
+            "polygon": [[10, 10], [400, 10], [400, 300], [10, 300], [10, 10]],
+            "frame_width": 1920, "frame_height": 1080, "label": PWN})
+        assert r.status_code == 201, r.get_json()
+        ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+        pg = ctx.new_page()
+        seen = _dialogs(pg)
+        log_in(pg, live_server, "editor")
+        pg.goto(f"{live_server}/registry?location={code}")
+        pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+        pg.click(f"#camera-list li[data-camera-id='{camera}']")
+        pg.wait_for_selector("#camera-section:not([hidden])")
+        pg.click("#open-masks")
+        pg.wait_for_selector("#mask-frame[data-ready='1']", timeout=15_000)
+        pg.wait_for_selector("#mask-list li[data-mask-id]")
+        # open every mask's tooltip, as hovering the mask does
+        pg.evaluate("""() => { const m = Anpr.pages.registryEditor.maskMap;
+            m.eachLayer(l => { if (l.getTooltip && l.getTooltip()) { l.openTooltip(); } }); }""")
+        pg.wait_for_selector("#mask-frame .leaflet-tooltip", state="attached")
+        tip = pg.inner_text("#mask-frame .leaflet-tooltip")
+        assert "klik" in tip and "data-pwn" in tip, tip  # shown as the text it is
+        _no_markup(pg, "registry editor")
+        assert seen == []
+        ctx.close()
+    finally:
+        with psycopg.connect(database_url) as c:
+            c.execute("DELETE FROM privacy_mask WHERE camera_id = %s", (camera,))
+            c.execute("DELETE FROM camera WHERE id = %s", (camera,))
+            c.execute("DELETE FROM location WHERE code = %s", (code,))

@@ -481,7 +481,7 @@
       m.masks.forEach(function (mask) {
         var scaleX = frame.width / mask.frame_width, scaleY = frame.height / mask.frame_height;
         var ring = mask.polygon.map(function (p) { return toLatLng([p[0] * scaleX, p[1] * scaleY]); });
-        maskLayer.addLayer(L.polygon(ring, { color: "#e53935", weight: 2, fillOpacity: 0.45 }).bindTooltip(mask.label || ("masker " + mask.id)));
+        maskLayer.addLayer(L.polygon(ring, { color: "#e53935", weight: 2, fillOpacity: 0.45 }).bindTooltip(esc(mask.label || ("masker " + mask.id))));
         var li = document.createElement("li");
         li.dataset.maskId = String(mask.id);
         li.textContent = (mask.label || "masker " + mask.id) + " (" + (mask.polygon.length - 1) + " punten) ";
