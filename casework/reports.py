@@ -472,4 +472,45 @@ def privacy_audit(conn: psycopg.Connection, year: int, home: Path | None = None)
                     [[k, v] for k, v in sorted(per_office.items())])
     kind_t = Table("audit_kinds", "Soorten zoekvragen", ["Soort", "Aantal"],
                    [[k, v] for k, v in sorted(kinds.items())])
-    return [general, units, offices, kind_t, table8(conn, start, end)]
+    return [general, units, offices, kind_t, table8(conn, start, end),
+            refused_attempts(conn, lo, hi)]
+
+
+#: The audit records of refused access attempts (R10: detection of unauthorised access
+#: attempts; anpr.accounts, webmap.auth), with their Dutch names.
+REFUSALS = {
+    "login.failed": "Mislukte aanmelding (onbekende gebruiker of verkeerd wachtwoord)",
+    "login.refused": "Aanmelding geweigerd (account geblokkeerd of opgeschort)",
+    "login.throttled": "Aanmelding geweigerd: te veel mislukte pogingen vanaf één adres",
+    "account.password.refused": "Wachtwoordwijziging met verkeerd huidig wachtwoord",
+    "access.refused": "Toegang geweigerd aan een aangemeld account (rol of relatie)",
+    "auth.refused": "Beveiligde pagina zonder geldige sessie",
+    "csrf.refused": "Ontbrekend of vervalst CSRF-token",
+    "device.refused": "Camera met ontbrekende, verkeerde of ingetrokken sleutel",
+}
+
+
+def refused_attempts(conn: psycopg.Connection, lo: datetime, hi: datetime) -> Table:
+    """Refused access attempts in [lo, hi) by kind, as the audit log has them: attempts
+    (a rate-bounded summary record counts the ones it stands for), the accounts named and
+    the source addresses, and the accounts locked by them. Counts only: who tried is in
+    the audit log itself."""
+    rows = conn.execute("""
+        SELECT action, count(*) + coalesce(sum((details->>'count')::bigint), 0) AS attempts,
+               count(DISTINCT actor) FILTER (WHERE actor <> 'anonymous') AS accounts,
+               count(DISTINCT details->>'source') AS sources,
+               count(*) FILTER (WHERE (details->>'locked')::boolean) AS locked
+          FROM audit_log
+         WHERE at >= %s AND at < %s AND action = ANY(%s)
+         GROUP BY action""", (lo, hi, list(REFUSALS))).fetchall()
+    got = {r["action"]: r for r in rows}
+    out = []
+    for action, words in REFUSALS.items():
+        r = got.get(action)
+        out.append([words, action, r["attempts"] if r else 0, r["accounts"] if r else 0,
+                    r["sources"] if r else 0, r["locked"] if r else 0])
+    return Table("audit_refusals", "Geweigerde toegangspogingen",
+                 ["Soort", "Logregel", "Pogingen", "Accounts", "Bronadressen",
+                  "Accounts geblokkeerd"], out,
+                 ["Pogingen zonder account staan op naam van 'anonymous'; een reeks pogingen "
+                  "vanaf één bron wordt per minuut samengevat en telt hier volledig mee."])

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from browser_support import browser, log_in  # noqa: F401  (fixture)
-from conftest import TEST_PASSWORD, SessionClient, confirmed_request
+from conftest import TEST_PASSWORD
 
 from anpr import accounts, audit
 
@@ -150,3 +150,54 @@ def test_a_mask_label_is_text_in_another_editor_s_tooltip(browser, live_server, 
             c.execute("DELETE FROM privacy_mask WHERE camera_id = %s", (camera,))
             c.execute("DELETE FROM camera WHERE id = %s", (camera,))
             c.execute("DELETE FROM location WHERE code = %s", (code,))
+
+
+# -- R6/R10: the auditors' reports ---------------------------------------------------------
+
+def _refusal_row(html: str, action: str) -> list[str]:
+    section = re.search(r"<section id='audit_refusals'>(.*?)</section>", html, re.S)
+    assert section, "the report has no table of refused access attempts"
+    for row in re.findall(r"<tr>(.*?)</tr>", section.group(1), re.S):
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        if len(cells) > 1 and cells[1] == action:
+            return cells
+    raise AssertionError(f"no row for {action}")
+
+
+def test_the_auditor_sees_the_refused_access_attempts(app, login, database_url, demo_db):
+    """Refused attempts went to the audit log but no auditor's page showed them: detection
+    (R10) needs someone to see them. The privacy audit counts them by kind, with the
+    accounts and sources, and names no plate or request."""
+    year = datetime.now(timezone.utc).astimezone().year
+    auditor = login("auditor")
+    before = _refusal_row(auditor.get(f"/reports/privacy-audit/{year}").get_data(as_text=True),
+                          "access.refused")
+    analyst = login("analyst.mn")
+    for _ in range(3):
+        assert analyst.get("/api/v1/requests").status_code == 403
+    html = auditor.get(f"/reports/privacy-audit/{year}").get_data(as_text=True)
+    after = _refusal_row(html, "access.refused")
+    assert int(after[2]) >= int(before[2]) + 3
+    assert int(after[3]) >= 1
+    assert "analyst.mn" not in html  # counts, not names
+    for action in ("login.failed", "login.throttled", "auth.refused", "csrf.refused",
+                   "device.refused"):
+        _refusal_row(html, action)
+
+
+@pytest.mark.parametrize("query", [
+    "from=0001-01-01&to=9999-12-31", "from=2026-01-01&to=2025-01-01",
+    "from=2026-01-01'%3B DROP TABLE audit_log;--", "from=99999999999999999999-01-01",
+    "from=2026-13-45", "from=%00", "to=" + "9" * 5000])
+def test_report_periods_that_make_no_sense_are_a_clear_refusal(login, demo_db, query):
+    auditor = login("auditor")
+    r = auditor.get(f"/reports/monitor?{query}")
+    assert r.status_code == 400, (query, r.status_code)
+    r = auditor.get(f"/reports/monitor/table2.csv?{query}")
+    assert r.status_code == 400, (query, r.status_code)
+
+
+@pytest.mark.parametrize("year", ["99999999999999999999999", "-1", "1900", "2101"])
+def test_a_report_year_out_of_range_is_a_clear_refusal(login, demo_db, year):
+    r = login("auditor").get(f"/reports/privacy-audit/{year}")
+    assert 400 <= r.status_code < 500, (year, r.status_code)
