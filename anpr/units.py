@@ -116,3 +116,14 @@ def prosecutors(conn: psycopg.Connection, unit_code: str | None = None) -> list[
             "SELECT unit_code, name, serves_from, serves_to, added_at, added_by "
             "FROM unit_prosecutor WHERE %(u)s::text IS NULL OR unit_code = %(u)s "
             "ORDER BY unit_code, name", {"u": unit}).fetchall()
+
+
+def serves(conn: psycopg.Connection, unit_code: str, name: str, day: date) -> bool:
+    """Whether ``name`` is listed as a prosecutor of ``unit_code`` on ``day``."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            f"SELECT EXISTS (SELECT 1 FROM unit_prosecutor WHERE unit_code = %s "
+            f"AND {NORMALISE_SQL.format('name')} = %s "
+            "AND (serves_from IS NULL OR serves_from <= %s) "
+            "AND (serves_to IS NULL OR %s <= serves_to)) AS listed",
+            (unit_code, normalise(name), day, day)).fetchone()["listed"]

@@ -494,6 +494,13 @@ def add_amendment(conn: psycopg.Connection, year: int, camera_id: str, *, actor:
         raise NotFound(f"there is no camera {camera_id} in the registry")
     if cam["mounting"] != "mobile":
         raise Conflict(f"camera {camera_id} is fixed: fixed cameras enter through next year's plan")
+    # The amendment is signed the day it is recorded (the public layer dates it so), by a
+    # prosecutor of the camera's unit, as a plan's locations are (anpr.units).
+    signed_on = clock.local(recorded_at).date()
+    if not units.serves(conn, cam["unit_code"], prosecutor, signed_on):
+        raise BadInput(f"{prosecutor.strip()} is not listed as a prosecutor of unit "
+                       f"{cam['unit_code']} on {signed_on}: an amendment is signed by the "
+                       "unit's prosecutor")
     conn.execute("SELECT 1 FROM camera_plan WHERE id = %s FOR UPDATE", (plan["id"],))
     declared = _one(conn, "SELECT count FROM plan_mobile WHERE plan_id = %s AND unit_code = %s "
                           "AND kind = %s", (plan["id"], cam["unit_code"], kind))

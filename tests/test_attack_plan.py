@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from anpr import clock
 from anpr.errors import BadInput, Conflict
 from camera_registry import plans, publication
+from sim.plans import demo_prosecutor
 
 UTC = timezone.utc
 ED = "editor"
@@ -387,10 +388,10 @@ def test_an_amendment_recorded_after_midnight_in_amsterdam_is_dated_that_day(dem
     at = datetime(2078, 6, 30, 22, 30, tzinfo=UTC)
     with pytest.raises(BadInput, match="before the day"):  # 30 June is already past there
         plans.add_amendment(conn, 2078, cam["id"], actor=ED, kind="event", criteria="c",
-                            motivation="Evenement", prosecutor="mr. E", at=at,
+                            motivation="Evenement", prosecutor=demo_prosecutor(cam["unit_code"]), at=at,
                             effective_from=date(2078, 6, 30))
     rec = plans.add_amendment(conn, 2078, cam["id"], actor=ED, kind="event", criteria="c",
-                              motivation="Evenement", prosecutor="mr. E", at=at,
+                              motivation="Evenement", prosecutor=demo_prosecutor(cam["unit_code"]), at=at,
                               effective_from=date(2078, 7, 1))
     feat = publication.plan_features(conn, 2078, feature_id=f"amendment-{rec['id']}")[0][0]
     assert feat["properties"]["signed_on"] == "2078-07-01"

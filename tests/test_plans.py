@@ -13,6 +13,7 @@ import pytest
 from anpr.errors import BadInput, Conflict, NotFound
 from camera_registry import plans
 from camera_registry.membership import cameras_in_plan
+from sim.plans import demo_prosecutor
 
 UTC = timezone.utc
 ED = "editor-1"
@@ -179,7 +180,7 @@ def test_amendments_are_recorded_and_bounded(demo_db, conn):
     plans.create_draft(conn, 2033, actor=ED)
     cam = _mobile_camera(conn)
     args = dict(actor="editor-2", kind="junction", criteria="b", motivation="Inzet A2 knooppunt",
-                prosecutor="mr. X", effective_from=date(2033, 3, 1))
+                prosecutor=demo_prosecutor(cam["unit_code"]), effective_from=date(2033, 3, 1))
     with pytest.raises(Conflict, match="draft"):
         plans.add_amendment(conn, 2033, cam["id"], **args, at=datetime(2033, 2, 1, tzinfo=UTC))
     plans.ratify(conn, 2033, chief="korpschef", actor=ED)
@@ -212,7 +213,19 @@ def test_amendments_are_recorded_and_bounded(demo_db, conn):
     with pytest.raises(BadInput, match="unknown criteria"):
         plans.add_amendment(conn, 2033, cam["id"], **{**args, "criteria": "x"},
                             at=datetime(2033, 2, 1, tzinfo=UTC))
-    for _ in range(declared - 1):
+    # signed by a name nobody listed, or by another unit's prosecutor: refused (R9), as a
+    # plan location's signature is; the signer was free text
+    other = conn.execute("SELECT unit_code FROM location WHERE unit_code <> %s LIMIT 1",
+                         (cam["unit_code"],)).fetchone()["unit_code"]
+    for signer in ("mr. X", demo_prosecutor(other)):
+        with pytest.raises(BadInput, match="not listed as a prosecutor of unit"):
+            plans.add_amendment(conn, 2033, cam["id"], **{**args, "prosecutor": signer},
+                                at=datetime(2033, 2, 1, tzinfo=UTC))
+    # the listed name as people write it (case, spaces) is the same name
+    loose = "  " + args["prosecutor"].upper().replace(" ", "   ") + " "
+    plans.add_amendment(conn, 2033, cam["id"], **{**args, "prosecutor": loose},
+                        at=datetime(2033, 2, 1, tzinfo=UTC))
+    for _ in range(declared - 2):
         plans.add_amendment(conn, 2033, cam["id"], **args, at=datetime(2033, 2, 1, tzinfo=UTC))
     with pytest.raises(Conflict, match="declares"):
         plans.add_amendment(conn, 2033, cam["id"], **args, at=datetime(2033, 2, 1, tzinfo=UTC))

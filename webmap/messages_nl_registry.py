@@ -100,6 +100,10 @@ REGISTRY: dict[str, str] = {
         "{0}: niet ondertekend door de officier van justitie van de eenheid.",
     "{}: signed on {}, a day still to come: not signed yet":
         "{0}: ondertekend op {1}, een dag die nog moet komen: nog niet ondertekend.",
+    "{} is not listed as a prosecutor of unit {} on {}: an amendment is signed by the "
+    "unit's prosecutor":
+        "{0} staat op {2} niet vermeld als officier van justitie van eenheid {1}: een "
+        "wijziging wordt ondertekend door de officier van justitie van de eenheid.",
     "{}: signed by {}, who is not listed as a prosecutor of unit {} on {}":
         "{0}: ondertekend door {1}, die op {3} niet als officier van justitie van eenheid {2} "
         "is geregistreerd. Laat de motivering ondertekenen door een officier van justitie van "
