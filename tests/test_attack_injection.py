@@ -15,7 +15,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from browser_support import browser, log_in  # noqa: F401  (fixture)
-from conftest import TEST_PASSWORD
+from conftest import TEST_PASSWORD, SessionClient, confirmed_request
 
 from anpr import accounts, audit
 
@@ -201,3 +201,31 @@ def test_report_periods_that_make_no_sense_are_a_clear_refusal(login, demo_db, q
 def test_a_report_year_out_of_range_is_a_clear_refusal(login, demo_db, year):
     r = login("auditor").get(f"/reports/privacy-audit/{year}")
     assert 400 <= r.status_code < 500, (year, r.status_code)
+
+
+@pytest.mark.browser
+def test_hostile_request_texts_and_names_are_text_on_the_casework_pages(
+        app, browser, live_server, database_url, demo_db):  # noqa: F811
+    """An officer's request texts and a colleague's full name (set by the administrator's
+    CLI, free text) carrying markup are shown as text on the dashboard and request page."""
+    handler = _fresh_account(database_url, full_name=PWN)
+    member = _fresh_account(database_url, full_name="M. " + PWN)
+    officer = SessionClient(app, handler)
+    rid = confirmed_request(officer, requester_name=PWN, purpose=PWN, facts=PWN, suspect=PWN,
+                            prosecutor_office="Parket " + PWN, investigation={
+                                "system": "BVH", "number": f"T-{uuid.uuid4().hex[:8]}",
+                                "name": PWN})
+    assert officer.post(f"/api/v1/requests/{rid}/members",
+                        json={"account": member}).status_code == 201
+    ctx = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = ctx.new_page()
+    seen = _dialogs(pg)
+    log_in(pg, live_server, handler)
+    for path, ready in (("/dashboard", "body"), (f"/requests/{rid}", "#request[data-js='1']"),
+                        ("/account", "body")):
+        pg.goto(live_server + path)
+        pg.wait_for_selector(ready)
+        pg.wait_for_load_state("networkidle")
+        _no_markup(pg, path)
+    assert seen == []
+    ctx.close()
