@@ -6,6 +6,12 @@ an amendment during their amendment's period. The year and the day are taken in
 Europe/Amsterdam, the plan's legal calendar. A camera retired or outside its active
 period in the registry stores nothing either. Intake asks this module, never the tables
 directly, so the rule lives in one place.
+
+A camera stores only where the plan put it: at the location the plan names for it, no
+further than :data:`MAX_MOVE_M` from where the plan recorded that location. A camera
+moved to another location in the registry, or a location moved elsewhere, is not the
+published plan's camera any more (the plan never changes): it stores nothing until next
+year's plan or an amendment names it there.
 """
 from __future__ import annotations
 
@@ -15,24 +21,35 @@ import psycopg
 
 from anpr import clock
 
+#: How far a planned location may have moved in the registry since the plan recorded it
+#: and still be the place the plan names (a corrected position, not another place).
+MAX_MOVE_M = 100.0
+
 MEMBERSHIP_SQL = """
 SELECT pc.camera_id AS id
   FROM camera_plan p
   JOIN plan_camera pc ON pc.plan_id = p.id
+  JOIN plan_location pl ON pl.plan_id = p.id AND pl.location_code = pc.location_code
   JOIN camera c ON c.id = pc.camera_id
+  JOIN location l ON l.id = c.location_id
  WHERE p.year = %(year)s AND p.state = 'published' AND p.published_at <= %(at)s
    AND c.status <> 'retired' AND c.active_from <= %(day)s
    AND (c.active_to IS NULL OR c.active_to >= %(day)s)
+   AND l.code = pc.location_code
+   AND ST_DWithin(l.geom::geography, pl.geom::geography, %(moved)s)
 UNION
 SELECT a.camera_id
   FROM camera_plan p
   JOIN plan_amendment a ON a.plan_id = p.id
   JOIN camera c ON c.id = a.camera_id
+  JOIN location l ON l.id = c.location_id
  WHERE p.year = %(year)s AND p.state = 'published'
    AND a.effective_from <= %(day)s AND (a.effective_to IS NULL OR a.effective_to >= %(day)s)
    AND a.recorded_at <= %(at)s
    AND c.status <> 'retired' AND c.active_from <= %(day)s
    AND (c.active_to IS NULL OR c.active_to >= %(day)s)
+   AND l.code = a.location_code
+   AND ST_DWithin(l.geom::geography, a.geom::geography, %(moved)s)
 """
 
 
@@ -41,5 +58,6 @@ def cameras_in_plan(conn: psycopg.Connection, at: datetime) -> set[str]:
     if at.tzinfo is None:
         raise ValueError("naive datetimes are not allowed; give an explicit UTC offset")
     day = clock.local(at).date()
-    rows = conn.execute(MEMBERSHIP_SQL, {"year": day.year, "day": day, "at": at}).fetchall()
+    rows = conn.execute(MEMBERSHIP_SQL, {"year": day.year, "day": day, "at": at,
+                                         "moved": MAX_MOVE_M}).fetchall()
     return {r["id"] if isinstance(r, dict) else r[0] for r in rows}

@@ -256,6 +256,40 @@ def test_only_cameras_in_the_published_plan_of_the_year_may_store(demo_db, conn)
         cameras_in_plan(conn, datetime(2034, 6, 1))
 
 
+def test_a_planned_camera_stores_only_where_the_plan_put_it(demo_db, conn):
+    """R9: the published plan names each camera at a location, at the position it recorded,
+    and never changes. Membership asked only for the camera's id: a location moved across
+    town in the registry, or a camera moved to another location, kept storing passages at
+    a place the plan does not list. A corrected position (tens of metres) is the same
+    place; a move of a kilometre, or to another location, is not."""
+    plans.create_draft(conn, 2039, actor=ED)
+    here, there = _regular(conn, 2)
+    cams = lambda code: [r["id"] for r in conn.execute(  # noqa: E731
+        "SELECT c.id FROM camera c JOIN location l ON l.id = c.location_id WHERE l.code = %s"
+        " AND c.status <> 'retired' ORDER BY c.id", (code,)).fetchall()]
+    first, *rest = cams(here)
+    plans.ratify(conn, 2039, chief="korpschef", actor=ED)
+    plans.publish(conn, 2039, actor=ED, at=datetime(2039, 1, 1, tzinfo=UTC))
+    at = datetime(2039, 5, 1, 12, tzinfo=UTC)
+    assert {first, *rest} <= cameras_in_plan(conn, at)
+    # a corrected position, 30 m east: still the planned place
+    conn.execute("UPDATE location SET geom = ST_Translate(geom, 0.0004, 0) WHERE code = %s",
+                 (here,))
+    assert {first, *rest} <= cameras_in_plan(conn, at)
+    # the location moved 1.4 km: none of its cameras is the plan's any more
+    conn.execute("UPDATE location SET geom = ST_Translate(geom, 0.02, 0) WHERE code = %s",
+                 (here,))
+    assert not {first, *rest} & cameras_in_plan(conn, at)
+    conn.execute("UPDATE location SET geom = ST_Translate(geom, -0.0204, 0) WHERE code = %s",
+                 (here,))
+    assert {first, *rest} <= cameras_in_plan(conn, at)
+    # a camera moved to another location in the registry: not the plan's camera there
+    conn.execute("UPDATE camera SET location_id = (SELECT id FROM location WHERE code = %s)"
+                 " WHERE id = %s", (there, first))
+    members = cameras_in_plan(conn, at)
+    assert first not in members and set(rest) <= members
+
+
 def test_diff_on_a_constructed_pair_of_plans(demo_db, conn):
     a, b, c, d = _regular(conn, 4)
     plans.create_draft(conn, 2036, actor=ED)
