@@ -181,12 +181,15 @@ def _kml(layer: str, features: list[dict[str, Any]]) -> bytes:
     ``Schema`` as ``ExtendedData`` (the name is the placemark's name)."""
     from xml.etree import ElementTree as ET
 
+    from anpr import xmltext
+
     ET.register_namespace("", _KML_NS)
 
     def sub(parent, tag, text=None, **attrs):
-        el = ET.SubElement(parent, f"{{{_KML_NS}}}{tag}", attrs)
+        el = ET.SubElement(parent, f"{{{_KML_NS}}}{tag}",
+                           {k: xmltext.text(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = xmltext.text(text)   # an editor's text may hold what XML cannot
         return el
 
     root = ET.Element(f"{{{_KML_NS}}}kml")

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 from xml.etree import ElementTree as ET
 
-from anpr import clock
+from anpr import clock, xmltext
 from anpr.csvcells import cell
 from anpr.errors import BadInput
 
@@ -228,9 +228,9 @@ def _xml_writer(ns: str) -> Callable[..., ET.Element]:
     prefix = f"{{{ns}}}"
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, prefix + tag, attrs)
+        el = ET.SubElement(parent, prefix + tag, {k: xmltext.text(v) for k, v in attrs.items()})
         if text is not None:
-            el.text = text
+            el.text = xmltext.text(text)   # text others typed may hold what XML cannot
         return el
 
     return sub

@@ -148,3 +148,41 @@ def test_public_pages_need_no_login(client, year):
     assert client.get("/plans/map").status_code == 200
     d = client.get(f"/plans/diff/{year - 1}/{year}")
     assert d.status_code == 200 and "Locaties toegevoegd" in d.get_data(as_text=True)
+
+
+def test_a_name_with_a_control_character_keeps_the_published_kml_readable(
+        app, demo_db, conn, login):
+    """An editor pasted a location name with a vertical tab and an escape (from a
+    document) through the registry editor; the published plan's KML, which ElementTree
+    wrote with those characters as they were, no longer parsed as XML: not in a KML
+    viewer, not in GDAL. They are U+FFFD there now; GeoJSON keeps the name exactly."""
+    import json
+    from datetime import datetime, timezone
+    from xml.etree import ElementTree as ET
+
+    from camera_registry import plans
+
+    code = conn.execute("SELECT code FROM location WHERE owner = 'police'"
+                        " ORDER BY code LIMIT 1 OFFSET 5").fetchone()["code"]
+    conn.rollback()
+    editor = login("editor")
+    url = f"/api/v1/registry/locations/{code}"
+    old = editor.get(url).get_json()["name"]
+    pasted = "Knooppunt\x0bNoord \x1b[1m\x7f (afrit\x0c3)"
+    assert editor.patch(url, json={"name": pasted}).status_code == 200
+    try:
+        year = 2043
+        plans.create_draft(conn, year, actor="editor")
+        plans.ratify(conn, year, chief="korpschef", actor="editor")
+        plans.publish(conn, year, actor="editor", at=datetime(year, 1, 1, tzinfo=timezone.utc))
+        conn.commit()
+        public = app.test_client()
+        kml = public.get(f"/plans/{year}/cameraplan.kml")
+        assert kml.status_code == 200
+        root = ET.fromstring(kml.data)                   # it parses
+        names = [el.text for el in root.iter("{http://www.opengis.net/kml/2.2}name")]
+        assert "Knooppunt\ufffdNoord \ufffd[1m\x7f (afrit\ufffd3)" in names
+        geo = json.loads(public.get(f"/plans/{year}/cameraplan.geojson").data)
+        assert pasted in {f["properties"]["name"] for f in geo["features"]}
+    finally:
+        assert editor.patch(url, json={"name": old}).status_code == 200
