@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,12 +74,17 @@ def _check_password(password: str) -> None:
         raise BadInput("password too long")
 
 
+_USERNAME = re.compile(r"[A-Za-z0-9.-]{1,64}\Z")
+
+
 def create(conn: psycopg.Connection, username: str, full_name: str, role: str, password: str,
            *, unit_code: str | None = None, granted_by: str = "system") -> Account:
     if role not in ROLES:
         raise BadInput(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").isalnum():
-        raise BadInput("username: letters, digits, dots and dashes, at most 64")
+    if not isinstance(username, str) or not _USERNAME.fullmatch(username):
+        # ASCII only: str.isalnum() took Cyrillic and Greek letters, so "оfficer.mn" (a
+        # Cyrillic o) could pass for officer.mn in the audit log and a hand-over list
+        raise BadInput("username: letters a-z, digits, dots and dashes (ASCII), at most 64")
     _check_password(password)
     try:
         row = conn.execute(

@@ -27,6 +27,12 @@ def test_short_passwords_and_unknown_roles_are_refused(conn):
     accounts.create(conn, "dup", "D", "analyst", PW)
     with pytest.raises(Conflict):
         accounts.create(conn, "DUP", "D", "analyst", PW)
+    # look-alikes of an existing name in another script, and other characters than the
+    # ASCII letters, digits, dots and dashes: refused (str.isalnum() took them all)
+    for name in ("\u043efficer.mn", "officer.m\u03bd", "offi\u0441er", "o\u00b2",
+                 "officer mn", "officer_mn", "a" * 65, ""):
+        with pytest.raises(BadInput, match="ASCII"):
+            accounts.create(conn, name, "D", "analyst", PW)
 
 
 def test_authorisation_is_recorded_with_grantor(conn):

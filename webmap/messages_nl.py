@@ -99,8 +99,9 @@ TABLE: dict[str, str] = {
         "Dit is de sessie die u nu gebruikt: meld u af om haar te beëindigen.",
     "no such session": "Deze sessie bestaat niet (meer).",
     "unknown role {}; one of {}": "Onbekende rol {0}; kies een van: {1}.",
-    "username: letters, digits, dots and dashes, at most 64":
-        "Gebruikersnaam: letters, cijfers, punten en streepjes, ten hoogste 64 tekens.",
+    "username: letters a-z, digits, dots and dashes (ASCII), at most 64":
+        "Gebruikersnaam: letters a-z, cijfers, punten en streepjes (ASCII), ten hoogste 64 "
+        "tekens.",
     "an account {} already exists": "Er bestaat al een account {0}.",
     "unknown unit {}": "Onbekende eenheid {0}.",
     "log in first": "Log eerst in.",
