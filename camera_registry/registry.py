@@ -177,7 +177,28 @@ def update_location(conn: psycopg.Connection, code: str, *, actor: str, move_lan
     dx, dy = after["lon"] - before["lon"], after["lat"] - before["lat"]
     if move_lanes and (dx or dy):
         after["lanes_moved"] = _shift_lanes(conn, actor, before["id"], dx, dy)
+    if dx or dy:
+        outside = _outside_published_plans(conn, code)
+        if outside:
+            after["outside_published_plans"] = outside
     return after
+
+
+def _outside_published_plans(conn: psycopg.Connection, code: str) -> list[int]:
+    """The published plans of this year and later that name this location at a place it
+    has now moved away from (further than ``membership.MAX_MOVE_M``): there its cameras
+    are no longer the plan's and store nothing (R9). The editor is told at once."""
+    from anpr import clock
+    from camera_registry.membership import MAX_MOVE_M
+
+    return [r["year"] for r in _rows(conn, """
+        SELECT p.year FROM camera_plan p
+          JOIN plan_location pl ON pl.plan_id = p.id AND pl.location_code = %(code)s
+          JOIN location l ON l.code = %(code)s
+         WHERE p.state = 'published' AND p.year >= %(year)s
+           AND NOT ST_DWithin(l.geom::geography, pl.geom::geography, %(moved)s)
+         ORDER BY p.year""", {"code": code, "year": clock.local(clock.now()).year,
+                              "moved": MAX_MOVE_M})]
 
 
 def _shift_lanes(conn: psycopg.Connection, actor: str, location_id: int, dx: float,

@@ -605,3 +605,32 @@ def test_a_code_or_id_with_a_line_break_at_its_end_is_refused(editor, conn, tail
     r = editor.post(f"{API}/cameras", json=body)
     assert r.status_code == 400, r.get_json()
     assert _state(conn) == before
+
+
+def test_a_move_away_from_the_published_plan_is_told_to_the_editor(editor, conn, demo_db):
+    """R9: the published plan names a location where it recorded it; moved further than a
+    correction (100 m) its cameras store nothing (camera_registry.membership). The editor
+    who moves it learns so from the answer (and the editor page says it in Dutch): which
+    published plans, this year's on, no longer cover it there. Moved back, nothing."""
+    from anpr import clock
+
+    year = clock.local(clock.now()).year
+    code = conn.execute(
+        "SELECT pl.location_code FROM plan_location pl JOIN camera_plan p ON p.id = pl.plan_id"
+        " WHERE p.year = %s AND p.state = 'published' ORDER BY pl.location_code LIMIT 1",
+        (year,)).fetchone()["location_code"]
+    conn.rollback()
+    url = f"{API}/locations/{code}"
+    home = editor.get(url).get_json()
+    try:
+        near = editor.patch(url, json={"lon": home["lon"] + 0.0004, "lat": home["lat"]})
+        assert near.status_code == 200 and "outside_published_plans" not in near.get_json()
+        far = editor.patch(url, json={"lon": home["lon"] + 0.02, "lat": home["lat"]})
+        assert far.status_code == 200, far.get_json()
+        assert far.get_json()["outside_published_plans"] == [year]
+        renamed = editor.patch(url, json={"name": home["name"] + " (test)"})   # no move
+        assert "outside_published_plans" not in renamed.get_json()
+    finally:
+        back = editor.patch(url, json={"lon": home["lon"], "lat": home["lat"],
+                                       "name": home["name"]})
+        assert back.status_code == 200 and "outside_published_plans" not in back.get_json()

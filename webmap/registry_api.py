@@ -489,7 +489,12 @@ _FRAME = {"type": "object", "required": ["width", "height"],
 #: What the registry answers: locations, cameras, periods, masks and their history.
 _ANSWERS: dict[str, dict[str, Any]] = {
     "StoredLocation": {"type": "object", "required": ["code", "name", "lon", "lat"],
-                       "properties": _LOCATION_FIELDS},
+                       "properties": {**_LOCATION_FIELDS, "outside_published_plans": {
+                           "type": "array", "items": {"type": "integer"},
+                           "description": "After a move: the published plans (this year "
+                                          "and later) that name the location more than "
+                                          "100 m from where it now is; there its cameras "
+                                          "store nothing (R9)"}}},
     "StoredLocationWithCameras": {
         "type": "object", "required": ["code", "cameras"],
         "properties": {**_LOCATION_FIELDS, "cameras": {

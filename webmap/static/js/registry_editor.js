@@ -135,6 +135,14 @@
         updateUndo();
         var text = "Locatie " + code + " verplaatst naar " + loc.lat.toFixed(5) + ", " + loc.lon.toFixed(5) +
           (from.lanes ? "; rijstroken meeverplaatst (" + loc.lanes_moved.length + ")." : ".");
+        if ((loc.outside_published_plans || []).length) {
+          // R9: the published plan names the location where it was; its cameras store
+          // nothing here until next year's plan or an amendment names them here
+          text += " Let op: het gepubliceerde cameraplan " + loc.outside_published_plans.join(", ") +
+            " noemt deze locatie meer dan 100 m hiervandaan; de camera's slaan hier niets op" +
+            " tot een volgend plan of een wijziging ze hier noemt. Maak de verplaatsing" +
+            " ongedaan als dit een correctie van enkele meters had moeten zijn.";
+        }
         if (markers[code]) { markers[code].setLatLng([loc.lat, loc.lon]); }
         return selectLocation(code).then(function () { showNotice(text); });
       }).catch(function (err) {
