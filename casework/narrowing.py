@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 
 from anpr.errors import Conflict
-from gis.search.scope import OutsideScope, Scope, normalise_plate
+from gis.search.scope import OutsideScope, Scope, covered as within_windows, normalise_plate
 
 
 def narrowed(conn: psycopg.Connection, request: dict[str, Any], new: dict[str, Any]
@@ -34,7 +34,7 @@ def narrowed(conn: psycopg.Connection, request: dict[str, Any], new: dict[str, A
                             "plates": new.get("plates") or None})
     problems = []
     for w in wide.windows:
-        if not any(o.contains(w) for o in old.windows):
+        if not within_windows(w, old.windows):
             problems.append(f"the window {w.start.isoformat()} .. {w.end.isoformat()} "
                             "lies outside the order's windows")
     added = sorted(set(new.get("locations") or []) - set(old_raw.get("locations") or []))

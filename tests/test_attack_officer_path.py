@@ -1,0 +1,210 @@
+"""The planted demo cases walked the officer's own way, as a new officer would: through the
+search panel on the map in Chromium where officers use the browser, and through the JSON
+API where integrators do. What the ground truth says must be found, with no 500 and no
+wrong or missing row, whatever an officer varies: windows across midnight and given in
+local time with an offset, plates typed with dashes, spaces and lower case, a drawn
+polygon against picked locations against a corridor, page sizes and sorting, the export
+formats, the same search twice, an order that covers only part of a window."""
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from conftest import NL_NORTH, NL_SOUTH, SearchClient, SessionClient, confirmed_request
+
+AMS = ZoneInfo("Europe/Amsterdam")
+UTC = timezone.utc
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+def _ams(dt: datetime) -> str:
+    """The instant written in Amsterdam local time with its offset (+01:00 or +02:00)."""
+    return dt.astimezone(AMS).isoformat()
+
+
+def _scope(windows: list[dict], **extra) -> dict:
+    return {"windows": windows, "areas": [{"kind": "polygon", "geometry": NL_NORTH},
+                                          {"kind": "polygon", "geometry": NL_SOUTH}], **extra}
+
+
+def _count(database_url: str, sql: str, *args) -> int:
+    with psycopg.connect(database_url) as c:
+        return c.execute(sql, args).fetchone()[0]
+
+
+def _convoy_keys(truth) -> set[tuple[str, datetime]]:
+    return {(p["lead_camera"], datetime.fromisoformat(p["lead_at"]))
+            for p in truth["convoy"]["passages"]}
+
+
+def _keys(rows) -> set[tuple[str, datetime]]:
+    return {(r["camera_id"], datetime.fromisoformat(r["captured_at"])) for r in rows}
+
+
+# -- the order's time: several windows, part of a window ----------------------------------
+
+def test_a_search_across_two_abutting_order_windows_is_inside_the_order(app, people, demo_db,
+                                                                        truth):
+    """An order naming the afternoon as two windows that meet (14-17 and 17-20) allows a
+    search of 15-19: every minute of it is inside the order's time (R5)."""
+    officer = SessionClient(app, "officer2.mn")
+    start, end = demo_db["start"], demo_db["end"]
+    mid = start + (end - start) / 2
+    rid = confirmed_request(officer, scope=_scope([
+        {"start": _iso(start), "end": _iso(mid)}, {"start": _iso(mid), "end": _iso(end)}]))
+    lead = truth["convoy"]["lead"]
+    r = SearchClient(app, "officer2.mn", rid).post("/api/v1/search/plate", json={
+        "plates": [lead], "window": {"start": _iso(start), "end": _iso(end)}})
+    assert r.status_code == 200, r.get_json()
+    assert _keys(r.get_json()["passages"]) == _convoy_keys(truth)
+    # Overlapping windows too (13-17 and 16-20).
+    rid = confirmed_request(officer, scope=_scope([
+        {"start": _iso(start), "end": _iso(mid + timedelta(minutes=30))},
+        {"start": _iso(mid - timedelta(minutes=30)), "end": _iso(end)}]))
+    r = SearchClient(app, "officer2.mn", rid).post("/api/v1/search/plate", json={
+        "plates": [lead], "window": {"start": _iso(start), "end": _iso(end)}})
+    assert r.status_code == 200, r.get_json()
+    assert _keys(r.get_json()["passages"]) == _convoy_keys(truth)
+
+
+def test_a_window_partly_outside_the_order_is_refused_in_dutch_and_stores_nothing(
+        app, people, demo_db, truth, database_url):
+    officer = SessionClient(app, "officer2.mn")
+    start, end = demo_db["start"], demo_db["end"]
+    rid = confirmed_request(officer, scope=_scope([
+        {"start": _iso(start + timedelta(hours=1)), "end": _iso(end)}]))
+    before = _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s", rid)
+    params = {"plates": [truth["convoy"]["lead"]],
+              "window": {"start": _ams(start), "end": _ams(end)}}
+    for r in (officer.post(f"/api/v1/requests/{rid}/searches",
+                           json={"kind": "plate", "parameters": params}),
+              SearchClient(app, "officer2.mn", rid).post("/api/v1/search/plate/preview",
+                                                         json=params)):
+        assert r.status_code == 403, r.get_json()
+        body = r.get_json()
+        assert body["error"] == "outside_scope"
+        bericht = body["bericht"]
+        # Dutch, in Amsterdam time, naming the asked window and the order's.
+        loc = lambda dt: dt.astimezone(AMS).strftime("%d-%m-%Y %H:%M")  # noqa: E731
+        assert "buiten de tijd van het bevel" in bericht, bericht
+        assert loc(start) in bericht and loc(end) in bericht, bericht
+        assert loc(start + timedelta(hours=1)) in bericht, bericht
+        assert "+00:00" not in bericht and "T" not in bericht.replace("Tijdvak", ""), bericht
+    assert _count(database_url, "SELECT count(*) FROM enquiry WHERE request_id = %s",
+                  rid) == before
+
+
+# -- local offsets, typed plates, the same search twice -----------------------------------
+
+def test_local_offsets_and_typed_plates_are_the_same_search(app, people, demo_db, truth,
+                                                            database_url):
+    """The window in Amsterdam time with its offset and the plates typed as a witness says
+    them ('zx-12 ab', lower case, spaces) find exactly the planted passages; asked again
+    in UTC with the plate in capitals it is the same search, not run twice."""
+    officer = SessionClient(app, "officer2.mn")
+    rid = confirmed_request(officer)
+    client = SearchClient(app, "officer2.mn", rid)
+    lead, follower = truth["convoy"]["lead"], truth["convoy"]["follower"]
+    typed = [f" {lead[:2].lower()}-{lead[2:4]} {lead[4:].lower()} ",
+             f"{follower[:2]}.{follower[2:].lower()}"]
+    local = {"start": _ams(demo_db["start"]), "end": _ams(demo_db["end"])}
+    assert local["start"].endswith(("+01:00", "+02:00"))
+    first = client.post("/api/v1/search/plate", json={"plates": typed, "window": local,
+                                                      "limit": 1000})
+    assert first.status_code == 200, first.get_json()
+    rows = first.get_json()["passages"]
+    assert {p["plate"] for p in rows} == {lead, follower}
+    assert _convoy_keys(truth) <= _keys(rows)
+    follower_keys = {(p["follower_camera"], datetime.fromisoformat(p["follower_at"]))
+                     for p in truth["convoy"]["passages"]}
+    assert _keys(rows) == _convoy_keys(truth) | follower_keys
+    runs = _count(database_url, "SELECT count(*) FROM audit_log WHERE subject = %s AND "
+                  "action = 'search.run'", f"request:{rid}")
+    again = officer.post(f"/api/v1/requests/{rid}/searches", json={
+        "kind": "plate", "parameters": {
+            "plates": [follower, lead],
+            "window": {"start": demo_db["start"].astimezone(UTC).isoformat().replace(
+                "+00:00", "Z"), "end": _iso(demo_db["end"])}}})
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["already"] == "run"
+    assert again.get_json()["enquiry_id"] == first.get_json()["enquiry_id"]
+    assert _count(database_url, "SELECT count(*) FROM audit_log WHERE subject = %s AND "
+                  "action = 'search.run'", f"request:{rid}") == runs
+
+
+# -- across midnight ----------------------------------------------------------------------
+
+def _plant_across_midnight(database_url: str, truth) -> tuple[str, list[datetime], datetime]:
+    """A plate of this test's own, passing a demo camera around the last Amsterdam midnight
+    (23:00 UTC in winter) and the UTC midnight after it: two capture days, two dates."""
+    plate = "MN" + uuid.uuid4().hex[:4].upper()
+    today = datetime.now(AMS).replace(hour=0, minute=0, second=0, microsecond=0)
+    midnight = today - timedelta(days=1)  # yesterday's local midnight, well inside the order
+    utc_midnight = midnight.astimezone(UTC).replace(hour=0) + timedelta(days=1)
+    times = sorted({midnight - timedelta(minutes=10), midnight + timedelta(minutes=10),
+                    utc_midnight - timedelta(minutes=10), utc_midnight + timedelta(minutes=10)})
+    cam = truth["convoy"]["passages"][0]["lead_camera"]
+    with psycopg.connect(database_url) as c:
+        for t in times:
+            c.execute("SELECT jj126.ensure_partition(%s)", (t.astimezone(UTC).date(),))
+        src = c.execute("SELECT geom, segment_id FROM jj126.passage WHERE camera_id = %s "
+                        "LIMIT 1", (cam,)).fetchone()
+        for i, t in enumerate(times):
+            c.execute("INSERT INTO jj126.passage (camera_id, captured_at, plate, plate_raw, "
+                      "country, confidence, geom, capture_id, segment_id) VALUES "
+                      "(%s, %s, %s, %s, 'NL', 0.95, %s, %s, %s)",
+                      (cam, t, plate, plate, src[0], f"midnight-{plate}-{i}", src[1]))
+        c.commit()
+    return plate, [t.astimezone(UTC) for t in times], midnight
+
+
+def test_windows_across_midnight_in_local_time(app, people, demo_db, truth, database_url):
+    plate, times, midnight = _plant_across_midnight(database_url, truth)
+    officer = SessionClient(app, "officer2.mn")
+    rid = confirmed_request(officer, plates=[plate])
+    client = SearchClient(app, "officer2.mn", rid)
+
+    def found(start: datetime, end: datetime, **extra) -> list[datetime]:
+        r = client.post("/api/v1/search/plate", json={
+            "plates": [plate.lower()], "window": {"start": _ams(start), "end": _ams(end)},
+            **extra})
+        assert r.status_code == 200, r.get_json()
+        return sorted(datetime.fromisoformat(p["captured_at"]) for p in r.get_json()["passages"])
+
+    # 23:30 - 01:30 local: all four, across both the local and the UTC date change.
+    assert found(midnight - timedelta(minutes=30), midnight + timedelta(hours=2, minutes=30)) \
+        == times
+    # The first local half hour of the day: only the passage ten minutes after midnight.
+    assert found(midnight, midnight + timedelta(minutes=30)) == [times[1]]
+    # The half-open end: a window ending at a passage's own minute leaves it out.
+    assert found(midnight - timedelta(minutes=10), midnight + timedelta(minutes=10)) \
+        == [times[0]]
+    # The route over the two capture days joins the four passages in time order.
+    r = client.post("/api/v1/search/route", json={
+        "plate": plate, "window": {"start": _ams(midnight - timedelta(hours=1)),
+                                   "end": _ams(midnight + timedelta(hours=3))}})
+    assert r.status_code == 200, r.get_json()
+    route = r.get_json()
+    assert [datetime.fromisoformat(p["captured_at"]) for p in route["passages"]] == times
+    assert len(route["legs"]) == len(times) - 1
+    # Held and read back across the two days: the results table by time, both orders.
+    eid = route["enquiry_id"]
+    asc = officer.get(f"/api/v1/searches/{eid}/results?sort=time").get_json()
+    desc = officer.get(f"/api/v1/searches/{eid}/results?sort=time&order=desc").get_json()
+    assert [datetime.fromisoformat(p["captured_at"]) for p in asc["passages"]] == times
+    assert [datetime.fromisoformat(p["captured_at"]) for p in desc["passages"]] == times[::-1]
+    # The table filtered on the local day: from local midnight, as the browser sends it.
+    day = officer.get(f"/api/v1/searches/{eid}/results", query_string={
+        "from": _ams(midnight), "to": _ams(midnight + timedelta(days=1))}).get_json()
+    assert [datetime.fromisoformat(p["captured_at"]) for p in day["passages"]] == times[1:]
