@@ -208,3 +208,145 @@ def test_windows_across_midnight_in_local_time(app, people, demo_db, truth, data
     day = officer.get(f"/api/v1/searches/{eid}/results", query_string={
         "from": _ams(midnight), "to": _ams(midnight + timedelta(days=1))}).get_json()
     assert [datetime.fromisoformat(p["captured_at"]) for p in day["passages"]] == times[1:]
+
+
+# -- page sizes and sorting ---------------------------------------------------------------
+
+@pytest.mark.parametrize("sort", ["time", "plate", "camera", "location"])
+def test_every_page_size_and_sort_lists_each_held_row_once(app, people, demo_db, truth, sort):
+    """A block search at the five crime sites over their two hours, read back in pages of
+    1, 7 and the maximum, by each sort key, both ways: every held row once, in order, and
+    the planted crime-site plates among them."""
+    officer = SessionClient(app, "officer2.mn")
+    rid = confirmed_request(officer)
+    s0 = truth["crime_sites"]["sites"][0]
+    params = {"cameras": s0["cameras"], "window": {"start": s0["from"], "end": s0["to"]}}
+    pre = officer.post(f"/api/v1/requests/{rid}/searches",
+                       json={"kind": "block", "parameters": params}).get_json()
+    run = officer.post(f"/api/v1/searches/{pre['enquiry_id']}/run")
+    assert run.status_code == 200, run.get_json()
+    eid, held = pre["enquiry_id"], run.get_json()["passages_kept"]
+    planted = {p for p, s in _crime_plates(truth).items() if 1 in s}
+    key = {"time": lambda r: r["captured_at"], "plate": lambda r: r["plate"],
+           "camera": lambda r: r["camera_id"], "location": lambda r: r["location_code"]}[sort]
+    for order in ("asc", "desc"):
+        for size in (1, 7, 1000):
+            rows, offset = [], 0
+            while offset is not None:
+                page = officer.get(f"/api/v1/searches/{eid}/results", query_string={
+                    "sort": sort, "order": order, "limit": size, "offset": offset})
+                assert page.status_code == 200, page.get_json()
+                body = page.get_json()
+                assert body["total"] == held and len(body["passages"]) <= size
+                rows += body["passages"]
+                offset = body["page"]["next_offset"]
+                if size == 1 and len(rows) >= 40:  # a page of one: the first forty do
+                    break
+            ids = [r["passage_id"] for r in rows]
+            assert len(ids) == len(set(ids)), (sort, order, size)
+            keys = [key(r) for r in rows]
+            assert keys == sorted(keys, reverse=order == "desc"), (sort, order, size)
+            if size == 1000:
+                assert len(ids) == held
+                assert planted <= {r["plate"] for r in rows}
+    # A page past the end is empty, not an error; a page above the maximum is refused.
+    past = officer.get(f"/api/v1/searches/{eid}/results?offset={held + 5}").get_json()
+    assert past["passages"] == [] and past["page"]["next_offset"] is None
+    too = officer.get(f"/api/v1/searches/{eid}/results?limit=100000")
+    assert too.status_code == 400 and too.get_json().get("bericht"), too.get_json()
+    for bad in ("sort=speed", "order=up", "limit=-1", "offset=x", "limit=1.5"):
+        r = officer.get(f"/api/v1/searches/{eid}/results?{bad}")
+        assert r.status_code == 400, (bad, r.get_json())
+
+
+def _crime_plates(truth) -> dict[str, set[int]]:
+    """The planted crime-site plates (the decoys too) and the sites each is planted at."""
+    return {p: set(s) for p, s in truth["crime_sites"]["plates"].items()}
+
+
+# -- the map's search panel in Chromium ---------------------------------------------------
+
+from browser_support import browser, log_in  # noqa: E402,F401  (fixture)
+
+
+def _local_field(dt: datetime) -> str:
+    """What an officer types into a datetime-local field: Amsterdam wall-clock time."""
+    return dt.astimezone(AMS).strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture
+def own_request(app, people, demo_db):
+    """A confirmed request of the officer's own (the whole country, the last 27 days)."""
+    return confirmed_request(SessionClient(app, "officer2.mn"))
+
+
+@pytest.fixture
+def panel(browser, live_server, own_request):
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 1500, "height": 950},
+                              timezone_id="UTC", locale="nl-NL", accept_downloads=True)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    log_in(pg, live_server, "officer2.mn")
+    pg.goto(live_server + "/")
+    pg.wait_for_selector("#search-request[data-ready='1']", timeout=30_000)
+    pg.select_option("#search-request", str(own_request))
+    pg.wait_for_selector("#status[data-ready='1']", timeout=30_000)
+    pg.wait_for_selector("#search-panel[data-state='idle']", timeout=10_000)
+    yield pg
+    ctx.close()
+
+
+def _preview_then_results(page) -> None:
+    page.click("#search-preview-btn")
+    page.wait_for_selector("#search-panel[data-state='preview']", timeout=30_000)
+    page.click("#search-run-btn")
+    page.wait_for_selector("#search-panel[data-state='results']", timeout=60_000)
+
+
+def _misread_vehicle(truth) -> tuple[str, dict]:
+    return next((p, v) for p, v in truth["misreads"]["vehicles"].items() if v["misread"])
+
+
+@pytest.mark.browser
+def test_the_map_offers_the_misreads_option_and_marks_what_it_found(panel, demo_db, truth):
+    """Qm from the map: the officer ticks 'including probable misreads' for a plate typed
+    as heard and finds every passage of the vehicle, the misread ones marked; without the
+    tick they are not there. The option is offered for Q1, Q4, Q5 and Q6, not Q2 or Q3."""
+    plate, v = _misread_vehicle(truth)
+    misread = {(x["camera"], datetime.fromisoformat(x["at"])) for x in v["misread"]}
+    page = panel
+    page.select_option("#search-kind", "plate")
+    page.fill("#search-plates", f"{plate[:2].lower()}-{plate[2:]}")
+    page.fill("#search-start", _local_field(demo_db["start"]))
+    page.fill("#search-end", _local_field(demo_db["end"]))
+    _preview_then_results(page)
+    plain = page.evaluate("Anpr.pages.searchPanel.state.result.passages")
+    assert not _keys(plain) & misread and len(plain) == v["passages"] - len(misread)
+
+    assert page.is_visible("#search-misreads")
+    page.check("#search-misreads")
+    assert page.is_disabled("#search-run-btn")  # a changed search needs its own count
+    _preview_then_results(page)
+    body = page.evaluate("Anpr.pages.searchPanel.state.query.body")
+    assert body["misreads"] is True
+    rows = page.evaluate("Anpr.pages.searchPanel.state.result.passages")
+    assert len(rows) == v["passages"] and misread <= _keys(rows)
+    marked = page.eval_on_selector_all(
+        "#search-rows tbody tr", "els => els.filter(e => e.dataset.match !== 'exact')"
+        ".map(e => Number(e.dataset.id))")
+    assert sorted(marked) == sorted(r["id"] for r in rows if r["match"] != "exact")
+    assert len(marked) == len(misread)
+    assert page.evaluate("Anpr.pages.searchPanel.state.result.verification_required")
+    for kind, shown in (("partial", False), ("block", False), ("convoy", True),
+                        ("route", True), ("common", True)):
+        page.select_option("#search-kind", kind)
+        assert page.is_visible("#search-misreads") is shown, kind
+    # The route including probable misreads: every passage of the vehicle on it.
+    page.select_option("#search-kind", "route")
+    page.fill("#search-plate", plate.lower())
+    page.check("#search-misreads")
+    _preview_then_results(page)
+    route = page.evaluate("Anpr.pages.searchPanel.state.result")
+    assert route["params"]["misreads"] is True and misread <= _keys(route["passages"])
+    assert not page.errors, page.errors

@@ -22,6 +22,9 @@
     status_retired: "buiten gebruik", period_defect: "defect in venster", period_roadworks: "wegwerkzaamheden in venster",
     period_inactive: "niet actief in venster", not_in_plan: "niet in cameraplan", not_yet_active: "nog niet actief", retired: "buiten gebruik"
   };
+  // How a row matched a search including probable misreads (gis.search.misreads).
+  var MATCH_LABELS = { equivalent_characters: "waarschijnlijk misgelezen (gelijkende tekens)", alternative_read: "alternatieve lezing van de camera" };
+  var MATCH_SHORT = { equivalent_characters: "~", alternative_read: "alt." };
   var SEARCH_NAMES = { plate: "Q1 kenteken", partial: "Q2 deel van kenteken", block: "Q3 blokbevraging", convoy: "Q4 konvooi", common: "Q5 gemeenschappelijke kentekens", route: "Q6 route" };
 
   var M = Anpr.pages.map;
@@ -142,6 +145,10 @@
     if (kind === "convoy" || kind === "route") { b.plate = el("search-plate").value.trim(); }
     if (kind === "convoy") { b.minutes = Number(el("search-minutes").value); b.min_shared = Number(el("search-min-shared").value); }
     if (kind === "route") { b.detour_minutes = Number(el("search-detour").value); }
+    // Qm: including probable misreads, an option of Q1, Q4, Q5 and Q6 only (the server
+    // refuses it on Q2 and Q3); sent only when chosen, so a search without it is the same
+    // search as before.
+    if (kind !== "partial" && kind !== "block" && el("search-misreads").checked) { b.misreads = true; }
     if (kind === "common") {
       if (state.sites.length < 2) { throw new Error("Voeg minstens twee sites toe (teken een selectie en kies 'Selectie als site toevoegen')."); }
       b.k = Number(el("search-k").value);
@@ -342,8 +349,11 @@
     var wrap = document.createElement("div"); wrap.className = "scroll";
     var html = "<table><thead><tr><th>tijd</th><th>kenteken</th><th>locatie</th><th>camera</th><th>r.</th><th>str.</th></tr></thead><tbody>";
     r.passages.forEach(function (p) {
-      html += "<tr class=\"clickable\" data-id=\"" + p.id + "\" data-location=\"" + esc(p.location_code) + "\"><td>" + showTime(p.captured_at) +
-        "</td><td>" + esc(p.plate) + "</td><td title=\"" + esc(p.location_name) + "\">" + esc(p.location_code) + "</td><td>" + esc(p.camera_id) +
+      var match = p.match || "exact";
+      html += "<tr class=\"clickable" + (match !== "exact" ? " misread" : "") + "\" data-id=\"" + p.id + "\" data-location=\"" + esc(p.location_code) +
+        "\" data-match=\"" + esc(match) + "\"><td>" + showTime(p.captured_at) +
+        "</td><td>" + esc(p.plate) + (match !== "exact" ? " <span class=\"match\" title=\"" + esc(MATCH_LABELS[match] || match) +
+        (p.matched_plate ? ": " + esc(p.matched_plate) : "") + "; te verifi&euml;ren tegen de uitsnede\">" + esc(MATCH_SHORT[match] || "?") + "</span>" : "") + "</td><td title=\"" + esc(p.location_name) + "\">" + esc(p.location_code) + "</td><td>" + esc(p.camera_id) +
         "</td><td>" + (p.inout === "in" ? "in" : "uit") + "</td><td>" + esc(p.lane) + "</td></tr>";
     });
     wrap.innerHTML = html + "</tbody></table>";
@@ -455,7 +465,8 @@
     });
     r.passages.forEach(function (p, i) {
       layers.results.addLayer(L.circleMarker([p.lat, p.lon], { radius: 5, color: "#000", weight: 1, fillColor: "#fff", fillOpacity: 1,
-        pane: "searchPane", className: "search-route-passage" }).bindTooltip((i + 1) + ". " + esc(p.location_code) + " " + showTime(p.captured_at)));
+        pane: "searchPane", className: "search-route-passage" }).bindTooltip((i + 1) + ". " + esc(p.location_code) + " " + showTime(p.captured_at) +
+        (p.match && p.match !== "exact" ? " (" + esc(MATCH_LABELS[p.match] || p.match) + ": " + esc(p.plate) + ")" : "")));
     });
     if (layers.results.getLayers().length) { map.fitBounds(layers.results.getBounds().pad(0.1), { animate: false }); }
     var f = r.flags;
