@@ -350,3 +350,115 @@ def test_the_map_offers_the_misreads_option_and_marks_what_it_found(panel, demo_
     route = page.evaluate("Anpr.pages.searchPanel.state.result")
     assert route["params"]["misreads"] is True and misread <= _keys(route["passages"])
     assert not page.errors, page.errors
+
+
+def _draw_rectangle(page, north, west, south, east) -> None:
+    page.evaluate("([n, w, s, e]) => Anpr.pages.map.map.fitBounds([[s, w], [n, e]],"
+                  " {animate: false, padding: [60, 60]})", [north, west, south, east])
+    page.wait_for_timeout(300)
+    box = page.locator("#map").bounding_box()
+    pt = lambda lat, lon: page.evaluate(  # noqa: E731
+        "([lat, lon]) => { const p = Anpr.pages.map.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }", [lat, lon])
+    (x1, y1), (x2, y2) = pt(north, west), pt(south, east)
+    page.evaluate("document.querySelector('#selection-count').dataset.count = ''")
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(box["x"] + x1, box["y"] + y1)
+    page.mouse.down()
+    page.mouse.move(box["x"] + (x1 + x2) / 2, box["y"] + (y1 + y2) / 2, steps=5)
+    page.mouse.move(box["x"] + x2, box["y"] + y2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#selection-count').dataset.count !== ''",
+                           timeout=15_000)
+
+
+def _draw_line(page, a, b) -> None:
+    """A corridor: a line from a to b ((lat, lon) each) drawn with the polyline tool."""
+    page.evaluate("([a, b]) => Anpr.pages.map.map.fitBounds([a, b], {animate: false,"
+                  " padding: [120, 120]})", [list(a), list(b)])
+    page.wait_for_timeout(300)
+    box = page.locator("#map").bounding_box()
+    pt = lambda ll: page.evaluate(  # noqa: E731
+        "(ll) => { const p = Anpr.pages.map.map.latLngToContainerPoint(ll); return [p.x, p.y]; }",
+        list(ll))
+    page.evaluate("document.querySelector('#selection-count').dataset.count = ''")
+    page.click(".leaflet-draw-draw-polyline")
+    (x1, y1), (x2, y2) = pt(a), pt(b)
+    page.mouse.click(box["x"] + x1, box["y"] + y1)
+    page.wait_for_timeout(200)
+    page.mouse.click(box["x"] + x2, box["y"] + y2)
+    page.wait_for_timeout(200)
+    page.mouse.click(box["x"] + x2, box["y"] + y2)  # the last point again ends the line
+    page.wait_for_function("document.querySelector('#selection-count').dataset.count !== ''",
+                           timeout=15_000)
+
+
+def _location_point(app, code: str) -> tuple[float, float]:
+    lon, lat = SessionClient(app, "officer2.mn").get(
+        f"/api/v1/locations/{code}").get_json()["geometry"]["coordinates"]
+    return lat, lon
+
+
+@pytest.mark.browser
+def test_common_plates_from_sites_drawn_on_the_map(panel, app, truth):
+    """Q5 from the map: each crime site drawn as a small rectangle around its location and
+    added with its own two hours, typed in Amsterdam time; at k = 3 the plates are the
+    planted ones seen at three sites, no more, no fewer."""
+    page = panel
+    page.select_option("#search-kind", "common")
+    for s in truth["crime_sites"]["sites"]:
+        lat, lon = _location_point(app, s["location_code"])
+        _draw_rectangle(page, lat + 0.002, lon - 0.003, lat - 0.002, lon + 0.003)
+        assert s["location_code"] in page.inner_text("#selection-locations")
+        page.fill("#search-site-start", _local_field(datetime.fromisoformat(s["from"])))
+        # The site's end: the planted window's end, rounded up to the officer's minute.
+        end = datetime.fromisoformat(s["to"])
+        end = end.replace(second=0, microsecond=0) + (timedelta(minutes=1) if end.second or
+                                                      end.microsecond else timedelta())
+        page.fill("#search-site-end", _local_field(end))
+        page.click("#search-site-add")
+    assert page.locator("#search-sites li").count() == 5
+    page.fill("#search-k", "3")
+    _preview_then_results(page)
+    plates = page.eval_on_selector_all("#search-common li", "els => els.map(e => e.dataset.plate)")
+    assert set(plates) == set(truth["crime_sites"]["at_3_sites"]), plates
+    body = page.evaluate("Anpr.pages.searchPanel.state.query.body")
+    for site, s in zip(body["sites"], truth["crime_sites"]["sites"]):
+        assert datetime.fromisoformat(site["window"]["start"]) <= datetime.fromisoformat(s["from"])
+    assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_a_corridor_and_a_window_across_midnight_typed_on_the_map(panel, app, truth,
+                                                                  database_url):
+    """A plate passing around midnight, searched on the map with a window typed in
+    Amsterdam time from 23:30 to 01:30 and only inside a corridor drawn along its
+    location: the four passages, shown in Amsterdam time across the date change."""
+    plate, times, midnight = _plant_across_midnight(database_url, truth)
+    page = panel
+    loc = truth["convoy"]["passages"][0]["location"]
+    lat, lon = _location_point(app, loc)
+    page.fill("#corridor-buffer", "150")
+    _draw_line(page, (lat - 0.004, lon - 0.004), (lat + 0.004, lon + 0.004))
+    assert loc in page.inner_text("#selection-locations")
+    page.select_option("#search-kind", "plate")
+    page.fill("#search-plates", f"{plate[:2].lower()} {plate[2:4]} {plate[4:].lower()}")
+    page.check("#search-only-selection")
+    page.fill("#search-start", _local_field(midnight - timedelta(minutes=30)))
+    page.fill("#search-end", _local_field(midnight + timedelta(hours=1, minutes=30)))
+    _preview_then_results(page)
+    body = page.evaluate("Anpr.pages.searchPanel.state.query.body")
+    # The plate typed in its groups is one plate, not three ('MN', 'C2', 'CB').
+    assert body["plates"] == [plate]
+    assert datetime.fromisoformat(body["window"]["start"]) == midnight - timedelta(minutes=30)
+    rows = page.evaluate("Anpr.pages.searchPanel.state.result.passages")
+    assert sorted(datetime.fromisoformat(r["captured_at"]) for r in rows) == times
+    shown = page.eval_on_selector_all("#search-rows tbody tr td:first-child",
+                                      "els => els.map(e => e.textContent.trim())")
+    assert sorted(shown, key=lambda t: datetime.strptime(t, "%d-%m-%Y %H:%M:%S")) == [
+        t.astimezone(AMS).strftime("%d-%m-%Y %H:%M:%S") for t in times]
+    # How the officer's fields read typed plates: commas, semicolons and new lines part
+    # plates, spaces only between whole plates.
+    assert page.evaluate("Anpr.plates('zx 12 ab, AB123C XY99ZZ; 1 abc 23\\nab-12-cd')") == [
+        "ZX12AB", "AB123C", "XY99ZZ", "1ABC23", "AB-12-CD"]
+    assert not page.errors, page.errors

@@ -113,6 +113,26 @@
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
   }
 
+  /** The plates an officer typed into one field, as a list: commas, semicolons and new
+   * lines separate plates; spaces separate plates only between whole plates. A plate
+   * written in its groups with spaces ("zx 12 ab", "1 ABC 23": no group longer than three
+   * characters) is one plate, as a witness says it, not three plates "ZX", "12" and "AB";
+   * "AB123C XY99ZZ" stays two. Upper case; dashes and dots are left to the server, which
+   * ignores them. */
+  function plates(text) {
+    var out = [];
+    String(text || "").split(/[,;\n\r]+/).forEach(function (piece) {
+      var group = "";
+      piece.trim().split(/\s+/).filter(Boolean).forEach(function (token) {
+        if (token.replace(/[-.]/g, "").length <= 3 && token.indexOf("-") < 0) { group += token; return; }
+        if (group) { out.push(group.toUpperCase()); group = ""; }
+        out.push(token.toUpperCase());
+      });
+      if (group) { out.push(group.toUpperCase()); }
+    });
+    return out;
+  }
+
   /** "1 locatie", "3 locaties": a count with the right form of the noun. */
   function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
 
@@ -190,7 +210,7 @@
 
   window.Anpr = {
     api: api, getJSON: getJSON, send: send, refusal: refusal, csrf: csrf,
-    message: message, esc: esc, count: count,
+    message: message, esc: esc, count: count, plates: plates,
     time: { TZ: TZ, offsetMinutes: offsetMinutes, localToISO: localToISO, isoToLocal: isoToLocal, show: show,
       nowLocal: nowLocal },
     pages: {}

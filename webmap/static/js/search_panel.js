@@ -126,7 +126,7 @@
     return t ? t.split(/,\s*/) : [];
   }
   function windowOf(startId, endId) { return { start: localToISO(el(startId).value), end: localToISO(el(endId).value) }; }
-  function platesOf(text) { return text.split(/[\s,;]+/).filter(Boolean); }
+  function platesOf(text) { return Anpr.plates(text); }
 
   function needSelection() {
     var cams = selectionCameras();

@@ -142,7 +142,7 @@
   }
   function parameters(kind) {
     var p = {};
-    if (kind === "plate") { p.plates = list($("s-plates").value); }
+    if (kind === "plate") { p.plates = Anpr.plates($("s-plates").value); }
     if (kind === "partial") { p.pattern = $("s-pattern").value.trim().toUpperCase(); }
     if (kind === "convoy" || kind === "route") { p.plate = $("s-plate").value.trim().toUpperCase(); }
     if (kind === "convoy") { p.minutes = Number($("s-minutes").value); }

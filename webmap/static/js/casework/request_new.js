@@ -129,7 +129,7 @@
         windows: windows,
         locations: splitList($("f-locations").value, true),
         areas: areas.map(function (a) { return a.selection; }),
-        plates: splitList($("f-plates").value, true),
+        plates: Anpr.plates($("f-plates").value),
         patterns: splitList($("f-patterns").value, true)
       }
     };
