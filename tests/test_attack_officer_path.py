@@ -462,3 +462,126 @@ def test_a_corridor_and_a_window_across_midnight_typed_on_the_map(panel, app, tr
     assert page.evaluate("Anpr.plates('zx 12 ab, AB123C XY99ZZ; 1 abc 23\\nab-12-cd')") == [
         "ZX12AB", "AB123C", "XY99ZZ", "1ABC23", "AB-12-CD"]
     assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_times_typed_across_the_dst_changes_go_out_as_the_instants_meant(panel):
+    """The map's window fields across the DST changes of Europe/Amsterdam: each local time
+    goes out with the offset that held at that moment, so a window across the change is
+    what the officer typed (the server then reads only instants)."""
+    to_iso = "v => Anpr.time.localToISO(v)"
+    cases = {"2026-03-29T01:30": "2026-03-29T01:30:00+01:00",   # before spring forward
+             "2026-03-29T03:30": "2026-03-29T03:30:00+02:00",   # after it
+             "2026-10-25T01:30": "2026-10-25T01:30:00+02:00",   # before fall back
+             "2026-10-25T03:30": "2026-10-25T03:30:00+01:00",   # after it
+             "2026-12-31T23:59": "2026-12-31T23:59:00+01:00"}
+    for typed, sent in cases.items():
+        assert panel.evaluate(to_iso, typed) == sent, typed
+        assert panel.evaluate("v => Anpr.time.isoToLocal(v)", sent) == typed
+    # Two hours typed across the autumn change are three hours of instants, as meant.
+    a = datetime.fromisoformat(panel.evaluate(to_iso, "2026-10-25T01:00"))
+    b = datetime.fromisoformat(panel.evaluate(to_iso, "2026-10-25T03:00"))
+    assert b - a == timedelta(hours=3)
+
+
+# -- the route's export formats -----------------------------------------------------------
+
+def test_the_detour_route_in_every_export_format(app, people, demo_db, truth, tmp_path):
+    """The planted detour searched with its plate typed lower case with dashes: the route
+    answer flags the slow leg, and each file offered (GeoJSON per layer, GeoPackage, KML,
+    GPX) holds the same passages at the same instants, the detour leg flagged."""
+    officer = SessionClient(app, "officer2.mn")
+    det = truth["detour"]
+    rid = confirmed_request(officer, plates=[det["plate"]])
+    client = SearchClient(app, "officer2.mn", rid)
+    plate = det["plate"]
+    params = {"plate": f"{plate[:2].lower()}-{plate[2:4]}-{plate[4:].lower()}",
+              "window": {"start": _ams(demo_db["start"]), "end": _ams(demo_db["end"])}}
+    r = client.post("/api/v1/search/route", json=params)
+    assert r.status_code == 200, r.get_json()
+    route = r.get_json()
+    times = [datetime.fromisoformat(p["captured_at"]) for p in route["passages"]]
+    assert len(times) == det["passages"] and times == sorted(times)
+    assert route["flags"]["detour_or_stop"] == 1
+    slow = [leg for leg in route["legs"] if leg["flag"] == "detour_or_stop"]
+    assert datetime.fromisoformat(slow[0]["from_at"]) == datetime.fromisoformat(det["from_at"])
+    assert datetime.fromisoformat(slow[0]["to_at"]) == datetime.fromisoformat(det["to_at"])
+
+    def export(fmt, layer=None):
+        body = {**params, "format": fmt, **({"layer": layer} if layer else {})}
+        resp = client.post("/api/v1/search/route/export", json=body)
+        assert resp.status_code == 200, (fmt, layer, resp.get_data(as_text=True)[:300])
+        assert "attachment" in resp.headers["Content-Disposition"]
+        assert plate in resp.headers["Content-Disposition"]
+        return resp.data
+
+    pts = json.loads(export("geojson", "passages"))["features"]
+    assert [datetime.fromisoformat(f["properties"]["captured_at"]) for f in pts] == times
+    assert all(f["properties"]["captured_at"][-6:] in ("+01:00", "+02:00") for f in pts)
+    legs = json.loads(export("geojson", "legs"))["features"]
+    assert [f["properties"]["flag"] for f in legs].count("detour_or_stop") == 1
+    assert len(json.loads(export("geojson", "route"))["features"]) == 1
+    gpx = ET.fromstring(export("gpx"))
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    wpt = [datetime.fromisoformat(t.text.replace("Z", "+00:00"))
+           for t in gpx.findall(".//g:trkpt/g:time", ns)]
+    assert wpt == times
+    kml = ET.fromstring(export("kml"))
+    k = {"k": "http://www.opengis.net/kml/2.2"}
+    when = [datetime.fromisoformat(t.text.replace("Z", "+00:00"))
+            for t in kml.findall(".//k:TimeStamp/k:when", k)]
+    assert when == times
+    gpkg = tmp_path / "route.gpkg"
+    gpkg.write_bytes(export("gpkg"))
+    with sqlite3.connect(gpkg) as db:
+        tables = {r[0] for r in db.execute("SELECT table_name FROM gpkg_contents")}
+        assert {"passages", "legs"} <= tables, tables
+        assert db.execute("SELECT count(*) FROM passages").fetchone()[0] == len(times)
+        assert db.execute("SELECT count(*) FROM legs WHERE flag = 'detour_or_stop'"
+                          ).fetchone()[0] == 1
+    # An unknown format or layer is a 400 with its Dutch, never a 500.
+    for bad in ({"format": "shp"}, {"format": "geojson", "layer": "x"}, {"format": None}):
+        resp = client.post("/api/v1/search/route/export", json={**params, **bad})
+        assert resp.status_code == 400, (bad, resp.get_json())
+        assert resp.get_json().get("bericht"), resp.get_json()
+
+
+def test_the_duplicated_plate_is_flagged_impossible(app, people, demo_db, truth):
+    dup = truth["duplicate"]
+    officer = SessionClient(app, "officer2.mn")
+    rid = confirmed_request(officer, plates=[dup["plate"]])
+    r = SearchClient(app, "officer2.mn", rid).post("/api/v1/search/route", json={
+        "plate": dup["plate"].lower(),
+        "window": {"start": _ams(demo_db["start"]), "end": _ams(demo_db["end"])}})
+    assert r.status_code == 200, r.get_json()
+    route = r.get_json()
+    assert [p["camera_id"] for p in route["passages"]] == [dup["first_camera"],
+                                                          dup["second_camera"]]
+    assert route["flags"]["impossible"] == 1 and route["legs"][0]["flag"] == "impossible"
+
+
+def test_a_written_order_inside_two_abutting_verbal_windows_is_a_narrowing(app, people,
+                                                                           demo_db):
+    """The written order narrows a verbal one named as two windows that meet: one window
+    across the seam, inside the two, is recorded (not refused as widening); one hour
+    beyond them still is refused."""
+    officer = SessionClient(app, "officer2.mn")
+    start, end = demo_db["start"], demo_db["end"]
+    mid = start + (end - start) / 2
+    rid = confirmed_request(officer, scope=_scope([
+        {"start": _iso(start), "end": _iso(mid)}, {"start": _iso(mid), "end": _iso(end)}]))
+    request = officer.get(f"/api/v1/requests/{rid}").get_json()
+    scope = {k: v for k, v in request["scope"].items() if k != "resolved_cameras"}
+
+    def correct(s, e):
+        return officer.post(f"/api/v1/requests/{rid}/correct", json={
+            "changes": {"scope": {**scope, "windows": [{"start": _iso(s), "end": _iso(e)}]}},
+            "reason": "schriftelijk bevel"})
+
+    wider = correct(start - timedelta(hours=1), end)
+    assert wider.status_code == 409 and "verruimt" in wider.get_json()["bericht"]
+    inside = correct(start + timedelta(hours=1), end - timedelta(hours=1))
+    assert inside.status_code == 200, inside.get_json()
+    assert [(datetime.fromisoformat(w["start"]), datetime.fromisoformat(w["end"]))
+            for w in inside.get_json()["scope"]["windows"]] == [
+        (start + timedelta(hours=1), end - timedelta(hours=1))]
