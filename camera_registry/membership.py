@@ -20,10 +20,11 @@ from datetime import datetime
 import psycopg
 
 from anpr import clock
+from gis.geometry import SAME_PLACE_M
 
 #: How far a planned location may have moved in the registry since the plan recorded it
 #: and still be the place the plan names (a corrected position, not another place).
-MAX_MOVE_M = 100.0
+MAX_MOVE_M = SAME_PLACE_M
 
 MEMBERSHIP_SQL = """
 SELECT pc.camera_id AS id

@@ -20,6 +20,11 @@ from shapely.validation import explain_validity
 
 from anpr.errors import BadInput
 
+#: How far a location may move in the registry and still be the same place (a corrected
+#: position, not another place): a camera-plan location moved further is not where the
+#: published plan put it (``camera_registry.membership``, ``gis.search.coverage``).
+SAME_PLACE_M = 100.0
+
 # A generous envelope around the Netherlands (incl. the Wadden islands and border strip).
 NL_BOUNDS = (3.0, 50.6, 7.4, 53.7)  # min lon, min lat, max lon, max lat
 ALLOWED_TYPES = {"Polygon", "MultiPolygon", "Point", "LineString"}

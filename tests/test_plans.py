@@ -13,6 +13,8 @@ import pytest
 from anpr.errors import BadInput, Conflict, NotFound
 from camera_registry import plans
 from camera_registry.membership import cameras_in_plan
+from gis.search.coverage import coverage
+from gis.search.scope import Window
 from sim.plans import demo_prosecutor
 
 UTC = timezone.utc
@@ -276,10 +278,16 @@ def test_a_planned_camera_stores_only_where_the_plan_put_it(demo_db, conn):
     conn.execute("UPDATE location SET geom = ST_Translate(geom, 0.0004, 0) WHERE code = %s",
                  (here,))
     assert {first, *rest} <= cameras_in_plan(conn, at)
-    # the location moved 1.4 km: none of its cameras is the plan's any more
+    # the location moved 1.4 km: none of its cameras is the plan's any more, and a
+    # search's coverage says so from the moment the registry recorded the move
     conn.execute("UPDATE location SET geom = ST_Translate(geom, 0.02, 0) WHERE code = %s",
                  (here,))
     assert not {first, *rest} & cameras_in_plan(conn, at)
+    moved = conn.execute("SELECT moved_at FROM location WHERE code = %s", (here,)).fetchone()[
+        "moved_at"]
+    window = Window(moved - timedelta(hours=1), moved + timedelta(hours=1))
+    gaps = [g for g in coverage(conn, (first,), window)["gaps"] if g["reason"] == "not_in_plan"]
+    assert [(g["gap_start"], g["gap_end"]) for g in gaps] == [(moved, window.end)], gaps
     conn.execute("UPDATE location SET geom = ST_Translate(geom, -0.0204, 0) WHERE code = %s",
                  (here,))
     assert {first, *rest} <= cameras_in_plan(conn, at)

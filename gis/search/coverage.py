@@ -18,6 +18,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
+from gis.geometry import SAME_PLACE_M
 from gis.search.scope import Window
 
 CAMERAS_SQL = """
@@ -47,11 +48,20 @@ SELECT 1, NULL, NULL, s.camera_id, s.status::text, greatest(lower(s.during), %(s
 #: per moment: a plan's cameras from its publication (at the earliest from 1 January of
 #: its year, Europe/Amsterdam) to the end of the year; an amendment's mobile camera from
 #: its first day (not before it was recorded) through its last, within the plan's year.
+#: A camera no longer where the plan put it (at another location, or its location moved
+#: further than ``SAME_PLACE_M`` from where the plan recorded it) is the plan's only until
+#: the registry recorded that move (``moved_at``).
 PLAN_PERIODS_SQL = """
 SELECT pc.camera_id,
        greatest(p.published_at, make_date(p.year, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'),
-       make_date(p.year + 1, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'
+       CASE WHEN l.code = pc.location_code
+                 AND ST_DWithin(l.geom::geography, pl.geom::geography, %(moved)s)
+            THEN make_date(p.year + 1, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'
+            ELSE least(make_date(p.year + 1, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam',
+                       greatest(l.moved_at, c.moved_at)) END
   FROM camera_plan p JOIN plan_camera pc ON pc.plan_id = p.id
+  JOIN plan_location pl ON pl.plan_id = p.id AND pl.location_code = pc.location_code
+  JOIN camera c ON c.id = pc.camera_id JOIN location l ON l.id = c.location_id
  WHERE p.state = 'published'
 UNION ALL
 SELECT a.camera_id,
@@ -59,8 +69,12 @@ SELECT a.camera_id,
                 make_date(p.year, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'),
        least(coalesce(a.effective_to + 1, make_date(p.year + 1, 1, 1))::timestamp
                  AT TIME ZONE 'Europe/Amsterdam',
-             make_date(p.year + 1, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam')
+             make_date(p.year + 1, 1, 1)::timestamp AT TIME ZONE 'Europe/Amsterdam',
+             CASE WHEN l.code = a.location_code
+                       AND ST_DWithin(l.geom::geography, a.geom::geography, %(moved)s)
+                  THEN NULL ELSE greatest(l.moved_at, c.moved_at) END)
   FROM camera_plan p JOIN plan_amendment a ON a.plan_id = p.id
+  JOIN camera c ON c.id = a.camera_id JOIN location l ON l.id = c.location_id
  WHERE p.state = 'published'
 """
 NOT_IN_PLAN = "not in the published camera plan: stores no 126jj passages"
@@ -108,7 +122,8 @@ def _load_cameras(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
 def _load_plan(conn: psycopg.Connection) -> dict[str, Periods]:
     """Per camera its periods in a published plan, merged and in time order."""
     raw: dict[str, list[tuple[datetime, datetime]]] = {}
-    for cam, start, end in conn.cursor(row_factory=tuple_row).execute(PLAN_PERIODS_SQL):
+    for cam, start, end in conn.cursor(row_factory=tuple_row).execute(
+            PLAN_PERIODS_SQL, {"moved": SAME_PLACE_M}):
         if start < end:
             raw.setdefault(cam, []).append((start, end))
     out: dict[str, Periods] = {}
@@ -200,6 +215,8 @@ def coverage(conn: psycopg.Connection, cameras: tuple[str, ...] | None, window: 
         sql.SQL(PERIODS_SQL).format(camera_filter=camera_filter), params).fetchall()
     stamp, plan_stamp = next((r[1], r[2]) for r in rows if r[0] == 0)
     table = _cached(conn, "cameras", stamp, _load_cameras)
+    # the plan periods end where a camera left the plan's place: the registry's stamp too
+    plan_stamp = f"{plan_stamp}/{stamp}"
     plan = _cached(conn, "plan", plan_stamp, _load_plan)
     start_day = window.start.astimezone(timezone.utc).date()
     end_day = window.end.astimezone(timezone.utc).date()
