@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from anpr import clock
 from anpr.errors import BadInput, Conflict
 from camera_registry import plans, publication
+from plan_support import standing  # noqa: F401  (fixture)
 from sim.plans import demo_prosecutor
 
 UTC = timezone.utc
@@ -42,32 +43,6 @@ def _drop_draft(database_url: str, year: int) -> None:
     """Take a draft the API committed out again (drafts may be deleted; published not)."""
     with psycopg.connect(database_url, autocommit=True) as c:
         c.execute("DELETE FROM camera_plan WHERE year = %s AND state = 'draft'", (year,))
-
-
-@pytest.fixture
-def standing(database_url):
-    """``standing(code)``: the location's standing motivation (which the API's changes to
-    a draft write through to the registry, committed) is put back after the test."""
-    saved: dict[str, dict | None] = {}
-
-    def keep(code: str) -> str:
-        with psycopg.connect(database_url, row_factory=dict_row) as c:
-            saved[code] = c.execute(
-                "SELECT m.* FROM location_motivation m JOIN location l ON l.id = m.location_id"
-                " WHERE l.code = %s", (code,)).fetchone()
-        return code
-
-    yield keep
-    with psycopg.connect(database_url, autocommit=True) as c:
-        for code, row in saved.items():
-            if row is None:
-                c.execute("DELETE FROM location_motivation WHERE location_id = (SELECT id FROM"
-                          " location WHERE code = %s)", (code,))
-                continue
-            c.execute("UPDATE location_motivation SET criteria = %(criteria)s, motivation ="
-                      " %(motivation)s, prosecutor = %(prosecutor)s, signed_on = %(signed_on)s,"
-                      " claimed_by = %(claimed_by)s, updated_at = %(updated_at)s, updated_by ="
-                      " %(updated_by)s WHERE location_id = %(location_id)s", row)
 
 
 # -- a published plan seen through the API follows its snapshot, not the registry ----------

@@ -12,6 +12,7 @@ import json
 
 import pytest
 
+from anpr import clock
 from camera_registry import publication
 from casework import reports
 from gis import export
@@ -51,11 +52,17 @@ def test_the_public_camera_plan_csv_writes_no_formula(demo_db, conn):
 
     from camera_registry import plans
 
-    code = conn.execute("SELECT code FROM location WHERE owner = 'police' ORDER BY code LIMIT 1"
-                        ).fetchone()["code"]
+    from sim.plans import demo_prosecutor
+
+    loc = conn.execute("SELECT code, unit_code FROM location WHERE owner = 'police'"
+                       " ORDER BY code LIMIT 1").fetchone()
+    code = loc["code"]
     conn.execute("UPDATE location SET name = %s WHERE code = %s", (FORMULAS[0], code))
     plans.create_draft(conn, 2034, actor="editor-1")
-    plans.set_motivation(conn, 2034, code, actor="editor-1", motivation=FORMULAS[2])
+    # a new motivation needs its own signature (the old one was for another text)
+    plans.set_motivation(conn, 2034, code, actor="editor-1", motivation=FORMULAS[2],
+                         prosecutor=demo_prosecutor(loc["unit_code"]),
+                         signed_on=clock.local(clock.now()).date().isoformat())
     plans.ratify(conn, 2034, chief="korpschef", actor="editor-1")
     plans.publish(conn, 2034, actor="editor-1", at=datetime(2034, 1, 1, tzinfo=UTC))
     body, _, _ = publication.export_plan(conn, 2034, "csv")
