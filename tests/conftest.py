@@ -152,8 +152,12 @@ def app(app_database_url, demo_db):
     # Every answer of the JSON API is checked against the OpenAPI document (status code
     # listed, body valid against its schema): each test that calls the API checks the
     # contract too.
+    # Every test logs in from 127.0.0.1: the suite's deliberate failed logins (lockouts,
+    # refusals) must not reach the per-source limit (R10, 50 in 15 minutes by default) and
+    # throttle later tests' logins; test_attack_injection lowers it for its own test.
     application = create_app({"DATABASE_URL": app_database_url, "TESTING": True,
-                              "SECRET_KEY": "test-secret", "ANPR_CHECK_RESPONSES": True})
+                              "SECRET_KEY": "test-secret", "ANPR_CHECK_RESPONSES": True,
+                              "ANPR_LOGIN_SOURCE_MAX_FAILURES": 10_000})
     yield application
     application.extensions["anpr_pool"].close()
 
