@@ -151,11 +151,12 @@ def test_public_pages_need_no_login(client, year):
 
 
 def test_a_name_with_a_control_character_keeps_the_published_kml_readable(
-        app, demo_db, conn, login):
+        demo_db, conn, login):
     """An editor pasted a location name with a vertical tab and an escape (from a
-    document) through the registry editor; the published plan's KML, which ElementTree
-    wrote with those characters as they were, no longer parsed as XML: not in a KML
-    viewer, not in GDAL. They are U+FFFD there now; GeoJSON keeps the name exactly."""
+    document) through the registry editor; the published plan's KML (the public download's
+    body), which ElementTree wrote with those characters as they were, no longer parsed as
+    XML: not in a KML viewer, not in GDAL. They are U+FFFD there now; GeoJSON keeps the
+    name exactly."""
     import json
     from datetime import datetime, timezone
     from xml.etree import ElementTree as ET
@@ -171,18 +172,18 @@ def test_a_name_with_a_control_character_keeps_the_published_kml_readable(
     pasted = "Knooppunt\x0bNoord \x1b[1m\x7f (afrit\x0c3)"
     assert editor.patch(url, json={"name": pasted}).status_code == 200
     try:
+        # published on the test's connection, rolled back after it: a published plan is
+        # never removed, and a committed one would be every later test's newest plan
         year = 2043
         plans.create_draft(conn, year, actor="editor")
         plans.ratify(conn, year, chief="korpschef", actor="editor")
         plans.publish(conn, year, actor="editor", at=datetime(year, 1, 1, tzinfo=timezone.utc))
-        conn.commit()
-        public = app.test_client()
-        kml = public.get(f"/plans/{year}/cameraplan.kml")
-        assert kml.status_code == 200
-        root = ET.fromstring(kml.data)                   # it parses
+        body, mime, _ = publication.export_plan(conn, year, "kml")   # what the download sends
+        root = ET.fromstring(body)                                     # it parses
         names = [el.text for el in root.iter("{http://www.opengis.net/kml/2.2}name")]
         assert "Knooppunt\ufffdNoord \ufffd[1m\x7f (afrit\ufffd3)" in names
-        geo = json.loads(public.get(f"/plans/{year}/cameraplan.geojson").data)
+        geo = json.loads(publication.export_plan(conn, year, "geojson")[0])
         assert pasted in {f["properties"]["name"] for f in geo["features"]}
+        conn.rollback()
     finally:
         assert editor.patch(url, json={"name": old}).status_code == 200
