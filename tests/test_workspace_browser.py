@@ -416,3 +416,38 @@ def test_q6_route_legs_coloured_and_the_table(page, live_server, demo_db, truth,
     assert page.is_disabled("#ws-next")
     coverage_matches(page, eid)
     assert page.errors == []
+
+
+def test_q1_on_the_request_page_including_probable_misreads(page, live_server, demo_db, truth,
+                                                           database_url):
+    """Qm on the request page, where the officer runs a request's searches: the option was
+    only in the JSON API and on the map's panel. Ticked, Q1 of a misread vehicle's plate
+    holds every passage of it, the misread ones to be compared with the ordered plate;
+    unticked, not the misread ones. Offered for Q1, Q4, Q5 and Q6 only."""
+    plate, v = next((p, v) for p, v in truth["misreads"]["vehicles"].items() if v["misread"])
+    with psycopg.connect(database_url, row_factory=dict_row) as c:   # where the vehicle drove
+        locs = sorted({r["code"] for r in c.execute(
+            "SELECT DISTINCT l.code FROM jj126.passage p JOIN camera cam ON cam.id = p.camera_id"
+            " JOIN location l ON l.id = cam.location_id WHERE p.plate = %s"
+            " OR p.capture_id = ANY(%s)", (plate, [x["capture_id"] for x in v["misread"]]))})
+    log_in(page, live_server, "officer.mn")
+    rid = register(page, demo_db, number="SIT-WS-QM", order_ref="OvJ-WS-0017", plates=plate,
+                   locations=", ".join(locs))
+    for kind, shown in (("partial", False), ("block", False), ("convoy", True),
+                        ("route", True), ("common", True), ("plate", True)):
+        page.select_option("#s-kind", kind)
+        assert page.is_visible("#s-misreads") is shown, kind
+    plain = run(page, "plate")
+    held = api(page, f"/api/v1/searches/{plain}/results?limit=1000")
+    assert held["total"] == v["passages"] - len(v["misread"]), held["total"]
+    page.check("#s-misreads")
+    wide = run(page, "plate")
+    held = api(page, f"/api/v1/searches/{wide}/results?limit=1000")
+    assert held["total"] == v["passages"], held["total"]
+    # every read of it, to verify or (the test demo's passages have no crop) not verifiable
+    reads = api(page, f"/api/v1/requests/{rid}/reads?page_size=500&all=1")["reads"]
+    asked = {r["passage_id"]: r for r in reads}
+    inexact = [r for r in asked.values() if r["match"] != "exact"]
+    assert len(inexact) >= len(v["misread"]) and all(r["ordered_plate"] == plate
+                                                     for r in inexact)
+    assert page.errors == []

@@ -152,6 +152,9 @@
       if (locs.length) { p.selection = { kind: "pick", locations: locs }; }
       else if (kind === "block") { p.cameras = data.scope.resolved_cameras || []; }
     }
+    // Qm: including probable misreads, an option of Q1, Q4, Q5 and Q6 only (the server
+    // refuses it on Q2 and Q3); sent only when ticked
+    if (kind !== "partial" && kind !== "block" && $("s-misreads").checked) { p.misreads = true; }
     if (kind === "common") {
       p.k = Number($("s-k").value);
       p.sites = [];
