@@ -347,6 +347,10 @@ def test_q5_common_plates_sites_outlined_from_their_selection(page, live_server,
              locations=", ".join(locations))
 
     def fill():
+        # One full-suite run sent two sites with no locations (a 400). The one race this
+        # fill has is counting the sites before the page has drawn its two default ones
+        # (then six are added after them and the last two stay empty): wait for them.
+        page.wait_for_function("document.querySelectorAll('#s-sites li').length >= 2")
         for _ in range(len(sites) + 1 - page.locator("#s-sites li").count()):
             page.click("#s-add-site")
         for i, (locs, w) in enumerate(zip(site_locs + [[far]],
