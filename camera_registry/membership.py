@@ -8,7 +8,7 @@ period in the registry stores nothing either. Intake asks this module, never the
 directly, so the rule lives in one place.
 
 A camera stores only where the plan put it: at the location the plan names for it, no
-further than :data:`MAX_MOVE_M` from where the plan recorded that location. A camera
+further than :data:`gis.geometry.SAME_PLACE_M` from where the plan recorded that location. A camera
 moved to another location in the registry, or a location moved elsewhere, is not the
 published plan's camera any more (the plan never changes): it stores nothing until next
 year's plan or an amendment names it there.
@@ -21,10 +21,6 @@ import psycopg
 
 from anpr import clock
 from gis.geometry import SAME_PLACE_M
-
-#: How far a planned location may have moved in the registry since the plan recorded it
-#: and still be the place the plan names (a corrected position, not another place).
-MAX_MOVE_M = SAME_PLACE_M
 
 MEMBERSHIP_SQL = """
 SELECT pc.camera_id AS id
@@ -60,5 +56,5 @@ def cameras_in_plan(conn: psycopg.Connection, at: datetime) -> set[str]:
         raise ValueError("naive datetimes are not allowed; give an explicit UTC offset")
     day = clock.local(at).date()
     rows = conn.execute(MEMBERSHIP_SQL, {"year": day.year, "day": day, "at": at,
-                                         "moved": MAX_MOVE_M}).fetchall()
+                                         "moved": SAME_PLACE_M}).fetchall()
     return {r["id"] if isinstance(r, dict) else r[0] for r in rows}

@@ -186,10 +186,10 @@ def update_location(conn: psycopg.Connection, code: str, *, actor: str, move_lan
 
 def _outside_published_plans(conn: psycopg.Connection, code: str) -> list[int]:
     """The published plans of this year and later that name this location at a place it
-    has now moved away from (further than ``membership.MAX_MOVE_M``): there its cameras
+    has now moved away from (further than ``gis.geometry.SAME_PLACE_M``): there its cameras
     are no longer the plan's and store nothing (R9). The editor is told at once."""
     from anpr import clock
-    from camera_registry.membership import MAX_MOVE_M
+    from gis.geometry import SAME_PLACE_M
 
     return [r["year"] for r in _rows(conn, """
         SELECT p.year FROM camera_plan p
@@ -198,7 +198,7 @@ def _outside_published_plans(conn: psycopg.Connection, code: str) -> list[int]:
          WHERE p.state = 'published' AND p.year >= %(year)s
            AND NOT ST_DWithin(l.geom::geography, pl.geom::geography, %(moved)s)
          ORDER BY p.year""", {"code": code, "year": clock.local(clock.now()).year,
-                              "moved": MAX_MOVE_M})]
+                              "moved": SAME_PLACE_M})]
 
 
 def _shift_lanes(conn: psycopg.Connection, actor: str, location_id: int, dx: float,

@@ -172,13 +172,16 @@ def cancel(conn: psycopg.Connection, officer: Account, request_id: int) -> dict:
 
 
 def attach_written_order(conn: psycopg.Connection, officer: Account, request_id: int,
-                         document_key: str, sha256: str) -> dict:
+                         document_key: str, sha256: str) -> tuple[dict, str | None]:
+    """The request with the document attached, and the document key it had before (read
+    under the request's lock: the caller stores the new file and deletes the one it
+    replaced)."""
     lock(conn, request_id)  # one act at a time; the state read while the row is held
     req = get(conn, request_id)
     check_handler(conn, officer, req)
     if req["order_document_key"] is not None:
         if req["order_document_sha256"] == sha256:
-            return req  # the same document again (a double submit): nothing changes
+            return req, req["order_document_key"]  # a double submit: nothing changes
         if req["status"] != "registered":
             # R4: the order the searches rest on stays the one on the request.
             raise Conflict("het document van het bevel is al toegevoegd en wordt na "
@@ -190,4 +193,4 @@ def attach_written_order(conn: psycopg.Connection, officer: Account, request_id:
     late = bool(req["order_kind"] == "verbal" and clock.now() > req["written_order_due"])
     audit.record(conn, officer.username, "request.written_order", f"request:{request_id}",
                  sha256=sha256, late=late)
-    return get(conn, request_id)
+    return get(conn, request_id), req["order_document_key"]

@@ -27,7 +27,7 @@ def narrowed(conn: psycopg.Connection, request: dict[str, Any], new: dict[str, A
     from casework.enquiries import resolve_scope_cameras
 
     old_raw = request["scope"]
-    old = _scope(old_raw, request)
+    old = _scope(old_raw)
     covered = set(old_raw.get("resolved_cameras") or [])
     cams = set(resolve_scope_cameras(conn, new)) & covered
     wide = Scope.from_dict({**new, "cameras": sorted(cams),
@@ -62,7 +62,7 @@ def narrowed(conn: psycopg.Connection, request: dict[str, Any], new: dict[str, A
     return {**new, "resolved_cameras": sorted(cams)}
 
 
-def _scope(raw: dict[str, Any], request: dict[str, Any]) -> Scope:
+def _scope(raw: dict[str, Any]) -> Scope:
     return Scope.from_dict({"windows": raw["windows"],
                             "cameras": raw.get("resolved_cameras") or [],
                             "plates": raw.get("plates") or None,
@@ -88,7 +88,7 @@ def drop_outside(conn: psycopg.Connection, request: dict[str, Any], scope: dict[
     """Drop the request's held rows that ``scope`` (narrowed) no longer covers; end
     retention's hold on passages no row of the request holds any more. Returns how many
     passages are no longer held."""
-    new = _scope(scope, request)
+    new = _scope(scope)
     rows = conn.execute(_HELD_SQL, (request["id"],)).fetchall()
     drop, keep = [], set()
     for r in rows:

@@ -155,9 +155,8 @@ def written_order(request_id: int):
     settings = current_app.config["ANPR_SETTINGS"]
     store, master = documents.store_for(settings, settings.database.home)
     doc, sealed = documents.seal(data, request_id, master)
-    before = req_mod.get(get_conn(), request_id)["order_document_key"]
-    result = lifecycle.attach_written_order(get_conn(), current_account(), request_id,
-                                            doc.key, doc.sha256)
+    result, before = lifecycle.attach_written_order(get_conn(), current_account(), request_id,
+                                                    doc.key, doc.sha256)
     if result["order_document_key"] != before:
         # stored once the request took it, before that is committed (a refused upload
         # leaves no file, a failed store no request without its document); the file it
