@@ -7,6 +7,8 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from camera_registry import plans
+
 
 @pytest.fixture
 def standing(database_url):
@@ -32,3 +34,13 @@ def standing(database_url):
                       " %(motivation)s, prosecutor = %(prosecutor)s, signed_on = %(signed_on)s,"
                       " claimed_by = %(claimed_by)s, updated_at = %(updated_at)s, updated_by ="
                       " %(updated_by)s WHERE location_id = %(location_id)s", row)
+
+
+def regular(conn, n: int = 1) -> list[str]:
+    """Codes of fixed police locations far from any border."""
+    rows = conn.execute(f"""
+        SELECT l.code FROM location l WHERE l.owner = 'police' AND l.mounting = 'fixed'
+           AND NOT {plans._BORDER}
+           AND EXISTS (SELECT 1 FROM camera c WHERE c.location_id = l.id)
+         ORDER BY l.code LIMIT %s""", (n,)).fetchall()
+    return [r["code"] for r in rows]

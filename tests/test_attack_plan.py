@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 from anpr import clock
 from anpr.errors import BadInput, Conflict
 from camera_registry import plans, publication
+from plan_support import regular as _regular
 from plan_support import standing  # noqa: F401  (fixture)
 from sim.plans import demo_prosecutor
 
@@ -30,13 +31,6 @@ def _year(demo_db) -> int:
     return demo_db["end"].astimezone(clock.AMSTERDAM).year
 
 
-def _regular(conn, n: int = 1) -> list[str]:
-    rows = conn.execute(f"""
-        SELECT l.code FROM location l WHERE l.owner = 'police' AND l.mounting = 'fixed'
-           AND NOT {plans._BORDER}
-           AND EXISTS (SELECT 1 FROM camera c WHERE c.location_id = l.id)
-         ORDER BY l.code LIMIT %s""", (n,)).fetchall()
-    return [r["code"] for r in rows]
 
 
 def _drop_draft(database_url: str, year: int) -> None:

@@ -15,6 +15,7 @@ from camera_registry import plans
 from camera_registry.membership import cameras_in_plan
 from gis.search.coverage import coverage
 from gis.search.scope import Window
+from plan_support import regular as _regular
 from sim.plans import demo_prosecutor
 
 UTC = timezone.utc
@@ -31,14 +32,6 @@ def _published(conn, year: int, at: datetime | None = None) -> None:
     plans.publish(conn, year, actor=ED, at=at or datetime(year, 1, 1, tzinfo=UTC))
 
 
-def _regular(conn, n: int = 1) -> list[str]:
-    """Codes of fixed police locations far from any border."""
-    rows = conn.execute(f"""
-        SELECT l.code FROM location l WHERE l.owner = 'police' AND l.mounting = 'fixed'
-           AND NOT {plans._BORDER}
-           AND EXISTS (SELECT 1 FROM camera c WHERE c.location_id = l.id)
-         ORDER BY l.code LIMIT %s""", (n,)).fetchall()
-    return [r["code"] for r in rows]
 
 
 def _kinds(problems, severity=None) -> set[str]:
